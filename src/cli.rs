@@ -1,0 +1,150 @@
+//! Command-line arguments (clap derive) and the commands that use them. No simulation logic:
+//! validated requests go to the library; text goes to `out`.
+
+use clap::{Parser, Subcommand};
+use hbsim::error::Error;
+use hbsim::model::policy::Policy;
+use hbsim::run::{self, RunOptions};
+use hbsim::scenario::{self, parse_duration, Scenario};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// hbsim: replay RocketMQ broker heartbeat contention in virtual time.
+#[derive(Parser, Debug)]
+#[command(name = "hbsim", version, about, long_about = None)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Replay one scenario under each policy; write timeline, summary and thread dumps.
+    Replay(ReplayArgs),
+}
+
+/// `hbsim replay`.
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A policy to run (repeatable); default: the scenario's `policies`.
+    #[arg(long = "policy", value_name = "P")]
+    pub policies: Vec<String>,
+    /// The master seed; default: the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The output folder; default: output/<scenario name>/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Take a thread dump at this virtual time (repeatable), e.g. 25m.
+    #[arg(long = "dump-at", value_name = "TIME")]
+    pub dump_at: Vec<String>,
+    /// Print events, wall time, events/s and peak memory on stderr.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Why a command did not finish normally.
+pub enum Failure {
+    /// An error to report.
+    Hbsim(Error),
+    /// stdout was closed by its reader.
+    BrokenPipe,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Hbsim(error)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Failure {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::BrokenPipe
+        } else {
+            Failure::Hbsim(Error::Io {
+                path: PathBuf::from("<stdout>"),
+                source: error,
+            })
+        }
+    }
+}
+
+/// Runs a command; returns the exit code.
+pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
+    match args.command {
+        Command::Replay(replay) => execute_replay(replay, out),
+    }
+}
+
+/// Policies from the command line, or the scenario's own list.
+pub fn resolve_policies(names: &[String], scenario: &Scenario) -> Result<Vec<Policy>, Error> {
+    if names.is_empty() {
+        return Ok(scenario.policies.clone());
+    }
+    let mut policies = Vec::new();
+    for name in names {
+        let policy = Policy::parse(name)
+            .ok_or_else(|| Error::Usage(format!("--policy: unknown policy `{name}` (expected one of {})", Policy::names())))?;
+        if !policies.contains(&policy) {
+            policies.push(policy);
+        }
+    }
+    Ok(policies)
+}
+
+/// `--dump-at` values as nanoseconds.
+pub fn resolve_dump_times(values: &[String]) -> Result<Vec<u64>, Error> {
+    values
+        .iter()
+        .map(|v| parse_duration(v).map_err(|e| Error::Usage(format!("--dump-at: {e}"))))
+        .collect()
+}
+
+/// The output folder: `--out`, or output/<sanitised scenario name>.
+pub fn resolve_out(out: &Option<PathBuf>, scenario: &Scenario) -> PathBuf {
+    match out {
+        Some(dir) => dir.clone(),
+        None => Path::new("output").join(run::safe_component(&scenario.name)),
+    }
+}
+
+fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure> {
+    let scenario = scenario::load(&args.scenario)?;
+    let policies = resolve_policies(&args.policies, &scenario)?;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let options = RunOptions {
+        dump_at_ns: resolve_dump_times(&args.dump_at)?,
+        extra_levels: Vec::new(),
+    };
+    let dir = resolve_out(&args.out, &scenario);
+    run::prepare_dir(&dir)?;
+    let mut summaries = Vec::new();
+    for policy in policies {
+        let started = std::time::Instant::now();
+        let output = run::replay_policy(&scenario, policy, seed, &dir, &options)?;
+        if args.stats {
+            let wall = started.elapsed().as_secs_f64();
+            let events = output.summary.events;
+            eprintln!(
+                "stats: policy {policy}: {events} events in {wall:.3}s wall = {:.2} M events/s; peak RSS {}",
+                events as f64 / wall / 1e6,
+                peak_rss().unwrap_or_else(|| "unknown".into())
+            );
+        }
+        summaries.push(output.summary);
+    }
+    writeln!(out, "scenario {} (seed {seed}) -> {}", scenario.name, dir.display())?;
+    write!(out, "{}", hbsim::table::summary_table(&summaries))?;
+    Ok(0)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), for `--stats`.
+pub fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.trim_start_matches("VmHWM:").trim().to_string())
+}

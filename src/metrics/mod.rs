@@ -1,0 +1,296 @@
+//! Observations: the model reports counts and latencies to a [`Recorder`], which aggregates them
+//! into one [`Sample`] per sample interval and into the run's [`Summary`]. Pure aggregation: no
+//! I/O here (`csv_out`, `summary_out` and `charts` write files).
+
+pub mod atomic;
+pub mod csv_out;
+pub mod dump_out;
+pub mod summary_out;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Who holds the ProducerManager monitor at a sample instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Holder {
+    /// Nobody.
+    None,
+    /// `HeartbeatThread_<n>` (1-based in output).
+    Heartbeat(u16),
+    /// The `NettyEventExecutor`.
+    Netty,
+    /// `ClientManageThread_<n>`.
+    ClientManage(u16),
+    /// `ClientHousekeepingScheduledThread`.
+    Housekeeping,
+}
+
+impl Holder {
+    /// The thread name as `jstack` would print it.
+    pub fn thread_name(self) -> String {
+        match self {
+            Holder::None => "none".into(),
+            Holder::Heartbeat(i) => format!("HeartbeatThread_{}", i + 1),
+            Holder::Netty => "NettyEventExecutor".into(),
+            Holder::ClientManage(i) => format!("ClientManageThread_{}", i + 1),
+            Holder::Housekeeping => "ClientHousekeepingScheduledThread".into(),
+        }
+    }
+}
+
+/// One timeline row: the state at `time_ns` and the counts of the interval that ends there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub time_ns: u64,
+    pub lag_total: u64,
+    pub lag_per_group: Vec<u64>,
+    pub consumers_registered: u32,
+    pub consumers_running: u32,
+    pub heartbeat_queue_len: u64,
+    pub heartbeat_threads_blocked: u32,
+    pub heartbeat_threads_runnable: u32,
+    pub heartbeat_threads_idle: u32,
+    /// Time-weighted mean of BLOCKED heartbeat threads over the interval.
+    pub heartbeat_threads_blocked_mean: f64,
+    pub monitor_holder: Holder,
+    /// Share of the interval the monitor was owned.
+    pub monitor_busy_share: f64,
+    pub monitor_waiters: u32,
+    pub groups_in_table: u64,
+    pub groups_empty: u64,
+    pub netty_queue_len: u64,
+    pub netty_events_dropped: u64,
+    pub heartbeats_ok: u64,
+    pub heartbeats_timed_out: u64,
+    pub heartbeats_busy: u64,
+    pub heartbeat_latency_p50_ms: f64,
+    pub heartbeat_latency_p99_ms: f64,
+    pub heartbeat_latency_max_ms: f64,
+    pub messages_produced: u64,
+    pub messages_consumed: u64,
+    pub close_events: u64,
+    pub close_walks: u64,
+}
+
+/// Counts of one interval, reset at every sample.
+#[derive(Clone, Debug, Default)]
+pub struct IntervalCounts {
+    pub heartbeats_sent: u64,
+    pub heartbeats_ok: u64,
+    pub heartbeats_timed_out: u64,
+    pub heartbeats_busy: u64,
+    pub messages_produced: u64,
+    pub messages_consumed: u64,
+    pub close_events: u64,
+    pub close_walks: u64,
+    pub netty_events_dropped: u64,
+    pub latencies_ns: Vec<u64>,
+}
+
+/// Running means of waits, for the analytical checks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WaitStat {
+    pub sum_ns: u128,
+    pub count: u64,
+    pub max_ns: u64,
+}
+
+impl WaitStat {
+    /// Adds one wait.
+    #[inline]
+    pub fn add(&mut self, wait_ns: u64) {
+        self.sum_ns += u128::from(wait_ns);
+        self.count += 1;
+        self.max_ns = self.max_ns.max(wait_ns);
+    }
+    /// The mean [ms], 0 when empty.
+    pub fn mean_ms(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum_ns as f64 / self.count as f64 / 1e6
+        }
+    }
+}
+
+/// Lag levels whose time-above is always reported.
+pub const LAG_LEVELS: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
+/// Lag at or below which a run counts as recovered after a restart.
+pub const RECOVER_LAG_LEVEL: u64 = 1_000;
+
+/// Aggregates everything the model reports.
+#[derive(Debug)]
+pub struct Recorder {
+    pub interval: IntervalCounts,
+    pub totals: IntervalCounts,
+    pub heartbeat_queue_wait: WaitStat,
+    pub netty_queue_wait: WaitStat,
+    pub monitor_wait: WaitStat,
+    pub monitor_hold: WaitStat,
+    pub heartbeat_latency: WaitStat,
+    samples: Vec<Sample>,
+    pub lag: LagStats,
+    sample_interval_ns: u64,
+}
+
+/// Lag statistics kept online so nothing needs the whole timeline.
+#[derive(Debug, Clone, Default)]
+pub struct LagStats {
+    pub max: u64,
+    pub max_time_ns: u64,
+    pub final_lag: u64,
+    pub sum_for_mean: u128,
+    pub samples: u64,
+    /// Seconds above each level (levels from `LAG_LEVELS` plus any the scenario asks for).
+    pub time_above_ns: BTreeMap<u64, u64>,
+    pub consumers_registered_min: Option<u32>,
+    pub groups_in_table_max: u64,
+    pub groups_in_table_final: u64,
+    pub heartbeat_queue_len_max: u64,
+    pub netty_queue_len_max: u64,
+    /// (time, lag) after each restart, to find the recovery time.
+    pub recovery_watch: Option<RecoveryWatch>,
+}
+
+/// Watches lag after a restart: the first sample from which lag stays at or below the level.
+#[derive(Debug, Clone, Copy)]
+pub struct RecoveryWatch {
+    pub action_time_ns: u64,
+    pub recovered_at_ns: Option<u64>,
+}
+
+impl Recorder {
+    /// A recorder for samples every `sample_interval_ns`, tracking time above `extra_levels` too.
+    pub fn new(sample_interval_ns: u64, extra_levels: &[u64]) -> Self {
+        let mut time_above_ns = BTreeMap::new();
+        for level in LAG_LEVELS.iter().chain(extra_levels) {
+            time_above_ns.insert(*level, 0);
+        }
+        Recorder {
+            interval: IntervalCounts::default(),
+            totals: IntervalCounts::default(),
+            heartbeat_queue_wait: WaitStat::default(),
+            netty_queue_wait: WaitStat::default(),
+            monitor_wait: WaitStat::default(),
+            monitor_hold: WaitStat::default(),
+            heartbeat_latency: WaitStat::default(),
+            samples: Vec::new(),
+            lag: LagStats {
+                time_above_ns,
+                ..LagStats::default()
+            },
+            sample_interval_ns,
+        }
+    }
+
+    /// A heartbeat reply was written after `latency_ns` (whether or not the client still waited).
+    #[inline]
+    pub fn heartbeat_latency(&mut self, latency_ns: u64) {
+        self.interval.latencies_ns.push(latency_ns);
+        self.heartbeat_latency.add(latency_ns);
+    }
+
+    /// Closes the interval: fills the interval-derived fields of `sample`, folds counts into the
+    /// totals and the lag statistics, and buffers the row.
+    pub fn finish_sample(&mut self, mut sample: Sample) {
+        let counts = std::mem::take(&mut self.interval);
+        let mut latencies = counts.latencies_ns;
+        let (p50, p99, max) = percentiles(&mut latencies);
+        sample.heartbeat_latency_p50_ms = p50;
+        sample.heartbeat_latency_p99_ms = p99;
+        sample.heartbeat_latency_max_ms = max;
+        sample.heartbeats_ok = counts.heartbeats_ok;
+        sample.heartbeats_timed_out = counts.heartbeats_timed_out;
+        sample.heartbeats_busy = counts.heartbeats_busy;
+        sample.messages_produced = counts.messages_produced;
+        sample.messages_consumed = counts.messages_consumed;
+        sample.close_events = counts.close_events;
+        sample.close_walks = counts.close_walks;
+        sample.netty_events_dropped = counts.netty_events_dropped;
+        let t = &mut self.totals;
+        t.heartbeats_sent += counts.heartbeats_sent;
+        t.heartbeats_ok += counts.heartbeats_ok;
+        t.heartbeats_timed_out += counts.heartbeats_timed_out;
+        t.heartbeats_busy += counts.heartbeats_busy;
+        t.messages_produced += counts.messages_produced;
+        t.messages_consumed += counts.messages_consumed;
+        t.close_events += counts.close_events;
+        t.close_walks += counts.close_walks;
+        t.netty_events_dropped += counts.netty_events_dropped;
+        self.fold_lag(&sample);
+        // Keep the latency buffer's allocation for the next interval.
+        latencies.clear();
+        self.interval.latencies_ns = latencies;
+        self.samples.push(sample);
+    }
+
+    fn fold_lag(&mut self, sample: &Sample) {
+        let lag = &mut self.lag;
+        if sample.lag_total > lag.max || lag.samples == 0 {
+            lag.max = sample.lag_total;
+            lag.max_time_ns = sample.time_ns;
+        }
+        lag.final_lag = sample.lag_total;
+        lag.sum_for_mean += u128::from(sample.lag_total);
+        lag.samples += 1;
+        for (level, above_ns) in lag.time_above_ns.iter_mut() {
+            if sample.lag_total > *level {
+                *above_ns += self.sample_interval_ns;
+            }
+        }
+        lag.consumers_registered_min = Some(
+            lag.consumers_registered_min
+                .map_or(sample.consumers_registered, |m| m.min(sample.consumers_registered)),
+        );
+        lag.groups_in_table_max = lag.groups_in_table_max.max(sample.groups_in_table);
+        lag.groups_in_table_final = sample.groups_in_table;
+        lag.heartbeat_queue_len_max = lag.heartbeat_queue_len_max.max(sample.heartbeat_queue_len);
+        lag.netty_queue_len_max = lag.netty_queue_len_max.max(sample.netty_queue_len);
+        if let Some(watch) = &mut lag.recovery_watch {
+            if sample.lag_total <= RECOVER_LAG_LEVEL {
+                watch.recovered_at_ns.get_or_insert(sample.time_ns);
+            } else {
+                watch.recovered_at_ns = None;
+            }
+        }
+    }
+
+    /// A restart happened: recovery is measured from here.
+    pub fn watch_recovery(&mut self, action_time_ns: u64) {
+        self.lag.recovery_watch = Some(RecoveryWatch {
+            action_time_ns,
+            recovered_at_ns: None,
+        });
+    }
+
+    /// Takes the buffered rows (the caller streams them to disk).
+    pub fn drain_samples(&mut self) -> Vec<Sample> {
+        std::mem::take(&mut self.samples)
+    }
+}
+
+/// p50, p99 and max [ms] of `values` (which it reorders); zeros when empty.
+fn percentiles(values: &mut [u64]) -> (f64, f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let n = values.len();
+    let rank = |q: f64| -> usize { (((n as f64) * q).ceil() as usize).clamp(1, n) - 1 };
+    let p50 = *values.select_nth_unstable(rank(0.5)).1;
+    let p99 = *values.select_nth_unstable(rank(0.99)).1;
+    let max = *values.iter().max().expect("non-empty");
+    (p50 as f64 / 1e6, p99 as f64 / 1e6, max as f64 / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_nearest_rank() {
+        let mut values: Vec<u64> = (1..=100).map(|v| v * 1_000_000).collect();
+        assert_eq!(percentiles(&mut values), (50.0, 99.0, 100.0));
+        assert_eq!(percentiles(&mut []), (0.0, 0.0, 0.0));
+        assert_eq!(percentiles(&mut [7_000_000]), (7.0, 7.0, 7.0));
+    }
+}

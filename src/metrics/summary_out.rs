@@ -1,0 +1,168 @@
+//! `summary.json`: the run's figures and metadata. Nothing in it depends on the wall clock, the
+//! machine or the output path.
+
+use super::atomic;
+use super::{Recorder, RECOVER_LAG_LEVEL};
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Everything `summary.json` holds.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub scenario_hash: String,
+    pub policy: String,
+    pub seed: u64,
+    pub hbsim_version: String,
+    pub duration_s: f64,
+    pub events: u64,
+    pub trace_hash: String,
+    pub lag_max: u64,
+    pub lag_max_time_s: f64,
+    pub lag_final: u64,
+    pub lag_mean: f64,
+    /// Seconds with lag above each level (key: the level in messages).
+    pub time_above_lag_s: BTreeMap<String, f64>,
+    /// Seconds from the last restart until lag stayed at or below `recover_lag_level`.
+    pub time_to_recover_s: Option<f64>,
+    pub recover_lag_level: u64,
+    pub heartbeats_sent: u64,
+    pub heartbeats_ok: u64,
+    pub heartbeats_timed_out: u64,
+    pub heartbeats_busy: u64,
+    pub heartbeat_timeout_ratio: f64,
+    pub heartbeat_latency_mean_ms: f64,
+    pub heartbeat_latency_max_ms: f64,
+    pub heartbeat_queue_wait_mean_ms: f64,
+    pub heartbeat_queue_len_max: u64,
+    pub netty_queue_wait_mean_ms: f64,
+    pub netty_queue_len_max: u64,
+    pub netty_events_dropped: u64,
+    pub monitor_wait_mean_ms: f64,
+    pub monitor_utilization: f64,
+    pub monitor_hold_max_ms: f64,
+    pub monitor_hold_mean_ms: f64,
+    pub consumers_registered_min: u32,
+    pub groups_in_table_max: u64,
+    pub groups_in_table_final: u64,
+    pub close_events: u64,
+    pub close_walks: u64,
+    pub messages_produced: u64,
+    pub messages_consumed: u64,
+}
+
+/// Run metadata that the recorder does not know.
+pub struct RunMeta<'a> {
+    pub scenario: &'a str,
+    pub scenario_hash: u64,
+    pub policy: &'a str,
+    pub seed: u64,
+    pub duration_ns: u64,
+    pub brokers: u32,
+    pub events: u64,
+    pub trace_hash: u64,
+}
+
+/// Rounds to a fixed number of decimals so the JSON text is stable and readable.
+fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+impl Summary {
+    /// Builds the summary from a finished recorder.
+    pub fn build(recorder: &Recorder, meta: &RunMeta) -> Summary {
+        let t = &recorder.totals;
+        let lag = &recorder.lag;
+        let duration_s = meta.duration_ns as f64 / 1e9;
+        let time_to_recover_s = lag.recovery_watch.and_then(|w| {
+            w.recovered_at_ns
+                .map(|at| round(at.saturating_sub(w.action_time_ns) as f64 / 1e9, 3))
+        });
+        let monitor_busy_s = recorder.monitor_hold.sum_ns as f64 / 1e9;
+        Summary {
+            scenario: meta.scenario.to_string(),
+            scenario_hash: format!("{:016x}", meta.scenario_hash),
+            policy: meta.policy.to_string(),
+            seed: meta.seed,
+            hbsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            duration_s: round(duration_s, 3),
+            events: meta.events,
+            trace_hash: format!("{:016x}", meta.trace_hash),
+            lag_max: lag.max,
+            lag_max_time_s: round(lag.max_time_ns as f64 / 1e9, 3),
+            lag_final: lag.final_lag,
+            lag_mean: round(
+                if lag.samples == 0 {
+                    0.0
+                } else {
+                    lag.sum_for_mean as f64 / lag.samples as f64
+                },
+                3,
+            ),
+            time_above_lag_s: lag
+                .time_above_ns
+                .iter()
+                .map(|(level, ns)| (level.to_string(), round(*ns as f64 / 1e9, 3)))
+                .collect(),
+            time_to_recover_s,
+            recover_lag_level: RECOVER_LAG_LEVEL,
+            heartbeats_sent: t.heartbeats_sent,
+            heartbeats_ok: t.heartbeats_ok,
+            heartbeats_timed_out: t.heartbeats_timed_out,
+            heartbeats_busy: t.heartbeats_busy,
+            heartbeat_timeout_ratio: round(
+                if t.heartbeats_sent == 0 {
+                    0.0
+                } else {
+                    t.heartbeats_timed_out as f64 / t.heartbeats_sent as f64
+                },
+                6,
+            ),
+            heartbeat_latency_mean_ms: round(recorder.heartbeat_latency.mean_ms(), 6),
+            heartbeat_latency_max_ms: round(recorder.heartbeat_latency.max_ns as f64 / 1e6, 6),
+            heartbeat_queue_wait_mean_ms: round(recorder.heartbeat_queue_wait.mean_ms(), 6),
+            heartbeat_queue_len_max: lag.heartbeat_queue_len_max,
+            netty_queue_wait_mean_ms: round(recorder.netty_queue_wait.mean_ms(), 6),
+            netty_queue_len_max: lag.netty_queue_len_max,
+            netty_events_dropped: t.netty_events_dropped,
+            monitor_wait_mean_ms: round(recorder.monitor_wait.mean_ms(), 6),
+            monitor_utilization: round(monitor_busy_s / duration_s / f64::from(meta.brokers.max(1)), 6),
+            monitor_hold_max_ms: round(recorder.monitor_hold.max_ns as f64 / 1e6, 6),
+            monitor_hold_mean_ms: round(recorder.monitor_hold.mean_ms(), 6),
+            consumers_registered_min: lag.consumers_registered_min.unwrap_or(0),
+            groups_in_table_max: lag.groups_in_table_max,
+            groups_in_table_final: lag.groups_in_table_final,
+            close_events: t.close_events,
+            close_walks: t.close_walks,
+            messages_produced: t.messages_produced,
+            messages_consumed: t.messages_consumed,
+        }
+    }
+
+    /// The pretty JSON text (with a final newline).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a summary always serializes");
+        text.push('\n');
+        text
+    }
+
+    /// Writes the summary atomically.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        atomic::write_bytes(path, self.to_json().as_bytes())
+    }
+
+    /// Reads a summary written earlier (a baseline).
+    pub fn read(path: &Path) -> Result<Summary, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| Error::Scenario {
+            path: path.to_path_buf(),
+            problems: vec![format!("not a summary.json: {e}")],
+        })
+    }
+}

@@ -1,0 +1,981 @@
+//! The client side (SPEC §2.3): client instances with their heartbeat rounds, RPC deadlines and
+//! close-on-timeout; consumers with rebalance, pulls and consumption; long-lived producers;
+//! periodic producer groups; background clients with reconnect churn.
+//!
+//! Client facts follow RocketMQ 4.9.4 `MQClientInstance`, `NettyRemotingClient.invokeSync`
+//! (`clientCloseSocketIfTimeout`, default true from 4.9.1), `RebalanceImpl` and
+//! `AllocateMessageQueueAveragely`, `DefaultMQPushConsumerImpl` (pull flow control, 1 s retry).
+
+use super::broker::{NettyKind, Task, TaskKind, NO_GROUP};
+use super::{streams, ChannelId, ClientId, CloseCause, Event, GroupId, World, INNER_GROUP};
+use crate::engine::{Ctx, SimTime};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
+
+/// No consumer attached to a client.
+pub const NO_CONSUMER: u32 = u32::MAX;
+
+/// What a producer group id stands for (for names in outputs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupName {
+    /// `CLIENT_INNER_PRODUCER`.
+    Inner,
+    /// A live group of the background clients.
+    Background(u32),
+    /// A long-lived producer group (index into the scenario's producers).
+    Producer(u32),
+    /// `IotRuleEngine-{timestamp}`, created at this time [ns].
+    Periodic(u64),
+}
+
+/// The kind of client instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientKind {
+    Background,
+    Consumer,
+    Producer,
+    Periodic,
+}
+
+/// An RPC the client is waiting for.
+#[derive(Clone, Copy, Debug)]
+pub struct Pending {
+    pub kind: TaskKind,
+    pub broker: u16,
+    pub req: u32,
+}
+
+/// The answer a client gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Success,
+    /// SYSTEM_BUSY (queue full, or dropped by the fast-failure sweep).
+    Busy,
+}
+
+/// One client instance (`MQClientInstance`).
+pub struct Client {
+    pub kind: ClientKind,
+    pub alive: bool,
+    channels: Vec<ChannelId>,
+    pub groups: [GroupId; 2],
+    pub n_groups: u8,
+    pub consumer: u32,
+    pub consumer_group: u16,
+    pub rng: ChaCha8Rng,
+    /// Invalidates heartbeat timers and reconnect timers of an earlier life.
+    pub gen: u32,
+    pub round_active: bool,
+    pub pending: Option<Pending>,
+    pub req_seq: u32,
+    /// Shutting down: UNREGISTER_CLIENT in flight, then close.
+    pub shutting_down: bool,
+}
+
+impl Client {
+    /// The open channel to broker `b`, or 0.
+    #[inline]
+    pub fn channel(&self, b: u16) -> ChannelId {
+        self.channels[b as usize]
+    }
+}
+
+/// A message queue as one consumer sees it (`ProcessQueue` plus its pull state).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProcessQueue {
+    pub assigned: bool,
+    /// Increments whenever the queue is assigned or dropped; stale events carry an old value.
+    pub gen: u32,
+    pub next_offset: u64,
+    pub buffered: u64,
+    pub in_flight: bool,
+    pub inflight_from: u64,
+    pub inflight_count: u32,
+    pub pull_channel: ChannelId,
+    pub held: bool,
+    pub pull_seq: u32,
+}
+
+/// A batch of pulled messages waiting to be consumed.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch {
+    pub local: u32,
+    pub gen: u32,
+    pub from: u64,
+    pub count: u32,
+}
+
+/// A push consumer in a tracked group.
+pub struct Consumer {
+    pub client: ClientId,
+    pub group: u16,
+    pub running: bool,
+    /// Indexed like `GroupState::queues`.
+    pub pqs: Vec<ProcessQueue>,
+    pub batches: VecDeque<Batch>,
+    pub consuming: bool,
+    pub rebalance_pending: bool,
+    pub rebalance_chain: bool,
+}
+
+/// A long-lived producer instance.
+pub struct ProducerInstance {
+    pub client: ClientId,
+    pub producer: u32,
+    pub next_queue: u32,
+    pub carry: f64,
+}
+
+impl World {
+    fn new_client(&mut self, kind: ClientKind, groups: &[GroupId], consumer_group: u16) -> ClientId {
+        let id = self.clients.len() as ClientId;
+        let mut group_arr = [INNER_GROUP; 2];
+        group_arr[..groups.len()].copy_from_slice(groups);
+        self.clients.push(Client {
+            kind,
+            alive: true,
+            channels: vec![0; self.brokers.len()],
+            groups: group_arr,
+            n_groups: groups.len() as u8,
+            consumer: NO_CONSUMER,
+            consumer_group,
+            rng: self.streams.stream(streams::CLIENT_BASE + u64::from(id)),
+            gen: 0,
+            round_active: false,
+            pending: None,
+            req_seq: 0,
+            shutting_down: false,
+        });
+        id
+    }
+
+    fn new_group(&mut self, name: GroupName) -> GroupId {
+        self.group_names.push(name);
+        (self.group_names.len() - 1) as GroupId
+    }
+
+    /// Registers `client` on every broker as if its last heartbeat had just been handled (the
+    /// run starts in steady state: no warm-up transient).
+    fn register_at_start(&mut self, client: ClientId) {
+        for b in 0..self.brokers.len() as u16 {
+            let channel = self.next_channel;
+            self.next_channel += 1;
+            self.clients[client as usize].channels[b as usize] = channel;
+            let c = &self.clients[client as usize];
+            let (groups, n, consumer_group) = (c.groups, c.n_groups, c.consumer_group);
+            let broker = &mut self.brokers[b as usize];
+            broker.seed_registration(channel, client, &groups[..n as usize], consumer_group);
+        }
+    }
+
+    pub(crate) fn build_clients(&mut self, ctx: &mut Ctx<Event>) {
+        let background = self.scenario.background.clone();
+        let live_groups: Vec<GroupId> = (0..background.live_groups)
+            .map(|i| self.new_group(GroupName::Background(i)))
+            .collect();
+        for i in 0..background.clients {
+            let group = live_groups[(i % background.live_groups) as usize];
+            let id = self.new_client(ClientKind::Background, &[INNER_GROUP, group], NO_GROUP);
+            self.register_at_start(id);
+            self.start_heartbeat_timer(ctx, id, true);
+        }
+        self.start_background_reconnects(ctx);
+        let producers = self.scenario.producers.clone();
+        for (p, producer) in producers.iter().enumerate() {
+            let group = self.new_group(GroupName::Producer(p as u32));
+            for _ in 0..producer.instances {
+                let id = self.new_client(ClientKind::Producer, &[INNER_GROUP, group], NO_GROUP);
+                self.register_at_start(id);
+                self.start_heartbeat_timer(ctx, id, true);
+                let index = self.producers.len() as u32;
+                self.producers.push(ProducerInstance {
+                    client: id,
+                    producer: p as u32,
+                    next_queue: 0,
+                    carry: 0.0,
+                });
+                let phase = self.clients[id as usize].rng.gen_range(0..producer.send_batch_interval_ns);
+                ctx.schedule_in(phase, Event::SendTick(index));
+            }
+        }
+        for g in 0..self.scenario.consumer_groups.len() {
+            for _ in 0..self.scenario.consumer_groups[g].consumers {
+                self.add_consumer(ctx, g as u16, true);
+            }
+        }
+    }
+
+    /// Starts reconnect churn for every background client (when an interval is configured).
+    pub(crate) fn start_background_reconnects(&mut self, ctx: &mut Ctx<Event>) {
+        let Some(interval) = self.params.reconnect_interval else { return };
+        for id in 0..self.scenario.background.clients {
+            let client = &mut self.clients[id as usize];
+            let delay = interval.sample(&mut client.rng);
+            ctx.schedule_in(
+                delay,
+                Event::BackgroundReconnect {
+                    client: id,
+                    gen: client.gen,
+                },
+            );
+        }
+    }
+
+    fn add_consumer(&mut self, ctx: &mut Ctx<Event>, group: u16, at_start: bool) {
+        let id = self.new_client(ClientKind::Consumer, &[INNER_GROUP], group);
+        let index = self.consumers.len() as u32;
+        let queue_count = self.groups[group as usize].queues.len();
+        self.consumers.push(Consumer {
+            client: id,
+            group,
+            running: true,
+            pqs: vec![ProcessQueue::default(); queue_count],
+            batches: VecDeque::new(),
+            consuming: false,
+            rebalance_pending: false,
+            rebalance_chain: true,
+        });
+        self.clients[id as usize].consumer = index;
+        self.groups[group as usize].members.push(index);
+        if at_start {
+            self.register_at_start(id);
+        } else {
+            // DefaultMQPushConsumer.start: connect and heartbeat at once.
+            self.start_heartbeat_round(ctx, id);
+        }
+        self.start_heartbeat_timer(ctx, id, at_start);
+        self.request_rebalance(ctx, id);
+        let period = self.scenario.clients.rebalance_interval_ns;
+        let phase = self.clients[id as usize].rng.gen_range(0..period);
+        ctx.schedule_in(
+            phase,
+            Event::Rebalance {
+                consumer: index,
+                periodic: true,
+            },
+        );
+    }
+
+    /// Schedules the first heartbeat tick: a random phase at start, one interval later otherwise.
+    fn start_heartbeat_timer(&mut self, ctx: &mut Ctx<Event>, id: ClientId, random_phase: bool) {
+        let interval = self.scenario.clients.heartbeat_interval;
+        let client = &mut self.clients[id as usize];
+        let first = interval.sample(&mut client.rng);
+        let delay = if random_phase { client.rng.gen_range(0..=first) } else { first };
+        ctx.schedule_in(
+            delay,
+            Event::HeartbeatTick {
+                client: id,
+                gen: client.gen,
+            },
+        );
+    }
+
+    // ---------------------------------------------------------------- channels
+
+    /// The channel to broker `b`, connecting first if there is none (a CONNECT event).
+    pub(crate) fn ensure_channel(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) -> ChannelId {
+        let existing = self.clients[id as usize].channel(b);
+        if existing != 0 {
+            return existing;
+        }
+        let channel = self.next_channel;
+        self.next_channel += 1;
+        self.clients[id as usize].channels[b as usize] = channel;
+        self.push_netty_event(ctx, b, NettyKind::Connect, channel);
+        if self.scenario.clients.heartbeat_on_reconnect && !self.clients[id as usize].round_active {
+            // 5.2.0+: onChannelActive sends a heartbeat at once (PR #7494).
+            self.start_heartbeat_round(ctx, id);
+        }
+        channel
+    }
+
+    /// The client closes its channel to broker `b` (or the broker closed it): the broker sees
+    /// the events of `cause`; requests pending on the channel fail.
+    pub(crate) fn close_channel(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16, cause: CloseCause) {
+        let channel = self.clients[id as usize].channel(b);
+        if channel == 0 {
+            return;
+        }
+        self.clients[id as usize].channels[b as usize] = 0;
+        match cause {
+            CloseCause::Close => {}
+            CloseCause::Idle => self.push_netty_event(ctx, b, NettyKind::Idle, channel),
+            CloseCause::Exception => self.push_netty_event(ctx, b, NettyKind::Exception, channel),
+        }
+        self.push_netty_event(ctx, b, NettyKind::Close, channel);
+        self.fail_requests_on(ctx, id, b);
+    }
+
+    /// The broker restarted: the channel is gone, with no events on the new broker process.
+    pub(crate) fn drop_channel_on_restart(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) {
+        if self.clients[id as usize].channel(b) == 0 {
+            return;
+        }
+        self.clients[id as usize].channels[b as usize] = 0;
+        self.fail_requests_on(ctx, id, b);
+    }
+
+    fn fail_requests_on(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) {
+        let client = &mut self.clients[id as usize];
+        if let Some(pending) = client.pending.filter(|p| p.broker == b) {
+            client.pending = None;
+            self.after_rpc(ctx, id, pending);
+        }
+        let consumer = self.clients[id as usize].consumer;
+        if consumer != NO_CONSUMER {
+            self.fail_held_pulls(ctx, consumer, b);
+        }
+    }
+
+    // ---------------------------------------------------------------- heartbeats
+
+    pub(crate) fn on_heartbeat_tick(&mut self, ctx: &mut Ctx<Event>, id: ClientId, gen: u32) {
+        let client = &mut self.clients[id as usize];
+        if client.gen != gen || !client.alive || client.shutting_down {
+            return;
+        }
+        let interval = self.scenario.clients.heartbeat_interval.sample(&mut client.rng);
+        ctx.schedule_in(interval.max(1), Event::HeartbeatTick { client: id, gen });
+        // sendHeartbeatToAllBrokerWithLock: tryLock fails while the previous round runs.
+        if !client.round_active {
+            self.start_heartbeat_round(ctx, id);
+        }
+    }
+
+    fn start_heartbeat_round(&mut self, ctx: &mut Ctx<Event>, id: ClientId) {
+        self.clients[id as usize].round_active = true;
+        self.send_heartbeat(ctx, id, 0);
+    }
+
+    /// HEART_BEAT to broker `b`, synchronously, with the RPC timeout.
+    fn send_heartbeat(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) {
+        let channel = self.ensure_channel(ctx, id, b);
+        self.recorder.interval.heartbeats_sent += 1;
+        let task = self.start_rpc(ctx, id, b, TaskKind::Heartbeat, channel);
+        self.submit_task(ctx, b, task);
+    }
+
+    fn start_rpc(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16, kind: TaskKind, channel: ChannelId) -> Task {
+        let now = ctx.now().ns();
+        let client = &mut self.clients[id as usize];
+        client.req_seq = client.req_seq.wrapping_add(1);
+        let req = client.req_seq;
+        assert!(client.pending.is_none(), "client {id} has two RPCs in flight at {}", ctx.now());
+        client.pending = Some(Pending { kind, broker: b, req });
+        let task = Task {
+            kind,
+            client: id,
+            channel,
+            req,
+            enqueued_ns: now,
+            groups: client.groups,
+            n_groups: client.n_groups,
+            consumer_group: client.consumer_group,
+        };
+        let deadline = now + self.scenario.clients.rpc_timeout_ns;
+        debug_assert!(self.rpc_deadlines.back().is_none_or(|d| d.0 <= deadline), "deadlines out of order");
+        self.rpc_deadlines.push_back((deadline, id, req));
+        if !self.rpc_timer_armed {
+            self.rpc_timer_armed = true;
+            ctx.schedule_at(SimTime(deadline), Event::RpcDeadline);
+        }
+        task
+    }
+
+    /// The broker answered request `req` of `client` (the answer is wasted if the client gave up).
+    pub(crate) fn rpc_reply(&mut self, ctx: &mut Ctx<Event>, id: ClientId, req: u32, reply: Reply) {
+        let client = &mut self.clients[id as usize];
+        let Some(pending) = client.pending.filter(|p| p.req == req) else {
+            return;
+        };
+        client.pending = None;
+        if pending.kind == TaskKind::Heartbeat && reply == Reply::Success {
+            self.recorder.interval.heartbeats_ok += 1;
+        }
+        self.after_rpc(ctx, id, pending);
+    }
+
+    /// The shared deadline timer: times out every outstanding RPC whose deadline has passed.
+    pub(crate) fn on_rpc_deadline(&mut self, ctx: &mut Ctx<Event>) {
+        let now = ctx.now().ns();
+        self.rpc_timer_armed = false;
+        while let Some(&(deadline, id, req)) = self.rpc_deadlines.front() {
+            let outstanding = self.clients[id as usize].pending.is_some_and(|p| p.req == req);
+            if !outstanding {
+                self.rpc_deadlines.pop_front();
+                continue;
+            }
+            if deadline > now {
+                break;
+            }
+            self.rpc_deadlines.pop_front();
+            self.rpc_timed_out(ctx, id);
+        }
+        if let Some(&(deadline, _, _)) = self.rpc_deadlines.front() {
+            self.rpc_timer_armed = true;
+            ctx.schedule_at(SimTime(deadline), Event::RpcDeadline);
+        }
+    }
+
+    fn rpc_timed_out(&mut self, ctx: &mut Ctx<Event>, id: ClientId) {
+        let pending = self.clients[id as usize].pending.take().expect("outstanding RPC");
+        if pending.kind == TaskKind::Heartbeat {
+            self.recorder.interval.heartbeats_timed_out += 1;
+        }
+        if self.params.close_socket_on_timeout {
+            // NettyRemotingClient.invokeSync closes the channel on RemotingTimeoutException.
+            self.close_channel(ctx, id, pending.broker, CloseCause::Close);
+        }
+        self.after_rpc(ctx, id, pending);
+    }
+
+    /// An RPC ended (answer, timeout or failure): go on with the heartbeat round or shutdown.
+    fn after_rpc(&mut self, ctx: &mut Ctx<Event>, id: ClientId, pending: Pending) {
+        let next = pending.broker + 1;
+        let more = usize::from(next) < self.brokers.len();
+        match pending.kind {
+            TaskKind::Heartbeat => {
+                let client = &mut self.clients[id as usize];
+                if more && client.alive && !client.shutting_down {
+                    self.send_heartbeat(ctx, id, next);
+                } else {
+                    client.round_active = false;
+                }
+            }
+            TaskKind::Unregister => {
+                if more {
+                    self.send_unregister(ctx, id, next);
+                } else {
+                    self.finish_shutdown(ctx, id);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /// Shuts a client down: optionally UNREGISTER_CLIENT to each broker first, then close.
+    fn shutdown_client(&mut self, ctx: &mut Ctx<Event>, id: ClientId, unregister: bool) {
+        let client = &mut self.clients[id as usize];
+        if !client.alive || client.shutting_down {
+            return;
+        }
+        client.shutting_down = true;
+        client.gen += 1;
+        client.pending = None;
+        client.round_active = false;
+        if unregister {
+            self.send_unregister(ctx, id, 0);
+        } else {
+            self.finish_shutdown(ctx, id);
+        }
+    }
+
+    fn send_unregister(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) {
+        let channel = self.ensure_channel(ctx, id, b);
+        let task = self.start_rpc(ctx, id, b, TaskKind::Unregister, channel);
+        self.submit_task(ctx, b, task);
+    }
+
+    fn finish_shutdown(&mut self, ctx: &mut Ctx<Event>, id: ClientId) {
+        for b in 0..self.brokers.len() as u16 {
+            self.close_channel(ctx, id, b, CloseCause::Close);
+        }
+        let client = &mut self.clients[id as usize];
+        client.alive = false;
+        client.shutting_down = false;
+    }
+
+    // ---------------------------------------------------------------- periodic groups
+
+    pub(crate) fn on_group_create(&mut self, ctx: &mut Ctx<Event>) {
+        if !self.creating {
+            return;
+        }
+        let Some(interval) = self.params.create_interval else { return };
+        let next = interval.sample(&mut self.creation_rng).max(1);
+        ctx.schedule_in(next, Event::GroupCreate);
+        let group = self.new_group(GroupName::Periodic(ctx.now().ns()));
+        let id = self.new_client(ClientKind::Periodic, &[INNER_GROUP, group], NO_GROUP);
+        // DefaultMQProducer.start: connect, heartbeat at once, then every interval.
+        self.start_heartbeat_round(ctx, id);
+        self.start_heartbeat_timer(ctx, id, false);
+        let lifetime = self.params.group_lifetime.sample(&mut self.creation_rng);
+        ctx.schedule_in(lifetime, Event::PeriodicShutdown(id));
+    }
+
+    pub(crate) fn on_periodic_shutdown(&mut self, ctx: &mut Ctx<Event>, id: ClientId) {
+        let p = self.params.unregister_probability;
+        let unregister = p > 0.0 && self.clients[id as usize].rng.gen_bool(p);
+        self.shutdown_client(ctx, id, unregister);
+    }
+
+    // ---------------------------------------------------------------- background churn
+
+    pub(crate) fn on_background_reconnect(&mut self, ctx: &mut Ctx<Event>, id: ClientId, gen: u32) {
+        let Some(interval) = self.params.reconnect_interval else { return };
+        let share = self.params.abnormal_disconnect_share;
+        let brokers = self.brokers.len() as u16;
+        let client = &mut self.clients[id as usize];
+        if client.gen != gen || !client.alive {
+            return;
+        }
+        let next = interval.sample(&mut client.rng).max(1);
+        let b = client.rng.gen_range(0..brokers);
+        let abnormal = share > 0.0 && client.rng.gen_bool(share);
+        ctx.schedule_in(next, Event::BackgroundReconnect { client: id, gen });
+        let cause = if abnormal { CloseCause::Idle } else { CloseCause::Close };
+        self.close_channel(ctx, id, b, cause);
+        self.ensure_channel(ctx, id, b);
+    }
+
+    pub(crate) fn on_disconnect(&mut self, ctx: &mut Ctx<Event>, id: ClientId, cause: CloseCause) {
+        if !self.clients[id as usize].alive {
+            return;
+        }
+        // The client reconnects on its next request (its next heartbeat tick).
+        for b in 0..self.brokers.len() as u16 {
+            self.close_channel(ctx, id, b, cause);
+        }
+    }
+
+    // ---------------------------------------------------------------- producers
+
+    pub(crate) fn on_send_tick(&mut self, ctx: &mut Ctx<Event>, index: u32) {
+        let instance = &self.producers[index as usize];
+        let p = instance.producer as usize;
+        let spec = &self.scenario.producers[p];
+        let interval = spec.send_batch_interval_ns;
+        let topic = spec.topic as u32;
+        ctx.schedule_in(interval, Event::SendTick(index));
+        let rate = self.params.send_rate[p];
+        let exact = rate * interval as f64 / 1e9 + instance.carry;
+        let count = exact.floor() as u64;
+        let instance = &mut self.producers[index as usize];
+        instance.carry = exact - count as f64;
+        if count == 0 {
+            return;
+        }
+        let queues: Vec<u32> = (0..self.queues.len() as u32)
+            .filter(|q| self.queues[*q as usize].topic == topic)
+            .collect();
+        let n = queues.len() as u64;
+        let (base, extra) = (count / n, count % n);
+        let start = u64::from(instance.next_queue) % n;
+        instance.next_queue = ((start + extra) % n) as u32;
+        for (i, q) in queues.iter().enumerate() {
+            let offset = (i as u64 + n - start) % n;
+            let added = base + u64::from(offset < extra);
+            if added > 0 {
+                self.queues[*q as usize].produced += added;
+                self.recorder.interval.messages_produced += added;
+                self.wake_held_pulls(ctx, *q);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- consumers
+
+    /// NOTIFY_CONSUMER_IDS_CHANGED reached the client: rebalance at once (coalesced).
+    pub(crate) fn request_rebalance(&mut self, ctx: &mut Ctx<Event>, id: ClientId) {
+        let index = self.clients[id as usize].consumer;
+        if index == NO_CONSUMER {
+            return;
+        }
+        let consumer = &mut self.consumers[index as usize];
+        if !consumer.running || consumer.rebalance_pending {
+            return;
+        }
+        consumer.rebalance_pending = true;
+        let delay = self.scenario.clients.network_rtt.sample(&mut self.clients[id as usize].rng);
+        ctx.schedule_in(
+            delay,
+            Event::Rebalance {
+                consumer: index,
+                periodic: false,
+            },
+        );
+    }
+
+    pub(crate) fn on_rebalance(&mut self, ctx: &mut Ctx<Event>, index: u32, periodic: bool) {
+        let consumer = &mut self.consumers[index as usize];
+        if periodic {
+            if !consumer.running {
+                consumer.rebalance_chain = false;
+                return;
+            }
+            ctx.schedule_in(
+                self.scenario.clients.rebalance_interval_ns,
+                Event::Rebalance {
+                    consumer: index,
+                    periodic: true,
+                },
+            );
+        } else {
+            consumer.rebalance_pending = false;
+        }
+        if !consumer.running {
+            return;
+        }
+        let (id, group) = (consumer.client, consumer.group);
+        // findConsumerIdList asks a random broker of the topic route.
+        let b = self.clients[id as usize].rng.gen_range(0..self.brokers.len() as u16);
+        self.ensure_channel(ctx, id, b);
+        let ids = self.brokers[b as usize].consumer_ids(group);
+        if ids.is_empty() {
+            // The broker answered "no consumer for this group": keep the current assignment.
+            return;
+        }
+        let queue_count = self.groups[group as usize].queues.len();
+        let range = allocate_averagely(queue_count, &ids, id);
+        self.apply_assignment(ctx, index, range);
+    }
+
+    fn apply_assignment(&mut self, ctx: &mut Ctx<Event>, index: u32, range: std::ops::Range<usize>) {
+        let consumer = &self.consumers[index as usize];
+        let group = consumer.group as usize;
+        let queue_count = consumer.pqs.len();
+        for local in 0..queue_count {
+            let should = range.contains(&local);
+            let pq = &mut self.consumers[index as usize].pqs[local];
+            if pq.assigned && !should {
+                // Dropped: buffered messages are not consumed; the offset stays where it was.
+                *pq = ProcessQueue {
+                    gen: pq.gen + 1,
+                    pull_seq: pq.pull_seq,
+                    ..ProcessQueue::default()
+                };
+            } else if !pq.assigned && should {
+                let start = self.groups[group].consumed[local];
+                *pq = ProcessQueue {
+                    assigned: true,
+                    gen: pq.gen + 1,
+                    next_offset: start,
+                    pull_seq: pq.pull_seq,
+                    ..ProcessQueue::default()
+                };
+                let gen = pq.gen;
+                self.issue_pull(ctx, index, local as u32, gen);
+            }
+        }
+    }
+
+    /// Sends a pull for one assigned queue (unless one is already out or flow control holds it).
+    pub(crate) fn issue_pull(&mut self, ctx: &mut Ctx<Event>, index: u32, local: u32, gen: u32) {
+        let threshold = u64::from(self.scenario.clients.pull_threshold_per_queue);
+        let consumer = &self.consumers[index as usize];
+        let pq = consumer.pqs[local as usize];
+        if !consumer.running || !pq.assigned || pq.gen != gen || pq.in_flight || pq.held {
+            return;
+        }
+        if pq.buffered >= threshold {
+            ctx.schedule_in(
+                self.scenario.clients.flow_control_delay_ns,
+                Event::PullIssue {
+                    consumer: index,
+                    queue: local,
+                    gen,
+                },
+            );
+            return;
+        }
+        let (id, group) = (consumer.client, consumer.group);
+        let q = self.groups[group as usize].queues[local as usize];
+        let b = self.queues[q as usize].broker;
+        let channel = self.ensure_channel(ctx, id, b);
+        let rtt = self.scenario.clients.network_rtt.sample(&mut self.clients[id as usize].rng);
+        if !self.brokers[b as usize].group_has_consumers(group) {
+            // SUBSCRIPTION_NOT_EXIST: the client retries after pullTimeDelayMillsWhenException.
+            ctx.schedule_in(
+                rtt + self.scenario.clients.pull_retry_delay_ns,
+                Event::PullIssue {
+                    consumer: index,
+                    queue: local,
+                    gen,
+                },
+            );
+            return;
+        }
+        let available = self.queues[q as usize].produced.saturating_sub(pq.next_offset);
+        let pq = &mut self.consumers[index as usize].pqs[local as usize];
+        pq.pull_channel = channel;
+        if available > 0 {
+            let count = available.min(u64::from(self.scenario.broker.pull_batch_max)) as u32;
+            pq.in_flight = true;
+            pq.inflight_from = pq.next_offset;
+            pq.inflight_count = count;
+            ctx.schedule_in(
+                rtt,
+                Event::PullResult {
+                    consumer: index,
+                    queue: local,
+                    gen,
+                },
+            );
+        } else {
+            // Long polling: the broker holds the pull until a message arrives or it times out.
+            pq.held = true;
+            pq.pull_seq = pq.pull_seq.wrapping_add(1);
+            let seq = pq.pull_seq;
+            self.queues[q as usize].held.push((index, seq));
+            ctx.schedule_in(
+                self.scenario.broker.long_poll_timeout_ns,
+                Event::LongPollTimeout {
+                    consumer: index,
+                    queue: local,
+                    seq,
+                },
+            );
+        }
+    }
+
+    /// New messages on queue `q`: every pull held on it is answered.
+    fn wake_held_pulls(&mut self, ctx: &mut Ctx<Event>, q: u32) {
+        if self.queues[q as usize].held.is_empty() {
+            return;
+        }
+        let held = std::mem::take(&mut self.queues[q as usize].held);
+        for (index, seq) in held {
+            let consumer = &self.consumers[index as usize];
+            let group = consumer.group as usize;
+            let Some(local) = self.groups[group].queues.iter().position(|x| *x == q) else {
+                continue;
+            };
+            let pq = consumer.pqs[local];
+            if !pq.held || pq.pull_seq != seq {
+                continue;
+            }
+            self.answer_held_pull(ctx, index, local as u32);
+        }
+    }
+
+    fn answer_held_pull(&mut self, ctx: &mut Ctx<Event>, index: u32, local: u32) {
+        let consumer = &self.consumers[index as usize];
+        let (id, group) = (consumer.client, consumer.group as usize);
+        let q = self.groups[group].queues[local as usize];
+        let produced = self.queues[q as usize].produced;
+        let batch = u64::from(self.scenario.broker.pull_batch_max);
+        let pq = &mut self.consumers[index as usize].pqs[local as usize];
+        pq.held = false;
+        let count = produced.saturating_sub(pq.next_offset).min(batch) as u32;
+        pq.in_flight = true;
+        pq.inflight_from = pq.next_offset;
+        pq.inflight_count = count;
+        let gen = pq.gen;
+        let rtt = self.scenario.clients.network_rtt.sample(&mut self.clients[id as usize].rng);
+        ctx.schedule_in(
+            rtt / 2,
+            Event::PullResult {
+                consumer: index,
+                queue: local,
+                gen,
+            },
+        );
+    }
+
+    pub(crate) fn on_long_poll_timeout(&mut self, ctx: &mut Ctx<Event>, index: u32, local: u32, seq: u32) {
+        let pq = self.consumers[index as usize].pqs[local as usize];
+        if !pq.held || pq.pull_seq != seq {
+            return;
+        }
+        let group = self.consumers[index as usize].group as usize;
+        let q = self.groups[group].queues[local as usize];
+        self.queues[q as usize].held.retain(|(c, s)| !(*c == index && *s == seq));
+        // NO_NEW_MSG (or the few that arrived): the client pulls again at once.
+        self.answer_held_pull(ctx, index, local);
+    }
+
+    /// The channel to broker `b` is gone: pulls held there fail and are retried after 1 s.
+    fn fail_held_pulls(&mut self, ctx: &mut Ctx<Event>, index: u32, b: u16) {
+        let retry = self.scenario.clients.pull_retry_delay_ns;
+        let group = self.consumers[index as usize].group as usize;
+        for local in 0..self.consumers[index as usize].pqs.len() {
+            let q = self.groups[group].queues[local];
+            let pq = &mut self.consumers[index as usize].pqs[local];
+            if pq.held && self.queues[q as usize].broker == b {
+                pq.held = false;
+                let gen = pq.gen;
+                ctx.schedule_in(
+                    retry,
+                    Event::PullIssue {
+                        consumer: index,
+                        queue: local as u32,
+                        gen,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(crate) fn on_pull_result(&mut self, ctx: &mut Ctx<Event>, index: u32, local: u32, gen: u32) {
+        let consumer = &self.consumers[index as usize];
+        let id = consumer.client;
+        let q = self.groups[consumer.group as usize].queues[local as usize];
+        let b = self.queues[q as usize].broker;
+        let channel_open = self.clients[id as usize].channel(b);
+        let pq = &mut self.consumers[index as usize].pqs[local as usize];
+        if pq.gen != gen || !pq.in_flight {
+            return;
+        }
+        pq.in_flight = false;
+        if pq.pull_channel != channel_open {
+            // The channel closed while the response was on its way: the pull failed.
+            ctx.schedule_in(
+                self.scenario.clients.pull_retry_delay_ns,
+                Event::PullIssue {
+                    consumer: index,
+                    queue: local,
+                    gen,
+                },
+            );
+            return;
+        }
+        let (from, count) = (pq.inflight_from, pq.inflight_count);
+        if count > 0 {
+            pq.next_offset = from + u64::from(count);
+            pq.buffered += u64::from(count);
+            let consumer = &mut self.consumers[index as usize];
+            consumer.batches.push_back(Batch { local, gen, from, count });
+            if !consumer.consuming {
+                self.start_next_batch(ctx, index);
+            }
+        }
+        self.issue_pull(ctx, index, local, gen);
+    }
+
+    fn start_next_batch(&mut self, ctx: &mut Ctx<Event>, index: u32) {
+        let consumer = &mut self.consumers[index as usize];
+        while let Some(batch) = consumer.batches.front() {
+            let pq = consumer.pqs[batch.local as usize];
+            if pq.assigned && pq.gen == batch.gen && consumer.running {
+                let rate = self.params.consume_rate[consumer.group as usize];
+                let duration = (f64::from(batch.count) * 1e9 / rate).round() as u64;
+                consumer.consuming = true;
+                ctx.schedule_in(duration.max(1), Event::ConsumeDone { consumer: index });
+                return;
+            }
+            // The queue was dropped: its buffered messages are thrown away.
+            consumer.batches.pop_front();
+        }
+        consumer.consuming = false;
+    }
+
+    pub(crate) fn on_consume_done(&mut self, ctx: &mut Ctx<Event>, index: u32) {
+        let consumer = &mut self.consumers[index as usize];
+        consumer.consuming = false;
+        if let Some(batch) = consumer.batches.pop_front() {
+            let group = consumer.group as usize;
+            let pq = &mut consumer.pqs[batch.local as usize];
+            if pq.assigned && pq.gen == batch.gen {
+                pq.buffered -= u64::from(batch.count);
+                let end = batch.from + u64::from(batch.count);
+                let committed = &mut self.groups[group].consumed[batch.local as usize];
+                if end > *committed {
+                    self.recorder.interval.messages_consumed += end - *committed;
+                    *committed = end;
+                }
+            }
+        }
+        self.start_next_batch(ctx, index);
+    }
+
+    // ---------------------------------------------------------------- scaling
+
+    pub(crate) fn scale_consumers(&mut self, ctx: &mut Ctx<Event>, group: usize, count: u32) {
+        let running: Vec<u32> = self.groups[group]
+            .members
+            .iter()
+            .copied()
+            .filter(|c| self.consumers[*c as usize].running)
+            .collect();
+        let current = running.len() as u32;
+        for _ in current..count {
+            self.add_consumer(ctx, group as u16, false);
+        }
+        for index in running.iter().rev().take(current.saturating_sub(count) as usize) {
+            let consumer = &mut self.consumers[*index as usize];
+            consumer.running = false;
+            for pq in consumer.pqs.iter_mut() {
+                *pq = ProcessQueue {
+                    gen: pq.gen + 1,
+                    pull_seq: pq.pull_seq,
+                    ..ProcessQueue::default()
+                };
+            }
+            consumer.batches.clear();
+            let id = consumer.client;
+            // DefaultMQPushConsumer.shutdown: UNREGISTER_CLIENT, then close.
+            self.shutdown_client(ctx, id, true);
+        }
+    }
+}
+
+/// `AllocateMessageQueueAveragely`: the contiguous range of the sorted queues that the client at
+/// the first position of `id` in the sorted id list gets (empty when it is not in the list).
+pub fn allocate_averagely(queue_count: usize, ids: &[ClientId], id: ClientId) -> std::ops::Range<usize> {
+    let Some(index) = ids.iter().position(|c| *c == id) else {
+        return 0..0;
+    };
+    let consumers = ids.len();
+    if queue_count == 0 {
+        return 0..0;
+    }
+    let remainder = queue_count % consumers;
+    let size = if queue_count <= consumers {
+        1
+    } else if remainder > 0 && index < remainder {
+        queue_count / consumers + 1
+    } else {
+        queue_count / consumers
+    };
+    let start = if remainder > 0 && index < remainder {
+        index * size
+    } else {
+        index * size + remainder
+    };
+    let len = size.min(queue_count.saturating_sub(start));
+    start..start + len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn averagely_splits_like_rocketmq() {
+        let ids = [10, 20, 30];
+        assert_eq!(allocate_averagely(8, &ids, 10), 0..3);
+        assert_eq!(allocate_averagely(8, &ids, 20), 3..6);
+        assert_eq!(allocate_averagely(8, &ids, 30), 6..8);
+        // More consumers than queues: the last ones get nothing.
+        assert_eq!(allocate_averagely(2, &ids, 30), 2..2);
+        // Missing from the list: nothing.
+        assert_eq!(allocate_averagely(8, &ids, 99), 0..0);
+    }
+
+    #[test]
+    fn averagely_covers_every_queue_once() {
+        for consumers in 1..20usize {
+            for queues in 0..40usize {
+                let ids: Vec<u32> = (0..consumers as u32).collect();
+                let mut seen = vec![0; queues];
+                for id in &ids {
+                    for q in allocate_averagely(queues, &ids, *id) {
+                        seen[q] += 1;
+                    }
+                }
+                assert!(seen.iter().all(|s| *s == 1), "{consumers} consumers, {queues} queues: {seen:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_leave_queues_unowned() {
+        // The same client twice (a ghost channel): its second slot's queues belong to nobody.
+        let ids = [1, 1, 2];
+        assert_eq!(allocate_averagely(6, &ids, 1), 0..2);
+        assert_eq!(allocate_averagely(6, &ids, 2), 4..6);
+    }
+}

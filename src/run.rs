@@ -1,0 +1,171 @@
+//! Runs one scenario under one policy: builds the world, drives the engine in chunks, streams the
+//! timeline to its sink, and returns the summary and thread dumps. No printing here.
+
+use crate::engine::{self, Ctx, SimTime, Stop};
+use crate::error::Error;
+use crate::metrics::csv_out::TimelineWriter;
+use crate::metrics::dump_out::format_dump;
+use crate::metrics::summary_out::{RunMeta, Summary};
+use crate::metrics::{atomic, Sample};
+use crate::model::policy::Policy;
+use crate::model::{ThreadDump, World};
+use crate::scenario::Scenario;
+use std::path::{Path, PathBuf};
+
+/// What one run produced (besides the streamed timeline).
+pub struct RunOutput {
+    pub summary: Summary,
+    pub dumps: Vec<ThreadDump>,
+    pub peak_dump: Option<ThreadDump>,
+}
+
+/// Options of one run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Extra dump times [ns] (from `--dump-at`).
+    pub dump_at_ns: Vec<u64>,
+    /// Extra lag levels whose time-above is reported.
+    pub extra_levels: Vec<u64>,
+}
+
+/// Samples handed to the sink per chunk of simulated time.
+const CHUNK_SAMPLES: u64 = 1_024;
+
+/// Simulates `scenario` under `policy` with `seed`; every timeline row goes to `sink` in order.
+pub fn simulate(
+    scenario: &Scenario,
+    policy: Policy,
+    seed: u64,
+    options: &RunOptions,
+    sink: &mut dyn FnMut(&[Sample]) -> Result<(), Error>,
+) -> Result<RunOutput, Error> {
+    let mut scenario = scenario.clone();
+    scenario
+        .dumps_ns
+        .extend(options.dump_at_ns.iter().copied().filter(|t| *t <= scenario.duration_ns));
+    scenario.dumps_ns.sort_unstable();
+    scenario.dumps_ns.dedup();
+    let mut ctx = Ctx::new();
+    let mut world = World::new(scenario.clone(), policy, seed, &mut ctx, &options.extra_levels);
+    let end = SimTime(scenario.duration_ns);
+    let chunk = scenario.sample_interval_ns.saturating_mul(CHUNK_SAMPLES);
+    let mut events = 0u64;
+    let mut now = SimTime::ZERO;
+    loop {
+        let until = SimTime(now.ns().saturating_add(chunk).min(end.ns()));
+        let outcome = engine::run(&mut world, &mut ctx, until, scenario.max_events - events);
+        events += outcome.events;
+        now = outcome.now;
+        sink(&world.recorder.drain_samples())?;
+        if outcome.stop == Stop::MaxEvents {
+            return Err(Error::MaxEvents {
+                scenario: scenario.name.clone(),
+                policy: policy.to_string(),
+                seed,
+                max_events: scenario.max_events,
+                at_s: now.as_secs_f64(),
+            });
+        }
+        if crate::interrupt::interrupted() {
+            return Err(Error::Interrupted);
+        }
+        if until >= end {
+            break;
+        }
+    }
+    let meta = RunMeta {
+        scenario: &scenario.name,
+        scenario_hash: scenario.source_hash,
+        policy: policy.name(),
+        seed,
+        duration_ns: scenario.duration_ns,
+        brokers: scenario.broker.count,
+        events,
+        trace_hash: world.trace_hash,
+    };
+    let summary = Summary::build(&world.recorder, &meta);
+    Ok(RunOutput {
+        summary,
+        dumps: std::mem::take(&mut world.dumps),
+        peak_dump: world.peak_dump.take(),
+    })
+}
+
+/// Folder names must come from the user's `--out` or from a sanitised scenario name, never from
+/// raw scenario text: `../` or `/` in a name cannot redirect output.
+pub fn safe_component(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while out.starts_with('.') {
+        out.replace_range(0..1, "_");
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    out.truncate(100);
+    out
+}
+
+/// Creates `dir` (and parents) and proves it can be written, before any simulation starts.
+pub fn prepare_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Output {
+        path: dir.to_path_buf(),
+        message: format!("cannot create the output folder: {source}"),
+    })?;
+    let probe = dir.join(format!(".hbsim-write-probe.{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|source| Error::Output {
+        path: dir.to_path_buf(),
+        message: format!("cannot write in the output folder: {source}"),
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Files of one replayed policy.
+pub struct PolicyFiles {
+    pub dir: PathBuf,
+    pub timeline: PathBuf,
+    pub summary: PathBuf,
+    pub dumps: PathBuf,
+}
+
+impl PolicyFiles {
+    /// The files under `dir/<policy>/`.
+    pub fn new(dir: &Path, policy: Policy) -> PolicyFiles {
+        let dir = dir.join(policy.name());
+        PolicyFiles {
+            timeline: dir.join("timeline.csv"),
+            summary: dir.join("summary.json"),
+            dumps: dir.join("thread-dumps.txt"),
+            dir,
+        }
+    }
+}
+
+/// Runs one policy and writes its timeline, summary and thread dumps under `dir/<policy>/`.
+pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path, options: &RunOptions) -> Result<RunOutput, Error> {
+    let files = PolicyFiles::new(dir, policy);
+    prepare_dir(&files.dir)?;
+    let names: Vec<String> = scenario.consumer_groups.iter().map(|g| g.name.clone()).collect();
+    let mut timeline = TimelineWriter::create(&files.timeline, &names)?;
+    let output = simulate(scenario, policy, seed, options, &mut |rows| timeline.write(rows))?;
+    timeline.finish()?;
+    output.summary.write(&files.summary)?;
+    let mut text = String::new();
+    for dump in output.dumps.iter().chain(output.peak_dump.iter()) {
+        text.push_str(&format_dump(dump, &scenario.name, policy.name()));
+    }
+    if text.is_empty() {
+        text.push_str("no thread dump was taken (the run never had lag and no --dump-at was given)\n");
+    }
+    atomic::write_bytes(&files.dumps, text.as_bytes())?;
+    Ok(output)
+}

@@ -1,0 +1,440 @@
+//! Units people write in scenario files: durations (`"30s"`, `"1.5ms"`, `"1us"`) and cost or
+//! interval distributions (a duration, or a table such as `{ dist = "exponential", mean = "1ms" }`).
+//!
+//! Parsing is exact integer arithmetic on the decimal text: `"0.1s"` is exactly 100,000,000 ns and
+//! anything that does not fit in u64 nanoseconds is rejected here, at parse time.
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp, LogNormal, Normal};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// The units accepted after a number, with their size in nanoseconds.
+const UNITS: &[(&str, u64)] = &[
+    ("ns", 1),
+    ("us", 1_000),
+    ("µs", 1_000),
+    ("ms", 1_000_000),
+    ("s", 1_000_000_000),
+    ("min", 60_000_000_000),
+    ("m", 60_000_000_000),
+    ("h", 3_600_000_000_000),
+    ("d", 86_400_000_000_000),
+];
+
+/// Parses a duration such as `"30s"`, `"1.5ms"`, `"250us"`, `"2h"` or `"0"` into nanoseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    if trimmed == "0" {
+        return Ok(0);
+    }
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("duration {text:?} has no unit (write e.g. \"30s\", \"1.5ms\", \"1us\")"))?;
+    let (number, unit) = trimmed.split_at(split);
+    let unit = unit.trim();
+    let unit_ns = UNITS
+        .iter()
+        .find(|(name, _)| *name == unit)
+        .map(|(_, ns)| *ns)
+        .ok_or_else(|| format!("duration {text:?} has unknown unit {unit:?} (use ns, us, ms, s, m, h or d)"))?;
+    let (whole, fraction) = match number.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (number, ""),
+    };
+    if whole.is_empty() && fraction.is_empty() {
+        return Err(format!("duration {text:?} has no number"));
+    }
+    if fraction.contains('.') || fraction.len() > 18 || whole.len() > 20 {
+        return Err(format!("duration {text:?} is not a number with a unit"));
+    }
+    let whole_value: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| format!("duration {text:?} is not a number"))?
+    };
+    let mut total = whole_value * u128::from(unit_ns);
+    if !fraction.is_empty() {
+        let digits: u128 = fraction.parse().map_err(|_| format!("duration {text:?} is not a number"))?;
+        let scale = 10u128.pow(fraction.len() as u32);
+        let scaled = digits * u128::from(unit_ns);
+        if scaled % scale != 0 {
+            return Err(format!("duration {text:?} is finer than one nanosecond"));
+        }
+        total += scaled / scale;
+    }
+    u64::try_from(total).map_err(|_| format!("duration {text:?} is too long (at most about 584 years)"))
+}
+
+/// Formats nanoseconds the way a person would write them (for messages and docs).
+pub fn format_duration(ns: u64) -> String {
+    for (name, size) in [
+        ("h", 3_600_000_000_000u64),
+        ("m", 60_000_000_000),
+        ("s", 1_000_000_000),
+        ("ms", 1_000_000),
+        ("us", 1_000),
+    ] {
+        if ns >= size && ns % size == 0 {
+            return format!("{}{name}", ns / size);
+        }
+    }
+    if ns >= 1_000_000_000 {
+        return format!("{:.3}s", ns as f64 / 1e9);
+    }
+    if ns >= 1_000_000 {
+        return format!("{:.3}ms", ns as f64 / 1e6);
+    }
+    format!("{ns}ns")
+}
+
+/// A fixed duration [ns], deserialized from a string like `"30s"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dur(pub u64);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurVisitor;
+        impl Visitor<'_> for DurVisitor {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration string such as \"30s\", \"1.5ms\" or \"1us\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                parse_duration(v).map(Dur).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                if v == 0 {
+                    Ok(Dur(0))
+                } else {
+                    Err(E::custom(format!(
+                        "the number {v} has no unit: write it as a string such as \"{v}s\" or \"{v}ms\""
+                    )))
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
+                Err(E::custom(format!(
+                    "the number {v} has no unit: write it as a string such as \"{v}s\""
+                )))
+            }
+        }
+        deserializer.deserialize_any(DurVisitor)
+    }
+}
+
+/// A cost or interval: a constant or a distribution [ns].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dist {
+    /// Always this value.
+    Const(u64),
+    /// Exponential with this mean.
+    Exponential { mean_ns: f64 },
+    /// Uniform on [min, max].
+    Uniform { min_ns: u64, max_ns: u64 },
+    /// Log-normal with this median and shape sigma (of the underlying normal).
+    LogNormal { median_ns: f64, sigma: f64 },
+    /// Normal with this mean and standard deviation, truncated at 0 (redrawn when negative).
+    Normal { mean_ns: f64, std_dev_ns: f64 },
+}
+
+impl Dist {
+    /// Draws one value [ns].
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        match *self {
+            Dist::Const(ns) => ns,
+            Dist::Exponential { mean_ns } => {
+                if mean_ns <= 0.0 {
+                    return 0;
+                }
+                let exp = Exp::new(1.0 / mean_ns).expect("validated mean");
+                to_ns(exp.sample(rng))
+            }
+            Dist::Uniform { min_ns, max_ns } => {
+                if min_ns == max_ns {
+                    min_ns
+                } else {
+                    rng.gen_range(min_ns..=max_ns)
+                }
+            }
+            Dist::LogNormal { median_ns, sigma } => {
+                let ln = LogNormal::new(median_ns.ln(), sigma).expect("validated lognormal");
+                to_ns(ln.sample(rng))
+            }
+            Dist::Normal { mean_ns, std_dev_ns } => {
+                let normal = Normal::new(mean_ns, std_dev_ns).expect("validated normal");
+                // Truncated at 0 by rejection: the mean is validated >= 0, so each draw is
+                // accepted with probability at least 1/2.
+                for _ in 0..64 {
+                    let x = normal.sample(rng);
+                    if x >= 0.0 {
+                        return to_ns(x);
+                    }
+                }
+                0
+            }
+        }
+    }
+
+    /// The mean of the distribution as sampled [ns].
+    pub fn mean_ns(&self) -> f64 {
+        match *self {
+            Dist::Const(ns) => ns as f64,
+            Dist::Exponential { mean_ns } => mean_ns,
+            Dist::Uniform { min_ns, max_ns } => (min_ns as f64 + max_ns as f64) / 2.0,
+            Dist::LogNormal { median_ns, sigma } => median_ns * (sigma * sigma / 2.0).exp(),
+            Dist::Normal { mean_ns, std_dev_ns } => {
+                if std_dev_ns == 0.0 {
+                    return mean_ns;
+                }
+                // Mean of a normal truncated below at 0.
+                let alpha = -mean_ns / std_dev_ns;
+                let pdf = (-alpha * alpha / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                let tail = 1.0 - normal_cdf(alpha);
+                mean_ns + std_dev_ns * pdf / tail
+            }
+        }
+    }
+
+    /// True when every draw is the same value.
+    pub fn is_const(&self) -> bool {
+        matches!(self, Dist::Const(_))
+    }
+}
+
+fn to_ns(x: f64) -> u64 {
+    if x.is_finite() && x > 0.0 {
+        // Saturating conversion: a huge draw becomes the longest representable time.
+        x.round().min(u64::MAX as f64) as u64
+    } else {
+        0
+    }
+}
+
+fn normal_cdf(x: f64) -> f64 {
+    // Abramowitz-Stegun 7.1.26 erf approximation (|error| < 1.5e-7), ample for a reported mean.
+    let z = x / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.3275911 * z.abs());
+    let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    let erf = if z >= 0.0 { erf } else { -erf };
+    0.5 * (1.0 + erf)
+}
+
+/// Upper bound on any duration parameter that is a mean or scale (a year): beyond it, draws lose
+/// meaning and sums could overflow.
+pub const DIST_SCALE_MAX_NS: f64 = 365.0 * 86_400.0 * 1e9;
+
+impl<'de> Deserialize<'de> for Dist {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DistVisitor;
+        impl<'de> Visitor<'de> for DistVisitor {
+            type Value = Dist;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"1ms\" or a table such as { dist = \"exponential\", mean = \"1ms\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dist, E> {
+                parse_duration(v).map(Dist::Const).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dist, E> {
+                Dur::deserialize(de::value::I64Deserializer::<E>::new(v)).map(|d| Dist::Const(d.0))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dist, E> {
+                Err(E::custom(format!(
+                    "the number {v} has no unit: write it as a string such as \"{v}ms\""
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dist, A::Error> {
+                let mut fields = DistFields::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "dist" => fields.dist = Some(map.next_value::<String>()?),
+                        "mean" => fields.mean = Some(map.next_value::<Dur>()?.0),
+                        "min" => fields.min = Some(map.next_value::<Dur>()?.0),
+                        "max" => fields.max = Some(map.next_value::<Dur>()?.0),
+                        "median" => fields.median = Some(map.next_value::<Dur>()?.0),
+                        "std_dev" => fields.std_dev = Some(map.next_value::<Dur>()?.0),
+                        "sigma" => fields.sigma = Some(map.next_value::<f64>()?),
+                        "value" => fields.value = Some(map.next_value::<Dur>()?.0),
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "unknown distribution key `{other}` (expected dist, mean, min, max, median, sigma, std_dev, value)"
+                            )))
+                        }
+                    }
+                }
+                fields.build().map_err(de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(DistVisitor)
+    }
+}
+
+#[derive(Default)]
+struct DistFields {
+    dist: Option<String>,
+    mean: Option<u64>,
+    min: Option<u64>,
+    max: Option<u64>,
+    median: Option<u64>,
+    std_dev: Option<u64>,
+    sigma: Option<f64>,
+    value: Option<u64>,
+}
+
+impl DistFields {
+    fn build(self) -> Result<Dist, String> {
+        let kind = self
+            .dist
+            .clone()
+            .ok_or("a distribution table needs `dist` (constant, exponential, uniform, lognormal or normal)")?;
+        let need = |v: Option<u64>, key: &str| v.ok_or_else(|| format!("`dist = \"{kind}\"` needs `{key}`"));
+        let allowed: &[&str] = match kind.as_str() {
+            "constant" => &["value"],
+            "exponential" => &["mean"],
+            "uniform" => &["min", "max"],
+            "lognormal" => &["median", "sigma"],
+            "normal" => &["mean", "std_dev"],
+            other => {
+                return Err(format!(
+                    "unknown distribution `{other}` (expected constant, exponential, uniform, lognormal or normal)"
+                ))
+            }
+        };
+        let present = [
+            ("mean", self.mean.is_some()),
+            ("min", self.min.is_some()),
+            ("max", self.max.is_some()),
+            ("median", self.median.is_some()),
+            ("std_dev", self.std_dev.is_some()),
+            ("sigma", self.sigma.is_some()),
+            ("value", self.value.is_some()),
+        ];
+        for (key, is_set) in present {
+            if is_set && !allowed.contains(&key) {
+                return Err(format!(
+                    "`{key}` does not apply to `dist = \"{kind}\"` (it takes {})",
+                    allowed.join(", ")
+                ));
+            }
+        }
+        let dist = match kind.as_str() {
+            "constant" => Dist::Const(need(self.value, "value")?),
+            "exponential" => Dist::Exponential {
+                mean_ns: need(self.mean, "mean")? as f64,
+            },
+            "uniform" => {
+                let (min_ns, max_ns) = (need(self.min, "min")?, need(self.max, "max")?);
+                if min_ns > max_ns {
+                    return Err(format!(
+                        "uniform min ({}) is above max ({})",
+                        format_duration(min_ns),
+                        format_duration(max_ns)
+                    ));
+                }
+                Dist::Uniform { min_ns, max_ns }
+            }
+            "lognormal" => {
+                let median_ns = need(self.median, "median")? as f64;
+                let sigma = self.sigma.ok_or("`dist = \"lognormal\"` needs `sigma`")?;
+                if median_ns <= 0.0 {
+                    return Err("lognormal median must be > 0".into());
+                }
+                if !(sigma.is_finite() && (0.0..=5.0).contains(&sigma)) {
+                    return Err(format!("lognormal sigma must be between 0 and 5, got {sigma}"));
+                }
+                Dist::LogNormal { median_ns, sigma }
+            }
+            _ => Dist::Normal {
+                mean_ns: need(self.mean, "mean")? as f64,
+                std_dev_ns: need(self.std_dev, "std_dev")? as f64,
+            },
+        };
+        let scale = match dist {
+            Dist::Const(_) | Dist::Uniform { .. } => 0.0,
+            Dist::Exponential { mean_ns } => mean_ns,
+            Dist::LogNormal { median_ns, .. } => median_ns,
+            Dist::Normal { mean_ns, std_dev_ns } => mean_ns.max(std_dev_ns),
+        };
+        if scale > DIST_SCALE_MAX_NS {
+            return Err(format!(
+                "distribution scale {} is above the limit of one year",
+                format_duration(scale as u64)
+            ));
+        }
+        Ok(dist)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn durations_parse_exactly() {
+        assert_eq!(parse_duration("30s"), Ok(30_000_000_000));
+        assert_eq!(parse_duration("1.5ms"), Ok(1_500_000));
+        assert_eq!(parse_duration("1us"), Ok(1_000));
+        assert_eq!(parse_duration("1µs"), Ok(1_000));
+        assert_eq!(parse_duration("0.1s"), Ok(100_000_000));
+        assert_eq!(parse_duration("2h"), Ok(7_200_000_000_000));
+        assert_eq!(parse_duration("5m"), Ok(300_000_000_000));
+        assert_eq!(parse_duration("5min"), Ok(300_000_000_000));
+        assert_eq!(parse_duration(".5s"), Ok(500_000_000));
+        assert_eq!(parse_duration("0"), Ok(0));
+    }
+
+    #[test]
+    fn bad_durations_are_rejected_with_reason() {
+        assert!(parse_duration("30").unwrap_err().contains("no unit"));
+        assert!(parse_duration("3 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("1000000000h").unwrap_err().contains("too long"));
+        assert!(parse_duration("1.5ns").unwrap_err().contains("finer"));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("1.2.3s").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("99999999999999999999999999s").is_err());
+    }
+
+    #[test]
+    fn format_round_trips_common_values() {
+        for text in ["30s", "2h", "5m", "150ms", "20us"] {
+            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
+        }
+    }
+
+    #[test]
+    fn sample_means_match() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let dists = [
+            Dist::Exponential { mean_ns: 1000.0 },
+            Dist::Uniform { min_ns: 0, max_ns: 2000 },
+            Dist::LogNormal {
+                median_ns: 1000.0,
+                sigma: 0.5,
+            },
+            Dist::Normal {
+                mean_ns: 1000.0,
+                std_dev_ns: 300.0,
+            },
+            Dist::Normal {
+                mean_ns: 0.0,
+                std_dev_ns: 1000.0,
+            },
+        ];
+        for dist in dists {
+            let n = 200_000;
+            let sum: f64 = (0..n).map(|_| dist.sample(&mut rng) as f64).sum();
+            let mean = sum / n as f64;
+            let expected = dist.mean_ns();
+            assert!(
+                (mean - expected).abs() / expected < 0.02,
+                "{dist:?}: sample mean {mean} vs {expected}"
+            );
+        }
+    }
+}

@@ -1,0 +1,911 @@
+//! Validation: `ScenarioFile` (raw) → `Scenario` (typed). Collects *every* problem, each with the
+//! field path and what is wrong, instead of stopping at the first.
+
+use super::file::{ActionFile, ScenarioFile};
+use super::units::{format_duration, Dist, Dur};
+use crate::model::policy::Policy;
+use serde::Deserialize;
+
+/// Hard limits that keep a run within memory and time budgets (documented in
+/// `docs/scenario-format.md`).
+pub mod limits {
+    /// Longest simulated duration [ns] (one year).
+    pub const DURATION_MAX_NS: u64 = 365 * 86_400 * 1_000_000_000;
+    /// Most timeline rows one run may write.
+    pub const SAMPLES_MAX: u64 = 10_000_000;
+    /// Most client instances of all kinds (about 1 KiB of state each).
+    pub const CLIENTS_MAX: u64 = 1_000_000;
+    /// Most brokers.
+    pub const BROKERS_MAX: u32 = 64;
+    /// Most threads in one pool.
+    pub const THREADS_MAX: u32 = 4_096;
+    /// Most message queues over all topics and brokers.
+    pub const QUEUES_MAX: u64 = 65_536;
+    /// Largest event budget.
+    pub const MAX_EVENTS_MAX: u64 = 100_000_000_000;
+    /// Largest queue capacity.
+    pub const QUEUE_CAPACITY_MAX: u32 = 100_000_000;
+    /// Most initial (leaked) groups.
+    pub const INITIAL_GROUPS_MAX: u64 = 1_000_000_000_000;
+    /// Most scheduled actions and dumps.
+    pub const ACTIONS_MAX: usize = 10_000;
+    /// Largest message rate [msg/s] of one producer instance or one consumer.
+    pub const RATE_MAX: f64 = 10_000_000.0;
+}
+
+/// A validated scenario. Constructed only by [`validate`].
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub duration_ns: u64,
+    pub sample_interval_ns: u64,
+    pub policies: Vec<Policy>,
+    pub max_events: u64,
+    pub broker: BrokerParams,
+    pub clients: ClientParams,
+    pub topics: Vec<Topic>,
+    pub consumer_groups: Vec<ConsumerGroup>,
+    pub producers: Vec<Producer>,
+    pub background: Background,
+    pub groups: PeriodicGroups,
+    pub actions: Vec<Action>,
+    pub dumps_ns: Vec<u64>,
+    /// The raw `[expect]` table (checked by `check`).
+    pub expect: Option<toml::Table>,
+    /// FNV-1a 64 of the file bytes.
+    pub source_hash: u64,
+}
+
+/// How the monitor hands itself over on release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonitorKind {
+    /// Strict first-in first-out hand-off.
+    Fifo,
+    /// HotSpot `synchronized`: arrivals barge; the woken waiter is not the oldest.
+    Barging,
+}
+
+/// `[broker]`, validated.
+#[derive(Debug, Clone)]
+pub struct BrokerParams {
+    pub count: u32,
+    pub heartbeat_threads: u32,
+    pub heartbeat_queue_capacity: u32,
+    pub heartbeat_queue_max_wait_ns: u64,
+    pub fast_failure_interval_ns: u64,
+    pub client_manage_threads: u32,
+    pub client_manage_queue_capacity: u32,
+    pub netty_event_queue_cap: u32,
+    pub monitor: MonitorKind,
+    pub monitor_wake_latency: Dist,
+    pub trylock_timeout_ns: u64,
+    pub heartbeat_cost: Dist,
+    pub register_producer_cost: Dist,
+    pub unregister_cost: Dist,
+    pub close_cost_base: Dist,
+    pub close_cost_per_group: Dist,
+    pub netty_event_gap: Dist,
+    pub connect_event_cost: Dist,
+    pub scan_cost_per_group: Dist,
+    pub housekeeping_interval_ns: u64,
+    pub channel_expired_timeout_ns: u64,
+    pub pull_batch_max: u32,
+    pub long_poll_timeout_ns: u64,
+}
+
+/// `[clients]`, validated.
+#[derive(Debug, Clone)]
+pub struct ClientParams {
+    pub heartbeat_interval: Dist,
+    pub rpc_timeout_ns: u64,
+    pub close_socket_on_timeout: bool,
+    pub heartbeat_on_reconnect: bool,
+    pub rebalance_interval_ns: u64,
+    pub pull_retry_delay_ns: u64,
+    pub flow_control_delay_ns: u64,
+    pub pull_threshold_per_queue: u32,
+    pub network_rtt: Dist,
+}
+
+/// A topic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub name: String,
+    pub queues_per_broker: u32,
+}
+
+/// A tracked consumer group.
+#[derive(Debug, Clone)]
+pub struct ConsumerGroup {
+    pub name: String,
+    pub topic: usize,
+    pub consumers: u32,
+    pub consume_rate: f64,
+}
+
+/// A long-lived producer group.
+#[derive(Debug, Clone)]
+pub struct Producer {
+    pub group: String,
+    pub topic: usize,
+    pub instances: u32,
+    pub send_rate: f64,
+    pub send_batch_interval_ns: u64,
+}
+
+/// `[background]`, validated.
+#[derive(Debug, Clone)]
+pub struct Background {
+    pub clients: u32,
+    pub live_groups: u32,
+    pub reconnect_interval: Option<Dist>,
+    pub abnormal_disconnect_share: f64,
+}
+
+/// `[groups]`, validated.
+#[derive(Debug, Clone)]
+pub struct PeriodicGroups {
+    pub initial: u64,
+    pub create_interval: Option<Dist>,
+    pub creating: bool,
+    pub lifetime: Dist,
+    pub unregister_probability: f64,
+    pub name_prefix: String,
+}
+
+/// A scheduled action.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub at_ns: u64,
+    pub label: String,
+    pub kind: ActionKind,
+}
+
+/// How a client disconnects (which Netty events the broker sees).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisconnectCause {
+    /// A normal close: one CLOSE event.
+    Close,
+    /// An idle timeout: IDLE then CLOSE (two walks).
+    Idle,
+    /// An exception: EXCEPTION then CLOSE (two walks).
+    Exception,
+}
+
+/// What an action does.
+#[derive(Debug, Clone)]
+pub enum ActionKind {
+    StopGroupCreation,
+    StartGroupCreation,
+    /// Restart one broker (index) or all (`None`).
+    RestartBroker(Option<u32>),
+    /// Set a tracked consumer group's running consumers to `count`.
+    ScaleConsumers {
+        group: usize,
+        count: u32,
+    },
+    /// `count` background clients disconnect and reconnect, spread over `over_ns`.
+    DisconnectClients {
+        count: u32,
+        over_ns: u64,
+        cause: DisconnectCause,
+    },
+    /// Change a parameter.
+    Set(SetParam),
+}
+
+/// A parameter an action can change while the run goes on.
+#[derive(Debug, Clone)]
+pub enum SetParam {
+    BrokerCost(BrokerCost, Dist),
+    CreateInterval(Dist),
+    GroupLifetime(Dist),
+    UnregisterProbability(f64),
+    ReconnectInterval(Dist),
+    AbnormalDisconnectShare(f64),
+    CloseSocketOnTimeout(bool),
+    ConsumeRate { group: usize, rate: f64 },
+    SendRate { producer: usize, rate: f64 },
+}
+
+/// The broker costs a `set` action can change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrokerCost {
+    HeartbeatCost,
+    RegisterProducerCost,
+    UnregisterCost,
+    CloseCostBase,
+    CloseCostPerGroup,
+    NettyEventGap,
+    ConnectEventCost,
+    MonitorWakeLatency,
+}
+
+const BROKER_COSTS: &[(&str, BrokerCost)] = &[
+    ("heartbeat_cost", BrokerCost::HeartbeatCost),
+    ("register_producer_cost", BrokerCost::RegisterProducerCost),
+    ("unregister_cost", BrokerCost::UnregisterCost),
+    ("close_cost_base", BrokerCost::CloseCostBase),
+    ("close_cost_per_group", BrokerCost::CloseCostPerGroup),
+    ("netty_event_gap", BrokerCost::NettyEventGap),
+    ("connect_event_cost", BrokerCost::ConnectEventCost),
+    ("monitor_wake_latency", BrokerCost::MonitorWakeLatency),
+];
+
+/// Collects problems with their field paths.
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, field: &str, message: impl AsRef<str>) {
+        self.0.push(format!("{field}: {}", message.as_ref()));
+    }
+    fn check(&mut self, ok: bool, field: &str, message: impl AsRef<str>) {
+        if !ok {
+            self.push(field, message);
+        }
+    }
+    fn range_u32(&mut self, value: u32, min: u32, max: u32, field: &str) {
+        self.check(
+            (min..=max).contains(&value),
+            field,
+            format!("must be between {min} and {max}, got {value}"),
+        );
+    }
+    fn probability(&mut self, value: f64, field: &str) {
+        self.check(
+            value.is_finite() && (0.0..=1.0).contains(&value),
+            field,
+            format!("must be a probability between 0 and 1, got {value}"),
+        );
+    }
+    fn rate(&mut self, value: f64, field: &str, allow_zero: bool) {
+        let lower_ok = if allow_zero { value >= 0.0 } else { value > 0.0 };
+        let bound = if allow_zero { ">= 0" } else { "> 0" };
+        self.check(
+            value.is_finite() && lower_ok && value <= limits::RATE_MAX,
+            field,
+            format!("must be {bound} and at most {} msg/s, got {value}", limits::RATE_MAX),
+        );
+    }
+    fn positive(&mut self, value: u64, field: &str) {
+        self.check(value > 0, field, "must be longer than 0");
+    }
+    fn dist_positive_mean(&mut self, dist: &Dist, field: &str) {
+        self.check(dist.mean_ns() > 0.0, field, "must have a mean above 0");
+    }
+    fn normal_mean(&mut self, dist: &Dist, field: &str) {
+        if let Dist::Normal { mean_ns, .. } = dist {
+            self.check(*mean_ns >= 0.0, field, "a normal distribution needs a mean >= 0");
+        }
+    }
+}
+
+/// Turns a raw file into a `Scenario`, or returns every problem found.
+pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<String>> {
+    let mut p = Problems(Vec::new());
+    p.check(!raw.name.trim().is_empty(), "name", "must not be empty");
+    p.check(raw.name.len() <= 200, "name", "must be at most 200 characters");
+    p.check(
+        !raw.name.chars().any(char::is_control),
+        "name",
+        "must not contain control characters",
+    );
+    p.positive(raw.duration.0, "duration");
+    p.check(raw.duration.0 <= limits::DURATION_MAX_NS, "duration", "must be at most 365d");
+    p.check(raw.sample_interval.0 >= 1_000_000, "sample_interval", "must be at least 1ms");
+    if raw.sample_interval.0 > 0 {
+        let rows = raw.duration.0 / raw.sample_interval.0.max(1);
+        p.check(
+            rows <= limits::SAMPLES_MAX,
+            "sample_interval",
+            format!("gives {rows} timeline rows; at most {} are allowed", limits::SAMPLES_MAX),
+        );
+    }
+    p.check(
+        raw.sample_interval.0 <= raw.duration.0,
+        "sample_interval",
+        "must not be longer than duration",
+    );
+    p.check(
+        (1..=limits::MAX_EVENTS_MAX).contains(&raw.max_events),
+        "max_events",
+        format!("must be between 1 and {}", limits::MAX_EVENTS_MAX),
+    );
+    let policies = policies(&raw.policies, &mut p);
+    let broker = broker(&raw, &mut p);
+    let clients = clients(&raw, &mut p);
+    let topics = topics(&raw, &mut p);
+    let queue_total: u64 = topics.iter().map(|t| u64::from(t.queues_per_broker)).sum::<u64>() * u64::from(broker.count);
+    p.check(
+        queue_total <= limits::QUEUES_MAX,
+        "topics",
+        format!("{queue_total} queues in all; at most {}", limits::QUEUES_MAX),
+    );
+    let consumer_groups = consumer_groups(&raw, &topics, &mut p);
+    let producers = producers(&raw, &topics, &mut p);
+    let background = background(&raw, &mut p);
+    let groups = periodic_groups(&raw, &mut p);
+    let actions = actions(&raw, &consumer_groups, &producers, &background, &broker, &mut p);
+    let mut dumps_ns = Vec::new();
+    for (i, dump) in raw.dumps.iter().enumerate() {
+        p.check(dump.0 <= raw.duration.0, &format!("dumps[{i}]"), "is after the end of the run");
+        dumps_ns.push(dump.0);
+    }
+    p.check(raw.dumps.len() <= limits::ACTIONS_MAX, "dumps", "too many dumps");
+    dumps_ns.sort_unstable();
+    let clients_total = u64::from(background.clients)
+        + consumer_groups.iter().map(|g| u64::from(g.consumers)).sum::<u64>()
+        + producers.iter().map(|p| u64::from(p.instances)).sum::<u64>();
+    p.check(
+        clients_total <= limits::CLIENTS_MAX,
+        "background.clients",
+        format!(
+            "{clients_total} client instances in all; at most {} are allowed",
+            limits::CLIENTS_MAX
+        ),
+    );
+    if !p.0.is_empty() {
+        return Err(p.0);
+    }
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        seed: raw.seed,
+        duration_ns: raw.duration.0,
+        sample_interval_ns: raw.sample_interval.0,
+        policies,
+        max_events: raw.max_events,
+        broker,
+        clients,
+        topics,
+        consumer_groups,
+        producers,
+        background,
+        groups,
+        actions,
+        dumps_ns,
+        expect: raw.expect,
+        source_hash,
+    })
+}
+
+fn policies(names: &[String], p: &mut Problems) -> Vec<Policy> {
+    let mut out = Vec::new();
+    p.check(!names.is_empty(), "policies", "must name at least one policy");
+    for (i, name) in names.iter().enumerate() {
+        match Policy::parse(name) {
+            Some(policy) if out.contains(&policy) => p.push(&format!("policies[{i}]"), format!("`{name}` is listed twice")),
+            Some(policy) => out.push(policy),
+            None => p.push(
+                &format!("policies[{i}]"),
+                format!("unknown policy `{name}` (expected one of {})", Policy::names()),
+            ),
+        }
+    }
+    out
+}
+
+fn broker(raw: &ScenarioFile, p: &mut Problems) -> BrokerParams {
+    let b = &raw.broker;
+    p.range_u32(b.count, 1, limits::BROKERS_MAX, "broker.count");
+    p.range_u32(b.heartbeat_threads, 1, limits::THREADS_MAX, "broker.heartbeat_threads");
+    p.range_u32(b.client_manage_threads, 1, limits::THREADS_MAX, "broker.client_manage_threads");
+    p.range_u32(
+        b.heartbeat_queue_capacity,
+        1,
+        limits::QUEUE_CAPACITY_MAX,
+        "broker.heartbeat_queue_capacity",
+    );
+    p.range_u32(
+        b.client_manage_queue_capacity,
+        1,
+        limits::QUEUE_CAPACITY_MAX,
+        "broker.client_manage_queue_capacity",
+    );
+    p.range_u32(
+        b.netty_event_queue_cap,
+        1,
+        limits::QUEUE_CAPACITY_MAX,
+        "broker.netty_event_queue_cap",
+    );
+    p.range_u32(b.pull_batch_max, 1, 1_024, "broker.pull_batch_max");
+    p.positive(b.heartbeat_queue_max_wait.0, "broker.heartbeat_queue_max_wait");
+    p.positive(b.fast_failure_interval.0, "broker.fast_failure_interval");
+    p.positive(b.trylock_timeout.0, "broker.trylock_timeout");
+    p.positive(b.housekeeping_interval.0, "broker.housekeeping_interval");
+    p.positive(b.channel_expired_timeout.0, "broker.channel_expired_timeout");
+    p.positive(b.long_poll_timeout.0, "broker.long_poll_timeout");
+    let monitor = match b.monitor.as_str() {
+        "fifo" => MonitorKind::Fifo,
+        "barging" => MonitorKind::Barging,
+        other => {
+            p.push(
+                "broker.monitor",
+                format!("unknown monitor hand-off `{other}` (expected fifo or barging)"),
+            );
+            MonitorKind::Barging
+        }
+    };
+    let dists = [
+        (&b.monitor_wake_latency, "broker.monitor_wake_latency"),
+        (&b.heartbeat_cost, "broker.heartbeat_cost"),
+        (&b.register_producer_cost, "broker.register_producer_cost"),
+        (&b.unregister_cost, "broker.unregister_cost"),
+        (&b.close_cost_base, "broker.close_cost_base"),
+        (&b.close_cost_per_group, "broker.close_cost_per_group"),
+        (&b.netty_event_gap, "broker.netty_event_gap"),
+        (&b.connect_event_cost, "broker.connect_event_cost"),
+        (&b.scan_cost_per_group, "broker.scan_cost_per_group"),
+    ];
+    for (dist, field) in dists {
+        p.normal_mean(dist, field);
+    }
+    p.check(
+        b.close_cost_per_group.mean_ns() <= 1e9,
+        "broker.close_cost_per_group",
+        "must be at most 1s per group",
+    );
+    BrokerParams {
+        count: b.count,
+        heartbeat_threads: b.heartbeat_threads,
+        heartbeat_queue_capacity: b.heartbeat_queue_capacity,
+        heartbeat_queue_max_wait_ns: b.heartbeat_queue_max_wait.0,
+        fast_failure_interval_ns: b.fast_failure_interval.0,
+        client_manage_threads: b.client_manage_threads,
+        client_manage_queue_capacity: b.client_manage_queue_capacity,
+        netty_event_queue_cap: b.netty_event_queue_cap,
+        monitor,
+        monitor_wake_latency: b.monitor_wake_latency,
+        trylock_timeout_ns: b.trylock_timeout.0,
+        heartbeat_cost: b.heartbeat_cost,
+        register_producer_cost: b.register_producer_cost,
+        unregister_cost: b.unregister_cost,
+        close_cost_base: b.close_cost_base,
+        close_cost_per_group: b.close_cost_per_group,
+        netty_event_gap: b.netty_event_gap,
+        connect_event_cost: b.connect_event_cost,
+        scan_cost_per_group: b.scan_cost_per_group,
+        housekeeping_interval_ns: b.housekeeping_interval.0,
+        channel_expired_timeout_ns: b.channel_expired_timeout.0,
+        pull_batch_max: b.pull_batch_max,
+        long_poll_timeout_ns: b.long_poll_timeout.0,
+    }
+}
+
+fn clients(raw: &ScenarioFile, p: &mut Problems) -> ClientParams {
+    let c = &raw.clients;
+    p.dist_positive_mean(&c.heartbeat_interval, "clients.heartbeat_interval");
+    p.normal_mean(&c.heartbeat_interval, "clients.heartbeat_interval");
+    p.normal_mean(&c.network_rtt, "clients.network_rtt");
+    p.positive(c.rpc_timeout.0, "clients.rpc_timeout");
+    p.positive(c.rebalance_interval.0, "clients.rebalance_interval");
+    p.positive(c.flow_control_delay.0, "clients.flow_control_delay");
+    p.positive(c.pull_retry_delay.0, "clients.pull_retry_delay");
+    p.check(
+        c.pull_threshold_per_queue >= 1,
+        "clients.pull_threshold_per_queue",
+        "must be at least 1",
+    );
+    if let Dist::Const(0) = c.heartbeat_interval {
+        p.push("clients.heartbeat_interval", "must be longer than 0");
+    }
+    ClientParams {
+        heartbeat_interval: c.heartbeat_interval,
+        rpc_timeout_ns: c.rpc_timeout.0,
+        close_socket_on_timeout: c.close_socket_on_timeout,
+        heartbeat_on_reconnect: c.heartbeat_on_reconnect,
+        rebalance_interval_ns: c.rebalance_interval.0,
+        pull_retry_delay_ns: c.pull_retry_delay.0,
+        flow_control_delay_ns: c.flow_control_delay.0,
+        pull_threshold_per_queue: c.pull_threshold_per_queue,
+        network_rtt: c.network_rtt,
+    }
+}
+
+fn topics(raw: &ScenarioFile, p: &mut Problems) -> Vec<Topic> {
+    let mut out: Vec<Topic> = Vec::new();
+    for (i, t) in raw.topics.iter().enumerate() {
+        let field = format!("topics[{i}]");
+        p.check(!t.name.trim().is_empty(), &format!("{field}.name"), "must not be empty");
+        p.check(
+            !out.iter().any(|o| o.name == t.name),
+            &format!("{field}.name"),
+            format!("topic `{}` is declared twice", t.name),
+        );
+        p.range_u32(t.queues_per_broker, 1, 65_536, &format!("{field}.queues_per_broker"));
+        out.push(Topic {
+            name: t.name.clone(),
+            queues_per_broker: t.queues_per_broker,
+        });
+    }
+    out
+}
+
+fn topic_index(topics: &[Topic], name: &str, field: &str, p: &mut Problems) -> usize {
+    match topics.iter().position(|t| t.name == name) {
+        Some(i) => i,
+        None => {
+            p.push(field, format!("names topic `{name}`, which no [[topics]] entry declares"));
+            0
+        }
+    }
+}
+
+fn consumer_groups(raw: &ScenarioFile, topics: &[Topic], p: &mut Problems) -> Vec<ConsumerGroup> {
+    let mut out: Vec<ConsumerGroup> = Vec::new();
+    for (i, g) in raw.consumer_groups.iter().enumerate() {
+        let field = format!("consumer_groups[{i}]");
+        p.check(!g.name.trim().is_empty(), &format!("{field}.name"), "must not be empty");
+        p.check(
+            !out.iter().any(|o| o.name == g.name),
+            &format!("{field}.name"),
+            format!("consumer group `{}` is declared twice", g.name),
+        );
+        p.check(
+            g.consumers as u64 <= limits::CLIENTS_MAX,
+            &format!("{field}.consumers"),
+            "too many consumers",
+        );
+        p.rate(g.consume_rate, &format!("{field}.consume_rate"), false);
+        let topic = topic_index(topics, &g.topic, &format!("{field}.topic"), p);
+        out.push(ConsumerGroup {
+            name: g.name.clone(),
+            topic,
+            consumers: g.consumers,
+            consume_rate: g.consume_rate,
+        });
+    }
+    out
+}
+
+fn producers(raw: &ScenarioFile, topics: &[Topic], p: &mut Problems) -> Vec<Producer> {
+    let mut out: Vec<Producer> = Vec::new();
+    for (i, g) in raw.producers.iter().enumerate() {
+        let field = format!("producers[{i}]");
+        p.check(!g.group.trim().is_empty(), &format!("{field}.group"), "must not be empty");
+        p.check(
+            !out.iter().any(|o| o.group == g.group),
+            &format!("{field}.group"),
+            format!("producer group `{}` is declared twice", g.group),
+        );
+        p.check(
+            g.instances as u64 <= limits::CLIENTS_MAX,
+            &format!("{field}.instances"),
+            "too many instances",
+        );
+        p.rate(g.send_rate, &format!("{field}.send_rate"), true);
+        p.check(
+            g.send_batch_interval.0 >= 1_000_000,
+            &format!("{field}.send_batch_interval"),
+            "must be at least 1ms",
+        );
+        let topic = topic_index(topics, &g.topic, &format!("{field}.topic"), p);
+        out.push(Producer {
+            group: g.group.clone(),
+            topic,
+            instances: g.instances,
+            send_rate: g.send_rate,
+            send_batch_interval_ns: g.send_batch_interval.0,
+        });
+    }
+    out
+}
+
+fn background(raw: &ScenarioFile, p: &mut Problems) -> Background {
+    let b = &raw.background;
+    p.check(
+        u64::from(b.clients) <= limits::CLIENTS_MAX,
+        "background.clients",
+        format!("must be at most {}", limits::CLIENTS_MAX),
+    );
+    p.check(b.live_groups >= 1, "background.live_groups", "must be at least 1");
+    p.check(b.live_groups <= 1_000_000, "background.live_groups", "must be at most 1000000");
+    p.probability(b.abnormal_disconnect_share, "background.abnormal_disconnect_share");
+    if let Some(dist) = &b.reconnect_interval {
+        p.dist_positive_mean(dist, "background.reconnect_interval");
+        p.normal_mean(dist, "background.reconnect_interval");
+        p.check(
+            dist.mean_ns() >= 1e6,
+            "background.reconnect_interval",
+            "must have a mean of at least 1ms",
+        );
+    }
+    Background {
+        clients: b.clients,
+        live_groups: b.live_groups,
+        reconnect_interval: b.reconnect_interval,
+        abnormal_disconnect_share: b.abnormal_disconnect_share,
+    }
+}
+
+fn periodic_groups(raw: &ScenarioFile, p: &mut Problems) -> PeriodicGroups {
+    let g = &raw.groups;
+    p.check(
+        g.initial <= limits::INITIAL_GROUPS_MAX,
+        "groups.initial",
+        format!("must be at most {}", limits::INITIAL_GROUPS_MAX),
+    );
+    p.probability(g.unregister_probability, "groups.unregister_probability");
+    p.normal_mean(&g.lifetime, "groups.lifetime");
+    if let Some(dist) = &g.create_interval {
+        p.dist_positive_mean(dist, "groups.create_interval");
+        p.normal_mean(dist, "groups.create_interval");
+        p.check(dist.mean_ns() >= 1e6, "groups.create_interval", "must have a mean of at least 1ms");
+        let created = raw.duration.0 as f64 / dist.mean_ns().max(1.0);
+        p.check(
+            created <= limits::CLIENTS_MAX as f64,
+            "groups.create_interval",
+            format!(
+                "would create about {created:.0} producer groups; at most {} are allowed",
+                limits::CLIENTS_MAX
+            ),
+        );
+    }
+    PeriodicGroups {
+        initial: g.initial,
+        create_interval: g.create_interval,
+        creating: g.creating,
+        lifetime: g.lifetime,
+        unregister_probability: g.unregister_probability,
+        name_prefix: g.name_prefix.clone(),
+    }
+}
+
+fn actions(
+    raw: &ScenarioFile,
+    consumer_groups: &[ConsumerGroup],
+    producers: &[Producer],
+    background: &Background,
+    broker: &BrokerParams,
+    p: &mut Problems,
+) -> Vec<Action> {
+    p.check(
+        raw.actions.len() <= limits::ACTIONS_MAX,
+        "actions",
+        format!("at most {} actions", limits::ACTIONS_MAX),
+    );
+    let mut out = Vec::new();
+    for (i, a) in raw.actions.iter().enumerate() {
+        let field = format!("actions[{i}]");
+        p.check(
+            a.at.0 <= raw.duration.0,
+            &format!("{field}.at"),
+            format!(
+                "{} is after the end of the run ({})",
+                format_duration(a.at.0),
+                format_duration(raw.duration.0)
+            ),
+        );
+        if let Some(kind) = action_kind(a, &field, consumer_groups, producers, background, broker, p) {
+            let label = a.label.clone().unwrap_or_else(|| a.action.replace('_', " "));
+            out.push(Action {
+                at_ns: a.at.0,
+                label,
+                kind,
+            });
+        }
+    }
+    // Stable: actions at the same time keep their file order.
+    out.sort_by_key(|a| a.at_ns);
+    out
+}
+
+/// Which optional keys each action takes.
+fn allowed_keys(action: &str) -> Option<&'static [&'static str]> {
+    Some(match action {
+        "stop_group_creation" | "start_group_creation" => &[],
+        "restart_broker" => &["broker"],
+        "scale_consumers" => &["group", "count"],
+        "disconnect_clients" => &["count", "over", "cause"],
+        "set" => &["param", "value"],
+        _ => return None,
+    })
+}
+
+fn action_kind(
+    a: &ActionFile,
+    field: &str,
+    consumer_groups: &[ConsumerGroup],
+    producers: &[Producer],
+    background: &Background,
+    broker: &BrokerParams,
+    p: &mut Problems,
+) -> Option<ActionKind> {
+    let Some(allowed) = allowed_keys(&a.action) else {
+        p.push(&format!("{field}.action"), format!("unknown action `{}` (expected stop_group_creation, start_group_creation, restart_broker, scale_consumers, disconnect_clients or set)", a.action));
+        return None;
+    };
+    let present = [
+        ("group", a.group.is_some()),
+        ("count", a.count.is_some()),
+        ("over", a.over.is_some()),
+        ("cause", a.cause.is_some()),
+        ("broker", a.broker.is_some()),
+        ("param", a.param.is_some()),
+        ("value", a.value.is_some()),
+    ];
+    for (key, is_set) in present {
+        if is_set && !allowed.contains(&key) {
+            p.push(&format!("{field}.{key}"), format!("does not apply to action `{}`", a.action));
+        }
+    }
+    match a.action.as_str() {
+        "stop_group_creation" => Some(ActionKind::StopGroupCreation),
+        "start_group_creation" => Some(ActionKind::StartGroupCreation),
+        "restart_broker" => {
+            if let Some(b) = a.broker {
+                p.check(
+                    b < broker.count,
+                    &format!("{field}.broker"),
+                    format!("broker index {b} does not exist (broker.count = {})", broker.count),
+                );
+            }
+            Some(ActionKind::RestartBroker(a.broker))
+        }
+        "scale_consumers" => {
+            let count = a.count.unwrap_or_else(|| {
+                p.push(&format!("{field}.count"), "is required for scale_consumers");
+                0
+            });
+            p.check(
+                u64::from(count) <= limits::CLIENTS_MAX / 4,
+                &format!("{field}.count"),
+                "too many consumers",
+            );
+            let group = match &a.group {
+                Some(name) => consumer_groups.iter().position(|g| &g.name == name).or_else(|| {
+                    p.push(&format!("{field}.group"), format!("no consumer group named `{name}`"));
+                    None
+                }),
+                None if consumer_groups.len() == 1 => Some(0),
+                None => {
+                    p.push(
+                        &format!("{field}.group"),
+                        "is required when the scenario has more than one consumer group",
+                    );
+                    None
+                }
+            }?;
+            Some(ActionKind::ScaleConsumers { group, count })
+        }
+        "disconnect_clients" => {
+            let count = a.count.unwrap_or_else(|| {
+                p.push(&format!("{field}.count"), "is required for disconnect_clients");
+                0
+            });
+            p.check(
+                count <= background.clients,
+                &format!("{field}.count"),
+                format!("{count} is more than the {} background clients", background.clients),
+            );
+            let cause = match a.cause.as_deref().unwrap_or("close") {
+                "close" => DisconnectCause::Close,
+                "idle" => DisconnectCause::Idle,
+                "exception" => DisconnectCause::Exception,
+                other => {
+                    p.push(
+                        &format!("{field}.cause"),
+                        format!("unknown cause `{other}` (expected close, idle or exception)"),
+                    );
+                    DisconnectCause::Close
+                }
+            };
+            Some(ActionKind::DisconnectClients {
+                count,
+                over_ns: a.over.map_or(0, |d| d.0),
+                cause,
+            })
+        }
+        _ => set_param(a, field, consumer_groups, producers, p).map(ActionKind::Set),
+    }
+}
+
+fn set_param(a: &ActionFile, field: &str, consumer_groups: &[ConsumerGroup], producers: &[Producer], p: &mut Problems) -> Option<SetParam> {
+    let Some(param) = a.param.as_deref() else {
+        p.push(&format!("{field}.param"), "is required for set");
+        return None;
+    };
+    let Some(value) = a.value.clone() else {
+        p.push(&format!("{field}.value"), "is required for set");
+        return None;
+    };
+    let value_field = format!("{field}.value");
+    let dist = |p: &mut Problems| -> Option<Dist> {
+        match Dist::deserialize(value.clone()) {
+            Ok(d) => {
+                p.normal_mean(&d, &value_field);
+                Some(d)
+            }
+            Err(e) => {
+                p.push(&value_field, format!("for `{param}`: {}", e.to_string().trim()));
+                None
+            }
+        }
+    };
+    let float = |p: &mut Problems| -> Option<f64> {
+        match value.as_float().or_else(|| value.as_integer().map(|i| i as f64)) {
+            Some(f) => Some(f),
+            None => {
+                p.push(&value_field, format!("`{param}` takes a number"));
+                None
+            }
+        }
+    };
+    if let Some(name) = param.strip_prefix("broker.") {
+        if let Some((_, cost)) = BROKER_COSTS.iter().find(|(n, _)| *n == name) {
+            return Some(SetParam::BrokerCost(*cost, dist(p)?));
+        }
+    }
+    let simple = match param {
+        "groups.create_interval" => Some(SetParam::CreateInterval(dist(p)?)),
+        "groups.lifetime" => Some(SetParam::GroupLifetime(dist(p)?)),
+        "background.reconnect_interval" => Some(SetParam::ReconnectInterval(dist(p)?)),
+        "groups.unregister_probability" => {
+            let v = float(p)?;
+            p.probability(v, &value_field);
+            Some(SetParam::UnregisterProbability(v))
+        }
+        "background.abnormal_disconnect_share" => {
+            let v = float(p)?;
+            p.probability(v, &value_field);
+            Some(SetParam::AbnormalDisconnectShare(v))
+        }
+        "clients.close_socket_on_timeout" => match value.as_bool() {
+            Some(b) => Some(SetParam::CloseSocketOnTimeout(b)),
+            None => {
+                p.push(&value_field, "`clients.close_socket_on_timeout` takes true or false");
+                return None;
+            }
+        },
+        _ => None,
+    };
+    if simple.is_some() {
+        if let Some(SetParam::CreateInterval(d) | SetParam::ReconnectInterval(d)) = &simple {
+            p.check(d.mean_ns() >= 1e6, &value_field, "must have a mean of at least 1ms");
+        }
+        return simple;
+    }
+    let parts: Vec<&str> = param.split('.').collect();
+    match parts.as_slice() {
+        ["consumer_groups", name, "consume_rate"] => {
+            let Some(group) = consumer_groups.iter().position(|g| g.name == *name) else {
+                p.push(&format!("{field}.param"), format!("no consumer group named `{name}`"));
+                return None;
+            };
+            let rate = float(p)?;
+            p.rate(rate, &value_field, false);
+            Some(SetParam::ConsumeRate { group, rate })
+        }
+        ["producers", name, "send_rate"] => {
+            let Some(producer) = producers.iter().position(|g| g.group == *name) else {
+                p.push(&format!("{field}.param"), format!("no producer group named `{name}`"));
+                return None;
+            };
+            let rate = float(p)?;
+            p.rate(rate, &value_field, true);
+            Some(SetParam::SendRate { producer, rate })
+        }
+        _ => {
+            let costs: Vec<String> = BROKER_COSTS.iter().map(|(n, _)| format!("broker.{n}")).collect();
+            p.push(&format!("{field}.param"), format!(
+                "`{param}` cannot be set during a run (settable: {}, groups.create_interval, groups.lifetime, groups.unregister_probability, background.reconnect_interval, background.abnormal_disconnect_share, clients.close_socket_on_timeout, consumer_groups.<name>.consume_rate, producers.<group>.send_rate)",
+                costs.join(", ")
+            ));
+            None
+        }
+    }
+}
+
+impl Scenario {
+    /// Total client instances at the start.
+    pub fn initial_clients(&self) -> u64 {
+        u64::from(self.background.clients)
+            + self.consumer_groups.iter().map(|g| u64::from(g.consumers)).sum::<u64>()
+            + self.producers.iter().map(|p| u64::from(p.instances)).sum::<u64>()
+    }
+}
+
+/// Keeps `Dur` in the public API of this module for callers that parse durations themselves.
+pub type Duration = Dur;
