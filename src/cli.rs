@@ -22,6 +22,54 @@ pub struct Args {
 pub enum Command {
     /// Replay one scenario under each policy; write timeline, summary and thread dumps.
     Replay(ReplayArgs),
+    /// Run one scenario under several policies and compare them side by side.
+    Compare(CompareArgs),
+    /// Run scenarios and exit non-zero when a figure crosses a threshold of their [expect].
+    Check(CheckArgs),
+}
+
+/// `hbsim compare`.
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A policy to compare (repeatable); default: leaky and fixed.
+    #[arg(long = "policy", value_name = "P")]
+    pub policies: Vec<String>,
+    /// The master seed; default: the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The output folder; default: output/<scenario name>/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Take a thread dump at this virtual time (repeatable), e.g. 25m.
+    #[arg(long = "dump-at", value_name = "TIME")]
+    pub dump_at: Vec<String>,
+    /// Parallel runs; default: all cores.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// `hbsim check`.
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Scenario files or folders (default: scenarios/).
+    pub paths: Vec<PathBuf>,
+    /// Override every scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Parallel runs; default: all cores.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Compare with the summary.json files of an earlier run kept in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// How much worse than the baseline a figure may get, e.g. 10%.
+    #[arg(long, default_value = "10%")]
+    pub tolerance: String,
 }
 
 /// `hbsim replay`.
@@ -77,6 +125,8 @@ impl From<std::io::Error> for Failure {
 pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
     match args.command {
         Command::Replay(replay) => execute_replay(replay, out),
+        Command::Compare(compare) => execute_compare(compare, out),
+        Command::Check(check) => execute_check(check, out),
     }
 }
 
@@ -147,4 +197,12 @@ pub fn peak_rss() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     Some(line.trim_start_matches("VmHWM:").trim().to_string())
+}
+
+fn execute_compare(_args: CompareArgs, _out: &mut dyn Write) -> Result<i32, Failure> {
+    Err(Error::Usage("compare is not implemented yet".into()).into())
+}
+
+fn execute_check(_args: CheckArgs, _out: &mut dyn Write) -> Result<i32, Failure> {
+    Err(Error::Usage("check is not implemented yet".into()).into())
 }

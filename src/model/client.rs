@@ -950,7 +950,7 @@ mod tests {
         assert_eq!(allocate_averagely(8, &ids, 20), 3..6);
         assert_eq!(allocate_averagely(8, &ids, 30), 6..8);
         // More consumers than queues: the last ones get nothing.
-        assert_eq!(allocate_averagely(2, &ids, 30), 2..2);
+        assert!(allocate_averagely(2, &ids, 30).is_empty());
         // Missing from the list: nothing.
         assert_eq!(allocate_averagely(8, &ids, 99), 0..0);
     }

@@ -1,0 +1,4 @@
+//! The one integration-test binary: CLI tests run the real `hbsim` in a fresh temporary folder.
+
+mod common;
+mod core;
