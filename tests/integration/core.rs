@@ -62,3 +62,227 @@ fn replay_writes_timeline_and_summary() {
         }
     }
 }
+
+/// Reads a timeline as (header, rows of fields).
+fn read_timeline(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
+fn column(header: &[String], rows: &[Vec<String>], name: &str) -> Vec<f64> {
+    let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    rows.iter().map(|r| r[i].parse::<f64>().unwrap()).collect()
+}
+
+fn replay_to(dir: &TempDir, scenario: &std::path::Path, out: &str, extra: &[&str]) -> std::path::PathBuf {
+    let mut args = vec!["replay", scenario.to_str().unwrap(), "--out", out];
+    args.extend_from_slice(extra);
+    let output = run_in(dir.path(), &args);
+    assert!(output.status.success(), "{}", text(&output));
+    dir.path().join(out)
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_other_seeds_differ() {
+    let dir = TempDir::new("determinism");
+    let scenario = dir.write("small.toml", SMALL);
+    let mut outputs = Vec::new();
+    for (i, seed) in ["0", "0", "0", "1", "1", "1", "2", "2", "2"].iter().enumerate() {
+        let out = replay_to(&dir, &scenario, &format!("run{i}"), &["--seed", seed, "--policy", "leaky"]);
+        let timeline = std::fs::read(out.join("leaky/timeline.csv")).unwrap();
+        let summary = std::fs::read(out.join("leaky/summary.json")).unwrap();
+        outputs.push((timeline, summary));
+    }
+    for group in outputs.chunks(3) {
+        assert_eq!(group[0], group[1], "same seed, different bytes");
+        assert_eq!(group[0], group[2], "same seed, different bytes");
+    }
+    let mut distinct = outputs.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "seeds 0, 1, 2 must give 3 distinct outputs");
+}
+
+/// The leak is metastable: the same table survives without the trigger and collapses, and stays
+/// collapsed until the restart, with it. Under `fixed` the trigger is absorbed.
+#[test]
+fn leak_is_metastable_and_restart_recovers() {
+    let dir = TempDir::new("metastable");
+    let text_with = std::fs::read_to_string(crate::common::repo_root().join("tests/data/mini-collapse.toml")).unwrap();
+    let with_trigger = dir.write("with.toml", &text_with);
+    let without = text_with.replace("count = 100", "count = 0");
+    let without_trigger = dir.write("without.toml", &without);
+
+    let out = replay_to(&dir, &without_trigger, "without", &["--policy", "leaky"]);
+    let (h, rows) = read_timeline(&out.join("leaky/timeline.csv"));
+    let timeouts: f64 = column(&h, &rows, "heartbeats_timed_out").iter().sum();
+    assert_eq!(timeouts, 0.0, "without the trigger the leaky broker must stay healthy");
+
+    let out = replay_to(&dir, &with_trigger, "with", &[]);
+    let (h, rows) = read_timeline(&out.join("leaky/timeline.csv"));
+    let time = column(&h, &rows, "time_s");
+    let timed_out = column(&h, &rows, "heartbeats_timed_out");
+    let blocked = column(&h, &rows, "heartbeat_threads_blocked_mean");
+    let lag = column(&h, &rows, "lag_total");
+    let holder_i = h.iter().position(|c| c == "monitor_holder").unwrap();
+    // Before the trigger (3 min): healthy.
+    for i in (0..rows.len()).filter(|i| time[*i] <= 180.0) {
+        assert_eq!(timed_out[i], 0.0, "timeouts before the trigger at t={}", time[i]);
+    }
+    // From 30 s after the trigger until the restart at 10 min: collapsed in every second.
+    let collapsed: Vec<usize> = (0..rows.len()).filter(|i| time[*i] > 210.0 && time[*i] < 600.0).collect();
+    for i in &collapsed {
+        assert!(
+            timed_out[*i] > 0.0,
+            "heartbeats stopped timing out at t={}: the collapse must sustain itself",
+            time[*i]
+        );
+        assert!(blocked[*i] > 7.0, "heartbeat threads not BLOCKED together at t={}", time[*i]);
+    }
+    let netty_holds = collapsed.iter().filter(|i| rows[**i][holder_i] == "NettyEventExecutor").count();
+    assert!(
+        netty_holds * 10 > collapsed.len() * 9,
+        "the Netty thread must hold the monitor nearly always while collapsed"
+    );
+    let lag_max = lag.iter().cloned().fold(0.0, f64::max);
+    assert!(lag_max > 20_000.0, "lag must build up while collapsed, max {lag_max}");
+    // After the restart lag drains to zero.
+    assert_eq!(*lag.last().unwrap(), 0.0, "lag must drain after the restart");
+    assert_eq!(*timed_out.last().unwrap(), 0.0);
+
+    // Under `fixed` the same trigger does nothing visible.
+    let (h, rows) = read_timeline(&out.join("fixed/timeline.csv"));
+    let timeouts: f64 = column(&h, &rows, "heartbeats_timed_out").iter().sum();
+    assert_eq!(timeouts, 0.0, "fixed must absorb the trigger");
+}
+
+/// produced = consumed + lag at every sample (one consumer group per topic).
+#[test]
+fn messages_are_conserved_at_every_sample() {
+    let dir = TempDir::new("conservation");
+    let mini = std::fs::read_to_string(crate::common::repo_root().join("tests/data/mini-collapse.toml")).unwrap();
+    for (name, text_) in [("small.toml", SMALL.to_string()), ("mini.toml", mini)] {
+        let scenario = dir.write(name, &text_);
+        let out = replay_to(&dir, &scenario, &format!("out-{name}"), &[]);
+        for policy in ["leaky", "fixed"] {
+            let (h, rows) = read_timeline(&out.join(policy).join("timeline.csv"));
+            let produced = column(&h, &rows, "messages_produced");
+            let consumed = column(&h, &rows, "messages_consumed");
+            let lag = column(&h, &rows, "lag_total");
+            let (mut p, mut c) = (0.0, 0.0);
+            for i in 0..rows.len() {
+                p += produced[i];
+                c += consumed[i];
+                assert_eq!(
+                    p - c,
+                    lag[i],
+                    "{name}/{policy}: produced {p} - consumed {c} != lag {} at row {i}",
+                    lag[i]
+                );
+            }
+            assert!(p > 0.0);
+        }
+    }
+}
+
+/// A single-server queue built from the scenario format: one heartbeat thread, Poisson heartbeat
+/// arrivals (1,000 clients, exponential intervals of mean 2 s: λ = 500/s), exponential service
+/// (mean 1 ms: μ = 1000/s), nothing else. M/M/1: Wq = ρ/(μ−λ) = 1 ms. Tolerance 8% (the run
+/// has about 300,000 arrivals; the standard error of the mean wait at ρ = 0.5 is about 2%).
+#[test]
+fn mm1_mean_wait_matches_closed_form() {
+    let dir = TempDir::new("mm1");
+    let scenario = dir.write(
+        "mm1.toml",
+        r#"
+name = "mm1"
+seed = 3
+duration = "10m"
+policies = ["fixed"]
+
+[broker]
+heartbeat_threads = 1
+heartbeat_cost = { dist = "exponential", mean = "1ms" }
+register_producer_cost = "0"
+monitor_wake_latency = "0"
+
+[clients]
+heartbeat_interval = { dist = "exponential", mean = "2s" }
+
+[background]
+clients = 1000
+live_groups = 10
+"#,
+    );
+    let out = replay_to(&dir, &scenario, "out", &[]);
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("fixed/summary.json")).unwrap()).unwrap();
+    let wait = summary["heartbeat_queue_wait_mean_ms"].as_f64().unwrap();
+    let expected = 1.0;
+    assert!(
+        (wait - expected).abs() / expected < 0.08,
+        "M/M/1 mean wait {wait} ms, expected {expected} ms"
+    );
+    let sent = summary["heartbeats_sent"].as_f64().unwrap();
+    let rate = sent / 600.0;
+    assert!((rate - 500.0).abs() < 15.0, "arrival rate {rate}/s, expected 500/s");
+}
+
+fn expect_error(scenario_text: &str, needles: &[&str]) {
+    let dir = TempDir::new("bad");
+    let scenario = dir.write("bad.toml", scenario_text);
+    let output = run_in(dir.path(), &["replay", scenario.to_str().unwrap(), "--out", "out"]);
+    let err = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(err.contains("bad.toml"), "the message must name the file: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    }
+    assert!(!dir.path().join("out").exists(), "nothing may be written for a bad scenario");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_scenarios_give_clear_errors() {
+    expect_error("name = \"x\"\nduration = \"10\"\n", &["duration", "no unit"]);
+    expect_error("name = \"x\"\nduration = \"1000000000h\"\n", &["duration", "too long"]);
+    expect_error("name = \"x\"\nduration = \"1m\"\nbogus = 1\n", &["bogus"]);
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[broker]\nheartbeat_treads = 8\n",
+        &["heartbeat_treads"],
+    );
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\npolicies = [\"leakyy\"]\n",
+        &["policies[0]", "unknown policy"],
+    );
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[broker]\nheartbeat_cost = { dist = \"gamma\", mean = \"1ms\" }\n",
+        &["heartbeat_cost", "gamma"],
+    );
+    expect_error("name = \"x\"\nduration = \"1m\"\nthis is not toml\n", &["line 3"]);
+    // Several problems are all reported at once, each with its field path.
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[broker]\nheartbeat_threads = 0\nmonitor = \"fair\"\n[groups]\nunregister_probability = 1.5\n[[consumer_groups]]\nname = \"g\"\ntopic = \"missing\"\nconsumers = 1\nconsume_rate = -1.0\n",
+        &["broker.heartbeat_threads", "broker.monitor", "groups.unregister_probability", "consumer_groups[0].topic", "consumer_groups[0].consume_rate", "5 problems"],
+    );
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[[actions]]\nat = \"2m\"\naction = \"explode\"\n[[actions]]\nat = \"10s\"\naction = \"set\"\nparam = \"broker.heartbeat_threads\"\nvalue = 3\n",
+        &["actions[0].at", "actions[0].action", "actions[1].param"],
+    );
+}
+
+#[test]
+fn missing_file_and_unwritable_output_are_clear_errors() {
+    let dir = TempDir::new("io");
+    let output = run_in(dir.path(), &["replay", "nope.toml"]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nope.toml"));
+    let scenario = dir.write("small.toml", SMALL);
+    dir.write("file", "not a folder");
+    let output = run_in(dir.path(), &["replay", scenario.to_str().unwrap(), "--out", "file/sub"]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("file/sub"), "{}", text(&output));
+    let output = run_in(dir.path(), &["replay", scenario.to_str().unwrap(), "--policy", "v9"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
