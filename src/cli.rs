@@ -203,6 +203,33 @@ fn execute_compare(_args: CompareArgs, _out: &mut dyn Write) -> Result<i32, Fail
     Err(Error::Usage("compare is not implemented yet".into()).into())
 }
 
-fn execute_check(_args: CheckArgs, _out: &mut dyn Write) -> Result<i32, Failure> {
-    Err(Error::Usage("check is not implemented yet".into()).into())
+fn execute_check(args: CheckArgs, out: &mut dyn Write) -> Result<i32, Failure> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err(Error::Usage("--jobs must be at least 1".into()).into());
+    }
+    let request = hbsim::check::CheckRequest {
+        paths,
+        seed: args.seed,
+        jobs,
+        baseline: args.baseline,
+        tolerance: hbsim::check::parse_tolerance(&args.tolerance)?,
+    };
+    let verdicts = hbsim::check::check(&request)?;
+    for verdict in &verdicts {
+        writeln!(out, "{}", verdict.line())?;
+    }
+    let failed = verdicts.iter().filter(|v| !v.passed).count();
+    writeln!(out, "{} passed, {failed} failed", verdicts.len() - failed)?;
+    if let Some(path) = &args.junit {
+        hbsim::check::write_junit(path, &verdicts)?;
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
 }

@@ -5,6 +5,8 @@
 //! output files) → `run` (one scenario × policy) → `cli` (commands).
 #![warn(missing_docs)]
 
+#[allow(missing_docs)]
+pub mod check;
 pub mod engine;
 #[allow(missing_docs)]
 pub mod error;

@@ -1,6 +1,7 @@
 //! Scenario files: reading (`file.rs`, serde), units (`units.rs`) and validation (`validate.rs`)
 //! into a typed [`Scenario`] whose invariants hold. This is the only module that reads files.
 
+pub mod expect;
 pub mod file;
 pub mod units;
 pub mod validate;

@@ -2,7 +2,7 @@
 //! field path and what is wrong, instead of stopping at the first.
 
 use super::file::{ActionFile, ScenarioFile};
-use super::units::{format_duration, Dist, Dur};
+use super::units::{format_duration, Dist};
 use crate::model::policy::Policy;
 use serde::Deserialize;
 
@@ -52,8 +52,8 @@ pub struct Scenario {
     pub groups: PeriodicGroups,
     pub actions: Vec<Action>,
     pub dumps_ns: Vec<u64>,
-    /// The raw `[expect]` table (checked by `check`).
-    pub expect: Option<toml::Table>,
+    /// `[expect]`: thresholds for `hbsim check`.
+    pub expect: super::expect::Expectations,
     /// FNV-1a 64 of the file bytes.
     pub source_hash: u64,
 }
@@ -346,6 +346,13 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
             limits::CLIENTS_MAX
         ),
     );
+    let expect = match &raw.expect {
+        Some(table) => super::expect::parse_expect(table, &actions, &mut p.0),
+        None => super::expect::Expectations {
+            replications: 1,
+            ..Default::default()
+        },
+    };
     if !p.0.is_empty() {
         return Err(p.0);
     }
@@ -366,7 +373,7 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
         groups,
         actions,
         dumps_ns,
-        expect: raw.expect,
+        expect,
         source_hash,
     })
 }
@@ -906,6 +913,3 @@ impl Scenario {
             + self.producers.iter().map(|p| u64::from(p.instances)).sum::<u64>()
     }
 }
-
-/// Keeps `Dur` in the public API of this module for callers that parse durations themselves.
-pub type Duration = Dur;
