@@ -12,8 +12,14 @@ use super::policy::{LockKind, Policy, WalkCost};
 use super::{ChannelId, ClientId, CloseCause, Event, GroupId, ThreadRef, World};
 use crate::engine::{Ctx, SimTime, MS};
 use crate::scenario::Scenario;
+use indexmap::IndexMap;
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use std::hash::BuildHasherDefault;
+
+/// Channel registrations: O(1) lookups, and iteration in insertion order (deterministic: the
+/// hasher has fixed keys and the order never depends on it).
+pub type ChannelMap = IndexMap<ChannelId, ChannelEntry, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
 
 /// No tracked consumer group.
 pub const NO_GROUP: u16 = u16::MAX;
@@ -292,7 +298,7 @@ pub struct Broker {
     pub monitor: Monitor,
     pub monitor_acquired_ns: u64,
     pub table: ProducerTable,
-    pub channels: BTreeMap<ChannelId, ChannelEntry>,
+    pub channels: ChannelMap,
     /// ConsumerManager: per tracked consumer group, its (channel, client) entries.
     pub consumer_table: Vec<Vec<(ChannelId, ClientId)>>,
     pub fast_failure_armed: bool,
@@ -327,7 +333,7 @@ impl Broker {
             monitor: Monitor::new(b.monitor),
             monitor_acquired_ns: 0,
             table: ProducerTable::new(initial_empty),
-            channels: BTreeMap::new(),
+            channels: ChannelMap::default(),
             consumer_table: vec![Vec::new(); scenario.consumer_groups.len()],
             fast_failure_armed: false,
             hb_blocked: 0,
@@ -459,7 +465,7 @@ impl Broker {
 
     fn drop_entry_if_empty(&mut self, channel: ChannelId) {
         if self.channels.get(&channel).is_some_and(|e| e.is_empty()) {
-            self.channels.remove(&channel);
+            self.channels.swap_remove(&channel);
         }
     }
 

@@ -207,9 +207,27 @@ impl World {
     }
 
     /// Starts reconnect churn for every background client (when an interval is configured).
+    /// Exponential intervals make the population's reconnects one Poisson process of rate
+    /// clients / mean with a uniformly chosen client: one pending event instead of one per client.
     pub(crate) fn start_background_reconnects(&mut self, ctx: &mut Ctx<Event>) {
         let Some(interval) = self.params.reconnect_interval else { return };
-        for id in 0..self.scenario.background.clients {
+        let clients = self.scenario.background.clients;
+        if clients == 0 {
+            return;
+        }
+        if let crate::scenario::Dist::Exponential { mean_ns } = interval {
+            if !self.reconnect_aggregate {
+                self.reconnect_aggregate = true;
+                let delay = crate::scenario::Dist::Exponential {
+                    mean_ns: mean_ns / f64::from(clients),
+                }
+                .sample(&mut self.reconnect_rng);
+                ctx.schedule_in(delay, Event::ReconnectDue);
+            }
+            return;
+        }
+        self.reconnect_aggregate = false;
+        for id in 0..clients {
             let client = &mut self.clients[id as usize];
             let delay = interval.sample(&mut client.rng);
             ctx.schedule_in(
@@ -219,6 +237,87 @@ impl World {
                     gen: client.gen,
                 },
             );
+        }
+    }
+
+    pub(crate) fn on_reconnect_due(&mut self, ctx: &mut Ctx<Event>) {
+        let Some(interval) = self.params.reconnect_interval else { return };
+        let crate::scenario::Dist::Exponential { mean_ns } = interval else {
+            // A `set` switched to another distribution: per-client timers from now on.
+            self.reconnect_aggregate = false;
+            self.start_background_reconnects(ctx);
+            return;
+        };
+        let clients = self.scenario.background.clients;
+        let delay = crate::scenario::Dist::Exponential {
+            mean_ns: mean_ns / f64::from(clients),
+        }
+        .sample(&mut self.reconnect_rng);
+        ctx.schedule_in(delay, Event::ReconnectDue);
+        let id = self.reconnect_rng.gen_range(0..clients);
+        let b = self.reconnect_rng.gen_range(0..self.brokers.len() as u16);
+        let share = self.params.abnormal_disconnect_share;
+        let abnormal = share > 0.0 && self.reconnect_rng.gen_bool(share);
+        self.reconnect(ctx, id, b, abnormal);
+    }
+
+    /// A background client's connection to broker `b` drops and it connects again at once.
+    fn reconnect(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16, abnormal: bool) {
+        if !self.clients[id as usize].alive {
+            return;
+        }
+        let cause = if abnormal { CloseCause::Idle } else { CloseCause::Close };
+        self.close_channel(ctx, id, b, cause);
+        self.ensure_channel(ctx, id, b);
+    }
+
+    /// Schedules a heartbeat tick: through the tick FIFO when the interval is a constant.
+    fn schedule_tick(&mut self, ctx: &mut Ctx<Event>, delay: u64, id: ClientId, gen: u32) {
+        if !self.scenario.clients.heartbeat_interval.is_const() {
+            ctx.schedule_in(delay, Event::HeartbeatTick { client: id, gen });
+            return;
+        }
+        let at = ctx.now().ns().saturating_add(delay);
+        match self.tick_fifo.back() {
+            Some(&(last, _, _)) if last > at => {
+                // Only the random phases at the start come out of order (sorted once after).
+                let i = self.tick_fifo.partition_point(|(t, _, _)| *t <= at);
+                self.tick_fifo.insert(i, (at, id, gen));
+            }
+            _ => self.tick_fifo.push_back((at, id, gen)),
+        }
+        if !self.tick_armed && !self.building {
+            self.tick_armed = true;
+            let head = self.tick_fifo.front().expect("just pushed").0;
+            ctx.schedule_at(SimTime(head), Event::TickDue);
+        }
+    }
+
+    /// Sorts the ticks created with random phases at t=0 and arms the FIFO.
+    pub(crate) fn sort_tick_fifo(&mut self, ctx: &mut Ctx<Event>) {
+        self.building = false;
+        self.tick_fifo.make_contiguous().sort_unstable();
+        if let Some(&(head, _, _)) = self.tick_fifo.front() {
+            self.tick_armed = true;
+            ctx.schedule_at(SimTime(head), Event::TickDue);
+        }
+    }
+
+    pub(crate) fn on_tick_due(&mut self, ctx: &mut Ctx<Event>) {
+        let now = ctx.now().ns();
+        self.tick_armed = false;
+        while let Some(&(at, id, gen)) = self.tick_fifo.front() {
+            if at > now {
+                break;
+            }
+            self.tick_fifo.pop_front();
+            self.on_heartbeat_tick(ctx, id, gen);
+        }
+        if !self.tick_armed {
+            if let Some(&(head, _, _)) = self.tick_fifo.front() {
+                self.tick_armed = true;
+                ctx.schedule_at(SimTime(head), Event::TickDue);
+            }
         }
     }
 
@@ -337,9 +436,10 @@ impl World {
             return;
         }
         let interval = self.scenario.clients.heartbeat_interval.sample(&mut client.rng);
-        ctx.schedule_in(interval.max(1), Event::HeartbeatTick { client: id, gen });
+        let round_active = client.round_active;
+        self.schedule_tick(ctx, interval.max(1), id, gen);
         // sendHeartbeatToAllBrokerWithLock: tryLock fails while the previous round runs.
-        if !client.round_active {
+        if !round_active {
             self.start_heartbeat_round(ctx, id);
         }
     }
@@ -516,6 +616,9 @@ impl World {
 
     pub(crate) fn on_background_reconnect(&mut self, ctx: &mut Ctx<Event>, id: ClientId, gen: u32) {
         let Some(interval) = self.params.reconnect_interval else { return };
+        if self.reconnect_aggregate {
+            return;
+        }
         let share = self.params.abnormal_disconnect_share;
         let brokers = self.brokers.len() as u16;
         let client = &mut self.clients[id as usize];
@@ -526,9 +629,7 @@ impl World {
         let b = client.rng.gen_range(0..brokers);
         let abnormal = share > 0.0 && client.rng.gen_bool(share);
         ctx.schedule_in(next, Event::BackgroundReconnect { client: id, gen });
-        let cause = if abnormal { CloseCause::Idle } else { CloseCause::Close };
-        self.close_channel(ctx, id, b, cause);
-        self.ensure_channel(ctx, id, b);
+        self.reconnect(ctx, id, b, abnormal);
     }
 
     pub(crate) fn on_disconnect(&mut self, ctx: &mut Ctx<Event>, id: ClientId, cause: CloseCause) {

@@ -98,6 +98,10 @@ pub enum Event {
     HeartbeatTick { client: ClientId, gen: u32 },
     /// The earliest outstanding RPC deadline may have passed.
     RpcDeadline,
+    /// The head of the heartbeat-tick FIFO is due (constant heartbeat interval only).
+    TickDue,
+    /// The next reconnect of the background population (exponential churn only).
+    ReconnectDue,
     /// A broker thread finished its current step.
     ThreadStep { broker: u16, thread: ThreadRef, epoch: u32 },
     /// A thread woken on a monitor release is runnable again.
@@ -143,6 +147,8 @@ pub mod streams {
     pub const GROUP_CREATION: u64 = 10;
     /// Actions (which clients disconnect, …).
     pub const ACTIONS: u64 = 11;
+    /// Background reconnect churn drawn for the whole population at once.
+    pub const RECONNECTS: u64 = 12;
     /// Client `c` draws from `CLIENT_BASE + c`.
     pub const CLIENT_BASE: u64 = 1 << 32;
 }
@@ -210,6 +216,16 @@ pub struct World {
     /// Outstanding client RPCs in deadline order: (deadline, client, request seq).
     pub rpc_deadlines: std::collections::VecDeque<(u64, ClientId, u32)>,
     pub rpc_timer_armed: bool,
+    /// Heartbeat ticks in time order, used when the heartbeat interval is a constant: every tick
+    /// is rescheduled exactly one interval later, so appending keeps the order and one heap
+    /// event stands for all of them.
+    pub tick_fifo: std::collections::VecDeque<(u64, ClientId, u32)>,
+    pub tick_armed: bool,
+    /// Exponential background churn is one Poisson process over the whole population.
+    pub reconnect_aggregate: bool,
+    pub reconnect_rng: ChaCha8Rng,
+    /// True while the clients of t=0 are built (ticks are sorted once afterwards).
+    pub building: bool,
     pub streams: RngStreams,
     pub creation_rng: ChaCha8Rng,
     pub action_rng: ChaCha8Rng,
@@ -263,6 +279,11 @@ impl World {
             next_channel: 1,
             rpc_deadlines: std::collections::VecDeque::new(),
             rpc_timer_armed: false,
+            tick_fifo: std::collections::VecDeque::new(),
+            tick_armed: false,
+            reconnect_aggregate: false,
+            reconnect_rng: streams.stream(streams::RECONNECTS),
+            building: true,
             creation_rng: streams.stream(streams::GROUP_CREATION),
             action_rng: streams.stream(streams::ACTIONS),
             streams,
@@ -273,6 +294,7 @@ impl World {
         };
         world.build_topics();
         world.build_clients(ctx);
+        world.sort_tick_fifo(ctx);
         world.schedule_start(ctx);
         world
     }
@@ -398,7 +420,8 @@ impl World {
             SetParam::ReconnectInterval(dist) => {
                 let had = self.params.reconnect_interval.is_some();
                 self.params.reconnect_interval = Some(dist);
-                if !had {
+                let aggregate_now = matches!(dist, crate::scenario::Dist::Exponential { .. });
+                if !had || (aggregate_now && !self.reconnect_aggregate) {
                     self.start_background_reconnects(ctx);
                 }
             }
@@ -534,6 +557,8 @@ pub fn event_kind(event: &Event) -> u8 {
         Event::Dump(_) => 2,
         Event::HeartbeatTick { .. } => 3,
         Event::RpcDeadline => 4,
+        Event::TickDue => 20,
+        Event::ReconnectDue => 21,
         Event::ThreadStep { .. } => 5,
         Event::MonitorWake { .. } => 6,
         Event::TryLockTimeout { .. } => 7,
@@ -569,6 +594,8 @@ impl Model for World {
             }
             Event::HeartbeatTick { client, gen } => self.on_heartbeat_tick(ctx, client, gen),
             Event::RpcDeadline => self.on_rpc_deadline(ctx),
+            Event::TickDue => self.on_tick_due(ctx),
+            Event::ReconnectDue => self.on_reconnect_due(ctx),
             Event::ThreadStep { broker, thread, epoch } => {
                 if self.brokers[broker as usize].epoch == epoch {
                     self.on_thread_step(ctx, broker, thread);
