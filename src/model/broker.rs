@@ -18,8 +18,27 @@ use std::collections::VecDeque;
 use std::hash::BuildHasherDefault;
 
 /// Channel registrations: O(1) lookups, and iteration in insertion order (deterministic: the
-/// hasher has fixed keys and the order never depends on it).
-pub type ChannelMap = IndexMap<ChannelId, ChannelEntry, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
+/// order never depends on the hasher, which has no random keys anyway).
+pub type ChannelMap = IndexMap<ChannelId, ChannelEntry, BuildHasherDefault<IdHasher>>;
+
+/// A multiplicative hasher for the u64 channel ids (Fibonacci hashing): ids are sequential, so
+/// a multiply spreads them well, and it is far cheaper than SipHash on the hot path.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// No tracked consumer group.
 pub const NO_GROUP: u16 = u16::MAX;
@@ -972,7 +991,7 @@ impl World {
     fn notify_consumer_ids_changed(&mut self, ctx: &mut Ctx<Event>, b: u16, group: u16) {
         let targets: Vec<(ChannelId, ClientId)> = self.brokers[b as usize].consumer_table[group as usize].clone();
         for (channel, client) in targets {
-            if self.clients[client as usize].channel(b) == channel {
+            if self.channel_of(client, b) == channel {
                 self.request_rebalance(ctx, client);
             }
         }
@@ -1150,7 +1169,7 @@ impl World {
         to_close.sort_unstable();
         to_close.dedup();
         for (channel, client) in to_close {
-            if self.clients[client as usize].channel(b) == channel {
+            if self.channel_of(client, b) == channel {
                 self.close_channel(ctx, client, b, CloseCause::Close);
             }
         }

@@ -10,7 +10,6 @@ use super::broker::{NettyKind, Task, TaskKind, NO_GROUP};
 use super::{streams, ChannelId, ClientId, CloseCause, Event, GroupId, World, INNER_GROUP};
 use crate::engine::{Ctx, SimTime};
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
 
 /// No consumer attached to a client.
@@ -58,12 +57,10 @@ pub enum Reply {
 pub struct Client {
     pub kind: ClientKind,
     pub alive: bool,
-    channels: Vec<ChannelId>,
     pub groups: [GroupId; 2],
     pub n_groups: u8,
     pub consumer: u32,
     pub consumer_group: u16,
-    pub rng: ChaCha8Rng,
     /// Invalidates heartbeat timers and reconnect timers of an earlier life.
     pub gen: u32,
     pub round_active: bool,
@@ -73,11 +70,11 @@ pub struct Client {
     pub shutting_down: bool,
 }
 
-impl Client {
-    /// The open channel to broker `b`, or 0.
+impl World {
+    /// The open channel of client `id` to broker `b`, or 0.
     #[inline]
-    pub fn channel(&self, b: u16) -> ChannelId {
-        self.channels[b as usize]
+    pub fn channel_of(&self, id: ClientId, b: u16) -> ChannelId {
+        self.channel_slots[id as usize * self.brokers.len() + b as usize]
     }
 }
 
@@ -130,17 +127,17 @@ pub struct ProducerInstance {
 impl World {
     fn new_client(&mut self, kind: ClientKind, groups: &[GroupId], consumer_group: u16) -> ClientId {
         let id = self.clients.len() as ClientId;
+        self.client_rngs.push(self.streams.stream(streams::CLIENT_BASE + u64::from(id)));
+        self.channel_slots.extend(std::iter::repeat_n(0, self.brokers.len()));
         let mut group_arr = [INNER_GROUP; 2];
         group_arr[..groups.len()].copy_from_slice(groups);
         self.clients.push(Client {
             kind,
             alive: true,
-            channels: vec![0; self.brokers.len()],
             groups: group_arr,
             n_groups: groups.len() as u8,
             consumer: NO_CONSUMER,
             consumer_group,
-            rng: self.streams.stream(streams::CLIENT_BASE + u64::from(id)),
             gen: 0,
             round_active: false,
             pending: None,
@@ -161,7 +158,7 @@ impl World {
         for b in 0..self.brokers.len() as u16 {
             let channel = self.next_channel;
             self.next_channel += 1;
-            self.clients[client as usize].channels[b as usize] = channel;
+            self.channel_slots[client as usize * self.brokers.len() + b as usize] = channel;
             let c = &self.clients[client as usize];
             let (groups, n, consumer_group) = (c.groups, c.n_groups, c.consumer_group);
             let broker = &mut self.brokers[b as usize];
@@ -195,7 +192,7 @@ impl World {
                     next_queue: 0,
                     carry: 0.0,
                 });
-                let phase = self.clients[id as usize].rng.gen_range(0..producer.send_batch_interval_ns);
+                let phase = self.client_rngs[id as usize].gen_range(0..producer.send_batch_interval_ns);
                 ctx.schedule_in(phase, Event::SendTick(index));
             }
         }
@@ -228,15 +225,9 @@ impl World {
         }
         self.reconnect_aggregate = false;
         for id in 0..clients {
-            let client = &mut self.clients[id as usize];
-            let delay = interval.sample(&mut client.rng);
-            ctx.schedule_in(
-                delay,
-                Event::BackgroundReconnect {
-                    client: id,
-                    gen: client.gen,
-                },
-            );
+            let delay = interval.sample(&mut self.client_rngs[id as usize]);
+            let gen = self.clients[id as usize].gen;
+            ctx.schedule_in(delay, Event::BackgroundReconnect { client: id, gen });
         }
     }
 
@@ -346,7 +337,7 @@ impl World {
         self.start_heartbeat_timer(ctx, id, at_start);
         self.request_rebalance(ctx, id);
         let period = self.scenario.clients.rebalance_interval_ns;
-        let phase = self.clients[id as usize].rng.gen_range(0..period);
+        let phase = self.client_rngs[id as usize].gen_range(0..period);
         ctx.schedule_in(
             phase,
             Event::Rebalance {
@@ -359,29 +350,24 @@ impl World {
     /// Schedules the first heartbeat tick: a random phase at start, one interval later otherwise.
     fn start_heartbeat_timer(&mut self, ctx: &mut Ctx<Event>, id: ClientId, random_phase: bool) {
         let interval = self.scenario.clients.heartbeat_interval;
-        let client = &mut self.clients[id as usize];
-        let first = interval.sample(&mut client.rng);
-        let delay = if random_phase { client.rng.gen_range(0..=first) } else { first };
-        ctx.schedule_in(
-            delay,
-            Event::HeartbeatTick {
-                client: id,
-                gen: client.gen,
-            },
-        );
+        let rng = &mut self.client_rngs[id as usize];
+        let first = interval.sample(rng);
+        let delay = if random_phase { rng.gen_range(0..=first) } else { first };
+        let gen = self.clients[id as usize].gen;
+        self.schedule_tick(ctx, delay, id, gen);
     }
 
     // ---------------------------------------------------------------- channels
 
     /// The channel to broker `b`, connecting first if there is none (a CONNECT event).
     pub(crate) fn ensure_channel(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) -> ChannelId {
-        let existing = self.clients[id as usize].channel(b);
+        let existing = self.channel_of(id, b);
         if existing != 0 {
             return existing;
         }
         let channel = self.next_channel;
         self.next_channel += 1;
-        self.clients[id as usize].channels[b as usize] = channel;
+        self.channel_slots[id as usize * self.brokers.len() + b as usize] = channel;
         self.push_netty_event(ctx, b, NettyKind::Connect, channel);
         if self.scenario.clients.heartbeat_on_reconnect && !self.clients[id as usize].round_active {
             // 5.2.0+: onChannelActive sends a heartbeat at once (PR #7494).
@@ -393,11 +379,11 @@ impl World {
     /// The client closes its channel to broker `b` (or the broker closed it): the broker sees
     /// the events of `cause`; requests pending on the channel fail.
     pub(crate) fn close_channel(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16, cause: CloseCause) {
-        let channel = self.clients[id as usize].channel(b);
+        let channel = self.channel_of(id, b);
         if channel == 0 {
             return;
         }
-        self.clients[id as usize].channels[b as usize] = 0;
+        self.channel_slots[id as usize * self.brokers.len() + b as usize] = 0;
         match cause {
             CloseCause::Close => {}
             CloseCause::Idle => self.push_netty_event(ctx, b, NettyKind::Idle, channel),
@@ -409,10 +395,10 @@ impl World {
 
     /// The broker restarted: the channel is gone, with no events on the new broker process.
     pub(crate) fn drop_channel_on_restart(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) {
-        if self.clients[id as usize].channel(b) == 0 {
+        if self.channel_of(id, b) == 0 {
             return;
         }
-        self.clients[id as usize].channels[b as usize] = 0;
+        self.channel_slots[id as usize * self.brokers.len() + b as usize] = 0;
         self.fail_requests_on(ctx, id, b);
     }
 
@@ -431,12 +417,12 @@ impl World {
     // ---------------------------------------------------------------- heartbeats
 
     pub(crate) fn on_heartbeat_tick(&mut self, ctx: &mut Ctx<Event>, id: ClientId, gen: u32) {
-        let client = &mut self.clients[id as usize];
+        let client = &self.clients[id as usize];
         if client.gen != gen || !client.alive || client.shutting_down {
             return;
         }
-        let interval = self.scenario.clients.heartbeat_interval.sample(&mut client.rng);
         let round_active = client.round_active;
+        let interval = self.scenario.clients.heartbeat_interval.sample(&mut self.client_rngs[id as usize]);
         self.schedule_tick(ctx, interval.max(1), id, gen);
         // sendHeartbeatToAllBrokerWithLock: tryLock fails while the previous round runs.
         if !round_active {
@@ -608,7 +594,7 @@ impl World {
 
     pub(crate) fn on_periodic_shutdown(&mut self, ctx: &mut Ctx<Event>, id: ClientId) {
         let p = self.params.unregister_probability;
-        let unregister = p > 0.0 && self.clients[id as usize].rng.gen_bool(p);
+        let unregister = p > 0.0 && self.client_rngs[id as usize].gen_bool(p);
         self.shutdown_client(ctx, id, unregister);
     }
 
@@ -621,13 +607,14 @@ impl World {
         }
         let share = self.params.abnormal_disconnect_share;
         let brokers = self.brokers.len() as u16;
-        let client = &mut self.clients[id as usize];
+        let client = &self.clients[id as usize];
         if client.gen != gen || !client.alive {
             return;
         }
-        let next = interval.sample(&mut client.rng).max(1);
-        let b = client.rng.gen_range(0..brokers);
-        let abnormal = share > 0.0 && client.rng.gen_bool(share);
+        let rng = &mut self.client_rngs[id as usize];
+        let next = interval.sample(rng).max(1);
+        let b = rng.gen_range(0..brokers);
+        let abnormal = share > 0.0 && rng.gen_bool(share);
         ctx.schedule_in(next, Event::BackgroundReconnect { client: id, gen });
         self.reconnect(ctx, id, b, abnormal);
     }
@@ -690,7 +677,7 @@ impl World {
             return;
         }
         consumer.rebalance_pending = true;
-        let delay = self.scenario.clients.network_rtt.sample(&mut self.clients[id as usize].rng);
+        let delay = self.scenario.clients.network_rtt.sample(&mut self.client_rngs[id as usize]);
         ctx.schedule_in(
             delay,
             Event::Rebalance {
@@ -722,7 +709,7 @@ impl World {
         }
         let (id, group) = (consumer.client, consumer.group);
         // findConsumerIdList asks a random broker of the topic route.
-        let b = self.clients[id as usize].rng.gen_range(0..self.brokers.len() as u16);
+        let b = self.client_rngs[id as usize].gen_range(0..self.brokers.len() as u16);
         self.ensure_channel(ctx, id, b);
         let ids = self.brokers[b as usize].consumer_ids(group);
         if ids.is_empty() {
@@ -786,7 +773,7 @@ impl World {
         let q = self.groups[group as usize].queues[local as usize];
         let b = self.queues[q as usize].broker;
         let channel = self.ensure_channel(ctx, id, b);
-        let rtt = self.scenario.clients.network_rtt.sample(&mut self.clients[id as usize].rng);
+        let rtt = self.scenario.clients.network_rtt.sample(&mut self.client_rngs[id as usize]);
         if !self.brokers[b as usize].group_has_consumers(group) {
             // SUBSCRIPTION_NOT_EXIST: the client retries after pullTimeDelayMillsWhenException.
             ctx.schedule_in(
@@ -821,14 +808,14 @@ impl World {
             pq.pull_seq = pq.pull_seq.wrapping_add(1);
             let seq = pq.pull_seq;
             self.queues[q as usize].held.push((index, seq));
-            ctx.schedule_in(
-                self.scenario.broker.long_poll_timeout_ns,
-                Event::LongPollTimeout {
-                    consumer: index,
-                    queue: local,
-                    seq,
-                },
-            );
+            // Every hold lasts the same time, so the deadlines come in order: one FIFO and one
+            // pending event for all of them.
+            let deadline = ctx.now().ns() + self.scenario.broker.long_poll_timeout_ns;
+            self.long_polls.push_back((deadline, index, local, seq));
+            if !self.long_poll_armed {
+                self.long_poll_armed = true;
+                ctx.schedule_at(SimTime(deadline), Event::LongPollDue);
+            }
         }
     }
 
@@ -865,7 +852,7 @@ impl World {
         pq.inflight_from = pq.next_offset;
         pq.inflight_count = count;
         let gen = pq.gen;
-        let rtt = self.scenario.clients.network_rtt.sample(&mut self.clients[id as usize].rng);
+        let rtt = self.scenario.clients.network_rtt.sample(&mut self.client_rngs[id as usize]);
         ctx.schedule_in(
             rtt / 2,
             Event::PullResult {
@@ -876,7 +863,25 @@ impl World {
         );
     }
 
-    pub(crate) fn on_long_poll_timeout(&mut self, ctx: &mut Ctx<Event>, index: u32, local: u32, seq: u32) {
+    /// Held pulls whose hold time is over are answered (stale entries are skipped).
+    pub(crate) fn on_long_poll_due(&mut self, ctx: &mut Ctx<Event>) {
+        let now = ctx.now().ns();
+        self.long_poll_armed = false;
+        while let Some(&(deadline, index, local, seq)) = self.long_polls.front() {
+            let pq = self.consumers[index as usize].pqs[local as usize];
+            if pq.held && pq.pull_seq == seq && deadline > now {
+                break;
+            }
+            self.long_polls.pop_front();
+            self.on_long_poll_timeout(ctx, index, local, seq);
+        }
+        if let Some(&(deadline, _, _, _)) = self.long_polls.front() {
+            self.long_poll_armed = true;
+            ctx.schedule_at(SimTime(deadline), Event::LongPollDue);
+        }
+    }
+
+    fn on_long_poll_timeout(&mut self, ctx: &mut Ctx<Event>, index: u32, local: u32, seq: u32) {
         let pq = self.consumers[index as usize].pqs[local as usize];
         if !pq.held || pq.pull_seq != seq {
             return;
@@ -915,7 +920,7 @@ impl World {
         let id = consumer.client;
         let q = self.groups[consumer.group as usize].queues[local as usize];
         let b = self.queues[q as usize].broker;
-        let channel_open = self.clients[id as usize].channel(b);
+        let channel_open = self.channel_of(id, b);
         let pq = &mut self.consumers[index as usize].pqs[local as usize];
         if pq.gen != gen || !pq.in_flight {
             return;

@@ -131,8 +131,8 @@ pub enum Event {
     PullIssue { consumer: u32, queue: u32, gen: u32 },
     /// A pull response reaches the consumer.
     PullResult { consumer: u32, queue: u32, gen: u32 },
-    /// A held (long-polling) pull times out at the broker.
-    LongPollTimeout { consumer: u32, queue: u32, seq: u32 },
+    /// The earliest held (long-polling) pull may have timed out at the broker.
+    LongPollDue,
     /// A consumer finished processing its current batch.
     ConsumeDone { consumer: u32 },
     /// A consumer rebalances (`periodic` = its 20 s timer, else a notification).
@@ -224,6 +224,13 @@ pub struct World {
     /// Exponential background churn is one Poisson process over the whole population.
     pub reconnect_aggregate: bool,
     pub reconnect_rng: ChaCha8Rng,
+    /// Per-client random streams (apart from `clients` so the hot client data stays small).
+    pub client_rngs: Vec<ChaCha8Rng>,
+    /// Open channel per (client, broker): `client * brokers + broker`; 0 = none.
+    pub channel_slots: Vec<ChannelId>,
+    /// Held pulls in deadline order: (deadline, consumer, queue, pull seq).
+    pub long_polls: std::collections::VecDeque<(u64, u32, u32, u32)>,
+    pub long_poll_armed: bool,
     /// True while the clients of t=0 are built (ticks are sorted once afterwards).
     pub building: bool,
     pub streams: RngStreams,
@@ -283,6 +290,10 @@ impl World {
             tick_armed: false,
             reconnect_aggregate: false,
             reconnect_rng: streams.stream(streams::RECONNECTS),
+            client_rngs: Vec::new(),
+            channel_slots: Vec::new(),
+            long_polls: std::collections::VecDeque::new(),
+            long_poll_armed: false,
             building: true,
             creation_rng: streams.stream(streams::GROUP_CREATION),
             action_rng: streams.stream(streams::ACTIONS),
@@ -571,7 +582,7 @@ pub fn event_kind(event: &Event) -> u8 {
         Event::SendTick(_) => 14,
         Event::PullIssue { .. } => 15,
         Event::PullResult { .. } => 16,
-        Event::LongPollTimeout { .. } => 17,
+        Event::LongPollDue => 17,
         Event::ConsumeDone { .. } => 18,
         Event::Rebalance { .. } => 19,
     }
@@ -633,7 +644,7 @@ impl Model for World {
             Event::SendTick(producer) => self.on_send_tick(ctx, producer),
             Event::PullIssue { consumer, queue, gen } => self.issue_pull(ctx, consumer, queue, gen),
             Event::PullResult { consumer, queue, gen } => self.on_pull_result(ctx, consumer, queue, gen),
-            Event::LongPollTimeout { consumer, queue, seq } => self.on_long_poll_timeout(ctx, consumer, queue, seq),
+            Event::LongPollDue => self.on_long_poll_due(ctx),
             Event::ConsumeDone { consumer } => self.on_consume_done(ctx, consumer),
             Event::Rebalance { consumer, periodic } => self.on_rebalance(ctx, consumer, periodic),
         }
