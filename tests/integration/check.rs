@@ -79,7 +79,7 @@ fn malformed_expect_exits_2() {
 fn jobs_do_not_change_the_output() {
     let dir = TempDir::new("check-jobs");
     let scenario = format!(
-        "{}\n[expect]\nlag_max_below = 10000000\n[expect.leaky]\nlag_max_above = 1000\nrecovers_within = {{ after = \"restart_broker\", within = \"5m\", level = 1000 }}\n",
+        "{}\n[expect]\nlag_max_below = 10000000\n[expect.leaky]\nlag_max_above = 1000\nrecovers_within = {{ after = \"restart_broker\", within = \"9m\", level = 1000 }}\n",
         mini()
     );
     dir.write("one.toml", &scenario);
