@@ -3,4 +3,5 @@
 mod common;
 mod core;
 mod fuzzgen;
+mod properties;
 mod robustness;
