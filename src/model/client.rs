@@ -369,7 +369,10 @@ impl World {
         self.next_channel += 1;
         self.channel_slots[id as usize * self.brokers.len() + b as usize] = channel;
         self.push_netty_event(ctx, b, NettyKind::Connect, channel);
-        if self.scenario.clients.heartbeat_on_reconnect && !self.clients[id as usize].round_active {
+        let client = &self.clients[id as usize];
+        // A client that is shutting down (its UNREGISTER_CLIENT is about to use this channel)
+        // sends no heartbeat: the model keeps one RPC in flight per client.
+        if self.scenario.clients.heartbeat_on_reconnect && !client.round_active && !client.shutting_down && client.pending.is_none() {
             // 5.2.0+: onChannelActive sends a heartbeat at once (PR #7494).
             self.start_heartbeat_round(ctx, id);
         }

@@ -3,3 +3,6 @@
 mod check;
 mod common;
 mod core;
+mod fuzzgen;
+mod properties;
+mod robustness;
