@@ -59,7 +59,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         let digits: u128 = fraction.parse().map_err(|_| format!("duration {text:?} is not a number"))?;
         let scale = 10u128.pow(fraction.len() as u32);
         let scaled = digits * u128::from(unit_ns);
-        if scaled % scale != 0 {
+        if !scaled.is_multiple_of(scale) {
             return Err(format!("duration {text:?} is finer than one nanosecond"));
         }
         total += scaled / scale;
@@ -76,7 +76,7 @@ pub fn format_duration(ns: u64) -> String {
         ("ms", 1_000_000),
         ("us", 1_000),
     ] {
-        if ns >= size && ns % size == 0 {
+        if ns >= size && ns.is_multiple_of(size) {
             return format!("{}{name}", ns / size);
         }
     }
