@@ -10,6 +10,7 @@
 use super::atomic;
 use crate::error::Error;
 use crate::scenario::Scenario;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -47,6 +48,10 @@ const PALETTE: [RGBColor; 8] = [
 const BLOCKED_COLOR: RGBColor = RGBColor(214, 39, 40);
 const RUNNABLE_COLOR: RGBColor = RGBColor(44, 160, 44);
 const IDLE_COLOR: RGBColor = RGBColor(205, 205, 205);
+/// Rows of action labels above a plot.
+const LABEL_ROWS: usize = 3;
+/// Height of one row of action labels [px].
+const LABEL_ROW_PX: i32 = 16;
 
 /// Registers the bundled font once per process; every later call returns the first outcome.
 fn ensure_font() -> Result<(), String> {
@@ -273,7 +278,11 @@ impl TimeChart {
             (y_data_max * 1.08).max(1.0)
         };
         let mut chart = ChartBuilder::on(area)
-            .margin_top(8)
+            .margin_top(if panel.label_markers && !self.markers.is_empty() {
+                8 + LABEL_ROW_PX as u32 * LABEL_ROWS as u32
+            } else {
+                8
+            })
             .margin_left(12)
             .margin_right(24)
             .margin_bottom(4)
@@ -308,13 +317,13 @@ impl TimeChart {
                     .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], color.filled()));
             } else {
                 chart
-                    .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                    .draw_series(LineSeries::new(points, color.stroke_width(1)))
                     .map_err(error_text)?
                     .label(series.name.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
             }
         }
-        self.draw_markers(&mut chart, y_top, panel.label_markers)?;
+        self.draw_markers(area, &mut chart, y_top, panel.label_markers)?;
         if !panel.series.is_empty() {
             chart
                 .configure_series_labels()
@@ -329,35 +338,43 @@ impl TimeChart {
         Ok(())
     }
 
-    /// Draws a grey vertical line per action; labels go near the top, in three staggered rows
-    /// so that close actions stay readable, and right-aligned near the right edge.
+    /// Draws a grey vertical line per action. Labels go in a band above the plot (so they never
+    /// hide data or the legend), each in the first of [`LABEL_ROWS`] rows where it overlaps no
+    /// earlier label; near the right edge they end at their line instead of starting there.
     fn draw_markers<DB: DrawingBackend>(
         &self,
-        chart: &mut ChartContext<DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+        area: &DrawingArea<DB, Shift>,
+        chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
         y_top: f64,
         with_labels: bool,
     ) -> Result<(), String> {
         let line = RGBColor(90, 90, 90).mix(0.7).stroke_width(1);
-        for (k, marker) in self.markers.iter().enumerate() {
+        let (base_x, base_y) = area.get_base_pixel();
+        let plot_top = chart.backend_coord(&(0.0, y_top)).1 - base_y;
+        let mut row_ends = [i32::MIN; LABEL_ROWS];
+        for marker in &self.markers {
             chart
                 .draw_series(std::iter::once(PathElement::new(vec![(marker.x, 0.0), (marker.x, y_top)], line)))
                 .map_err(error_text)?;
             if !with_labels {
                 continue;
             }
+            let x = chart.backend_coord(&(marker.x, 0.0)).0 - base_x;
+            let measure = TextStyle::from((FAMILY, 13).into_font());
+            let (width, _) = area.estimate_text_size(&marker.label, &measure).map_err(error_text)?;
             let right_side = marker.x > self.x_max * 0.8;
-            let anchor = if right_side { HPos::Right } else { HPos::Left };
-            let text = if right_side {
-                format!("{} ", marker.label)
+            let (start, anchor, text_x) = if right_side {
+                (x - 3 - width as i32, HPos::Right, x - 3)
             } else {
-                format!(" {}", marker.label)
+                (x + 3, HPos::Left, x + 3)
             };
-            let style = TextStyle::from((FAMILY, 13).into_font())
-                .color(&BLACK)
-                .pos(Pos::new(anchor, VPos::Top));
-            let y = y_top * (0.985 - 0.06 * (k % 3) as f64);
-            chart
-                .draw_series(std::iter::once(Text::new(text, (marker.x, y), style)))
+            let row = row_ends.iter().position(|&end| end + 8 < start).unwrap_or(LABEL_ROWS - 1);
+            row_ends[row] = start + width as i32;
+            let y = plot_top - LABEL_ROW_PX * (LABEL_ROWS - row) as i32;
+            let style = measure.color(&BLACK).pos(Pos::new(anchor, VPos::Top));
+            area.draw(&Text::new(marker.label.clone(), (text_x, y), style))
+                .map_err(error_text)?;
+            area.draw(&PathElement::new(vec![(x, y), (x, plot_top)], line))
                 .map_err(error_text)?;
         }
         Ok(())
@@ -523,10 +540,11 @@ pub fn draw_policy_charts(scenario: &Scenario, policy: &str, seed: u64, timeline
         stacked: true,
         label_markers: true,
     };
-    let queue = line_panel(
+    let mut queue = line_panel(
         "heartbeat queue [requests]",
         vec![frame.series("heartbeat queue length", col("heartbeat_queue_len")?, PALETTE[4])],
     );
+    queue.label_markers = false;
     let chart = frame.chart(title("Heartbeat threads"), vec![threads, queue]);
     render(&chart, dir, "threads")?;
 
