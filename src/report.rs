@@ -205,7 +205,8 @@ fn summary_table(summaries: &[Summary]) -> String {
 fn comparison_table(table: &ComparisonTable) -> String {
     let mut html = String::from("<table>\n<tr>");
     for name in &table.header {
-        let _ = write!(html, "<th>{}</th>", escape(name));
+        // Long snake_case names may break after an underscore, so the table fits the page.
+        let _ = write!(html, "<th>{}</th>", escape(name).replace('_', "_<wbr>"));
     }
     html.push_str("</tr>\n");
     for row in &table.rows {
