@@ -275,7 +275,7 @@ impl TimeChart {
         let y_top = if panel.stacked {
             y_data_max.max(1.0)
         } else {
-            (y_data_max * 1.08).max(1.0)
+            (y_data_max * 1.25).max(1.0)
         };
         let mut chart = ChartBuilder::on(area)
             .margin_top(if panel.label_markers && !self.markers.is_empty() {
