@@ -101,8 +101,8 @@ fn run_job(job: &Job) -> Result<RunResult, Error> {
     let mut lag = Vec::new();
     let levels: Vec<u64> = job.scenario.expect.for_policy(job.policy).iter().filter_map(level_of).collect();
     let options = RunOptions {
-        dump_at_ns: Vec::new(),
         extra_levels: levels,
+        ..RunOptions::default()
     };
     let output = run::simulate(job.scenario, job.policy, job.seed, &options, &mut |rows| {
         lag.extend(rows.iter().map(|r| (r.time_ns, r.lag_total)));

@@ -2,8 +2,10 @@
 //! validated requests go to the library; text goes to `out`.
 
 use clap::{Parser, Subcommand};
+use hbsim::compare::{self, CompareRequest};
 use hbsim::error::Error;
 use hbsim::model::policy::Policy;
+use hbsim::report::{self, ReportInput};
 use hbsim::run::{self, RunOptions};
 use hbsim::scenario::{self, parse_duration, Scenario};
 use std::io::Write;
@@ -48,6 +50,9 @@ pub struct CompareArgs {
     /// Parallel runs; default: all cores.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Do not draw charts (PNG/SVG); the report then has none.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// `hbsim check`.
@@ -92,6 +97,9 @@ pub struct ReplayArgs {
     /// Print events, wall time, events/s and peak memory on stderr.
     #[arg(long)]
     pub stats: bool,
+    /// Do not draw charts (PNG/SVG); the report then has none.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// Why a command did not finish normally.
@@ -169,6 +177,7 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
     let options = RunOptions {
         dump_at_ns: resolve_dump_times(&args.dump_at)?,
         extra_levels: Vec::new(),
+        no_charts: args.no_charts,
     };
     let dir = resolve_out(&args.out, &scenario);
     run::prepare_dir(&dir)?;
@@ -187,6 +196,14 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         }
         summaries.push(output.summary);
     }
+    report::write_report(&ReportInput {
+        scenario: &scenario,
+        seed,
+        dir: &dir,
+        summaries: &summaries,
+        comparison: None,
+        charts: !args.no_charts,
+    })?;
     writeln!(out, "scenario {} (seed {seed}) -> {}", scenario.name, dir.display())?;
     write!(out, "{}", hbsim::table::summary_table(&summaries))?;
     Ok(0)
@@ -199,8 +216,43 @@ pub fn peak_rss() -> Option<String> {
     Some(line.trim_start_matches("VmHWM:").trim().to_string())
 }
 
-fn execute_compare(_args: CompareArgs, _out: &mut dyn Write) -> Result<i32, Failure> {
-    Err(Error::Usage("compare is not implemented yet".into()).into())
+fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failure> {
+    if args.jobs == Some(0) {
+        return Err(Error::Usage("--jobs: must be at least 1".into()).into());
+    }
+    let scenario = scenario::load(&args.scenario)?;
+    let policies = if args.policies.is_empty() {
+        vec![Policy::Leaky, Policy::Fixed]
+    } else {
+        resolve_policies(&args.policies, &scenario)?
+    };
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let dir = resolve_out(&args.out, &scenario);
+    let request = CompareRequest {
+        scenario: &scenario,
+        policies,
+        seed,
+        dir: dir.clone(),
+        options: RunOptions {
+            dump_at_ns: resolve_dump_times(&args.dump_at)?,
+            extra_levels: Vec::new(),
+            no_charts: args.no_charts,
+        },
+        jobs: args.jobs,
+    };
+    let comparison = compare::compare(&request)?;
+    let report = report::write_report(&ReportInput {
+        scenario: &scenario,
+        seed,
+        dir: &dir,
+        summaries: &comparison.summaries,
+        comparison: Some(&comparison.table),
+        charts: !args.no_charts,
+    })?;
+    writeln!(out, "scenario {} (seed {seed}) -> {}", scenario.name, dir.display())?;
+    write!(out, "{}", compare::comparison_text(&comparison.table))?;
+    writeln!(out, "wrote {} and {}", comparison.csv_path.display(), report.display())?;
+    Ok(0)
 }
 
 fn execute_check(args: CheckArgs, out: &mut dyn Write) -> Result<i32, Failure> {

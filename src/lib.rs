@@ -2,11 +2,13 @@
 //!
 //! Reading order: `engine` (virtual time, event queue, RNG streams, run loop) → `scenario`
 //! (files → validated `Scenario`) → `model` (broker and clients) → `metrics` (aggregation and
-//! output files) → `run` (one scenario × policy) → `cli` (commands).
+//! output files, charts) → `run` (one scenario × policy) → `compare` (several policies side by
+//! side) → `report` (report.html) → `cli` (commands).
 #![warn(missing_docs)]
 
 #[allow(missing_docs)]
 pub mod check;
+pub mod compare;
 pub mod engine;
 #[allow(missing_docs)]
 pub mod error;
@@ -15,6 +17,7 @@ pub mod interrupt;
 pub mod metrics;
 #[allow(missing_docs)]
 pub mod model;
+pub mod report;
 #[allow(missing_docs)]
 pub mod run;
 #[allow(missing_docs)]

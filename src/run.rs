@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::metrics::csv_out::TimelineWriter;
 use crate::metrics::dump_out::format_dump;
 use crate::metrics::summary_out::{RunMeta, Summary};
-use crate::metrics::{atomic, Sample};
+use crate::metrics::{atomic, charts, Sample};
 use crate::model::policy::Policy;
 use crate::model::{ThreadDump, World};
 use crate::scenario::Scenario;
@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub dump_at_ns: Vec<u64>,
     /// Extra lag levels whose time-above is reported.
     pub extra_levels: Vec<u64>,
+    /// Skip the PNG/SVG charts (`--no-charts`).
+    pub no_charts: bool,
 }
 
 /// Samples handed to the sink per chunk of simulated time.
@@ -150,7 +152,7 @@ impl PolicyFiles {
     }
 }
 
-/// Runs one policy and writes its timeline, summary and thread dumps under `dir/<policy>/`.
+/// Runs one policy and writes its timeline, charts, summary and thread dumps under `dir/<policy>/`.
 pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path, options: &RunOptions) -> Result<RunOutput, Error> {
     let files = PolicyFiles::new(dir, policy);
     prepare_dir(&files.dir)?;
@@ -158,6 +160,9 @@ pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path,
     let mut timeline = TimelineWriter::create(&files.timeline, &names)?;
     let output = simulate(scenario, policy, seed, options, &mut |rows| timeline.write(rows))?;
     timeline.finish()?;
+    if !options.no_charts {
+        charts::draw_policy_charts(scenario, policy.name(), seed, &files.timeline, &files.dir)?;
+    }
     output.summary.write(&files.summary)?;
     let mut text = String::new();
     for dump in output.dumps.iter().chain(output.peak_dump.iter()) {

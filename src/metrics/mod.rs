@@ -3,6 +3,7 @@
 //! I/O here (`csv_out`, `summary_out` and `charts` write files).
 
 pub mod atomic;
+pub mod charts;
 pub mod csv_out;
 pub mod dump_out;
 pub mod summary_out;
