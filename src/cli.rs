@@ -28,6 +28,42 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run scenarios and exit non-zero when a figure crosses a threshold of their [expect].
     Check(CheckArgs),
+    /// Sweep one parameter (and seeds) to find where the broker tips over.
+    Sweep(SweepArgs),
+}
+
+/// `hbsim sweep`.
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Dotted path of the parameter in the scenario file, e.g. groups.initial, broker.close_cost_per_group, actions[0].count.
+    #[arg(long, value_name = "PATH", required_unless_present = "merge")]
+    pub param: Option<String>,
+    /// Comma-separated values, written as in TOML (15742,30000 or "1us","2us" or 1us,2us).
+    #[arg(long, value_name = "V1,V2,...", value_delimiter = ',')]
+    pub values: Vec<String>,
+    /// A policy to run (repeatable); default: the scenario's `policies`.
+    #[arg(long = "policy", value_name = "P")]
+    pub policies: Vec<String>,
+    /// Replications per point (seeds seed, seed+1, ...).
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u32,
+    /// The first seed; default: the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Parallel runs; default: all cores.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Run only shard I of N (0-based), e.g. 2/8, and write runs-I-of-N.csv.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Output folder; default: output/<scenario name>/sweep-<param>/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Do not simulate: aggregate the runs*.csv shards already in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub merge: Option<PathBuf>,
 }
 
 /// `hbsim compare`.
@@ -135,6 +171,7 @@ pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
         Command::Replay(replay) => execute_replay(replay, out),
         Command::Compare(compare) => execute_compare(compare, out),
         Command::Check(check) => execute_check(check, out),
+        Command::Sweep(sweep) => execute_sweep(sweep, out),
     }
 }
 
@@ -284,4 +321,83 @@ fn execute_check(args: CheckArgs, out: &mut dyn Write) -> Result<i32, Failure> {
         hbsim::check::write_junit(path, &verdicts)?;
     }
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn parse_shard(text: &str) -> Result<(u32, u32), Error> {
+    let bad = || Error::Usage(format!("--shard: `{text}` is not I/N with 0 <= I < N"));
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
+    use hbsim::sweep;
+    if let Some(dir) = &args.merge {
+        let rows = sweep::read_runs(dir)?;
+        let points = sweep::aggregate(&rows);
+        sweep::write_points(&dir.join("sweep.csv"), &points)?;
+        write!(out, "{}", sweep::points_text(&points))?;
+        writeln!(out, "wrote {}", dir.join("sweep.csv").display())?;
+        return Ok(0);
+    }
+    let param = args.param.clone().unwrap_or_default();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err(Error::Usage("--jobs must be at least 1".into()).into());
+    }
+    if args.seeds == 0 || args.seeds > 1_000 {
+        return Err(Error::Usage("--seeds must be between 1 and 1000".into()).into());
+    }
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let scenario = scenario::load(&args.scenario)?;
+    let dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => Path::new("output")
+            .join(run::safe_component(&scenario.name))
+            .join(run::safe_component(&format!("sweep-{param}"))),
+    };
+    run::prepare_dir(&dir)?;
+    let request = sweep::SweepRequest {
+        scenario_path: args.scenario.clone(),
+        param,
+        values: args.values.clone(),
+        policies: args.policies.clone(),
+        seeds: args.seeds,
+        seed: args.seed,
+        jobs,
+        shard,
+    };
+    let rows = sweep::sweep(&request)?;
+    match shard {
+        Some((i, n)) => {
+            let path = dir.join(format!("runs-{i}-of-{n}.csv"));
+            sweep::write_runs(&path, &rows)?;
+            writeln!(
+                out,
+                "wrote {} ({} runs); merge the shards with: hbsim sweep {} --merge {}",
+                path.display(),
+                rows.len(),
+                args.scenario.display(),
+                dir.display()
+            )?;
+        }
+        None => {
+            sweep::write_runs(&dir.join("runs.csv"), &rows)?;
+            let points = sweep::aggregate(&rows);
+            sweep::write_points(&dir.join("sweep.csv"), &points)?;
+            write!(out, "{}", sweep::points_text(&points))?;
+            writeln!(
+                out,
+                "wrote {} and {}",
+                dir.join("runs.csv").display(),
+                dir.join("sweep.csv").display()
+            )?;
+        }
+    }
+    Ok(0)
 }

@@ -22,6 +22,8 @@ pub mod report;
 pub mod run;
 #[allow(missing_docs)]
 pub mod scenario;
+#[allow(missing_docs)]
+pub mod sweep;
 pub mod table;
 
 pub use error::Error;

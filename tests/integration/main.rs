@@ -7,3 +7,4 @@ mod core;
 mod fuzzgen;
 mod properties;
 mod robustness;
+mod sweep;
