@@ -85,6 +85,8 @@ pub struct Worker {
     pub task: Option<Task>,
     /// Index of the producer group being handled.
     pub group_idx: u8,
+    /// One past the last group the current hold covers.
+    pub batch_end: u8,
     /// Increments at each tryLock wait (stale timeouts are ignored).
     pub attempt: u32,
     pub wait_started_ns: u64,
@@ -96,6 +98,7 @@ impl Worker {
             state: WorkerState::Idle,
             task: None,
             group_idx: 0,
+            batch_end: 0,
             attempt: 0,
             wait_started_ns: 0,
         }
@@ -632,6 +635,7 @@ impl World {
             state: WorkerState::Unlocked,
             task: Some(task),
             group_idx: 0,
+            batch_end: 0,
             attempt: w.attempt,
             wait_started_ns: 0,
         };
@@ -656,13 +660,14 @@ impl World {
                 self.next_producer_group(ctx, b, thread);
             }
             WorkerState::Holding => {
-                let group = task.groups[worker.group_idx as usize];
                 let broker = &mut self.brokers[b as usize];
-                match task.kind {
-                    TaskKind::Heartbeat => broker.register_producer(task.channel, task.client, group, now),
-                    TaskKind::Unregister => broker.unregister_producer(task.channel, group),
+                for group in &task.groups[worker.group_idx as usize..worker.batch_end as usize] {
+                    match task.kind {
+                        TaskKind::Heartbeat => broker.register_producer(task.channel, task.client, *group, now),
+                        TaskKind::Unregister => broker.unregister_producer(task.channel, *group),
+                    }
                 }
-                broker.worker(thread).group_idx += 1;
+                broker.worker(thread).group_idx = worker.batch_end;
                 self.next_producer_group(ctx, b, thread);
             }
             state => panic!("{thread:?} stepped while {state:?} at {}", ctx.now()),
@@ -811,8 +816,24 @@ impl World {
     /// How long `thread`'s next step inside ProducerManager takes.
     fn hold_cost(&mut self, b: u16, thread: ThreadRef) -> u64 {
         match thread {
-            ThreadRef::Heartbeat(_) => self.sample_cost(b, |p| p.register_producer_cost),
-            ThreadRef::ClientManage(_) => self.sample_cost(b, |p| p.unregister_cost),
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => {
+                // Between two synchronized calls of one request the thread releases and re-enters
+                // at once; under barging (or with no lock) nobody can get in between, so the calls
+                // for all remaining groups form one hold. Under fifo each call is its own hold.
+                let merge = self.scenario.broker.monitor == crate::scenario::MonitorKind::Barging || self.policy.lock() == LockKind::None;
+                let worker = *self.brokers[b as usize].worker(thread);
+                let task = worker.task.expect("a busy worker has a task");
+                let end = if merge { task.n_groups } else { worker.group_idx + 1 };
+                let mut cost = 0u64;
+                for _ in worker.group_idx..end {
+                    cost = cost.saturating_add(match thread {
+                        ThreadRef::Heartbeat(_) => self.sample_cost(b, |p| p.register_producer_cost),
+                        _ => self.sample_cost(b, |p| p.unregister_cost),
+                    });
+                }
+                self.brokers[b as usize].worker(thread).batch_end = end;
+                cost
+            }
             ThreadRef::Netty => {
                 let broker = &self.brokers[b as usize];
                 let groups = match self.policy.walk_cost() {

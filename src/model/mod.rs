@@ -364,16 +364,11 @@ impl World {
         }
     }
 
-    /// Mixes one handled event into the trace hash (FNV-1a over time and event kind).
+    /// Mixes one handled event (its time and kind) into the trace hash.
     #[inline]
     fn trace(&mut self, now: SimTime, event: &Event) {
-        let kind = event_kind(event);
-        let mut hash = self.trace_hash;
-        for byte in now.0.to_le_bytes().iter().chain(std::iter::once(&kind)) {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.trace_hash = hash;
+        let word = now.0 ^ (u64::from(event_kind(event)) << 56);
+        self.trace_hash = (self.trace_hash ^ word).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
     }
 
     fn on_action(&mut self, ctx: &mut Ctx<Event>, index: u32) {
