@@ -5,6 +5,7 @@ mod check;
 mod common;
 mod core;
 mod fuzzgen;
+mod golden;
 mod properties;
 mod robustness;
 mod sweep;
