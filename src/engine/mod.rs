@@ -44,6 +44,20 @@ impl<E> Ctx<E> {
         self.queue.push(time, event);
     }
 
+    /// Schedules an observation (a sample, a dump) after `delay_ns`: at equal times it runs
+    /// before every ordinary event, so it sees the state at the end of the interval.
+    #[inline]
+    pub fn observe_in(&mut self, delay_ns: u64, event: E) {
+        self.queue.push_observation(self.now.after(delay_ns), event);
+    }
+
+    /// Schedules an observation at `time`, which must not be in the past.
+    #[inline]
+    pub fn observe_at(&mut self, time: SimTime, event: E) {
+        assert!(time >= self.now, "observation at {time} before now {}", self.now);
+        self.queue.push_observation(time, event);
+    }
+
     /// Number of pending events.
     pub fn pending(&self) -> usize {
         self.queue.len()

@@ -1,7 +1,10 @@
 //! The pending-event set: a binary min-heap ordered by (time, insertion sequence).
 //!
 //! Equal times come out first-in first-out because every push takes the next value of a global
-//! u64 counter. The queue knows nothing about what an event means.
+//! u64 counter. One explicit key field comes before the counter: an *observation* (pushed with
+//! [`EventQueue::push_observation`]) goes before every other event of the same time, so a sample
+//! taken at t sees the state at the end of the interval, before anything else scheduled at t.
+//! The queue knows nothing about what an event means.
 
 use super::clock::SimTime;
 use std::cmp::Ordering;
@@ -14,7 +17,8 @@ pub struct EventQueue<E> {
 }
 
 struct Entry<E> {
-    // Time in the high 64 bits, insertion sequence in the low: one integer comparison.
+    // Time in the high 64 bits, then the "not an observation" bit, then the insertion sequence:
+    // one integer comparison.
     key: u128,
     event: E,
 }
@@ -54,9 +58,19 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`; among equal times it comes out after every earlier push.
     pub fn push(&mut self, time: SimTime, event: E) {
+        self.push_keyed(time, 1, event);
+    }
+
+    /// Schedules an observation at `time`: it comes out before every ordinary event of that time.
+    pub fn push_observation(&mut self, time: SimTime, event: E) {
+        self.push_keyed(time, 0, event);
+    }
+
+    fn push_keyed(&mut self, time: SimTime, ordinary: u64, event: E) {
         let seq = self.next_seq;
-        self.next_seq = seq.checked_add(1).expect("event sequence counter overflowed");
-        let key = (u128::from(time.0) << 64) | u128::from(seq);
+        assert!(seq < 1 << 63, "event sequence counter overflowed");
+        self.next_seq = seq + 1;
+        let key = (u128::from(time.0) << 64) | u128::from((ordinary << 63) | seq);
         self.heap.push(Entry { key, event });
     }
 
@@ -92,6 +106,17 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn observations_come_first_at_equal_times() {
+        let mut queue = EventQueue::new();
+        queue.push(SimTime(5), 1);
+        queue.push_observation(SimTime(5), 2);
+        queue.push_observation(SimTime(4), 3);
+        assert_eq!(queue.pop(), Some((SimTime(4), 3)));
+        assert_eq!(queue.pop(), Some((SimTime(5), 2)));
+        assert_eq!(queue.pop(), Some((SimTime(5), 1)));
+    }
 
     #[test]
     fn equal_times_are_fifo() {

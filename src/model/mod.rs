@@ -342,12 +342,12 @@ impl World {
 
     fn schedule_start(&mut self, ctx: &mut Ctx<Event>) {
         let sample = self.scenario.sample_interval_ns;
-        ctx.schedule_in(sample, Event::Sample);
+        ctx.observe_in(sample, Event::Sample);
         for (i, action) in self.scenario.actions.iter().enumerate() {
             ctx.schedule_at(SimTime(action.at_ns), Event::Action(i as u32));
         }
         for (i, at) in self.scenario.dumps_ns.iter().enumerate() {
-            ctx.schedule_at(SimTime(*at), Event::Dump(i as u32));
+            ctx.observe_at(SimTime(*at), Event::Dump(i as u32));
         }
         for b in 0..self.brokers.len() {
             let epoch = self.brokers[b].epoch;
@@ -465,7 +465,7 @@ impl World {
         if new_peak && lag > 0 {
             self.peak_dump = Some(self.thread_dump(now, "maximum lag".into()));
         }
-        ctx.schedule_in(self.scenario.sample_interval_ns, Event::Sample);
+        ctx.observe_in(self.scenario.sample_interval_ns, Event::Sample);
     }
 
     fn build_sample(&mut self, now: u64) -> Sample {
