@@ -4,6 +4,7 @@ mod charts;
 mod check;
 mod common;
 mod core;
+mod docs;
 mod fuzzgen;
 mod golden;
 mod properties;
