@@ -133,6 +133,12 @@ pub struct ReplayArgs {
     /// Print events, wall time, events/s and peak memory on stderr.
     #[arg(long)]
     pub stats: bool,
+    /// Also write <policy>/trace.csv with every handled event (for debugging a model).
+    #[arg(long)]
+    pub trace: bool,
+    /// With --trace: only these event kinds (comma-separated), e.g. thread_step,monitor_wake.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    pub trace_kinds: Vec<String>,
     /// Do not draw charts (PNG/SVG); the report then has none.
     #[arg(long)]
     pub no_charts: bool,
@@ -211,10 +217,19 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
     let scenario = scenario::load(&args.scenario)?;
     let policies = resolve_policies(&args.policies, &scenario)?;
     let seed = args.seed.unwrap_or(scenario.seed);
+    let trace_kinds = if args.trace {
+        Some(run::parse_trace_kinds(&args.trace_kinds)?)
+    } else {
+        None
+    };
+    if !args.trace && !args.trace_kinds.is_empty() {
+        return Err(Error::Usage("--trace-kinds needs --trace".into()).into());
+    }
     let options = RunOptions {
         dump_at_ns: resolve_dump_times(&args.dump_at)?,
         extra_levels: Vec::new(),
         no_charts: args.no_charts,
+        trace_kinds,
     };
     let dir = resolve_out(&args.out, &scenario);
     run::prepare_dir(&dir)?;
@@ -272,8 +287,8 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
         dir: dir.clone(),
         options: RunOptions {
             dump_at_ns: resolve_dump_times(&args.dump_at)?,
-            extra_levels: Vec::new(),
             no_charts: args.no_charts,
+            ..RunOptions::default()
         },
         jobs: args.jobs,
     };

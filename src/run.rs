@@ -28,7 +28,31 @@ pub struct RunOptions {
     pub extra_levels: Vec<u64>,
     /// Skip the PNG/SVG charts (`--no-charts`).
     pub no_charts: bool,
+    /// Write `trace.csv` with every handled event of these kinds (bit k = kind k of
+    /// `model::EVENT_KIND_NAMES`); `None` = no trace.
+    pub trace_kinds: Option<u32>,
 }
+
+/// Parses `--trace-kinds` (comma-separated kind names, or `all`) into a kind mask.
+pub fn parse_trace_kinds(names: &[String]) -> Result<u32, Error> {
+    if names.is_empty() || names.iter().any(|n| n == "all") {
+        return Ok(u32::MAX);
+    }
+    let mut mask = 0u32;
+    for name in names {
+        let k = crate::model::EVENT_KIND_NAMES.iter().position(|n| n == name).ok_or_else(|| {
+            Error::Usage(format!(
+                "--trace-kinds: unknown event kind `{name}` (expected all or one of {})",
+                crate::model::EVENT_KIND_NAMES.join(", ")
+            ))
+        })?;
+        mask |= 1 << k;
+    }
+    Ok(mask)
+}
+
+/// Where traced events go while a run goes on.
+pub type TraceSink<'a> = &'a mut dyn FnMut(&[(u64, crate::model::Event)]) -> Result<(), Error>;
 
 /// Samples handed to the sink per chunk of simulated time.
 const CHUNK_SAMPLES: u64 = 1_024;
@@ -41,6 +65,18 @@ pub fn simulate(
     options: &RunOptions,
     sink: &mut dyn FnMut(&[Sample]) -> Result<(), Error>,
 ) -> Result<RunOutput, Error> {
+    simulate_traced(scenario, policy, seed, options, sink, None)
+}
+
+/// [`simulate`], with the handled events of `options.trace_kinds` handed to `trace` as it goes.
+pub fn simulate_traced(
+    scenario: &Scenario,
+    policy: Policy,
+    seed: u64,
+    options: &RunOptions,
+    sink: &mut dyn FnMut(&[Sample]) -> Result<(), Error>,
+    mut trace: Option<TraceSink>,
+) -> Result<RunOutput, Error> {
     let mut scenario = scenario.clone();
     scenario
         .dumps_ns
@@ -49,8 +85,16 @@ pub fn simulate(
     scenario.dumps_ns.dedup();
     let mut ctx = Ctx::new();
     let mut world = World::new(scenario.clone(), policy, seed, &mut ctx, &options.extra_levels);
+    let tracing = trace.is_some() && options.trace_kinds.is_some();
+    if tracing {
+        world.event_trace = Some(crate::model::EventTrace {
+            kinds: options.trace_kinds.unwrap_or(0),
+            buffer: Vec::new(),
+        });
+    }
     let end = SimTime(scenario.duration_ns);
-    let chunk = scenario.sample_interval_ns.saturating_mul(CHUNK_SAMPLES);
+    // Tracing buffers every event of a chunk: smaller chunks keep that buffer small.
+    let chunk = scenario.sample_interval_ns.saturating_mul(if tracing { 8 } else { CHUNK_SAMPLES });
     let mut events = 0u64;
     let mut now = SimTime::ZERO;
     loop {
@@ -59,6 +103,10 @@ pub fn simulate(
         events += outcome.events;
         now = outcome.now;
         sink(&world.recorder.drain_samples())?;
+        if let (Some(trace_sink), Some(buffer)) = (trace.as_mut(), world.event_trace.as_mut()) {
+            trace_sink(&buffer.buffer)?;
+            buffer.buffer.clear();
+        }
         if outcome.stop == Stop::MaxEvents {
             return Err(Error::MaxEvents {
                 scenario: scenario.name.clone(),
@@ -158,7 +206,22 @@ pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path,
     prepare_dir(&files.dir)?;
     let names: Vec<String> = scenario.consumer_groups.iter().map(|g| g.name.clone()).collect();
     let mut timeline = TimelineWriter::create(&files.timeline, &names)?;
-    let output = simulate(scenario, policy, seed, options, &mut |rows| timeline.write(rows))?;
+    let output = match options.trace_kinds {
+        None => simulate(scenario, policy, seed, options, &mut |rows| timeline.write(rows))?,
+        Some(_) => {
+            let mut trace = crate::metrics::trace_out::TraceWriter::create(&files.dir.join("trace.csv"))?;
+            let output = simulate_traced(
+                scenario,
+                policy,
+                seed,
+                options,
+                &mut |rows| timeline.write(rows),
+                Some(&mut |events| trace.write(events)),
+            )?;
+            trace.finish()?;
+            output
+        }
+    };
     timeline.finish()?;
     if !options.no_charts {
         charts::draw_policy_charts(scenario, policy.name(), seed, &files.timeline, &files.dir)?;

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod csv_out;
 pub mod dump_out;
 pub mod summary_out;
+pub mod trace_out;
 
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -579,13 +579,13 @@ impl World {
 
     // ---------------------------------------------------------------- periodic groups
 
-    pub(crate) fn on_group_create(&mut self, ctx: &mut Ctx<Event>) {
-        if !self.creating {
+    pub(crate) fn on_group_create(&mut self, ctx: &mut Ctx<Event>, chain: u32) {
+        if !self.creating || chain != self.creation_chain {
             return;
         }
         let Some(interval) = self.params.create_interval else { return };
         let next = interval.sample(&mut self.creation_rng).max(1);
-        ctx.schedule_in(next, Event::GroupCreate);
+        ctx.schedule_in(next, Event::GroupCreate { chain });
         let group = self.new_group(GroupName::Periodic(ctx.now().ns()));
         let id = self.new_client(ClientKind::Periodic, &[INNER_GROUP, group], NO_GROUP);
         // DefaultMQProducer.start: connect, heartbeat at once, then every interval.

@@ -117,8 +117,8 @@ pub enum Event {
     FastFailure { broker: u16, epoch: u32 },
     /// ClientHousekeepingService scans for expired channels.
     Housekeeping { broker: u16, epoch: u32 },
-    /// A new periodic producer group starts.
-    GroupCreate,
+    /// A new periodic producer group starts (`chain` invalidates the timer of a stopped chain).
+    GroupCreate { chain: u32 },
     /// A periodic producer shuts down.
     PeriodicShutdown(ClientId),
     /// A background client's connection drops (reconnect churn).
@@ -212,6 +212,8 @@ pub struct World {
     /// Producer group registry: the name kind of each group id.
     pub group_names: Vec<client::GroupName>,
     pub creating: bool,
+    /// Numbers the chains of GroupCreate timers: a stop ends the running chain for good.
+    pub creation_chain: u32,
     pub next_channel: ChannelId,
     /// Outstanding client RPCs in deadline order: (deadline, client, request seq).
     pub rpc_deadlines: std::collections::VecDeque<(u64, ClientId, u32)>,
@@ -242,6 +244,17 @@ pub struct World {
     pub peak_dump: Option<ThreadDump>,
     pub trace_hash: u64,
     pub events: u64,
+    /// The optional event trace (`replay --trace`): handled events of the selected kinds, drained
+    /// by the caller after every chunk of simulated time.
+    pub event_trace: Option<EventTrace>,
+}
+
+/// Events kept for the trace file.
+#[derive(Clone, Debug, Default)]
+pub struct EventTrace {
+    /// Bit `k` set: keep events of kind `k`.
+    pub kinds: u32,
+    pub buffer: Vec<(u64, Event)>,
 }
 
 impl World {
@@ -273,6 +286,7 @@ impl World {
         let mut world = World {
             recorder: Recorder::new(scenario.sample_interval_ns, extra_levels),
             creating: scenario.groups.creating,
+            creation_chain: 0,
             scenario,
             policy,
             params,
@@ -302,6 +316,7 @@ impl World {
             peak_dump: None,
             trace_hash: 0xcbf2_9ce4_8422_2325,
             events: 0,
+            event_trace: None,
         };
         world.build_topics();
         world.build_clients(ctx);
@@ -359,7 +374,12 @@ impl World {
         if self.creating {
             if let Some(interval) = self.params.create_interval {
                 let first = interval.sample(&mut self.creation_rng);
-                ctx.schedule_in(first, Event::GroupCreate);
+                ctx.schedule_in(
+                    first,
+                    Event::GroupCreate {
+                        chain: self.creation_chain,
+                    },
+                );
             }
         }
     }
@@ -374,13 +394,21 @@ impl World {
     fn on_action(&mut self, ctx: &mut Ctx<Event>, index: u32) {
         let action: Action = self.scenario.actions[index as usize].clone();
         match action.kind {
-            ActionKind::StopGroupCreation => self.creating = false,
+            ActionKind::StopGroupCreation => {
+                self.creating = false;
+                self.creation_chain += 1;
+            }
             ActionKind::StartGroupCreation => {
                 if !self.creating {
                     self.creating = true;
                     if let Some(interval) = self.params.create_interval {
                         let delay = interval.sample(&mut self.creation_rng);
-                        ctx.schedule_in(delay, Event::GroupCreate);
+                        ctx.schedule_in(
+                            delay,
+                            Event::GroupCreate {
+                                chain: self.creation_chain,
+                            },
+                        );
                     }
                 }
             }
@@ -418,7 +446,12 @@ impl World {
                 self.params.create_interval = Some(dist);
                 if !had && self.creating {
                     let delay = dist.sample(&mut self.creation_rng);
-                    ctx.schedule_in(delay, Event::GroupCreate);
+                    ctx.schedule_in(
+                        delay,
+                        Event::GroupCreate {
+                            chain: self.creation_chain,
+                        },
+                    );
                 }
             }
             SetParam::GroupLifetime(dist) => self.params.group_lifetime = dist,
@@ -555,6 +588,32 @@ impl World {
     }
 }
 
+/// The names of the event kinds, indexed by [`event_kind`] (for the trace file and its filter).
+pub const EVENT_KIND_NAMES: [&str; 22] = [
+    "sample",
+    "action",
+    "dump",
+    "heartbeat_tick",
+    "rpc_deadline",
+    "thread_step",
+    "monitor_wake",
+    "trylock_timeout",
+    "fast_failure",
+    "housekeeping",
+    "group_create",
+    "periodic_shutdown",
+    "background_reconnect",
+    "disconnect",
+    "send_tick",
+    "pull_issue",
+    "pull_result",
+    "long_poll_due",
+    "consume_done",
+    "rebalance",
+    "tick_due",
+    "reconnect_due",
+];
+
 /// A stable one-byte code per event kind (for the trace hash and the trace file).
 pub fn event_kind(event: &Event) -> u8 {
     match event {
@@ -570,7 +629,7 @@ pub fn event_kind(event: &Event) -> u8 {
         Event::TryLockTimeout { .. } => 7,
         Event::FastFailure { .. } => 8,
         Event::Housekeeping { .. } => 9,
-        Event::GroupCreate => 10,
+        Event::GroupCreate { .. } => 10,
         Event::PeriodicShutdown(_) => 11,
         Event::BackgroundReconnect { .. } => 12,
         Event::Disconnect { .. } => 13,
@@ -589,6 +648,11 @@ impl Model for World {
     fn handle(&mut self, ctx: &mut Ctx<Event>, event: Event) {
         self.trace(ctx.now(), &event);
         self.events += 1;
+        if let Some(trace) = &mut self.event_trace {
+            if trace.kinds & (1 << event_kind(&event)) != 0 {
+                trace.buffer.push((ctx.now().ns(), event));
+            }
+        }
         match event {
             Event::Sample => self.on_sample(ctx),
             Event::Action(i) => self.on_action(ctx, i),
@@ -632,7 +696,7 @@ impl Model for World {
                     self.on_housekeeping(ctx, broker);
                 }
             }
-            Event::GroupCreate => self.on_group_create(ctx),
+            Event::GroupCreate { chain } => self.on_group_create(ctx, chain),
             Event::PeriodicShutdown(client) => self.on_periodic_shutdown(ctx, client),
             Event::BackgroundReconnect { client, gen } => self.on_background_reconnect(ctx, client, gen),
             Event::Disconnect { client, cause } => self.on_disconnect(ctx, client, cause),

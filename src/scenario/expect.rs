@@ -136,6 +136,10 @@ pub fn parse_expect(table: &toml::Table, actions: &[super::Action], problems: &m
                         thresholds.push(t);
                     }
                 }
+                if expectations.per_policy.iter().any(|(p, _)| *p == policy) {
+                    problems.push(format!("{field}: policy {policy} already has an [expect] table under another name"));
+                    continue;
+                }
                 expectations.per_policy.push((policy, thresholds));
                 continue;
             }

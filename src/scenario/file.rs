@@ -216,7 +216,6 @@ pub struct GroupsFile {
     pub creating: bool,
     pub lifetime: Dist,
     pub unregister_probability: f64,
-    pub name_prefix: String,
 }
 
 impl Default for GroupsFile {
@@ -227,7 +226,6 @@ impl Default for GroupsFile {
             creating: true,
             lifetime: Dist::Const(60_000_000_000),
             unregister_probability: 0.0,
-            name_prefix: "IotRuleEngine-".into(),
         }
     }
 }

@@ -38,7 +38,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         .iter()
         .find(|(name, _)| *name == unit)
         .map(|(_, ns)| *ns)
-        .ok_or_else(|| format!("duration {text:?} has unknown unit {unit:?} (use ns, us, ms, s, m, h or d)"))?;
+        .ok_or_else(|| format!("duration {text:?} has unknown unit {unit:?} (use ns, us, µs, ms, s, m, min, h or d)"))?;
     let (whole, fraction) = match number.split_once('.') {
         Some((w, f)) => (w, f),
         None => (number, ""),

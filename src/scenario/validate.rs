@@ -152,7 +152,6 @@ pub struct PeriodicGroups {
     pub creating: bool,
     pub lifetime: Dist,
     pub unregister_probability: f64,
-    pub name_prefix: String,
 }
 
 /// A scheduled action.
@@ -286,7 +285,7 @@ impl Problems {
 pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<String>> {
     let mut p = Problems(Vec::new());
     p.check(!raw.name.trim().is_empty(), "name", "must not be empty");
-    p.check(raw.name.len() <= 200, "name", "must be at most 200 characters");
+    p.check(raw.name.len() <= 200, "name", "must be at most 200 bytes");
     p.check(
         !raw.name.chars().any(char::is_control),
         "name",
@@ -335,9 +334,32 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
     }
     p.check(raw.dumps.len() <= limits::ACTIONS_MAX, "dumps", "too many dumps");
     dumps_ns.sort_unstable();
+    // Every consumer added by scale_consumers is a new client instance: count the worst case.
+    let scaled: u64 = actions
+        .iter()
+        .map(|a| match a.kind {
+            ActionKind::ScaleConsumers { count, .. } => u64::from(count),
+            _ => 0,
+        })
+        .sum();
     let clients_total = u64::from(background.clients)
         + consumer_groups.iter().map(|g| u64::from(g.consumers)).sum::<u64>()
-        + producers.iter().map(|p| u64::from(p.instances)).sum::<u64>();
+        + producers.iter().map(|p| u64::from(p.instances)).sum::<u64>()
+        + scaled;
+    // A `set` of groups.create_interval must respect the same budget as the file's own value.
+    for (i, a) in actions.iter().enumerate() {
+        if let ActionKind::Set(SetParam::CreateInterval(dist)) = &a.kind {
+            let created = raw.duration.0.saturating_sub(a.at_ns) as f64 / dist.mean_ns().max(1.0);
+            p.check(
+                created <= limits::CLIENTS_MAX as f64,
+                &format!("actions[{i}].value"),
+                format!(
+                    "would create about {created:.0} producer groups; at most {} are allowed",
+                    limits::CLIENTS_MAX
+                ),
+            );
+        }
+    }
     p.check(
         clients_total <= limits::CLIENTS_MAX,
         "background.clients",
@@ -656,7 +678,6 @@ fn periodic_groups(raw: &ScenarioFile, p: &mut Problems) -> PeriodicGroups {
         creating: g.creating,
         lifetime: g.lifetime,
         unregister_probability: g.unregister_probability,
-        name_prefix: g.name_prefix.clone(),
     }
 }
 
@@ -770,7 +791,10 @@ fn action_kind(
                 None => {
                     p.push(
                         &format!("{field}.group"),
-                        "is required when the scenario has more than one consumer group",
+                        format!(
+                            "is required: the scenario has {} consumer groups, not exactly one",
+                            consumer_groups.len()
+                        ),
                     );
                     None
                 }

@@ -286,3 +286,31 @@ fn missing_file_and_unwritable_output_are_clear_errors() {
     let output = run_in(dir.path(), &["replay", scenario.to_str().unwrap(), "--policy", "v9"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }
+
+/// Regression: stopping and restarting group creation must not leave two creation chains.
+#[test]
+fn stop_then_start_group_creation_does_not_double_it() {
+    let dir = TempDir::new("restart-creation");
+    let scenario = dir.write(
+        "c.toml",
+        r#"
+name = "creation"
+duration = "100s"
+policies = ["leaky"]
+[groups]
+create_interval = "10s"
+lifetime = "1000s"
+[[actions]]
+at = "5s"
+action = "stop_group_creation"
+[[actions]]
+at = "6s"
+action = "start_group_creation"
+"#,
+    );
+    let out = replay_to(&dir, &scenario, "out", &["--no-charts"]);
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("leaky/summary.json")).unwrap()).unwrap();
+    // One chain from 6 s: groups at 16, 26, …, 96 s = 9 groups, plus CLIENT_INNER_PRODUCER that
+    // their clients register too (two chains would give 19 + 1).
+    assert_eq!(summary["groups_in_table_final"].as_u64(), Some(10), "{summary}");
+}
