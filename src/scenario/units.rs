@@ -5,7 +5,7 @@
 //! anything that does not fit in u64 nanoseconds is rejected here, at parse time.
 
 use rand::Rng;
-use rand_distr::{Distribution, Exp, LogNormal, Normal};
+use rand_distr::{Distribution, Exp1, StandardNormal};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -148,8 +148,9 @@ impl Dist {
                 if mean_ns <= 0.0 {
                     return 0;
                 }
-                let exp = Exp::new(1.0 / mean_ns).expect("validated mean");
-                to_ns(exp.sample(rng))
+                // Exp(mean) = mean × Exp(1): no per-draw construction or division.
+                let unit: f64 = Exp1.sample(rng);
+                to_ns(mean_ns * unit)
             }
             Dist::Uniform { min_ns, max_ns } => {
                 if min_ns == max_ns {
@@ -159,15 +160,16 @@ impl Dist {
                 }
             }
             Dist::LogNormal { median_ns, sigma } => {
-                let ln = LogNormal::new(median_ns.ln(), sigma).expect("validated lognormal");
-                to_ns(ln.sample(rng))
+                // LogNormal(ln median, sigma) = median × exp(sigma × N(0, 1)).
+                let z: f64 = StandardNormal.sample(rng);
+                to_ns(median_ns * (sigma * z).exp())
             }
             Dist::Normal { mean_ns, std_dev_ns } => {
-                let normal = Normal::new(mean_ns, std_dev_ns).expect("validated normal");
                 // Truncated at 0 by rejection: the mean is validated >= 0, so each draw is
                 // accepted with probability at least 1/2.
                 for _ in 0..64 {
-                    let x = normal.sample(rng);
+                    let z: f64 = StandardNormal.sample(rng);
+                    let x = mean_ns + std_dev_ns * z;
                     if x >= 0.0 {
                         return to_ns(x);
                     }
