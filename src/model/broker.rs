@@ -1010,8 +1010,9 @@ impl World {
 
     /// CHANGE: NOTIFY_CONSUMER_IDS_CHANGED (oneway) to every channel of the group that is open.
     fn notify_consumer_ids_changed(&mut self, ctx: &mut Ctx<Event>, b: u16, group: u16) {
-        let targets: Vec<(ChannelId, ClientId)> = self.brokers[b as usize].consumer_table[group as usize].clone();
-        for (channel, client) in targets {
+        // request_rebalance only schedules: the table does not change during the loop.
+        for i in 0..self.brokers[b as usize].consumer_table[group as usize].len() {
+            let (channel, client) = self.brokers[b as usize].consumer_table[group as usize][i];
             if self.channel_of(client, b) == channel {
                 self.request_rebalance(ctx, client);
             }

@@ -649,20 +649,18 @@ impl World {
         if count == 0 {
             return;
         }
-        let queues: Vec<u32> = (0..self.queues.len() as u32)
-            .filter(|q| self.queues[*q as usize].topic == topic)
-            .collect();
+        let queues = self.topic_ranges[topic as usize].clone();
         let n = queues.len() as u64;
         let (base, extra) = (count / n, count % n);
         let start = u64::from(instance.next_queue) % n;
         instance.next_queue = ((start + extra) % n) as u32;
-        for (i, q) in queues.iter().enumerate() {
+        for (i, q) in queues.enumerate() {
             let offset = (i as u64 + n - start) % n;
             let added = base + u64::from(offset < extra);
             if added > 0 {
-                self.queues[*q as usize].produced += added;
+                self.queues[q as usize].produced += added;
                 self.recorder.interval.messages_produced += added;
-                self.wake_held_pulls(ctx, *q);
+                self.wake_held_pulls(ctx, q);
             }
         }
     }
@@ -827,18 +825,18 @@ impl World {
         if self.queues[q as usize].held.is_empty() {
             return;
         }
-        let held = std::mem::take(&mut self.queues[q as usize].held);
-        for (index, seq) in held {
-            let consumer = &self.consumers[index as usize];
-            let group = consumer.group as usize;
-            let Some(local) = self.groups[group].queues.iter().position(|x| *x == q) else {
-                continue;
-            };
-            let pq = consumer.pqs[local];
-            if !pq.held || pq.pull_seq != seq {
-                continue;
+        let mut held = std::mem::take(&mut self.queues[q as usize].held);
+        let local = self.queues[q as usize].local;
+        for &(index, seq) in &held {
+            let pq = self.consumers[index as usize].pqs[local as usize];
+            if pq.held && pq.pull_seq == seq {
+                self.answer_held_pull(ctx, index, local);
             }
-            self.answer_held_pull(ctx, index, local as u32);
+        }
+        // Answers arrive later as events, so nothing was held meanwhile: keep the allocation.
+        held.clear();
+        if self.queues[q as usize].held.is_empty() {
+            self.queues[q as usize].held = held;
         }
     }
 

@@ -171,6 +171,8 @@ pub struct Params {
 #[derive(Clone, Debug)]
 pub struct MessageQueue {
     pub topic: u32,
+    /// Index of this queue within its topic (= within every group consuming the topic).
+    pub local: u32,
     pub broker: u16,
     /// Messages ever written.
     pub produced: u64,
@@ -208,6 +210,8 @@ pub struct World {
     pub consumers: Vec<Consumer>,
     pub producers: Vec<ProducerInstance>,
     pub queues: Vec<MessageQueue>,
+    /// The contiguous range of `queues` of each topic.
+    pub topic_ranges: Vec<std::ops::Range<u32>>,
     pub groups: Vec<GroupState>,
     /// Producer group registry: the name kind of each group id.
     pub group_names: Vec<client::GroupName>,
@@ -295,6 +299,7 @@ impl World {
             consumers: Vec::new(),
             producers: Vec::new(),
             queues: Vec::new(),
+            topic_ranges: Vec::new(),
             groups: Vec::new(),
             group_names: vec![client::GroupName::Inner],
             next_channel: 1,
@@ -332,15 +337,19 @@ impl World {
             let mut ids = Vec::new();
             for b in 0..brokers {
                 for _ in 0..topic.queues_per_broker {
+                    let local = ids.len() as u32;
                     ids.push(self.queues.len() as u32);
                     self.queues.push(MessageQueue {
                         topic: t as u32,
+                        local,
                         broker: b as u16,
                         produced: 0,
                         held: Vec::new(),
                     });
                 }
             }
+            let range = ids.first().copied().unwrap_or(0)..ids.last().map_or(0, |l| l + 1);
+            self.topic_ranges.push(range);
             topic_queues.push(ids);
         }
         for group in &self.scenario.consumer_groups {
