@@ -296,7 +296,9 @@ impl World {
 
     pub(crate) fn on_tick_due(&mut self, ctx: &mut Ctx<Event>) {
         let now = ctx.now().ns();
-        self.tick_armed = false;
+        // Marked armed while the due ticks run (their next ticks go to the back of the FIFO and
+        // must not arm a second timer); re-armed once at the front afterwards.
+        debug_assert!(self.tick_armed);
         while let Some(&(at, id, gen)) = self.tick_fifo.front() {
             if at > now {
                 break;
@@ -304,11 +306,10 @@ impl World {
             self.tick_fifo.pop_front();
             self.on_heartbeat_tick(ctx, id, gen);
         }
-        if !self.tick_armed {
-            if let Some(&(head, _, _)) = self.tick_fifo.front() {
-                self.tick_armed = true;
-                ctx.schedule_at(SimTime(head), Event::TickDue);
-            }
+        self.tick_armed = false;
+        if let Some(&(head, _, _)) = self.tick_fifo.front() {
+            self.tick_armed = true;
+            ctx.schedule_at(SimTime(head), Event::TickDue);
         }
     }
 
@@ -489,7 +490,10 @@ impl World {
     /// The shared deadline timer: times out every outstanding RPC whose deadline has passed.
     pub(crate) fn on_rpc_deadline(&mut self, ctx: &mut Ctx<Event>) {
         let now = ctx.now().ns();
-        self.rpc_timer_armed = false;
+        // The timer stays marked armed while timeouts run: an RPC started by one of them (the
+        // next broker of a heartbeat round) goes to the back of the FIFO and must not arm a
+        // second timer; the one timer is re-armed at the front below.
+        debug_assert!(self.rpc_timer_armed);
         while let Some(&(deadline, id, req)) = self.rpc_deadlines.front() {
             let outstanding = self.clients[id as usize].pending.is_some_and(|p| p.req == req);
             if !outstanding {
@@ -502,6 +506,7 @@ impl World {
             self.rpc_deadlines.pop_front();
             self.rpc_timed_out(ctx, id);
         }
+        self.rpc_timer_armed = false;
         if let Some(&(deadline, _, _)) = self.rpc_deadlines.front() {
             self.rpc_timer_armed = true;
             ctx.schedule_at(SimTime(deadline), Event::RpcDeadline);
@@ -867,7 +872,8 @@ impl World {
     /// Held pulls whose hold time is over are answered (stale entries are skipped).
     pub(crate) fn on_long_poll_due(&mut self, ctx: &mut Ctx<Event>) {
         let now = ctx.now().ns();
-        self.long_poll_armed = false;
+        // Marked armed while timeouts run (same reason as the RPC and tick FIFOs).
+        debug_assert!(self.long_poll_armed);
         while let Some(&(deadline, index, local, seq)) = self.long_polls.front() {
             let pq = self.consumers[index as usize].pqs[local as usize];
             if pq.held && pq.pull_seq == seq && deadline > now {
@@ -876,6 +882,7 @@ impl World {
             self.long_polls.pop_front();
             self.on_long_poll_timeout(ctx, index, local, seq);
         }
+        self.long_poll_armed = false;
         if let Some(&(deadline, _, _, _)) = self.long_polls.front() {
             self.long_poll_armed = true;
             ctx.schedule_at(SimTime(deadline), Event::LongPollDue);

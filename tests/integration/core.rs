@@ -314,3 +314,25 @@ action = "start_group_creation"
     // their clients register too (two chains would give 19 + 1).
     assert_eq!(summary["groups_in_table_final"].as_u64(), Some(10), "{summary}");
 }
+
+/// Regression: with several brokers, a heartbeat timeout that starts the round's next RPC from
+/// inside the deadline handler armed a second deadline timer each time, and the timers multiplied
+/// into an event storm (a billion events within 10 simulated minutes). The collapse on 3 brokers
+/// must stay within a few million events.
+#[test]
+fn multi_broker_timeouts_do_not_multiply_deadline_timers() {
+    let dir = TempDir::new("multi-broker");
+    let mini = std::fs::read_to_string(crate::common::repo_root().join("tests/data/mini-collapse.toml")).unwrap();
+    let three = mini.replace("[broker]\n", "[broker]\ncount = 3\n").replace(
+        "policies = [\"leaky\", \"fixed\"]",
+        "policies = [\"leaky\"]\nmax_events = 5_000_000",
+    );
+    assert!(three.contains("count = 3") && three.contains("max_events"));
+    let scenario = dir.write("three.toml", &three);
+    let out = replay_to(&dir, &scenario, "out", &["--no-charts"]);
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("leaky/summary.json")).unwrap()).unwrap();
+    assert!(
+        summary["heartbeats_timed_out"].as_u64().unwrap() > 10_000,
+        "the 3-broker mini scenario must still collapse: {summary}"
+    );
+}
