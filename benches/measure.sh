@@ -231,7 +231,7 @@ if [ "$profile" = 1 ]; then
         IFS=: read -r name scenario policy <<<"$run"
         echo "-- $name: perf report -i $WORK/perf-$name.data --no-children"
         perf record -F 999 -g -o "$WORK/perf-$name.data" "$bin" replay "$scenario" --policy "$policy" --no-charts --out "$WORK/out-perf" >/dev/null 2>&1
-        perf report -i "$WORK/perf-$name.data" --no-children --stdio 2>/dev/null | grep -E '^ +[0-9]+\.[0-9]+%' | head -15
+        perf report -i "$WORK/perf-$name.data" --no-children --stdio 2>/dev/null | grep -E '^ +[0-9]+\.[0-9]+%' | head -15 || true
     done
 fi
 
