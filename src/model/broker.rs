@@ -21,6 +21,83 @@ use std::hash::BuildHasherDefault;
 /// order never depends on the hasher, which has no random keys anyway).
 pub type ChannelMap = IndexMap<ChannelId, ChannelEntry, BuildHasherDefault<IdHasher>>;
 
+/// Registrations of one broker, keyed by (client, channel). Almost every lookup is for a
+/// client's newest channel, which lives in a slot indexed by the client id (one array access);
+/// older channels that still hold registrations (ghosts of closed channels) live in a map.
+/// Iteration order is deterministic: slots by client id, then older channels in insertion order.
+#[derive(Default)]
+pub struct ChannelRegistry {
+    current: Vec<(ChannelId, ChannelEntry)>,
+    older: ChannelMap,
+}
+
+impl ChannelRegistry {
+    #[inline]
+    fn slot(&mut self, client: ClientId) -> &mut (ChannelId, ChannelEntry) {
+        let c = client as usize;
+        if c >= self.current.len() {
+            self.current.resize(c + 1, (0, ChannelEntry::new(0)));
+        }
+        &mut self.current[c]
+    }
+
+    /// The registrations of `channel` (of `client`), if any.
+    #[inline]
+    pub fn get(&self, client: ClientId, channel: ChannelId) -> Option<&ChannelEntry> {
+        match self.current.get(client as usize) {
+            Some((c, entry)) if *c == channel => Some(entry),
+            _ => self.older.get(&channel),
+        }
+    }
+
+    /// Mutable access to the registrations of `channel`, if any.
+    #[inline]
+    pub fn get_mut(&mut self, client: ClientId, channel: ChannelId) -> Option<&mut ChannelEntry> {
+        match self.current.get_mut(client as usize) {
+            Some((c, entry)) if *c == channel => Some(entry),
+            _ => self.older.get_mut(&channel),
+        }
+    }
+
+    /// The registrations of `channel`, created empty if missing.
+    pub fn get_or_insert(&mut self, client: ClientId, channel: ChannelId) -> &mut ChannelEntry {
+        let current = self.slot(client).0;
+        if current == channel {
+            return &mut self.current[client as usize].1;
+        }
+        // Channel ids grow over time, so a client's newest channel is the largest id it used.
+        let newest = current == 0 || channel > current;
+        if newest && !self.older.contains_key(&channel) {
+            let old = std::mem::replace(&mut self.current[client as usize], (channel, ChannelEntry::new(client)));
+            if old.0 != 0 {
+                // The older channel keeps its registrations aside.
+                self.older.insert(old.0, old.1);
+            }
+            return &mut self.current[client as usize].1;
+        }
+        self.older.entry(channel).or_insert_with(|| ChannelEntry::new(client))
+    }
+
+    /// Forgets `channel`.
+    pub fn remove(&mut self, client: ClientId, channel: ChannelId) {
+        match self.current.get_mut(client as usize) {
+            Some(slot) if slot.0 == channel => slot.0 = 0,
+            _ => {
+                self.older.swap_remove(&channel);
+            }
+        }
+    }
+
+    /// Every registration: (channel, entry), slots by client id first, then older channels.
+    pub fn iter(&self) -> impl Iterator<Item = (ChannelId, &ChannelEntry)> {
+        self.current
+            .iter()
+            .filter(|(c, _)| *c != 0)
+            .map(|(c, e)| (*c, e))
+            .chain(self.older.iter().map(|(c, e)| (*c, e)))
+    }
+}
+
 /// A multiplicative hasher for the u64 channel ids (Fibonacci hashing): ids are sequential, so
 /// a multiply spreads them well, and it is far cheaper than SipHash on the hot path.
 #[derive(Default, Clone, Copy)]
@@ -140,6 +217,7 @@ pub enum NettyKind {
 pub struct NettyEvent {
     pub kind: NettyKind,
     pub channel: ChannelId,
+    pub client: ClientId,
     pub enqueued_ns: u64,
 }
 
@@ -320,7 +398,7 @@ pub struct Broker {
     pub monitor: Monitor,
     pub monitor_acquired_ns: u64,
     pub table: ProducerTable,
-    pub channels: ChannelMap,
+    pub channels: ChannelRegistry,
     /// ConsumerManager: per tracked consumer group, its (channel, client) entries.
     pub consumer_table: Vec<Vec<(ChannelId, ClientId)>>,
     pub fast_failure_armed: bool,
@@ -355,7 +433,7 @@ impl Broker {
             monitor: Monitor::new(b.monitor),
             monitor_acquired_ns: 0,
             table: ProducerTable::new(initial_empty),
-            channels: ChannelMap::default(),
+            channels: ChannelRegistry::default(),
             consumer_table: vec![Vec::new(); scenario.consumer_groups.len()],
             fast_failure_armed: false,
             hb_blocked: 0,
@@ -436,7 +514,7 @@ impl Broker {
 
     /// Registers `channel` in producer `group` (inside `registerProducer`).
     fn register_producer(&mut self, channel: ChannelId, client: ClientId, group: GroupId, now: u64) {
-        let entry = self.channels.entry(channel).or_insert_with(|| ChannelEntry::new(client));
+        let entry = self.channels.get_or_insert(client, channel);
         entry.producer_last_ns = now;
         if !entry.producer_groups().contains(&group) {
             assert!(entry.n_groups < 2, "channel {channel} in more than two producer groups");
@@ -452,16 +530,16 @@ impl Broker {
             self.register_producer(channel, client, *group, 0);
         }
         if consumer_group != NO_GROUP {
-            let entry = self.channels.get_mut(&channel).expect("registered above");
+            let entry = self.channels.get_mut(client, channel).expect("registered above");
             entry.consumer_group = consumer_group;
             self.consumer_table[consumer_group as usize].push((channel, client));
         }
     }
 
     /// `unregisterProducer(group, channel)`.
-    fn unregister_producer(&mut self, channel: ChannelId, group: GroupId) {
+    fn unregister_producer(&mut self, client: ClientId, channel: ChannelId, group: GroupId) {
         let mut had = false;
-        if let Some(entry) = self.channels.get_mut(&channel) {
+        if let Some(entry) = self.channels.get_mut(client, channel) {
             if let Some(i) = entry.producer_groups().iter().position(|g| *g == group) {
                 had = true;
                 entry.groups[i] = entry.groups[entry.n_groups as usize - 1];
@@ -469,13 +547,13 @@ impl Broker {
             }
         }
         self.table.unregister(group, had);
-        self.drop_entry_if_empty(channel);
+        self.drop_entry_if_empty(client, channel);
     }
 
     /// The producer half of `doChannelCloseEvent`: the channel leaves every group.
-    fn close_producer(&mut self, channel: ChannelId) {
+    fn close_producer(&mut self, client: ClientId, channel: ChannelId) {
         let remove_emptied = self.policy.close_removes_emptied();
-        if let Some(entry) = self.channels.get_mut(&channel) {
+        if let Some(entry) = self.channels.get_mut(client, channel) {
             let groups = entry.groups;
             let n = entry.n_groups as usize;
             entry.n_groups = 0;
@@ -485,9 +563,9 @@ impl Broker {
         }
     }
 
-    fn drop_entry_if_empty(&mut self, channel: ChannelId) {
-        if self.channels.get(&channel).is_some_and(|e| e.is_empty()) {
-            self.channels.swap_remove(&channel);
+    fn drop_entry_if_empty(&mut self, client: ClientId, channel: ChannelId) {
+        if self.channels.get(client, channel).is_some_and(|e| e.is_empty()) {
+            self.channels.remove(client, channel);
         }
     }
 
@@ -664,7 +742,7 @@ impl World {
                 for group in &task.groups[worker.group_idx as usize..worker.batch_end as usize] {
                     match task.kind {
                         TaskKind::Heartbeat => broker.register_producer(task.channel, task.client, *group, now),
-                        TaskKind::Unregister => broker.unregister_producer(task.channel, *group),
+                        TaskKind::Unregister => broker.unregister_producer(task.client, task.channel, *group),
                     }
                 }
                 broker.worker(thread).group_idx = worker.batch_end;
@@ -840,7 +918,8 @@ impl World {
                     WalkCost::AllGroups => broker.table.groups_in_table,
                     WalkCost::ChannelGroups => {
                         let channel = broker.netty.current.expect("walking an event").channel;
-                        broker.channels.get(&channel).map_or(0, |e| u64::from(e.n_groups))
+                        let client = broker.netty.current.expect("walking an event").client;
+                        broker.channels.get(client, channel).map_or(0, |e| u64::from(e.n_groups))
                     }
                 };
                 let base = self.sample_cost(b, |p| p.close_cost_base);
@@ -965,10 +1044,7 @@ impl World {
         }
         let now = ctx.now().ns();
         let broker = &mut self.brokers[b as usize];
-        let entry = broker
-            .channels
-            .entry(task.channel)
-            .or_insert_with(|| ChannelEntry::new(task.client));
+        let entry = broker.channels.get_or_insert(task.client, task.channel);
         entry.consumer_last_ns = now;
         if entry.consumer_group != task.consumer_group {
             entry.consumer_group = task.consumer_group;
@@ -982,15 +1058,15 @@ impl World {
         if task.consumer_group == NO_GROUP {
             return;
         }
-        if self.remove_consumer_channel(b, task.channel) {
+        if self.remove_consumer_channel(b, task.client, task.channel) {
             self.notify_consumer_ids_changed(ctx, b, task.consumer_group);
         }
     }
 
     /// Removes `channel` from its consumer group; true when it was there.
-    fn remove_consumer_channel(&mut self, b: u16, channel: ChannelId) -> bool {
+    fn remove_consumer_channel(&mut self, b: u16, client: ClientId, channel: ChannelId) -> bool {
         let broker = &mut self.brokers[b as usize];
-        let Some(entry) = broker.channels.get_mut(&channel) else {
+        let Some(entry) = broker.channels.get_mut(client, channel) else {
             return false;
         };
         let group = entry.consumer_group;
@@ -1004,7 +1080,7 @@ impl World {
             .position(|(c, _)| *c == channel)
             .expect("registered channel is in its group list");
         list.remove(i);
-        broker.drop_entry_if_empty(channel);
+        broker.drop_entry_if_empty(client, channel);
         true
     }
 
@@ -1022,7 +1098,7 @@ impl World {
     // ---------------------------------------------------------------- netty
 
     /// `NettyEventExecutor.putNettyEvent`: queued, or dropped beyond the soft cap.
-    pub(crate) fn push_netty_event(&mut self, ctx: &mut Ctx<Event>, b: u16, kind: NettyKind, channel: ChannelId) {
+    pub(crate) fn push_netty_event(&mut self, ctx: &mut Ctx<Event>, b: u16, kind: NettyKind, client: ClientId, channel: ChannelId) {
         let now = ctx.now().ns();
         if kind != NettyKind::Connect {
             self.recorder.interval.close_events += 1;
@@ -1034,6 +1110,7 @@ impl World {
             return;
         }
         broker.netty_queue.push_back(NettyEvent {
+            client,
             kind,
             channel,
             enqueued_ns: now,
@@ -1075,19 +1152,20 @@ impl World {
     /// The walk is over (or skipped): apply it, release, then ConsumerManager's half outside the
     /// monitor, then the gap before the next event.
     fn after_close_walk(&mut self, ctx: &mut Ctx<Event>, b: u16, walked: bool) {
-        let channel = self.brokers[b as usize].netty.current.expect("walking an event").channel;
+        let event = self.brokers[b as usize].netty.current.expect("walking an event");
+        let (client, channel) = (event.client, event.channel);
         if walked {
-            self.brokers[b as usize].close_producer(channel);
+            self.brokers[b as usize].close_producer(client, channel);
             if self.brokers[b as usize].monitor.owner() == Some(ThreadRef::Netty) {
                 self.release_monitor(ctx, b, ThreadRef::Netty);
             }
         }
-        if let Some(group) = self.brokers[b as usize].channels.get(&channel).map(|e| e.consumer_group) {
-            if group != NO_GROUP && self.remove_consumer_channel(b, channel) {
+        if let Some(group) = self.brokers[b as usize].channels.get(client, channel).map(|e| e.consumer_group) {
+            if group != NO_GROUP && self.remove_consumer_channel(b, client, channel) {
                 self.notify_consumer_ids_changed(ctx, b, group);
             }
         }
-        self.brokers[b as usize].drop_entry_if_empty(channel);
+        self.brokers[b as usize].drop_entry_if_empty(client, channel);
         self.brokers[b as usize].netty.state = NettyState::Gap;
         let gap = self.sample_cost(b, |p| p.netty_event_gap);
         self.schedule_step(ctx, b, ThreadRef::Netty, gap);
@@ -1159,33 +1237,31 @@ impl World {
         let purge = self.policy.scan_removes_empty();
         let broker = &mut self.brokers[b as usize];
         let mut to_close: Vec<(ChannelId, ClientId)> = Vec::new();
-        let mut expired_producers: Vec<ChannelId> = Vec::new();
-        let mut expired_consumers: Vec<ChannelId> = Vec::new();
-        for (channel, entry) in &broker.channels {
+        let mut expired_producers: Vec<(ChannelId, ClientId)> = Vec::new();
+        let mut expired_consumers: Vec<(ChannelId, ClientId)> = Vec::new();
+        for (channel, entry) in broker.channels.iter() {
             if entry.n_groups > 0 && now.saturating_sub(entry.producer_last_ns) > expire {
-                expired_producers.push(*channel);
+                expired_producers.push((channel, entry.client));
             }
             if entry.consumer_group != NO_GROUP && now.saturating_sub(entry.consumer_last_ns) > expire {
-                expired_consumers.push(*channel);
+                expired_consumers.push((channel, entry.client));
             }
         }
-        for channel in &expired_producers {
-            let client = broker.channels[channel].client;
-            broker.close_producer(*channel);
-            to_close.push((*channel, client));
+        for &(channel, client) in &expired_producers {
+            broker.close_producer(client, channel);
+            to_close.push((channel, client));
         }
         if purge {
             broker.table.remove_empty_groups();
         }
-        for channel in &expired_consumers {
-            let client = self.brokers[b as usize].channels[channel].client;
+        for &(channel, client) in &expired_consumers {
             // 4.x fires no CHANGE here: the others notice at their next periodic rebalance.
-            let removed = self.remove_consumer_channel(b, *channel);
+            let removed = self.remove_consumer_channel(b, client, channel);
             debug_assert!(removed);
-            to_close.push((*channel, client));
+            to_close.push((channel, client));
         }
-        for channel in expired_producers {
-            self.brokers[b as usize].drop_entry_if_empty(channel);
+        for (channel, client) in expired_producers {
+            self.brokers[b as usize].drop_entry_if_empty(client, channel);
         }
         // RemotingUtil.closeChannel: an open channel goes inactive, which queues a CLOSE.
         to_close.sort_unstable();

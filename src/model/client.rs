@@ -369,7 +369,7 @@ impl World {
         let channel = self.next_channel;
         self.next_channel += 1;
         self.channel_slots[id as usize * self.brokers.len() + b as usize] = channel;
-        self.push_netty_event(ctx, b, NettyKind::Connect, channel);
+        self.push_netty_event(ctx, b, NettyKind::Connect, id, channel);
         let client = &self.clients[id as usize];
         // A client that is shutting down (its UNREGISTER_CLIENT is about to use this channel)
         // sends no heartbeat: the model keeps one RPC in flight per client.
@@ -390,10 +390,10 @@ impl World {
         self.channel_slots[id as usize * self.brokers.len() + b as usize] = 0;
         match cause {
             CloseCause::Close => {}
-            CloseCause::Idle => self.push_netty_event(ctx, b, NettyKind::Idle, channel),
-            CloseCause::Exception => self.push_netty_event(ctx, b, NettyKind::Exception, channel),
+            CloseCause::Idle => self.push_netty_event(ctx, b, NettyKind::Idle, id, channel),
+            CloseCause::Exception => self.push_netty_event(ctx, b, NettyKind::Exception, id, channel),
         }
-        self.push_netty_event(ctx, b, NettyKind::Close, channel);
+        self.push_netty_event(ctx, b, NettyKind::Close, id, channel);
         self.fail_requests_on(ctx, id, b);
     }
 
