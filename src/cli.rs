@@ -69,9 +69,20 @@ pub struct SweepArgs {
 /// `hbsim compare`.
 #[derive(clap::Args, Debug)]
 pub struct CompareArgs {
+    /// What to run (compare's default policies: leaky and fixed).
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Parallel runs; default: all cores.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// What replay and compare share: the scenario, policies, seed, output folder, dumps, charts.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// A policy to compare (repeatable); default: leaky and fixed.
+    /// A policy to run (repeatable); default: replay runs the scenario's `policies`, compare runs leaky and fixed.
     #[arg(long = "policy", value_name = "P")]
     pub policies: Vec<String>,
     /// The master seed; default: the scenario's `seed`.
@@ -83,9 +94,6 @@ pub struct CompareArgs {
     /// Take a thread dump at this virtual time (repeatable), e.g. 25m.
     #[arg(long = "dump-at", value_name = "TIME")]
     pub dump_at: Vec<String>,
-    /// Parallel runs; default: all cores.
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
     /// Do not draw charts (PNG/SVG); the report then has none.
     #[arg(long)]
     pub no_charts: bool,
@@ -116,20 +124,9 @@ pub struct CheckArgs {
 /// `hbsim replay`.
 #[derive(clap::Args, Debug)]
 pub struct ReplayArgs {
-    /// The scenario file (TOML).
-    pub scenario: PathBuf,
-    /// A policy to run (repeatable); default: the scenario's `policies`.
-    #[arg(long = "policy", value_name = "P")]
-    pub policies: Vec<String>,
-    /// The master seed; default: the scenario's `seed`.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// The output folder; default: output/<scenario name>/.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Take a thread dump at this virtual time (repeatable), e.g. 25m.
-    #[arg(long = "dump-at", value_name = "TIME")]
-    pub dump_at: Vec<String>,
+    /// What to run.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Print events, wall time, events/s and peak memory on stderr.
     #[arg(long)]
     pub stats: bool,
@@ -139,9 +136,6 @@ pub struct ReplayArgs {
     /// With --trace: only these event kinds (comma-separated), e.g. thread_step,monitor_wake.
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
     pub trace_kinds: Vec<String>,
-    /// Do not draw charts (PNG/SVG); the report then has none.
-    #[arg(long)]
-    pub no_charts: bool,
 }
 
 /// Why a command did not finish normally.
@@ -214,9 +208,9 @@ pub fn resolve_out(out: &Option<PathBuf>, scenario: &Scenario) -> PathBuf {
 }
 
 fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure> {
-    let scenario = scenario::load(&args.scenario)?;
-    let policies = resolve_policies(&args.policies, &scenario)?;
-    let seed = args.seed.unwrap_or(scenario.seed);
+    let scenario = scenario::load(&args.run.scenario)?;
+    let policies = resolve_policies(&args.run.policies, &scenario)?;
+    let seed = args.run.seed.unwrap_or(scenario.seed);
     let trace_kinds = if args.trace {
         Some(run::parse_trace_kinds(&args.trace_kinds)?)
     } else {
@@ -226,12 +220,12 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         return Err(Error::Usage("--trace-kinds needs --trace".into()).into());
     }
     let options = RunOptions {
-        dump_at_ns: resolve_dump_times(&args.dump_at)?,
+        dump_at_ns: resolve_dump_times(&args.run.dump_at)?,
         extra_levels: Vec::new(),
-        no_charts: args.no_charts,
+        no_charts: args.run.no_charts,
         trace_kinds,
     };
-    let dir = resolve_out(&args.out, &scenario);
+    let dir = resolve_out(&args.run.out, &scenario);
     run::prepare_dir(&dir)?;
     let mut summaries = Vec::new();
     for policy in policies {
@@ -254,7 +248,7 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         dir: &dir,
         summaries: &summaries,
         comparison: None,
-        charts: !args.no_charts,
+        charts: !args.run.no_charts,
     })?;
     writeln!(out, "scenario {} (seed {seed}) -> {}", scenario.name, dir.display())?;
     write!(out, "{}", hbsim::table::summary_table(&summaries))?;
@@ -272,22 +266,22 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
     if args.jobs == Some(0) {
         return Err(Error::Usage("--jobs: must be at least 1".into()).into());
     }
-    let scenario = scenario::load(&args.scenario)?;
-    let policies = if args.policies.is_empty() {
+    let scenario = scenario::load(&args.run.scenario)?;
+    let policies = if args.run.policies.is_empty() {
         vec![Policy::Leaky, Policy::Fixed]
     } else {
-        resolve_policies(&args.policies, &scenario)?
+        resolve_policies(&args.run.policies, &scenario)?
     };
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let dir = resolve_out(&args.out, &scenario);
+    let seed = args.run.seed.unwrap_or(scenario.seed);
+    let dir = resolve_out(&args.run.out, &scenario);
     let request = CompareRequest {
         scenario: &scenario,
         policies,
         seed,
         dir: dir.clone(),
         options: RunOptions {
-            dump_at_ns: resolve_dump_times(&args.dump_at)?,
-            no_charts: args.no_charts,
+            dump_at_ns: resolve_dump_times(&args.run.dump_at)?,
+            no_charts: args.run.no_charts,
             ..RunOptions::default()
         },
         jobs: args.jobs,
@@ -299,7 +293,7 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
         dir: &dir,
         summaries: &comparison.summaries,
         comparison: Some(&comparison.table),
-        charts: !args.no_charts,
+        charts: !args.run.no_charts,
     })?;
     writeln!(out, "scenario {} (seed {seed}) -> {}", scenario.name, dir.display())?;
     write!(out, "{}", compare::comparison_text(&comparison.table))?;

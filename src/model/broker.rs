@@ -569,23 +569,35 @@ impl Broker {
         }
     }
 
+    /// Views of one executor's workers: `unlocked` and `locked` are where a busy worker is.
+    fn pool_views(&self, pool: &Pool, thread: fn(u16) -> ThreadRef, unlocked: Place, locked: Place, views: &mut Vec<ThreadView>) {
+        for (i, worker) in pool.workers.iter().enumerate() {
+            let (state, place) = match worker.state {
+                WorkerState::Idle => (JavaState::Waiting, Place::PoolTake),
+                WorkerState::Unlocked => (JavaState::Runnable, unlocked),
+                WorkerState::Blocked => (JavaState::Blocked, locked),
+                WorkerState::Holding => (JavaState::Runnable, locked),
+            };
+            let thread = thread(i as u16);
+            views.push(ThreadView {
+                thread,
+                state,
+                place,
+                holds_monitor: self.monitor.owner() == Some(thread),
+            });
+        }
+    }
+
     /// Thread views for a dump.
     pub fn thread_views(&self) -> Vec<ThreadView> {
         let mut views = Vec::new();
-        for (i, worker) in self.hb.workers.iter().enumerate() {
-            let (state, place) = match worker.state {
-                WorkerState::Idle => (JavaState::Waiting, Place::PoolTake),
-                WorkerState::Unlocked => (JavaState::Runnable, Place::HeartBeat),
-                WorkerState::Blocked => (JavaState::Blocked, Place::RegisterProducer),
-                WorkerState::Holding => (JavaState::Runnable, Place::RegisterProducer),
-            };
-            views.push(ThreadView {
-                thread: ThreadRef::Heartbeat(i as u16),
-                state,
-                place,
-                holds_monitor: self.monitor.owner() == Some(ThreadRef::Heartbeat(i as u16)),
-            });
-        }
+        self.pool_views(
+            &self.hb,
+            ThreadRef::Heartbeat,
+            Place::HeartBeat,
+            Place::RegisterProducer,
+            &mut views,
+        );
         let (state, place) = match self.netty.state {
             NettyState::Idle => (JavaState::TimedWaiting, Place::NettyPoll),
             NettyState::Dispatch => (JavaState::Runnable, Place::NettyDispatch),
@@ -599,20 +611,13 @@ impl Broker {
             place,
             holds_monitor: self.monitor.owner() == Some(ThreadRef::Netty),
         });
-        for (i, worker) in self.cm.workers.iter().enumerate() {
-            let (state, place) = match worker.state {
-                WorkerState::Idle => (JavaState::Waiting, Place::PoolTake),
-                WorkerState::Unlocked => (JavaState::Runnable, Place::UnregisterClient),
-                WorkerState::Blocked => (JavaState::Blocked, Place::UnregisterProducer),
-                WorkerState::Holding => (JavaState::Runnable, Place::UnregisterProducer),
-            };
-            views.push(ThreadView {
-                thread: ThreadRef::ClientManage(i as u16),
-                state,
-                place,
-                holds_monitor: self.monitor.owner() == Some(ThreadRef::ClientManage(i as u16)),
-            });
-        }
+        self.pool_views(
+            &self.cm,
+            ThreadRef::ClientManage,
+            Place::UnregisterClient,
+            Place::UnregisterProducer,
+            &mut views,
+        );
         let (state, place) = match self.housekeeping {
             HousekeepingState::Idle => (JavaState::TimedWaiting, Place::ScheduledWait),
             HousekeepingState::Blocked => (JavaState::Blocked, Place::ScanNotActive),
