@@ -658,7 +658,7 @@ pub fn problem_is_located(problem: &str) -> bool {
     }
     match problem.split_once(": ") {
         Some((field, message)) => {
-            !field.is_empty() && !message.trim().is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+            !field.is_empty() && !message.trim().is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]-".contains(c))
         }
         None => false,
     }
