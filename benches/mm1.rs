@@ -14,25 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The scenario of `mm1_mean_wait_matches_closed_form` in tests/integration/core.rs.
-const MM1: &str = r#"
-name = "mm1"
-seed = 3
-duration = "10m"
-policies = ["fixed"]
-
-[broker]
-heartbeat_threads = 1
-heartbeat_cost = { dist = "exponential", mean = "1ms" }
-register_producer_cost = "0"
-monitor_wake_latency = "0"
-
-[clients]
-heartbeat_interval = { dist = "exponential", mean = "2s" }
-
-[background]
-clients = 1000
-live_groups = 10
-"#;
+const MM1: &str = include_str!("../tests/data/mm1.toml");
 
 /// Runs the scenario once and returns the number of events handled.
 fn run_once(scenario: &Scenario) -> u64 {

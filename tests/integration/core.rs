@@ -194,28 +194,7 @@ fn messages_are_conserved_at_every_sample() {
 #[test]
 fn mm1_mean_wait_matches_closed_form() {
     let dir = TempDir::new("mm1");
-    let scenario = dir.write(
-        "mm1.toml",
-        r#"
-name = "mm1"
-seed = 3
-duration = "10m"
-policies = ["fixed"]
-
-[broker]
-heartbeat_threads = 1
-heartbeat_cost = { dist = "exponential", mean = "1ms" }
-register_producer_cost = "0"
-monitor_wake_latency = "0"
-
-[clients]
-heartbeat_interval = { dist = "exponential", mean = "2s" }
-
-[background]
-clients = 1000
-live_groups = 10
-"#,
-    );
+    let scenario = crate::common::repo_root().join("tests/data/mm1.toml");
     let out = replay_to(&dir, &scenario, "out", &[]);
     let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("fixed/summary.json")).unwrap()).unwrap();
     let wait = summary["heartbeat_queue_wait_mean_ms"].as_f64().unwrap();
