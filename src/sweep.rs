@@ -328,17 +328,28 @@ const RUN_HEADER: [&str; 8] = [
     "time_above_lag_100000_s",
 ];
 
+/// Writes a header and rows as CSV, atomically.
+fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), Error> {
+    let io = |message: String| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(message),
+    };
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    writer.write_record(header).map_err(|e| io(e.to_string()))?;
+    for row in rows {
+        writer.write_record(&row).map_err(|e| io(e.to_string()))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| io(e.to_string()))?;
+    atomic::write_bytes(path, &bytes)
+}
+
 /// Writes per-run rows as CSV (atomically).
 pub fn write_runs(path: &Path, rows: &[RunRow]) -> Result<(), Error> {
-    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
-    let io = |e: csv::Error| Error::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    };
-    writer.write_record(RUN_HEADER).map_err(io)?;
-    for r in rows {
-        writer
-            .write_record([
+    write_csv(
+        path,
+        &RUN_HEADER,
+        rows.iter().map(|r| {
+            vec![
                 r.value_index.to_string(),
                 r.value.clone(),
                 r.policy.clone(),
@@ -347,14 +358,9 @@ pub fn write_runs(path: &Path, rows: &[RunRow]) -> Result<(), Error> {
                 format!("{:.3}", r.lag_steady),
                 format!("{:.6}", r.heartbeat_timeout_ratio),
                 format!("{:.3}", r.time_above_lag_100000_s),
-            ])
-            .map_err(io)?;
-    }
-    let bytes = writer.into_inner().map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    atomic::write_bytes(path, &bytes)
+            ]
+        }),
+    )
 }
 
 /// Reads every `runs*.csv` in `dir` (shards of one sweep), sorted by (value, policy, seed).
@@ -406,29 +412,24 @@ pub fn read_runs(dir: &Path) -> Result<Vec<RunRow>, Error> {
 
 /// Writes the aggregated points as CSV (atomically).
 pub fn write_points(path: &Path, points: &[PointRow]) -> Result<(), Error> {
-    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
-    let io = |e: csv::Error| Error::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    };
-    writer
-        .write_record([
-            "value",
-            "policy",
-            "runs",
-            "lag_max_mean",
-            "lag_max_ci95",
-            "lag_steady_mean",
-            "lag_steady_ci95",
-            "heartbeat_timeout_ratio_mean",
-            "heartbeat_timeout_ratio_ci95",
-            "time_above_lag_100000_s_mean",
-            "time_above_lag_100000_s_ci95",
-        ])
-        .map_err(io)?;
-    for p in points {
-        writer
-            .write_record([
+    let header = [
+        "value",
+        "policy",
+        "runs",
+        "lag_max_mean",
+        "lag_max_ci95",
+        "lag_steady_mean",
+        "lag_steady_ci95",
+        "heartbeat_timeout_ratio_mean",
+        "heartbeat_timeout_ratio_ci95",
+        "time_above_lag_100000_s_mean",
+        "time_above_lag_100000_s_ci95",
+    ];
+    write_csv(
+        path,
+        &header,
+        points.iter().map(|p| {
+            vec![
                 p.value.clone(),
                 p.policy.clone(),
                 p.runs.to_string(),
@@ -440,14 +441,9 @@ pub fn write_points(path: &Path, points: &[PointRow]) -> Result<(), Error> {
                 format!("{:.6}", p.heartbeat_timeout_ratio.half_width),
                 format!("{:.1}", p.time_above_lag_100000_s.mean),
                 format!("{:.1}", p.time_above_lag_100000_s.half_width),
-            ])
-            .map_err(io)?;
-    }
-    let bytes = writer.into_inner().map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    atomic::write_bytes(path, &bytes)
+            ]
+        }),
+    )
 }
 
 /// A text table of the points and the tipping points.
