@@ -1,4 +1,5 @@
-//! The pending-event set: a monotone radix heap ordered by (time, insertion sequence).
+//! The pending-event set: a monotone radix heap ordered by (time, observation bit, insertion
+//! sequence).
 //!
 //! Equal times come out first-in first-out because every push takes the next value of a global
 //! u64 counter. One explicit key field comes before the counter: an *observation* (pushed with
@@ -7,30 +8,51 @@
 //! The queue knows nothing about what an event means.
 
 use super::clock::SimTime;
+use std::collections::VecDeque;
 
-/// A min-queue of events keyed by (time, observation bit, seq): a radix heap.
+/// One pending event: its time, its tie-break rank and the event.
+struct Entry<E> {
+    time: u64,
+    /// `ordinary << 63 | seq`: observations (bit clear) first, then insertion order.
+    rank: u64,
+    event: E,
+}
+
+/// A min-queue of events keyed by (time, observation bit, seq): a radix heap on the time.
 ///
-/// A discrete-event simulation only ever schedules at or after the current time, so keys are
-/// pushed in non-decreasing order relative to the last key popped ("monotone"). A radix heap
-/// exploits that: an entry lives in the bucket numbered by the highest bit in which its key
-/// differs from the last popped key; the minimum is always in bucket 0 after the first
-/// non-empty bucket is redistributed. Each entry moves down at most 128 times over its life and
-/// usually only once or twice, so push and pop cost a few instructions and touch little memory.
+/// A discrete-event simulation only ever schedules at or after the current time, so times are
+/// pushed in non-decreasing order relative to the last time settled ("monotone"). A radix heap
+/// exploits that: an entry lives in the bucket numbered by the highest bit in which its time
+/// differs from the last settled time; when nothing is left at that time, the first non-empty
+/// bucket is redistributed around its minimum. Each entry moves down at most 64 times over its
+/// life and usually only a few, so push and pop cost a few instructions and touch little memory.
+///
+/// The entries *at* the settled time (bucket 0) wait in `now`, sorted by rank: they come from one
+/// redistributed bucket (sorted once) or from pushes at that time, whose ranks exceed every
+/// earlier one (an observation goes behind the earlier observations, before the ordinary ones).
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<(u128, E)>>,
-    /// Bit `i` set: bucket `i` is non-empty.
-    occupied: [u64; 3],
-    /// The last key popped (or the floor below which nothing may be pushed).
-    last: u128,
+    /// One entry kept out of the heap: the latest push when nothing was held here (or a push
+    /// that came before it). In a simulation the event just scheduled is very often the next
+    /// one, and then it never enters the heap. Its time is never below `last`.
+    front: Option<Entry<E>>,
+    /// Entries at time `last`, in rank order.
+    now: VecDeque<Entry<E>>,
+    /// `buckets[i]`, i >= 1: entries whose time first differs from `last` in bit i - 1.
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit `i` set: `buckets[i]` is non-empty.
+    occupied: u128,
+    /// The time last settled (the floor below which nothing may be pushed).
+    last: u64,
     len: usize,
     next_seq: u64,
 }
 
-const BUCKETS: usize = 129;
+const BUCKETS: usize = 65;
+const ORDINARY: u64 = 1 << 63;
 
 #[inline]
-fn bucket_of(key: u128, last: u128) -> usize {
-    (128 - (key ^ last).leading_zeros()) as usize
+fn bucket_of(time: u64, last: u64) -> usize {
+    (64 - (time ^ last).leading_zeros()) as usize
 }
 
 impl<E> Default for EventQueue<E> {
@@ -43,8 +65,10 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
+            front: None,
+            now: VecDeque::new(),
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: [0; 3],
+            occupied: 0,
             last: 0,
             len: 0,
             next_seq: 0,
@@ -52,84 +76,157 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` at `time`; among equal times it comes out after every earlier push.
+    #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
-        self.push_keyed(time, 1, event);
+        let rank = self.next_rank() | ORDINARY;
+        self.push_front_or_heap(Entry { time: time.0, rank, event });
     }
 
     /// Schedules an observation at `time`: it comes out before every ordinary event of that time.
+    #[inline]
     pub fn push_observation(&mut self, time: SimTime, event: E) {
-        self.push_keyed(time, 0, event);
+        let rank = self.next_rank();
+        self.push_front_or_heap(Entry { time: time.0, rank, event });
     }
 
-    fn push_keyed(&mut self, time: SimTime, ordinary: u64, event: E) {
-        let seq = self.next_seq;
-        assert!(seq < 1 << 63, "event sequence counter overflowed");
-        self.next_seq = seq + 1;
-        let key = (u128::from(time.0) << 64) | u128::from((ordinary << 63) | seq);
+    /// Keeps the earlier of `entry` and the current front out of the heap.
+    #[inline]
+    fn push_front_or_heap(&mut self, entry: Entry<E>) {
         assert!(
-            key >= self.last,
-            "event pushed at {time}, before the earliest event already settled"
+            entry.time >= self.last,
+            "event pushed at {}, before the earliest event already settled",
+            SimTime(entry.time)
         );
-        let b = bucket_of(key, self.last);
-        self.buckets[b].push((key, event));
-        self.occupied[b / 64] |= 1 << (b % 64);
         self.len += 1;
+        match &mut self.front {
+            None => self.front = Some(entry),
+            Some(front) => {
+                if (entry.time, entry.rank) < (front.time, front.rank) {
+                    let later = std::mem::replace(front, entry);
+                    self.push_heap(later);
+                } else {
+                    self.push_heap(entry);
+                }
+            }
+        }
     }
 
-    /// Makes bucket 0 hold the minimum (redistributing the first non-empty bucket); false when
-    /// the queue is empty.
-    fn settle(&mut self) -> bool {
-        if !self.buckets[0].is_empty() {
-            return true;
+    #[inline]
+    fn next_rank(&mut self) -> u64 {
+        let seq = self.next_seq;
+        assert!(seq < ORDINARY, "event sequence counter overflowed");
+        self.next_seq = seq + 1;
+        seq
+    }
+
+    /// Puts `entry` (never before `last`) into the radix heap.
+    #[inline]
+    fn push_heap(&mut self, entry: Entry<E>) {
+        let b = bucket_of(entry.time, self.last);
+        if b == 0 {
+            // At the settled time: in rank order (a fresh push has the highest rank so far,
+            // unless it is an observation or a front entry displaced into the heap).
+            if self.now.back().is_none_or(|e| e.rank < entry.rank) {
+                self.now.push_back(entry);
+            } else {
+                let at = self.now.partition_point(|e| e.rank < entry.rank);
+                self.now.insert(at, entry);
+            }
+            return;
         }
-        let Some(b) = self.first_occupied() else { return false };
+        self.buckets[b].push(entry);
+        self.occupied |= 1 << b;
+    }
+
+    /// Decides where the minimum is: true when it is the front entry, false when it is the head
+    /// of `now` (after redistributing if needed); None when the queue is empty. The heap is only
+    /// settled when the front entry might not come first.
+    #[inline]
+    fn locate_min(&mut self) -> Option<bool> {
+        let Some(front) = &self.front else {
+            if self.now.is_empty() {
+                if self.occupied == 0 {
+                    return None;
+                }
+                self.redistribute();
+            }
+            return Some(false);
+        };
+        if let Some(head) = self.now.front() {
+            return Some((front.time, front.rank) < (head.time, head.rank));
+        }
+        if self.occupied == 0 {
+            return Some(true);
+        }
+        // Every entry of the first non-empty bucket b has bit b - 1 set where `last` has it
+        // clear, and agrees with `last` above it: none is earlier than `floor`.
+        let b = self.occupied.trailing_zeros();
+        let floor = ((self.last >> (b - 1)) | 1) << (b - 1);
+        if front.time < floor {
+            return Some(true);
+        }
+        // The front entry is not below `last` and may fall among the heap's entries: settle
+        // with it inside, so that `last` never passes a pending entry.
+        let front = self.front.take().expect("checked above");
+        self.push_heap(front);
+        if self.now.is_empty() {
+            self.redistribute();
+        }
+        Some(false)
+    }
+
+    #[inline(never)]
+    fn redistribute(&mut self) {
+        let b = self.occupied.trailing_zeros() as usize;
+        self.occupied &= !(1 << b);
         let mut items = std::mem::take(&mut self.buckets[b]);
-        self.occupied[b / 64] &= !(1 << (b % 64));
-        let min = items.iter().map(|(k, _)| *k).min().expect("occupied bucket is non-empty");
+        let min = items.iter().map(|e| e.time).min().expect("occupied bucket is non-empty");
         self.last = min;
-        for (key, event) in items.drain(..) {
-            let nb = bucket_of(key, min);
-            debug_assert!(nb < b, "radix heap entry did not move down");
-            self.buckets[nb].push((key, event));
-            self.occupied[nb / 64] |= 1 << (nb % 64);
+        for entry in items.drain(..) {
+            let nb = bucket_of(entry.time, min);
+            if nb == 0 {
+                self.now.push_back(entry);
+            } else {
+                debug_assert!(nb < b, "radix heap entry did not move down");
+                self.buckets[nb].push(entry);
+                self.occupied |= 1 << nb;
+            }
+        }
+        // Entries of one bucket arrive in no particular order.
+        if self.now.len() > 1 {
+            self.now.make_contiguous().sort_unstable_by_key(|e| e.rank);
         }
         // Keep the allocation for the next time this bucket fills.
         if self.buckets[b].is_empty() {
             self.buckets[b] = items;
         }
-        true
-    }
-
-    fn first_occupied(&self) -> Option<usize> {
-        self.occupied
-            .iter()
-            .enumerate()
-            .find(|(_, w)| **w != 0)
-            .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if !self.settle() {
-            return None;
-        }
-        let (key, event) = self.buckets[0].pop().expect("settled");
-        debug_assert_eq!(key, self.last);
-        if self.buckets[0].is_empty() {
-            self.occupied[0] &= !1;
-        }
+        let entry = if self.locate_min()? {
+            self.front.take().expect("located")
+        } else {
+            let entry = self.now.pop_front().expect("settled");
+            debug_assert_eq!(entry.time, self.last);
+            entry
+        };
         self.len -= 1;
-        Some((SimTime((key >> 64) as u64), event))
+        Some((SimTime(entry.time), entry.event))
     }
 
-    /// The time of the earliest event, if any. Like a pop, a peek settles the minimum: nothing
-    /// may be pushed before the peeked event afterwards (the engine only schedules from handlers,
+    /// The time of the earliest event, if any. Like a pop, a peek may settle the heap: nothing
+    /// may be pushed before the peeked time afterwards (the engine only schedules from handlers,
     /// at or after the time of the event being handled, so this always holds there).
+    #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        if !self.settle() {
-            return None;
-        }
-        Some(SimTime((self.last >> 64) as u64))
+        let time = if self.locate_min()? {
+            self.front.as_ref().expect("located").time
+        } else {
+            self.last
+        };
+        Some(SimTime(time))
     }
 
     /// Number of pending events.
@@ -144,10 +241,12 @@ impl<E> EventQueue<E> {
 
     /// Drops every pending event (the sequence counter keeps counting).
     pub fn clear(&mut self) {
+        self.front = None;
+        self.now.clear();
         for bucket in &mut self.buckets {
             bucket.clear();
         }
-        self.occupied = [0; 3];
+        self.occupied = 0;
         self.len = 0;
     }
 }
@@ -184,32 +283,42 @@ mod tests {
         assert!(queue.pop().is_none());
     }
 
-    /// Shadow-model check: the heap against a BTreeMap keyed by (time, seq) on random operations.
+    /// Shadow-model check: the heap against a BTreeMap keyed by (time, ordinary, seq) on random
+    /// operations, with observations and pushes at the settled time mixed in.
     #[test]
     fn matches_btreemap_shadow() {
         for seed in 0..20u64 {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let mut queue = EventQueue::new();
-            let mut shadow: BTreeMap<(u64, u64), u32> = BTreeMap::new();
+            let mut shadow: BTreeMap<(u64, bool, u64), u32> = BTreeMap::new();
             let mut seq = 0u64;
             let mut floor = 0u64;
             for step in 0..5_000u32 {
                 if rng.gen_bool(0.55) {
                     // Never before the last popped time (the engine's contract); few distinct
-                    // times so that ties are common.
-                    let time = floor + rng.gen_range(0..50u64);
-                    queue.push(SimTime(time), step);
-                    shadow.insert((time, seq), step);
+                    // times so that ties are common, some far ahead to exercise high buckets.
+                    let time = if rng.gen_bool(0.05) {
+                        floor + rng.gen_range(0..1u64 << 40)
+                    } else {
+                        floor + rng.gen_range(0..50u64)
+                    };
+                    let observation = rng.gen_bool(0.2);
+                    if observation {
+                        queue.push_observation(SimTime(time), step);
+                    } else {
+                        queue.push(SimTime(time), step);
+                    }
+                    shadow.insert((time, !observation, seq), step);
                     seq += 1;
                 } else {
-                    let expected = shadow.pop_first().map(|((t, _), v)| (SimTime(t), v));
+                    let expected = shadow.pop_first().map(|((t, _, _), v)| (SimTime(t), v));
                     assert_eq!(queue.pop(), expected, "seed {seed} step {step}");
                     if let Some((t, _)) = expected {
                         floor = t.0;
                     }
                 }
                 assert_eq!(queue.len(), shadow.len(), "seed {seed} step {step}");
-                let shadow_peek = shadow.first_key_value().map(|((t, _), _)| SimTime(*t));
+                let shadow_peek = shadow.first_key_value().map(|((t, _, _), _)| SimTime(*t));
                 assert_eq!(queue.peek_time(), shadow_peek, "seed {seed} step {step}");
                 // A peek settles the minimum: later pushes must not go before it either.
                 if let Some(t) = shadow_peek {

@@ -270,8 +270,10 @@ impl World {
         }
         let at = ctx.now().ns().saturating_add(delay);
         match self.tick_fifo.back() {
+            // The random phases of t=0 are sorted once, by `sort_tick_fifo`.
+            _ if self.building => self.tick_fifo.push_back((at, id, gen)),
             Some(&(last, _, _)) if last > at => {
-                // Only the random phases at the start come out of order (sorted once after).
+                // A random phase after t=0 (a new or reconnected client) lands inside.
                 let i = self.tick_fifo.partition_point(|(t, _, _)| *t <= at);
                 self.tick_fifo.insert(i, (at, id, gen));
             }
