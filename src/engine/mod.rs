@@ -16,7 +16,7 @@ pub struct Ctx<E> {
     queue: EventQueue<E>,
 }
 
-impl<E> Ctx<E> {
+impl<E: Copy> Ctx<E> {
     /// A context at time zero with nothing scheduled.
     pub fn new() -> Self {
         Ctx {
@@ -69,7 +69,7 @@ impl<E> Ctx<E> {
     }
 }
 
-impl<E> Default for Ctx<E> {
+impl<E: Copy> Default for Ctx<E> {
     fn default() -> Self {
         Self::new()
     }
@@ -78,7 +78,7 @@ impl<E> Default for Ctx<E> {
 /// A simulated system: it reacts to one event at a time.
 pub trait Model {
     /// The closed set of events this model schedules.
-    type Event;
+    type Event: Copy;
     /// Handles `event` at `ctx.now()`.
     fn handle(&mut self, ctx: &mut Ctx<Self::Event>, event: Self::Event);
 }
@@ -108,25 +108,26 @@ pub struct RunOutcome {
 pub fn run<M: Model>(model: &mut M, ctx: &mut Ctx<M::Event>, end: SimTime, max_events: u64) -> RunOutcome {
     let mut events = 0u64;
     loop {
-        match ctx.queue.peek_time() {
-            Some(time) if time <= end => {}
-            _ => {
-                ctx.now = end.max(ctx.now);
-                return RunOutcome {
-                    stop: Stop::EndTime,
-                    events,
-                    now: ctx.now,
-                };
-            }
-        }
-        if events >= max_events {
+        let next = if events < max_events {
+            ctx.queue.pop_until(end)
+        } else if ctx.queue.peek_time().is_some_and(|time| time <= end) {
             return RunOutcome {
                 stop: Stop::MaxEvents,
                 events,
                 now: ctx.now,
             };
-        }
-        let (time, event) = ctx.queue.pop().expect("peeked an event");
+        } else {
+            None
+        };
+        let Some((time, event)) = next else {
+            // The next event lies beyond the end time (or nothing is left).
+            ctx.now = end.max(ctx.now);
+            return RunOutcome {
+                stop: Stop::EndTime,
+                events,
+                now: ctx.now,
+            };
+        };
         assert!(time >= ctx.now, "time went back from {} to {time}", ctx.now);
         ctx.now = time;
         events += 1;

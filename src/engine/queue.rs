@@ -11,6 +11,7 @@ use super::clock::SimTime;
 use std::collections::VecDeque;
 
 /// One pending event: its time, its tie-break rank and the event.
+#[derive(Clone, Copy)]
 struct Entry<E> {
     time: u64,
     /// `ordinary << 63 | seq`: observations (bit clear) first, then insertion order.
@@ -18,7 +19,15 @@ struct Entry<E> {
     event: E,
 }
 
-/// A min-queue of events keyed by (time, observation bit, seq): a radix heap on the time.
+impl<E> Entry<E> {
+    #[inline(always)]
+    fn key(&self) -> (u64, u64) {
+        (self.time, self.rank)
+    }
+}
+
+/// A min-queue of events keyed by (time, observation bit, seq): a radix heap on the time, with
+/// one entry kept in front of it.
 ///
 /// A discrete-event simulation only ever schedules at or after the current time, so times are
 /// pushed in non-decreasing order relative to the last time settled ("monotone"). A radix heap
@@ -28,19 +37,22 @@ struct Entry<E> {
 /// life and usually only a few, so push and pop cost a few instructions and touch little memory.
 ///
 /// The entries *at* the settled time (bucket 0) wait in `now`, sorted by rank: they come from one
-/// redistributed bucket (sorted once) or from pushes at that time, whose ranks exceed every
-/// earlier one (an observation goes behind the earlier observations, before the ordinary ones).
+/// redistributed bucket (sorted once) or from pushes at that time, which are inserted in rank
+/// order (a fresh ordinary push has the highest rank so far and goes to the back).
+///
+/// In a simulation the event just scheduled is very often the next one to happen (a thread's
+/// next step, the answer to a request). The `front` slot keeps the earliest of the recent pushes
+/// out of the heap, and a pop takes it without touching the heap whenever the heap's first
+/// bucket proves that nothing in the heap comes before it.
 pub struct EventQueue<E> {
-    /// One entry kept out of the heap: the latest push when nothing was held here (or a push
-    /// that came before it). In a simulation the event just scheduled is very often the next
-    /// one, and then it never enters the heap. Its time is never below `last`.
+    /// One entry outside the heap; its time is never below `last`.
     front: Option<Entry<E>>,
     /// Entries at time `last`, in rank order.
     now: VecDeque<Entry<E>>,
-    /// `buckets[i]`, i >= 1: entries whose time first differs from `last` in bit i - 1.
+    /// `buckets[i]`, 1 <= i <= 64: entries whose time first differs from `last` in bit i - 1.
     buckets: Vec<Vec<Entry<E>>>,
-    /// Bit `i` set: `buckets[i]` is non-empty.
-    occupied: u128,
+    /// Bit `i - 1` set: `buckets[i]` is non-empty.
+    occupied: u64,
     /// The time last settled (the floor below which nothing may be pushed).
     last: u64,
     len: usize,
@@ -50,18 +62,19 @@ pub struct EventQueue<E> {
 const BUCKETS: usize = 65;
 const ORDINARY: u64 = 1 << 63;
 
-#[inline]
+/// The bucket of `time` relative to `last` (0: equal; else 1 + the highest differing bit).
+#[inline(always)]
 fn bucket_of(time: u64, last: u64) -> usize {
     (64 - (time ^ last).leading_zeros()) as usize
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
@@ -79,36 +92,14 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
         let rank = self.next_rank() | ORDINARY;
-        self.push_front_or_heap(Entry { time: time.0, rank, event });
+        self.push_entry(Entry { time: time.0, rank, event });
     }
 
     /// Schedules an observation at `time`: it comes out before every ordinary event of that time.
     #[inline]
     pub fn push_observation(&mut self, time: SimTime, event: E) {
         let rank = self.next_rank();
-        self.push_front_or_heap(Entry { time: time.0, rank, event });
-    }
-
-    /// Keeps the earlier of `entry` and the current front out of the heap.
-    #[inline]
-    fn push_front_or_heap(&mut self, entry: Entry<E>) {
-        assert!(
-            entry.time >= self.last,
-            "event pushed at {}, before the earliest event already settled",
-            SimTime(entry.time)
-        );
-        self.len += 1;
-        match &mut self.front {
-            None => self.front = Some(entry),
-            Some(front) => {
-                if (entry.time, entry.rank) < (front.time, front.rank) {
-                    let later = std::mem::replace(front, entry);
-                    self.push_heap(later);
-                } else {
-                    self.push_heap(entry);
-                }
-            }
-        }
+        self.push_entry(Entry { time: time.0, rank, event });
     }
 
     #[inline]
@@ -119,13 +110,33 @@ impl<E> EventQueue<E> {
         seq
     }
 
+    /// Keeps the earlier of `entry` and the current front out of the heap.
+    #[inline]
+    fn push_entry(&mut self, entry: Entry<E>) {
+        assert!(
+            entry.time >= self.last,
+            "event pushed at {}, before the earliest event already settled",
+            SimTime(entry.time)
+        );
+        self.len += 1;
+        match &mut self.front {
+            None => self.front = Some(entry),
+            Some(front) => {
+                if entry.key() < front.key() {
+                    let later = std::mem::replace(front, entry);
+                    self.push_heap(later);
+                } else {
+                    self.push_heap(entry);
+                }
+            }
+        }
+    }
+
     /// Puts `entry` (never before `last`) into the radix heap.
     #[inline]
     fn push_heap(&mut self, entry: Entry<E>) {
         let b = bucket_of(entry.time, self.last);
         if b == 0 {
-            // At the settled time: in rank order (a fresh push has the highest rank so far,
-            // unless it is an observation or a front entry displaced into the heap).
             if self.now.back().is_none_or(|e| e.rank < entry.rank) {
                 self.now.push_back(entry);
             } else {
@@ -135,61 +146,106 @@ impl<E> EventQueue<E> {
             return;
         }
         self.buckets[b].push(entry);
-        self.occupied |= 1 << b;
+        self.occupied |= 1 << (b - 1);
     }
 
-    /// Decides where the minimum is: true when it is the front entry, false when it is the head
-    /// of `now` (after redistributing if needed); None when the queue is empty. The heap is only
-    /// settled when the front entry might not come first.
+    /// Removes and returns the earliest event if its time is at most `end`.
     #[inline]
-    fn locate_min(&mut self) -> Option<bool> {
-        let Some(front) = &self.front else {
-            if self.now.is_empty() {
-                if self.occupied == 0 {
-                    return None;
-                }
-                self.redistribute();
-            }
-            return Some(false);
-        };
+    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        let entry = self.take_min(end.0)?;
+        self.len -= 1;
+        Some((SimTime(entry.time), entry.event))
+    }
+
+    /// Removes and returns the earliest event.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_until(SimTime(u64::MAX))
+    }
+
+    /// The earliest entry, removed if its time is at most `end`.
+    #[inline]
+    fn take_min(&mut self, end: u64) -> Option<Entry<E>> {
         if let Some(head) = self.now.front() {
-            return Some((front.time, front.rank) < (head.time, head.rank));
+            // `now` holds the heap's minimum; the front entry may still come first.
+            if let Some(front) = &self.front {
+                if front.key() < head.key() {
+                    return self.take_front(end);
+                }
+            }
+            if head.time > end {
+                return None;
+            }
+            return self.now.pop_front();
         }
         if self.occupied == 0 {
-            return Some(true);
+            return self.take_front(end);
         }
-        // Every entry of the first non-empty bucket b has bit b - 1 set where `last` has it
-        // clear, and agrees with `last` above it: none is earlier than `floor`.
-        let b = self.occupied.trailing_zeros();
-        let floor = ((self.last >> (b - 1)) | 1) << (b - 1);
-        if front.time < floor {
-            return Some(true);
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        if let Some(front) = &self.front {
+            // Every entry of bucket b has bit b - 1 set where `last` has it clear and agrees
+            // with `last` above it: none is earlier than `floor`.
+            let floor = ((self.last >> (b - 1)) | 1) << (b - 1);
+            if front.time < floor {
+                return self.take_front(end);
+            }
         }
-        // The front entry is not below `last` and may fall among the heap's entries: settle
-        // with it inside, so that `last` never passes a pending entry.
-        let front = self.front.take().expect("checked above");
-        self.push_heap(front);
+        if self.buckets[b].len() == 1 {
+            // A lone entry is the heap's minimum: compare it with the front, no redistribution.
+            let lone = self.buckets[b][0];
+            if let Some(front) = &self.front {
+                if front.key() < lone.key() {
+                    return self.take_front(end);
+                }
+            }
+            if lone.time > end {
+                return None;
+            }
+            self.buckets[b].clear();
+            self.occupied &= !(1 << (b - 1));
+            // The front (if any) comes after `lone`, so it stays at or above the new `last`.
+            self.last = lone.time;
+            return Some(lone);
+        }
+        // The front may fall among the bucket's entries: settle with it inside, so that `last`
+        // never passes a pending entry.
+        if let Some(front) = self.front.take() {
+            self.push_heap(front);
+        }
         if self.now.is_empty() {
             self.redistribute();
         }
-        Some(false)
+        let head = self.now.front().expect("settled");
+        if head.time > end {
+            return None;
+        }
+        self.now.pop_front()
     }
 
+    #[inline(always)]
+    fn take_front(&mut self, end: u64) -> Option<Entry<E>> {
+        match self.front {
+            Some(front) if front.time <= end => self.front.take(),
+            _ => None,
+        }
+    }
+
+    /// Moves the first non-empty bucket down around its minimum (`now` is empty).
     #[inline(never)]
     fn redistribute(&mut self) {
-        let b = self.occupied.trailing_zeros() as usize;
-        self.occupied &= !(1 << b);
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        self.occupied &= !(1 << (b - 1));
         let mut items = std::mem::take(&mut self.buckets[b]);
         let min = items.iter().map(|e| e.time).min().expect("occupied bucket is non-empty");
         self.last = min;
-        for entry in items.drain(..) {
+        for &entry in &items {
             let nb = bucket_of(entry.time, min);
             if nb == 0 {
                 self.now.push_back(entry);
             } else {
                 debug_assert!(nb < b, "radix heap entry did not move down");
                 self.buckets[nb].push(entry);
-                self.occupied |= 1 << nb;
+                self.occupied |= 1 << (nb - 1);
             }
         }
         // Entries of one bucket arrive in no particular order.
@@ -197,36 +253,21 @@ impl<E> EventQueue<E> {
             self.now.make_contiguous().sort_unstable_by_key(|e| e.rank);
         }
         // Keep the allocation for the next time this bucket fills.
-        if self.buckets[b].is_empty() {
-            self.buckets[b] = items;
+        items.clear();
+        self.buckets[b] = items;
+    }
+
+    /// The time of the earliest event, if any.
+    pub fn peek_time(&self) -> Option<SimTime> {
+        let heap_min = if let Some(head) = self.now.front() {
+            Some(head.time)
+        } else {
+            self.buckets.iter().filter_map(|b| b.iter().map(|e| e.time).min()).min()
+        };
+        match (self.front.as_ref().map(|f| f.time), heap_min) {
+            (Some(f), Some(h)) => Some(SimTime(f.min(h))),
+            (f, h) => f.or(h).map(SimTime),
         }
-    }
-
-    /// Removes and returns the earliest event.
-    #[inline]
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = if self.locate_min()? {
-            self.front.take().expect("located")
-        } else {
-            let entry = self.now.pop_front().expect("settled");
-            debug_assert_eq!(entry.time, self.last);
-            entry
-        };
-        self.len -= 1;
-        Some((SimTime(entry.time), entry.event))
-    }
-
-    /// The time of the earliest event, if any. Like a pop, a peek may settle the heap: nothing
-    /// may be pushed before the peeked time afterwards (the engine only schedules from handlers,
-    /// at or after the time of the event being handled, so this always holds there).
-    #[inline]
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        let time = if self.locate_min()? {
-            self.front.as_ref().expect("located").time
-        } else {
-            self.last
-        };
-        Some(SimTime(time))
     }
 
     /// Number of pending events.
@@ -284,7 +325,7 @@ mod tests {
     }
 
     /// Shadow-model check: the heap against a BTreeMap keyed by (time, ordinary, seq) on random
-    /// operations, with observations and pushes at the settled time mixed in.
+    /// operations, with observations, pushes at the settled time and bounded pops mixed in.
     #[test]
     fn matches_btreemap_shadow() {
         for seed in 0..20u64 {
@@ -311,19 +352,27 @@ mod tests {
                     shadow.insert((time, !observation, seq), step);
                     seq += 1;
                 } else {
-                    let expected = shadow.pop_first().map(|((t, _, _), v)| (SimTime(t), v));
-                    assert_eq!(queue.pop(), expected, "seed {seed} step {step}");
-                    if let Some((t, _)) = expected {
-                        floor = t.0;
+                    // A pop bounded by an end time, as the run loop does (sometimes unbounded).
+                    let end = if rng.gen_bool(0.2) {
+                        u64::MAX
+                    } else {
+                        floor + rng.gen_range(0..60u64)
+                    };
+                    let first = shadow.first_key_value().map(|((t, _, _), _)| *t);
+                    let expected = match first {
+                        Some(t) if t <= end => shadow.pop_first().map(|((t, _, _), v)| (SimTime(t), v)),
+                        _ => None,
+                    };
+                    assert_eq!(queue.pop_until(SimTime(end)), expected, "seed {seed} step {step}");
+                    // A pop (even one that found nothing due) may settle the heap up to the
+                    // earliest pending time: nothing may be pushed before it afterwards.
+                    if let Some(t) = first {
+                        floor = floor.max(t);
                     }
                 }
                 assert_eq!(queue.len(), shadow.len(), "seed {seed} step {step}");
                 let shadow_peek = shadow.first_key_value().map(|((t, _, _), _)| SimTime(*t));
                 assert_eq!(queue.peek_time(), shadow_peek, "seed {seed} step {step}");
-                // A peek settles the minimum: later pushes must not go before it either.
-                if let Some(t) = shadow_peek {
-                    floor = floor.max(t.0);
-                }
             }
         }
     }
