@@ -205,10 +205,22 @@ impl Dist {
     }
 }
 
+/// Rounds a draw to whole nanoseconds: half away from zero, like `f64::round`, but without the
+/// libm call `round` compiles to on baseline x86-64 (no SSE4.1), which showed in profiles.
+#[inline]
 fn to_ns(x: f64) -> u64 {
+    /// From 2^52 on every f64 is an integer.
+    const INTEGRAL: f64 = 4_503_599_627_370_496.0;
     if x.is_finite() && x > 0.0 {
-        // Saturating conversion: a huge draw becomes the longest representable time.
-        x.round().min(u64::MAX as f64) as u64
+        if x < INTEGRAL {
+            // Truncation and the fraction below it are both exact in this range.
+            let whole = x as u64;
+            let fraction = x - whole as f64;
+            whole + u64::from(fraction >= 0.5)
+        } else {
+            // Saturating conversion: a huge draw becomes the longest representable time.
+            x.min(u64::MAX as f64) as u64
+        }
     } else {
         0
     }
@@ -407,6 +419,39 @@ mod tests {
         for text in ["30s", "2h", "5m", "150ms", "20us"] {
             assert_eq!(format_duration(parse_duration(text).unwrap()), text);
         }
+    }
+
+    #[test]
+    fn to_ns_rounds_like_f64_round() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let edges = [
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            1e300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        let random = (0..100_000).map(|_| {
+            let scale = 10f64.powi(rng.gen_range(-3..19));
+            rng.gen::<f64>() * scale
+        });
+        for x in edges.into_iter().chain(random) {
+            let reference = x.round().min(u64::MAX as f64) as u64;
+            assert_eq!(to_ns(x), reference, "{x:e}");
+            // Exactly half-way values.
+            let half = (x as u64 as f64) + 0.5;
+            if half < 4e15 {
+                assert_eq!(to_ns(half), half.round() as u64, "{half}");
+            }
+        }
+        assert_eq!(to_ns(-1.0), 0);
+        assert_eq!(to_ns(f64::NAN), 0);
+        assert_eq!(to_ns(f64::INFINITY), 0);
     }
 
     #[test]
