@@ -213,10 +213,11 @@ fn to_ns(x: f64) -> u64 {
     const INTEGRAL: f64 = 4_503_599_627_370_496.0;
     if x.is_finite() && x > 0.0 {
         if x < INTEGRAL {
-            // Truncation and the fraction below it are both exact in this range.
-            let whole = x as u64;
+            // Truncation and the fraction below it are both exact in this range, which also
+            // fits i64 (a single conversion instruction each way, unlike u64).
+            let whole = x as i64;
             let fraction = x - whole as f64;
-            whole + u64::from(fraction >= 0.5)
+            whole as u64 + u64::from(fraction >= 0.5)
         } else {
             // Saturating conversion: a huge draw becomes the longest representable time.
             x.min(u64::MAX as f64) as u64
