@@ -140,8 +140,17 @@ pub enum Dist {
 
 impl Dist {
     /// Draws one value [ns].
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        // Constants are the common case on hot paths (costs of 0 or a few µs): no call.
+        match *self {
+            Dist::Const(ns) => ns,
+            _ => self.draw(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         match *self {
             Dist::Const(ns) => ns,
             Dist::Exponential { mean_ns } => {
