@@ -60,11 +60,18 @@ impl ChannelRegistry {
     }
 
     /// The registrations of `channel`, created empty if missing.
+    #[inline]
     pub fn get_or_insert(&mut self, client: ClientId, channel: ChannelId) -> &mut ChannelEntry {
         let current = self.slot(client).0;
         if current == channel {
             return &mut self.current[client as usize].1;
         }
+        self.get_or_insert_other(client, channel, current)
+    }
+
+    /// `get_or_insert` for a channel other than the client's slot: a newer one takes the slot.
+    #[inline(never)]
+    fn get_or_insert_other(&mut self, client: ClientId, channel: ChannelId, current: ChannelId) -> &mut ChannelEntry {
         // Channel ids grow over time, so a client's newest channel is the largest id it used.
         let newest = current == 0 || channel > current;
         if newest && !self.older.contains_key(&channel) {
