@@ -967,7 +967,7 @@ impl World {
             let pq = consumer.pqs[batch.local as usize];
             if pq.assigned && pq.gen == batch.gen && consumer.running {
                 let rate = self.params.consume_rate[consumer.group as usize];
-                let duration = (f64::from(batch.count) * 1e9 / rate).round() as u64;
+                let duration = crate::scenario::units::round_u64(f64::from(batch.count) * 1e9 / rate);
                 consumer.consuming = true;
                 ctx.schedule_in(duration.max(1), Event::ConsumeDone { consumer: index });
                 return;

@@ -214,25 +214,34 @@ impl Dist {
     }
 }
 
-/// Rounds a draw to whole nanoseconds: half away from zero, like `f64::round`, but without the
-/// libm call `round` compiles to on baseline x86-64 (no SSE4.1), which showed in profiles.
+/// Rounds a draw to whole nanoseconds (0 for anything not finite and positive).
 #[inline]
 fn to_ns(x: f64) -> u64 {
-    /// From 2^52 on every f64 is an integer.
-    const INTEGRAL: f64 = 4_503_599_627_370_496.0;
-    if x.is_finite() && x > 0.0 {
-        if x < INTEGRAL {
-            // Truncation and the fraction below it are both exact in this range, which also
-            // fits i64 (a single conversion instruction each way, unlike u64).
-            let whole = x as i64;
-            let fraction = x - whole as f64;
-            whole as u64 + u64::from(fraction >= 0.5)
-        } else {
-            // Saturating conversion: a huge draw becomes the longest representable time.
-            x.min(u64::MAX as f64) as u64
-        }
+    if x.is_finite() {
+        round_u64(x)
     } else {
         0
+    }
+}
+
+/// Exactly `x.round() as u64` (half away from zero, then Rust's saturating conversion: NaN and
+/// negatives give 0), without the libm call `round` compiles to on baseline x86-64 (no SSE4.1),
+/// which showed in profiles.
+#[inline]
+pub fn round_u64(x: f64) -> u64 {
+    /// From 2^52 on every f64 is an integer.
+    const INTEGRAL: f64 = 4_503_599_627_370_496.0;
+    if !(x >= 0.5) {
+        // Below one half (0.49999999999999994 included), negative or NaN.
+        0
+    } else if x < INTEGRAL {
+        // Truncation and the fraction below it are both exact in this range, which also fits
+        // i64 (a single conversion instruction each way, unlike u64).
+        let whole = x as i64;
+        let fraction = x - whole as f64;
+        whole as u64 + u64::from(fraction >= 0.5)
+    } else {
+        x as u64
     }
 }
 
@@ -432,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn to_ns_rounds_like_f64_round() {
+    fn rounding_matches_f64_round() {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let edges = [
             0.49999999999999994,
@@ -453,6 +462,8 @@ mod tests {
         for x in edges.into_iter().chain(random) {
             let reference = x.round().min(u64::MAX as f64) as u64;
             assert_eq!(to_ns(x), reference, "{x:e}");
+            assert_eq!(round_u64(x), x.round() as u64, "{x:e}");
+            assert_eq!(round_u64(-x), (-x).round() as u64, "{x:e}");
             // Exactly half-way values.
             let half = (x as u64 as f64) + 0.5;
             if half < 4e15 {
@@ -462,6 +473,9 @@ mod tests {
         assert_eq!(to_ns(-1.0), 0);
         assert_eq!(to_ns(f64::NAN), 0);
         assert_eq!(to_ns(f64::INFINITY), 0);
+        for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5, -0.0, 0.0, 1.8e19, 1.9e19] {
+            assert_eq!(round_u64(x), x.round() as u64, "{x:e}");
+        }
     }
 
     #[test]
