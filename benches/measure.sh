@@ -119,6 +119,17 @@ for groups in 15000 150000 1500000; do
     sed 's/^initial = 15742$/initial = '"$groups"'/' "$incident" >"$WORK/incident-groups-$groups.toml"
     grep -q "^initial = $groups\$" "$WORK/incident-groups-$groups.toml" || { echo "sed did not apply: groups $groups" >&2; exit 1; }
 done
+# The same sizes with the per-group walk cost scaled down so that a close walk takes the same
+# virtual time (about 15.7 ms): the same dynamics, so only the simulator's own cost can differ.
+for groups in 150000 1500000; do
+    per_group_ns=$((15742 * 1000 / groups))
+    sed -e 's/^initial = 15742$/initial = '"$groups"'/' \
+        -e 's/^close_cost_per_group = "1us"$/close_cost_per_group = "'"$per_group_ns"'ns"/' \
+        "$incident" >"$WORK/incident-groups-$groups-same-walk.toml"
+    grep -q "^close_cost_per_group = \"${per_group_ns}ns\"\$" "$WORK/incident-groups-$groups-same-walk.toml" ||
+        { echo "sed did not apply: walk cost for $groups groups" >&2; exit 1; }
+done
+cp "$incident" "$WORK/incident-groups-15742-same-walk.toml"
 sed 's/^duration = "2h"$/duration = "24h"/' "$healthy" >"$WORK/healthy-24h.toml"
 sed 's/^duration = "2h"$/duration = "24h"/' "$incident" >"$WORK/incident-24h.toml"
 grep -q '^duration = "24h"$' "$WORK/healthy-24h.toml" || { echo "sed did not apply: 24h" >&2; exit 1; }
@@ -182,6 +193,17 @@ for policy in fixed leaky; do
     verdict "$(python3 -c "$within" "${medians[@]}")" "$policy: wall within +-10% of the 15,000-group run"
     verdict "$(python3 -c "$within" "${per_event[@]}")" "$policy: wall per event within +-10% (leaky collapses harder on a larger table and handles fewer events)"
 done
+
+section "table size with the same walk time: leaky, 15,742 / 150,000 / 1,500,000 groups, close_cost_per_group scaled"
+medians=()
+for groups in 15742 150000 1500000; do
+    out="$WORK/out-same-walk-$groups"
+    median_s "leaky groups $groups (same walk time)" "$RUNS" "$bin replay $WORK/incident-groups-$groups-same-walk.toml --policy leaky --no-charts --out $out"
+    medians+=("$MEDIAN_S")
+    echo "  $(summary_field "$out" leaky events) events"
+done
+echo "  relative to 15,742 groups: wall $(python3 -c "$relative" "${medians[@]}")"
+verdict "$(python3 -c "$within" "${medians[@]}")" "leaky, same dynamics: wall within +-10% whatever the table size"
 
 section "simulated duration: 2 h vs 24 h (healthy, fixed; stationary load)"
 median_s "2h" "$RUNS" "$bin replay $healthy --policy fixed --no-charts --out $WORK/out-2h"
