@@ -231,7 +231,7 @@ fn to_ns(x: f64) -> u64 {
 pub fn round_u64(x: f64) -> u64 {
     /// From 2^52 on every f64 is an integer.
     const INTEGRAL: f64 = 4_503_599_627_370_496.0;
-    if !(x >= 0.5) {
+    if x.is_nan() || x < 0.5 {
         // Below one half (0.49999999999999994 included), negative or NaN.
         0
     } else if x < INTEGRAL {
