@@ -191,11 +191,19 @@ median_s "leaky with charts (PNG+SVG)" "$RUNS" "$bin replay $incident --policy l
 section "table size: groups.initial 15,000 / 150,000 / 1,500,000 (incident, 2 h; runs in alternation)"
 within='import sys; r=float(sys.argv[1]); print(int(0.9 <= r <= 1.1))'
 small="$WORK/incident-groups-15000.toml"
+# paired_replays POLICY LABEL_A LABEL_B SCENARIO_A SCENARIO_B: the two replays in alternation;
+# sets RATIO, EVENTS_A and EVENTS_B.
+paired_replays() {
+    local policy=$1
+    paired "$2" "$3" "$RUNS" \
+        "$bin replay $4 --policy $policy --no-charts --out $WORK/out-groups-a" \
+        "$bin replay $5 --policy $policy --no-charts --out $WORK/out-groups-b"
+    EVENTS_A=$(summary_field "$WORK/out-groups-a" "$policy" events)
+    EVENTS_B=$(summary_field "$WORK/out-groups-b" "$policy" events)
+    echo "  events: $EVENTS_A vs $EVENTS_B"
+}
 for groups in 150000 1500000; do
-    paired "fixed $groups groups" "fixed 15,000 groups" "$RUNS" \
-        "$bin replay $WORK/incident-groups-$groups.toml --policy fixed --no-charts --out $WORK/out-groups-a" \
-        "$bin replay $small --policy fixed --no-charts --out $WORK/out-groups-b"
-    echo "  events: $(summary_field "$WORK/out-groups-a" fixed events) vs $(summary_field "$WORK/out-groups-b" fixed events)"
+    paired_replays fixed "fixed $groups groups" "fixed 15,000 groups" "$WORK/incident-groups-$groups.toml" "$small"
     verdict "$(python3 -c "$within" "$RATIO")" "fixed, $groups groups: wall within +-10% of 15,000 groups"
 done
 # Under leaky a larger table makes every close walk longer in virtual time: the collapse is
@@ -203,19 +211,13 @@ done
 # *-same-walk variants scale close_cost_per_group) keeps the dynamics, so the wall time then
 # shows the simulator's own cost of the table size.
 for groups in 150000 1500000; do
-    paired "leaky $groups groups, same walk time" "leaky 15,742 groups" "$RUNS" \
-        "$bin replay $WORK/incident-groups-$groups-same-walk.toml --policy leaky --no-charts --out $WORK/out-groups-a" \
-        "$bin replay $WORK/incident-groups-15742-same-walk.toml --policy leaky --no-charts --out $WORK/out-groups-b"
-    echo "  events: $(summary_field "$WORK/out-groups-a" leaky events) vs $(summary_field "$WORK/out-groups-b" leaky events)"
+    paired_replays leaky "leaky $groups groups, same walk time" "leaky 15,742 groups" \
+        "$WORK/incident-groups-$groups-same-walk.toml" "$WORK/incident-groups-15742-same-walk.toml"
     verdict "$(python3 -c "$within" "$RATIO")" "leaky (same dynamics), $groups groups: wall within +-10%"
 done
 for groups in 150000 1500000; do
-    paired "leaky $groups groups" "leaky 15,000 groups" "$RUNS" \
-        "$bin replay $WORK/incident-groups-$groups.toml --policy leaky --no-charts --out $WORK/out-groups-a" \
-        "$bin replay $small --policy leaky --no-charts --out $WORK/out-groups-b"
-    events_a=$(summary_field "$WORK/out-groups-a" leaky events)
-    events_b=$(summary_field "$WORK/out-groups-b" leaky events)
-    echo "  events: $events_a vs $events_b; wall per event relative: $(python3 -c "print(f'{$RATIO * $events_b / $events_a:.2f}')") (the larger table collapses harder: other events)"
+    paired_replays leaky "leaky $groups groups" "leaky 15,000 groups" "$WORK/incident-groups-$groups.toml" "$small"
+    echo "  wall per event relative: $(python3 -c "print(f'{$RATIO * $EVENTS_B / $EVENTS_A:.2f}')") (the larger table collapses harder: other events)"
 done
 
 section "simulated duration: 2 h vs 24 h (healthy, fixed; stationary load; runs in alternation)"
