@@ -738,9 +738,10 @@ impl World {
 
     fn worker_step(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
         let now = ctx.now().ns();
-        let worker = *self.brokers[b as usize].worker(thread);
+        let worker = self.brokers[b as usize].worker(thread);
         let task = worker.task.expect("a busy worker has a task");
-        match worker.state {
+        let (state, group_idx, batch_end) = (worker.state, worker.group_idx, worker.batch_end);
+        match state {
             WorkerState::Unlocked => {
                 // Consumers first, unlocked (ClientManageProcessor.heartBeat / unregisterClient).
                 match task.kind {
@@ -751,13 +752,13 @@ impl World {
             }
             WorkerState::Holding => {
                 let broker = &mut self.brokers[b as usize];
-                for group in &task.groups[worker.group_idx as usize..worker.batch_end as usize] {
+                for group in &task.groups[group_idx as usize..batch_end as usize] {
                     match task.kind {
                         TaskKind::Heartbeat => broker.register_producer(task.channel, task.client, *group, now),
                         TaskKind::Unregister => broker.unregister_producer(task.client, task.channel, *group),
                     }
                 }
-                broker.worker(thread).group_idx = worker.batch_end;
+                broker.worker(thread).group_idx = batch_end;
                 self.next_producer_group(ctx, b, thread);
             }
             state => panic!("{thread:?} stepped while {state:?} at {}", ctx.now()),
@@ -768,10 +769,12 @@ impl World {
     fn next_producer_group(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
         let lock = self.policy.lock();
         let broker = &mut self.brokers[b as usize];
-        let worker = *broker.worker(thread);
-        let task = worker.task.expect("a busy worker has a task");
-        let holding = worker.state == WorkerState::Holding && broker.monitor.owner() == Some(thread);
+        let owner = broker.monitor.owner();
+        let worker = broker.worker(thread);
+        let task = worker.task.as_ref().expect("a busy worker has a task");
+        let holding = worker.state == WorkerState::Holding && owner == Some(thread);
         if worker.group_idx >= task.n_groups {
+            let task = *task;
             if holding {
                 self.release_monitor(ctx, b, thread);
             }
@@ -911,11 +914,12 @@ impl World {
                 // at once; under barging (or with no lock) nobody can get in between, so the calls
                 // for all remaining groups form one hold. Under fifo each call is its own hold.
                 let merge = self.scenario.broker.monitor == crate::scenario::MonitorKind::Barging || self.policy.lock() == LockKind::None;
-                let worker = *self.brokers[b as usize].worker(thread);
-                let task = worker.task.expect("a busy worker has a task");
-                let end = if merge { task.n_groups } else { worker.group_idx + 1 };
+                let worker = self.brokers[b as usize].worker(thread);
+                let n_groups = worker.task.as_ref().expect("a busy worker has a task").n_groups;
+                let start = worker.group_idx;
+                let end = if merge { n_groups } else { start + 1 };
                 let mut cost = 0u64;
-                for _ in worker.group_idx..end {
+                for _ in start..end {
                     cost = cost.saturating_add(match thread {
                         ThreadRef::Heartbeat(_) => self.sample_cost(b, |p| p.register_producer_cost),
                         _ => self.sample_cost(b, |p| p.unregister_cost),
