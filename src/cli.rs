@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use hbsim::compare::{self, CompareRequest};
-use hbsim::error::Error;
+use hbsim::error::{escape_control, Error};
 use hbsim::model::policy::Policy;
 use hbsim::report::{self, ReportInput};
 use hbsim::run::{self, RunOptions};
@@ -226,11 +226,12 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         trace_kinds,
     };
     let dir = resolve_out(&args.run.out, &scenario);
-    run::prepare_dir(&dir)?;
+    // Everything is written into a staging folder and swapped into `dir` when complete.
+    let set = hbsim::metrics::atomic::OutputSet::begin(&dir)?;
     let mut summaries = Vec::new();
     for policy in policies {
         let started = std::time::Instant::now();
-        let output = run::replay_policy(&scenario, policy, seed, &dir, &options)?;
+        let output = run::replay_policy(&scenario, policy, seed, set.path(), &options)?;
         if args.stats {
             let wall = started.elapsed().as_secs_f64();
             let events = output.summary.events;
@@ -245,12 +246,18 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
     report::write_report(&ReportInput {
         scenario: &scenario,
         seed,
-        dir: &dir,
+        dir: set.path(),
         summaries: &summaries,
         comparison: None,
         charts: !args.run.no_charts,
     })?;
-    writeln!(out, "scenario {} (seed {seed}) -> {}", scenario.name, dir.display())?;
+    set.commit()?;
+    writeln!(
+        out,
+        "scenario {} (seed {seed}) -> {}",
+        escape_control(&scenario.name),
+        dir.display()
+    )?;
     write!(out, "{}", hbsim::table::summary_table(&summaries))?;
     Ok(0)
 }
@@ -274,11 +281,13 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
     };
     let seed = args.run.seed.unwrap_or(scenario.seed);
     let dir = resolve_out(&args.run.out, &scenario);
+    // Everything is written into a staging folder and swapped into `dir` when complete.
+    let set = hbsim::metrics::atomic::OutputSet::begin(&dir)?;
     let request = CompareRequest {
         scenario: &scenario,
         policies,
         seed,
-        dir: dir.clone(),
+        dir: set.path().to_path_buf(),
         options: RunOptions {
             dump_at_ns: resolve_dump_times(&args.run.dump_at)?,
             no_charts: args.run.no_charts,
@@ -287,17 +296,28 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
         jobs: args.jobs,
     };
     let comparison = compare::compare(&request)?;
-    let report = report::write_report(&ReportInput {
+    report::write_report(&ReportInput {
         scenario: &scenario,
         seed,
-        dir: &dir,
+        dir: set.path(),
         summaries: &comparison.summaries,
         comparison: Some(&comparison.table),
         charts: !args.run.no_charts,
     })?;
-    writeln!(out, "scenario {} (seed {seed}) -> {}", scenario.name, dir.display())?;
+    set.commit()?;
+    writeln!(
+        out,
+        "scenario {} (seed {seed}) -> {}",
+        escape_control(&scenario.name),
+        dir.display()
+    )?;
     write!(out, "{}", compare::comparison_text(&comparison.table))?;
-    writeln!(out, "wrote {} and {}", comparison.csv_path.display(), report.display())?;
+    writeln!(
+        out,
+        "wrote {} and {}",
+        dir.join("comparison.csv").display(),
+        dir.join("report.html").display()
+    )?;
     Ok(0)
 }
 

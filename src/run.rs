@@ -170,13 +170,11 @@ pub fn prepare_dir(dir: &Path) -> Result<(), Error> {
         path: dir.to_path_buf(),
         message: format!("cannot create the output folder: {source}"),
     })?;
-    let probe = dir.join(format!(".hbsim-write-probe.{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|source| Error::Output {
+    // An unguessable name, created exclusively: a link planted in the folder is never followed.
+    atomic::probe_dir(dir).map_err(|source| Error::Output {
         path: dir.to_path_buf(),
         message: format!("cannot write in the output folder: {source}"),
-    })?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
+    })
 }
 
 /// Files of one replayed policy.
