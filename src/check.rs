@@ -28,10 +28,11 @@ impl Verdict {
     /// `PASS scenario policy check: measured vs threshold`.
     pub fn line(&self) -> String {
         let word = if self.passed { "PASS" } else { "FAIL" };
-        format!(
+        let line = format!(
             "{word} {} {} {}: measured {} (threshold {})",
             self.scenario, self.policy, self.check, self.measured, self.threshold
-        )
+        );
+        crate::error::escape_control(&line)
     }
 }
 
@@ -43,6 +44,8 @@ pub struct CheckRequest {
     pub baseline: Option<PathBuf>,
     /// Allowed worsening against the baseline, as a fraction (0.1 = 10%).
     pub tolerance: f64,
+    /// Succeed even when there is nothing to check (no scenario files, or none with `[expect]`).
+    pub allow_empty: bool,
 }
 
 /// The scenario files under `paths` (folders: their `*.toml`, sorted), in the order given.
@@ -125,7 +128,16 @@ fn level_of(t: &Threshold) -> Option<u64> {
 pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
     let files = collect_files(&request.paths)?;
     if files.is_empty() {
-        return Err(Error::Usage("check: no scenario files found".into()));
+        if request.allow_empty {
+            return Ok(Vec::new());
+        }
+        return Err(Error::Usage(format!(
+            "check: no scenario files (*.toml) found in {}: nothing would be checked; pass --allow-empty if that is expected",
+            request.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if let Some(dir) = &request.baseline {
+        check_baseline_dir(dir)?;
     }
     // Load everything first: a bad file is reported before any run starts.
     let mut scenarios = Vec::new();
@@ -139,6 +151,31 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
     if let Some(first) = problems.into_iter().next() {
         return Err(first);
     }
+    // A gate that checks nothing must not pass by accident.
+    let unchecked: Vec<&PathBuf> = files
+        .iter()
+        .zip(&scenarios)
+        .filter(|(_, s)| s.expect.policies(&s.policies).is_empty())
+        .map(|(f, _)| f)
+        .collect();
+    if !unchecked.is_empty() && !request.allow_empty {
+        return Err(Error::Usage(format!(
+            "check: {} ha{} no [expect] thresholds, so {} would pass without checking anything; add [expect] or pass --allow-empty",
+            unchecked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            if unchecked.len() == 1 { "s" } else { "ve" },
+            if unchecked.len() == 1 { "it" } else { "they" }
+        )));
+    }
+    // Every baseline summary is read and matched with its scenario before any run starts.
+    let mut baselines: Vec<Summary> = Vec::new();
+    if let Some(dir) = &request.baseline {
+        for s in &scenarios {
+            for policy in s.expect.policies(&s.policies) {
+                baselines.push(read_baseline(s, policy, dir)?);
+            }
+        }
+    }
+    let mut baselines = baselines.into_iter();
     let mut jobs = Vec::new();
     for s in &scenarios {
         let base_seed = request.seed.unwrap_or(s.seed);
@@ -173,8 +210,8 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
             for threshold in s.expect.for_policy(policy) {
                 verdicts.push(evaluate(s, policy, &threshold, &runs));
             }
-            if let Some(dir) = &request.baseline {
-                verdicts.extend(compare_baseline(s, policy, &runs[0].summary, dir, request.tolerance)?);
+            if let Some(base) = baselines.next() {
+                verdicts.extend(compare_baseline(s, policy, &runs[0].summary, &base, request.tolerance));
             }
         }
     }
@@ -338,12 +375,79 @@ pub fn baseline_path(dir: &Path, scenario: &str, policy: Policy) -> PathBuf {
     dir.join(run::safe_component(scenario)).join(policy.name()).join("summary.json")
 }
 
-fn compare_baseline(scenario: &Scenario, policy: Policy, now: &Summary, dir: &Path, tolerance: f64) -> Result<Vec<Verdict>, Error> {
+/// The baseline folder must exist and be a folder (exit 3 before any run).
+fn check_baseline_dir(dir: &Path) -> Result<(), Error> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::Output {
+            path: dir.to_path_buf(),
+            message: "--baseline: not a folder".into(),
+        }),
+        Err(e) => Err(Error::Output {
+            path: dir.to_path_buf(),
+            message: format!("--baseline: cannot read the folder: {e}"),
+        }),
+    }
+}
+
+/// Reads the baseline summary of (scenario, policy) and refuses one of another scenario (its
+/// file hash differs) or another policy: comparing those would pass or fail by accident.
+fn read_baseline(scenario: &Scenario, policy: Policy, dir: &Path) -> Result<Summary, Error> {
     let path = baseline_path(dir, &scenario.name, policy);
-    let base = Summary::read(&path)?;
+    let base = Summary::read(&path).map_err(|e| match e {
+        Error::Io { path, source } => Error::Output {
+            path,
+            message: format!("--baseline: cannot read the baseline summary: {source}"),
+        },
+        other => other,
+    })?;
+    let hash = format!("{:016x}", scenario.source_hash);
+    let mut problems = Vec::new();
+    if base.policy != policy.name() {
+        problems.push(format!("it is a run of policy `{}`, not `{}`", base.policy, policy.name()));
+    }
+    if base.scenario_hash != hash {
+        problems.push(format!(
+            "it is a run of another scenario file (scenario_hash {}, the file now hashes to {hash}): rerun the baseline with this file",
+            base.scenario_hash
+        ));
+    }
+    if problems.is_empty() {
+        Ok(base)
+    } else {
+        Err(Error::Scenario {
+            path,
+            problems: problems.into_iter().map(|p| format!("--baseline: {p}")).collect(),
+        })
+    }
+}
+
+/// `--junit FILE` must be writable before any run starts (exit 3 otherwise): its folder exists
+/// and takes a file, and FILE is not a folder.
+pub fn check_junit_path(path: &Path) -> Result<(), Error> {
+    let fail = |message: String| Error::Output {
+        path: path.to_path_buf(),
+        message: format!("--junit: {message}"),
+    };
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(fail("is a folder, not a file".into()));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(parent) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(fail(format!("{} is not a folder", parent.display()))),
+        Err(e) => return Err(fail(format!("its folder {} cannot be used: {e}", parent.display()))),
+    }
+    atomic::probe_dir(parent).map_err(|e| fail(format!("cannot write in {}: {e}", parent.display())))
+}
+
+fn compare_baseline(scenario: &Scenario, policy: Policy, now: &Summary, base: &Summary, tolerance: f64) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
     for (name, higher_is_worse) in BASELINE_FIGURES {
-        let (b, n) = (figure(&base, name), figure(now, name));
+        let (b, n) = (figure(base, name), figure(now, name));
         let passed = if *higher_is_worse {
             n <= b * (1.0 + tolerance)
         } else {
@@ -364,7 +468,7 @@ fn compare_baseline(scenario: &Scenario, policy: Policy, now: &Summary, dir: &Pa
             passed,
         });
     }
-    Ok(verdicts)
+    verdicts
 }
 
 /// A JUnit XML report: one testsuite per scenario, one testcase per policy × threshold.

@@ -119,6 +119,9 @@ pub struct CheckArgs {
     /// How much worse than the baseline a figure may get, e.g. 10%.
     #[arg(long, default_value = "10%")]
     pub tolerance: String,
+    /// Exit 0 even when nothing is checked (no scenario files, or scenarios without [expect]).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// `hbsim replay`.
@@ -293,7 +296,7 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
             no_charts: args.run.no_charts,
             ..RunOptions::default()
         },
-        jobs: args.jobs,
+        jobs: args.jobs.map(cap_jobs),
     };
     let comparison = compare::compare(&request)?;
     report::write_report(&ReportInput {
@@ -333,12 +336,18 @@ fn execute_check(args: CheckArgs, out: &mut dyn Write) -> Result<i32, Failure> {
     if jobs == 0 {
         return Err(Error::Usage("--jobs must be at least 1".into()).into());
     }
+    let jobs = cap_jobs(jobs);
+    // Output paths are checked before any simulation (exit 3), as the README promises.
+    if let Some(path) = &args.junit {
+        hbsim::check::check_junit_path(path)?;
+    }
     let request = hbsim::check::CheckRequest {
         paths,
         seed: args.seed,
         jobs,
         baseline: args.baseline,
         tolerance: hbsim::check::parse_tolerance(&args.tolerance)?,
+        allow_empty: args.allow_empty,
     };
     let verdicts = hbsim::check::check(&request)?;
     for verdict in &verdicts {
@@ -346,10 +355,29 @@ fn execute_check(args: CheckArgs, out: &mut dyn Write) -> Result<i32, Failure> {
     }
     let failed = verdicts.iter().filter(|v| !v.passed).count();
     writeln!(out, "{} passed, {failed} failed", verdicts.len() - failed)?;
+    if verdicts.is_empty() {
+        writeln!(out, "nothing was checked (--allow-empty)")?;
+    }
     if let Some(path) = &args.junit {
         hbsim::check::write_junit(path, &verdicts)?;
     }
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// The most worker threads `--jobs` starts: runs are CPU-bound, so more threads than cores only
+/// cost memory (a thread per job used to be started: `--jobs 10000` started 10,000 threads).
+pub const MAX_JOBS: usize = 256;
+
+/// `--jobs` capped at the available cores (at most [`MAX_JOBS`]), with a note on stderr when
+/// it was capped. The cap does not change any output: results never depend on the job count.
+fn cap_jobs(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_JOBS);
+    if jobs > cores {
+        eprintln!("hbsim: note: --jobs {jobs} capped to {cores} (the available cores)");
+        cores
+    } else {
+        jobs
+    }
 }
 
 fn parse_shard(text: &str) -> Result<(u32, u32), Error> {
@@ -365,7 +393,7 @@ fn parse_shard(text: &str) -> Result<(u32, u32), Error> {
 fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
     use hbsim::sweep;
     if let Some(dir) = &args.merge {
-        let rows = sweep::read_runs(dir)?;
+        let rows = sweep::read_runs_checked(dir, Some(&args.scenario))?;
         let points = sweep::aggregate(&rows);
         sweep::write_points(&dir.join("sweep.csv"), &points)?;
         write!(out, "{}", sweep::points_text(&points))?;
@@ -379,6 +407,7 @@ fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
     if jobs == 0 {
         return Err(Error::Usage("--jobs must be at least 1".into()).into());
     }
+    let jobs = cap_jobs(jobs);
     if args.seeds == 0 || args.seeds > 1_000 {
         return Err(Error::Usage("--seeds must be between 1 and 1000".into()).into());
     }
@@ -402,10 +431,11 @@ fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
         shard,
     };
     let rows = sweep::sweep(&request)?;
+    let meta = sweep::shard_meta(&request)?;
     match shard {
         Some((i, n)) => {
             let path = dir.join(format!("runs-{i}-of-{n}.csv"));
-            sweep::write_runs(&path, &rows)?;
+            sweep::write_shard(&path, &meta, &rows)?;
             writeln!(
                 out,
                 "wrote {} ({} runs); merge the shards with: hbsim sweep {} --merge {}",
@@ -416,7 +446,7 @@ fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
             )?;
         }
         None => {
-            sweep::write_runs(&dir.join("runs.csv"), &rows)?;
+            sweep::write_shard(&dir.join("runs.csv"), &meta, &rows)?;
             let points = sweep::aggregate(&rows);
             sweep::write_points(&dir.join("sweep.csv"), &points)?;
             write!(out, "{}", sweep::points_text(&points))?;

@@ -78,6 +78,18 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
 }
 
+impl Error {
+    /// The process exit code for this error (documented in the README).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Scenario { .. } | Error::Usage(_) => 2,
+            Error::Io { .. } | Error::Output { .. } | Error::Chart { .. } => 3,
+            Error::MaxEvents { .. } => 4,
+            Error::Interrupted => 130,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,17 +105,5 @@ mod tests {
         let text = error.to_string();
         assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text}");
         assert!(text.contains("\n  - two"), "the list layout is kept: {text}");
-    }
-}
-
-impl Error {
-    /// The process exit code for this error (documented in the README).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Scenario { .. } | Error::Usage(_) => 2,
-            Error::Io { .. } | Error::Output { .. } | Error::Chart { .. } => 3,
-            Error::MaxEvents { .. } => 4,
-            Error::Interrupted => 130,
-        }
     }
 }

@@ -181,10 +181,7 @@ struct Job {
 /// Runs the sweep (or its shard) and returns per-run rows in (value, policy, seed) order.
 pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
     let path = &request.scenario_path;
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let bytes = scenario::read_bounded(path)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Scenario {
         path: path.clone(),
         problems: vec!["the file is not UTF-8 text".into()],
@@ -477,6 +474,319 @@ pub fn points_text(points: &[PointRow]) -> String {
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shard metadata and `--merge` validation (issue 14). Each runs file has a sidecar
+// `<stem>.json` saying which sweep it belongs to; `--merge` refuses anything incomplete or mixed.
+
+/// What a runs file belongs to: written beside it as `<stem>.json`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ShardMeta {
+    pub hbsim_version: String,
+    pub scenario: String,
+    /// FNV-1a of the scenario file bytes (as in summary.json).
+    pub scenario_hash: String,
+    pub param: String,
+    pub values: Vec<String>,
+    pub policies: Vec<String>,
+    pub seeds: u32,
+    /// `--seed`, if given (otherwise each value's scenario seed).
+    pub seed: Option<u64>,
+    /// This file's shard index I and the shard count N (0 and 1 when not sharded).
+    pub shard: u32,
+    pub shards: u32,
+    /// Rows this file must hold.
+    pub runs: usize,
+}
+
+/// The sidecar of a runs file: `runs-2-of-8.csv` -> `runs-2-of-8.json`.
+pub fn meta_path(runs_csv: &Path) -> PathBuf {
+    runs_csv.with_extension("json")
+}
+
+/// Describes the (shard of the) sweep `request` runs, for its sidecar.
+pub fn shard_meta(request: &SweepRequest) -> Result<ShardMeta, Error> {
+    let bytes = scenario::read_bounded(&request.scenario_path)?;
+    // The scenario as the first swept value makes it (as `sweep` builds it).
+    let text = String::from_utf8_lossy(&bytes);
+    let mut doc: toml::Table = toml::from_str(&text).map_err(|e| Error::Scenario {
+        path: request.scenario_path.clone(),
+        problems: vec![e.message().to_string()],
+    })?;
+    if let Some(value) = request.values.first() {
+        set_path(&mut doc, &request.param, parse_value(value)).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
+    }
+    let source = toml::to_string(&doc).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
+    let first = scenario::parse(&request.scenario_path, source.as_bytes())?;
+    let policies: Vec<String> = if request.policies.is_empty() {
+        first.policies.iter().map(|p| p.name().to_string()).collect()
+    } else {
+        request
+            .policies
+            .iter()
+            .filter_map(|p| Policy::parse(p))
+            .map(|p| p.name().to_string())
+            .collect()
+    };
+    let (shard, shards) = request.shard.unwrap_or((0, 1));
+    let total = request.values.len() * policies.len() * request.seeds.max(1) as usize;
+    let runs = (total + shards as usize - 1 - shard as usize) / shards as usize;
+    Ok(ShardMeta {
+        hbsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: first.name.clone(),
+        scenario_hash: format!("{:016x}", scenario::fnv1a(&bytes)),
+        param: request.param.clone(),
+        values: request.values.clone(),
+        policies,
+        seeds: request.seeds.max(1),
+        seed: request.seed,
+        shard,
+        shards,
+        runs,
+    })
+}
+
+/// Writes a runs file and its sidecar (the sidecar first: a runs file never lacks one).
+pub fn write_shard(path: &Path, meta: &ShardMeta, rows: &[RunRow]) -> Result<(), Error> {
+    let json = serde_json::to_string_pretty(meta).map_err(|e| Error::Io {
+        path: meta_path(path),
+        source: std::io::Error::other(e),
+    })?;
+    atomic::write_bytes(&meta_path(path), format!("{json}\n").as_bytes())?;
+    write_runs(path, rows)
+}
+
+/// Reads the shards in `dir` like [`read_runs`], but refuses (exit 2, naming what is wrong) an
+/// empty folder, a runs file without its sidecar, shards of different sweeps (scenario, param,
+/// values, policies, seeds, hbsim version, shard count), missing or duplicate shards, a wrong
+/// header, a shard with fewer or more rows than it should have, rows that do not belong to the
+/// sweep, and NaN, infinite or negative figures. With `scenario_path`, the shards must also come
+/// from that scenario file.
+pub fn read_runs_checked(dir: &Path, scenario_path: Option<&Path>) -> Result<Vec<RunRow>, Error> {
+    let bad = |path: &Path, problems: Vec<String>| Error::Scenario {
+        path: path.to_path_buf(),
+        problems,
+    };
+    let files = runs_files(dir)?;
+    if files.is_empty() {
+        return Err(bad(
+            dir,
+            vec!["--merge: no runs*.csv shard in this folder (written by `hbsim sweep --shard I/N --out DIR`)".into()],
+        ));
+    }
+    let mut metas: Vec<(PathBuf, ShardMeta)> = Vec::new();
+    for file in &files {
+        let sidecar = meta_path(file);
+        let text = std::fs::read_to_string(&sidecar).map_err(|e| {
+            bad(
+                file,
+                vec![format!(
+                    "--merge: its sidecar {} cannot be read ({e}): which sweep it belongs to is unknown",
+                    sidecar.display()
+                )],
+            )
+        })?;
+        let meta: ShardMeta =
+            serde_json::from_str(&text).map_err(|e| bad(&sidecar, vec![format!("--merge: not a shard description: {e}")]))?;
+        metas.push((file.clone(), meta));
+    }
+    let (first_file, first) = metas[0].clone();
+    for (file, meta) in &metas[1..] {
+        let mut differences = Vec::new();
+        let mut differ = |field: &str, a: String, b: String| {
+            if a != b {
+                differences.push(format!("{field}: {a} in {}, {b} here", first_file.display()));
+            }
+        };
+        differ(
+            "scenario_hash (another scenario file)",
+            first.scenario_hash.clone(),
+            meta.scenario_hash.clone(),
+        );
+        differ("param", first.param.clone(), meta.param.clone());
+        differ("values", first.values.join(","), meta.values.join(","));
+        differ("policies", first.policies.join(","), meta.policies.join(","));
+        differ("seeds", first.seeds.to_string(), meta.seeds.to_string());
+        differ("seed", format!("{:?}", first.seed), format!("{:?}", meta.seed));
+        differ("hbsim_version", first.hbsim_version.clone(), meta.hbsim_version.clone());
+        differ("shard count N", first.shards.to_string(), meta.shards.to_string());
+        if !differences.is_empty() {
+            let mut problems = vec!["--merge: this shard belongs to another sweep than the others".to_string()];
+            problems.extend(differences);
+            return Err(bad(file, problems));
+        }
+    }
+    if let Some(path) = scenario_path {
+        let hash = format!("{:016x}", scenario::fnv1a(&scenario::read_bounded(path)?));
+        if hash != first.scenario_hash {
+            return Err(bad(
+                path,
+                vec![format!(
+                    "--merge: the shards in {} were run from another scenario file (scenario_hash {}, this file hashes to {hash})",
+                    dir.display(),
+                    first.scenario_hash
+                )],
+            ));
+        }
+    }
+    let mut seen: Vec<u32> = Vec::new();
+    for (file, meta) in &metas {
+        if meta.shard >= meta.shards || seen.contains(&meta.shard) {
+            return Err(bad(
+                file,
+                vec![format!("--merge: shard {}/{} is invalid or given twice", meta.shard, meta.shards)],
+            ));
+        }
+        seen.push(meta.shard);
+    }
+    let missing: Vec<String> = (0..first.shards).filter(|i| !seen.contains(i)).map(|i| i.to_string()).collect();
+    if !missing.is_empty() {
+        return Err(bad(
+            dir,
+            vec![format!(
+                "--merge: shard{} {} of {} {} missing",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                first.shards,
+                if missing.len() == 1 { "is" } else { "are" }
+            )],
+        ));
+    }
+    let mut rows = Vec::new();
+    for (file, meta) in &metas {
+        let shard_rows = read_runs_file(file, meta)?;
+        if shard_rows.len() != meta.runs {
+            return Err(bad(
+                file,
+                vec![format!(
+                    "--merge: holds {} runs, shard {}/{} must hold {} (incomplete or altered)",
+                    shard_rows.len(),
+                    meta.shard,
+                    meta.shards,
+                    meta.runs
+                )],
+            ));
+        }
+        for row in shard_rows {
+            if rows
+                .iter()
+                .any(|r: &RunRow| r.value_index == row.value_index && r.policy == row.policy && r.seed == row.seed)
+            {
+                return Err(bad(
+                    file,
+                    vec![format!(
+                        "--merge: the run (value {}, policy {}, seed {}) is also in another shard",
+                        row.value, row.policy, row.seed
+                    )],
+                ));
+            }
+            rows.push(row);
+        }
+    }
+    let order = |p: &str| Policy::parse(p).map_or(usize::MAX, |p| Policy::ALL.iter().position(|x| *x == p).unwrap_or(usize::MAX));
+    rows.sort_by_key(|r| (r.value_index, order(&r.policy), r.seed));
+    Ok(rows)
+}
+
+/// The `runs*.csv` files of `dir`, sorted.
+fn runs_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("runs") && n.ends_with(".csv"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// One runs file, every field checked against its sidecar.
+fn read_runs_file(file: &Path, meta: &ShardMeta) -> Result<Vec<RunRow>, Error> {
+    let bad = |line: Option<u64>, m: String| Error::Scenario {
+        path: file.to_path_buf(),
+        problems: vec![match line {
+            Some(line) => format!("--merge: line {line}: {m}"),
+            None => format!("--merge: {m}"),
+        }],
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(file)
+        .map_err(|e| bad(None, e.to_string()))?;
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(r) => r.map_err(|e| bad(Some(1), e.to_string()))?,
+        None => return Err(bad(None, "the file is empty (no header)".into())),
+    };
+    if header.iter().ne(RUN_HEADER.iter().copied()) {
+        return Err(bad(
+            Some(1),
+            format!(
+                "wrong header `{}`, expected `{}`",
+                header.iter().collect::<Vec<_>>().join(","),
+                RUN_HEADER.join(",")
+            ),
+        ));
+    }
+    let mut rows = Vec::new();
+    for (n, record) in records.enumerate() {
+        let line = n as u64 + 2;
+        let r = record.map_err(|e| bad(Some(line), e.to_string()))?;
+        if r.len() != RUN_HEADER.len() {
+            return Err(bad(Some(line), format!("{} fields, expected {}", r.len(), RUN_HEADER.len())));
+        }
+        let figure = |i: usize| -> Result<f64, Error> {
+            let text = &r[i];
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+                _ => Err(bad(
+                    Some(line),
+                    format!("{} is `{text}`, not a finite non-negative number", RUN_HEADER[i]),
+                )),
+            }
+        };
+        let integer = |i: usize| -> Result<u64, Error> {
+            r[i].parse::<u64>()
+                .map_err(|_| bad(Some(line), format!("{} is `{}`, not a non-negative integer", RUN_HEADER[i], &r[i])))
+        };
+        let value_index = integer(0)? as usize;
+        let value = r[1].to_string();
+        if meta.values.get(value_index) != Some(&value) {
+            return Err(bad(
+                Some(line),
+                format!(
+                    "value `{value}` at index {value_index} is not in the sweep's values {:?}",
+                    meta.values
+                ),
+            ));
+        }
+        let policy = r[2].to_string();
+        if !meta.policies.contains(&policy) {
+            return Err(bad(
+                Some(line),
+                format!("policy `{policy}` is not one of the sweep's policies {:?}", meta.policies),
+            ));
+        }
+        rows.push(RunRow {
+            value_index,
+            value,
+            policy,
+            seed: integer(3)?,
+            lag_max: figure(4)?,
+            lag_steady: figure(5)?,
+            heartbeat_timeout_ratio: figure(6)?,
+            time_above_lag_100000_s: figure(7)?,
+        });
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

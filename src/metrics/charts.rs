@@ -101,16 +101,14 @@ impl Timeline {
             .get(2..groups_end)
             .unwrap_or(&[])
             .iter()
-            .map(|c| c.trim_start_matches("lag_").to_string())
+            .map(|c| c.strip_prefix("lag_").unwrap_or(c).to_string())
             .collect();
         // Only numeric columns are kept (monitor_holder is a thread name).
         let kept: Vec<usize> = (1..header.len()).filter(|&i| header[i] != "monitor_holder").collect();
-        let mut timeline = Timeline {
-            time_s: Vec::new(),
-            group_names,
-            names: kept.iter().map(|&i| header[i].clone()).collect(),
-            values: vec![Vec::new(); kept.len()],
-        };
+        // Rows stream through a bounded min/max downsampler (issue 14): memory stays flat in the
+        // number of samples; timelines of up to CHART_BUCKETS rows come back unchanged.
+        let mut sampler = super::downsample::Downsampler::new(kept.len(), super::downsample::CHART_BUCKETS);
+        let mut row_values = vec![0.0; kept.len()];
         let mut record = csv::StringRecord::new();
         loop {
             match reader.read_record(&mut record) {
@@ -118,19 +116,25 @@ impl Timeline {
                 Ok(false) => break,
                 Err(e) => return Err(fail(format!("cannot read the timeline: {e}"))),
             }
-            let row = timeline.time_s.len() + 2;
+            let row = sampler.rows() + 2;
             let number = |i: usize| -> Result<f64, Error> {
                 let text = record.get(i).unwrap_or("");
                 text.parse::<f64>()
                     .map_err(|_| fail(format!("line {row}: column {} is not a number: `{text}`", header[i])))
             };
-            timeline.time_s.push(number(0)?);
+            let time = number(0)?;
             for (slot, &i) in kept.iter().enumerate() {
-                let value = number(i)?;
-                timeline.values[slot].push(value);
+                row_values[slot] = number(i)?;
             }
+            sampler.push(time, &row_values);
         }
-        Ok(timeline)
+        let (time_s, values) = sampler.finish();
+        Ok(Timeline {
+            time_s,
+            group_names,
+            names: kept.iter().map(|&i| header[i].clone()).collect(),
+            values,
+        })
     }
 
     /// The values of column `name`.

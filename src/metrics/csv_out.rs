@@ -52,9 +52,10 @@ impl TimelineWriter {
             .quote_style(csv::QuoteStyle::Necessary)
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(file);
-        let mut header: Vec<String> = COLUMNS_BEFORE_GROUPS.iter().map(|c| c.to_string()).collect();
-        header.extend(group_names.iter().map(|g| format!("lag_{g}")));
-        header.extend(COLUMNS_AFTER_GROUPS.iter().map(|c| c.to_string()));
+        let header = timeline_header(group_names).map_err(|message| Error::Output {
+            path: path.to_path_buf(),
+            message,
+        })?;
         let mut timeline = TimelineWriter {
             writer,
             path: path.to_path_buf(),
@@ -94,6 +95,20 @@ impl TimelineWriter {
     }
 }
 
+/// The timeline header for these consumer groups; an error if two columns would have one name
+/// (validation refuses such groups first: this is the last line of defence).
+pub fn timeline_header(group_names: &[String]) -> Result<Vec<String>, String> {
+    let mut header: Vec<String> = COLUMNS_BEFORE_GROUPS.iter().map(|c| c.to_string()).collect();
+    header.extend(group_names.iter().map(|g| super::group_column(g)));
+    header.extend(COLUMNS_AFTER_GROUPS.iter().map(|c| c.to_string()));
+    for (i, column) in header.iter().enumerate() {
+        if header[..i].contains(column) {
+            return Err(format!("two timeline columns would be named `{column}`"));
+        }
+    }
+    Ok(header)
+}
+
 /// Seconds with millisecond precision (sample times are whole milliseconds or coarser).
 pub fn format_time_s(ns: u64) -> String {
     format!("{}.{:03}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1_000_000)
@@ -127,4 +142,19 @@ fn format_row(s: &Sample, row: &mut Vec<String>) {
     row.push(s.messages_consumed.to_string());
     row.push(s.close_events.to_string());
     row.push(s.close_walks.to_string());
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    #[test]
+    fn column_names_never_collide() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(timeline_header(&names(&["a", "b"])).is_ok());
+        assert!(timeline_header(&names(&["total"])).unwrap_err().contains("lag_total"));
+        assert!(timeline_header(&names(&["a", "a"])).is_err());
+        assert!(crate::metrics::group_column_problem("total").is_some());
+        assert!(crate::metrics::group_column_problem("totals").is_none());
+    }
 }

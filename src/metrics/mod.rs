@@ -5,11 +5,29 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv_out;
+pub mod downsample;
 pub mod dump_out;
 pub mod summary_out;
 pub mod trace_out;
 
 use serde::Serialize;
+
+/// The timeline column of consumer group `name`: `lag_<name>`.
+pub fn group_column(name: &str) -> String {
+    format!("lag_{name}")
+}
+
+/// Why consumer group `name` cannot have a timeline column, if it cannot: its column would carry
+/// the name of a fixed column (a group named `total` would give a second `lag_total`, and
+/// readers would take one for the other).
+pub fn group_column_problem(name: &str) -> Option<String> {
+    let column = group_column(name);
+    csv_out::COLUMNS_BEFORE_GROUPS
+        .iter()
+        .chain(csv_out::COLUMNS_AFTER_GROUPS)
+        .any(|fixed| *fixed == column)
+        .then(|| format!("the name `{name}` is reserved: its timeline column `{column}` is a fixed column of every timeline"))
+}
 use std::collections::BTreeMap;
 
 /// Who holds the ProducerManager monitor at a sample instant.

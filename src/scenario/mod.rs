@@ -12,13 +12,40 @@ pub use validate::*;
 use crate::error::Error;
 use std::path::Path;
 
+/// The largest scenario file read (the shipped ones are under 10 KiB). Reading stops here, so
+/// `replay /dev/zero` or a huge file cannot exhaust memory.
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let bytes = read_bounded(path)?;
+    parse(path, &bytes)
+}
+
+/// The bytes of a scenario file, at most [`MAX_SCENARIO_BYTES`] of them: a longer file (or an
+/// endless one such as /dev/zero) is an error naming the file and the limit.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    parse(path, &bytes)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.is_dir() {
+        return Err(io(std::io::Error::other("is a folder, not a scenario file")));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(Error::Scenario {
+            path: path.to_path_buf(),
+            problems: vec![format!(
+                "the file is larger than {} bytes (1 MiB), the most a scenario file may have",
+                MAX_SCENARIO_BYTES
+            )],
+        });
+    }
+    Ok(bytes)
 }
 
 /// Parses and validates scenario text; `path` is used in messages only.

@@ -572,6 +572,10 @@ fn consumer_groups(raw: &ScenarioFile, topics: &[Topic], p: &mut Problems) -> Ve
             &format!("{field}.name"),
             format!("consumer group `{}` is declared twice", g.name),
         );
+        // Issue 14: a group's timeline column must not take a fixed column's name.
+        if let Some(problem) = crate::metrics::group_column_problem(&g.name) {
+            p.check(false, &format!("{field}.name"), problem);
+        }
         p.check(
             g.consumers as u64 <= limits::CLIENTS_MAX,
             &format!("{field}.consumers"),

@@ -8,5 +8,6 @@ mod docs;
 mod fuzzgen;
 mod golden;
 mod properties;
+mod robust14;
 mod robustness;
 mod sweep;
