@@ -202,7 +202,11 @@ pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
         set_path(&mut variant, &request.param, parse_value(value)).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
         let source = toml::to_string(&variant).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
         let label = PathBuf::from(format!("{} with {}={value}", path.display(), request.param));
-        variants.push(scenario::parse(&label, source.as_bytes())?);
+        variants.push(scenario::parse_in(
+            &label,
+            source.as_bytes(),
+            path.parent().unwrap_or(Path::new("")),
+        )?);
     }
     let policies = match request.policies.is_empty() {
         true => variants[0].policies.clone(),
