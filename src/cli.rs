@@ -64,6 +64,16 @@ pub struct SweepArgs {
     /// Do not simulate: aggregate the runs*.csv shards already in DIR.
     #[arg(long, value_name = "DIR")]
     pub merge: Option<PathBuf>,
+    /// A second parameter: sweep the grid --values × --values2 and draw the collapse map.
+    #[arg(long, value_name = "PATH", requires = "values2")]
+    pub param2: Option<String>,
+    /// Comma-separated values of --param2.
+    #[arg(long, value_name = "V1,V2,...", value_delimiter = ',')]
+    pub values2: Vec<String>,
+    /// With --param2: mark a point on the collapse map, LABEL=X,Y (X in --param2's units, Y in
+    /// --param's; durations or numbers), e.g. incident=15us,60us (repeatable).
+    #[arg(long = "mark", value_name = "LABEL=X,Y")]
+    pub marks: Vec<String>,
 }
 
 /// `hbsim compare`.
@@ -390,6 +400,70 @@ fn parse_shard(text: &str) -> Result<(u32, u32), Error> {
     Ok((i, n))
 }
 
+/// `hbsim sweep --param2`: the 2-D grid, its k-of-n table and the collapse map per policy.
+fn execute_sweep_grid(args: &SweepArgs, request: &hbsim::sweep::SweepRequest, dir: &Path, out: &mut dyn Write) -> Result<i32, Failure> {
+    use hbsim::sweep;
+    let (param2, values2) = request.grid.clone().unwrap_or_default();
+    let mut marks = Vec::new();
+    for mark in &args.marks {
+        let bad = || {
+            Error::Usage(format!(
+                "--mark `{mark}`: expected LABEL=X,Y with X a value of {param2} and Y of {}",
+                request.param
+            ))
+        };
+        let (label, at) = mark.split_once('=').ok_or_else(bad)?;
+        let (x, y) = at.split_once(',').ok_or_else(bad)?;
+        let x = sweep::grid_position(&values2, x.trim()).ok_or_else(bad)?;
+        let y = sweep::grid_position(&request.values, y.trim()).ok_or_else(bad)?;
+        marks.push((label.to_string(), x, y));
+    }
+    let rows = sweep::sweep(request)?;
+    sweep::write_runs(&dir.join("runs.csv"), &rows)?;
+    let cells = sweep::grid_cells(&rows, values2.len());
+    let axes = ((request.param.as_str(), &request.values[..]), (param2.as_str(), &values2[..]));
+    sweep::write_grid(&dir.join("grid.csv"), &cells, axes.0, axes.1)?;
+    write!(out, "{}", sweep::grid_text(&cells, axes.0, axes.1))?;
+    let mut policies: Vec<String> = Vec::new();
+    for c in &cells {
+        if !policies.contains(&c.policy) {
+            policies.push(c.policy.clone());
+        }
+    }
+    for policy in &policies {
+        let map = hbsim::metrics::charts::CollapseMap {
+            title: format!(
+                "{policy}: seeds collapsed (> {:.0}% heartbeats failed in the last quarter)",
+                sweep::COLLAPSED_END_SHARE * 100.0
+            ),
+            param: axes.0,
+            param2: axes.1,
+            cells: cells
+                .iter()
+                .filter(|c| &c.policy == policy)
+                .map(|c| (c.i, c.j, c.collapsed, c.runs))
+                .collect(),
+            marks: marks
+                .iter()
+                .map(|(label, x, y)| hbsim::metrics::charts::MapMark {
+                    label: label.clone(),
+                    x: *x,
+                    y: *y,
+                })
+                .collect(),
+        };
+        hbsim::metrics::charts::draw_collapse_map(&map, dir, &format!("collapse-map-{policy}"))?;
+    }
+    writeln!(
+        out,
+        "wrote {}, {} and collapse-map-<policy>.png/.svg in {}",
+        dir.join("runs.csv").display(),
+        dir.join("grid.csv").display(),
+        dir.display()
+    )?;
+    Ok(0)
+}
+
 fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
     use hbsim::sweep;
     if let Some(dir) = &args.merge {
@@ -429,7 +503,11 @@ fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
         seed: args.seed,
         jobs,
         shard,
+        grid: args.param2.clone().map(|p| (p, args.values2.clone())),
     };
+    if request.grid.is_some() && shard.is_none() {
+        return execute_sweep_grid(&args, &request, &dir, out);
+    }
     let rows = sweep::sweep(&request)?;
     let meta = sweep::shard_meta(&request)?;
     match shard {

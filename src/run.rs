@@ -133,7 +133,8 @@ pub fn simulate_traced(
         events,
         trace_hash: world.trace_hash,
     };
-    let summary = Summary::build(&world.recorder, &meta);
+    let mut summary = Summary::build(&world.recorder, &meta);
+    summary.calibration = scenario.calibration.as_ref().map(|c| c.to_json());
     Ok(RunOutput {
         summary,
         dumps: std::mem::take(&mut world.dumps),

@@ -25,6 +25,8 @@ pub struct SweepRequest {
     pub jobs: usize,
     /// (index, count): run only the jobs whose number ≡ index (mod count).
     pub shard: Option<(u32, u32)>,
+    /// A second parameter and its values: the sweep runs the grid `values × values2`.
+    pub grid: Option<(String, Vec<String>)>,
 }
 
 /// One run's figures.
@@ -38,6 +40,15 @@ pub struct RunRow {
     pub lag_steady: f64,
     pub heartbeat_timeout_ratio: f64,
     pub time_above_lag_100000_s: f64,
+    /// Share of heartbeats that failed (timed out or SYSTEM_BUSY) in the run's last quarter.
+    pub end_failed_share: f64,
+}
+
+impl RunRow {
+    /// Collapsed at the run's steady end (see [`COLLAPSED_END_SHARE`]).
+    pub fn collapsed(&self) -> bool {
+        self.end_failed_share > COLLAPSED_END_SHARE
+    }
 }
 
 /// Mean and 95% confidence half-width.
@@ -57,10 +68,49 @@ pub struct PointRow {
     pub lag_steady: Estimate,
     pub heartbeat_timeout_ratio: Estimate,
     pub time_above_lag_100000_s: Estimate,
+    /// Runs collapsed at their steady end.
+    pub collapsed: usize,
 }
 
-/// Timeout ratio above which a point counts as tipped over.
-pub const TIPPED_TIMEOUT_RATIO: f64 = 0.05;
+/// A run is collapsed when more than this share of its heartbeats failed (timed out or
+/// SYSTEM_BUSY) in the last quarter of the run: what users mean by "the broker tipped over and
+/// stayed down", not a transient burst. A point tips when most of its seeds collapsed; it is
+/// reported as "k of n seeds collapsed" with a Wilson 95% interval (a two-valued outcome has no
+/// meaningful mean ± t·sd).
+pub const COLLAPSED_END_SHARE: f64 = 0.5;
+
+/// The share of failed heartbeats over the last quarter of the sample rows.
+fn end_failed_share(rows: &[(u64, u64)]) -> f64 {
+    let start = rows.len() - rows.len() / 4;
+    let (failed, total) = rows[start.min(rows.len())..]
+        .iter()
+        .fold((0u64, 0u64), |(f, t), (failed, total)| (f + failed, t + total));
+    if total == 0 {
+        0.0
+    } else {
+        failed as f64 / total as f64
+    }
+}
+
+/// Wilson score interval (95%) for `k` successes in `n` trials.
+pub fn wilson95(k: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let n_f = n as f64;
+    let p = k as f64 / n_f;
+    let denom = 1.0 + z * z / n_f;
+    let centre = (p + z * z / (2.0 * n_f)) / denom;
+    let half = z / denom * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// "k of n seeds collapsed (95% CI lo–hi%)".
+pub fn collapsed_text(k: usize, n: usize) -> String {
+    let (lo, hi) = wilson95(k, n);
+    format!("{k} of {n} seeds collapsed (95% CI {:.0}–{:.0}%)", lo * 100.0, hi * 100.0)
+}
 
 /// Sets `path` (dotted, with `[i]` indices) in a TOML document to `value`.
 pub fn set_path(doc: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
@@ -194,12 +244,16 @@ pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
         return Err(Error::Usage("--values: give at least one value".into()));
     }
     let mut variants = Vec::new();
-    for value in &request.values {
-        let mut variant = doc.clone();
-        set_path(&mut variant, &request.param, parse_value(value)).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
-        let source = toml::to_string(&variant).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
-        let label = PathBuf::from(format!("{} with {}={value}", path.display(), request.param));
-        variants.push(scenario::parse(&label, source.as_bytes())?);
+    let mut labels = Vec::new();
+    for (doc, label) in grid_documents(&doc, request)? {
+        let source = toml::to_string(&doc).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
+        let label_path = PathBuf::from(format!("{} with {label}", path.display()));
+        variants.push(scenario::parse_in(
+            &label_path,
+            source.as_bytes(),
+            path.parent().unwrap_or(Path::new("")),
+        )?);
+        labels.push(label);
     }
     let policies = match request.policies.is_empty() {
         true => variants[0].policies.clone(),
@@ -242,24 +296,34 @@ pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
             .map(|job| {
                 let scenario = &variants[job.value_index];
                 let mut lag = Vec::new();
+                let mut heartbeats = Vec::new();
                 let options = RunOptions {
                     extra_levels: vec![100_000],
                     ..RunOptions::default()
                 };
                 let output = run::simulate(scenario, job.policy, job.seed, &options, &mut |rows| {
                     lag.extend(rows.iter().map(|r| r.lag_total as f64));
+                    heartbeats.extend(rows.iter().map(|r| {
+                        let failed = r.heartbeats_timed_out + r.heartbeats_busy;
+                        (failed, failed + r.heartbeats_ok)
+                    }));
                     Ok(())
                 })?;
                 let s = output.summary;
                 Ok(RunRow {
                     value_index: job.value_index,
-                    value: request.values[job.value_index].clone(),
+                    value: labels[job.value_index].clone(),
                     policy: job.policy.name().into(),
                     seed: job.seed,
                     lag_max: s.lag_max as f64,
                     lag_steady: mser5_mean(&lag),
                     heartbeat_timeout_ratio: s.heartbeat_timeout_ratio,
                     time_above_lag_100000_s: s.time_above_lag_s.get("100000").copied().unwrap_or(0.0),
+                    end_failed_share: if heartbeats.is_empty() {
+                        0.0
+                    } else {
+                        end_failed_share(&heartbeats)
+                    },
                 })
             })
             .collect()
@@ -289,13 +353,173 @@ pub fn aggregate(rows: &[RunRow]) -> Vec<PointRow> {
                 lag_steady: pick(|r| r.lag_steady),
                 heartbeat_timeout_ratio: pick(|r| r.heartbeat_timeout_ratio),
                 time_above_lag_100000_s: pick(|r| r.time_above_lag_100000_s),
+                collapsed: runs.iter().filter(|r| r.collapsed()).count(),
             }
         })
         .collect()
 }
 
-/// For each policy, the first swept value whose mean timeout ratio exceeds the tipping level.
-pub fn tipping_points(points: &[PointRow]) -> Vec<(String, Option<String>)> {
+/// The scenario documents to run, with their labels: one per value, or the grid
+/// `values × values2` (row-major: the first parameter varies slowest).
+fn grid_documents(doc: &toml::Table, request: &SweepRequest) -> Result<Vec<(toml::Table, String)>, Error> {
+    let set = |doc: &mut toml::Table, param: &str, value: &str| {
+        set_path(doc, param, parse_value(value)).map_err(|e| Error::Usage(format!("--param {param}: {e}")))
+    };
+    let mut out = Vec::new();
+    for value in &request.values {
+        let mut variant = doc.clone();
+        set(&mut variant, &request.param, value)?;
+        match &request.grid {
+            None => out.push((variant, value.clone())),
+            Some((param2, values2)) => {
+                if values2.is_empty() {
+                    return Err(Error::Usage("--values2: give at least one value".into()));
+                }
+                for value2 in values2 {
+                    let mut cell = variant.clone();
+                    set(&mut cell, param2, value2)?;
+                    out.push((cell, grid_label(value, value2)));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Where `value` (a duration or a number) lies on an axis of `values`, in index units, by linear
+/// interpolation between the two neighbouring values (clamped to the ends).
+pub fn grid_position(values: &[String], value: &str) -> Option<f64> {
+    let number = |text: &str| -> Option<f64> {
+        let text = text.trim().trim_matches('"');
+        text.parse::<f64>()
+            .ok()
+            .or_else(|| scenario::parse_duration(text).ok().map(|ns| ns as f64))
+    };
+    let v = number(value)?;
+    let axis: Vec<f64> = values.iter().map(|t| number(t)).collect::<Option<_>>()?;
+    if axis.is_empty() {
+        return None;
+    }
+    if axis.len() == 1 {
+        return Some(0.0);
+    }
+    for k in 0..axis.len() - 1 {
+        let (a, b) = (axis[k], axis[k + 1]);
+        if (a..=b).contains(&v) || (b..=a).contains(&v) {
+            return Some(k as f64 + if b == a { 0.0 } else { (v - a) / (b - a) });
+        }
+    }
+    let first_is_low = axis[0] <= axis[axis.len() - 1];
+    Some(if (v < axis[0]) == first_is_low {
+        0.0
+    } else {
+        (axis.len() - 1) as f64
+    })
+}
+
+/// The label of a grid cell in runs.csv: `<value> × <value2>`.
+pub fn grid_label(value: &str, value2: &str) -> String {
+    format!("{value} × {value2}")
+}
+
+/// One cell of a 2-D sweep: how many of its runs collapsed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridCell {
+    pub i: usize,
+    pub j: usize,
+    pub policy: String,
+    pub collapsed: usize,
+    pub runs: usize,
+}
+
+/// The grid cells of a 2-D sweep, from its per-run rows (`value_index = i × n2 + j`).
+pub fn grid_cells(rows: &[RunRow], n2: usize) -> Vec<GridCell> {
+    let mut cells: Vec<GridCell> = Vec::new();
+    for row in rows {
+        let (i, j) = (row.value_index / n2.max(1), row.value_index % n2.max(1));
+        match cells.iter_mut().find(|c| c.i == i && c.j == j && c.policy == row.policy) {
+            Some(cell) => {
+                cell.runs += 1;
+                cell.collapsed += usize::from(row.collapsed());
+            }
+            None => cells.push(GridCell {
+                i,
+                j,
+                policy: row.policy.clone(),
+                collapsed: usize::from(row.collapsed()),
+                runs: 1,
+            }),
+        }
+    }
+    cells
+}
+
+/// Writes grid.csv: one row per (cell, policy) with k of n collapsed and the Wilson interval.
+pub fn write_grid(path: &Path, cells: &[GridCell], param: (&str, &[String]), param2: (&str, &[String])) -> Result<(), Error> {
+    let header = [
+        param.0,
+        param2.0,
+        "policy",
+        "runs",
+        "collapsed",
+        "collapsed_share",
+        "wilson95_low",
+        "wilson95_high",
+    ];
+    write_csv(
+        path,
+        &header,
+        cells.iter().map(|c| {
+            let (lo, hi) = wilson95(c.collapsed, c.runs);
+            vec![
+                param.1[c.i].clone(),
+                param2.1[c.j].clone(),
+                c.policy.clone(),
+                c.runs.to_string(),
+                c.collapsed.to_string(),
+                format!("{:.4}", c.collapsed as f64 / c.runs.max(1) as f64),
+                format!("{lo:.4}"),
+                format!("{hi:.4}"),
+            ]
+        }),
+    )
+}
+
+/// A text map per policy: rows are the first parameter's values, columns the second's; each cell
+/// is "k/n".
+pub fn grid_text(cells: &[GridCell], param: (&str, &[String]), param2: (&str, &[String])) -> String {
+    let mut policies: Vec<&str> = Vec::new();
+    for c in cells {
+        if !policies.contains(&c.policy.as_str()) {
+            policies.push(&c.policy);
+        }
+    }
+    let mut out = String::new();
+    for policy in policies {
+        out.push_str(&format!(
+            "{policy}: seeds collapsed (k/n) by {} (rows) × {} (columns)\n",
+            param.0, param2.0
+        ));
+        out.push_str(&format!("{:>14}", ""));
+        for v in param2.1 {
+            out.push_str(&format!(" {v:>9}"));
+        }
+        out.push('\n');
+        for (i, v) in param.1.iter().enumerate() {
+            out.push_str(&format!("{v:>14}"));
+            for j in 0..param2.1.len() {
+                let cell = cells.iter().find(|c| c.i == i && c.j == j && c.policy == policy);
+                let text = cell.map_or("-".to_string(), |c| format!("{}/{}", c.collapsed, c.runs));
+                out.push_str(&format!(" {text:>9}"));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// For each policy, the first swept value at which most seeds collapsed, with its k of n.
+pub fn tipping_points(points: &[PointRow]) -> Vec<(String, Option<(String, usize, usize)>)> {
     let mut policies: Vec<String> = Vec::new();
     for p in points {
         if !policies.contains(&p.policy) {
@@ -307,14 +531,14 @@ pub fn tipping_points(points: &[PointRow]) -> Vec<(String, Option<String>)> {
         .map(|policy| {
             let first = points
                 .iter()
-                .find(|p| p.policy == policy && p.heartbeat_timeout_ratio.mean > TIPPED_TIMEOUT_RATIO)
-                .map(|p| p.value.clone());
+                .find(|p| p.policy == policy && 2 * p.collapsed > p.runs)
+                .map(|p| (p.value.clone(), p.collapsed, p.runs));
             (policy, first)
         })
         .collect()
 }
 
-const RUN_HEADER: [&str; 8] = [
+const RUN_HEADER: [&str; 9] = [
     "value_index",
     "value",
     "policy",
@@ -323,6 +547,7 @@ const RUN_HEADER: [&str; 8] = [
     "lag_steady_mser5",
     "heartbeat_timeout_ratio",
     "time_above_lag_100000_s",
+    "end_failed_share",
 ];
 
 /// Writes a header and rows as CSV, atomically.
@@ -355,6 +580,7 @@ pub fn write_runs(path: &Path, rows: &[RunRow]) -> Result<(), Error> {
                 format!("{:.3}", r.lag_steady),
                 format!("{:.6}", r.heartbeat_timeout_ratio),
                 format!("{:.3}", r.time_above_lag_100000_s),
+                format!("{:.6}", r.end_failed_share),
             ]
         }),
     )
@@ -398,6 +624,8 @@ pub fn read_runs(dir: &Path) -> Result<Vec<RunRow>, Error> {
                 lag_steady: num(5)?,
                 heartbeat_timeout_ratio: num(6)?,
                 time_above_lag_100000_s: num(7)?,
+                // Shards written before the column existed count as not collapsed.
+                end_failed_share: if r.len() > 8 { num(8)? } else { 0.0 },
             });
         }
     }
@@ -421,6 +649,9 @@ pub fn write_points(path: &Path, points: &[PointRow]) -> Result<(), Error> {
         "heartbeat_timeout_ratio_ci95",
         "time_above_lag_100000_s_mean",
         "time_above_lag_100000_s_ci95",
+        "collapsed",
+        "collapsed_wilson95_low",
+        "collapsed_wilson95_high",
     ];
     write_csv(
         path,
@@ -438,6 +669,9 @@ pub fn write_points(path: &Path, points: &[PointRow]) -> Result<(), Error> {
                 format!("{:.6}", p.heartbeat_timeout_ratio.half_width),
                 format!("{:.1}", p.time_above_lag_100000_s.mean),
                 format!("{:.1}", p.time_above_lag_100000_s.half_width),
+                p.collapsed.to_string(),
+                format!("{:.4}", wilson95(p.collapsed, p.runs).0),
+                format!("{:.4}", wilson95(p.collapsed, p.runs).1),
             ]
         }),
     )
@@ -446,12 +680,13 @@ pub fn write_points(path: &Path, points: &[PointRow]) -> Result<(), Error> {
 /// A text table of the points and the tipping points.
 pub fn points_text(points: &[PointRow]) -> String {
     let mut out = format!(
-        "{:<14} {:<12} {:>4} {:>22} {:>22} {:>20}\n",
-        "value", "policy", "runs", "lag_max (±95%)", "lag_steady (±95%)", "timeout_% (±95%)"
+        "{:<14} {:<12} {:>4} {:>22} {:>22} {:>20} {:>22}\n",
+        "value", "policy", "runs", "lag_max (±95%)", "lag_steady (±95%)", "timeout_% (±95%)", "collapsed (95% CI)"
     );
     for p in points {
+        let (lo, hi) = wilson95(p.collapsed, p.runs);
         out.push_str(&format!(
-            "{:<14} {:<12} {:>4} {:>22} {:>22} {:>20}\n",
+            "{:<14} {:<12} {:>4} {:>22} {:>22} {:>20} {:>22}\n",
             p.value,
             p.policy,
             p.runs,
@@ -462,15 +697,19 @@ pub fn points_text(points: &[PointRow]) -> String {
                 p.heartbeat_timeout_ratio.mean * 100.0,
                 p.heartbeat_timeout_ratio.half_width * 100.0
             ),
+            format!("{}/{} ({:.0}–{:.0}%)", p.collapsed, p.runs, lo * 100.0, hi * 100.0),
         ));
     }
     for (policy, value) in tipping_points(points) {
         match value {
-            Some(v) => out.push_str(&format!(
-                "{policy}: tips over (heartbeat timeouts > {:.0}%) at {v}\n",
-                TIPPED_TIMEOUT_RATIO * 100.0
+            Some((v, k, n)) => out.push_str(&format!(
+                "{policy}: tips over at {v}: {} (collapsed: > {:.0}% of heartbeats failed in the run's last quarter)\n",
+                collapsed_text(k, n),
+                COLLAPSED_END_SHARE * 100.0
             )),
-            None => out.push_str(&format!("{policy}: does not tip over in the swept range\n")),
+            None => out.push_str(&format!(
+                "{policy}: does not tip over in the swept range (no value with most seeds collapsed)\n"
+            )),
         }
     }
     out
@@ -805,6 +1044,25 @@ mod tests {
         assert!(set_path(&mut doc, "d[3].e", parse_value("1")).is_err());
         assert!(set_path(&mut doc, "a.x", parse_value("1")).is_err());
         assert_eq!(parse_value("2us").as_str(), Some("2us"));
+    }
+
+    #[test]
+    fn wilson_interval_matches_known_values() {
+        // 0 of 10: [0, 0.2775]; 5 of 10: [0.2366, 0.7634] (Wilson 1927, z = 1.96).
+        let (lo, hi) = wilson95(0, 10);
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 1e-3, "{lo} {hi}");
+        let (lo, hi) = wilson95(5, 10);
+        assert!((lo - 0.2366).abs() < 1e-3 && (hi - 0.7634).abs() < 1e-3, "{lo} {hi}");
+        assert_eq!(collapsed_text(3, 3), "3 of 3 seeds collapsed (95% CI 44–100%)");
+    }
+
+    #[test]
+    fn end_share_reads_only_the_last_quarter() {
+        let mut rows = vec![(10u64, 10u64); 30];
+        rows.extend(vec![(0u64, 10u64); 10]);
+        assert_eq!(end_failed_share(&rows), 0.0);
+        rows.extend(vec![(9u64, 10u64); 40]);
+        assert!((end_failed_share(&rows) - 0.9).abs() < 1e-12);
     }
 
     #[test]

@@ -637,3 +637,134 @@ mod tests {
         assert_eq!(time_unit(6.0 * 3600.0).name, "h");
     }
 }
+
+/// A point to mark on a collapse map, in grid-index coordinates (fractional between values).
+pub struct MapMark {
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// A collapse map: one cell per (value, value2), shaded by the share of seeds collapsed, with
+/// "k/n" in each cell and optional marks (issue 10 point 5).
+pub struct CollapseMap<'a> {
+    pub title: String,
+    /// The first parameter (y axis) and its values.
+    pub param: (&'a str, &'a [String]),
+    /// The second parameter (x axis) and its values.
+    pub param2: (&'a str, &'a [String]),
+    /// (i, j, collapsed, runs) per cell.
+    pub cells: Vec<(usize, usize, usize, usize)>,
+    pub marks: Vec<MapMark>,
+}
+
+impl CollapseMap<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(error_text)?;
+        let (nx, ny) = (self.param2.1.len(), self.param.1.len());
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FAMILY, 20))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(96)
+            .build_cartesian_2d(-0.5f64..nx as f64 - 0.5, -0.5f64..ny as f64 - 0.5)
+            .map_err(error_text)?;
+        let xs = self.param2.1;
+        let ys = self.param.1;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(self.param2.0)
+            .y_desc(self.param.0)
+            .x_labels(nx)
+            .y_labels(ny)
+            .x_label_formatter(&|v| label_at(xs, *v))
+            .y_label_formatter(&|v| label_at(ys, *v))
+            .label_style((FAMILY, 13))
+            .axis_desc_style((FAMILY, 15))
+            .draw()
+            .map_err(error_text)?;
+        for &(i, j, k, n) in &self.cells {
+            let share = if n == 0 { 0.0 } else { k as f64 / n as f64 };
+            // White (none collapsed) to red (all collapsed).
+            let shade = |c: f64| (255.0 - share * (255.0 - c)).round() as u8;
+            let color = RGBColor(shade(214.0), shade(39.0), shade(40.0));
+            let (x, y) = (j as f64, i as f64);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                    color.filled(),
+                )))
+                .map_err(error_text)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{k}/{n}"),
+                    (x, y),
+                    (FAMILY, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center)),
+                )))
+                .map_err(error_text)?;
+        }
+        for mark in &self.marks {
+            chart
+                .draw_series(std::iter::once(Circle::new((mark.x, mark.y), 7, BLACK.stroke_width(2))))
+                .map_err(error_text)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    mark.label.clone(),
+                    (mark.x, mark.y),
+                    (FAMILY, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                )))
+                .map_err(error_text)?;
+        }
+        Ok(())
+    }
+}
+
+fn label_at(values: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < values.len() {
+        values[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
+/// Draws `<stem>.svg` and `<stem>.png` of a collapse map in `dir`, each written atomically.
+pub fn draw_collapse_map(map: &CollapseMap, dir: &Path, stem: &str) -> Result<(), Error> {
+    let svg_path = dir.join(format!("{stem}.svg"));
+    let png_path = dir.join(format!("{stem}.png"));
+    ensure_font().map_err(|message| Error::Chart {
+        path: svg_path.clone(),
+        message,
+    })?;
+    let size = (
+        (160 + 90 * map.param2.1.len() as u32).clamp(480, 1600),
+        (140 + 48 * map.param.1.len() as u32).clamp(360, 1200),
+    );
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        map.draw(&root)
+            .and_then(|()| root.present().map_err(error_text))
+            .map_err(|message| Error::Chart {
+                path: svg_path.clone(),
+                message,
+            })?;
+    }
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        map.draw(&root)
+            .and_then(|()| root.present().map_err(error_text))
+            .map_err(|message| Error::Chart {
+                path: png_path.clone(),
+                message,
+            })?;
+    }
+    let png = encode_png(&pixels, size).map_err(|message| Error::Chart {
+        path: png_path.clone(),
+        message,
+    })?;
+    atomic::write_bytes(&svg_path, svg.as_bytes())?;
+    atomic::write_bytes(&png_path, &png)
+}

@@ -51,6 +51,9 @@ pub struct Summary {
     pub close_walks: u64,
     pub messages_produced: u64,
     pub messages_consumed: u64,
+    /// The scenario's calibration file: its path, `[meta]` and `[measured]` (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<serde_json::Value>,
 }
 
 /// Run metadata that the recorder does not know.
@@ -139,6 +142,7 @@ impl Summary {
             close_walks: t.close_walks,
             messages_produced: t.messages_produced,
             messages_consumed: t.messages_consumed,
+            calibration: None,
         }
     }
 

@@ -7,11 +7,11 @@
 //! event costs the same to simulate whatever the table holds. Leaked groups present at t=0 are a
 //! count, not entries.
 
-use super::monitor::Monitor;
+use super::monitor::{Entry, Monitor, Release};
 use super::policy::{LockKind, Policy, WalkCost};
 use super::{ChannelId, ClientId, CloseCause, Event, GroupId, ThreadRef, World};
 use crate::engine::{Ctx, SimTime, MS};
-use crate::scenario::Scenario;
+use crate::scenario::{MonitorKind, Scenario};
 use indexmap::IndexMap;
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -417,6 +417,24 @@ pub struct Broker {
     interval_start_ns: u64,
 }
 
+/// The monitor a policy runs on. `v4.6.0` guards ProducerManager with a `ReentrantLock` and
+/// `tryLock(3 s)` (`rocketmq-all-4.6.0` broker/.../client/ProducerManager.java), not
+/// `synchronized`: a scenario's `barging` (HotSpot) becomes AQS there; `fifo` stays the
+/// hypothetical comparison for every policy.
+fn monitor_kind(kind: MonitorKind, policy: Policy) -> MonitorKind {
+    if kind == MonitorKind::Barging && policy.lock() == LockKind::TryLock {
+        MonitorKind::Aqs
+    } else {
+        kind
+    }
+}
+
+/// True when a free monitor goes to whoever asks (HotSpot and AQS alike): a thread releasing and
+/// re-entering at once keeps it, since a woken waiter needs its wake-up latency.
+fn barges(kind: MonitorKind) -> bool {
+    matches!(kind, MonitorKind::Barging | MonitorKind::Aqs)
+}
+
 impl Broker {
     /// A broker at t=0 whose table holds `initial_empty` leaked groups.
     pub fn new(scenario: &Scenario, policy: Policy, idx: u16, initial_empty: u64, rng: ChaCha8Rng) -> Broker {
@@ -437,7 +455,7 @@ impl Broker {
             },
             housekeeping: HousekeepingState::Idle,
             housekeeping_attempt: 0,
-            monitor: Monitor::new(b.monitor),
+            monitor: Monitor::new(monitor_kind(b.monitor, policy)),
             monitor_acquired_ns: 0,
             table: ProducerTable::new(initial_empty),
             channels: ChannelRegistry::default(),
@@ -784,7 +802,7 @@ impl World {
         // Between two synchronized calls the thread releases and re-enters at once. Under
         // barging nobody can get in between (a woken waiter needs its wake-up latency), so the
         // hold simply continues; under fifo a waiter takes its turn.
-        let keep = holding && (self.scenario.broker.monitor == crate::scenario::MonitorKind::Barging || broker.monitor.waiters() == 0);
+        let keep = holding && (barges(broker.monitor.kind()) || broker.monitor.waiters() == 0);
         if keep || lock == LockKind::None {
             self.begin_hold(ctx, b, thread);
         } else {
@@ -826,14 +844,19 @@ impl World {
             self.begin_hold(ctx, b, thread);
             return;
         }
+        let spin = self.scenario.broker.monitor_spin_ns;
         let broker = &mut self.brokers[b as usize];
-        if broker.monitor.request(thread) {
+        let entry = broker.monitor.enter(thread, spin > 0);
+        if entry == Entry::Owned {
             broker.monitor_acquired_ns = now;
             self.recorder.monitor_wait.add(0);
             self.begin_hold(ctx, b, thread);
             return;
         }
         let attempt = self.set_thread_blocked(b, thread, now);
+        if entry == Entry::Spinning {
+            self.schedule_spin_end(ctx, b, thread, attempt);
+        }
         if lock == LockKind::TryLock {
             let epoch = self.brokers[b as usize].epoch;
             ctx.schedule_in(
@@ -913,7 +936,7 @@ impl World {
                 // Between two synchronized calls of one request the thread releases and re-enters
                 // at once; under barging (or with no lock) nobody can get in between, so the calls
                 // for all remaining groups form one hold. Under fifo each call is its own hold.
-                let merge = self.scenario.broker.monitor == crate::scenario::MonitorKind::Barging || self.policy.lock() == LockKind::None;
+                let merge = barges(self.brokers[b as usize].monitor.kind()) || self.policy.lock() == LockKind::None;
                 let worker = self.brokers[b as usize].worker(thread);
                 let n_groups = worker.task.as_ref().expect("a busy worker has a task").n_groups;
                 let start = worker.group_idx;
@@ -949,26 +972,70 @@ impl World {
         }
     }
 
-    fn release_monitor(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
+    /// HotSpot's spin window for `thread` (`TrySpin`): it ends at `monitor_spin` from now.
+    fn schedule_spin_end(&self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef, attempt: u32) {
+        let epoch = self.brokers[b as usize].epoch;
+        ctx.schedule_in(
+            self.scenario.broker.monitor_spin_ns,
+            Event::SpinEnd {
+                broker: b,
+                thread,
+                epoch,
+                attempt,
+            },
+        );
+    }
+
+    /// The current wait number of `thread` (bumped each time it blocks).
+    fn thread_attempt(&mut self, b: u16, thread: ThreadRef) -> u32 {
+        let broker = &mut self.brokers[b as usize];
+        match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => broker.worker(thread).attempt,
+            ThreadRef::Netty => broker.netty.attempt,
+            ThreadRef::Housekeeping => broker.housekeeping_attempt,
+        }
+    }
+
+    /// A spin window ran out: the thread parks if it is still spinning on this wait.
+    pub(crate) fn on_spin_end(&mut self, b: u16, thread: ThreadRef, attempt: u32) {
+        if self.thread_attempt(b, thread) == attempt {
+            self.brokers[b as usize].monitor.stop_spinning(thread);
+        }
+    }
+
+    /// The owner releases. Returns the exiting thread's own exit cost: the unpark it issues after
+    /// the release (HotSpot `ExitEpilog`: `_owner = NULL`, then `unpark`), which delays its next
+    /// step and so lengthens the window in which the monitor is free.
+    fn release_monitor(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) -> u64 {
         let now = ctx.now().ns();
         let broker = &mut self.brokers[b as usize];
         let held = now - broker.monitor_acquired_ns;
         broker.monitor_busy_integral_ns += now - broker.monitor_acquired_ns.max(broker.interval_start_ns);
         self.recorder.monitor_hold.add(held);
-        if let Some(next) = broker.monitor.release(thread) {
-            if broker.monitor.owner() == Some(next) {
+        match broker.monitor.release(thread) {
+            Release::Nobody => 0,
+            Release::Spun(next) => {
+                // The spinner's CAS takes the monitor at the release: no wake-up, no unpark.
                 broker.monitor_acquired_ns = now;
+                self.begin_hold(ctx, b, next);
+                0
             }
-            let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
-            let epoch = self.brokers[b as usize].epoch;
-            ctx.schedule_in(
-                latency,
-                Event::MonitorWake {
-                    broker: b,
-                    thread: next,
-                    epoch,
-                },
-            );
+            Release::Wake(next) => {
+                if broker.monitor.owner() == Some(next) {
+                    broker.monitor_acquired_ns = now;
+                }
+                let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
+                let epoch = self.brokers[b as usize].epoch;
+                ctx.schedule_in(
+                    latency,
+                    Event::MonitorWake {
+                        broker: b,
+                        thread: next,
+                        epoch,
+                    },
+                );
+                self.sample_cost(b, |p| p.monitor_exit_cost)
+            }
         }
     }
 
@@ -980,11 +1047,17 @@ impl World {
             return;
         }
         let was_owner = broker.monitor.owner() == Some(thread);
-        if broker.monitor.on_wake(thread) {
+        let spin = self.scenario.broker.monitor_spin_ns > 0;
+        let was_spinning = broker.monitor.is_spinning(thread);
+        if broker.monitor.on_wake(thread, spin) {
             if !was_owner {
                 broker.monitor_acquired_ns = now;
             }
             self.begin_hold(ctx, b, thread);
+        } else if !was_spinning && self.brokers[b as usize].monitor.is_spinning(thread) {
+            // A futile wake-up: HotSpot's EnterI spins again before re-parking.
+            let attempt = self.thread_attempt(b, thread);
+            self.schedule_spin_end(ctx, b, thread, attempt);
         }
     }
 
@@ -1170,10 +1243,11 @@ impl World {
     fn after_close_walk(&mut self, ctx: &mut Ctx<Event>, b: u16, walked: bool) {
         let event = self.brokers[b as usize].netty.current.expect("walking an event");
         let (client, channel) = (event.client, event.channel);
+        let mut exit_cost = 0;
         if walked {
             self.brokers[b as usize].close_producer(client, channel);
             if self.brokers[b as usize].monitor.owner() == Some(ThreadRef::Netty) {
-                self.release_monitor(ctx, b, ThreadRef::Netty);
+                exit_cost = self.release_monitor(ctx, b, ThreadRef::Netty);
             }
         }
         if let Some(group) = self.brokers[b as usize].channels.get(client, channel).map(|e| e.consumer_group) {
@@ -1184,7 +1258,7 @@ impl World {
         self.brokers[b as usize].drop_entry_if_empty(client, channel);
         self.brokers[b as usize].netty.state = NettyState::Gap;
         let gap = self.sample_cost(b, |p| p.netty_event_gap);
-        self.schedule_step(ctx, b, ThreadRef::Netty, gap);
+        self.schedule_step(ctx, b, ThreadRef::Netty, gap.saturating_add(exit_cost));
     }
 
     // ---------------------------------------------------------------- fast failure

@@ -113,6 +113,13 @@ pub enum Event {
         epoch: u32,
         attempt: u32,
     },
+    /// A HotSpot spin window runs out (`monitor_spin`): the spinner parks.
+    SpinEnd {
+        broker: u16,
+        thread: ThreadRef,
+        epoch: u32,
+        attempt: u32,
+    },
     /// BrokerFastFailure looks at the head of the heartbeat queue.
     FastFailure { broker: u16, epoch: u32 },
     /// ClientHousekeepingService scans for expired channels.
@@ -598,7 +605,7 @@ impl World {
 }
 
 /// The names of the event kinds, indexed by [`event_kind`] (for the trace file and its filter).
-pub const EVENT_KIND_NAMES: [&str; 22] = [
+pub const EVENT_KIND_NAMES: [&str; 23] = [
     "sample",
     "action",
     "dump",
@@ -621,6 +628,7 @@ pub const EVENT_KIND_NAMES: [&str; 22] = [
     "rebalance",
     "tick_due",
     "reconnect_due",
+    "spin_end",
 ];
 
 /// A stable one-byte code per event kind (for the trace hash and the trace file).
@@ -633,6 +641,7 @@ pub fn event_kind(event: &Event) -> u8 {
         Event::RpcDeadline => 4,
         Event::TickDue => 20,
         Event::ReconnectDue => 21,
+        Event::SpinEnd { .. } => 22,
         Event::ThreadStep { .. } => 5,
         Event::MonitorWake { .. } => 6,
         Event::TryLockTimeout { .. } => 7,
@@ -693,6 +702,16 @@ impl Model for World {
             } => {
                 if self.brokers[broker as usize].epoch == epoch {
                     self.on_trylock_timeout(ctx, broker, thread, attempt);
+                }
+            }
+            Event::SpinEnd {
+                broker,
+                thread,
+                epoch,
+                attempt,
+            } => {
+                if self.brokers[broker as usize].epoch == epoch {
+                    self.on_spin_end(broker, thread, attempt);
                 }
             }
             Event::FastFailure { broker, epoch } => {

@@ -1,18 +1,54 @@
 //! The ProducerManager monitor as a simulated data structure: an owner and an entry set. It never
 //! uses `std::sync`; it only decides who owns the lock and who must be woken.
 //!
-//! Two hand-off disciplines (SPEC §2.1):
-//! - `Fifo`: on release the oldest waiter becomes the owner at once (direct hand-off).
-//! - `Barging`: modelled on HotSpot's `ObjectMonitor` (JDK 8, default `QMode`): a thread that
-//!   arrives while the monitor is free takes it even when others wait; contended arrivals are
-//!   pushed on a LIFO list (`cxq`); on release, if no woken successor is on its way, the `cxq` is
-//!   moved to the `EntryList` when that is empty (newest first) and the `EntryList` head is woken.
-//!   The woken thread competes again after its wake-up latency and may lose to a barger, in which
-//!   case it stays where it was and waits for the next release.
+//! Three hand-off disciplines (SPEC §2.1, issue 10):
+//! - `Fifo`: on release the oldest waiter becomes the owner at once (direct hand-off). A
+//!   hypothetical comparison: no JVM lock behaves like this.
+//! - `Barging`: modelled on HotSpot's `ObjectMonitor` (objectMonitor.cpp, JDK 8-17, default
+//!   `QMode` 0): a thread that arrives while the monitor is free takes it even when others wait;
+//!   contended arrivals are pushed on a LIFO list (`cxq`); on release, if no woken successor is on
+//!   its way (`_succ`), the `cxq` is moved to the `EntryList` when that is empty (newest first)
+//!   and the `EntryList` head is woken. The woken thread competes again after its wake-up latency
+//!   and may lose to a barger, in which case it stays where it was and waits for the next release.
+//!   With a spin window (`monitor_spin`), a contended requester first spins (`TrySpin` before
+//!   enqueueing, `Knob_SpinEarly`) and a futilely woken waiter spins again; spinners set `_succ`
+//!   (`Knob_SpinSetSucc`), so the owner's `exit` wakes nobody and the first spinner takes the
+//!   monitor at release. A spinner whose window runs out parks (onto the `cxq` if it was not
+//!   queued yet).
+//! - `Aqs`: `java.util.concurrent.locks.ReentrantLock` (non-fair), which RocketMQ 4.6.0's
+//!   ProducerManager uses with `tryLock(3 s)` (`rocketmq-all-4.6.0`
+//!   broker/.../client/ProducerManager.java): `tryAcquire` barges when the lock is free; a
+//!   contended thread is appended to the CLH queue; `release` → `unparkSuccessor(head)` wakes the
+//!   oldest non-cancelled waiter, which retries and, if a barger beat it, parks again at the
+//!   front; a timed-out waiter is cancelled and skipped (JDK AbstractQueuedSynchronizer). No spin.
 
 use super::ThreadRef;
 use crate::scenario::MonitorKind;
 use std::collections::VecDeque;
+
+/// What a release did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Nobody to wake (no waiter, or a successor or spinner is already on its way).
+    Nobody,
+    /// This waiter is unparked: it competes when its wake-up latency has passed. Under `Fifo` it
+    /// already owns the monitor (hand-off).
+    Wake(ThreadRef),
+    /// A spinning thread took the monitor at the release (it owns it now; no wake-up).
+    Spun(ThreadRef),
+}
+
+/// What a request did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// The thread owns the monitor.
+    Owned,
+    /// The thread spins (HotSpot `TrySpin`): it takes the monitor if it is released before
+    /// [`Monitor::stop_spinning`].
+    Spinning,
+    /// The thread is queued and parked.
+    Parked,
+}
 
 /// A simulated object monitor.
 #[derive(Debug, Clone)]
@@ -21,10 +57,12 @@ pub struct Monitor {
     owner: Option<ThreadRef>,
     /// Barging only: contended arrivals, newest last.
     cxq: Vec<ThreadRef>,
-    /// Barging: the list woken from its head. Fifo: the queue of waiters, oldest first.
+    /// Barging: the list woken from its head. Fifo and Aqs: the queue of waiters, oldest first.
     entry_list: VecDeque<ThreadRef>,
-    /// Barging only: a woken waiter whose wake-up is in flight.
+    /// Barging and Aqs: a woken waiter whose wake-up is in flight.
     successor: Option<ThreadRef>,
+    /// Barging only: spinning threads, in arrival order (queued or not).
+    spinners: Vec<ThreadRef>,
 }
 
 impl Monitor {
@@ -36,7 +74,14 @@ impl Monitor {
             cxq: Vec::new(),
             entry_list: VecDeque::new(),
             successor: None,
+            spinners: Vec::new(),
         }
+    }
+
+    /// The hand-off discipline.
+    #[inline]
+    pub fn kind(&self) -> MonitorKind {
+        self.kind
     }
 
     /// The current owner.
@@ -45,54 +90,95 @@ impl Monitor {
         self.owner
     }
 
-    /// Threads waiting to enter.
+    /// Threads waiting to enter (parked or spinning).
     #[inline]
     pub fn waiters(&self) -> usize {
-        self.cxq.len() + self.entry_list.len()
+        self.cxq.len() + self.entry_list.len() + self.spinners.iter().filter(|t| !self.is_queued(**t)).count()
     }
 
-    /// True when `thread` is in the entry set.
-    pub fn is_waiting(&self, thread: ThreadRef) -> bool {
+    fn is_queued(&self, thread: ThreadRef) -> bool {
         self.cxq.contains(&thread) || self.entry_list.contains(&thread)
     }
 
-    /// `thread` asks for the monitor. Returns true when it owns it now; otherwise it waits.
+    /// True when `thread` is in the entry set (parked or spinning).
+    pub fn is_waiting(&self, thread: ThreadRef) -> bool {
+        self.is_queued(thread) || self.spinners.contains(&thread)
+    }
+
+    /// True when `thread` spins.
+    pub fn is_spinning(&self, thread: ThreadRef) -> bool {
+        self.spinners.contains(&thread)
+    }
+
+    /// `thread` asks for the monitor and parks if it cannot have it. Returns true when it owns
+    /// it now.
     pub fn request(&mut self, thread: ThreadRef) -> bool {
+        self.enter(thread, false) == Entry::Owned
+    }
+
+    /// `thread` asks for the monitor; with `may_spin` (barging only) a contended request spins
+    /// instead of parking.
+    pub fn enter(&mut self, thread: ThreadRef, may_spin: bool) -> Entry {
         assert_ne!(self.owner, Some(thread), "{thread:?} re-entered a monitor it owns");
         debug_assert!(!self.is_waiting(thread), "{thread:?} asked twice");
         let free = self.owner.is_none();
         match self.kind {
-            MonitorKind::Barging if free => {
+            MonitorKind::Barging | MonitorKind::Aqs if free => {
                 self.owner = Some(thread);
-                true
+                Entry::Owned
             }
             MonitorKind::Fifo if free && self.entry_list.is_empty() => {
                 self.owner = Some(thread);
-                true
+                Entry::Owned
+            }
+            MonitorKind::Barging if may_spin => {
+                self.spinners.push(thread);
+                Entry::Spinning
             }
             MonitorKind::Barging => {
                 self.cxq.push(thread);
-                false
+                Entry::Parked
             }
-            MonitorKind::Fifo => {
+            MonitorKind::Fifo | MonitorKind::Aqs => {
                 self.entry_list.push_back(thread);
-                false
+                Entry::Parked
             }
         }
     }
 
-    /// The owner `thread` releases the monitor. Returns the thread to wake, if any: under `Fifo`
-    /// it already owns the monitor (hand-off); under `Barging` it will compete when it wakes.
-    pub fn release(&mut self, thread: ThreadRef) -> Option<ThreadRef> {
+    /// A spinning `thread` gives up and parks: onto the `cxq` if it was not queued yet, else it
+    /// stays where it was (a futilely woken waiter). Returns false when it was not spinning.
+    pub fn stop_spinning(&mut self, thread: ThreadRef) -> bool {
+        let Some(i) = self.spinners.iter().position(|t| *t == thread) else {
+            return false;
+        };
+        self.spinners.remove(i);
+        if !self.is_queued(thread) {
+            self.cxq.push(thread);
+        }
+        true
+    }
+
+    /// The owner `thread` releases the monitor: a spinner takes it at once, or one waiter is
+    /// woken (under `Fifo` it already owns the monitor; under `Barging`/`Aqs` it will compete
+    /// when it wakes).
+    pub fn release(&mut self, thread: ThreadRef) -> Release {
         assert_eq!(self.owner, Some(thread), "{thread:?} released a monitor it does not own");
         self.owner = None;
         match self.kind {
             MonitorKind::Fifo => {
                 let next = self.entry_list.pop_front();
                 self.owner = next;
-                next
+                next.map_or(Release::Nobody, Release::Wake)
             }
-            MonitorKind::Barging => self.choose_successor(),
+            MonitorKind::Barging if !self.spinners.is_empty() => {
+                // A spinner set _succ: exit wakes nobody, and the spinner's CAS wins at release.
+                let next = self.spinners.remove(0);
+                self.remove_queued(next);
+                self.owner = Some(next);
+                Release::Spun(next)
+            }
+            MonitorKind::Barging | MonitorKind::Aqs => self.choose_successor().map_or(Release::Nobody, Release::Wake),
         }
     }
 
@@ -100,7 +186,7 @@ impl Monitor {
         if self.successor.is_some() {
             return None;
         }
-        if self.entry_list.is_empty() {
+        if self.kind == MonitorKind::Barging && self.entry_list.is_empty() {
             // Move the cxq over, newest first (HotSpot's default QMode).
             while let Some(thread) = self.cxq.pop() {
                 self.entry_list.push_back(thread);
@@ -110,18 +196,25 @@ impl Monitor {
         self.successor
     }
 
-    /// A woken `thread` competes. Returns true when it owns the monitor now.
-    pub fn on_wake(&mut self, thread: ThreadRef) -> bool {
+    /// A woken `thread` competes. Returns true when it owns the monitor now; with `may_spin`
+    /// (barging) a thread that finds it taken spins again while staying queued.
+    pub fn on_wake(&mut self, thread: ThreadRef, may_spin: bool) -> bool {
         match self.kind {
             MonitorKind::Fifo => {
                 assert_eq!(self.owner, Some(thread), "fifo hand-off to {thread:?} lost its ownership");
                 true
             }
-            MonitorKind::Barging => {
+            MonitorKind::Barging | MonitorKind::Aqs => {
                 if self.successor == Some(thread) {
                     self.successor = None;
                 }
+                if self.owner == Some(thread) {
+                    return true;
+                }
                 if self.owner.is_some() {
+                    if may_spin && self.kind == MonitorKind::Barging && !self.spinners.contains(&thread) {
+                        self.spinners.push(thread);
+                    }
                     return false;
                 }
                 self.remove_waiter(thread);
@@ -138,18 +231,25 @@ impl Monitor {
         self.remove_waiter(thread);
         if self.successor == Some(thread) {
             self.successor = None;
-            if self.owner.is_none() && self.kind == MonitorKind::Barging {
+            if self.owner.is_none() && self.kind != MonitorKind::Fifo {
                 return self.choose_successor();
             }
         }
         None
     }
 
-    fn remove_waiter(&mut self, thread: ThreadRef) {
+    fn remove_queued(&mut self, thread: ThreadRef) {
         if let Some(i) = self.entry_list.iter().position(|t| *t == thread) {
             self.entry_list.remove(i);
         } else if let Some(i) = self.cxq.iter().position(|t| *t == thread) {
             self.cxq.remove(i);
+        }
+    }
+
+    fn remove_waiter(&mut self, thread: ThreadRef) {
+        self.remove_queued(thread);
+        if let Some(i) = self.spinners.iter().position(|t| *t == thread) {
+            self.spinners.remove(i);
         }
     }
 }
@@ -171,8 +271,8 @@ mod tests {
         }
         let mut served = Vec::new();
         let mut current = ThreadRef::Netty;
-        while let Some(next) = m.release(current) {
-            assert!(m.on_wake(next));
+        while let Release::Wake(next) = m.release(current) {
+            assert!(m.on_wake(next, false));
             served.push(next);
             current = next;
         }
@@ -185,7 +285,7 @@ mod tests {
         let mut m = Monitor::new(MonitorKind::Fifo);
         assert!(m.request(hb(0)));
         assert!(!m.request(hb(1)));
-        assert_eq!(m.release(hb(0)), Some(hb(1)));
+        assert_eq!(m.release(hb(0)), Release::Wake(hb(1)));
         // The monitor is handed to hb(1) even before it wakes: a newcomer must queue.
         assert!(!m.request(ThreadRef::Netty));
         assert_eq!(m.owner(), Some(hb(1)));
@@ -197,14 +297,14 @@ mod tests {
         assert!(m.request(ThreadRef::Netty));
         assert!(!m.request(hb(0)));
         let woken = m.release(ThreadRef::Netty);
-        assert_eq!(woken, Some(hb(0)));
+        assert_eq!(woken, Release::Wake(hb(0)));
         // The Netty thread asks again before hb(0) wakes up: it barges in.
         assert!(m.request(ThreadRef::Netty));
-        assert!(!m.on_wake(hb(0)));
+        assert!(!m.on_wake(hb(0), false));
         assert!(m.is_waiting(hb(0)));
         // Next release wakes hb(0) again, and this time nobody barges.
-        assert_eq!(m.release(ThreadRef::Netty), Some(hb(0)));
-        assert!(m.on_wake(hb(0)));
+        assert_eq!(m.release(ThreadRef::Netty), Release::Wake(hb(0)));
+        assert!(m.on_wake(hb(0), false));
         assert_eq!(m.owner(), Some(hb(0)));
         assert_eq!(m.waiters(), 0);
     }
@@ -216,7 +316,7 @@ mod tests {
         for i in 0..3 {
             assert!(!m.request(hb(i)));
         }
-        assert_eq!(m.release(ThreadRef::Netty), Some(hb(2)));
+        assert_eq!(m.release(ThreadRef::Netty), Release::Wake(hb(2)));
     }
 
     #[test]
@@ -225,10 +325,10 @@ mod tests {
         assert!(m.request(hb(9)));
         assert!(!m.request(hb(0)));
         assert!(!m.request(hb(1)));
-        assert_eq!(m.release(hb(9)), Some(hb(1)));
+        assert_eq!(m.release(hb(9)), Release::Wake(hb(1)));
         assert!(m.request(hb(9)));
         // A successor is already on its way: nobody else is woken.
-        assert_eq!(m.release(hb(9)), None);
+        assert_eq!(m.release(hb(9)), Release::Nobody);
     }
 
     #[test]
@@ -237,7 +337,9 @@ mod tests {
         assert!(m.request(hb(9)));
         assert!(!m.request(hb(0)));
         assert!(!m.request(hb(1)));
-        let successor = m.release(hb(9)).unwrap();
+        let Release::Wake(successor) = m.release(hb(9)) else {
+            panic!("nobody woken")
+        };
         let other = m.cancel(successor);
         assert!(other.is_some());
         assert_ne!(other, Some(successor));
@@ -256,14 +358,73 @@ mod tests {
         for _ in 0..100 {
             let woken = m.release(owner);
             match woken {
-                Some(thread) => {
-                    assert!(m.on_wake(thread));
+                Release::Wake(thread) => {
+                    assert!(m.on_wake(thread, false));
                     served += 1;
                     owner = thread;
                 }
-                None => break,
+                _ => break,
             }
         }
         assert_eq!(served, 8);
+    }
+
+    #[test]
+    fn spinner_takes_the_monitor_at_release_and_suppresses_the_wake() {
+        let mut m = Monitor::new(MonitorKind::Barging);
+        assert!(m.request(hb(9)));
+        assert!(!m.request(hb(0)));
+        assert_eq!(m.enter(ThreadRef::Netty, true), Entry::Spinning);
+        assert!(m.is_waiting(ThreadRef::Netty));
+        // hb(0) is parked, but the spinner set _succ: it gets the monitor and nobody is woken.
+        assert_eq!(m.release(hb(9)), Release::Spun(ThreadRef::Netty));
+        assert_eq!(m.owner(), Some(ThreadRef::Netty));
+        assert_eq!(m.waiters(), 1);
+        // Without a spinner the parked waiter is woken.
+        assert_eq!(m.release(ThreadRef::Netty), Release::Wake(hb(0)));
+    }
+
+    #[test]
+    fn a_spinner_whose_window_ends_parks_on_the_cxq() {
+        let mut m = Monitor::new(MonitorKind::Barging);
+        assert!(m.request(hb(9)));
+        assert_eq!(m.enter(ThreadRef::Netty, true), Entry::Spinning);
+        assert!(m.stop_spinning(ThreadRef::Netty));
+        assert!(!m.stop_spinning(ThreadRef::Netty));
+        assert!(m.is_waiting(ThreadRef::Netty));
+        assert_eq!(m.release(hb(9)), Release::Wake(ThreadRef::Netty));
+    }
+
+    #[test]
+    fn a_futilely_woken_waiter_spins_while_queued() {
+        let mut m = Monitor::new(MonitorKind::Barging);
+        assert!(m.request(ThreadRef::Netty));
+        assert!(!m.request(hb(0)));
+        assert_eq!(m.release(ThreadRef::Netty), Release::Wake(hb(0)));
+        assert!(m.request(hb(1)));
+        assert!(!m.on_wake(hb(0), true));
+        assert!(m.is_spinning(hb(0)));
+        assert_eq!(m.release(hb(1)), Release::Spun(hb(0)));
+        assert_eq!(m.waiters(), 0);
+    }
+
+    #[test]
+    fn aqs_barges_when_free_and_wakes_the_oldest() {
+        let mut m = Monitor::new(MonitorKind::Aqs);
+        assert!(m.request(ThreadRef::Netty));
+        for i in 0..3 {
+            assert!(!m.request(hb(i)));
+        }
+        // Oldest first, unlike HotSpot's newest-first cxq.
+        assert_eq!(m.release(ThreadRef::Netty), Release::Wake(hb(0)));
+        // A barger takes the free lock before hb(0) runs; hb(0) parks again at the front.
+        assert!(m.request(ThreadRef::Netty));
+        assert!(!m.on_wake(hb(0), true));
+        assert!(!m.is_spinning(hb(0)));
+        assert_eq!(m.release(ThreadRef::Netty), Release::Wake(hb(0)));
+        assert!(m.on_wake(hb(0), false));
+        // A cancelled waiter is skipped.
+        assert_eq!(m.cancel(hb(1)), None);
+        assert_eq!(m.release(hb(0)), Release::Wake(hb(2)));
     }
 }

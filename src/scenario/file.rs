@@ -41,6 +41,9 @@ pub struct ScenarioFile {
     pub dumps: Vec<Dur>,
     #[serde(default)]
     pub expect: Option<toml::Table>,
+    /// A calibration file (relative to the scenario) whose `[broker]` applies beneath ours.
+    #[serde(default)]
+    pub calibration: Option<String>,
 }
 
 fn default_sample_interval() -> Dur {
@@ -67,6 +70,8 @@ pub struct BrokerFile {
     pub netty_event_queue_cap: u32,
     pub monitor: String,
     pub monitor_wake_latency: Dist,
+    pub monitor_exit_cost: Dist,
+    pub monitor_spin: Dur,
     pub trylock_timeout: Dur,
     pub heartbeat_cost: Dist,
     pub register_producer_cost: Dist,
@@ -95,6 +100,8 @@ impl Default for BrokerFile {
             netty_event_queue_cap: 10_000,
             monitor: "barging".into(),
             monitor_wake_latency: Dist::Const(30_000),
+            monitor_exit_cost: Dist::Const(0),
+            monitor_spin: Dur(0),
             trylock_timeout: Dur(3_000_000_000),
             heartbeat_cost: Dist::Const(100_000),
             register_producer_cost: Dist::Const(2_000),

@@ -1,6 +1,7 @@
 //! Scenario files: reading (`file.rs`, serde), units (`units.rs`) and validation (`validate.rs`)
 //! into a typed [`Scenario`] whose invariants hold. This is the only module that reads files.
 
+pub mod calibration;
 pub mod expect;
 pub mod file;
 pub mod units;
@@ -10,6 +11,7 @@ pub use units::{format_duration, parse_duration, Dist, Dur};
 pub use validate::*;
 
 use crate::error::Error;
+use serde::Deserialize;
 use std::path::Path;
 
 /// The largest scenario file read (the shipped ones are under 10 KiB). Reading stops here, so
@@ -48,15 +50,42 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// Parses and validates scenario text; `path` is used in messages only.
+/// Parses and validates scenario text; `path` is used in messages and, through its folder, to
+/// find a `calibration` file.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, Error> {
+    let base = path.parent().unwrap_or(Path::new(""));
+    parse_in(path, bytes, base)
+}
+
+/// Like [`parse`], with `calibration` paths relative to `base`.
+pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Error> {
     let scenario_error = |problems: Vec<String>| Error::Scenario {
         path: path.to_path_buf(),
         problems,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| scenario_error(vec![format!("the file is not UTF-8 text ({e})")]))?;
-    let raw: file::ScenarioFile = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
-    validate::validate(raw, fnv1a(bytes)).map_err(scenario_error)
+    let mut raw: file::ScenarioFile = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
+    let mut hash = fnv1a(bytes);
+    let mut loaded = None;
+    if let Some(file) = raw.calibration.clone() {
+        let cal = calibration::load(base, &file).map_err(|(at, problems)| match at {
+            Some(at) => Error::Scenario { path: at, problems },
+            None => scenario_error(problems),
+        })?;
+        // Re-read the scenario with the calibration's [broker] keys beneath its own. The scenario
+        // alone was valid, so a problem now comes from a calibration value.
+        let mut doc: toml::Table = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
+        calibration::merge_beneath(&mut doc, &cal);
+        raw = file::ScenarioFile::deserialize(toml::Value::Table(doc)).map_err(|e| Error::Scenario {
+            path: calibration::resolve(base, &file),
+            problems: vec![format!("[broker]: {}", e.message().trim())],
+        })?;
+        hash = fnv1a_continue(hash, &cal.bytes);
+        loaded = Some(cal);
+    }
+    let mut scenario = validate::validate(raw, hash).map_err(scenario_error)?;
+    scenario.calibration = loaded;
+    Ok(scenario)
 }
 
 /// A one-line message for a TOML or serde error, with its line and column.
@@ -93,7 +122,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 
 /// FNV-1a 64 over the file bytes: the scenario hash written into every summary.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_continue(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// FNV-1a 64 continued over more bytes (a calibration file after its scenario).
+fn fnv1a_continue(mut hash: u64, bytes: &[u8]) -> u64 {
     for byte in bytes {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);

@@ -188,6 +188,38 @@ impl Dist {
         }
     }
 
+    /// Draws the stationary residual (forward recurrence time) of a renewal process with these
+    /// intervals: the time to the next event seen from a random instant [ns]. Its density is
+    /// P(X > t) / E[X]; it is drawn as a uniform point in a length-biased interval.
+    /// Constants keep their historical draw (uniform on [0, c]), so constant-interval runs are
+    /// unchanged.
+    pub fn sample_residual<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        match *self {
+            Dist::Const(ns) => rng.gen_range(0..=ns),
+            // Memoryless: the residual is the interval itself.
+            Dist::Exponential { .. } => self.draw(rng),
+            _ => {
+                // Length-biased draw by rejection: accept x with probability x / bound, bound a
+                // high quantile taken from a few draws (distributions here are light-tailed enough
+                // that 64 tries always suffice in practice; the last draw is used otherwise).
+                let bound = self.mean_ns().max(1.0) * 8.0;
+                let mut x = self.draw(rng);
+                for _ in 0..64 {
+                    let u: f64 = rng.gen::<f64>() * bound;
+                    if (x as f64) >= u {
+                        break;
+                    }
+                    x = self.draw(rng);
+                }
+                if x == 0 {
+                    0
+                } else {
+                    rng.gen_range(0..=x)
+                }
+            }
+        }
+    }
+
     /// The mean of the distribution as sampled [ns].
     pub fn mean_ns(&self) -> f64 {
         match *self {

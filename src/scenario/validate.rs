@@ -54,8 +54,10 @@ pub struct Scenario {
     pub dumps_ns: Vec<u64>,
     /// `[expect]`: thresholds for `hbsim check`.
     pub expect: super::expect::Expectations,
-    /// FNV-1a 64 of the file bytes.
+    /// FNV-1a 64 of the file bytes (and of the calibration file's after them).
     pub source_hash: u64,
+    /// The `calibration` file, if the scenario names one.
+    pub calibration: Option<super::calibration::Calibration>,
 }
 
 /// How the monitor hands itself over on release.
@@ -65,6 +67,9 @@ pub enum MonitorKind {
     Fifo,
     /// HotSpot `synchronized`: arrivals barge; the woken waiter is not the oldest.
     Barging,
+    /// `ReentrantLock` (AQS, non-fair): arrivals barge; the oldest waiter is woken. Chosen
+    /// automatically for the `tryLock` policy (`v4.6.0`) when the scenario says `barging`.
+    Aqs,
 }
 
 /// `[broker]`, validated.
@@ -80,6 +85,10 @@ pub struct BrokerParams {
     pub netty_event_queue_cap: u32,
     pub monitor: MonitorKind,
     pub monitor_wake_latency: Dist,
+    /// The exiting owner's unpark when it wakes a waiter: delays the exiting thread's next step.
+    pub monitor_exit_cost: Dist,
+    /// HotSpot's spin window before parking (0 = park at once).
+    pub monitor_spin_ns: u64,
     pub trylock_timeout_ns: u64,
     pub heartbeat_cost: Dist,
     pub register_producer_cost: Dist,
@@ -397,6 +406,7 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
         dumps_ns,
         expect,
         source_hash,
+        calibration: None,
     })
 }
 
@@ -446,19 +456,22 @@ fn broker(raw: &ScenarioFile, p: &mut Problems) -> BrokerParams {
     p.positive(b.housekeeping_interval.0, "broker.housekeeping_interval");
     p.positive(b.channel_expired_timeout.0, "broker.channel_expired_timeout");
     p.positive(b.long_poll_timeout.0, "broker.long_poll_timeout");
+    p.check(b.monitor_spin.0 <= 1_000_000_000, "broker.monitor_spin", "must be at most 1s");
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,
+        "aqs" => MonitorKind::Aqs,
         other => {
             p.push(
                 "broker.monitor",
-                format!("unknown monitor hand-off `{other}` (expected fifo or barging)"),
+                format!("unknown monitor hand-off `{other}` (expected fifo, barging or aqs)"),
             );
             MonitorKind::Barging
         }
     };
     let dists = [
         (&b.monitor_wake_latency, "broker.monitor_wake_latency"),
+        (&b.monitor_exit_cost, "broker.monitor_exit_cost"),
         (&b.heartbeat_cost, "broker.heartbeat_cost"),
         (&b.register_producer_cost, "broker.register_producer_cost"),
         (&b.unregister_cost, "broker.unregister_cost"),
@@ -487,6 +500,8 @@ fn broker(raw: &ScenarioFile, p: &mut Problems) -> BrokerParams {
         netty_event_queue_cap: b.netty_event_queue_cap,
         monitor,
         monitor_wake_latency: b.monitor_wake_latency,
+        monitor_exit_cost: b.monitor_exit_cost,
+        monitor_spin_ns: b.monitor_spin.0,
         trylock_timeout_ns: b.trylock_timeout.0,
         heartbeat_cost: b.heartbeat_cost,
         register_producer_cost: b.register_producer_cost,

@@ -187,25 +187,72 @@ fn messages_are_conserved_at_every_sample() {
     }
 }
 
+/// Mean heartbeat queue wait [ms] of `scenario` for seeds 1..=n, one replay each.
+fn queue_waits(scenario: &str, n: u64) -> Vec<f64> {
+    let dir = TempDir::new("mm");
+    let scenario = crate::common::repo_root().join(scenario);
+    (1..=n)
+        .map(|seed| {
+            let out = replay_to(&dir, &scenario, &format!("s{seed}"), &["--seed", &seed.to_string(), "--no-charts"]);
+            let summary: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join("fixed/summary.json")).unwrap()).unwrap();
+            summary["heartbeat_queue_wait_mean_ms"].as_f64().unwrap()
+        })
+        .collect()
+}
+
+/// Theory must lie inside the 95% Student-t interval of the per-seed means (n = 10, t = 2.262)
+/// and the grand mean within 2% of it. The runs start in steady state (each client's first tick
+/// is the stationary residual of its interval), so no warm-up is cut.
+fn assert_matches_theory(label: &str, waits: &[f64], theory: f64) {
+    let n = waits.len() as f64;
+    let mean = waits.iter().sum::<f64>() / n;
+    let sd = (waits.iter().map(|w| (w - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let half = 2.262 * sd / n.sqrt();
+    assert!(
+        (mean - half..=mean + half).contains(&theory),
+        "{label}: theory {theory} ms outside the 95% interval {mean:.4} ± {half:.4} ms ({waits:?})"
+    );
+    assert!(
+        (mean - theory).abs() / theory < 0.02,
+        "{label}: mean wait {mean:.4} ms is more than 2% from theory {theory} ms ({waits:?})"
+    );
+}
+
 /// A single-server queue built from the scenario format: one heartbeat thread, Poisson heartbeat
 /// arrivals (1,000 clients, exponential intervals of mean 2 s: λ = 500/s), exponential service
-/// (mean 1 ms: μ = 1000/s), nothing else. M/M/1: Wq = ρ/(μ−λ) = 1 ms. Tolerance 8% (the run
-/// has about 300,000 arrivals; the standard error of the mean wait at ρ = 0.5 is about 2%).
+/// (mean 1 ms: μ = 1000/s), nothing else. M/M/1: Wq = ρ/(μ−λ) = 1 ms. Ten seeds.
 #[test]
 fn mm1_mean_wait_matches_closed_form() {
+    let waits = queue_waits("tests/data/mm1.toml", 10);
+    assert_matches_theory("M/M/1", &waits, 1.0);
     let dir = TempDir::new("mm1");
-    let scenario = crate::common::repo_root().join("tests/data/mm1.toml");
-    let out = replay_to(&dir, &scenario, "out", &[]);
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("fixed/summary.json")).unwrap()).unwrap();
-    let wait = summary["heartbeat_queue_wait_mean_ms"].as_f64().unwrap();
-    let expected = 1.0;
-    assert!(
-        (wait - expected).abs() / expected < 0.08,
-        "M/M/1 mean wait {wait} ms, expected {expected} ms"
+    let out = replay_to(
+        &dir,
+        &crate::common::repo_root().join("tests/data/mm1.toml"),
+        "out",
+        &["--no-charts"],
     );
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("fixed/summary.json")).unwrap()).unwrap();
     let sent = summary["heartbeats_sent"].as_f64().unwrap();
     let rate = sent / 600.0;
     assert!((rate - 500.0).abs() < 15.0, "arrival rate {rate}/s, expected 500/s");
+}
+
+/// Two servers: 2,000 clients (λ = 1000/s), two heartbeat threads of μ = 1000/s each. Erlang C
+/// with a = 1, c = 2: P(wait) = 1/3, Wq = P(wait)/(cμ − λ) = 1/3 ms. Ten seeds.
+#[test]
+fn mmc_mean_wait_matches_erlang_c() {
+    let (a, c) = (1.0f64, 2u32);
+    let mu = 1.0; // per ms
+    let lambda = a * mu;
+    let fact = |k: u32| (1..=k).map(f64::from).product::<f64>();
+    let top = a.powi(c as i32) / fact(c) * f64::from(c) / (f64::from(c) - a);
+    let below: f64 = (0..c).map(|k| a.powi(k as i32) / fact(k)).sum();
+    let p_wait = top / (below + top);
+    let theory = p_wait / (f64::from(c) * mu - lambda);
+    let waits = queue_waits("tests/data/mmc.toml", 10);
+    assert_matches_theory("M/M/2", &waits, theory);
 }
 
 fn expect_error(scenario_text: &str, needles: &[&str]) {

@@ -58,6 +58,15 @@ fn golden_incident() {
 }
 
 #[test]
+fn golden_incident_idle_host() {
+    golden_run(
+        &repo_root().join("scenarios/incident-2024-10-idle-host.toml"),
+        "incident-2024-10-idle-host",
+        false,
+    );
+}
+
+#[test]
 fn golden_healthy() {
     golden_run(&repo_root().join("scenarios/healthy.toml"), "healthy", false);
 }

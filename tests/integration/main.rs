@@ -11,3 +11,4 @@ mod properties;
 mod robust14;
 mod robustness;
 mod sweep;
+mod validation;

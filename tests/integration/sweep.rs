@@ -21,15 +21,26 @@ fn args<'a>(scenario: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     a
 }
 
+/// mini-collapse without its restart at 10m: a collapse then stays until the end, so "collapsed at
+/// the run's steady end" (the last quarter) can be seen.
+fn mini_without_restart(dir: &TempDir) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo_root().join("tests/data/mini-collapse.toml")).unwrap();
+    let cut = text.find("[[actions]]\nat = \"10m\"").expect("mini-collapse restarts at 10m");
+    dir.write("mini-no-restart.toml", &text[..cut])
+}
+
 #[test]
 fn sweep_finds_the_tipping_point_and_shards_merge_to_the_same_result() {
     let dir = TempDir::new("sweep");
-    let mini = repo_root().join("tests/data/mini-collapse.toml");
+    let mini = mini_without_restart(&dir);
     let scenario = mini.to_str().unwrap();
     let output = run_in(dir.path(), &args(scenario, &["--out", "whole", "--jobs", "2"]));
     assert!(output.status.success(), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("leaky: tips over (heartbeat timeouts > 5%) at 100"), "{stdout}");
+    assert!(
+        stdout.contains("leaky: tips over at 100: 2 of 2 seeds collapsed (95% CI 34–100%)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("fixed: does not tip over"), "{stdout}");
 
     for shard in ["0/3", "1/3", "2/3"] {
@@ -89,4 +100,91 @@ fn sweep_rejects_bad_parameters() {
         ],
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+/// With its restart the collapse of mini-collapse is over by the last quarter: not "tipped".
+#[test]
+fn a_run_that_recovers_before_its_end_is_not_collapsed() {
+    let dir = TempDir::new("sweep-recover");
+    let mini = repo_root().join("tests/data/mini-collapse.toml");
+    let output = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            mini.to_str().unwrap(),
+            "--param",
+            "actions[0].count",
+            "--values",
+            "100",
+            "--seeds",
+            "1",
+            "--policy",
+            "leaky",
+            "--out",
+            "o",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("leaky: does not tip over"), "{stdout}");
+}
+
+#[test]
+fn sweep_grid_writes_k_of_n_and_the_collapse_map() {
+    let dir = TempDir::new("sweep-grid");
+    let mini = mini_without_restart(&dir);
+    let output = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            mini.to_str().unwrap(),
+            "--param",
+            "actions[0].count",
+            "--values",
+            "0,100",
+            "--param2",
+            "broker.heartbeat_threads",
+            "--values2",
+            "8",
+            "--seeds",
+            "2",
+            "--policy",
+            "leaky",
+            "--mark",
+            "here=8,50",
+            "--out",
+            "g",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let grid = std::fs::read_to_string(dir.path().join("g/grid.csv")).unwrap();
+    let lines: Vec<&str> = grid.lines().collect();
+    assert_eq!(lines.len(), 3, "{grid}");
+    assert!(lines[1].starts_with("0,8,leaky,2,0,"), "{grid}");
+    assert!(lines[2].starts_with("100,8,leaky,2,2,"), "{grid}");
+    for ext in ["png", "svg"] {
+        let map = dir.path().join(format!("g/collapse-map-leaky.{ext}"));
+        assert!(std::fs::metadata(&map).map(|m| m.len() > 0).unwrap_or(false), "{}", map.display());
+    }
+    let output = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            mini.to_str().unwrap(),
+            "--param",
+            "actions[0].count",
+            "--values",
+            "0",
+            "--param2",
+            "broker.heartbeat_threads",
+            "--values2",
+            "8",
+            "--mark",
+            "nowhere",
+            "--out",
+            "g2",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--mark"), "{}", text(&output));
 }
