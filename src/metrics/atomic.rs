@@ -70,6 +70,9 @@ impl AtomicFile {
         let writer = self.writer.take().expect("commit once");
         let result = Self::finish(writer, &self.temp, &self.target);
         crate::interrupt::unregister_temp(&self.temp);
+        if result.is_ok() {
+            crate::interrupt::note_written(&self.target);
+        }
         result
     }
 
@@ -381,6 +384,40 @@ fn looks_like_output(name: &str) -> bool {
         || name == "comparison.csv"
         || name.ends_with(".png")
         || name.ends_with(".svg")
+        || is_carried_over(name)
+}
+
+/// Folders that live inside an output folder but are not part of its set: `sweep`'s default
+/// output, `output/<scenario>/sweep-<param>/`. They are moved into the new set just before the
+/// swap instead of being removed with the old one.
+fn is_carried_over(name: &str) -> bool {
+    name.starts_with("sweep-")
+}
+
+/// Moves the carried-over folders of the old set into the staging folder (same file system);
+/// returns their names, so that a failed swap can move them back.
+fn carry_over(final_dir: &Path, staging: &Path) -> (Vec<std::ffi::OsString>, std::io::Result<()>) {
+    let mut moved = Vec::new();
+    let Ok(entries) = std::fs::read_dir(final_dir) else {
+        return (moved, Ok(()));
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if is_carried_over(&name.to_string_lossy()) && entry.file_type().is_ok_and(|t| t.is_dir()) && !staging.join(&name).exists() {
+            if let Err(e) = std::fs::rename(entry.path(), staging.join(&name)) {
+                return (moved, Err(e));
+            }
+            moved.push(name);
+        }
+    }
+    (moved, Ok(()))
+}
+
+/// Undoes [`carry_over`] after a failed swap (best effort: the old set is still in place).
+fn carry_back(moved: &[std::ffi::OsString], final_dir: &Path, staging: &Path) {
+    for name in moved {
+        let _ = std::fs::rename(staging.join(name), final_dir.join(name));
+    }
 }
 
 /// Removes `.<name>.staging-*` and `.<name>.old-*` beside the folder: what a killed run left.
@@ -416,21 +453,36 @@ fn swap_into_place(staging: &Path, final_dir: &Path, parent: &Path, name: &str) 
         sync_dir(parent);
         return Ok(());
     }
+    let (moved, carried) = carry_over(final_dir, staging);
+    if let Err(e) = carried {
+        carry_back(&moved, final_dir, staging);
+        return Err(fail(e));
+    }
     if exchange(staging, final_dir).is_ok() {
         sync_dir(parent);
         let _ = std::fs::remove_dir_all(staging);
         return Ok(());
     }
-    let aside = tempfile::Builder::new()
+    let aside = match tempfile::Builder::new()
         .prefix(&format!(".{name}.old-"))
         .rand_bytes(RAND_CHARS)
         .tempdir_in(parent)
-        .map_err(fail)?
-        .keep();
+    {
+        Ok(dir) => dir.keep(),
+        Err(e) => {
+            carry_back(&moved, final_dir, staging);
+            return Err(fail(e));
+        }
+    };
     // rename(2) of a folder onto an empty folder replaces it.
-    std::fs::rename(final_dir, &aside).map_err(fail)?;
+    if let Err(e) = std::fs::rename(final_dir, &aside) {
+        let _ = std::fs::remove_dir(&aside);
+        carry_back(&moved, final_dir, staging);
+        return Err(fail(e));
+    }
     if let Err(e) = std::fs::rename(staging, final_dir) {
         let _ = std::fs::rename(&aside, final_dir);
+        carry_back(&moved, final_dir, staging);
         return Err(fail(e));
     }
     sync_dir(parent);

@@ -239,6 +239,37 @@ fn failed_rerun_exit_4_keeps_the_previous_output_set_whole() {
 }
 
 #[test]
+fn default_sweep_folder_inside_the_replay_folder_survives_a_rerun() {
+    let dir = TempDir::new("r14-carry");
+    dir.write("s.toml", &small("carry", "30s", ""));
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let output = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "groups.initial",
+            "--values",
+            "10",
+            "--seeds",
+            "1",
+            "--policy",
+            "leaky",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let sweep = dir.path().join("output/carry/sweep-groups.initial");
+    let before = snapshot(&sweep);
+    assert!(before.contains_key(Path::new("sweep.csv")));
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--policy", "fixed"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(snapshot(&sweep), before, "the sweep results were lost");
+    assert!(!dir.path().join("output/carry/leaky").exists());
+}
+
+#[test]
 fn output_folder_with_foreign_files_is_refused_not_emptied() {
     let dir = TempDir::new("r14-foreign");
     dir.write("s.toml", &small("foreign", "30s", ""));
