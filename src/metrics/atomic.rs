@@ -131,8 +131,19 @@ pub fn probe_dir(dir: &Path) -> Result<(), std::io::Error> {
         .map(drop)
 }
 
-/// The marker file written into every output set (how a later run knows it may replace it).
+/// The marker file written into every output set (how a later run knows it may replace it):
+/// [`MARKER_HEADER`] and the version, then the set's entries, one per line.
 pub const SET_MARKER: &str = ".hbsim-output";
+
+/// First line of the marker, before the version.
+const MARKER_HEADER: &str = "an output set written by hbsim, replaced as a whole by the next run on this folder; its entries:\nhbsim ";
+
+/// Names directly in `dir` (lossy UTF-8).
+fn names_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
 
 /// The parts of an output folder path: its parent folder and its own name.
 fn split_out(dir: &Path) -> Result<(PathBuf, String), Error> {
@@ -285,18 +296,13 @@ impl OutputSet {
             .map_err(|e| fail(format!("cannot write beside the output folder (in {}): {e}", parent.display())))?
             .keep();
         crate::interrupt::register_staging(&staging, dir);
-        let set = OutputSet {
+        Ok(OutputSet {
             final_dir: dir.to_path_buf(),
             parent,
             name,
             staging: Some(staging),
             _lock: lock,
-        };
-        write_bytes(
-            &set.path().join(SET_MARKER),
-            format!("an output set written by hbsim {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
-        )?;
-        Ok(set)
+        })
     }
 
     /// The staging folder: write every output of the run here.
@@ -311,6 +317,16 @@ impl OutputSet {
 
     /// Puts the complete set in place of the output folder (the old set, if any, is removed).
     pub fn commit(mut self) -> Result<(), Error> {
+        // The marker lists what the set holds: a later run replaces exactly that, and refuses
+        // a folder where anything else (a file the user added) has appeared.
+        let mut entries = names_in(self.path());
+        entries.sort();
+        let marker = format!(
+            "{MARKER_HEADER}{}\n{}",
+            env!("CARGO_PKG_VERSION"),
+            entries.iter().map(|e| format!("{e}\n")).collect::<String>()
+        );
+        write_bytes(&self.path().join(SET_MARKER), marker.as_bytes())?;
         let staging = self.staging.take().expect("commit once");
         // Holding this guard, a Ctrl-C waits until the swap is done, so its message is true.
         let mut guard = crate::interrupt::begin_commit();
@@ -356,10 +372,16 @@ fn check_replaceable(dir: &Path) -> Result<(), Error> {
         })?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
-    if entries.is_empty() || entries.iter().any(|e| e == SET_MARKER) {
-        return Ok(());
-    }
-    let foreign: Vec<&String> = entries.iter().filter(|e| !looks_like_output(e)).collect();
+    // The marker's list (after its two header lines), if the folder is an output set.
+    let listed: Vec<String> = std::fs::read_to_string(dir.join(SET_MARKER))
+        .ok()
+        .filter(|text| text.starts_with(MARKER_HEADER.lines().next().unwrap_or_default()))
+        .map(|text| text.lines().skip(2).map(str::to_string).collect())
+        .unwrap_or_default();
+    let foreign: Vec<&String> = entries
+        .iter()
+        .filter(|e| *e != SET_MARKER && !listed.contains(e) && !looks_like_output(e))
+        .collect();
     match foreign.first() {
         None => Ok(()),
         Some(first) => Err(Error::Output {
