@@ -15,6 +15,8 @@ struct State {
     /// Output folders whose new set is in place.
     committed: Vec<PathBuf>,
     locks: Vec<PathBuf>,
+    /// Complete files written outside any output set (sweep, check --junit), the last few.
+    written: Vec<PathBuf>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -22,6 +24,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     staging: Vec::new(),
     committed: Vec::new(),
     locks: Vec::new(),
+    written: Vec::new(),
 });
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -66,6 +69,17 @@ fn message(state: &State) -> String {
     for dir in &state.committed {
         parts.push(format!("{} holds this run's complete output", dir.display()));
     }
+    let loose: Vec<&PathBuf> = state
+        .written
+        .iter()
+        .filter(|w| !state.staging.iter().any(|(s, _)| w.starts_with(s)) && !state.committed.iter().any(|c| w.starts_with(c)))
+        .collect();
+    if !loose.is_empty() {
+        parts.push(format!(
+            "complete files written before the interrupt: {} (no file was left half-written)",
+            loose.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
     if parts.is_empty() {
         "interrupted; no output was written".into()
     } else {
@@ -84,6 +98,18 @@ pub(crate) fn register_temp(path: &Path) {
 
 pub(crate) fn unregister_temp(path: &Path) {
     state().temps.retain(|p| p != path);
+}
+
+pub(crate) fn note_written(path: &Path) {
+    let mut state = state();
+    // Files inside a staging folder are accounted for by the set.
+    if state.staging.iter().any(|(s, _)| path.starts_with(s)) {
+        return;
+    }
+    if state.written.len() >= 8 {
+        state.written.remove(0);
+    }
+    state.written.push(path.to_path_buf());
 }
 
 pub(crate) fn register_staging(staging: &Path, final_dir: &Path) {

@@ -70,6 +70,9 @@ impl AtomicFile {
         let writer = self.writer.take().expect("commit once");
         let result = Self::finish(writer, &self.temp, &self.target);
         crate::interrupt::unregister_temp(&self.temp);
+        if result.is_ok() {
+            crate::interrupt::note_written(&self.target);
+        }
         result
     }
 
@@ -128,8 +131,19 @@ pub fn probe_dir(dir: &Path) -> Result<(), std::io::Error> {
         .map(drop)
 }
 
-/// The marker file written into every output set (how a later run knows it may replace it).
+/// The marker file written into every output set (how a later run knows it may replace it):
+/// [`MARKER_HEADER`] and the version, then the set's entries, one per line.
 pub const SET_MARKER: &str = ".hbsim-output";
+
+/// First line of the marker, before the version.
+const MARKER_HEADER: &str = "an output set written by hbsim, replaced as a whole by the next run on this folder; its entries:\nhbsim ";
+
+/// Names directly in `dir` (lossy UTF-8).
+fn names_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
 
 /// The parts of an output folder path: its parent folder and its own name.
 fn split_out(dir: &Path) -> Result<(PathBuf, String), Error> {
@@ -282,18 +296,13 @@ impl OutputSet {
             .map_err(|e| fail(format!("cannot write beside the output folder (in {}): {e}", parent.display())))?
             .keep();
         crate::interrupt::register_staging(&staging, dir);
-        let set = OutputSet {
+        Ok(OutputSet {
             final_dir: dir.to_path_buf(),
             parent,
             name,
             staging: Some(staging),
             _lock: lock,
-        };
-        write_bytes(
-            &set.path().join(SET_MARKER),
-            format!("an output set written by hbsim {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
-        )?;
-        Ok(set)
+        })
     }
 
     /// The staging folder: write every output of the run here.
@@ -308,6 +317,16 @@ impl OutputSet {
 
     /// Puts the complete set in place of the output folder (the old set, if any, is removed).
     pub fn commit(mut self) -> Result<(), Error> {
+        // The marker lists what the set holds: a later run replaces exactly that, and refuses
+        // a folder where anything else (a file the user added) has appeared.
+        let mut entries = names_in(self.path());
+        entries.sort();
+        let marker = format!(
+            "{MARKER_HEADER}{}\n{}",
+            env!("CARGO_PKG_VERSION"),
+            entries.iter().map(|e| format!("{e}\n")).collect::<String>()
+        );
+        write_bytes(&self.path().join(SET_MARKER), marker.as_bytes())?;
         let staging = self.staging.take().expect("commit once");
         // Holding this guard, a Ctrl-C waits until the swap is done, so its message is true.
         let mut guard = crate::interrupt::begin_commit();
@@ -353,10 +372,16 @@ fn check_replaceable(dir: &Path) -> Result<(), Error> {
         })?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
-    if entries.is_empty() || entries.iter().any(|e| e == SET_MARKER) {
-        return Ok(());
-    }
-    let foreign: Vec<&String> = entries.iter().filter(|e| !looks_like_output(e)).collect();
+    // The marker's list (after its two header lines), if the folder is an output set.
+    let listed: Vec<String> = std::fs::read_to_string(dir.join(SET_MARKER))
+        .ok()
+        .filter(|text| text.starts_with(MARKER_HEADER.lines().next().unwrap_or_default()))
+        .map(|text| text.lines().skip(2).map(str::to_string).collect())
+        .unwrap_or_default();
+    let foreign: Vec<&String> = entries
+        .iter()
+        .filter(|e| *e != SET_MARKER && !listed.contains(e) && !looks_like_output(e))
+        .collect();
     match foreign.first() {
         None => Ok(()),
         Some(first) => Err(Error::Output {
@@ -381,6 +406,40 @@ fn looks_like_output(name: &str) -> bool {
         || name == "comparison.csv"
         || name.ends_with(".png")
         || name.ends_with(".svg")
+        || is_carried_over(name)
+}
+
+/// Folders that live inside an output folder but are not part of its set: `sweep`'s default
+/// output, `output/<scenario>/sweep-<param>/`. They are moved into the new set just before the
+/// swap instead of being removed with the old one.
+fn is_carried_over(name: &str) -> bool {
+    name.starts_with("sweep-")
+}
+
+/// Moves the carried-over folders of the old set into the staging folder (same file system);
+/// returns their names, so that a failed swap can move them back.
+fn carry_over(final_dir: &Path, staging: &Path) -> (Vec<std::ffi::OsString>, std::io::Result<()>) {
+    let mut moved = Vec::new();
+    let Ok(entries) = std::fs::read_dir(final_dir) else {
+        return (moved, Ok(()));
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if is_carried_over(&name.to_string_lossy()) && entry.file_type().is_ok_and(|t| t.is_dir()) && !staging.join(&name).exists() {
+            if let Err(e) = std::fs::rename(entry.path(), staging.join(&name)) {
+                return (moved, Err(e));
+            }
+            moved.push(name);
+        }
+    }
+    (moved, Ok(()))
+}
+
+/// Undoes [`carry_over`] after a failed swap (best effort: the old set is still in place).
+fn carry_back(moved: &[std::ffi::OsString], final_dir: &Path, staging: &Path) {
+    for name in moved {
+        let _ = std::fs::rename(staging.join(name), final_dir.join(name));
+    }
 }
 
 /// Removes `.<name>.staging-*` and `.<name>.old-*` beside the folder: what a killed run left.
@@ -416,21 +475,36 @@ fn swap_into_place(staging: &Path, final_dir: &Path, parent: &Path, name: &str) 
         sync_dir(parent);
         return Ok(());
     }
+    let (moved, carried) = carry_over(final_dir, staging);
+    if let Err(e) = carried {
+        carry_back(&moved, final_dir, staging);
+        return Err(fail(e));
+    }
     if exchange(staging, final_dir).is_ok() {
         sync_dir(parent);
         let _ = std::fs::remove_dir_all(staging);
         return Ok(());
     }
-    let aside = tempfile::Builder::new()
+    let aside = match tempfile::Builder::new()
         .prefix(&format!(".{name}.old-"))
         .rand_bytes(RAND_CHARS)
         .tempdir_in(parent)
-        .map_err(fail)?
-        .keep();
+    {
+        Ok(dir) => dir.keep(),
+        Err(e) => {
+            carry_back(&moved, final_dir, staging);
+            return Err(fail(e));
+        }
+    };
     // rename(2) of a folder onto an empty folder replaces it.
-    std::fs::rename(final_dir, &aside).map_err(fail)?;
+    if let Err(e) = std::fs::rename(final_dir, &aside) {
+        let _ = std::fs::remove_dir(&aside);
+        carry_back(&moved, final_dir, staging);
+        return Err(fail(e));
+    }
     if let Err(e) = std::fs::rename(staging, final_dir) {
         let _ = std::fs::rename(&aside, final_dir);
+        carry_back(&moved, final_dir, staging);
         return Err(fail(e));
     }
     sync_dir(parent);

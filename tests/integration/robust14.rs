@@ -146,7 +146,8 @@ fn symlink_planted_in_the_output_folder_is_never_followed() {
             v.push(dir.path().join("out").join(file));
         }
         for pid in 1..=64u32 {
-            v.push(dir.path().join(format!("out/.hbsim-write-probe.{pid}")));
+            v.push(dir.path().join(format!(".hbsim-write-probe.{pid}")));
+            v.push(dir.path().join(format!(".out.staging-{pid}")));
             v.push(dir.path().join(format!("out/leaky/.timeline.csv.{pid}.0.tmp")));
         }
         v
@@ -184,9 +185,17 @@ fn symlink_planted_in_the_output_folder_is_never_followed() {
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     assert_eq!(names(&elsewhere), vec!["keep.txt"]);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    // A link among the set's own names is a file hbsim did not write: refused, not followed.
+    std::os::unix::fs::symlink(&victim, dir.path().join("out/.hbsim-write-probe.1")).unwrap();
+    let output = run_in(dir.path(), &["replay", "s.toml", "--out", "out", "--no-charts"]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     // sweep writes file by file: a link at runs.csv is replaced, not followed.
     std::fs::create_dir(dir.path().join("sw")).unwrap();
     std::os::unix::fs::symlink(&victim, dir.path().join("sw/runs.csv")).unwrap();
+    for pid in 1..=64u32 {
+        std::os::unix::fs::symlink(&victim, dir.path().join(format!("sw/.hbsim-write-probe.{pid}"))).unwrap();
+    }
     let output = run_in(
         dir.path(),
         &[
@@ -239,6 +248,37 @@ fn failed_rerun_exit_4_keeps_the_previous_output_set_whole() {
 }
 
 #[test]
+fn default_sweep_folder_inside_the_replay_folder_survives_a_rerun() {
+    let dir = TempDir::new("r14-carry");
+    dir.write("s.toml", &small("carry", "30s", ""));
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let output = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "groups.initial",
+            "--values",
+            "10",
+            "--seeds",
+            "1",
+            "--policy",
+            "leaky",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let sweep = dir.path().join("output/carry/sweep-groups.initial");
+    let before = snapshot(&sweep);
+    assert!(before.contains_key(Path::new("sweep.csv")));
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--policy", "fixed"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(snapshot(&sweep), before, "the sweep results were lost");
+    assert!(!dir.path().join("output/carry/leaky").exists());
+}
+
+#[test]
 fn output_folder_with_foreign_files_is_refused_not_emptied() {
     let dir = TempDir::new("r14-foreign");
     dir.write("s.toml", &small("foreign", "30s", ""));
@@ -248,6 +288,14 @@ fn output_folder_with_foreign_files_is_refused_not_emptied() {
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     assert!(stderr(&output).contains("thesis.tex"), "{}", text(&output));
     assert_eq!(names(&dir.path().join("mine")), vec!["thesis.tex"]);
+    // A file the user put into an earlier output set is not deleted by the next run either.
+    let output = run_in(dir.path(), &["replay", "s.toml", "--out", "set", "--no-charts"]);
+    assert!(output.status.success(), "{}", text(&output));
+    dir.write("set/notes.md", "my notes");
+    let output = run_in(dir.path(), &["replay", "s.toml", "--out", "set", "--no-charts"]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(stderr(&output).contains("notes.md"), "{}", text(&output));
+    assert_eq!(std::fs::read_to_string(dir.path().join("set/notes.md")).unwrap(), "my notes");
     for bad in [".", "..", "/"] {
         let output = run_in(dir.path(), &["replay", "s.toml", "--out", bad]);
         assert_eq!(output.status.code(), Some(3), "--out {bad}: {}", text(&output));
