@@ -64,9 +64,14 @@ pub struct DumpFinding {
 }
 
 /// Why a file is not usable as a dump.
-pub fn not_a_dump(path: &Path) -> String {
+pub fn not_a_dump(path: &Path, text: &str) -> String {
+    let why = if text.contains("Full thread dump") {
+        "it has a `Full thread dump` header but no complete thread (a thread header followed by its `java.lang.Thread.State:` line): truncated?"
+    } else {
+        "no `Full thread dump` header and no thread with a `java.lang.Thread.State:` line"
+    };
     format!(
-        "{}: not a thread dump (no `Full thread dump` header and no thread with a `java.lang.Thread.State:` line); give the output of `jstack <pid>`, `jstack -l <pid>` or a log with `kill -3` output",
+        "{}: not a thread dump ({why}); give the output of `jstack <pid>`, `jstack -l <pid>` or a log with `kill -3` output",
         path.display()
     )
 }
@@ -187,7 +192,10 @@ fn method_of(frame: &str) -> String {
 pub fn examine(file: &str, dump: &Dump, whole_text: &str) -> DumpFinding {
     let at = |line: usize| format!("{file}:{line}");
     let mut evidence = Vec::new();
-    let pool = dump.threads.iter().filter(|t| heartbeat_index(&t.name).is_some()).count();
+    // The pool size: the highest N seen (an idle thread may be missing from a partial dump).
+    let seen = dump.threads.iter().filter(|t| heartbeat_index(&t.name).is_some()).count();
+    let highest = dump.threads.iter().filter_map(|t| heartbeat_index(&t.name)).max().unwrap_or(0);
+    let pool = seen.max(highest as usize);
     let blocked: Vec<&Thread> = dump
         .threads
         .iter()

@@ -167,7 +167,7 @@ pub fn read_jstacks(paths: &[PathBuf]) -> Result<Vec<jstack::DumpFinding>, Error
             problems: vec![format!("cannot read the thread dump: {e}")],
         })?;
         let text = String::from_utf8_lossy(&bytes);
-        let dumps = jstack::parse(&text).ok_or_else(|| Error::Usage(jstack::not_a_dump(path)))?;
+        let dumps = jstack::parse(&text).ok_or_else(|| Error::Usage(jstack::not_a_dump(path, &text)))?;
         let name = path.display().to_string();
         for dump in &dumps {
             findings.push(jstack::examine(&name, dump, &text));

@@ -5,6 +5,7 @@
 //                              doChannelCloseEvent; HeartbeatThread_1..N BLOCKED in
 //                              registerProducer waiting for it
 //   java DumpGen healthy N     the same threads, heartbeat threads idle in the pool (no signature)
+//   java DumpGen unrelated 0   no broker threads at all (an unrelated JVM)
 //
 // It prints "READY <pid>" when the threads are in place and exits when stdin closes.
 import java.util.concurrent.*;
@@ -15,6 +16,12 @@ public class DumpGen {
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "signature";
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        if (mode.equals("unrelated")) {
+            System.out.println("READY " + ProcessHandle.current().pid());
+            System.out.flush();
+            while (System.in.read() != -1) { }
+            return;
+        }
         ProducerManager manager = new ProducerManager();
         AtomicInteger index = new AtomicInteger(1);
         // BrokerController names its heartbeat pool threads HeartbeatThread_<n> (ThreadFactoryImpl).

@@ -21,6 +21,7 @@ dump signature 8 jdk17-jstack-signature.txt
 dump signature 16 jdk17-jstack-l-signature.txt -l
 dump healthy 8 jdk17-jstack-healthy.txt
 dump healthy 8 jdk17-jstack-l-healthy.txt -l
+dump unrelated 0 jdk17-jstack-unrelated.txt
 # kill -3: HotSpot prints the dump on the JVM's stdout, between the program's own lines.
 fifo="$build/in-kill3"; mkfifo "$fifo"
 java -cp "$build" DumpGen signature 8 <"$fifo" >"$build/kill3.log" 2>&1 &
