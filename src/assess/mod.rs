@@ -133,6 +133,9 @@ pub struct InputsOut {
     pub burst: u32,
 }
 
+/// Seeds per point of the trigger and table-size searches (majority decides).
+pub const SEARCH_SEEDS: u64 = 3;
+
 /// The parts every generated scenario shares.
 struct Builder<'a> {
     inputs: &'a Inputs,
@@ -149,8 +152,25 @@ impl Builder<'_> {
     }
 
     fn run(&self, variant: &Variant) -> Result<Outcome, Error> {
+        self.run_seed(variant, self.inputs.seed)
+    }
+
+    fn run_seed(&self, variant: &Variant, seed: u64) -> Result<Outcome, Error> {
         let scenario = self.scenario(variant)?;
-        simulate::run(&scenario, variant.policy, self.inputs.seed, TRIGGER_AT_S)
+        simulate::run(&scenario, variant.policy, seed, TRIGGER_AT_S)
+    }
+
+    /// Whether `variant` collapses in at least 2 of `SEARCH_SEEDS` seeds (seed, seed + 1, …).
+    fn tips(&self, variant: &Variant, count: &std::sync::atomic::AtomicU64) -> Result<bool, Error> {
+        use rayon::prelude::*;
+        count.fetch_add(SEARCH_SEEDS, std::sync::atomic::Ordering::Relaxed);
+        let seeds: Vec<u64> = (0..SEARCH_SEEDS).map(|k| self.inputs.seed.wrapping_add(k)).collect();
+        let outcomes: Vec<Result<Outcome, Error>> = seeds.par_iter().map(|s| self.run_seed(variant, *s)).collect();
+        let mut collapsed = 0;
+        for o in outcomes {
+            collapsed += u64::from(o?.collapsed);
+        }
+        Ok(collapsed * 2 > SEARCH_SEEDS)
     }
 
     fn background_clients(&self) -> u64 {
@@ -385,15 +405,15 @@ fn simulations(b: &Builder, params: &Params, central: &Estimate, corners: &[Corn
             rayon::join(
                 || run(&base),
                 || {
-                    simulate::search(1, max_trigger, &grid, 0.05, |n| {
+                    simulate::search(1, max_trigger, &grid, 0.03, |n| {
                         let mut v = base.clone();
                         v.trigger = n as u32;
-                        run(&v).map(|o| o.collapsed)
+                        b.tips(&v, &runs)
                     })
                 },
             )
         },
-        || metastable_search(b, params, central, &run),
+        || metastable_search(b, params, central, &runs),
     );
     let baseline = baseline?;
     let (trigger, trigger_tried) = trigger_search?;
@@ -538,26 +558,21 @@ use simulate::Searched;
 
 /// Bisection on the table size, each point pushed by a burst that keeps the Netty thread busy
 /// for twice the RPC timeout at that size (so the push itself is always big enough).
-fn metastable_search(
-    b: &Builder,
-    params: &Params,
-    central: &Estimate,
-    run: &(dyn Fn(&Variant) -> Result<Outcome, Error> + Sync),
-) -> Result<Searched, Error> {
+fn metastable_search(b: &Builder, params: &Params, central: &Estimate, runs: &std::sync::atomic::AtomicU64) -> Result<Searched, Error> {
     let Some(g_star) = central.metastable_groups else {
         return Ok((None, Vec::new()));
     };
     let max_trigger = b.background_clients();
     let hi = ((g_star * 4.0).max(b.inputs.groups as f64 * 2.0).max(1000.0)) as u64;
     let grid = geometric_grid(g_star.max(1.0), 0, hi);
-    simulate::search(0, hi, &grid, 0.1, |g| {
+    simulate::search(0, hi, &grid, 0.03, |g| {
         let cycle_ns = params.walk_cycle_ns(g as f64);
         let walks = (2.0 * params.rpc_timeout_ns / cycle_ns).ceil();
         let mut v = Variant::base(b.inputs);
         v.groups = g;
         v.growth_per_hour = 0.0;
         v.trigger = ((walks / 2.0).ceil() as u64).clamp(1, max_trigger) as u32;
-        run(&v).map(|o| o.collapsed)
+        b.tips(&v, runs)
     })
 }
 
@@ -646,8 +661,16 @@ fn decide(a: &mut Assessment, inputs: &Inputs) {
     reasons.push(margin);
     a.verdict = match state {
         State::Stable => format!(
-            "SAFE — stable: no burst up to all {} background clients tips it (loop gain {:.2} < 1)",
-            a.trigger_largest_tried, a.analytic.sustain
+            "SAFE — stable: no burst up to all {} background clients tips it (loop gain {:.2} < 1){}",
+            a.trigger_largest_tried,
+            a.analytic.sustain,
+            match (
+                a.hours_to_metastable.1.or(a.hours_to_metastable.0),
+                a.metastable_groups_simulated.or(a.analytic.metastable_groups.map(|g| g as u64))
+            ) {
+                (Some(h), Some(g)) => format!("; at the stated growth the leak makes it metastable in about {h:.1} h (at {g} groups)"),
+                _ => String::new(),
+            }
         ),
         State::Metastable => format!(
             "AT RISK — metastable: runs now, but ≥ {} abnormal disconnects within 3 s tip it and it does not recover without a restart",

@@ -60,7 +60,14 @@ pub fn text(a: &Assessment) -> String {
     }
     if i.clients > 0 {
         let e = &a.analytic;
-        let _ = writeln!(s, "\n{:<44} {:<28} simulated (seed {})", "figure", "analytic", a.seed);
+        let _ = writeln!(
+            s,
+            "\n{:<44} {:<28} simulated (seed {}; searches: 2 of {} seeds)",
+            "figure",
+            "analytic",
+            a.seed,
+            super::SEARCH_SEEDS
+        );
         let _ = writeln!(
             s,
             "{:<44} {:<28} {}",
