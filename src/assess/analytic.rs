@@ -2,6 +2,16 @@
 //! feedback, the trigger that starts it, and the table size at which it becomes self-sustaining.
 //! Every input comes from a validated scenario, so the figures follow the model's defaults.
 //! The derivation is in docs/assess.md ("Loop gain").
+//!
+//! The feedback it estimates, as decided in RocketMQ (tag rocketmq-all-4.9.8):
+//! - broker/…/client/ClientHousekeepingService.java: `onChannelClose`, `onChannelIdle` and
+//!   `onChannelException` each call `ProducerManager.doChannelCloseEvent` (one walk per event);
+//! - broker/…/client/ProducerManager.java: `doChannelCloseEvent` and `registerProducer` are
+//!   `synchronized` on the same instance (the walk blocks every heartbeat);
+//! - remoting/…/netty/NettyRemotingClient.java `invokeSync`: on `RemotingTimeoutException` the
+//!   client closes the channel when `clientCloseSocketIfTimeout` is set (one more CLOSE);
+//! - client/…/ClientConfig.java: `heartbeatBrokerInterval` 30 s, `mqClientApiTimeout` 3 s (the
+//!   model's `clients.heartbeat_interval` and `rpc_timeout`, read from the scenario here).
 
 use crate::model::policy::{LockKind, Policy, WalkCost};
 use crate::scenario::{Dist, Scenario};

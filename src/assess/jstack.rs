@@ -6,8 +6,11 @@
 use serde::Serialize;
 use std::path::Path;
 
-/// The class whose monitor the heartbeat threads wait for (RocketMQ 4.6.1 … 5.3.1:
-/// `synchronized` methods of broker/client/ProducerManager.java).
+/// The class whose monitor the heartbeat threads wait for: `registerProducer` and
+/// `doChannelCloseEvent` are `synchronized` in broker/src/main/java/org/apache/rocketmq/broker/
+/// client/ProducerManager.java (tag rocketmq-all-4.9.8, lines 105 and 125; 4.6.1 … 5.3.1).
+/// The heartbeat pool's threads are named by `new ThreadFactoryImpl("HeartbeatThread_", true)`
+/// in BrokerController.java (rocketmq-all-4.9.8), hence `HeartbeatThread_1` … `_N`.
 pub const PRODUCER_MANAGER: &str = "org.apache.rocketmq.broker.client.ProducerManager";
 
 /// One thread of a dump.

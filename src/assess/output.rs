@@ -353,13 +353,17 @@ fn sensitivity_svg(a: &Assessment) -> String {
         );
     }
     for (idx, (name, color, k0, k1)) in curves.iter().enumerate() {
+        // The loop gain is floored at 0 (then only ρ remains): a polyline, not one segment.
+        let points: Vec<String> = (0..=60)
+            .map(|k| {
+                let g = g_max * f64::from(k) / 60.0;
+                format!("{:.1},{:.1}", x(g), y(k0 + k1 * g))
+            })
+            .collect();
         let _ = writeln!(
             s,
-            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{color}\" stroke-width=\"2\"/><text x=\"{}\" y=\"{}\" fill=\"{color}\">{}</text>",
-            x(0.0),
-            y(*k0),
-            x(g_max),
-            y(k0 + k1 * g_max),
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/><text x=\"{}\" y=\"{}\" fill=\"{color}\">{}</text>",
+            points.join(" "),
             left + 10.0,
             34.0 + 16.0 * idx as f64,
             escape(name)
