@@ -661,14 +661,20 @@ fn decide(a: &mut Assessment, inputs: &Inputs) {
     reasons.push(margin);
     a.verdict = match state {
         State::Stable => format!(
-            "SAFE — stable: no burst up to all {} background clients tips it (loop gain {:.2} < 1){}",
+            "SAFE — stable: no burst up to all {} background clients tips it in the simulation ({}){}",
             a.trigger_largest_tried,
-            a.analytic.sustain,
+            if a.analytic.sustain < 1.0 {
+                format!("loop gain {:.2} < 1", a.analytic.sustain)
+            } else {
+                format!("although the analytic loop gain is {:.2}: see the figures", a.analytic.sustain)
+            },
             match (
                 a.hours_to_metastable.1.or(a.hours_to_metastable.0),
-                a.metastable_groups_simulated.or(a.analytic.metastable_groups.map(|g| g as u64))
+                a.metastable_groups_simulated.or(a.analytic.metastable_groups.map(|g| g as u64)),
             ) {
-                (Some(h), Some(g)) => format!("; at the stated growth the leak makes it metastable in about {h:.1} h (at {g} groups)"),
+                (Some(h), Some(g)) if h > 0.0 => {
+                    format!("; at the stated growth the leak makes it metastable in about {h:.1} h (at {g} groups)")
+                }
                 _ => String::new(),
             }
         ),

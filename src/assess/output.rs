@@ -41,7 +41,7 @@ pub fn text(a: &Assessment) -> String {
     if i.clients > 0 {
         let _ = writeln!(
             s,
-            "hbsim assess: {} broker(s) on {}, {} clients ({} consumers), {} heartbeat threads, {} producer groups in the table (+{}/h)",
+            "hbsim assess: {} broker(s) on {}, {} clients ({} consumers), {} heartbeat threads, {} producer groups in the table (+{:.1}/h)",
             i.brokers, i.version, i.clients, i.consumers, i.heartbeat_threads, i.groups, i.growth_per_hour
         );
     }
@@ -156,7 +156,7 @@ pub fn text(a: &Assessment) -> String {
             if a.inputs.growth_per_hour > 0.0 {
                 let _ = writeln!(
                     s,
-                    "  {}. stop creating producer groups: the table stops growing ({}/h now); it does not shrink, so together with a restart (or an upgrade) it keeps the broker safe",
+                    "  {}. stop creating producer groups: the table stops growing ({:.1}/h now); it does not shrink, so together with a restart (or an upgrade) it keeps the broker safe",
                     a.recommendations.len() + 1,
                     a.inputs.growth_per_hour
                 );
