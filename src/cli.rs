@@ -30,6 +30,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Sweep one parameter (and seeds) to find where the broker tips over.
     Sweep(SweepArgs),
+    /// Is this broker at risk, and what to do: from its numbers or its jstack (exit 0 safe, 1 at risk, 2 bad input).
+    Assess(crate::assess_cli::AssessArgs),
 }
 
 /// `hbsim sweep`.
@@ -185,6 +187,7 @@ pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
         Command::Compare(compare) => execute_compare(compare, out),
         Command::Check(check) => execute_check(check, out),
         Command::Sweep(sweep) => execute_sweep(sweep, out),
+        Command::Assess(assess) => crate::assess_cli::execute(assess, out),
     }
 }
 

@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 
 #[allow(missing_docs)]
+pub mod assess;
+#[allow(missing_docs)]
 pub mod check;
 pub mod compare;
 pub mod engine;

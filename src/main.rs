@@ -1,6 +1,7 @@
 //! The `hbsim` binary: parses the command line, calls the library, prints results, and maps
 //! errors to messages and exit codes (the only place that prints errors).
 
+mod assess_cli;
 mod cli;
 
 use clap::Parser;

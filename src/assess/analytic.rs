@@ -1,0 +1,292 @@
+//! The closed-form side of `hbsim assess`: the loop gain of the close-walk → timeout → close
+//! feedback, the trigger that starts it, and the table size at which it becomes self-sustaining.
+//! Every input comes from a validated scenario, so the figures follow the model's defaults.
+//! The derivation is in docs/assess.md ("Loop gain").
+//!
+//! The feedback it estimates, as decided in RocketMQ (tag rocketmq-all-4.9.8):
+//! - broker/…/client/ClientHousekeepingService.java: `onChannelClose`, `onChannelIdle` and
+//!   `onChannelException` each call `ProducerManager.doChannelCloseEvent` (one walk per event);
+//! - broker/…/client/ProducerManager.java: `doChannelCloseEvent` and `registerProducer` are
+//!   `synchronized` on the same instance (the walk blocks every heartbeat);
+//! - remoting/…/netty/NettyRemotingClient.java `invokeSync`: on `RemotingTimeoutException` the
+//!   client closes the channel when `clientCloseSocketIfTimeout` is set (one more CLOSE);
+//! - client/…/ClientConfig.java: `heartbeatBrokerInterval` 30 s, `mqClientApiTimeout` 3 s (the
+//!   model's `clients.heartbeat_interval` and `rpc_timeout`, read from the scenario here).
+
+use crate::model::policy::{LockKind, Policy, WalkCost};
+use crate::scenario::{Dist, Scenario};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// What the estimate needs from a scenario (means in ns, rates per second on one broker).
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub policy: Policy,
+    pub close_base_ns: f64,
+    pub per_group_ns: f64,
+    pub gap: Dist,
+    pub wake: Dist,
+    pub rpc_timeout_ns: f64,
+    /// Heartbeats per second arriving at one broker (every client heartbeats every broker).
+    pub heartbeat_rate: f64,
+    /// Close walks per second on one broker from churn and periodic groups (not from timeouts).
+    pub background_walk_rate: f64,
+    pub close_socket_on_timeout: bool,
+    pub live_groups: f64,
+    pub periodic_alive: f64,
+}
+
+impl Params {
+    /// Reads the parameters of `scenario` (one broker's view).
+    pub fn from_scenario(scenario: &Scenario, policy: Policy) -> Params {
+        let b = &scenario.broker;
+        let c = &scenario.clients;
+        let brokers = f64::from(b.count);
+        let consumers: u32 = scenario.consumer_groups.iter().map(|g| g.consumers).sum();
+        let producers: u32 = scenario.producers.iter().map(|p| p.instances).sum();
+        let clients = f64::from(scenario.background.clients) + f64::from(consumers) + f64::from(producers);
+        let interval_s = c.heartbeat_interval.mean_ns() / 1e9;
+        let churn = match &scenario.background.reconnect_interval {
+            // Each drop closes the channel to one random broker; abnormal drops walk twice.
+            Some(d) => {
+                f64::from(scenario.background.clients) / (d.mean_ns() / 1e9) / brokers
+                    * (1.0 + scenario.background.abnormal_disconnect_share)
+            }
+            None => 0.0,
+        };
+        let (create_rate, lifetime_s) = match &scenario.groups.create_interval {
+            Some(d) => (1e9 / d.mean_ns(), scenario.groups.lifetime.mean_ns() / 1e9),
+            None => (0.0, 0.0),
+        };
+        Params {
+            policy,
+            close_base_ns: b.close_cost_base.mean_ns(),
+            per_group_ns: b.close_cost_per_group.mean_ns(),
+            gap: b.netty_event_gap,
+            wake: b.monitor_wake_latency,
+            rpc_timeout_ns: c.rpc_timeout_ns as f64,
+            heartbeat_rate: clients / interval_s,
+            // A periodic group's producer closes its channel to every broker when it shuts down.
+            background_walk_rate: churn + create_rate,
+            close_socket_on_timeout: c.close_socket_on_timeout,
+            live_groups: f64::from(scenario.background.live_groups),
+            periodic_alive: create_rate * lifetime_s,
+        }
+    }
+
+    /// Groups a close walk visits when the table holds `groups` (leaked included).
+    pub fn walked_groups(&self, groups: f64) -> f64 {
+        if self.policy.walk_cost() == WalkCost::ChannelGroups {
+            // Only the closing channel's own groups: CLIENT_INNER_PRODUCER and its group.
+            return 2.0;
+        }
+        if self.policy.scan_removes_empty() {
+            // PR #8672 and later: the expiry scan (every 10 s) removes empty groups, so the
+            // table holds the live groups and the periodic groups still alive.
+            return self.live_groups + self.periodic_alive;
+        }
+        groups
+    }
+
+    /// Mean Netty time of one close walk plus the gap after it [ns].
+    pub fn walk_cycle_ns(&self, groups: f64) -> f64 {
+        self.close_base_ns + self.per_group_ns * self.walked_groups(groups) + self.gap.mean_ns()
+    }
+}
+
+/// Probability that a woken heartbeat thread comes back before the Netty thread's gap ends
+/// (and so wins the monitor between two walks): P(wake < gap), estimated from 20,000 seeded
+/// draws of each distribution (exact for constants).
+pub fn win_probability(wake: &Dist, gap: &Dist) -> f64 {
+    if let (Dist::Const(w), Dist::Const(g)) = (wake, gap) {
+        return if w < g { 1.0 } else { 0.0 };
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(0x6173_7365_7373);
+    let n = 20_000;
+    let wins = (0..n).filter(|_| wake.sample(&mut rng) < gap.sample(&mut rng)).count();
+    wins as f64 / n as f64
+}
+
+/// The closed-form figures at one table size.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Estimate {
+    /// Groups a walk visits.
+    pub walked_groups: f64,
+    /// One close walk plus the gap after it [ms].
+    pub walk_cycle_ms: f64,
+    /// Heartbeats per second at the broker.
+    pub heartbeat_rate_per_s: f64,
+    /// P(a woken heartbeat thread wins the monitor between two walks).
+    pub win_probability: f64,
+    /// Closes caused per close walk once heartbeats time out (K).
+    pub loop_gain: f64,
+    /// Share of the Netty thread's time spent on background walks (ρ).
+    pub netty_load: f64,
+    /// K + ρ: ≥ 1 means a backlog beyond the RPC timeout never drains by itself.
+    pub sustain: f64,
+    /// Abnormal disconnects (IDLE + CLOSE: two walks) within the RPC timeout that tip it;
+    /// `None` when no burst can (sustain < 1).
+    pub trigger_disconnects: Option<u64>,
+    /// Table size at which sustain reaches 1 (`None` when the walk does not depend on it).
+    pub metastable_groups: Option<f64>,
+}
+
+/// Evaluates the model at `groups`.
+pub fn estimate(p: &Params, groups: f64) -> Estimate {
+    let cycle_ns = p.walk_cycle_ns(groups);
+    let cycle_s = cycle_ns / 1e9;
+    let win = win_probability(&p.wake, &p.gap);
+    let blocks = p.policy.lock() != LockKind::None;
+    // While the Netty thread walks back to back, heartbeats are served only when a woken
+    // thread wins a gap (about one per cycle): the rest wait for the whole busy period, and
+    // every heartbeat that waits past the RPC timeout closes its socket: one more walk.
+    let loop_gain = if blocks && p.close_socket_on_timeout {
+        (p.heartbeat_rate * cycle_s - win).max(0.0)
+    } else {
+        0.0
+    };
+    let netty_load = p.background_walk_rate * cycle_s;
+    let sustain = loop_gain + netty_load;
+    let trigger_disconnects = (sustain >= 1.0 && loop_gain > 0.0).then(|| {
+        // The burst must keep the Netty thread busy for longer than the RPC timeout; the
+        // background walks fill (ρ) of that time.
+        let walks = (p.rpc_timeout_ns * (1.0 - netty_load).max(0.0) / cycle_ns).ceil();
+        ((walks / 2.0).ceil() as u64).max(1)
+    });
+    let depends_on_table = blocks
+        && p.close_socket_on_timeout
+        && p.policy.walk_cost() == WalkCost::AllGroups
+        && !p.policy.scan_removes_empty()
+        && p.per_group_ns > 0.0;
+    let metastable_groups = depends_on_table.then(|| {
+        // (λ + r_bg)(W(G) + g) − p_win = 1  ⇒  G* = ((1 + p_win)/(λ + r_bg) − base − gap)/per_group.
+        let rate = p.heartbeat_rate + p.background_walk_rate;
+        let cycle_star_ns = (1.0 + win) / rate * 1e9;
+        ((cycle_star_ns - p.close_base_ns - p.gap.mean_ns()) / p.per_group_ns).max(0.0)
+    });
+    Estimate {
+        walked_groups: p.walked_groups(groups),
+        walk_cycle_ms: cycle_ns / 1e6,
+        heartbeat_rate_per_s: p.heartbeat_rate,
+        win_probability: win,
+        loop_gain,
+        netty_load,
+        sustain,
+        trigger_disconnects,
+        metastable_groups,
+    }
+}
+
+/// The plausible range of each uncertain parameter (docs/assess.md cites the sources).
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranges {
+    pub per_group_ns: (f64, f64),
+    pub wake_mean_us: (f64, f64),
+    pub gap_mean_us: (f64, f64),
+    /// Which of the three a calibration or a measured walk pinned.
+    pub pinned: Vec<String>,
+}
+
+/// Walk per group: 18 ns (issue #10, hot JVM) … 1.06 µs (issue #7737: 24.8 ms at 23.5K groups).
+pub const PER_GROUP_RANGE_NS: (f64, f64) = (18.0, 1060.0);
+/// Wake latency: p50 40–90 µs (issue #10), as exponential means p50 / ln 2.
+pub const WAKE_P50_RANGE_US: (f64, f64) = (40.0, 90.0);
+/// Gap after a walk: 15 µs (incident files) … 50 µs (the default); exit ~20 µs measured.
+pub const GAP_RANGE_US: (f64, f64) = (15.0, 50.0);
+
+/// The ranges, widened to include the central value, or collapsed to it where pinned.
+pub fn ranges(p: &Params, pinned: &[String]) -> Ranges {
+    let central_gap_us = p.gap.mean_ns() / 1e3;
+    let central_wake_us = p.wake.mean_ns() / 1e3;
+    let widen = |(lo, hi): (f64, f64), c: f64| (lo.min(c), hi.max(c));
+    let ln2 = std::f64::consts::LN_2;
+    let mut r = Ranges {
+        per_group_ns: widen(PER_GROUP_RANGE_NS, p.per_group_ns),
+        wake_mean_us: widen((WAKE_P50_RANGE_US.0 / ln2, WAKE_P50_RANGE_US.1 / ln2), central_wake_us),
+        gap_mean_us: widen(GAP_RANGE_US, central_gap_us),
+        pinned: pinned.to_vec(),
+    };
+    if pinned.iter().any(|k| k == "close_cost_per_group") {
+        r.per_group_ns = (p.per_group_ns, p.per_group_ns);
+    }
+    if pinned.iter().any(|k| k == "monitor_wake_latency") {
+        r.wake_mean_us = (central_wake_us, central_wake_us);
+    }
+    if pinned.iter().any(|k| k == "netty_event_gap") {
+        r.gap_mean_us = (central_gap_us, central_gap_us);
+    }
+    r
+}
+
+/// The parameters at one corner of the ranges (exponential wake and gap).
+pub fn corner(p: &Params, per_group_ns: f64, wake_us: f64, gap_us: f64) -> Params {
+    let mut q = p.clone();
+    q.per_group_ns = per_group_ns;
+    q.wake = Dist::Exponential { mean_ns: wake_us * 1e3 };
+    q.gap = Dist::Exponential { mean_ns: gap_us * 1e3 };
+    q
+}
+
+/// Every corner of the ranges (2 × 2 × 2), in a fixed order.
+pub fn corners(p: &Params, r: &Ranges) -> Vec<Params> {
+    let mut out = Vec::new();
+    for pg in [r.per_group_ns.0, r.per_group_ns.1] {
+        for w in [r.wake_mean_us.0, r.wake_mean_us.1] {
+            for g in [r.gap_mean_us.0, r.gap_mean_us.1] {
+                out.push(corner(p, pg, w, g));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(policy: Policy, clients: f64) -> Params {
+        Params {
+            policy,
+            close_base_ns: 20_000.0,
+            per_group_ns: 1_000.0,
+            gap: Dist::Exponential { mean_ns: 15_000.0 },
+            wake: Dist::Exponential { mean_ns: 60_000.0 },
+            rpc_timeout_ns: 3e9,
+            heartbeat_rate: clients / 30.0,
+            background_walk_rate: 0.0,
+            close_socket_on_timeout: true,
+            live_groups: 300.0,
+            periodic_alive: 0.0,
+        }
+    }
+
+    #[test]
+    fn win_probability_of_exponentials_is_the_rate_ratio() {
+        let p = win_probability(&Dist::Exponential { mean_ns: 60_000.0 }, &Dist::Exponential { mean_ns: 15_000.0 });
+        assert!((p - 0.2).abs() < 0.01, "{p}");
+    }
+
+    #[test]
+    fn gain_grows_with_the_table_and_crosses_one_at_the_metastable_size() {
+        let p = params(Policy::Leaky, 11_000.0);
+        let small = estimate(&p, 100.0);
+        let big = estimate(&p, 15_742.0);
+        assert!(small.sustain < 1.0 && small.trigger_disconnects.is_none());
+        assert!(big.sustain > 1.0, "{big:?}");
+        let g_star = big.metastable_groups.unwrap();
+        let at = estimate(&p, g_star);
+        assert!((at.sustain - 1.0).abs() < 0.01, "{at:?}");
+        // 3 s of walks of about 15.8 ms, two walks per abnormal disconnect.
+        let n = big.trigger_disconnects.unwrap();
+        assert!((90..=100).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn fixed_and_lock_free_versions_have_no_loop() {
+        assert_eq!(estimate(&params(Policy::V532, 11_000.0), 15_742.0).loop_gain, 0.0);
+        let fixed = estimate(&params(Policy::Fixed, 11_000.0), 15_742.0);
+        assert!(fixed.sustain < 1.0, "{fixed:?}");
+        assert!(fixed.metastable_groups.is_none());
+    }
+}

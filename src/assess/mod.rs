@@ -1,0 +1,758 @@
+//! `hbsim assess`: from a broker's own numbers (or its jstack) to "is it at risk, and what do I
+//! do". The inputs become scenario TOML text parsed by the normal loader (every validation
+//! applies); the closed-form estimate (`analytic`) and seeded simulations (`simulate`) answer
+//! each question side by side; `output` formats the answer. docs/assess.md explains every figure.
+
+pub mod analytic;
+pub mod input;
+pub mod jstack;
+pub mod output;
+pub mod simulate;
+
+use crate::error::Error;
+use crate::model::policy::Policy;
+use crate::scenario::{self, Scenario};
+use analytic::{Estimate, Params, Ranges};
+use input::{InputFile, Inputs, Variant, TRIGGER_AT_S};
+use serde::Serialize;
+use simulate::Outcome;
+use std::path::{Path, PathBuf};
+
+/// What the command line asks for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The inputs (flags already merged over `--input`).
+    pub input: InputFile,
+    /// Where the inputs came from, for messages: the `--input` file or `<command line>`.
+    pub origin: PathBuf,
+    pub jstacks: Vec<PathBuf>,
+}
+
+/// Stable, metastable or collapsing.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// No burst tips it: every backlog drains by itself.
+    Stable,
+    /// Runs fine, but a burst larger than the ordinary ones tips it for good.
+    Metastable,
+    /// Tipped, or tipped by bursts that ordinary operations produce.
+    Collapsing,
+}
+
+impl State {
+    /// Exit code: 0 safe, 1 at risk.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            State::Stable => 0,
+            _ => 1,
+        }
+    }
+    /// The word printed in the verdict.
+    pub fn word(self) -> &'static str {
+        match self {
+            State::Stable => "stable",
+            State::Metastable => "metastable",
+            State::Collapsing => "collapsing",
+        }
+    }
+}
+
+/// One simulated what-if, with the analytic estimate of the same change.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    pub action: String,
+    pub detail: String,
+    pub trigger: u32,
+    pub analytic: Estimate,
+    pub simulated: Outcome,
+    /// Whether it takes the broker out of the danger the trigger shows.
+    pub helps: bool,
+}
+
+/// The figures of one parameter corner (sensitivity).
+#[derive(Debug, Clone, Serialize)]
+pub struct Corner {
+    pub per_group_ns: f64,
+    pub wake_mean_us: f64,
+    pub gap_mean_us: f64,
+    pub estimate: Estimate,
+}
+
+/// The whole answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub hbsim_version: String,
+    pub inputs: InputsOut,
+    pub assumptions: Vec<String>,
+    pub calibration: Vec<String>,
+    pub jstack: Vec<jstack::DumpFinding>,
+    pub state: State,
+    pub verdict: String,
+    pub reasons: Vec<String>,
+    pub analytic: Estimate,
+    pub ranges: Option<Ranges>,
+    pub corners: Vec<Corner>,
+    pub gain_range: (f64, f64),
+    pub trigger_range: (Option<u64>, Option<u64>),
+    pub baseline: Option<Outcome>,
+    /// Smallest simulated trigger (abnormal disconnects within 1 s) that collapses it.
+    pub trigger_simulated: Option<u64>,
+    pub trigger_tried: Vec<(u64, bool)>,
+    pub trigger_largest_tried: u64,
+    pub burst_sources: Vec<String>,
+    pub metastable_groups_simulated: Option<u64>,
+    pub metastable_groups_tried: Vec<(u64, bool)>,
+    /// Hours until the table reaches the (analytic, simulated) metastable size at the growth.
+    pub hours_to_metastable: (Option<f64>, Option<f64>),
+    /// Whether a tipped broker recovers without a restart (from the trigger runs).
+    pub recovers_without_restart: Option<bool>,
+    pub reference: Option<WhatIf>,
+    pub recommendations: Vec<WhatIf>,
+    pub does_not_help: Vec<WhatIf>,
+    pub sensitivity: Vec<WhatIf>,
+    pub seed: u64,
+    pub simulated_runs: u64,
+}
+
+/// The inputs as printed (after defaults).
+#[derive(Debug, Clone, Serialize)]
+pub struct InputsOut {
+    pub version: String,
+    pub heartbeat_threads: u32,
+    pub clients: u32,
+    pub groups: u64,
+    pub growth_per_hour: f64,
+    pub live_groups: u32,
+    pub consumer_groups: u32,
+    pub consumers: u32,
+    pub close_rate_per_min: f64,
+    pub abnormal_share: f64,
+    pub brokers: u32,
+    pub close_walk_time_ms: Option<f64>,
+    pub burst: u32,
+}
+
+/// Seeds per point of the trigger and table-size searches (majority decides).
+pub const SEARCH_SEEDS: u64 = 3;
+
+/// The parts every generated scenario shares.
+struct Builder<'a> {
+    inputs: &'a Inputs,
+    broker_extra: toml::Table,
+    per_group: Option<String>,
+    origin: String,
+}
+
+impl Builder<'_> {
+    fn scenario(&self, variant: &Variant) -> Result<Scenario, Error> {
+        let duration = TRIGGER_AT_S + simulate::OBSERVE_MAX_S + 10;
+        let text = input::scenario_text(self.inputs, variant, duration, &self.broker_extra, self.per_group.as_deref());
+        scenario::parse(Path::new(&self.origin), text.as_bytes())
+    }
+
+    fn run(&self, variant: &Variant) -> Result<Outcome, Error> {
+        self.run_seed(variant, self.inputs.seed)
+    }
+
+    fn run_seed(&self, variant: &Variant, seed: u64) -> Result<Outcome, Error> {
+        let scenario = self.scenario(variant)?;
+        simulate::run(&scenario, variant.policy, seed, TRIGGER_AT_S)
+    }
+
+    /// Whether `variant` collapses in at least 2 of `SEARCH_SEEDS` seeds (seed, seed + 1, …).
+    fn tips(&self, variant: &Variant, count: &std::sync::atomic::AtomicU64) -> Result<bool, Error> {
+        use rayon::prelude::*;
+        count.fetch_add(SEARCH_SEEDS, std::sync::atomic::Ordering::Relaxed);
+        let seeds: Vec<u64> = (0..SEARCH_SEEDS).map(|k| self.inputs.seed.wrapping_add(k)).collect();
+        let outcomes: Vec<Result<Outcome, Error>> = seeds.par_iter().map(|s| self.run_seed(variant, *s)).collect();
+        let mut collapsed = 0;
+        for o in outcomes {
+            collapsed += u64::from(o?.collapsed);
+        }
+        Ok(collapsed * 2 > SEARCH_SEEDS)
+    }
+
+    fn background_clients(&self) -> u64 {
+        u64::from(self.inputs.clients.saturating_sub(self.inputs.consumers).max(1))
+    }
+}
+
+/// Reads the dumps; a file that is not a dump is an error (exit 2).
+pub fn read_jstacks(paths: &[PathBuf]) -> Result<Vec<jstack::DumpFinding>, Error> {
+    let mut findings = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| Error::Scenario {
+            path: path.clone(),
+            problems: vec![format!("cannot read the thread dump: {e}")],
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let dumps = jstack::parse(&text).ok_or_else(|| Error::Usage(jstack::not_a_dump(path, &text)))?;
+        let name = path.display().to_string();
+        for dump in &dumps {
+            findings.push(jstack::examine(&name, dump, &text));
+        }
+    }
+    Ok(findings)
+}
+
+/// Runs the whole assessment.
+pub fn assess(request: &Request) -> Result<Assessment, Error> {
+    let findings = read_jstacks(&request.jstacks)?;
+    let mut file = request.input.clone();
+    let mut dump_assumptions = Vec::new();
+    if file.heartbeat_threads.is_none() {
+        if let Some(n) = findings.iter().map(|f| f.heartbeat_threads).max().filter(|n| *n > 0) {
+            file.heartbeat_threads = Some(n as u32);
+            dump_assumptions.push(format!("heartbeat threads: {n}, counted in the thread dump"));
+        }
+    }
+    let mut inputs = input::resolve(file, &request.origin)?;
+    inputs.assumptions.extend(dump_assumptions);
+    let (broker_extra, calibration) = match &inputs.calibration {
+        Some(path) => input::read_calibration(path)?,
+        None => (toml::Table::new(), Vec::new()),
+    };
+    let mut pinned: Vec<String> = ["close_cost_per_group", "monitor_wake_latency", "netty_event_gap"]
+        .iter()
+        .filter(|k| broker_extra.contains_key(**k))
+        .map(|k| k.to_string())
+        .collect();
+    let per_group = inputs.close_walk_time_ns.map(|t| {
+        let ns = (t as f64 / inputs.groups as f64).round().max(1.0);
+        pinned.push("close_cost_per_group".into());
+        format!("{ns}ns")
+    });
+    let origin = match &inputs.calibration {
+        Some(c) => format!("{} + calibration {} (generated scenario)", request.origin.display(), c.display()),
+        None => format!("{} (generated scenario)", request.origin.display()),
+    };
+    let builder = Builder {
+        inputs: &inputs,
+        broker_extra,
+        per_group,
+        origin,
+    };
+    let base = Variant::base(&inputs);
+    let base_scenario = builder.scenario(&base)?;
+    let params = Params::from_scenario(&base_scenario, inputs.policy);
+    let groups = inputs.groups as f64;
+    let central = analytic::estimate(&params, groups);
+    let ranges = analytic::ranges(&params, &pinned);
+    let corners: Vec<Corner> = analytic::corners(&params, &ranges)
+        .iter()
+        .map(|q| Corner {
+            per_group_ns: q.per_group_ns,
+            wake_mean_us: q.wake.mean_ns() / 1e3,
+            gap_mean_us: q.gap.mean_ns() / 1e3,
+            estimate: analytic::estimate(q, groups),
+        })
+        .collect();
+    let gain_range = corners.iter().fold((central.sustain, central.sustain), |(lo, hi), c| {
+        (lo.min(c.estimate.sustain), hi.max(c.estimate.sustain))
+    });
+    let trigger_range = (
+        corners
+            .iter()
+            .filter_map(|c| c.estimate.trigger_disconnects)
+            .chain(central.trigger_disconnects)
+            .min(),
+        corners
+            .iter()
+            .filter_map(|c| c.estimate.trigger_disconnects)
+            .chain(central.trigger_disconnects)
+            .max(),
+    );
+    let sims = simulations(&builder, &params, &central, &corners)?;
+    let mut a = Assessment {
+        hbsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs: inputs_out(&inputs),
+        assumptions: inputs.assumptions.clone(),
+        calibration,
+        jstack: findings,
+        state: State::Stable,
+        verdict: String::new(),
+        reasons: Vec::new(),
+        analytic: central.clone(),
+        ranges: Some(ranges),
+        corners,
+        gain_range,
+        trigger_range,
+        baseline: Some(sims.baseline),
+        trigger_simulated: sims.trigger,
+        trigger_tried: sims.trigger_tried,
+        trigger_largest_tried: builder.background_clients(),
+        burst_sources: burst_sources(&inputs, central.trigger_disconnects.or(sims.trigger)),
+        metastable_groups_simulated: sims.metastable,
+        metastable_groups_tried: sims.metastable_tried,
+        hours_to_metastable: (
+            hours_to(&inputs, central.metastable_groups.map(|g| g as u64)),
+            hours_to(&inputs, sims.metastable),
+        ),
+        recovers_without_restart: sims.recovers,
+        reference: sims.reference,
+        recommendations: sims.recommendations,
+        does_not_help: sims.does_not_help,
+        sensitivity: sims.sensitivity,
+        seed: inputs.seed,
+        simulated_runs: sims.runs,
+    };
+    decide(&mut a, &inputs);
+    Ok(a)
+}
+
+fn inputs_out(i: &Inputs) -> InputsOut {
+    InputsOut {
+        version: i.policy.name().to_string(),
+        heartbeat_threads: i.heartbeat_threads,
+        clients: i.clients,
+        groups: i.groups,
+        growth_per_hour: i.growth_per_hour,
+        live_groups: i.live_groups,
+        consumer_groups: i.consumer_groups,
+        consumers: i.consumers,
+        close_rate_per_min: (i.close_rate_per_s * 60.0 * 1000.0).round() / 1000.0,
+        abnormal_share: i.abnormal_share,
+        brokers: i.brokers,
+        close_walk_time_ms: i.close_walk_time_ns.map(|n| n as f64 / 1e6),
+        burst: i.burst,
+    }
+}
+
+fn hours_to(inputs: &Inputs, target: Option<u64>) -> Option<f64> {
+    let target = target?;
+    if !matches!(inputs.policy, Policy::Leaky | Policy::V460) {
+        return None;
+    }
+    if target <= inputs.groups {
+        return Some(0.0);
+    }
+    (inputs.growth_per_hour > 0.0).then(|| ((target - inputs.groups) as f64 / inputs.growth_per_hour * 10.0).round() / 10.0)
+}
+
+/// What produces a burst of `n` abnormal disconnects within the RPC timeout in practice.
+fn burst_sources(inputs: &Inputs, n: Option<u64>) -> Vec<String> {
+    let Some(n) = n else { return Vec::new() };
+    let share = n as f64 / f64::from(inputs.clients.max(1)) * 100.0;
+    let mut out = vec![
+        format!(
+            "a network blip or a switch/LB failover that drops {n} of the {} client connections ({share:.1}%) on IDLE or EXCEPTION",
+            inputs.clients
+        ),
+        format!("a deploy or restart of {n} client instances at once (each drops its channel: at least one walk, two when abnormal)"),
+        "a GC pause or CPU stall on the client side long enough for the broker's IDLE timeout (120 s) to fire on many channels at once"
+            .into(),
+    ];
+    let per_3s = inputs.close_rate_per_s * 3.0 * (1.0 + inputs.abnormal_share) / 2.0;
+    out.push(format!(
+        "ordinary churn alone: about {per_3s:.2} abnormal-equivalent disconnects per 3 s on average (Poisson): {}",
+        if per_3s * 4.0 >= n as f64 {
+            "close to the trigger: churn spikes can tip it"
+        } else {
+            "far below the trigger"
+        }
+    ));
+    if inputs.growth_per_hour > 0.0 {
+        out.push(format!(
+            "the periodic producer groups ({:.0}/h): each one closes once; they raise the table size, not the burst",
+            inputs.growth_per_hour
+        ));
+    }
+    out
+}
+
+/// The simulated figures.
+struct Sims {
+    baseline: Outcome,
+    trigger: Option<u64>,
+    trigger_tried: Vec<(u64, bool)>,
+    metastable: Option<u64>,
+    metastable_tried: Vec<(u64, bool)>,
+    recovers: Option<bool>,
+    reference: Option<WhatIf>,
+    recommendations: Vec<WhatIf>,
+    does_not_help: Vec<WhatIf>,
+    sensitivity: Vec<WhatIf>,
+    runs: u64,
+}
+
+fn geometric_grid(center: f64, lo: u64, hi: u64) -> Vec<u64> {
+    let mut grid: Vec<u64> = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0]
+        .iter()
+        .map(|f| (center * f).round() as u64)
+        .filter(|v| (lo..=hi).contains(v))
+        .collect();
+    grid.sort_unstable();
+    grid.dedup();
+    grid
+}
+
+fn simulations(b: &Builder, params: &Params, central: &Estimate, corners: &[Corner]) -> Result<Sims, Error> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let runs = AtomicU64::new(0);
+    let run = |v: &Variant| {
+        runs.fetch_add(1, Ordering::Relaxed);
+        b.run(v)
+    };
+    let inputs = b.inputs;
+    let base = Variant::base(inputs);
+    let max_trigger = b.background_clients();
+    // Trigger search (abnormal disconnects at TRIGGER_AT_S) and the baseline, side by side.
+    let center = central.trigger_disconnects.map_or(max_trigger as f64 / 20.0, |n| n as f64);
+    let grid = geometric_grid(center, 1, max_trigger);
+    let ((baseline, trigger_search), metastable_search) = rayon::join(
+        || {
+            rayon::join(
+                || run(&base),
+                || {
+                    simulate::search(1, max_trigger, &grid, 0.03, |n| {
+                        let mut v = base.clone();
+                        v.trigger = n as u32;
+                        b.tips(&v, &runs)
+                    })
+                },
+            )
+        },
+        || metastable_search(b, params, central, &runs),
+    );
+    let baseline = baseline?;
+    let (trigger, trigger_tried) = trigger_search?;
+    let (metastable, metastable_tried) = metastable_search?;
+    // What-ifs at the trigger that tips it now (or the ordinary burst, if larger).
+    let test_trigger = trigger
+        .map(|n| ((n as f64 * 1.5).ceil() as u64).max(u64::from(inputs.burst)))
+        .unwrap_or(u64::from(inputs.burst))
+        .min(max_trigger) as u32;
+    let mut variants: Vec<(String, String, Variant, bool)> = Vec::new();
+    let mut reference = base.clone();
+    reference.trigger = test_trigger;
+    if matches!(inputs.policy, Policy::Leaky | Policy::V460) {
+        let mut v = reference.clone();
+        v.groups = 0;
+        variants.push((
+            "restart the broker now".into(),
+            format!(
+                "empties the leaked table ({} → about {} live groups); the leak starts again at {:.0}/h{}",
+                inputs.groups,
+                inputs.live_groups,
+                inputs.growth_per_hour,
+                match (central.metastable_groups, inputs.growth_per_hour > 0.0) {
+                    (Some(g), true) => format!(
+                        ": metastable again after about {:.1} h (at {:.0} groups)",
+                        (g - f64::from(inputs.live_groups)).max(0.0) / inputs.growth_per_hour,
+                        g
+                    ),
+                    _ => String::new(),
+                }
+            ),
+            v,
+            true,
+        ));
+    }
+    for policy in [Policy::Fixed, Policy::V50, Policy::V532, Policy::V533Fast] {
+        if policy != inputs.policy {
+            let mut v = reference.clone();
+            v.policy = policy;
+            variants.push((format!("upgrade to {}", policy_label(policy)), policy_change(policy), v, true));
+        }
+    }
+    for factor in [2u32, 4] {
+        let mut v = reference.clone();
+        v.heartbeat_threads = (inputs.heartbeat_threads * factor).min(4096);
+        variants.push((
+            format!("{factor}× heartbeat threads ({})", v.heartbeat_threads),
+            "more threads wait on the same monitor; the Netty thread still walks back to back".into(),
+            v,
+            false,
+        ));
+    }
+    {
+        let mut v = reference.clone();
+        let extra = inputs.consumers.max(inputs.clients / 10).max(1);
+        v.consumers = inputs.consumers + extra;
+        v.extra_clients = extra;
+        variants.push((
+            format!("{extra} more consumers"),
+            "more client instances heartbeat the broker: more heartbeats can time out, so the loop gain rises".into(),
+            v,
+            false,
+        ));
+    }
+    // Sensitivity: the simulated reference at the two extreme corners of the uncertain parameters.
+    let lowest = corners.iter().min_by(|x, y| x.estimate.sustain.total_cmp(&y.estimate.sustain));
+    let highest = corners.iter().max_by(|x, y| x.estimate.sustain.total_cmp(&y.estimate.sustain));
+    let mut sens_variants = Vec::new();
+    for (label, c) in [("lowest", lowest), ("highest", highest)] {
+        if let Some(c) = c {
+            let mut v = reference.clone();
+            v.broker = vec![
+                ("close_cost_per_group".into(), format!("\"{}ns\"", c.per_group_ns.round().max(0.0))),
+                (
+                    "monitor_wake_latency".into(),
+                    format!("{{ dist = \"exponential\", mean = \"{}ns\" }}", (c.wake_mean_us * 1e3).round()),
+                ),
+                (
+                    "netty_event_gap".into(),
+                    format!("{{ dist = \"exponential\", mean = \"{}ns\" }}", (c.gap_mean_us * 1e3).round()),
+                ),
+            ];
+            sens_variants.push((
+                format!("{label} loop gain in the ranges"),
+                format!(
+                    "walk {:.0} ns/group, wake mean {:.0} µs, gap mean {:.0} µs",
+                    c.per_group_ns, c.wake_mean_us, c.gap_mean_us
+                ),
+                v,
+                false,
+            ));
+        }
+    }
+    use rayon::prelude::*;
+    let mut all: Vec<(String, String, Variant, bool)> = vec![("as it is".into(), "no change".into(), reference.clone(), false)];
+    all.extend(variants.iter().cloned());
+    all.extend(sens_variants.iter().cloned());
+    let outcomes: Vec<Result<Outcome, Error>> = all.par_iter().map(|(_, _, v, _)| run(v)).collect();
+    let mut what_ifs = Vec::new();
+    for ((action, detail, v, _), outcome) in all.iter().zip(outcomes) {
+        let outcome = outcome?;
+        let scenario = b.scenario(v)?;
+        let p = Params::from_scenario(&scenario, v.policy);
+        let estimate = analytic::estimate(&p, v.groups as f64);
+        what_ifs.push(WhatIf {
+            action: action.clone(),
+            detail: detail.clone(),
+            trigger: v.trigger,
+            helps: !outcome.collapsed && estimate.sustain < 1.0,
+            analytic: estimate,
+            simulated: outcome,
+        });
+    }
+    let reference_out = what_ifs.remove(0);
+    let n_recs = variants.iter().filter(|v| v.3).count();
+    let n_rest = variants.len() - n_recs;
+    let sensitivity = what_ifs.split_off(n_recs + n_rest);
+    let does_not_help = what_ifs.split_off(n_recs);
+    let mut recommendations = what_ifs;
+    // Ranked: those that help first, then by the analytic margin they leave.
+    // Stable sort: among those that help, the insertion order (restart now: minutes; then the
+    // upgrades from the smallest step) is the rank.
+    recommendations.sort_by_key(|w| !w.helps);
+    let recovers = trigger.map(|_| !reference_out.simulated.collapsed);
+    let _ = params;
+    Ok(Sims {
+        baseline,
+        trigger,
+        trigger_tried,
+        metastable,
+        metastable_tried,
+        recovers,
+        reference: Some(reference_out),
+        recommendations,
+        does_not_help,
+        sensitivity,
+        runs: runs.load(Ordering::Relaxed),
+    })
+}
+
+use simulate::Searched;
+
+/// Bisection on the table size, each point pushed by a burst that keeps the Netty thread busy
+/// for twice the RPC timeout at that size (so the push itself is always big enough).
+fn metastable_search(b: &Builder, params: &Params, central: &Estimate, runs: &std::sync::atomic::AtomicU64) -> Result<Searched, Error> {
+    let Some(g_star) = central.metastable_groups else {
+        return Ok((None, Vec::new()));
+    };
+    let max_trigger = b.background_clients();
+    let hi = ((g_star * 4.0).max(b.inputs.groups as f64 * 2.0).max(1000.0)) as u64;
+    let grid = geometric_grid(g_star.max(1.0), 0, hi);
+    simulate::search(0, hi, &grid, 0.03, |g| {
+        let cycle_ns = params.walk_cycle_ns(g as f64);
+        let walks = (2.0 * params.rpc_timeout_ns / cycle_ns).ceil();
+        let mut v = Variant::base(b.inputs);
+        v.groups = g;
+        v.growth_per_hour = 0.0;
+        v.trigger = ((walks / 2.0).ceil() as u64).clamp(1, max_trigger) as u32;
+        b.tips(&v, runs)
+    })
+}
+
+fn policy_label(policy: Policy) -> &'static str {
+    match policy {
+        Policy::V460 => "v4.6.0",
+        Policy::Leaky => "4.9.8 (leaky)",
+        Policy::Fixed => "4.9.x with PR #8672 (fixed)",
+        Policy::V50 => "5.0.0 … 5.3.1",
+        Policy::V532 => "5.3.2",
+        Policy::V533Fast => "5.3.3 with enableFastChannelEventProcess=true",
+    }
+}
+
+/// What each version changes, from src/model/policy.rs.
+fn policy_change(policy: Policy) -> String {
+    match policy {
+        Policy::Fixed => {
+            "the expiry scan (every 10 s) removes empty groups: the table shrinks to the live groups, walks become short".into()
+        }
+        Policy::V50 => "as fixed, and a close also removes the group it emptied".into(),
+        Policy::V532 => {
+            "ProducerManager is no longer synchronized (PR #8840): a walk occupies the Netty thread but blocks no heartbeat".into()
+        }
+        Policy::V533Fast => "no lock, and a close walks only the closing channel's groups".into(),
+        _ => String::new(),
+    }
+}
+
+/// Sets the state, the verdict line and the reasons.
+fn decide(a: &mut Assessment, inputs: &Inputs) {
+    let signature = a.jstack.iter().any(|f| f.signature);
+    let baseline_collapsed = a.baseline.as_ref().is_some_and(|o| o.collapsed);
+    let burst = u64::from(inputs.burst);
+    let mut reasons = Vec::new();
+    let state = if baseline_collapsed {
+        reasons.push("the simulation collapses with no trigger at all: ordinary churn is enough".into());
+        State::Collapsing
+    } else if let Some(n) = a.trigger_simulated {
+        if n <= burst {
+            reasons.push(format!(
+                "a burst of {n} abnormal disconnects tips it for good (simulated; analytic {}), no more than the {burst} ordinary operations produce",
+                opt(a.analytic.trigger_disconnects)
+            ));
+            State::Collapsing
+        } else {
+            reasons.push(format!(
+                "a burst of {n} abnormal disconnects tips it for good (simulated; analytic {}); larger than the expected burst of {burst}",
+                opt(a.analytic.trigger_disconnects)
+            ));
+            State::Metastable
+        }
+    } else {
+        State::Stable
+    };
+    let state = if signature {
+        let f = a.jstack.iter().find(|f| f.signature).map(|f| f.summary.clone()).unwrap_or_default();
+        reasons.push(format!("the thread dump shows it happening: {f}"));
+        State::Collapsing
+    } else {
+        state
+    };
+    reasons.push(format!(
+        "loop gain K + ρ = {:.2} (analytic; range {:.2} … {:.2}): {}",
+        a.analytic.sustain,
+        a.gain_range.0,
+        a.gain_range.1,
+        if a.analytic.sustain >= 1.0 {
+            "≥ 1, a backlog past the 3 s timeout feeds itself"
+        } else {
+            "< 1, every backlog drains by itself"
+        }
+    ));
+    let margin = match (a.analytic.metastable_groups, a.metastable_groups_simulated) {
+        (None, _) => format!(
+            "no table size makes {} metastable (the walk does not grow with the leaked table)",
+            inputs.policy
+        ),
+        (Some(g), sim) => format!(
+            "metastable from {} groups (analytic; simulated {}); the table holds {}",
+            g.round(),
+            opt(sim),
+            inputs.groups
+        ),
+    };
+    reasons.push(margin);
+    a.verdict = match state {
+        State::Stable => format!(
+            "SAFE — stable: no burst up to all {} background clients tips it in the simulation ({}){}",
+            a.trigger_largest_tried,
+            if a.analytic.sustain < 1.0 {
+                format!("loop gain {:.2} < 1", a.analytic.sustain)
+            } else {
+                format!("although the analytic loop gain is {:.2}: see the figures", a.analytic.sustain)
+            },
+            match (
+                a.hours_to_metastable.1.or(a.hours_to_metastable.0),
+                a.metastable_groups_simulated.or(a.analytic.metastable_groups.map(|g| g as u64)),
+            ) {
+                (Some(h), Some(g)) if h > 0.0 => {
+                    format!("; at the stated growth the leak makes it metastable in about {h:.1} h (at {g} groups)")
+                }
+                _ => String::new(),
+            }
+        ),
+        State::Metastable => format!(
+            "AT RISK — metastable: runs now, but ≥ {} abnormal disconnects within 3 s tip it and it does not recover without a restart",
+            opt(a.trigger_simulated)
+        ),
+        State::Collapsing => "AT RISK — collapsing: the close-walk/heartbeat-timeout loop is running or tipped by ordinary events".into(),
+    };
+    a.state = state;
+    a.reasons = reasons;
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "none".into(), |v| v.to_string())
+}
+
+/// An assessment from thread dumps alone (no numbers given).
+pub fn evidence_only(request: &Request) -> Result<Assessment, Error> {
+    let findings = read_jstacks(&request.jstacks)?;
+    let signature = findings.iter().find(|f| f.signature).cloned();
+    let state = if signature.is_some() { State::Collapsing } else { State::Stable };
+    let verdict = match &signature {
+        Some(f) => format!("AT RISK — collapsing: {}", f.summary),
+        None => "no signature in the dump(s): no sign of the heartbeat collapse at the time of the dump".into(),
+    };
+    Ok(Assessment {
+        hbsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs: InputsOut {
+            version: String::new(),
+            heartbeat_threads: findings.iter().map(|f| f.heartbeat_threads as u32).max().unwrap_or(0),
+            clients: 0,
+            groups: 0,
+            growth_per_hour: 0.0,
+            live_groups: 0,
+            consumer_groups: 0,
+            consumers: 0,
+            close_rate_per_min: 0.0,
+            abnormal_share: 0.0,
+            brokers: 0,
+            close_walk_time_ms: None,
+            burst: 0,
+        },
+        assumptions: vec!["no numbers given: give --groups and --clients for the loop gain, the trigger and the recommendations".into()],
+        calibration: Vec::new(),
+        jstack: findings,
+        state,
+        verdict,
+        reasons: Vec::new(),
+        analytic: Estimate {
+            walked_groups: 0.0,
+            walk_cycle_ms: 0.0,
+            heartbeat_rate_per_s: 0.0,
+            win_probability: 0.0,
+            loop_gain: 0.0,
+            netty_load: 0.0,
+            sustain: 0.0,
+            trigger_disconnects: None,
+            metastable_groups: None,
+        },
+        ranges: None,
+        corners: Vec::new(),
+        gain_range: (0.0, 0.0),
+        trigger_range: (None, None),
+        baseline: None,
+        trigger_simulated: None,
+        trigger_tried: Vec::new(),
+        trigger_largest_tried: 0,
+        burst_sources: Vec::new(),
+        metastable_groups_simulated: None,
+        metastable_groups_tried: Vec::new(),
+        hours_to_metastable: (None, None),
+        recovers_without_restart: None,
+        reference: None,
+        recommendations: Vec::new(),
+        does_not_help: Vec::new(),
+        sensitivity: Vec::new(),
+        seed: 0,
+        simulated_runs: 0,
+    })
+}

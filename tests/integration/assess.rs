@@ -1,0 +1,262 @@
+//! `hbsim assess`: verdicts for the incident's numbers, the fixed version and a small table,
+//! determinism of the JSON, bad input (exit 2), and the thread-dump reader on real `jstack`
+//! output (tests/data/jstack/README.md says how each file was made).
+
+use crate::common::{repo_root, run_in, text, TempDir};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn data(name: &str) -> String {
+    repo_root().join("tests/data").join(name).display().to_string()
+}
+
+fn json_of(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(output)))
+}
+
+/// The file line a piece of evidence points at (`path:line`).
+fn line_at(location: &str) -> String {
+    let (path, line) = location.rsplit_once(':').unwrap();
+    let n: usize = line.parse().unwrap();
+    std::fs::read_to_string(PathBuf::from(path))
+        .unwrap()
+        .lines()
+        .nth(n - 1)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn incident_numbers_are_collapsing_and_more_threads_do_not_help() {
+    let dir = TempDir::new("assess-incident");
+    let out = run_in(dir.path(), &["assess", "--input", &data("assess/incident-2024-10.toml"), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let a = json_of(&out);
+    assert_eq!(a["state"], "collapsing", "{a:#}");
+    let analytic = a["analytic"]["sustain"].as_f64().unwrap();
+    assert!(analytic > 1.0, "loop gain {analytic}");
+    let trigger = a["trigger_simulated"].as_u64().expect("a trigger tips it");
+    assert!(trigger <= a["inputs"]["burst"].as_u64().unwrap(), "trigger {trigger}");
+    assert_eq!(a["recovers_without_restart"], false);
+    // The reference (the burst, as it is) collapses; every recommendation that helps recovers
+    // under the same burst; more heartbeat threads or consumers still collapse.
+    assert_eq!(a["reference"]["simulated"]["collapsed"], true);
+    let recs = a["recommendations"].as_array().unwrap();
+    assert!(recs.iter().any(|r| r["action"].as_str().unwrap().contains("restart")));
+    assert!(recs.iter().any(|r| r["action"].as_str().unwrap().contains("fixed")));
+    for r in recs {
+        assert_eq!(r["simulated"]["collapsed"], false, "{r:#}");
+    }
+    let no_help = a["does_not_help"].as_array().unwrap();
+    assert!(no_help.iter().any(|r| r["action"].as_str().unwrap().contains("heartbeat threads")));
+    for r in no_help {
+        assert_eq!(r["simulated"]["collapsed"], true, "{r:#}");
+    }
+    // The metastable size lies below the incident's table.
+    let g_star = a["analytic"]["metastable_groups"].as_f64().unwrap();
+    assert!(g_star < 15_742.0, "{g_star}");
+}
+
+#[test]
+fn fixed_version_with_the_incident_numbers_is_safe_with_its_margin() {
+    let dir = TempDir::new("assess-fixed");
+    let out = run_in(
+        dir.path(),
+        &["assess", "--input", &data("assess/incident-2024-10.toml"), "--version", "fixed"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("SAFE — stable"), "{stdout}");
+    assert!(stdout.contains("no table size makes fixed metastable"), "{stdout}");
+}
+
+#[test]
+fn small_table_is_safe_and_says_how_far_it_can_grow() {
+    let dir = TempDir::new("assess-small");
+    let html = dir.path().join("assess.html");
+    let out = run_in(
+        dir.path(),
+        &[
+            "assess",
+            "--groups",
+            "500",
+            "--clients",
+            "2000",
+            "--heartbeat-threads",
+            "8",
+            "--version",
+            "v4.9.8",
+            "--growth",
+            "100/h",
+            "--html",
+            html.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("SAFE"), "{stdout}");
+    assert!(stdout.contains("metastable from"), "{stdout}");
+    assert!(stdout.contains("assumptions"), "{stdout}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<svg") && page.contains("Verdict") && page.contains("K + ρ = 1"));
+}
+
+#[test]
+fn json_is_the_same_for_any_thread_count() {
+    let dir = TempDir::new("assess-det");
+    let args = ["assess", "--groups", "20000", "--clients", "1500", "--version", "v4.9.8", "--json"];
+    let a = run_in(dir.path(), &args);
+    let b = std::process::Command::new(crate::common::hbsim_bin())
+        .args(args)
+        .env("RAYON_NUM_THREADS", "1")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(a.stdout, b.stdout, "{}", text(&a));
+    let other_seed = run_in(dir.path(), &[&args[..], &["--seed", "2"]].concat());
+    assert_ne!(a.stdout, other_seed.stdout);
+}
+
+#[test]
+fn calibration_and_measured_walk_pin_the_per_group_cost() {
+    let dir = TempDir::new("assess-cal");
+    let base = ["assess", "--groups", "23500", "--clients", "1000", "--json"];
+    let measured = run_in(dir.path(), &[&base[..], &["--close-walk-time", "24.8ms"]].concat());
+    let a = json_of(&measured);
+    let range = &a["ranges"]["per_group_ns"];
+    assert_eq!(range[0], range[1], "{a:#}");
+    assert_eq!(range[0].as_f64().unwrap(), (24.8e6f64 / 23500.0).round());
+    let calibrated = run_in(
+        dir.path(),
+        &[&base[..], &["--calibration", &data("assess/calibration-incident.toml")]].concat(),
+    );
+    let c = json_of(&calibrated);
+    assert_eq!(c["ranges"]["pinned"].as_array().unwrap().len(), 3, "{c:#}");
+    assert!(c["calibration"][0].as_str().unwrap().starts_with("cpus"), "{c:#}");
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_field() {
+    let dir = TempDir::new("assess-bad");
+    let missing = run_in(dir.path(), &["assess", "--groups", "10"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing).contains("clients: missing"), "{}", text(&missing));
+    let input = dir.write("in.toml", "clients = 10\ngroups = 5\nheartbeat_thread = 8\n");
+    let typo = run_in(dir.path(), &["assess", "--input", input.to_str().unwrap()]);
+    assert_eq!(typo.status.code(), Some(2));
+    let message = text(&typo);
+    assert!(message.contains("in.toml") && message.contains("heartbeat_thread"), "{message}");
+    let rate = run_in(dir.path(), &["assess", "--groups", "10", "--clients", "10", "--growth", "900"]);
+    assert_eq!(rate.status.code(), Some(2));
+    assert!(text(&rate).contains("growth:"), "{}", text(&rate));
+    let version = run_in(dir.path(), &["assess", "--groups", "10", "--clients", "10", "--version", "4.9.9"]);
+    assert_eq!(version.status.code(), Some(2));
+    assert!(text(&version).contains("version: unknown broker version"), "{}", text(&version));
+    let cal = run_in(
+        dir.path(),
+        &[
+            "assess",
+            "--groups",
+            "10",
+            "--clients",
+            "10",
+            "--calibration",
+            &data("assess/calibration-unknown-key.toml"),
+        ],
+    );
+    assert_eq!(cal.status.code(), Some(2));
+    let message = text(&cal);
+    assert!(
+        message.contains("calibration-unknown-key.toml") && message.contains("close_cost_per_grop"),
+        "{message}"
+    );
+}
+
+#[test]
+fn jstack_signature_in_real_jstack_and_jstack_l_output() {
+    let dir = TempDir::new("assess-jstack");
+    for (file, pool) in [
+        ("jstack/jdk17-jstack-signature.txt", 8),
+        ("jstack/jdk17-jstack-l-signature.txt", 16),
+        ("jstack/jdk17-kill3-broker.log", 8),
+        ("jstack/jdk8-handwritten-jstack-l-signature.txt", 3),
+    ] {
+        let out = run_in(dir.path(), &["assess", "--jstack", &data(file), "--json"]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", text(&out));
+        let a = json_of(&out);
+        let f = &a["jstack"][0];
+        assert_eq!(f["signature"], true, "{file}");
+        assert_eq!(f["heartbeat_threads"].as_u64().unwrap(), pool, "{file}");
+        assert_eq!(f["owner"], "NettyEventExecutor", "{file}");
+        assert_eq!(f["owner_method"], "ProducerManager.doChannelCloseEvent", "{file}");
+        assert!(f["version_hint"].as_str().unwrap().contains("synchronized"), "{file}");
+        // Every piece of evidence points at a line that says what it quotes.
+        for e in f["evidence"].as_array().unwrap() {
+            let line = line_at(e["location"].as_str().unwrap());
+            let quoted = e["text"].as_str().unwrap();
+            let key = quoted.split_whitespace().next().unwrap();
+            assert!(line.contains(key.trim_matches('"')), "{file}: {e} vs `{line}`");
+        }
+    }
+}
+
+#[test]
+fn jstack_without_the_signature_says_so() {
+    let dir = TempDir::new("assess-nosig");
+    for file in [
+        "jstack/jdk17-jstack-healthy.txt",
+        "jstack/jdk17-jstack-l-healthy.txt",
+        "jstack/jdk17-jstack-unrelated.txt",
+    ] {
+        let out = run_in(dir.path(), &["assess", "--jstack", &data(file)]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("no signature"),
+            "{file}: {}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_thread_dump_exits_2() {
+    let dir = TempDir::new("assess-notdump");
+    for file in ["jstack/malformed-truncated.txt", "jstack/not-a-dump.csv"] {
+        let out = run_in(dir.path(), &["assess", "--jstack", &data(file)]);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", text(&out));
+        assert!(text(&out).contains("not a thread dump"), "{file}: {}", text(&out));
+    }
+    let missing = run_in(dir.path(), &["assess", "--jstack", "no-such-file.txt"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+}
+
+#[test]
+fn hbsim_replay_dumps_are_read_too() {
+    // The committed dump of the incident replay, and a fresh one of the mini scenario.
+    let dir = TempDir::new("assess-replay");
+    let out = run_in(
+        dir.path(),
+        &["assess", "--jstack", &data("jstack/hbsim-replay-incident-leaky.txt"), "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(json_of(&out)["jstack"][0]["heartbeat_blocked"], 8);
+    let replay = run_in(
+        dir.path(),
+        &[
+            "replay",
+            &data("mini-collapse.toml"),
+            "--policy",
+            "leaky",
+            "--no-charts",
+            "--dump-at",
+            "5m",
+            "--out",
+            "o",
+        ],
+    );
+    assert!(replay.status.success(), "{}", text(&replay));
+    let dump = dir.path().join("o/leaky/thread-dumps.txt");
+    let out = run_in(dir.path(), &["assess", "--jstack", dump.to_str().unwrap(), "--json"]);
+    let a = json_of(&out);
+    assert!(a["jstack"].as_array().unwrap().iter().any(|f| f["signature"] == true), "{a:#}");
+}
