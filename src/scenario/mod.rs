@@ -28,8 +28,32 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, Error> {
         problems,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| scenario_error(vec![format!("the file is not UTF-8 text ({e})")]))?;
-    let raw: file::ScenarioFile = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
-    validate::validate(raw, fnv1a(bytes)).map_err(scenario_error)
+    let raw: file::ScenarioFile =
+        toml::from_str(text).map_err(|e| scenario_error(vec![crate::suggest::annotate(&toml_message(&e, text))]))?;
+    validate::validate(raw, fnv1a(bytes))
+        .map_err(|problems| scenario_error(problems.iter().map(|p| with_line(&crate::suggest::annotate(p), text)).collect()))
+}
+
+/// Prefixes `line N: ` to a message about an unknown name (e.g. an action-name typo) when the
+/// misspelt name appears, quoted, on exactly one line of the file.
+fn with_line(problem: &str, text: &str) -> String {
+    let Some(rest) = problem.find("unknown ").map(|at| &problem[at..]) else {
+        return problem.to_string();
+    };
+    let Some(word) = rest.split('`').nth(1) else {
+        return problem.to_string();
+    };
+    let needle = format!("\"{word}\"");
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(&needle))
+        .map(|(i, _)| i + 1)
+        .collect();
+    match lines.as_slice() {
+        [line] if !problem.starts_with("line ") => format!("line {line}: {problem}"),
+        _ => problem.to_string(),
+    }
 }
 
 /// A one-line message for a TOML or serde error, with its line and column.

@@ -10,3 +10,4 @@ mod golden;
 mod properties;
 mod robustness;
 mod sweep;
+mod ui;
