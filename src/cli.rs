@@ -265,9 +265,12 @@ pub fn check_out_dir(dir: &Path) -> Result<(), Error> {
             } else {
                 format!("`{}` is a file, so `{}` cannot be a folder", ancestor.display(), dir.display())
             };
-            return Err(Error::Usage(format!(
-                "output folder: {what}; pass --out with a folder path (created if missing), or move the file away"
-            )));
+            return Err(Error::Output {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "cannot create the output folder: {what}; pass --out with a folder path (created if missing), or move the file away"
+                ),
+            });
         }
     }
     Ok(())

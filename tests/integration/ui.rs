@@ -351,7 +351,7 @@ fn wrong_seed_output_folder_and_baseline_say_what_to_do() {
         vec!["sweep", "mini.toml", "--param", "seed", "--values", "1", "--out", "taken"],
     ] {
         let output = run_in(dir.path(), &args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {}", text(&output));
         let err = stderr(&output);
         assert!(err.contains("`taken` is a file") && err.contains("--out"), "{err}");
     }
