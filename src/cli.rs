@@ -341,9 +341,11 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
     check_out_dir(&dir)?;
     run::prepare_dir(&dir)?;
     let mut summaries = Vec::new();
+    let progress = hbsim::progress::Progress::new(policies.len() as u64, "replay");
     for policy in policies {
         let started = std::time::Instant::now();
         let output = run::replay_policy(&scenario, policy, seed, &dir, &options)?;
+        progress.inc();
         if args.stats {
             let wall = started.elapsed().as_secs_f64();
             let events = output.summary.events;
@@ -355,6 +357,7 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         }
         summaries.push(output.summary);
     }
+    progress.finish();
     report::write_report(&ReportInput {
         scenario: &scenario,
         seed,
