@@ -567,3 +567,32 @@ fn interrupted_sweep_keeps_finished_runs() {
     assert_eq!(read(&dir.path().join("s/sweep.csv")), read(&dir.path().join("t/sweep.csv")));
     assert_eq!(read(&dir.path().join("s/runs.csv")), read(&dir.path().join("t/runs.csv")));
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`, when installed) the sweep draws a
+/// progress bar on stderr: runs done and the ETA. Without one, nothing (see the sweep test above).
+#[test]
+fn progress_is_drawn_on_a_terminal() {
+    let has_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("no `script`: the terminal case is not checked");
+        return;
+    }
+    let dir = TempDir::new("progress");
+    dir.write("mini.toml", &mini());
+    let command = format!(
+        "{} sweep mini.toml --param 'actions[0].count' --values 0,100 --seeds 2 --policy leaky --jobs 2 --out s",
+        hbsim_bin().display()
+    );
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    assert!(
+        screen.contains("sweep [") && screen.contains("/4 runs") && screen.contains("ETA"),
+        "{screen}"
+    );
+    assert!(dir.path().join("s/sweep.csv").is_file());
+}
