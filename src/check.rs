@@ -189,11 +189,24 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
             }
         }
     }
+    if let Some(dir) = &request.baseline {
+        check_baseline_has(dir, &scenarios)?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.jobs.max(1))
         .build()
         .map_err(|e| Error::Usage(format!("--jobs: {e}")))?;
-    let results: Vec<Result<RunResult, Error>> = pool.install(|| jobs.par_iter().map(run_job).collect());
+    let progress = crate::progress::Progress::new(jobs.len() as u64, "check");
+    let results: Vec<Result<RunResult, Error>> = pool.install(|| {
+        jobs.par_iter()
+            .map(|job| {
+                let result = run_job(job);
+                progress.inc();
+                result
+            })
+            .collect()
+    });
+    progress.finish();
     let mut verdicts = Vec::new();
     let mut index = 0;
     for s in &scenarios {
@@ -216,6 +229,29 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
         }
     }
     Ok(verdicts)
+}
+
+/// Before any run: every scenario × policy to check has a summary in the baseline folder, or the
+/// message names what is missing, where it was looked for and how to make it.
+fn check_baseline_has(dir: &Path, scenarios: &[Scenario]) -> Result<(), Error> {
+    let mut missing = Vec::new();
+    for s in scenarios {
+        for policy in s.expect.policies(&s.policies) {
+            let path = baseline_path(dir, &s.name, policy);
+            if !path.is_file() {
+                missing.push(format!("scenario `{}` policy {} ({})", s.name, policy.name(), path.display()));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--baseline {}: no baseline for {}; the baseline folder must hold <scenario>/<policy>/summary.json as `hbsim compare SCENARIO --policy P --out {}/<scenario>` writes it: add the missing runs, or check this scenario without --baseline",
+        dir.display(),
+        missing.join(", "),
+        dir.display()
+    )))
 }
 
 fn clone_error(error: &Error) -> Error {
@@ -501,11 +537,19 @@ pub fn junit_xml(verdicts: &[Verdict]) -> String {
                 escape(&v.check)
             ));
             if v.passed {
-                xml.push_str("/>\n");
+                // A passing case carries what was measured and against what, like a failing one.
+                xml.push_str(&format!(
+                    ">\n      <properties>\n        <property name=\"measured\" value=\"{}\"/>\n        <property name=\"threshold\" value=\"{}\"/>\n      </properties>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                    escape(&v.measured),
+                    escape(&v.threshold),
+                    escape(&v.line())
+                ));
             } else {
                 let message = format!("{} {}: measured {}, threshold {}", v.policy, v.check, v.measured, v.threshold);
                 xml.push_str(&format!(
-                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    ">\n      <properties>\n        <property name=\"measured\" value=\"{}\"/>\n        <property name=\"threshold\" value=\"{}\"/>\n      </properties>\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    escape(&v.measured),
+                    escape(&v.threshold),
                     escape(&message),
                     escape(&v.line())
                 ));

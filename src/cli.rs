@@ -23,15 +23,69 @@ pub struct Args {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Replay one scenario under each policy; write timeline, summary and thread dumps.
+    #[command(after_help = "Examples:
+  hbsim replay scenarios/incident-2024-10.toml
+  hbsim replay scenarios/incident-2024-10.toml --policy leaky --dump-at 25m --dump-at 1h30m
+  hbsim replay my.toml --seed 7 --out /tmp/run --no-charts --stats
+
+Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast.")]
     Replay(ReplayArgs),
     /// Run one scenario under several policies and compare them side by side.
+    #[command(after_help = "Examples:
+  hbsim compare scenarios/incident-2024-10.toml            # leaky vs fixed, report.html
+  hbsim compare scenarios/incident-2024-10.toml --policy v4.6.0 --policy leaky --policy v5.3.2
+  hbsim compare my.toml --jobs 2 --out /tmp/cmp
+
+Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast.")]
     Compare(CompareArgs),
     /// Run scenarios and exit non-zero when a figure crosses a threshold of their [expect].
+    #[command(after_help = "Examples:
+  hbsim check                                   # every scenario under scenarios/
+  hbsim check ci/scenarios/ --junit hbsim-junit.xml
+  hbsim check ci/scenarios/ --baseline last-release-output/ --tolerance 10%")]
     Check(CheckArgs),
     /// Sweep one parameter (and seeds) to find where the broker tips over.
+    #[command(after_help = "Examples:
+  hbsim sweep scenarios/incident-2024-10.toml --param 'actions[0].count' --values 0,100,200 --seeds 3 --policy leaky
+  hbsim sweep my.toml --param broker.close_cost_per_group --values 500ns,1us,2us
+  hbsim sweep my.toml --param groups.initial --values 5000,15000 --shard 0/4   # then --merge DIR
+
+A sweep interrupted with Ctrl-C keeps its finished runs (DIR/runs/); the same command again reuses them.
+
+Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast.")]
     Sweep(SweepArgs),
     /// Is this broker at risk, and what to do: from its numbers or its jstack (exit 0 safe, 1 at risk, 2 bad input).
     Assess(crate::assess_cli::AssessArgs),
+    /// Print a shell completion script, e.g. `hbsim completions bash > ~/.local/share/bash-completion/completions/hbsim`.
+    #[command(after_help = "Examples:
+  hbsim completions bash > ~/.local/share/bash-completion/completions/hbsim
+  hbsim completions zsh > ~/.zfunc/_hbsim
+  hbsim completions fish > ~/.config/fish/completions/hbsim.fish")]
+    Completions(CompletionsArgs),
+}
+
+/// `hbsim completions`.
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    pub shell: clap_complete::Shell,
+}
+
+/// A seed: a whole number from 0 to 2^64 - 1 (a negative one gets a message saying so).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(format!(
+            "`{trimmed}` is negative; a seed is a whole number from 0 to {} (e.g. --seed 1)",
+            u64::MAX
+        ));
+    }
+    trimmed.parse().map_err(|_| {
+        format!(
+            "`{trimmed}` is not a whole number; a seed is a whole number from 0 to {} (e.g. --seed 1)",
+            u64::MAX
+        )
+    })
 }
 
 /// `hbsim sweep`.
@@ -45,14 +99,14 @@ pub struct SweepArgs {
     /// Comma-separated values, written as in TOML (15742,30000 or "1us","2us" or 1us,2us).
     #[arg(long, value_name = "V1,V2,...", value_delimiter = ',')]
     pub values: Vec<String>,
-    /// A policy to run (repeatable); default: the scenario's `policies`.
+    /// A policy to run (repeatable): v4.6.0, leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast; default: the scenario's `policies`.
     #[arg(long = "policy", value_name = "P")]
     pub policies: Vec<String>,
     /// Replications per point (seeds seed, seed+1, ...).
     #[arg(long, default_value_t = 3)]
     pub seeds: u32,
     /// The first seed; default: the scenario's `seed`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Parallel runs; default: all cores.
     #[arg(long, value_name = "N")]
@@ -94,16 +148,16 @@ pub struct CompareArgs {
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// A policy to run (repeatable); default: replay runs the scenario's `policies`, compare runs leaky and fixed.
+    /// A policy to run (repeatable): v4.6.0, leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast; default: replay runs the scenario's `policies`, compare runs leaky and fixed.
     #[arg(long = "policy", value_name = "P")]
     pub policies: Vec<String>,
     /// The master seed; default: the scenario's `seed`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// The output folder; default: output/<scenario name>/.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Take a thread dump at this virtual time (repeatable), e.g. 25m.
+    /// Take a thread dump at this virtual time (repeatable), written like scenario durations: 25m, 1h30m, 90s.
     #[arg(long = "dump-at", value_name = "TIME")]
     pub dump_at: Vec<String>,
     /// Do not draw charts (PNG/SVG); the report then has none.
@@ -117,7 +171,7 @@ pub struct CheckArgs {
     /// Scenario files or folders (default: scenarios/).
     pub paths: Vec<PathBuf>,
     /// Override every scenario's seed.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
@@ -188,7 +242,54 @@ pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
         Command::Check(check) => execute_check(check, out),
         Command::Sweep(sweep) => execute_sweep(sweep, out),
         Command::Assess(assess) => crate::assess_cli::execute(assess, out),
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            let mut command = Args::command();
+            clap_complete::generate(args.shell, &mut command, "hbsim", out);
+            Ok(0)
+        }
     }
+}
+
+/// Loads a scenario and prints its plausibility warnings on stderr.
+fn load_scenario(path: &Path) -> Result<Scenario, Error> {
+    let scenario = scenario::load(path)?;
+    for warning in scenario::plausibility_warnings(&scenario) {
+        eprintln!("hbsim: warning: {}: {warning}", path.display());
+    }
+    Ok(scenario)
+}
+
+/// A policy name from the command line, with a "did you mean" when it is unknown.
+pub fn parse_policy(name: &str) -> Result<Policy, Error> {
+    Policy::parse(name).ok_or_else(|| {
+        let known = Policy::ALL.iter().map(|p| p.name()).chain(["v4.9.8", "v4.9.x-pr8672"]);
+        Error::Usage(format!(
+            "--policy: unknown policy `{name}`{} (expected one of {})",
+            hbsim::suggest::hint(name, known),
+            Policy::names()
+        ))
+    })
+}
+
+/// Refuses an output folder that exists as a file (or under a file), before anything runs.
+pub fn check_out_dir(dir: &Path) -> Result<(), Error> {
+    for ancestor in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        if ancestor.exists() && !ancestor.is_dir() {
+            let what = if ancestor == dir {
+                format!("`{}` is a file, not a folder", dir.display())
+            } else {
+                format!("`{}` is a file, so `{}` cannot be a folder", ancestor.display(), dir.display())
+            };
+            return Err(Error::Output {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "cannot create the output folder: {what}; pass --out with a folder path (created if missing), or move the file away"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Policies from the command line, or the scenario's own list.
@@ -198,8 +299,7 @@ pub fn resolve_policies(names: &[String], scenario: &Scenario) -> Result<Vec<Pol
     }
     let mut policies = Vec::new();
     for name in names {
-        let policy = Policy::parse(name)
-            .ok_or_else(|| Error::Usage(format!("--policy: unknown policy `{name}` (expected one of {})", Policy::names())))?;
+        let policy = parse_policy(name)?;
         if !policies.contains(&policy) {
             policies.push(policy);
         }
@@ -207,11 +307,23 @@ pub fn resolve_policies(names: &[String], scenario: &Scenario) -> Result<Vec<Pol
     Ok(policies)
 }
 
-/// `--dump-at` values as nanoseconds.
-pub fn resolve_dump_times(values: &[String]) -> Result<Vec<u64>, Error> {
+/// `--dump-at` values as nanoseconds (written like scenario durations, e.g. `1h30m`); a time
+/// past the end of the scenario is an error, since no dump could be taken there.
+pub fn resolve_dump_times(values: &[String], scenario: &Scenario) -> Result<Vec<u64>, Error> {
     values
         .iter()
-        .map(|v| parse_duration(v).map_err(|e| Error::Usage(format!("--dump-at: {e}"))))
+        .map(|v| {
+            let ns = parse_duration(v).map_err(|e| Error::Usage(format!("--dump-at: {e}")))?;
+            if ns > scenario.duration_ns {
+                return Err(Error::Usage(format!(
+                    "--dump-at {v}: past the end of the scenario `{}`, which lasts {}; give a time up to {}",
+                    scenario.name,
+                    hbsim::scenario::format_duration(scenario.duration_ns),
+                    hbsim::scenario::format_duration(scenario.duration_ns)
+                )));
+            }
+            Ok(ns)
+        })
         .collect()
 }
 
@@ -224,7 +336,7 @@ pub fn resolve_out(out: &Option<PathBuf>, scenario: &Scenario) -> PathBuf {
 }
 
 fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure> {
-    let scenario = scenario::load(&args.run.scenario)?;
+    let scenario = load_scenario(&args.run.scenario)?;
     let policies = resolve_policies(&args.run.policies, &scenario)?;
     let seed = args.run.seed.unwrap_or(scenario.seed);
     let trace_kinds = if args.trace {
@@ -236,18 +348,21 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         return Err(Error::Usage("--trace-kinds needs --trace".into()).into());
     }
     let options = RunOptions {
-        dump_at_ns: resolve_dump_times(&args.run.dump_at)?,
+        dump_at_ns: resolve_dump_times(&args.run.dump_at, &scenario)?,
         extra_levels: Vec::new(),
         no_charts: args.run.no_charts,
         trace_kinds,
     };
     let dir = resolve_out(&args.run.out, &scenario);
+    check_out_dir(&dir)?;
     // Everything is written into a staging folder and swapped into `dir` when complete.
     let set = hbsim::metrics::atomic::OutputSet::begin(&dir)?;
     let mut summaries = Vec::new();
+    let progress = hbsim::progress::Progress::new(policies.len() as u64, "replay");
     for policy in policies {
         let started = std::time::Instant::now();
         let output = run::replay_policy(&scenario, policy, seed, set.path(), &options)?;
+        progress.inc();
         if args.stats {
             let wall = started.elapsed().as_secs_f64();
             let events = output.summary.events;
@@ -259,6 +374,7 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         }
         summaries.push(output.summary);
     }
+    progress.finish();
     report::write_report(&ReportInput {
         scenario: &scenario,
         seed,
@@ -289,7 +405,7 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
     if args.jobs == Some(0) {
         return Err(Error::Usage("--jobs: must be at least 1".into()).into());
     }
-    let scenario = scenario::load(&args.run.scenario)?;
+    let scenario = load_scenario(&args.run.scenario)?;
     let policies = if args.run.policies.is_empty() {
         vec![Policy::Leaky, Policy::Fixed]
     } else {
@@ -297,6 +413,7 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
     };
     let seed = args.run.seed.unwrap_or(scenario.seed);
     let dir = resolve_out(&args.run.out, &scenario);
+    check_out_dir(&dir)?;
     // Everything is written into a staging folder and swapped into `dir` when complete.
     let set = hbsim::metrics::atomic::OutputSet::begin(&dir)?;
     let request = CompareRequest {
@@ -305,7 +422,7 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
         seed,
         dir: set.path().to_path_buf(),
         options: RunOptions {
-            dump_at_ns: resolve_dump_times(&args.run.dump_at)?,
+            dump_at_ns: resolve_dump_times(&args.run.dump_at, &scenario)?,
             no_charts: args.run.no_charts,
             ..RunOptions::default()
         },
@@ -489,13 +606,14 @@ fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
         return Err(Error::Usage("--seeds must be between 1 and 1000".into()).into());
     }
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
-    let scenario = scenario::load(&args.scenario)?;
+    let scenario = load_scenario(&args.scenario)?;
     let dir = match &args.out {
         Some(dir) => dir.clone(),
         None => Path::new("output")
             .join(run::safe_component(&scenario.name))
             .join(run::safe_component(&format!("sweep-{param}"))),
     };
+    check_out_dir(&dir)?;
     run::prepare_dir(&dir)?;
     let request = sweep::SweepRequest {
         scenario_path: args.scenario.clone(),
@@ -507,12 +625,21 @@ fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
         jobs,
         shard,
         grid: args.param2.clone().map(|p| (p, args.values2.clone())),
+        cache_dir: Some(dir.join("runs")),
     };
     if request.grid.is_some() && shard.is_none() {
         return execute_sweep_grid(&args, &request, &dir, out);
     }
-    let rows = sweep::sweep(&request)?;
     let meta = sweep::shard_meta(&request)?;
+    let outcome = sweep::sweep_counted(&request)?;
+    if outcome.reused > 0 {
+        eprintln!(
+            "hbsim: reused {} finished run(s) of an earlier sweep from {}",
+            outcome.reused,
+            dir.join("runs").display()
+        );
+    }
+    let rows = outcome.rows;
     match shard {
         Some((i, n)) => {
             let path = dir.join(format!("runs-{i}-of-{n}.csv"));
@@ -530,12 +657,14 @@ fn execute_sweep(args: SweepArgs, out: &mut dyn Write) -> Result<i32, Failure> {
             sweep::write_shard(&dir.join("runs.csv"), &meta, &rows)?;
             let points = sweep::aggregate(&rows);
             sweep::write_points(&dir.join("sweep.csv"), &points)?;
+            let page = sweep::write_charts(&dir, &scenario.name, &request.param, &points)?;
             write!(out, "{}", sweep::points_text(&points))?;
             writeln!(
                 out,
-                "wrote {} and {}",
+                "wrote {}, {} and {} (with the charts)",
                 dir.join("runs.csv").display(),
-                dir.join("sweep.csv").display()
+                dir.join("sweep.csv").display(),
+                page.display()
             )?;
         }
     }

@@ -59,15 +59,20 @@ pub fn compare(request: &CompareRequest) -> Result<Comparison, Error> {
         .build()
         .map_err(|e| Error::Usage(format!("--jobs: cannot start {threads} worker threads: {e}")))?;
     // `collect` keeps the request's order whatever order the runs finish in.
+    let progress = crate::progress::Progress::new(request.policies.len() as u64, "compare");
     let results: Vec<Result<Summary, Error>> = pool.install(|| {
         request
             .policies
             .par_iter()
             .map(|&policy| {
-                run::replay_policy(request.scenario, policy, request.seed, &request.dir, &request.options).map(|output| output.summary)
+                let result =
+                    run::replay_policy(request.scenario, policy, request.seed, &request.dir, &request.options).map(|output| output.summary);
+                progress.inc();
+                result
             })
             .collect()
     });
+    progress.finish();
     let summaries = results.into_iter().collect::<Result<Vec<Summary>, Error>>()?;
     let table = comparison_table(&summaries);
     let csv_path = request.dir.join("comparison.csv");

@@ -19,11 +19,14 @@ pub mod interrupt;
 pub mod metrics;
 #[allow(missing_docs)]
 pub mod model;
+pub mod progress;
 pub mod report;
 #[allow(missing_docs)]
 pub mod run;
 #[allow(missing_docs)]
 pub mod scenario;
+#[allow(missing_docs)]
+pub mod suggest;
 #[allow(missing_docs)]
 pub mod sweep;
 pub mod table;

@@ -4,7 +4,7 @@
 use crate::engine::{self, Ctx, SimTime, Stop};
 use crate::error::Error;
 use crate::metrics::csv_out::TimelineWriter;
-use crate::metrics::dump_out::format_dump;
+use crate::metrics::dump_out::format_dumps;
 use crate::metrics::summary_out::{RunMeta, Summary};
 use crate::metrics::{atomic, charts, Sample};
 use crate::model::policy::Policy;
@@ -226,10 +226,8 @@ pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path,
         charts::draw_policy_charts(scenario, policy.name(), seed, &files.timeline, &files.dir)?;
     }
     output.summary.write(&files.summary)?;
-    let mut text = String::new();
-    for dump in output.dumps.iter().chain(output.peak_dump.iter()) {
-        text.push_str(&format_dump(dump, &scenario.name, policy.name()));
-    }
+    let dumps: Vec<&ThreadDump> = output.dumps.iter().chain(output.peak_dump.iter()).collect();
+    let mut text = format_dumps(&dumps, &scenario.name, policy.name());
     if text.is_empty() {
         text.push_str("no thread dump was taken (the run never had lag and no --dump-at was given)\n");
     }

@@ -27,6 +27,84 @@ pub struct SweepRequest {
     pub shard: Option<(u32, u32)>,
     /// A second parameter and its values: the sweep runs the grid `values × values2`.
     pub grid: Option<(String, Vec<String>)>,
+    /// Where each finished run is kept (one small CSV per run), so a sweep interrupted with
+    /// Ctrl-C and started again with the same arguments reuses them; `None`: keep nothing.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// The per-run rows and how many of them came from the cache of an earlier, interrupted sweep.
+pub struct SweepOutcome {
+    pub rows: Vec<RunRow>,
+    pub reused: usize,
+}
+
+/// The cache file of one run: the variant's text hash (value and scenario), policy and seed.
+fn cache_path(dir: &Path, variant_hash: u64, policy: Policy, seed: u64) -> PathBuf {
+    dir.join(format!("{variant_hash:016x}-{}-{seed}.csv", run::safe_component(policy.name())))
+}
+
+/// Writes one run's row at full precision (f64 `Display` round-trips), so a reused run
+/// aggregates to exactly the same figures as a fresh one.
+fn write_cached(path: &Path, row: &RunRow) -> Result<(), Error> {
+    write_csv(
+        path,
+        &RUN_HEADER,
+        std::iter::once(vec![
+            row.value_index.to_string(),
+            row.value.clone(),
+            row.policy.clone(),
+            row.seed.to_string(),
+            row.lag_max.to_string(),
+            row.lag_steady.to_string(),
+            row.heartbeat_timeout_ratio.to_string(),
+            row.time_above_lag_100000_s.to_string(),
+            row.end_failed_share.to_string(),
+        ]),
+    )
+}
+
+/// A cached run, if its file exists and reads back whole (anything else is run again).
+fn read_cached(path: &Path) -> Option<RunRow> {
+    let mut reader = csv::Reader::from_path(path).ok()?;
+    let record = reader.records().next()?.ok()?;
+    let num = |i: usize| record.get(i).and_then(|v| v.parse::<f64>().ok());
+    Some(RunRow {
+        value_index: record.get(0)?.parse().ok()?,
+        value: record.get(1)?.to_string(),
+        policy: record.get(2)?.to_string(),
+        seed: record.get(3)?.parse().ok()?,
+        lag_max: num(4)?,
+        lag_steady: num(5)?,
+        heartbeat_timeout_ratio: num(6)?,
+        time_above_lag_100000_s: num(7)?,
+        end_failed_share: num(8)?,
+    })
+}
+
+/// A scenario problem of a variant, reported against `--param`/`--values` (the command line),
+/// not against a line of the generated TOML text nobody wrote.
+fn variant_error(param: &str, value: &str, error: Error) -> Error {
+    match error {
+        Error::Scenario { problems, .. } => {
+            let problems: Vec<String> = problems
+                .iter()
+                .map(|p| match p.split_once(": ") {
+                    Some((place, rest)) if place.starts_with("line ") => rest.to_string(),
+                    _ => p.clone(),
+                })
+                .collect();
+            let unknown = problems.iter().any(|p| p.contains("unknown field"));
+            if unknown {
+                Error::Usage(format!(
+                    "--param {param}: not a field of the scenario format: {}",
+                    problems.join("; ")
+                ))
+            } else {
+                Error::Usage(format!("--param {param} with value {value}: {}", problems.join("; ")))
+            }
+        }
+        other => other,
+    }
 }
 
 /// One run's figures.
@@ -230,6 +308,11 @@ struct Job {
 
 /// Runs the sweep (or its shard) and returns per-run rows in (value, policy, seed) order.
 pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
+    sweep_counted(request).map(|outcome| outcome.rows)
+}
+
+/// [`sweep`], also saying how many runs were reused from `request.cache_dir`.
+pub fn sweep_counted(request: &SweepRequest) -> Result<SweepOutcome, Error> {
     let path = &request.scenario_path;
     let bytes = scenario::read_bounded(path)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Scenario {
@@ -248,11 +331,10 @@ pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
     for (doc, label) in grid_documents(&doc, request)? {
         let source = toml::to_string(&doc).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
         let label_path = PathBuf::from(format!("{} with {label}", path.display()));
-        variants.push(scenario::parse_in(
-            &label_path,
-            source.as_bytes(),
-            path.parent().unwrap_or(Path::new("")),
-        )?);
+        variants.push(
+            scenario::parse_in(&label_path, source.as_bytes(), path.parent().unwrap_or(Path::new("")))
+                .map_err(|e| variant_error(&request.param, &label, e))?,
+        );
         labels.push(label);
     }
     let policies = match request.policies.is_empty() {
@@ -261,8 +343,14 @@ pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
             .policies
             .iter()
             .map(|p| {
-                Policy::parse(p)
-                    .ok_or_else(|| Error::Usage(format!("--policy: unknown policy `{p}` (expected one of {})", Policy::names())))
+                Policy::parse(p).ok_or_else(|| {
+                    let known = Policy::ALL.iter().map(|x| x.name());
+                    Error::Usage(format!(
+                        "--policy: unknown policy `{p}`{} (expected one of {})",
+                        crate::suggest::hint(p, known),
+                        Policy::names()
+                    ))
+                })
             })
             .collect::<Result<_, _>>()?,
     };
@@ -291,44 +379,75 @@ pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
         .num_threads(request.jobs.max(1))
         .build()
         .map_err(|e| Error::Usage(format!("--jobs: {e}")))?;
+    if let Some(dir) = &request.cache_dir {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+    }
+    let reused = std::sync::atomic::AtomicUsize::new(0);
+    let progress = crate::progress::Progress::new(jobs.len() as u64, "sweep");
     let results: Vec<Result<RunRow, Error>> = pool.install(|| {
         jobs.par_iter()
             .map(|job| {
                 let scenario = &variants[job.value_index];
-                let mut lag = Vec::new();
-                let mut heartbeats = Vec::new();
-                let options = RunOptions {
-                    extra_levels: vec![100_000],
-                    ..RunOptions::default()
-                };
-                let output = run::simulate(scenario, job.policy, job.seed, &options, &mut |rows| {
-                    lag.extend(rows.iter().map(|r| r.lag_total as f64));
-                    heartbeats.extend(rows.iter().map(|r| {
-                        let failed = r.heartbeats_timed_out + r.heartbeats_busy;
-                        (failed, failed + r.heartbeats_ok)
-                    }));
-                    Ok(())
-                })?;
-                let s = output.summary;
-                Ok(RunRow {
-                    value_index: job.value_index,
-                    value: labels[job.value_index].clone(),
-                    policy: job.policy.name().into(),
-                    seed: job.seed,
-                    lag_max: s.lag_max as f64,
-                    lag_steady: mser5_mean(&lag),
-                    heartbeat_timeout_ratio: s.heartbeat_timeout_ratio,
-                    time_above_lag_100000_s: s.time_above_lag_s.get("100000").copied().unwrap_or(0.0),
-                    end_failed_share: if heartbeats.is_empty() {
-                        0.0
-                    } else {
-                        end_failed_share(&heartbeats)
-                    },
-                })
+                let cache = request
+                    .cache_dir
+                    .as_ref()
+                    .map(|dir| cache_path(dir, scenario.source_hash, job.policy, job.seed));
+                if let Some(row) = cache.as_deref().and_then(read_cached) {
+                    if row.value_index == job.value_index && row.seed == job.seed && row.policy == job.policy.name() {
+                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        progress.inc();
+                        return Ok(row);
+                    }
+                }
+                let row = run_job(&labels, scenario, job)?;
+                if let Some(path) = &cache {
+                    write_cached(path, &row)?;
+                }
+                progress.inc();
+                Ok(row)
             })
             .collect()
     });
-    results.into_iter().collect()
+    progress.finish();
+    let rows = results.into_iter().collect::<Result<Vec<RunRow>, Error>>()?;
+    Ok(SweepOutcome {
+        rows,
+        reused: reused.into_inner(),
+    })
+}
+
+/// One simulation of a sweep.
+fn run_job(labels: &[String], scenario: &scenario::Scenario, job: &Job) -> Result<RunRow, Error> {
+    let mut lag = Vec::new();
+    let mut heartbeats = Vec::new();
+    let options = RunOptions {
+        extra_levels: vec![100_000],
+        ..RunOptions::default()
+    };
+    let output = run::simulate(scenario, job.policy, job.seed, &options, &mut |rows| {
+        lag.extend(rows.iter().map(|r| r.lag_total as f64));
+        heartbeats.extend(rows.iter().map(|r| {
+            let failed = r.heartbeats_timed_out + r.heartbeats_busy;
+            (failed, failed + r.heartbeats_ok)
+        }));
+        Ok(())
+    })?;
+    let s = output.summary;
+    Ok(RunRow {
+        value_index: job.value_index,
+        value: labels[job.value_index].clone(),
+        policy: job.policy.name().into(),
+        seed: job.seed,
+        lag_max: s.lag_max as f64,
+        lag_steady: mser5_mean(&lag),
+        heartbeat_timeout_ratio: s.heartbeat_timeout_ratio,
+        time_above_lag_100000_s: s.time_above_lag_s.get("100000").copied().unwrap_or(0.0),
+        end_failed_share: if heartbeats.is_empty() {
+            0.0
+        } else {
+            end_failed_share(&heartbeats)
+        },
+    })
 }
 
 /// Aggregates per-run rows into one row per (value, policy), in first-seen order.
@@ -1023,9 +1142,137 @@ fn read_runs_file(file: &Path, meta: &ShardMeta) -> Result<Vec<RunRow>, Error> {
             lag_steady: figure(5)?,
             heartbeat_timeout_ratio: figure(6)?,
             time_above_lag_100000_s: figure(7)?,
+            end_failed_share: figure(8)?,
         });
     }
     Ok(rows)
+}
+
+/// The figures drawn against the swept parameter: (file stem, title, y axis, value of a point).
+type FigureOf = fn(&PointRow) -> Estimate;
+const SWEEP_FIGURES: [(&str, &str, &str, FigureOf); 4] = [
+    ("sweep-lag_max", "Largest consumer lag", "lag [messages]", |p| p.lag_max),
+    ("sweep-lag_steady", "Steady-state consumer lag (MSER-5)", "lag [messages]", |p| {
+        p.lag_steady
+    }),
+    (
+        "sweep-heartbeat_timeout_ratio",
+        "Heartbeats timed out",
+        "share of heartbeats sent [%]",
+        |p| Estimate {
+            mean: p.heartbeat_timeout_ratio.mean * 100.0,
+            half_width: p.heartbeat_timeout_ratio.half_width * 100.0,
+        },
+    ),
+    (
+        "sweep-time_above_lag_100000_s",
+        "Time with lag above 100,000 messages",
+        "time [s]",
+        |p| p.time_above_lag_100000_s,
+    ),
+];
+
+/// Draws each figure against the parameter (one line per policy with its 95% band) into `dir`,
+/// and writes `dir/sweep.html` with the charts and the table. Returns the page's path.
+pub fn write_charts(dir: &Path, scenario_name: &str, param: &str, points: &[PointRow]) -> Result<PathBuf, Error> {
+    use crate::metrics::charts::{SweepChart, SweepLine};
+    use crate::report::escape;
+    let mut values: Vec<String> = Vec::new();
+    let mut policies: Vec<String> = Vec::new();
+    for p in points {
+        if !values.contains(&p.value) {
+            values.push(p.value.clone());
+        }
+        if !policies.contains(&p.policy) {
+            policies.push(p.policy.clone());
+        }
+    }
+    // Numbers are placed by value; anything else (durations, words) one step apart, labelled.
+    let numeric: Option<Vec<f64>> = values.iter().map(|v| v.trim().parse::<f64>().ok()).collect();
+    let (xs, labels): (Vec<f64>, Vec<String>) = match numeric {
+        Some(xs) => (xs, Vec::new()),
+        None => ((0..values.len()).map(|i| i as f64).collect(), values.clone()),
+    };
+    let mut html = String::new();
+    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    html.push_str(&format!(
+        "<title>hbsim sweep: {} over {}</title>\n<style>body{{font-family:sans-serif;margin:24px auto;max-width:1260px;color:#222}}\
+figure svg{{max-width:100%;height:auto;border:1px solid #ddd}}table{{border-collapse:collapse}}th,td{{border:1px solid #ccc;padding:4px 10px;font-size:14px}}\
+td.num{{text-align:right}}</style>\n</head>\n<body>\n",
+        escape(scenario_name),
+        escape(param)
+    ));
+    html.push_str(&format!(
+        "<h1>hbsim sweep: {} over <code>{}</code></h1>\n<p>Each point is the mean of its runs (seeds); the band is the 95% confidence interval (Student t).</p>\n",
+        escape(scenario_name),
+        escape(param)
+    ));
+    for (stem, title, y_desc, figure) in SWEEP_FIGURES {
+        let lines: Vec<SweepLine> = policies
+            .iter()
+            .map(|policy| {
+                let estimates: Vec<Estimate> = values
+                    .iter()
+                    .map(|v| {
+                        points.iter().find(|p| &p.value == v && &p.policy == policy).map_or(
+                            Estimate {
+                                mean: 0.0,
+                                half_width: 0.0,
+                            },
+                            figure,
+                        )
+                    })
+                    .collect();
+                SweepLine {
+                    policy: policy.clone(),
+                    means: estimates.iter().map(|e| e.mean).collect(),
+                    half_widths: estimates
+                        .iter()
+                        .map(|e| if e.half_width.is_finite() { e.half_width } else { 0.0 })
+                        .collect(),
+                }
+            })
+            .collect();
+        let chart = SweepChart {
+            title: format!("{title} vs {param} | scenario {scenario_name}"),
+            x_desc: param.to_string(),
+            y_desc: y_desc.to_string(),
+            xs: &xs,
+            x_labels: &labels,
+            lines: &lines,
+        };
+        chart.render(dir, stem)?;
+        let svg_path = dir.join(format!("{stem}.svg"));
+        let svg = std::fs::read_to_string(&svg_path).map_err(|source| Error::Io {
+            path: svg_path.clone(),
+            source,
+        })?;
+        let start = svg.find("<svg").unwrap_or(0);
+        html.push_str(&format!(
+            "<h2>{}</h2>\n<figure id=\"{stem}\">\n{}\n</figure>\n",
+            escape(title),
+            svg[start..].trim_end()
+        ));
+    }
+    html.push_str("<h2>Points</h2>\n<table>\n<tr><th>value</th><th>policy</th><th>runs</th><th>largest lag</th><th>steady lag</th><th>timed out</th><th>time above 100,000</th></tr>\n");
+    for p in points {
+        let pm = |e: Estimate, unit: &str| format!("{:.0} ± {:.0}{unit}", e.mean, e.half_width);
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}% ± {:.2}</td><td class=\"num\">{}</td></tr>\n",
+            escape(&p.value),
+            escape(&p.policy),
+            p.runs,
+            pm(p.lag_max, ""),
+            pm(p.lag_steady, ""),
+            p.heartbeat_timeout_ratio.mean * 100.0,
+            p.heartbeat_timeout_ratio.half_width * 100.0,
+            pm(p.time_above_lag_100000_s, " s"),
+        ));
+    }
+    html.push_str("</table>\n</body>\n</html>\n");
+    let page = dir.join("sweep.html");
+    atomic::write_bytes(&page, html.as_bytes())?;
+    Ok(page)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
 
 /// The charts drawn for every replayed policy (file stems in the policy folder).
-pub const POLICY_CHARTS: [&str; 4] = ["lag", "threads", "table", "heartbeats"];
+pub const POLICY_CHARTS: [&str; 8] = ["lag", "consumers", "threads", "monitor", "netty", "latency", "heartbeats", "table"];
 /// The charts drawn by `compare` (file stems in the output folder).
 pub const COMPARE_CHARTS: [&str; 2] = ["compare-lag", "compare-timeouts"];
 
@@ -70,6 +70,8 @@ pub struct Timeline {
     pub time_s: Vec<f64>,
     /// Consumer group names, in column order.
     pub group_names: Vec<String>,
+    /// The `monitor_holder` column (a thread name, or `none`), one per row.
+    pub holders: Vec<String>,
     names: Vec<String>,
     values: Vec<Vec<f64>>,
 }
@@ -105,10 +107,12 @@ impl Timeline {
             .collect();
         // Only numeric columns are kept (monitor_holder is a thread name).
         let kept: Vec<usize> = (1..header.len()).filter(|&i| header[i] != "monitor_holder").collect();
+        let holder_column = header.iter().position(|c| c == "monitor_holder");
         // Rows stream through a bounded min/max downsampler (issue 14): memory stays flat in the
-        // number of samples; timelines of up to CHART_BUCKETS rows come back unchanged.
-        let mut sampler = super::downsample::Downsampler::new(kept.len(), super::downsample::CHART_BUCKETS);
-        let mut row_values = vec![0.0; kept.len()];
+        // number of samples; timelines of up to CHART_BUCKETS rows come back unchanged. The holder
+        // travels as one more column, its category in HOLDER_CATEGORIES.
+        let mut sampler = super::downsample::Downsampler::new(kept.len() + 1, super::downsample::CHART_BUCKETS);
+        let mut row_values = vec![0.0; kept.len() + 1];
         let mut record = csv::StringRecord::new();
         loop {
             match reader.read_record(&mut record) {
@@ -123,15 +127,23 @@ impl Timeline {
                     .map_err(|_| fail(format!("line {row}: column {} is not a number: `{text}`", header[i])))
             };
             let time = number(0)?;
+            row_values[kept.len()] = holder_column.map_or(0.0, |i| holder_category(record.get(i).unwrap_or("none")) as f64);
             for (slot, &i) in kept.iter().enumerate() {
                 row_values[slot] = number(i)?;
             }
             sampler.push(time, &row_values);
         }
-        let (time_s, values) = sampler.finish();
+        let (time_s, mut values) = sampler.finish();
+        let holders = values
+            .pop()
+            .unwrap_or_default()
+            .iter()
+            .map(|&c| HOLDER_CATEGORIES.get(c as usize).copied().unwrap_or("none").to_string())
+            .collect();
         Ok(Timeline {
             time_s,
             group_names,
+            holders,
             names: kept.iter().map(|&i| header[i].clone()).collect(),
             values,
         })
@@ -186,6 +198,18 @@ struct Panel {
     stacked: bool,
     /// Whether action markers carry their labels here.
     label_markers: bool,
+    /// A log scale: values are drawn as log10(1 + v), labelled 0, 10, 100, 1k, ...
+    log: bool,
+    /// Category names when the values are category indices (drawn as points, one row each).
+    categories: Vec<String>,
+}
+
+/// How a panel's y axis maps values.
+#[derive(Clone, Copy)]
+enum YScale<'a> {
+    Linear,
+    Log,
+    Categories(&'a [String]),
 }
 
 /// A chart: a title, a shared time axis and one or two panels stacked vertically.
@@ -275,12 +299,53 @@ impl TimeChart {
     }
 
     fn draw_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, panel: &Panel, x_axis_desc: bool) -> Result<(), String> {
-        let y_data_max = panel.series.iter().flat_map(|s| s.ys.iter().copied()).fold(0.0f64, f64::max);
-        let y_top = if panel.stacked {
-            y_data_max.max(1.0)
+        let scale = if !panel.categories.is_empty() {
+            YScale::Categories(&panel.categories)
+        } else if panel.log {
+            YScale::Log
         } else {
-            (y_data_max * 1.25).max(1.0)
+            YScale::Linear
         };
+        let transform = |v: f64| if panel.log { (1.0 + v.max(0.0)).log10() } else { v };
+        let y_data_max = panel
+            .series
+            .iter()
+            .flat_map(|s| s.ys.iter().copied())
+            .map(transform)
+            .fold(0.0f64, f64::max);
+        let (y_bottom, y_top, y_labels) = match scale {
+            YScale::Categories(names) => (-0.5, names.len() as f64 - 0.5, names.len()),
+            YScale::Log => {
+                let top = y_data_max.ceil().max(1.0);
+                (0.0, top, top as usize + 1)
+            }
+            YScale::Linear if panel.stacked => (0.0, y_data_max.max(1.0), 8),
+            YScale::Linear => (0.0, (y_data_max * 1.25).max(1.0), 8),
+        };
+        let y_label = move |v: &f64| -> String {
+            match scale {
+                YScale::Linear => format_count(*v),
+                YScale::Log => {
+                    let k = v.round();
+                    if k == 0.0 {
+                        "0".into()
+                    } else if (v - k).abs() < 1e-6 {
+                        format_count(10f64.powi(k as i32))
+                    } else {
+                        String::new()
+                    }
+                }
+                YScale::Categories(names) => {
+                    let k = v.round();
+                    if (v - k).abs() < 1e-6 && k >= 0.0 {
+                        names.get(k as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                }
+            }
+        };
+        let y_label_area = if panel.categories.is_empty() { 72 } else { 250 };
         let mut chart = ChartBuilder::on(area)
             .margin_top(if panel.label_markers && !self.markers.is_empty() {
                 8 + LABEL_ROW_PX as u32 * LABEL_ROWS as u32
@@ -291,8 +356,8 @@ impl TimeChart {
             .margin_right(24)
             .margin_bottom(4)
             .x_label_area_size(if x_axis_desc { 48 } else { 28 })
-            .y_label_area_size(72)
-            .build_cartesian_2d(0f64..self.x_max, 0f64..y_top)
+            .y_label_area_size(y_label_area)
+            .build_cartesian_2d(0f64..self.x_max, y_bottom..y_top)
             .map_err(error_text)?;
         let x_desc = if x_axis_desc { self.x_desc.as_str() } else { "" };
         chart
@@ -300,9 +365,9 @@ impl TimeChart {
             .x_desc(x_desc)
             .y_desc(panel.y_desc.as_str())
             .x_labels(12)
-            .y_labels(8)
+            .y_labels(y_labels)
             .x_label_formatter(&|v| trim_number(*v))
-            .y_label_formatter(&|v| format_count(*v))
+            .y_label_formatter(&y_label)
             .label_style((FAMILY, 14).into_font())
             .axis_desc_style((FAMILY, 16).into_font())
             .light_line_style(WHITE)
@@ -311,8 +376,23 @@ impl TimeChart {
             .map_err(error_text)?;
         let columns = chart.plotting_area().dim_in_pixel().0 as usize;
         for series in &panel.series {
-            let points = downsample(&series.xs, &series.ys, self.x_max, columns);
+            let ys: Vec<f64> = series.ys.iter().map(|v| transform(*v)).collect();
             let color = series.color;
+            if !panel.categories.is_empty() {
+                // Categories: one mark per sample (no downsampling: every holder counts).
+                let marks = series
+                    .xs
+                    .iter()
+                    .zip(&ys)
+                    .map(|(x, y)| Rectangle::new([(*x, *y - 0.3), (*x, *y + 0.3)], color.stroke_width(2)));
+                chart
+                    .draw_series(marks)
+                    .map_err(error_text)?
+                    .label(series.name.as_str())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], color.filled()));
+                continue;
+            }
+            let points = downsample(&series.xs, &ys, self.x_max, columns);
             if panel.stacked {
                 chart
                     .draw_series(AreaSeries::new(points, 0.0, color.filled()).border_style(color.stroke_width(1)))
@@ -327,7 +407,7 @@ impl TimeChart {
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
             }
         }
-        self.draw_markers(area, &mut chart, y_top, panel.label_markers)?;
+        self.draw_markers(area, &mut chart, y_bottom, y_top, panel.label_markers)?;
         if !panel.series.is_empty() {
             chart
                 .configure_series_labels()
@@ -349,6 +429,7 @@ impl TimeChart {
         &self,
         area: &DrawingArea<DB, Shift>,
         chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        y_bottom: f64,
         y_top: f64,
         with_labels: bool,
     ) -> Result<(), String> {
@@ -358,12 +439,15 @@ impl TimeChart {
         let mut row_ends = [i32::MIN; LABEL_ROWS];
         for marker in &self.markers {
             chart
-                .draw_series(std::iter::once(PathElement::new(vec![(marker.x, 0.0), (marker.x, y_top)], line)))
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(marker.x, y_bottom), (marker.x, y_top)],
+                    line,
+                )))
                 .map_err(error_text)?;
             if !with_labels {
                 continue;
             }
-            let x = chart.backend_coord(&(marker.x, 0.0)).0 - base_x;
+            let x = chart.backend_coord(&(marker.x, y_bottom)).0 - base_x;
             let measure = TextStyle::from((FAMILY, 13).into_font());
             let (width, _) = area.estimate_text_size(&marker.label, &measure).map_err(error_text)?;
             let right_side = marker.x > self.x_max * 0.8;
@@ -387,18 +471,31 @@ impl TimeChart {
 
 /// Renders `chart` to `<stem>.svg` and `<stem>.png` in `dir`, each written atomically.
 fn render(chart: &TimeChart, dir: &Path, stem: &str) -> Result<(), Error> {
+    render_with(dir, stem, chart.height_px, |root| chart.draw(root), |root| chart.draw(root))
+}
+
+type SvgArea<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type PngArea<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// Draws with `svg_draw` and `png_draw` (the same drawing on two backends) and writes both files.
+fn render_with(
+    dir: &Path,
+    stem: &str,
+    height_px: u32,
+    svg_draw: impl FnOnce(&SvgArea) -> Result<(), String>,
+    png_draw: impl FnOnce(&PngArea) -> Result<(), String>,
+) -> Result<(), Error> {
     let svg_path = dir.join(format!("{stem}.svg"));
     let png_path = dir.join(format!("{stem}.png"));
     ensure_font().map_err(|message| Error::Chart {
         path: svg_path.clone(),
         message,
     })?;
-    let size = (WIDTH_PX, chart.height_px);
+    let size = (WIDTH_PX, height_px);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        chart
-            .draw(&root)
+        svg_draw(&root)
             .and_then(|()| root.present().map_err(error_text))
             .map_err(|message| Error::Chart {
                 path: svg_path.clone(),
@@ -408,8 +505,7 @@ fn render(chart: &TimeChart, dir: &Path, stem: &str) -> Result<(), Error> {
     let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
-        chart
-            .draw(&root)
+        png_draw(&root)
             .and_then(|()| root.present().map_err(error_text))
             .map_err(|message| Error::Chart {
                 path: png_path.clone(),
@@ -426,12 +522,17 @@ fn render(chart: &TimeChart, dir: &Path, stem: &str) -> Result<(), Error> {
 
 /// PNG bytes of an RGB buffer.
 fn encode_png(pixels: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
-    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    use image::ImageEncoder;
     let mut bytes = Vec::new();
-    PngEncoder::new_with_quality(&mut bytes, CompressionType::Default, FilterType::Adaptive)
-        .write_image(pixels, width, height, image::ColorType::Rgb8)
-        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Default);
+        encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        let mut writer = encoder.write_header().map_err(|e| format!("cannot encode PNG: {e}"))?;
+        writer.write_image_data(pixels).map_err(|e| format!("cannot encode PNG: {e}"))?;
+        writer.finish().map_err(|e| format!("cannot encode PNG: {e}"))?;
+    }
     Ok(bytes)
 }
 
@@ -499,6 +600,49 @@ fn line_panel(y_desc: &str, series: Vec<Series>) -> Panel {
         series,
         stacked: false,
         label_markers: true,
+        log: false,
+        categories: Vec::new(),
+    }
+}
+
+/// A second panel below the first: the same time axis, action lines without labels.
+fn lower_panel(y_desc: &str, series: Vec<Series>) -> Panel {
+    Panel {
+        label_markers: false,
+        ..line_panel(y_desc, series)
+    }
+}
+
+/// Running sums of `layers` (bottom first), for a stacked area chart drawn top first.
+fn stack(layers: &[&[f64]]) -> Vec<Vec<f64>> {
+    let mut sums: Vec<Vec<f64>> = Vec::new();
+    for layer in layers {
+        let next: Vec<f64> = match sums.last() {
+            Some(below) => below.iter().zip(layer.iter()).map(|(b, v)| b + v).collect(),
+            None => layer.to_vec(),
+        };
+        sums.push(next);
+    }
+    sums
+}
+
+/// The holder categories of the monitor chart, bottom row first.
+pub const HOLDER_CATEGORIES: [&str; 5] = [
+    "none",
+    "NettyEventExecutor",
+    "HeartbeatThread_*",
+    "ClientManageThread_*",
+    "ClientHousekeepingScheduledThread",
+];
+
+/// The row of a `monitor_holder` value in [`HOLDER_CATEGORIES`].
+pub fn holder_category(holder: &str) -> usize {
+    match holder {
+        "NettyEventExecutor" => 1,
+        h if h.starts_with("HeartbeatThread_") => 2,
+        h if h.starts_with("ClientManageThread_") => 3,
+        "ClientHousekeepingScheduledThread" => 4,
+        _ => 0,
     }
 }
 
@@ -535,20 +679,20 @@ pub fn draw_policy_charts(scenario: &Scenario, policy: &str, seed: u64, timeline
     let blocked_runnable: Vec<f64> = blocked.iter().zip(&runnable).map(|(b, r)| b + r).collect();
     let all: Vec<f64> = blocked_runnable.iter().zip(&idle).map(|(br, i)| br + i).collect();
     let threads = Panel {
-        y_desc: "heartbeat threads [threads]".into(),
-        series: vec![
-            frame.series("idle", all, IDLE_COLOR),
-            frame.series("RUNNABLE", blocked_runnable, RUNNABLE_COLOR),
-            frame.series("BLOCKED (ProducerManager monitor)", blocked, BLOCKED_COLOR),
-        ],
         stacked: true,
-        label_markers: true,
+        ..line_panel(
+            "heartbeat threads [threads]",
+            vec![
+                frame.series("idle", all, IDLE_COLOR),
+                frame.series("RUNNABLE", blocked_runnable, RUNNABLE_COLOR),
+                frame.series("BLOCKED (ProducerManager monitor)", blocked, BLOCKED_COLOR),
+            ],
+        )
     };
-    let mut queue = line_panel(
+    let queue = lower_panel(
         "heartbeat queue [requests]",
         vec![frame.series("heartbeat queue length", col("heartbeat_queue_len")?, PALETTE[4])],
     );
-    queue.label_markers = false;
     let chart = frame.chart(title("Heartbeat threads"), vec![threads, queue]);
     render(&chart, dir, "threads")?;
 
@@ -559,15 +703,90 @@ pub fn draw_policy_charts(scenario: &Scenario, policy: &str, seed: u64, timeline
     let chart = frame.chart(title("Producer group table"), vec![line_panel("producer groups [groups]", table)]);
     render(&chart, dir, "table")?;
 
-    let interval_s = scenario.sample_interval_ns as f64 / 1e9;
-    let heartbeats = vec![
-        frame.series("ok", col("heartbeats_ok")?, PALETTE[2]),
-        frame.series("timed out (3 s RPC timeout)", col("heartbeats_timed_out")?, PALETTE[3]),
-        frame.series("SYSTEM_BUSY", col("heartbeats_busy")?, PALETTE[1]),
+    let interval = trim_number(scenario.sample_interval_ns as f64 / 1e9);
+    let ok = col("heartbeats_ok")?;
+    let timed_out = col("heartbeats_timed_out")?;
+    let sums = stack(&[&ok, &timed_out]);
+    // Client side, stacked: each heartbeat ends once, answered ok or timed out (SYSTEM_BUSY
+    // answers that reach a waiting client are neither). Broker side, below: SYSTEM_BUSY
+    // rejections, counted when the broker rejects, whether or not the client still waits.
+    let outcomes = Panel {
+        stacked: true,
+        ..line_panel(
+            &format!("heartbeats ended per {interval} s [heartbeats]"),
+            vec![
+                frame.series(
+                    "timed out at the client (no answer within the RPC timeout)",
+                    sums[1].clone(),
+                    PALETTE[3],
+                ),
+                frame.series("answered ok", sums[0].clone(), PALETTE[2]),
+            ],
+        )
+    };
+    let busy = lower_panel(
+        &format!("rejected per {interval} s [heartbeats]"),
+        vec![frame.series("SYSTEM_BUSY rejections by the broker", col("heartbeats_busy")?, PALETTE[1])],
+    );
+    let chart = frame.chart(title("Heartbeats"), vec![outcomes, busy]);
+    render(&chart, dir, "heartbeats")?;
+
+    let consumers = vec![
+        frame.series("running (started consumer instances)", col("consumers_running")?, PALETTE[0]),
+        frame.series(
+            "registered in the broker's consumer table",
+            col("consumers_registered")?,
+            PALETTE[3],
+        ),
     ];
-    let y_desc = format!("heartbeats per {} s interval [heartbeats]", trim_number(interval_s));
-    let chart = frame.chart(title("Heartbeats"), vec![line_panel(&y_desc, heartbeats)]);
-    render(&chart, dir, "heartbeats")
+    let chart = frame.chart(
+        title("Consumers registered vs running"),
+        vec![line_panel("consumers [instances]", consumers)],
+    );
+    render(&chart, dir, "consumers")?;
+
+    let netty_queue = line_panel(
+        "NettyEventExecutor queue [events]",
+        vec![frame.series("queued channel events", col("netty_queue_len")?, PALETTE[4])],
+    );
+    let drops = lower_panel(
+        &format!("dropped per {interval} s [events]"),
+        vec![frame.series("events dropped (queue full)", col("netty_events_dropped")?, PALETTE[3])],
+    );
+    let chart = frame.chart(title("NettyEventExecutor queue and drops"), vec![netty_queue, drops]);
+    render(&chart, dir, "netty")?;
+
+    let latency = Panel {
+        log: true,
+        ..line_panel(
+            "heartbeat latency, log scale [ms]",
+            vec![
+                frame.series("p50", col("heartbeat_latency_p50_ms")?, PALETTE[0]),
+                frame.series("p99", col("heartbeat_latency_p99_ms")?, PALETTE[3]),
+            ],
+        )
+    };
+    let chart = frame.chart(title("Heartbeat latency (answered heartbeats)"), vec![latency]);
+    render(&chart, dir, "latency")?;
+
+    let busy_share: Vec<f64> = col("monitor_busy_share")?.iter().map(|v| v * 100.0).collect();
+    let share = line_panel(
+        &format!("monitor owned [% of each {interval} s]"),
+        vec![
+            frame.series("ProducerManager monitor busy", busy_share, PALETTE[0]),
+            frame.series("threads waiting for it", col("monitor_waiters")?, PALETTE[3]),
+        ],
+    );
+    let holder_rows: Vec<f64> = timeline.holders.iter().map(|h| holder_category(h) as f64).collect();
+    let holder = Panel {
+        categories: HOLDER_CATEGORIES.iter().map(|c| c.to_string()).collect(),
+        ..lower_panel(
+            "holder at each sample",
+            vec![frame.series("monitor holder", holder_rows, PALETTE[1])],
+        )
+    };
+    let chart = frame.chart(title("ProducerManager monitor: who holds it"), vec![share, holder]);
+    render(&chart, dir, "monitor")
 }
 
 /// Draws `compare-lag` and `compare-timeouts` (PNG and SVG) into `dir`: the policies of `runs`
@@ -588,7 +807,23 @@ pub fn draw_compare_charts(scenario: &Scenario, seed: u64, runs: &[(String, Path
         return Ok(());
     };
     let title = |what: &str| format!("{what} by policy | scenario {} | seed {seed}", scenario.name);
-    let chart = frame.chart(title("Consumer lag"), vec![line_panel("consumer lag, all groups [messages]", lag)]);
+    let log_lag = lag
+        .iter()
+        .map(|s| Series {
+            name: s.name.clone(),
+            xs: s.xs.clone(),
+            ys: s.ys.clone(),
+            color: s.color,
+        })
+        .collect();
+    let log_panel = Panel {
+        log: true,
+        ..lower_panel("same, log scale [messages]", log_lag)
+    };
+    let chart = frame.chart(
+        title("Consumer lag"),
+        vec![line_panel("consumer lag, all groups [messages]", lag), log_panel],
+    );
     render(&chart, dir, "compare-lag")?;
     let y_desc = format!(
         "heartbeats timed out per {} s [heartbeats]",
@@ -596,6 +831,121 @@ pub fn draw_compare_charts(scenario: &Scenario, seed: u64, runs: &[(String, Path
     );
     let chart = frame.chart(title("Heartbeat timeouts"), vec![line_panel(&y_desc, timeouts)]);
     render(&chart, dir, "compare-timeouts")
+}
+
+/// One policy's line in a sweep chart: the mean at each swept value and its 95% half-width.
+pub struct SweepLine {
+    pub policy: String,
+    pub means: Vec<f64>,
+    pub half_widths: Vec<f64>,
+}
+
+/// A sweep figure against the swept parameter: one line per policy with its 95% interval band,
+/// written to `<stem>.svg` and `<stem>.png` in `dir`. `xs` are numeric positions; `x_labels`
+/// (when not empty) name each position instead of the numbers.
+pub struct SweepChart<'a> {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub xs: &'a [f64],
+    pub x_labels: &'a [String],
+    pub lines: &'a [SweepLine],
+}
+
+impl SweepChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(error_text)?;
+        let body = root.titled(&self.title, (FAMILY, 22).into_font()).map_err(error_text)?;
+        let x_min = self.xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let x_max = self.xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (x_min, x_max) = if x_min.is_finite() && x_max > x_min {
+            let pad = (x_max - x_min) * 0.04;
+            (x_min - pad, x_max + pad)
+        } else {
+            let x = if x_min.is_finite() { x_min } else { 0.0 };
+            (x - 1.0, x + 1.0)
+        };
+        let y_max = self
+            .lines
+            .iter()
+            .flat_map(|l| l.means.iter().zip(&l.half_widths).map(|(m, h)| m + h))
+            .fold(0.0f64, f64::max);
+        let y_top = (y_max * 1.15).max(1e-9);
+        let mut chart = ChartBuilder::on(&body)
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x_min..x_max, 0f64..y_top)
+            .map_err(error_text)?;
+        let labels = self.x_labels;
+        let xs = self.xs;
+        let x_label = |v: &f64| -> String {
+            if labels.is_empty() {
+                return format_count(*v);
+            }
+            xs.iter()
+                .position(|x| (x - v).abs() < 1e-6)
+                .and_then(|i| labels.get(i).cloned())
+                .unwrap_or_default()
+        };
+        let y_label = |v: &f64| if y_top < 10.0 { trim_number(*v) } else { format_count(*v) };
+        chart
+            .configure_mesh()
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .x_labels(if labels.is_empty() { 10 } else { labels.len() + 1 })
+            .y_labels(8)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .label_style((FAMILY, 14).into_font())
+            .axis_desc_style((FAMILY, 16).into_font())
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()
+            .map_err(error_text)?;
+        for (i, line) in self.lines.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let mut band: Vec<(f64, f64)> = self
+                .xs
+                .iter()
+                .zip(line.means.iter().zip(&line.half_widths))
+                .map(|(x, (m, h))| (*x, m + h))
+                .collect();
+            band.extend(
+                self.xs
+                    .iter()
+                    .zip(line.means.iter().zip(&line.half_widths))
+                    .rev()
+                    .map(|(x, (m, h))| (*x, (m - h).max(0.0))),
+            );
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled())))
+                .map_err(error_text)?;
+            let points: Vec<(f64, f64)> = self.xs.iter().copied().zip(line.means.iter().copied()).collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                .map_err(error_text)?
+                .label(format!("{} (mean, 95% interval)", line.policy))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
+            chart
+                .draw_series(points.into_iter().map(|p| Circle::new(p, 4, color.filled())))
+                .map_err(error_text)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .margin(10)
+            .background_style(WHITE.mix(0.88))
+            .border_style(RGBColor(120, 120, 120))
+            .label_font((FAMILY, 14).into_font())
+            .draw()
+            .map_err(error_text)
+    }
+
+    /// Renders the chart to `dir/<stem>.svg` and `.png`.
+    pub fn render(&self, dir: &Path, stem: &str) -> Result<(), Error> {
+        render_with(dir, stem, HEIGHT_PX, |root| self.draw(root), |root| self.draw(root))
+    }
 }
 
 #[cfg(test)]

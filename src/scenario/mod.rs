@@ -64,7 +64,8 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
         problems,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| scenario_error(vec![format!("the file is not UTF-8 text ({e})")]))?;
-    let mut raw: file::ScenarioFile = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
+    let mut raw: file::ScenarioFile =
+        toml::from_str(text).map_err(|e| scenario_error(vec![crate::suggest::annotate(&toml_message(&e, text))]))?;
     let mut hash = fnv1a(bytes);
     let mut loaded = None;
     if let Some(file) = raw.calibration.clone() {
@@ -83,9 +84,32 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
         hash = fnv1a_continue(hash, &cal.bytes);
         loaded = Some(cal);
     }
-    let mut scenario = validate::validate(raw, hash).map_err(scenario_error)?;
+    let mut scenario = validate::validate(raw, hash)
+        .map_err(|problems| scenario_error(problems.iter().map(|p| with_line(&crate::suggest::annotate(p), text)).collect()))?;
     scenario.calibration = loaded;
     Ok(scenario)
+}
+
+/// Prefixes `line N: ` to a message about an unknown name (e.g. an action-name typo) when the
+/// misspelt name appears, quoted, on exactly one line of the file.
+fn with_line(problem: &str, text: &str) -> String {
+    let Some(rest) = problem.find("unknown ").map(|at| &problem[at..]) else {
+        return problem.to_string();
+    };
+    let Some(word) = rest.split('`').nth(1) else {
+        return problem.to_string();
+    };
+    let needle = format!("\"{word}\"");
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(&needle))
+        .map(|(i, _)| i + 1)
+        .collect();
+    match lines.as_slice() {
+        [line] if !problem.starts_with("line ") => format!("line {line}: {problem}"),
+        _ => problem.to_string(),
+    }
 }
 
 /// A one-line message for a TOML or serde error, with its line and column.

@@ -25,6 +25,40 @@ const UNITS: &[(&str, u64)] = &[
 
 /// Parses a duration such as `"30s"`, `"1.5ms"`, `"250us"`, `"2h"` or `"0"` into nanoseconds.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
+    // Compound durations ("1h30m", "2m 30s"): the sum of their number-unit parts.
+    let parts = duration_parts(text.trim());
+    if parts.len() > 1 {
+        let mut total: u64 = 0;
+        for part in &parts {
+            let ns = parse_single_duration(part).map_err(|e| format!("duration {text:?}: {e}"))?;
+            total = total
+                .checked_add(ns)
+                .ok_or_else(|| format!("duration {text:?} is too long (at most about 584 years)"))?;
+        }
+        return Ok(total);
+    }
+    parse_single_duration(text)
+}
+
+/// Splits "1h30m" into "1h" and "30m" (a part starts where a digit follows a unit letter).
+fn duration_parts(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut previous: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        let number = c.is_ascii_digit() || c == '.';
+        if number && previous.is_some_and(|p| p.is_alphabetic() || p == ' ') && !text[start..i].trim().is_empty() {
+            parts.push(text[start..i].trim());
+            start = i;
+        }
+        previous = Some(c);
+    }
+    parts.push(text[start..].trim());
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+fn parse_single_duration(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
     if trimmed == "0" {
         return Ok(0);
@@ -437,6 +471,15 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn compound_durations_add_up() {
+        assert_eq!(parse_duration("1h30m"), Ok(5_400_000_000_000));
+        assert_eq!(parse_duration("2m 30s"), Ok(150_000_000_000));
+        assert_eq!(parse_duration("1.5ms"), Ok(1_500_000));
+        assert_eq!(parse_duration("1 h"), Ok(3_600_000_000_000));
+        assert!(parse_duration("1h30x").is_err());
+    }
 
     #[test]
     fn durations_parse_exactly() {

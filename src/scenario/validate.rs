@@ -956,3 +956,110 @@ impl Scenario {
             + self.producers.iter().map(|p| u64::from(p.instances)).sum::<u64>()
     }
 }
+
+/// How a plausible range is read and shown.
+#[derive(Clone, Copy)]
+enum Quantity {
+    /// Nanoseconds (a duration or a distribution's mean), shown as a duration.
+    Time(fn(&Scenario) -> f64),
+    /// A count.
+    Count(fn(&Scenario) -> f64),
+}
+
+/// Plausible ranges: a value outside is accepted (the model runs) but warned about, since it is
+/// more likely a unit typo (`"1ms"` for `"1us"`) than a broker anyone runs. The ranges are
+/// assumptions wide enough for any real 4.x/5.x broker and client, not measurements.
+const PLAUSIBLE: &[(&str, Quantity, f64, f64)] = &[
+    (
+        "broker.close_cost_per_group",
+        Quantity::Time(|s| s.broker.close_cost_per_group.mean_ns()),
+        50.0,
+        20_000.0,
+    ),
+    (
+        "broker.close_cost_base",
+        Quantity::Time(|s| s.broker.close_cost_base.mean_ns()),
+        0.0,
+        10_000_000.0,
+    ),
+    (
+        "broker.scan_cost_per_group",
+        Quantity::Time(|s| s.broker.scan_cost_per_group.mean_ns()),
+        0.0,
+        20_000.0,
+    ),
+    (
+        "broker.heartbeat_cost",
+        Quantity::Time(|s| s.broker.heartbeat_cost.mean_ns()),
+        1_000.0,
+        10_000_000.0,
+    ),
+    (
+        "broker.register_producer_cost",
+        Quantity::Time(|s| s.broker.register_producer_cost.mean_ns()),
+        0.0,
+        1_000_000.0,
+    ),
+    (
+        "broker.monitor_wake_latency",
+        Quantity::Time(|s| s.broker.monitor_wake_latency.mean_ns()),
+        0.0,
+        1_000_000.0,
+    ),
+    (
+        "broker.heartbeat_threads",
+        Quantity::Count(|s| f64::from(s.broker.heartbeat_threads)),
+        1.0,
+        256.0,
+    ),
+    (
+        "clients.rpc_timeout",
+        Quantity::Time(|s| s.clients.rpc_timeout_ns as f64),
+        100_000_000.0,
+        60_000_000_000.0,
+    ),
+    (
+        "clients.heartbeat_interval",
+        Quantity::Time(|s| s.clients.heartbeat_interval.mean_ns()),
+        1e9,
+        600e9,
+    ),
+    (
+        "clients.network_rtt",
+        Quantity::Time(|s| s.clients.network_rtt.mean_ns()),
+        10_000.0,
+        500_000_000.0,
+    ),
+    (
+        "background.clients",
+        Quantity::Count(|s| f64::from(s.background.clients)),
+        0.0,
+        1_000_000.0,
+    ),
+    ("groups.initial", Quantity::Count(|s| s.groups.initial as f64), 0.0, 10_000_000.0),
+];
+
+/// Warnings for values outside their plausible range, each naming the field, the value and the
+/// range expected (see [`PLAUSIBLE`]).
+pub fn plausibility_warnings(scenario: &Scenario) -> Vec<String> {
+    let show_time = |ns: f64| super::units::format_duration(ns.round().max(0.0) as u64);
+    let mut warnings = Vec::new();
+    for (field, quantity, low, high) in PLAUSIBLE {
+        let (value, shown, range) = match quantity {
+            Quantity::Time(get) => {
+                let v = get(scenario);
+                (v, show_time(v), format!("{} to {}", show_time(*low), show_time(*high)))
+            }
+            Quantity::Count(get) => {
+                let v = get(scenario);
+                (v, format!("{v}"), format!("{low} to {high}"))
+            }
+        };
+        if value < *low || value > *high {
+            warnings.push(format!(
+                "{field} = {shown} is outside its plausible range ({range}); check the unit (runs anyway)"
+            ));
+        }
+    }
+    warnings
+}

@@ -104,19 +104,20 @@ fn replay_draws_every_chart_and_the_report() {
     );
     assert!(output.status.success(), "{}", text(&output));
     let policy_dir = dir.path().join("out").join("leaky");
-    for stem in ["lag", "threads", "table", "heartbeats"] {
+    for stem in ["lag", "consumers", "threads", "monitor", "netty", "latency", "heartbeats", "table"] {
         assert_png(&policy_dir.join(format!("{stem}.png")));
         assert_well_formed_svg(&policy_dir.join(format!("{stem}.svg")));
     }
     let report = std::fs::read_to_string(dir.path().join("out").join("report.html")).unwrap();
     let lag_max = summary_value(&policy_dir.join("summary.json"), "lag_max");
     assert!(lag_max.parse::<u64>().unwrap() > 0, "the collapse scenario has lag");
+    let grouped = hbsim::report::thousands(lag_max.parse().unwrap());
     assert!(
-        report.contains(&format!("<td class=\"num\">{lag_max}</td>")),
-        "report shows lag_max {lag_max}"
+        report.contains(&format!("<td class=\"num\">{grouped} messages</td>")),
+        "report shows lag_max {grouped}"
     );
     assert!(report.starts_with("<!DOCTYPE html>") && report.trim_end().ends_with("</html>"));
-    assert_eq!(report.matches("<svg").count(), 4, "four inline charts");
+    assert_eq!(report.matches("<svg").count(), 8, "eight inline charts");
     assert!(report.contains("A leaked table of 30,000 groups &amp; a burst of &lt;IDLE&gt; disconnects"));
     assert!(report.contains("200 clients drop (IDLE)"), "actions timeline");
     assert!(report.contains("0:00:30"), "action time");
@@ -178,9 +179,9 @@ fn compare_writes_one_row_per_policy_and_does_not_depend_on_jobs() {
         assert_well_formed_svg(&dir.path().join("out1").join(format!("{stem}.svg")));
     }
     let report = String::from_utf8(first[Path::new("report.html")].clone()).unwrap();
-    assert_eq!(report.matches("<svg").count(), 2 + 2 * 4, "compare charts + four per policy");
+    assert_eq!(report.matches("<svg").count(), 2 + 2 * 8, "compare charts + eight per policy");
     let dumps = String::from_utf8(first[Path::new("leaky/thread-dumps.txt")].clone()).unwrap();
-    assert!(dumps.contains("t=60.000s"), "--dump-at reaches every run");
+    assert!(dumps.contains("virtual time 60.000 s"), "--dump-at reaches every run");
 }
 
 #[test]
@@ -194,8 +195,8 @@ fn leaky_peak_dump_shows_every_heartbeat_thread_blocked_behind_the_close_walk() 
     assert!(output.status.success(), "{}", text(&output));
     let dumps = std::fs::read_to_string(dir.path().join("out/leaky/thread-dumps.txt")).unwrap();
     let peak = dumps
-        .split("Full thread dump")
-        .find(|d| d.contains("maximum lag"))
+        .split("hbsim thread dump: ")
+        .find(|d| d.contains("(maximum lag)"))
         .unwrap_or_else(|| panic!("no dump at the lag peak:\n{dumps}"));
     let threads: Vec<&str> = peak.split("\n\n").filter(|t| t.starts_with('"')).collect();
     let heartbeat: Vec<&&str> = threads.iter().filter(|t| t.starts_with("\"HeartbeatThread_")).collect();

@@ -13,3 +13,4 @@ mod robust14;
 mod robustness;
 mod sweep;
 mod validation;
+mod ui;

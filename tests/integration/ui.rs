@@ -1,0 +1,598 @@
+//! What an SRE sees: report.html (narrative, new charts, tables in words), jstack-shaped dumps,
+//! the CLI's messages, help, completions, warnings, JUnit details and the sweep's charts, resume
+//! and progress. Every test runs the real binary.
+
+use crate::common::{hbsim_bin, repo_root, run_in, text, TempDir};
+use std::path::Path;
+use std::process::Command;
+
+fn mini() -> String {
+    std::fs::read_to_string(repo_root().join("tests/data/mini-collapse.toml")).unwrap()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The ids of elements and the `#...` links of a page parsed as XML (the report is well-formed).
+fn ids_and_links(html: &str) -> (Vec<String>, Vec<String>) {
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("report.html is not well-formed: {e}"));
+    let mut ids = Vec::new();
+    let mut links = Vec::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        if let Some(id) = node.attribute("id") {
+            ids.push(id.to_string());
+        }
+        if node.tag_name().name() == "a" {
+            if let Some(href) = node.attribute("href") {
+                links.push(href.trim_start_matches('#').to_string());
+            }
+        }
+    }
+    (ids, links)
+}
+
+#[test]
+fn report_tells_what_happened_with_the_new_charts_and_tables_in_words() {
+    let dir = TempDir::new("report");
+    dir.write("mini.toml", &mini());
+    let output = run_in(dir.path(), &["compare", "mini.toml", "--out", "out"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let html = read(&dir.path().join("out/report.html"));
+
+    // The narrative comes first, and every sentence links to a chart that is on the page.
+    let story = html.find("id=\"what-happened\"").expect("a What happened section");
+    let figures = html.find("id=\"figures\"").expect("a figures table");
+    assert!(story < figures, "the narrative is at the top");
+    let (ids, links) = ids_and_links(&html);
+    assert!(links.len() >= 10, "{links:?}");
+    for link in &links {
+        assert!(ids.contains(link), "link #{link} has no target");
+    }
+    let narrative = &html[story..figures];
+    for needle in [
+        "the trigger",
+        "heartbeat threads BLOCKED on the ProducerManager monitor, held by NettyEventExecutor",
+        "consumers fell out of the broker's consumer table",
+        "Lag peaked at",
+        "stop group creation",
+        "Recovered: after the restart at 0:10:00",
+        "Nothing to recover from",
+    ] {
+        assert!(narrative.contains(needle), "narrative lacks `{needle}`:\n{narrative}");
+    }
+    // Every policy has the four new charts.
+    for policy in ["leaky", "fixed"] {
+        for stem in ["consumers", "netty", "latency", "monitor", "lag", "threads", "heartbeats", "table"] {
+            assert!(ids.contains(&format!("fig-{policy}-{stem}")), "no chart {stem} for {policy}");
+            assert!(dir.path().join(format!("out/{policy}/{stem}.png")).is_file());
+        }
+    }
+    // Tables: words and units, thousands separators, durations; metadata apart; one table of figures.
+    let table = &html[figures..html.find("id=\"actions\"").unwrap()];
+    assert!(table.contains("Largest consumer lag"), "{table}");
+    assert!(!table.contains("lag_max"), "snake_case names in the figures table");
+    assert!(!table.contains("trace"), "trace hash among the operator's figures");
+    assert!(table.contains(" messages</td>"), "{table}");
+    let leaky: serde_json::Value = serde_json::from_str(&read(&dir.path().join("out/leaky/summary.json"))).unwrap();
+    let lag_max = leaky["lag_max"].as_u64().unwrap();
+    assert!(lag_max >= 1000);
+    let grouped = lag_max
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(table.contains(&format!("{grouped} messages")), "no {grouped} in {table}");
+    assert!(table.contains(" min "), "durations in words: {table}");
+    assert!(table.contains("not needed"), "fixed never needed to recover: {table}");
+    assert!(!table.contains("1.000"), "{table}");
+    assert_eq!(html.matches("<table class=\"figures\"").count(), 1, "one figures table");
+    let meta = &html[html.find("id=\"metadata\"").expect("a metadata section")..];
+    assert!(meta.contains("trace hash") && meta.contains(leaky["trace_hash"].as_str().unwrap()));
+    // The comparison's lag chart has a log-scale panel, so `fixed` is visible beside `leaky`.
+    assert!(read(&dir.path().join("out/compare-lag.svg")).contains("log scale"));
+}
+
+/// Loads the report in headless Chromium when it is installed (full-page screenshot and the DOM
+/// as the browser built it); without Chromium the structure check above still runs.
+#[test]
+fn report_loads_in_chromium_when_present() {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let dir = TempDir::new("chromium");
+    dir.write("mini.toml", &mini());
+    let output = run_in(dir.path(), &["compare", "mini.toml", "--out", "out"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let page = dir.path().join("out/report.html");
+    let html = read(&page);
+    let (ids, _) = ids_and_links(&html);
+    assert!(ids.contains(&"what-happened".to_string()));
+    let Some(browser) = browser else {
+        eprintln!("no Chromium: checked the HTML structure only");
+        return;
+    };
+    let url = format!("file://{}", page.display());
+    let profile = dir.path().join("profile");
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--allow-file-access-from-files",
+    ];
+    let dom = Command::new(browser)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("What happened") && dom.contains("fig-leaky-monitor"), "{dom}");
+    assert!(dom.matches("<svg").count() >= 18, "the charts are in the DOM");
+    let shot = dir.path().join("report.png");
+    let status = Command::new(browser)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--window-size=1300,9000")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot ({e}): {}", text(&status)));
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "{} bytes", png.len());
+}
+
+/// The thread-header keys of `jstack` on OpenJDK 17, in order.
+fn header_keys(line: &str) -> Vec<&str> {
+    line.split_whitespace().filter_map(|w| w.split_once('=').map(|(k, _)| k)).collect()
+}
+
+#[test]
+fn thread_dumps_read_like_jstack_and_come_in_time_order() {
+    let dir = TempDir::new("dumps");
+    dir.write("mini.toml", &mini());
+    // Given out of order on purpose; the maximum-lag dump falls between the two.
+    let output = run_in(
+        dir.path(),
+        &[
+            "replay",
+            "mini.toml",
+            "--policy",
+            "leaky",
+            "--out",
+            "out",
+            "--no-charts",
+            "--dump-at",
+            "15m",
+            "--dump-at",
+            "3m30s",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let dumps = read(&dir.path().join("out/leaky/thread-dumps.txt"));
+    let reference = read(&repo_root().join("tests/data/jstack-openjdk17.txt"));
+    let real_header = reference.lines().find(|l| l.starts_with("\"HeartbeatThread")).unwrap();
+
+    let sections: Vec<&str> = dumps.split("hbsim thread dump: ").skip(1).collect();
+    assert_eq!(sections.len(), 3, "two --dump-at and the maximum lag:\n{dumps}");
+    let mut times = Vec::new();
+    let (mut blocked, mut locked, mut idle) = (0, 0, 0);
+    for section in &sections {
+        let lines: Vec<&str> = section.lines().collect();
+        let time: f64 = lines[0]
+            .split("virtual time ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("{}", lines[0]));
+        times.push(time);
+        let stamp = lines[1].as_bytes();
+        assert!(
+            stamp.len() == 19 && stamp[4] == b'-' && stamp[10] == b' ' && stamp[13] == b':',
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].starts_with("Full thread dump OpenJDK 64-Bit Server VM (17."),
+            "{}",
+            lines[2]
+        );
+        assert!(section.contains("\nJNI global refs: "), "closing line");
+        for thread in section.split("\n\n").filter(|b| b.starts_with('"')) {
+            let header = thread.lines().next().unwrap();
+            assert_eq!(header_keys(header), header_keys(real_header), "{header}");
+            assert!(header.contains(" #") && header.ends_with(']'), "{header}");
+            let state = thread.lines().nth(1).unwrap();
+            assert!(state.starts_with("   java.lang.Thread.State: "), "{thread}");
+            let last = thread.lines().last().unwrap();
+            assert_eq!(last, "\tat java.lang.Thread.run(java.base@17.0.15/Thread.java:840)", "{thread}");
+            let worker = header.starts_with("\"HeartbeatThread_") || header.starts_with("\"ClientManageThread_");
+            if worker {
+                assert!(
+                    thread.contains("\tat java.util.concurrent.ThreadPoolExecutor$Worker.run("),
+                    "{thread}"
+                );
+            }
+            if state.contains("BLOCKED") {
+                blocked += 1;
+                assert!(header.contains("waiting for monitor entry"), "{header}");
+                assert!(
+                    thread.contains("\t- waiting to lock <0x")
+                        && thread.contains("> (a org.apache.rocketmq.broker.client.ProducerManager)"),
+                    "{thread}"
+                );
+            }
+            if thread.contains("\t- locked <0x") {
+                locked += 1;
+            }
+            if worker && state.contains("WAITING (parking)") {
+                idle += 1;
+                for frame in [
+                    "\tat jdk.internal.misc.Unsafe.park(",
+                    "\t- parking to wait for  <0x",
+                    "\tat java.util.concurrent.locks.LockSupport.park(",
+                    "\tat java.util.concurrent.LinkedBlockingQueue.take(",
+                    "\tat java.util.concurrent.ThreadPoolExecutor.getTask(",
+                ] {
+                    assert!(thread.contains(frame), "idle worker without `{frame}`:\n{thread}");
+                }
+            }
+        }
+    }
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "dumps out of time order: {times:?}");
+    assert!(
+        blocked > 0 && locked > 0 && idle > 0,
+        "blocked {blocked}, locked {locked}, idle {idle}"
+    );
+}
+
+#[test]
+fn dump_at_parses_like_scenario_durations_and_past_the_end_is_an_error() {
+    let dir = TempDir::new("dumpat");
+    dir.write("mini.toml", &mini());
+    let output = run_in(
+        dir.path(),
+        &[
+            "replay",
+            "mini.toml",
+            "--policy",
+            "fixed",
+            "--out",
+            "a",
+            "--no-charts",
+            "--dump-at",
+            "1m30s",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(read(&dir.path().join("a/fixed/thread-dumps.txt")).contains("virtual time 90.000 s"));
+    let output = run_in(dir.path(), &["replay", "mini.toml", "--out", "b", "--dump-at", "1h30m"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("--dump-at 1h30m") && err.contains("past the end") && err.contains("20m"),
+        "{err}"
+    );
+    assert!(!dir.path().join("b").exists(), "nothing written");
+}
+
+#[test]
+fn typos_get_a_did_you_mean_where_they_were_made() {
+    let dir = TempDir::new("typos");
+    dir.write("field.toml", &mini().replacen("seed = 11", "sed = 11", 1));
+    let output = run_in(dir.path(), &["replay", "field.toml"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("field.toml") && err.contains("line 5") && err.contains("did you mean `seed`?"),
+        "{err}"
+    );
+
+    let action = mini().replacen("\"disconnect_clients\"", "\"disconect_clients\"", 1);
+    let line = action.lines().position(|l| l.contains("disconect_clients")).unwrap() + 1;
+    dir.write("action.toml", &action);
+    let err = stderr(&run_in(dir.path(), &["replay", "action.toml"]));
+    assert!(
+        err.contains(&format!("line {line}")) && err.contains("did you mean `disconnect_clients`?"),
+        "{err}"
+    );
+
+    dir.write("mini.toml", &mini());
+    let err = stderr(&run_in(dir.path(), &["replay", "mini.toml", "--policy", "fixd"]));
+    assert!(
+        err.contains("unknown policy `fixd`") && err.contains("did you mean `fixed`?"),
+        "{err}"
+    );
+    let err = stderr(&run_in(
+        dir.path(),
+        &["sweep", "mini.toml", "--param", "groups.intial", "--values", "1"],
+    ));
+    assert!(
+        err.contains("--param groups.intial") && err.contains("did you mean `initial`?"),
+        "{err}"
+    );
+    assert!(!err.contains("line "), "a --param typo is not on a file line: {err}");
+    let err = stderr(&run_in(
+        dir.path(),
+        &["sweep", "mini.toml", "--param", "group.initial", "--values", "1"],
+    ));
+    assert!(err.contains("did you mean `groups`?") && !err.contains("line "), "{err}");
+}
+
+#[test]
+fn wrong_seed_output_folder_and_baseline_say_what_to_do() {
+    let dir = TempDir::new("messages");
+    dir.write("mini.toml", &mini());
+    let output = run_in(dir.path(), &["replay", "mini.toml", "--seed", "-1"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("`-1` is negative") && err.contains("--seed 1"), "{err}");
+
+    dir.write("taken", "a file");
+    for args in [
+        vec!["replay", "mini.toml", "--out", "taken"],
+        vec!["compare", "mini.toml", "--out", "taken/sub"],
+        vec!["sweep", "mini.toml", "--param", "seed", "--values", "1", "--out", "taken"],
+    ] {
+        let output = run_in(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {}", text(&output));
+        let err = stderr(&output);
+        assert!(err.contains("`taken` is a file") && err.contains("--out"), "{err}");
+    }
+
+    std::fs::create_dir_all(dir.path().join("base/other")).unwrap();
+    dir.write("checked.toml", &format!("{}\n[expect.leaky]\nlag_max_above = 0\n", mini()));
+    let output = run_in(dir.path(), &["check", "checked.toml", "--baseline", "base"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("no baseline for scenario `mini-collapse`") && err.contains("summary.json") && err.contains("hbsim compare"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_has_examples_and_policies_and_completions_are_generated() {
+    for command in ["replay", "compare", "check", "sweep", "completions"] {
+        let output = Command::new(hbsim_bin()).args([command, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success() && help.contains("Examples:\n  hbsim "), "{command}: {help}");
+        if matches!(command, "replay" | "compare" | "sweep") {
+            assert!(
+                help.contains("v4.6.0") && help.contains("v5.3.3-fast") && help.contains("leaky (= v4.9.8)"),
+                "{help}"
+            );
+        }
+    }
+    for (shell, needle) in [("bash", "_hbsim()"), ("zsh", "#compdef hbsim"), ("fish", "complete -c hbsim")] {
+        let output = Command::new(hbsim_bin()).args(["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && script.contains(needle) && script.contains("sweep"),
+            "{shell}"
+        );
+    }
+    let output = Command::new(hbsim_bin()).args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn implausible_values_warn_naming_the_range() {
+    let dir = TempDir::new("plausible");
+    let scenario = mini().replacen("[broker]\n", "[broker]\nclose_cost_per_group = \"1ms\"\n", 1);
+    dir.write("slow.toml", &scenario);
+    let output = run_in(
+        dir.path(),
+        &["replay", "slow.toml", "--policy", "fixed", "--no-charts", "--out", "o"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("warning: slow.toml: broker.close_cost_per_group = 1ms is outside its plausible range (50ns to 20us)"),
+        "{err}"
+    );
+    // The shipped scenarios warn about nothing.
+    for file in [
+        "scenarios/incident-2024-10.toml",
+        "scenarios/healthy.toml",
+        "tests/data/mini-collapse.toml",
+    ] {
+        let s = hbsim::scenario::load(&repo_root().join(file)).unwrap();
+        assert_eq!(hbsim::scenario::plausibility_warnings(&s), Vec::<String>::new(), "{file}");
+    }
+}
+
+#[test]
+fn junit_passing_cases_carry_measured_value_and_threshold() {
+    let dir = TempDir::new("junit");
+    dir.write("mini.toml", &format!("{}\n[expect.leaky]\nlag_max_above = 1000\n", mini()));
+    let output = run_in(dir.path(), &["check", "mini.toml", "--junit", "r.xml", "--jobs", "1"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let xml = read(&dir.path().join("r.xml"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("lag_max_above"))
+        .expect("a testcase");
+    let property = |name: &str| {
+        case.descendants()
+            .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name))
+            .and_then(|n| n.attribute("value"))
+            .map(str::to_string)
+    };
+    let measured: f64 = property("measured").expect("measured").parse().unwrap();
+    assert!(measured > 1000.0, "{xml}");
+    assert!(property("threshold").expect("threshold").contains("1000"), "{xml}");
+    assert!(case.descendants().all(|n| !n.has_tag_name("failure")));
+}
+
+#[test]
+fn sweep_draws_each_figure_and_a_rerun_reuses_finished_runs() {
+    let dir = TempDir::new("sweepui");
+    dir.write("mini.toml", &mini());
+    let args = [
+        "sweep",
+        "mini.toml",
+        "--param",
+        "actions[0].count",
+        "--values",
+        "0,100",
+        "--seeds",
+        "2",
+        "--policy",
+        "leaky",
+        "--policy",
+        "fixed",
+        "--jobs",
+        "2",
+        "--out",
+        "s",
+    ];
+    let first = run_in(dir.path(), &args);
+    assert!(first.status.success(), "{}", text(&first));
+    // Not a terminal: no progress bar.
+    assert_eq!(stderr(&first), "", "stderr is not a terminal: nothing on it");
+    let page = read(&dir.path().join("s/sweep.html"));
+    for stem in [
+        "sweep-lag_max",
+        "sweep-lag_steady",
+        "sweep-heartbeat_timeout_ratio",
+        "sweep-time_above_lag_100000_s",
+    ] {
+        assert!(dir.path().join(format!("s/{stem}.png")).is_file(), "{stem}");
+        let svg = read(&dir.path().join(format!("s/{stem}.svg")));
+        assert!(
+            svg.contains("leaky (mean, 95% interval)") && svg.contains("fixed (mean, 95% interval)"),
+            "{stem}"
+        );
+        assert!(page.contains(&format!("id=\"{stem}\"")), "{stem}");
+    }
+    roxmltree::Document::parse_with_options(
+        &page,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("sweep.html is well-formed");
+    let sweep_csv = read(&dir.path().join("s/sweep.csv"));
+    let second = run_in(dir.path(), &args);
+    assert!(second.status.success(), "{}", text(&second));
+    assert!(stderr(&second).contains("reused 8 finished run(s)"), "{}", text(&second));
+    assert_eq!(
+        read(&dir.path().join("s/sweep.csv")),
+        sweep_csv,
+        "reused runs give the same figures"
+    );
+}
+
+/// Ctrl-C in the middle of a sweep keeps the runs that finished; the same command again reuses
+/// them and ends with the figures of an uninterrupted sweep.
+#[test]
+fn interrupted_sweep_keeps_finished_runs() {
+    let dir = TempDir::new("sweepint");
+    dir.write("mini.toml", &mini());
+    let args = |out: &'static str| {
+        vec![
+            "sweep",
+            "mini.toml",
+            "--param",
+            "actions[0].count",
+            "--values",
+            "0,50,100,150",
+            "--seeds",
+            "2",
+            "--policy",
+            "leaky",
+            "--jobs",
+            "1",
+            "--out",
+            out,
+        ]
+    };
+    let mut child = Command::new(hbsim_bin())
+        .args(args("s"))
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = dir.path().join("s/runs");
+    let finished = || {
+        std::fs::read_dir(&runs).map_or(0, |d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "csv"))
+                .count()
+        })
+    };
+    while finished() == 0 && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let interrupted = child.try_wait().unwrap().is_none();
+    if interrupted {
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    }
+    let status = child.wait().unwrap();
+    let kept = finished();
+    assert!(kept >= 1, "no finished run kept");
+    if interrupted && status.code() == Some(130) {
+        assert!(kept < 8, "the sweep was interrupted before its end");
+        assert!(!dir.path().join("s/sweep.csv").exists());
+    }
+    let rerun = run_in(dir.path(), &args("s"));
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    assert!(
+        stderr(&rerun).contains(&format!("reused {kept} finished run(s)")),
+        "{}",
+        text(&rerun)
+    );
+    let whole = run_in(dir.path(), &args("t"));
+    assert!(whole.status.success(), "{}", text(&whole));
+    assert_eq!(read(&dir.path().join("s/sweep.csv")), read(&dir.path().join("t/sweep.csv")));
+    assert_eq!(read(&dir.path().join("s/runs.csv")), read(&dir.path().join("t/runs.csv")));
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`, when installed) the sweep draws a
+/// progress bar on stderr: runs done and the ETA. Without one, nothing (see the sweep test above).
+#[test]
+fn progress_is_drawn_on_a_terminal() {
+    let has_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("no `script`: the terminal case is not checked");
+        return;
+    }
+    let dir = TempDir::new("progress");
+    dir.write("mini.toml", &mini());
+    let command = format!(
+        "{} sweep mini.toml --param 'actions[0].count' --values 0,100 --seeds 2 --policy leaky --jobs 2 --out s",
+        hbsim_bin().display()
+    );
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    assert!(
+        screen.contains("sweep [") && screen.contains("/4 runs") && screen.contains("ETA"),
+        "{screen}"
+    );
+    assert!(dir.path().join("s/sweep.csv").is_file());
+}
