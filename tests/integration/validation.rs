@@ -208,3 +208,51 @@ fn hbsim_agrees_with_the_jvm_harness_at_every_recorded_point() {
     }
     assert!(problems.is_empty(), "hbsim disagrees with the harness:\n{}", problems.join("\n"));
 }
+
+/// `calibration = "file.toml"`: its [broker] applies beneath the scenario's (the scenario wins),
+/// [meta]/[measured] reach summary.json, and a bad key is reported with the calibration file's
+/// name, line and field.
+#[test]
+fn calibration_file_applies_beneath_the_scenario_and_is_recorded() {
+    let dir = TempDir::new("calibration");
+    std::fs::create_dir_all(dir.path().join("cal")).unwrap();
+    dir.write(
+        "cal/host.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[measured]\nwalk_ns_per_group_hot_p50 = 25.0\n[broker]\nheartbeat_threads = 3\nclose_cost_per_group = \"25ns\"\n",
+    );
+    let base = "name = \"cal\"\nduration = \"20s\"\npolicies = [\"leaky\"]\ncalibration = \"cal/host.toml\"\n";
+    // The scenario sets close_cost_per_group itself: it wins; heartbeat_threads comes from the file.
+    let scenario = dir.write("s.toml", &format!("{base}[broker]\nclose_cost_per_group = \"1us\"\n"));
+    let parsed = hbsim::scenario::load(&scenario).unwrap();
+    assert_eq!(parsed.broker.heartbeat_threads, 3);
+    assert_eq!(parsed.broker.close_cost_per_group, hbsim::scenario::Dist::Const(1_000));
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--out", "o"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o/leaky/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["calibration"]["meta"]["jvm"], "test-jvm");
+    assert_eq!(summary["calibration"]["measured"]["walk_ns_per_group_hot_p50"], 25.0);
+    assert_eq!(summary["calibration"]["file"], "cal/host.toml");
+    // Without the calibration line the defaults apply and nothing is recorded.
+    let plain = dir.write("p.toml", "name = \"cal\"\nduration = \"20s\"\npolicies = [\"leaky\"]\n");
+    assert_eq!(hbsim::scenario::load(&plain).unwrap().broker.heartbeat_threads, 8);
+
+    dir.write("cal/bad.toml", "[broker]\nheartbeat_thread = 3\n");
+    let bad = dir.write("b.toml", &base.replace("cal/host.toml", "cal/bad.toml"));
+    let output = run_in(dir.path(), &["replay", bad.to_str().unwrap(), "--out", "o2"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("line 2") && err.contains("heartbeat_thread"),
+        "{err}"
+    );
+    let missing = dir.write("m.toml", &base.replace("cal/host.toml", "cal/none.toml"));
+    let output = run_in(dir.path(), &["replay", missing.to_str().unwrap(), "--out", "o3"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("m.toml") && err.contains("calibration") && err.contains("none.toml"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o3").exists(), "no output folder for a bad scenario");
+}
