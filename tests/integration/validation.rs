@@ -51,18 +51,26 @@ pub fn points() -> Vec<(String, PathBuf, PathBuf)> {
         .collect()
 }
 
-/// A lognormal through a median and a 99th percentile [µs], in scenario syntax. The tail is what
-/// decides a gap (a walker preempted at its release leaves the monitor to heartbeats for
-/// milliseconds), so the fit goes through p99, not p90.
-fn lognormal_p50_p99(p50_us: f64, p99_us: f64) -> String {
-    let sigma = if p99_us > p50_us {
-        ((p99_us / p50_us).ln() / 2.326_348).min(5.0)
-    } else {
-        0.0
-    };
+/// The session's measured percentiles [µs] of `key` (p50, p90, p99, max) as an empirical
+/// distribution in scenario syntax. The tail is what decides a gap (a walker preempted at its
+/// release leaves the monitor to heartbeats for milliseconds); a lognormal through two
+/// percentiles cannot hold both the tight body (p90/p50 ≈ 1.1) and the millisecond p99.
+fn empirical(cal: &serde_json::Value, key: &str) -> String {
+    let mut last = 0.0f64;
+    let ns: Vec<String> = ["p50", "p90", "p99", "max"]
+        .iter()
+        .map(|p| {
+            let v = cal[format!("{key}_{p}")]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no {key}_{p}"))
+                .max(last);
+            last = v;
+            format!("{}ns", (v * 1000.0).round().max(1.0))
+        })
+        .collect();
     format!(
-        "{{ dist = \"lognormal\", median = \"{}ns\", sigma = {sigma:.3} }}",
-        (p50_us * 1000.0).round().max(1.0)
+        "{{ dist = \"empirical\", p50 = \"{}\", p90 = \"{}\", p99 = \"{}\", max = \"{}\" }}",
+        ns[0], ns[1], ns[2], ns[3]
     )
 }
 
@@ -71,19 +79,14 @@ fn lognormal_p50_p99(p50_us: f64, p99_us: f64) -> String {
 /// - `close_cost_per_group`: the loop's own walks (`outcome.walk_us_mean / params.groups`); a
 ///   walk's cost depends on how hot the table is, which back-to-back walks in the loop decide and
 ///   the session's separate walk measurement does not see;
-/// - `monitor_exit_cost` and `monitor_wake_latency`: lognormals through the session's p50 and p99.
+/// - `monitor_exit_cost` and `monitor_wake_latency`: empirical distributions through the
+///   session's p50, p90, p99 and max.
 pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String {
     let num = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap_or_else(|| panic!("no {key}"));
     let (outcome, params, cal) = (&json["outcome"], &json["params"], &json["calibration"]);
     let mut replace: Vec<(&str, String)> = vec![
-        (
-            "monitor_exit_cost",
-            lognormal_p50_p99(num(cal, "exit_cost_us_p50"), num(cal, "exit_cost_us_p99")),
-        ),
-        (
-            "monitor_wake_latency",
-            lognormal_p50_p99(num(cal, "wake_latency_us_p50"), num(cal, "wake_latency_us_p99")),
-        ),
+        ("monitor_exit_cost", empirical(cal, "exit_cost_us")),
+        ("monitor_wake_latency", empirical(cal, "wake_latency_us")),
     ];
     if num(outcome, "walks") > 0.0 {
         let per_group = (num(outcome, "walk_us_mean") * 1000.0 / num(params, "groups")).round().max(1.0);
