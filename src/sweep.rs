@@ -637,8 +637,11 @@ pub fn grid_text(cells: &[GridCell], param: (&str, &[String]), param2: (&str, &[
     out
 }
 
+/// Where a policy tips: the value, and k of n seeds collapsed there.
+pub type Tipping = (String, usize, usize);
+
 /// For each policy, the first swept value at which most seeds collapsed, with its k of n.
-pub fn tipping_points(points: &[PointRow]) -> Vec<(String, Option<(String, usize, usize)>)> {
+pub fn tipping_points(points: &[PointRow]) -> Vec<(String, Option<Tipping>)> {
     let mut policies: Vec<String> = Vec::new();
     for p in points {
         if !policies.contains(&p.policy) {
