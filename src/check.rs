@@ -169,6 +169,7 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
     // Every baseline summary is read and matched with its scenario before any run starts.
     let mut baselines: Vec<Summary> = Vec::new();
     if let Some(dir) = &request.baseline {
+        check_baseline_has(dir, &scenarios)?;
         for s in &scenarios {
             for policy in s.expect.policies(&s.policies) {
                 baselines.push(read_baseline(s, policy, dir)?);
@@ -188,9 +189,6 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
                 });
             }
         }
-    }
-    if let Some(dir) = &request.baseline {
-        check_baseline_has(dir, &scenarios)?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.jobs.max(1))
@@ -246,12 +244,14 @@ fn check_baseline_has(dir: &Path, scenarios: &[Scenario]) -> Result<(), Error> {
     if missing.is_empty() {
         return Ok(());
     }
-    Err(Error::Usage(format!(
-        "--baseline {}: no baseline for {}; the baseline folder must hold <scenario>/<policy>/summary.json as `hbsim compare SCENARIO --policy P --out {}/<scenario>` writes it: add the missing runs, or check this scenario without --baseline",
-        dir.display(),
+    Err(Error::Output {
+        path: dir.to_path_buf(),
+        message: format!(
+        "--baseline: no baseline for {}; the baseline folder must hold <scenario>/<policy>/summary.json as `hbsim compare SCENARIO --policy P --out {}/<scenario>` writes it: add the missing runs, or check this scenario without --baseline",
         missing.join(", "),
         dir.display()
-    )))
+    ),
+    })
 }
 
 fn clone_error(error: &Error) -> Error {

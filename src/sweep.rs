@@ -879,7 +879,8 @@ pub fn shard_meta(request: &SweepRequest) -> Result<ShardMeta, Error> {
         set_path(&mut doc, &request.param, parse_value(value)).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
     }
     let source = toml::to_string(&doc).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
-    let first = scenario::parse(&request.scenario_path, source.as_bytes())?;
+    let first = scenario::parse(&request.scenario_path, source.as_bytes())
+        .map_err(|e| variant_error(&request.param, request.values.first().map_or("", |v| v.as_str()), e))?;
     let policies: Vec<String> = if request.policies.is_empty() {
         first.policies.iter().map(|p| p.name().to_string()).collect()
     } else {

@@ -948,46 +948,6 @@ impl SweepChart<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn downsample_keeps_peaks_and_troughs() {
-        let xs: Vec<f64> = (0..10_000).map(f64::from).collect();
-        let mut ys = vec![5.0; 10_000];
-        ys[1234] = 1e9;
-        ys[8765] = -3.0;
-        let points = downsample(&xs, &ys, 10_000.0, 100);
-        assert!(points.len() <= 200);
-        assert!(points.contains(&(1234.0, 1e9)));
-        assert!(points.contains(&(8765.0, -3.0)));
-        assert!(points.windows(2).all(|w| w[0].0 < w[1].0), "time order kept");
-    }
-
-    #[test]
-    fn short_series_are_kept_whole() {
-        let xs = [0.0, 1.0, 2.0];
-        let ys = [3.0, 1.0, 2.0];
-        assert_eq!(downsample(&xs, &ys, 2.0, 100), vec![(0.0, 3.0), (1.0, 1.0), (2.0, 2.0)]);
-    }
-
-    #[test]
-    fn counts_are_formatted_compactly() {
-        assert_eq!(format_count(0.0), "0");
-        assert_eq!(format_count(1500.0), "1.5k");
-        assert_eq!(format_count(277_762.0), "277.76k");
-        assert_eq!(format_count(2_500_000.0), "2.5M");
-        assert_eq!(trim_number(12.5), "12.5");
-    }
-
-    #[test]
-    fn time_axis_uses_minutes_then_hours() {
-        assert_eq!(time_unit(7200.0).name, "min");
-        assert_eq!(time_unit(6.0 * 3600.0).name, "h");
-    }
-}
-
 /// A point to mark on a collapse map, in grid-index coordinates (fractional between values).
 pub struct MapMark {
     pub label: String,

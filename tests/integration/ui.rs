@@ -359,7 +359,7 @@ fn wrong_seed_output_folder_and_baseline_say_what_to_do() {
     std::fs::create_dir_all(dir.path().join("base/other")).unwrap();
     dir.write("checked.toml", &format!("{}\n[expect.leaky]\nlag_max_above = 0\n", mini()));
     let output = run_in(dir.path(), &["check", "checked.toml", "--baseline", "base"]);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     let err = stderr(&output);
     assert!(
         err.contains("no baseline for scenario `mini-collapse`") && err.contains("summary.json") && err.contains("hbsim compare"),
