@@ -30,6 +30,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Sweep one parameter (and seeds) to find where the broker tips over.
     Sweep(SweepArgs),
+    /// List every policy: the RocketMQ versions it stands for, what it changes, its source.
+    Policies,
 }
 
 /// `hbsim sweep`.
@@ -172,6 +174,24 @@ pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
         Command::Compare(compare) => execute_compare(compare, out),
         Command::Check(check) => execute_check(check, out),
         Command::Sweep(sweep) => execute_sweep(sweep, out),
+        Command::Policies => {
+            let mut text = String::new();
+            for policy in Policy::ALL {
+                text.push_str(&format!(
+                    "{}\n  versions: {}\n  changes:  {}\n  source:   {}\n",
+                    policy.name(),
+                    policy.versions(),
+                    policy.changes(),
+                    policy.source()
+                ));
+            }
+            text.push_str("aliases: v4.9.8 = leaky, v4.9.x-pr8672 = fixed\n");
+            out.write_all(text.as_bytes()).map_err(|source| Error::Io {
+                path: PathBuf::from("<stdout>"),
+                source,
+            })?;
+            Ok(0)
+        }
     }
 }
 
@@ -182,8 +202,7 @@ pub fn resolve_policies(names: &[String], scenario: &Scenario) -> Result<Vec<Pol
     }
     let mut policies = Vec::new();
     for name in names {
-        let policy = Policy::parse(name)
-            .ok_or_else(|| Error::Usage(format!("--policy: unknown policy `{name}` (expected one of {})", Policy::names())))?;
+        let policy = Policy::parse(name).ok_or_else(|| Error::Usage(format!("--policy: {}", Policy::unknown_message(name))))?;
         if !policies.contains(&policy) {
             policies.push(policy);
         }

@@ -209,10 +209,7 @@ pub fn sweep(request: &SweepRequest) -> Result<Vec<RunRow>, Error> {
         false => request
             .policies
             .iter()
-            .map(|p| {
-                Policy::parse(p)
-                    .ok_or_else(|| Error::Usage(format!("--policy: unknown policy `{p}` (expected one of {})", Policy::names())))
-            })
+            .map(|p| Policy::parse(p).ok_or_else(|| Error::Usage(format!("--policy: {}", Policy::unknown_message(p)))))
             .collect::<Result<_, _>>()?,
     };
     let mut jobs = Vec::new();

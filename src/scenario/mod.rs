@@ -28,7 +28,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, Error> {
         problems,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| scenario_error(vec![format!("the file is not UTF-8 text ({e})")]))?;
-    let raw: file::ScenarioFile = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
+    let mut raw: file::ScenarioFile = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
+    // `[[broker_overrides]]` are merged over the `[broker]` table as written.
+    if !raw.broker_overrides.is_empty() {
+        let table: toml::Table = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
+        if let Some(toml::Value::Table(broker)) = table.get("broker") {
+            raw.broker_raw = broker.clone();
+        }
+    }
     validate::validate(raw, fnv1a(bytes)).map_err(scenario_error)
 }
 
