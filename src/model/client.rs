@@ -963,11 +963,13 @@ impl World {
         let b = self.queues[q as usize].broker;
         let produced = self.queues[q as usize].produced;
         let batch = u64::from(self.params.brokers[b as usize].pull_batch_max);
-        if self.params.brokers[b as usize].held_pull_recheck && self.pull_refused(index, b) {
+        if self.params.brokers[b as usize].held_pull_recheck && !self.brokers[b as usize].group_has_consumers(group as u16) {
             // PullRequestHoldService re-runs the whole processRequest on wake-up
             // (executeRequestWhenWakeup, PullRequestHoldService.java:141, 152): a group that went
-            // away meanwhile answers SUBSCRIPTION_NOT_EXIST (or NOT_LATEST) and the client
-            // retries after pullTimeDelayMillsWhenException.
+            // away meanwhile answers SUBSCRIPTION_NOT_EXIST and the client retries after
+            // pullTimeDelayMillsWhenException. (The version check cannot newly fail: the held
+            // request keeps the version it was accepted with, and the stored one only grows
+            // until the group leaves the table.)
             let pq = &mut self.consumers[index as usize].pqs[local as usize];
             pq.held = false;
             let gen = pq.gen;
@@ -1187,6 +1189,55 @@ pub fn allocate_averagely(queue_count: usize, ids: &[ClientId], id: ClientId) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SEC;
+    use crate::model::policy::Policy;
+
+    /// One consumer on one queue, nothing produced: its pull is held. `broker` adds [broker] keys.
+    fn held_world(broker: &str) -> (World, Ctx<Event>) {
+        let text = format!(
+            "name = \"held\"\nduration = \"1h\"\n[broker]\n{broker}\n[[topics]]\nname = \"t\"\nqueues_per_broker = 1\n\
+             [[consumer_groups]]\nname = \"g\"\ntopic = \"t\"\nconsumers = 1\nconsume_rate = 1000.0\n"
+        );
+        let scenario = crate::scenario::parse(std::path::Path::new("held.toml"), text.as_bytes()).unwrap();
+        let mut ctx = Ctx::new();
+        let world = World::new(scenario, Policy::Leaky, 1, &mut ctx, &[]);
+        (world, ctx)
+    }
+
+    /// D7 (PullRequestHoldService → executeRequestWhenWakeup re-runs processRequest): a held
+    /// pull woken after its group left the broker's table gets SUBSCRIPTION_NOT_EXIST, no data.
+    fn wake_after_group_left(recheck: bool) -> u64 {
+        let (mut world, mut ctx) = held_world(&format!("held_pull_recheck = {recheck}"));
+        crate::engine::run(&mut world, &mut ctx, SimTime(2 * SEC), u64::MAX);
+        assert!(world.consumers[0].pqs[0].held, "the pull must be held (no message yet)");
+        // The group's last registration goes (a ghost channel's CLOSE) while the pull is held.
+        world.brokers[0].consumer_table[0].clear();
+        world.queues[0].produced = 10;
+        world.wake_held_pulls(&mut ctx, 0);
+        crate::engine::run(&mut world, &mut ctx, SimTime(2 * SEC + SEC / 10), u64::MAX);
+        world.consumers[0].pqs[0].next_offset
+    }
+
+    #[test]
+    fn held_pull_rechecks_the_group_on_wake() {
+        assert_eq!(wake_after_group_left(true), 0, "a woken pull of an absent group must get no data");
+        assert_eq!(wake_after_group_left(false), 10, "without the re-check the old answer comes back");
+    }
+
+    /// D7: the hold checker runs every 5 s, so a 15 s hold ends at the first check after 15 s.
+    #[test]
+    fn hold_timeouts_are_found_by_the_5s_checker() {
+        // The first pull left at the consumer's first rebalance, one RTT (1 ms) after t=0.
+        for (interval, earliest, latest) in [("5s", 20 * SEC, 20 * SEC), ("0", 15 * SEC, 15 * SEC + SEC / 10)] {
+            let (mut world, mut ctx) = held_world(&format!("long_poll_check_interval = \"{interval}\""));
+            crate::engine::run(&mut world, &mut ctx, SimTime(SEC), u64::MAX);
+            let &(deadline, _, _, _) = world.long_polls.front().expect("a held pull");
+            assert!(
+                (earliest..=latest).contains(&deadline),
+                "check interval {interval}: deadline {deadline}"
+            );
+        }
+    }
 
     #[test]
     fn averagely_splits_like_rocketmq() {

@@ -2,11 +2,13 @@
 
 mod charts;
 mod check;
+mod cluster;
 mod common;
 mod core;
 mod docs;
 mod fuzzgen;
 mod golden;
+mod mechanisms;
 mod properties;
 mod robustness;
 mod sweep;
