@@ -104,6 +104,11 @@ pub fn render(input: &ReportInput) -> Result<String, Error> {
             for stem in charts::POLICY_CHARTS {
                 html.push_str(&figure(&policy_dir.join(format!("{stem}.svg")))?);
             }
+            // Multi-broker runs also have the per-broker chart.
+            let brokers_svg = policy_dir.join(format!("{}.svg", charts::BROKER_CHART));
+            if brokers_svg.is_file() {
+                html.push_str(&figure(&brokers_svg)?);
+            }
         }
     }
     html.push_str("<h2>Thread dumps</h2>\n");

@@ -228,6 +228,9 @@ pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path,
     brokers.finish()?;
     if !options.no_charts {
         charts::draw_policy_charts(scenario, policy.name(), seed, &files.timeline, &files.dir)?;
+        if scenario.broker.count > 1 {
+            charts::draw_broker_chart(scenario, policy.name(), seed, &files.timeline_brokers, &files.dir)?;
+        }
     }
     output.summary.write(&files.summary)?;
     let mut text = String::new();

@@ -109,3 +109,24 @@ fn bad_overrides_are_clear_errors() {
         assert!(err.contains(needle), "expected {needle:?} in: {err}");
     }
 }
+
+/// A multi-broker replay draws the per-broker chart and the report shows it.
+#[test]
+fn multi_broker_replay_draws_the_broker_chart() {
+    let dir = TempDir::new("cluster-chart");
+    let text = cluster_text().replace("duration = \"50m\"", "duration = \"5m\"").replace(
+        "recovers_within = { after = \"restart the sick broker\", within = \"15m\", level = 1000 }",
+        "",
+    );
+    let text: String = text.split("\n[[actions]]").next().unwrap().to_string();
+    let path = dir.write("cluster.toml", &text);
+    let output = run_in(dir.path(), &["replay", path.to_str().unwrap(), "--out", "out"]);
+    assert!(output.status.success(), "{}", crate::common::text(&output));
+    for ext in ["png", "svg"] {
+        let chart = dir.path().join(format!("out/fixed/brokers.{ext}"));
+        let size = std::fs::metadata(&chart).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 1_000, "{} missing or empty", chart.display());
+    }
+    let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(report.contains("Per broker"), "the report must include the per-broker chart");
+}
