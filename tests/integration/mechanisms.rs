@@ -303,3 +303,18 @@ fn all_switches_off_reproduce_the_previous_model() {
         "the event history changed with every switch off"
     );
 }
+
+/// `hbsim policies` lists every policy with its versions and source; `fixed` says it is in no
+/// release, and the shipped 5.3.3 is told apart from the unreleased fast path.
+#[test]
+fn policies_command_lists_every_policy() {
+    let dir = crate::common::TempDir::new("policies");
+    let output = crate::common::run_in(dir.path(), &["policies"]);
+    assert!(output.status.success(), "{}", crate::common::text(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    for policy in Policy::ALL {
+        assert!(out.lines().any(|l| l == policy.name()), "{} missing from:\n{out}", policy.name());
+    }
+    assert!(out.contains("PR #8672") && out.contains("in no release tag"), "{out}");
+    assert!(out.contains("a6e3bf2b62") && out.contains("BrokerController.java:378"), "{out}");
+}
