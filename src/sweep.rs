@@ -344,6 +344,9 @@ pub fn sweep_counted(request: &SweepRequest) -> Result<SweepOutcome, Error> {
             .iter()
             .map(|p| {
                 Policy::parse(p).ok_or_else(|| {
+                    if p == "v5.3.3-fast" {
+                        return Error::Usage(format!("--policy: {}", Policy::unknown_message(p)));
+                    }
                     let known = Policy::ALL.iter().map(|x| x.name());
                     Error::Usage(format!(
                         "--policy: unknown policy `{p}`{} (expected one of {})",

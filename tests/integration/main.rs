@@ -3,11 +3,13 @@
 mod assess;
 mod charts;
 mod check;
+mod cluster;
 mod common;
 mod core;
 mod docs;
 mod fuzzgen;
 mod golden;
+mod mechanisms;
 mod properties;
 mod robust14;
 mod robustness;
