@@ -151,11 +151,24 @@ pub struct PointRow {
 }
 
 /// A run is collapsed when more than this share of its heartbeats failed (timed out or
-/// SYSTEM_BUSY) in the last quarter of the run: what users mean by "the broker tipped over and
+/// SYSTEM_BUSY) in the last quarter of the run (of the run up to its first broker restart, if it
+/// has one): what users mean by "the broker tipped over and
 /// stayed down", not a transient burst. A point tips when most of its seeds collapsed; it is
 /// reported as "k of n seeds collapsed" with a Wilson 95% interval (a two-valued outcome has no
 /// meaningful mean ± t·sd).
 pub const COLLAPSED_END_SHARE: f64 = 0.5;
+
+/// Where a run's end is judged for "collapsed": the first `restart_broker` action (a restart
+/// empties the table and ends the loop by intervention), else the end of the run.
+fn collapse_window_end_ns(scenario: &scenario::Scenario) -> u64 {
+    scenario
+        .actions
+        .iter()
+        .filter(|a| matches!(a.kind, scenario::ActionKind::RestartBroker(_)))
+        .map(|a| a.at_ns)
+        .min()
+        .unwrap_or(u64::MAX)
+}
 
 /// The share of failed heartbeats over the last quarter of the sample rows.
 fn end_failed_share(rows: &[(u64, u64)]) -> f64 {
@@ -427,9 +440,12 @@ fn run_job(labels: &[String], scenario: &scenario::Scenario, job: &Job) -> Resul
         extra_levels: vec![100_000],
         ..RunOptions::default()
     };
+    // A broker restart is an operator's intervention that ends any collapse: "collapsed at the
+    // steady end" is judged on the run up to the first restart.
+    let judged_until_ns = collapse_window_end_ns(scenario);
     let output = run::simulate(scenario, job.policy, job.seed, &options, &mut |rows| {
         lag.extend(rows.iter().map(|r| r.lag_total as f64));
-        heartbeats.extend(rows.iter().map(|r| {
+        heartbeats.extend(rows.iter().filter(|r| r.time_ns <= judged_until_ns).map(|r| {
             let failed = r.heartbeats_timed_out + r.heartbeats_busy;
             (failed, failed + r.heartbeats_ok)
         }));
