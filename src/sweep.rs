@@ -118,7 +118,7 @@ pub struct RunRow {
     pub lag_steady: f64,
     pub heartbeat_timeout_ratio: f64,
     pub time_above_lag_100000_s: f64,
-    /// Share of heartbeats that failed (timed out or SYSTEM_BUSY) in the run's last quarter.
+    /// Share of heartbeats that failed (timed out or SYSTEM_BUSY) in the run's last quarter (before its first broker restart, if any).
     pub end_failed_share: f64,
 }
 
@@ -844,7 +844,7 @@ pub fn points_text(points: &[PointRow]) -> String {
     for (policy, value) in tipping_points(points) {
         match value {
             Some((v, k, n)) => out.push_str(&format!(
-                "{policy}: tips over at {v}: {} (collapsed: > {:.0}% of heartbeats failed in the run's last quarter)\n",
+                "{policy}: tips over at {v}: {} (collapsed: > {:.0}% of heartbeats failed in the last quarter of the run, or of its part before the first broker restart)\n",
                 collapsed_text(k, n),
                 COLLAPSED_END_SHARE * 100.0
             )),
