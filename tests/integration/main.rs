@@ -1,5 +1,6 @@
 //! The one integration-test binary: CLI tests run the real `hbsim` in a fresh temporary folder.
 
+mod calibrate;
 mod charts;
 mod check;
 mod common;
