@@ -94,7 +94,7 @@ final class Validate {
         Map<String, Object> cal = new LinkedHashMap<>();
         ProducerTable table = ProducerTable.build(groups, liveGroups, 0, spread);
         {
-            int reps = groups > 100_000 ? 10 : 100;
+            int reps = groups > 1_000_000 ? 3 : groups > 100_000 ? 10 : 100;
             HbCalib.timeWalks(table, groups, reps, null);
             double[] h = HbCalib.timeWalks(table, groups, reps, null);
             HbCalib.putDist(cal, "walk_ns_per_group", h);
