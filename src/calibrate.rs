@@ -123,7 +123,9 @@ pub fn find_jdk(path_env: Option<OsString>, java_home: Option<OsString>) -> Resu
     }
     match (found_java, found_javac) {
         (Some(java), Some(javac)) => Ok(Jdk { java, javac }),
-        (Some(_), None) => Err(no_jdk(format!("`java` is on PATH but `javac` is not (a JRE, not a JDK); {INSTALL}"))),
+        (Some(_), None) => Err(no_jdk(format!(
+            "`java` is on PATH but `javac` is not (a JRE, not a JDK); {INSTALL}"
+        ))),
         _ => Err(no_jdk(format!("no `java`/`javac` on PATH and JAVA_HOME is not set; {INSTALL}"))),
     }
 }
@@ -146,7 +148,10 @@ pub fn compile_harness(jdk: &Jdk, dir: &Path) -> Result<(), Error> {
     command.arg("-d").arg(&classes).arg("-nowarn");
     for (name, text) in HARNESS_SOURCES {
         let path = src.join(name);
-        std::fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
+        std::fs::write(&path, text).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
         command.arg(&path);
     }
     let output = command.output().map_err(|source| Error::Io {
@@ -156,7 +161,11 @@ pub fn compile_harness(jdk: &Jdk, dir: &Path) -> Result<(), Error> {
     if !output.status.success() {
         return Err(harness_error(
             "javac",
-            format!("javac failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim()),
+            format!(
+                "javac failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
         ));
     }
     Ok(())
@@ -221,7 +230,12 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
     let mut main = run_harness(jdk, dir.path(), &[], &args)?;
     let taskset = Path::new("/usr/bin/taskset");
     if taskset.is_file() {
-        let mut wake_args = vec!["--mode".to_string(), "wake".to_string(), "--tag".to_string(), "same_cpu".to_string()];
+        let mut wake_args = vec![
+            "--mode".to_string(),
+            "wake".to_string(),
+            "--tag".to_string(),
+            "same_cpu".to_string(),
+        ];
         if options.quick {
             wake_args.push("--quick".to_string());
         }
@@ -237,7 +251,10 @@ fn merge_same_cpu(main: &mut Value, same: &Value) {
         m.extend(extra);
     }
     if let Some(top) = main.as_object_mut() {
-        top.insert("same_cpu_method".to_string(), Value::String("taskset -c 0 (the whole JVM on one CPU)".to_string()));
+        top.insert(
+            "same_cpu_method".to_string(),
+            Value::String("taskset -c 0 (the whole JVM on one CPU)".to_string()),
+        );
         for key in ["loadavg_before", "loadavg_after"] {
             if let Some(v) = same.get(key) {
                 top.insert(format!("same_cpu_{key}"), v.clone());
@@ -247,7 +264,9 @@ fn merge_same_cpu(main: &mut Value, same: &Value) {
 }
 
 fn measured(doc: &Value) -> &Map<String, Value> {
-    doc.get("measured").and_then(Value::as_object).expect("checked by parse_harness_output")
+    doc.get("measured")
+        .and_then(Value::as_object)
+        .expect("checked by parse_harness_output")
 }
 
 fn number(m: &Map<String, Value>, key: &str) -> Result<f64, Error> {
@@ -378,8 +397,14 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     let _ = writeln!(out, "os = {}", toml_string(&str_of(meta.get("os"))));
     let _ = writeln!(out, "loadavg_before = {}", toml_string(&str_of(main.get("loadavg_before"))));
     let _ = writeln!(out, "loadavg_after = {}", toml_string(&str_of(main.get("loadavg_after"))));
-    let busy = main.get("busy_threads").and_then(Value::as_i64).unwrap_or(i64::from(options.busy_threads));
-    let cache = main.get("cache_pressure_mb").and_then(Value::as_i64).unwrap_or(i64::from(options.cache_pressure_mb));
+    let busy = main
+        .get("busy_threads")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::from(options.busy_threads));
+    let cache = main
+        .get("cache_pressure_mb")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::from(options.cache_pressure_mb));
     let quick = main.get("quick").and_then(Value::as_bool).unwrap_or(options.quick);
     let _ = writeln!(out, "busy_threads = {busy}");
     let _ = writeln!(out, "cache_pressure_mb = {cache}");
@@ -415,19 +440,30 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     let register = number(m, "register_producer_ns_p50")?;
     let exit = number(m, "exit_cost_us_p50")?;
     out.push_str("\n[broker]\n");
-    let _ = writeln!(out, "# {per_group_key} ({} table: {})", table.name(), match table {
-        TableTemperature::Hot => "back-to-back walks, the table stays in the caches",
-        TableTemperature::Cold => "caches evicted between walks",
-    });
+    let _ = writeln!(
+        out,
+        "# {per_group_key} ({} table: {})",
+        table.name(),
+        match table {
+            TableTemperature::Hot => "back-to-back walks, the table stays in the caches",
+            TableTemperature::Cold => "caches evicted between walks",
+        }
+    );
     let _ = writeln!(out, "close_cost_per_group = \"{}\"", duration_text(per_group));
-    let _ = writeln!(out, "# fitted to wake_latency_us_p50 = {wake50} and _p90 = {wake90} (the woken thread on another CPU)");
+    let _ = writeln!(
+        out,
+        "# fitted to wake_latency_us_p50 = {wake50} and _p90 = {wake90} (the woken thread on another CPU)"
+    );
     let _ = writeln!(
         out,
         "monitor_wake_latency = {{ dist = \"lognormal\", median = \"{}\", sigma = {} }}",
         duration_text(wake50 * 1000.0),
         toml_number((lognormal_sigma(wake50, wake90) * 1000.0).round() / 1000.0)
     );
-    let _ = writeln!(out, "# fitted to heartbeat_unlocked_us_p50 = {hb50} and _p90 = {hb90} (the harness's mimic: a lower bound)");
+    let _ = writeln!(
+        out,
+        "# fitted to heartbeat_unlocked_us_p50 = {hb50} and _p90 = {hb90} (the harness's mimic: a lower bound)"
+    );
     let _ = writeln!(
         out,
         "heartbeat_cost = {{ dist = \"lognormal\", median = \"{}\", sigma = {} }}",

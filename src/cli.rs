@@ -205,9 +205,9 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
     use hbsim::calibrate::{self, CalibrateOptions, TableTemperature};
     let table = match args.table.as_deref() {
         None => None,
-        Some(text) => Some(
-            TableTemperature::parse(text).ok_or_else(|| Error::Usage(format!("--table: `{text}` is neither `hot` nor `cold`")))?,
-        ),
+        Some(text) => {
+            Some(TableTemperature::parse(text).ok_or_else(|| Error::Usage(format!("--table: `{text}` is neither `hot` nor `cold`")))?)
+        }
     };
     let options = CalibrateOptions {
         quick: args.quick,
@@ -217,15 +217,17 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
     };
     let doc = match &args.from_output {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.clone(), source })?;
-            let doc = calibrate::parse_harness_output(&text).map_err(|e| match e {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            calibrate::parse_harness_output(&text).map_err(|e| match e {
                 Error::Output { message, .. } => Error::Output {
                     path: path.clone(),
                     message,
                 },
                 other => other,
-            })?;
-            doc
+            })?
         }
         None => {
             let jdk = calibrate::find_jdk(std::env::var_os("PATH"), std::env::var_os("JAVA_HOME"))?;

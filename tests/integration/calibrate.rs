@@ -20,7 +20,9 @@ fn calibrate_from(dir: &TempDir, extra: &[&str]) -> toml::Table {
     let output = run_in(dir.path(), &args);
     assert!(output.status.success(), "{}", text(&output));
     let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
-    written.parse::<toml::Table>().unwrap_or_else(|e| panic!("not TOML: {e}\n{written}"))
+    written
+        .parse::<toml::Table>()
+        .unwrap_or_else(|e| panic!("not TOML: {e}\n{written}"))
 }
 
 fn duration_ns(value: &toml::Value) -> u64 {
@@ -44,9 +46,18 @@ fn calibration_from_recorded_output_derives_broker_keys() {
         assert!((written - value.as_f64().unwrap()).abs() < 1e-3, "{key}");
     }
     let broker = cal["broker"].as_table().unwrap();
-    assert_eq!(duration_ns(&broker["close_cost_per_group"]), f("walk_ns_per_group_hot_p50").round() as u64);
-    assert_eq!(duration_ns(&broker["register_producer_cost"]), f("register_producer_ns_p50").round() as u64);
-    assert_eq!(duration_ns(&broker["monitor_exit_cost"]), (f("exit_cost_us_p50") * 1000.0).round() as u64);
+    assert_eq!(
+        duration_ns(&broker["close_cost_per_group"]),
+        f("walk_ns_per_group_hot_p50").round() as u64
+    );
+    assert_eq!(
+        duration_ns(&broker["register_producer_cost"]),
+        f("register_producer_ns_p50").round() as u64
+    );
+    assert_eq!(
+        duration_ns(&broker["monitor_exit_cost"]),
+        (f("exit_cost_us_p50") * 1000.0).round() as u64
+    );
     let wake = broker["monitor_wake_latency"].as_table().unwrap();
     assert_eq!(wake["dist"].as_str(), Some("lognormal"));
     assert_eq!(duration_ns(&wake["median"]), (f("wake_latency_us_p50") * 1000.0).round() as u64);
@@ -72,7 +83,10 @@ fn cold_table_and_cache_pressure_pick_the_cold_walk() {
     assert_eq!(cal["meta"]["table"].as_str(), Some("cold"));
     assert_eq!(duration_ns(&cal["broker"]["close_cost_per_group"]), cold);
     let dir = TempDir::new("calibrate-bad-table");
-    let output = run_in(dir.path(), &["calibrate", "--from-output", recorded().to_str().unwrap(), "--table", "warm"]);
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", recorded().to_str().unwrap(), "--table", "warm"],
+    );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }
 
@@ -128,13 +142,30 @@ fn without_a_jdk_calibrate_exits_3_with_a_message() {
 #[test]
 fn broken_recorded_output_is_refused_and_writes_nothing() {
     let dir = TempDir::new("calibrate-broken");
-    let bad = dir.write("bad.json", "{\"harness_version\": \"1\", \"measured\": {\"walk_ns_per_group_hot_p50\": 20}}");
-    let output = run_in(dir.path(), &["calibrate", "--from-output", bad.to_str().unwrap(), "--out", "cal.toml"]);
+    let bad = dir.write(
+        "bad.json",
+        "{\"harness_version\": \"1\", \"measured\": {\"walk_ns_per_group_hot_p50\": 20}}",
+    );
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", bad.to_str().unwrap(), "--out", "cal.toml"],
+    );
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("wake_latency_us_p50"), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("wake_latency_us_p50"),
+        "{}",
+        text(&output)
+    );
     assert!(!dir.path().join("cal.toml").exists());
     let garbage = dir.write("garbage.json", "java.lang.OutOfMemoryError");
-    let output = run_in(dir.path(), &["calibrate", "--from-output", garbage.to_str().unwrap(), "--out", "cal.toml"]);
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", garbage.to_str().unwrap(), "--out", "cal.toml"],
+    );
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("garbage.json"), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("garbage.json"),
+        "{}",
+        text(&output)
+    );
 }
