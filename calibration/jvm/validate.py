@@ -37,6 +37,7 @@ POINTS = {
     "huge-gap0": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60),
     "huge-gap0-busy4": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=4),
     "huge-gap0-cold": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, cache_pressure=64, spread=64),
+    "huge-gap0-busy8": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=8),
     # A million groups on a loaded host (8 extra runnable threads).
     "million-gap0-busy8": dict(groups=1000000, gap_us=0, trigger=20, duration_s=40, busy_threads=8),
 }
