@@ -8,7 +8,8 @@
 
 Usage (from the repository root; needs a JDK 17 on PATH):
   python3 calibration/jvm/validate.py                 # every point (about 1.5 minutes each)
-  python3 calibration/jvm/validate.py small-hot big-busy   # only these points
+  python3 calibration/jvm/validate.py huge-gap0 large-gap0   # only these points
+  python3 calibration/jvm/validate.py --rewrite-scenarios     # only the .toml files, from the recorded .json
 """
 
 import json
@@ -81,9 +82,10 @@ def scenario(point, doc):
         f'heartbeat_queue_capacity = {p["heartbeat_queue_capacity"]}',
         f'netty_event_queue_cap = {p["netty_event_queue_cap"]}',
         'monitor = "barging"',
-        f'# this session: walk_ns_per_group_p50 = {c["walk_ns_per_group_p50"]} at {p["groups"]} groups',
+        f'# the loop\'s own walks: walk_us_mean = {doc["outcome"]["walk_us_mean"]} over {p["groups"]} groups (the session\'s',
+        f'# separate walk measurement, before the loop: walk_ns_per_group_p50 = {c["walk_ns_per_group_p50"]})',
         'close_cost_base = "0"',
-        f'close_cost_per_group = "{duration_text(c["walk_ns_per_group_p50"])}"',
+        f'close_cost_per_group = "{duration_text(doc["outcome"]["walk_us_mean"] * 1000 / p["groups"])}"',
         f'netty_event_gap = "{duration_text(p["gap_us"] * 1000)}"',
         'connect_event_cost = "0"',
         f'# this session: wake_latency_us_p50 = {c["wake_latency_us_p50"]}, p90 = {c["wake_latency_us_p90"]}',
@@ -146,7 +148,21 @@ def run_point(classes, point, opts):
           f'load {doc["loadavg_before"]} -> {doc["loadavg_after"]}', flush=True)
 
 
+def rewrite_scenarios():
+    """Rewrites every tests/data/validation/<point>.toml from its recorded .json (no JVM needed)."""
+    for name in sorted(os.listdir(OUT)):
+        if name.endswith(".json"):
+            point = name[:-5]
+            with open(os.path.join(OUT, name)) as f:
+                doc = json.load(f)
+            with open(os.path.join(OUT, point + ".toml"), "w") as f:
+                f.write(scenario(point, doc))
+
+
 def main():
+    if sys.argv[1:] == ["--rewrite-scenarios"]:
+        rewrite_scenarios()
+        return
     names = sys.argv[1:] or list(POINTS)
     for n in names:
         if n not in POINTS:
