@@ -39,6 +39,10 @@ POINTS = {
     "huge-gap0-busy4": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=4),
     "huge-gap0-cold": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, cache_pressure=64, spread=64),
     "huge-gap0-busy8": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=8),
+    # A repeat of huge-gap0-busy4 (how reproducible is a tip on this shared host?).
+    "huge-gap0-busy4-repeat": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=4),
+    # The incident's table on a loaded host: load alone, with short walks.
+    "incident-hot-gap0-busy4": dict(groups=15742, gap_us=0, trigger=10000, duration_s=40, busy_threads=4),
     # A million groups on a loaded host (8 extra runnable threads).
     "million-gap0-busy8": dict(groups=1000000, gap_us=0, trigger=20, duration_s=40, busy_threads=8),
 }
