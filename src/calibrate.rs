@@ -529,7 +529,7 @@ mod tests {
         assert!((gap - 17.5).abs() < 1e-9, "{gap}");
         // A dip does not move the threshold back (running maximum).
         let dip = [(0.0, 0.0), (10.0, 0.6), (20.0, 0.1), (50.0, 1.0)];
-        assert!((handoff_threshold_us(&dip).unwrap().0 - 9.0).abs() < 1e-9);
+        assert!((handoff_threshold_us(&dip).unwrap().0 - 10.0 * 0.5 / 0.6).abs() < 1e-9);
         assert!(handoff_threshold_us(&[(0.0, 0.5), (10.0, 0.52)]).is_none());
         assert!(handoff_threshold_us(&[(0.0, 0.5)]).is_none());
     }

@@ -169,3 +169,51 @@ fn broken_recorded_output_is_refused_and_writes_nothing() {
         text(&output)
     );
 }
+
+/// The recorded validation points: each .json has the parameters and outcome the comparison needs,
+/// its "tipped" follows the stated definition, and its .toml mirrors the parameters.
+#[test]
+fn recorded_validation_points_are_consistent() {
+    let dir = repo_root().join("tests/data/validation");
+    let mut points = 0;
+    let mut tipped = 0;
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for path in names.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let p = &doc["params"];
+        let o = &doc["outcome"];
+        let name = path.display();
+        for key in [
+            "gap_won_share",
+            "heartbeats_per_won_gap",
+            "response_ms_p50",
+            "response_ms_p90",
+            "response_ms_p99",
+            "heartbeats_timed_out",
+        ] {
+            assert!(o[key].is_number(), "{name}: outcome.{key}");
+        }
+        let lq = o["last_quarter_timeout_share"].as_f64().unwrap();
+        assert_eq!(
+            o["tipped"].as_bool().unwrap(),
+            lq > 0.5,
+            "{name}: tipped vs last_quarter_timeout_share"
+        );
+        if lq > 0.5 {
+            tipped += 1;
+        }
+        let scenario: toml::Table = std::fs::read_to_string(path.with_extension("toml")).unwrap().parse().unwrap();
+        let groups = p["groups"].as_i64().unwrap();
+        let live = p["live_groups"].as_i64().unwrap();
+        assert_eq!(scenario["groups"]["initial"].as_integer().unwrap() + live, groups, "{name}");
+        assert_eq!(scenario["background"]["clients"].as_integer(), p["clients"].as_i64(), "{name}");
+        let gap_ns = (p["gap_us"].as_f64().unwrap() * 1000.0).round() as u64;
+        assert_eq!(duration_ns(&scenario["broker"]["netty_event_gap"]), gap_ns, "{name}");
+        let trigger = p["trigger_closes"].as_i64().unwrap();
+        let actions = scenario.get("actions").and_then(|a| a.as_array()).map_or(0, |a| a.len());
+        assert_eq!(actions, usize::from(trigger > 0), "{name}");
+        points += 1;
+    }
+    assert!(points >= 6 && tipped >= 2, "{points} points, {tipped} tipped");
+}
