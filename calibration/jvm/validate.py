@@ -43,6 +43,9 @@ POINTS = {
     "huge-gap0-busy4-repeat": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=4),
     # The incident's table on a loaded host: load alone, with short walks.
     "incident-hot-gap0-busy4": dict(groups=15742, gap_us=0, trigger=10000, duration_s=40, busy_threads=4),
+    # The whole JVM on one CPU (taskset -c 0): the woken heartbeat thread shares the walker's CPU.
+    "incident-hot-gap0-onecpu": dict(groups=15742, gap_us=0, trigger=10000, duration_s=40, pin_cpu=True),
+    "large-gap0-onecpu": dict(groups=400000, gap_us=0, trigger=100, duration_s=40, pin_cpu=True),
     # A million groups on a loaded host (8 extra runnable threads).
     "million-gap0-busy8": dict(groups=1000000, gap_us=0, trigger=20, duration_s=40, busy_threads=8),
 }
@@ -75,6 +78,10 @@ def scenario(point, doc):
         "# hbsim's clients heartbeat with random phases (the harness: evenly spaced), reconnecting clients",
         "# cause a CONNECT event (the harness has none: connect_event_cost = 0), and the harness's monitor is",
         "# the real one on this host.",
+    ]
+    if p.get("cpu_pinning", "none") != "none":
+        lines += [f'# The harness ran pinned: {p["cpu_pinning"]}; hbsim has no CPU placement (yet).']
+    lines += [
         f'name = "validation-{point}"',
         "seed = 1",
         f'duration = "{int(p["duration_s"])}s"',
@@ -133,12 +140,15 @@ def scenario(point, doc):
 def run_point(classes, point, opts):
     o = dict(DEFAULTS)
     o.update(opts)
-    args = ["java", "-Xmx6g", "-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
+    pin = o.pop("pin_cpu", False)
+    prefix = ["taskset", "-c", "0"] if pin else []
+    args = prefix + ["java", "-Xmx6g", "-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
     for k, v in o.items():
         args += ["--" + k.replace("_", "-"), str(v)]
-    print("running", " ".join(args[5:]), file=sys.stderr, flush=True)
+    print("running", " ".join(args), file=sys.stderr, flush=True)
     out = subprocess.run(args, check=True, stdout=subprocess.PIPE).stdout.decode()
     doc = json.loads(out)
+    doc["params"]["cpu_pinning"] = "taskset -c 0 (the whole JVM on one CPU)" if pin else "none"
     doc["command"] = "python3 calibration/jvm/validate.py " + point
     os.makedirs(OUT, exist_ok=True)
     for name, text in ((point + ".json", json.dumps(doc, indent=2) + "\n"), (point + ".toml", scenario(point, doc))):
