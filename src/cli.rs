@@ -37,7 +37,7 @@ pub enum Command {
 /// `hbsim calibrate`.
 #[derive(clap::Args, Debug)]
 pub struct CalibrateArgs {
-    /// Fewer repetitions: about 1-2 minutes instead of 5-10.
+    /// Fewer repetitions: about 1 minute instead of 3 (measured on a loaded 2-core host).
     #[arg(long)]
     pub quick: bool,
     /// The calibration file to write.
