@@ -6,6 +6,7 @@
 //! side) → `report` (report.html) → `cli` (commands).
 #![warn(missing_docs)]
 
+pub mod calibrate;
 #[allow(missing_docs)]
 pub mod assess;
 #[allow(missing_docs)]
