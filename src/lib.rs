@@ -6,9 +6,9 @@
 //! side) → `report` (report.html) → `cli` (commands).
 #![warn(missing_docs)]
 
-pub mod calibrate;
 #[allow(missing_docs)]
 pub mod assess;
+pub mod calibrate;
 #[allow(missing_docs)]
 pub mod check;
 pub mod compare;

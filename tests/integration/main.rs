@@ -13,5 +13,5 @@ mod properties;
 mod robust14;
 mod robustness;
 mod sweep;
-mod validation;
 mod ui;
+mod validation;
