@@ -335,6 +335,58 @@ pub fn handoff_threshold_us(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     None
 }
 
+/// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
+/// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
+/// the millisecond tail, and the tail decides a gap (docs/validation.md).
+pub fn empirical_toml(m: &Map<String, Value>, key: &str) -> Result<String, Error> {
+    let mut last = 0.0f64;
+    let mut parts = Vec::new();
+    for p in ["p50", "p90", "p99", "max"] {
+        let v = number(m, &format!("{key}_{p}"))?.max(last);
+        last = v;
+        parts.push(format!("{p} = \"{}\"", duration_text((v * 1000.0).max(1.0))));
+    }
+    Ok(format!("{{ dist = \"empirical\", {} }}", parts.join(", ")))
+}
+
+/// The mean [µs] of the walker's wait for its CPU after it lost a gap (the `cpu_wait` of the CPU
+/// model), from the hand-off experiment: there the heartbeat threads always want the monitor, so
+/// a walker that lost a gap waits until the scheduler gives it a CPU back. The harness records the
+/// p99 of all the walker's waits per gap and the share of gaps lost; with an exponential tail for
+/// the lost gaps, P(wait > p99) = 0.01 = share x exp(-p99 / mean), so mean = p99 / ln(100 x share).
+/// Median over every gap >= 10 us (below, the walker re-takes the monitor and the p99 is its own
+/// re-entry) and every round of every measured session with share > 1.5% and a p99 of at least
+/// 1 ms (a smaller p99 is the walker's own re-entry, not a wait for a CPU). `None` if none is.
+pub fn walker_wait_mean_us(sessions: &[&Map<String, Value>]) -> Option<f64> {
+    let mut means = Vec::new();
+    for m in sessions {
+        for (key, value) in m.iter() {
+            let Some(rest) = key.strip_prefix("handoff_walker_wait_us_p99_gap_") else {
+                continue;
+            };
+            let Some(gap) = rest.split("us").next().and_then(|g| g.parse::<f64>().ok()) else {
+                continue;
+            };
+            let (Some(p99), Some(share)) = (value.as_f64(), m.get(&format!("handoff_share_gap_{rest}")).and_then(Value::as_f64)) else {
+                continue;
+            };
+            if gap >= 10.0 && share > 0.015 && p99 >= 1_000.0 {
+                means.push(p99 / (100.0 * share).ln());
+            }
+        }
+    }
+    if means.is_empty() {
+        return None;
+    }
+    means.sort_by(f64::total_cmp);
+    let n = means.len();
+    Some(if n % 2 == 1 {
+        means[n / 2]
+    } else {
+        (means[n / 2 - 1] + means[n / 2]) / 2.0
+    })
+}
+
 /// The hand-off shares by gap: the median over rounds when the harness repeated them, else round 0.
 fn handoff_points(m: &Map<String, Value>) -> Vec<(f64, f64)> {
     let mut points = Vec::new();
@@ -433,12 +485,12 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         TableTemperature::Cold => "walk_ns_per_group_cold_p50",
     };
     let per_group = number(m, per_group_key)?;
-    let wake50 = number(m, "wake_latency_us_p50")?;
-    let wake90 = number(m, "wake_latency_us_p90")?;
+    // Checked in this order so a broken output names its first missing figure.
+    number(m, "wake_latency_us_p50")?;
+    number(m, "wake_latency_us_p90")?;
     let hb50 = number(m, "heartbeat_unlocked_us_p50")?;
     let hb90 = number(m, "heartbeat_unlocked_us_p90")?;
     let register = number(m, "register_producer_ns_p50")?;
-    let exit = number(m, "exit_cost_us_p50")?;
     out.push_str("\n[broker]\n");
     let _ = writeln!(
         out,
@@ -452,14 +504,9 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     let _ = writeln!(out, "close_cost_per_group = \"{}\"", duration_text(per_group));
     let _ = writeln!(
         out,
-        "# fitted to wake_latency_us_p50 = {wake50} and _p90 = {wake90} (the woken thread on another CPU)"
+        "# wake_latency_us_p50/p90/p99/max (the woken thread on another CPU; the tail is the host's load)"
     );
-    let _ = writeln!(
-        out,
-        "monitor_wake_latency = {{ dist = \"lognormal\", median = \"{}\", sigma = {} }}",
-        duration_text(wake50 * 1000.0),
-        toml_number((lognormal_sigma(wake50, wake90) * 1000.0).round() / 1000.0)
-    );
+    let _ = writeln!(out, "monitor_wake_latency = {}", empirical_toml(m, "wake_latency_us")?);
     let _ = writeln!(
         out,
         "# fitted to heartbeat_unlocked_us_p50 = {hb50} and _p90 = {hb90} (the harness's mimic: a lower bound)"
@@ -472,25 +519,48 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     );
     let _ = writeln!(out, "# register_producer_ns_p50 (uncontended, known group and channel)");
     let _ = writeln!(out, "register_producer_cost = \"{}\"", duration_text(register));
-    let _ = writeln!(out, "# exit_cost_us_p50: monitorexit that unparks a parked waiter");
-    let _ = writeln!(out, "monitor_exit_cost = \"{}\"", duration_text(exit * 1000.0));
+    let _ = writeln!(
+        out,
+        "# exit_cost_us_p50/p90/p99/max: monitorexit that unparks a parked waiter (the tail: preempted at the unpark)"
+    );
+    let _ = writeln!(out, "monitor_exit_cost = {}", empirical_toml(m, "exit_cost_us")?);
     let points = handoff_points(m);
     let shares: Vec<String> = points.iter().map(|(g, s)| format!("{g}us: {s:.2}")).collect();
+    // monitor_spin is HotSpot's spin window before parking, not the gap at which the hand-off flips:
+    // the harness cannot see the spin window (a spinner and a parked thread woken in time look the
+    // same), so no monitor_spin is written (the model's default: no spinning). The threshold is
+    // recorded as a comment: what the exit cost and wake-up race in the model should reproduce.
     match handoff_threshold_us(&points) {
         Some((gap, mid)) => {
             let _ = writeln!(
                 out,
-                "# hand-off threshold: the gap at which the hand-off share reaches the midpoint ({mid:.2}) of its range\n\
-                 # (shares by gap: {})",
+                "# hand-off threshold: the gap at which the hand-off share reaches the midpoint ({mid:.2}) of its range: {}\n\
+                 # (shares by gap: {}); not a spin window, so no monitor_spin (docs/calibration.md)",
+                duration_text(gap * 1000.0),
                 shares.join(", ")
             );
-            let _ = writeln!(out, "monitor_spin = \"{}\"", duration_text(gap * 1000.0));
         }
         None => {
             let _ = writeln!(
                 out,
-                "# monitor_spin not derived: the hand-off share does not rise with the gap on this host\n# (shares by gap: {})",
+                "# hand-off threshold not derived: the share does not rise with the gap on this host\n# (shares by gap: {})",
                 shares.join(", ")
+            );
+        }
+    }
+    if cpus > 0 {
+        let _ = writeln!(out, "# CPU placement at the walker's release (meta.cpus; docs/validation.md)");
+        let _ = writeln!(out, "cpus = {cpus}");
+        if let Some(mean) = walker_wait_mean_us(&[m]) {
+            let _ = writeln!(
+                out,
+                "# the walker's wait after a lost gap: median over gaps >= 10 us of p99 / ln(100 x share)\n\
+                 # (handoff_walker_wait_us_p99_*, handoff_share_*: an exponential tail through the measured p99)"
+            );
+            let _ = writeln!(
+                out,
+                "cpu_wait = {{ dist = \"exponential\", mean = \"{}\" }}",
+                duration_text((mean / 100.0).round() * 100_000.0)
             );
         }
     }
@@ -519,6 +589,24 @@ mod tests {
         assert!(((40.0 * (sigma * 1.281_551_565_5).exp()) - 100.0).abs() < 1e-6);
         assert_eq!(lognormal_sigma(40.0, 30.0), 0.0);
         assert_eq!(lognormal_sigma(1.0, 1e9), 5.0);
+    }
+
+    #[test]
+    fn walker_wait_mean_inverts_the_exponential_tail() {
+        let mut m = Map::new();
+        // share 0.2 at 20 us: p99 = mean x ln(100 x 0.2) for mean = 10 ms.
+        m.insert("handoff_share_gap_20us".into(), Value::from(0.2));
+        m.insert("handoff_walker_wait_us_p99_gap_20us".into(), Value::from(10_000.0 * 20f64.ln()));
+        // Below 10 us, and shares under 1.5%, are left out.
+        m.insert("handoff_share_gap_5us".into(), Value::from(0.5));
+        m.insert("handoff_walker_wait_us_p99_gap_5us".into(), Value::from(1.0));
+        m.insert("handoff_share_gap_50us_r1".into(), Value::from(0.01));
+        m.insert("handoff_walker_wait_us_p99_gap_50us_r1".into(), Value::from(5_000.0));
+        m.insert("handoff_share_gap_100us".into(), Value::from(0.3));
+        m.insert("handoff_walker_wait_us_p99_gap_100us".into(), Value::from(4.0));
+        let mean = walker_wait_mean_us(&[&m]).unwrap();
+        assert!((mean - 10_000.0).abs() < 1e-6, "{mean}");
+        assert_eq!(walker_wait_mean_us(&[&Map::new()]), None);
     }
 
     #[test]
