@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// `hbsim assess`.
 #[derive(clap::Args, Debug)]
 pub struct AssessArgs {
-    /// Broker version or policy: v4.9.8 (= leaky), fixed, v5.0, v5.3.2, v5.3.3-fast, v4.6.0.
+    /// Broker version or policy: v4.9.8 (= leaky), fixed (PR #8672 on 4.9.x, in no release), v5.0, v5.3.2, v5.3.3, v5.3.3-fcep, unreleased-a6e3bf2b62, v4.6.0 (`hbsim policies`).
     #[arg(long = "version", visible_alias = "policy", value_name = "V")]
     pub broker_version: Option<String>,
     /// HeartbeatThread_N pool size (default 8, or counted in --jstack).

@@ -169,6 +169,7 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
     // Every baseline summary is read and matched with its scenario before any run starts.
     let mut baselines: Vec<Summary> = Vec::new();
     if let Some(dir) = &request.baseline {
+        check_baseline_has(dir, &scenarios)?;
         for s in &scenarios {
             for policy in s.expect.policies(&s.policies) {
                 baselines.push(read_baseline(s, policy, dir)?);
@@ -188,9 +189,6 @@ pub fn check(request: &CheckRequest) -> Result<Vec<Verdict>, Error> {
                 });
             }
         }
-    }
-    if let Some(dir) = &request.baseline {
-        check_baseline_has(dir, &scenarios)?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.jobs.max(1))
@@ -246,12 +244,14 @@ fn check_baseline_has(dir: &Path, scenarios: &[Scenario]) -> Result<(), Error> {
     if missing.is_empty() {
         return Ok(());
     }
-    Err(Error::Usage(format!(
-        "--baseline {}: no baseline for {}; the baseline folder must hold <scenario>/<policy>/summary.json as `hbsim compare SCENARIO --policy P --out {}/<scenario>` writes it: add the missing runs, or check this scenario without --baseline",
-        dir.display(),
+    Err(Error::Output {
+        path: dir.to_path_buf(),
+        message: format!(
+        "--baseline: no baseline for {}; the baseline folder must hold <scenario>/<policy>/summary.json as `hbsim compare SCENARIO --policy P --out {}/<scenario>` writes it: add the missing runs, or check this scenario without --baseline",
         missing.join(", "),
         dir.display()
-    )))
+    ),
+    })
 }
 
 fn clone_error(error: &Error) -> Error {
@@ -301,7 +301,14 @@ fn measure(threshold: &Threshold, run: &RunResult, scenario: &Scenario) -> f64 {
         Threshold::HeartbeatTimeoutRatioBelow(_) | Threshold::HeartbeatTimeoutRatioAbove(_) => s.heartbeat_timeout_ratio,
         Threshold::ConsumersRegisteredMinAtLeast(_) => f64::from(s.consumers_registered_min),
         Threshold::RecoversWithin { after, level, .. } => recovery_seconds(scenario, after, *level, &run.lag),
+        Threshold::BrokerLagMaxAbove { brokers, .. } => brokers.iter().map(|b| broker_lag_max(s, *b)).fold(f64::INFINITY, f64::min),
+        Threshold::BrokerLagMaxBelow { brokers, .. } => brokers.iter().map(|b| broker_lag_max(s, *b)).fold(0.0, f64::max),
     }
+}
+
+/// The maximum lag on broker `b`'s queues (0 for a summary without per-broker figures).
+fn broker_lag_max(s: &crate::metrics::summary_out::Summary, b: u32) -> f64 {
+    s.brokers.get(b as usize).map_or(0.0, |x| x.lag_max as f64)
 }
 
 /// Seconds from the first action named `after` until lag is at or below `level` (infinite if
@@ -346,6 +353,8 @@ fn evaluate(scenario: &Scenario, policy: Policy, threshold: &Threshold, runs: &[
             let within = *within_ns as f64 / 1e9;
             (checked <= within, format!("lag <= {level} within {}s after {after}", fmt(within)))
         }
+        Threshold::BrokerLagMaxAbove { brokers, level } => (checked > *level, format!("> {} on each of brokers {brokers:?}", fmt(*level))),
+        Threshold::BrokerLagMaxBelow { brokers, level } => (checked < *level, format!("< {} on each of brokers {brokers:?}", fmt(*level))),
     };
     let measured = if n >= 2 {
         format!("{} (mean of {n} runs, 95% bound {})", fmt(mean), fmt(checked))

@@ -28,7 +28,7 @@ pub enum Command {
   hbsim replay scenarios/incident-2024-10.toml --policy leaky --dump-at 25m --dump-at 1h30m
   hbsim replay my.toml --seed 7 --out /tmp/run --no-charts --stats
 
-Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast.")]
+Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672, in no release), v5.0, v5.3.2, v5.3.3,\nv5.3.3-fcep, unreleased-a6e3bf2b62 (`hbsim policies` says what each stands for).")]
     Replay(ReplayArgs),
     /// Run one scenario under several policies and compare them side by side.
     #[command(after_help = "Examples:
@@ -36,7 +36,7 @@ Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8
   hbsim compare scenarios/incident-2024-10.toml --policy v4.6.0 --policy leaky --policy v5.3.2
   hbsim compare my.toml --jobs 2 --out /tmp/cmp
 
-Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast.")]
+Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672, in no release), v5.0, v5.3.2, v5.3.3,\nv5.3.3-fcep, unreleased-a6e3bf2b62 (`hbsim policies` says what each stands for).")]
     Compare(CompareArgs),
     /// Run scenarios and exit non-zero when a figure crosses a threshold of their [expect].
     #[command(after_help = "Examples:
@@ -52,8 +52,10 @@ Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8
 
 A sweep interrupted with Ctrl-C keeps its finished runs (DIR/runs/); the same command again reuses them.
 
-Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast.")]
+Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8672, in no release), v5.0, v5.3.2, v5.3.3,\nv5.3.3-fcep, unreleased-a6e3bf2b62 (`hbsim policies` says what each stands for).")]
     Sweep(SweepArgs),
+    /// List every policy: the RocketMQ versions it stands for, what it changes, its source.
+    Policies,
     /// Is this broker at risk, and what to do: from its numbers or its jstack (exit 0 safe, 1 at risk, 2 bad input).
     Assess(crate::assess_cli::AssessArgs),
     /// Print a shell completion script, e.g. `hbsim completions bash > ~/.local/share/bash-completion/completions/hbsim`.
@@ -124,7 +126,7 @@ pub struct SweepArgs {
     /// Comma-separated values, written as in TOML (15742,30000 or "1us","2us" or 1us,2us).
     #[arg(long, value_name = "V1,V2,...", value_delimiter = ',')]
     pub values: Vec<String>,
-    /// A policy to run (repeatable): v4.6.0, leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast; default: the scenario's `policies`.
+    /// A policy to run (repeatable): v4.6.0, leaky (= v4.9.8), fixed (= v4.9.x-pr8672, in no release), v5.0, v5.3.2, v5.3.3, v5.3.3-fcep, unreleased-a6e3bf2b62; default: the scenario's `policies`.
     #[arg(long = "policy", value_name = "P")]
     pub policies: Vec<String>,
     /// Replications per point (seeds seed, seed+1, ...).
@@ -173,7 +175,7 @@ pub struct CompareArgs {
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// A policy to run (repeatable): v4.6.0, leaky (= v4.9.8), fixed (= v4.9.x-pr8672), v5.0, v5.3.2, v5.3.3-fast; default: replay runs the scenario's `policies`, compare runs leaky and fixed.
+    /// A policy to run (repeatable): v4.6.0, leaky (= v4.9.8), fixed (= v4.9.x-pr8672, in no release), v5.0, v5.3.2, v5.3.3, v5.3.3-fcep, unreleased-a6e3bf2b62; default: replay runs the scenario's `policies`, compare runs leaky and fixed.
     #[arg(long = "policy", value_name = "P")]
     pub policies: Vec<String>,
     /// The master seed; default: the scenario's `seed`.
@@ -274,6 +276,24 @@ pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
             Ok(0)
         }
         Command::Calibrate(calibrate) => execute_calibrate(calibrate, out),
+        Command::Policies => {
+            let mut text = String::new();
+            for policy in Policy::ALL {
+                text.push_str(&format!(
+                    "{}\n  versions: {}\n  changes:  {}\n  source:   {}\n",
+                    policy.name(),
+                    policy.versions(),
+                    policy.changes(),
+                    policy.source()
+                ));
+            }
+            text.push_str("aliases: v4.9.8 = leaky, v4.9.x-pr8672 = fixed\n");
+            out.write_all(text.as_bytes()).map_err(|source| Error::Io {
+                path: PathBuf::from("<stdout>"),
+                source,
+            })?;
+            Ok(0)
+        }
     }
 }
 
@@ -289,6 +309,9 @@ fn load_scenario(path: &Path) -> Result<Scenario, Error> {
 /// A policy name from the command line, with a "did you mean" when it is unknown.
 pub fn parse_policy(name: &str) -> Result<Policy, Error> {
     Policy::parse(name).ok_or_else(|| {
+        if name == "v5.3.3-fast" {
+            return Error::Usage(format!("--policy: {}", Policy::unknown_message(name)));
+        }
         let known = Policy::ALL.iter().map(|p| p.name()).chain(["v4.9.8", "v4.9.x-pr8672"]);
         Error::Usage(format!(
             "--policy: unknown policy `{name}`{} (expected one of {})",

@@ -123,6 +123,15 @@ pub fn render(input: &ReportInput) -> Result<String, Error> {
                     caption(stem),
                 )?);
             }
+            // Multi-broker runs also have the per-broker chart.
+            let brokers_svg = policy_dir.join(format!("{}.svg", charts::BROKER_CHART));
+            if brokers_svg.is_file() {
+                html.push_str(&figure(
+                    &brokers_svg,
+                    &figure_id(&summary.policy, charts::BROKER_CHART),
+                    "Per broker: the lag on each broker's queues and its BLOCKED heartbeat threads, one line per broker. A sick broker makes consumers drop their queues on every broker (their rebalance asks a random broker for the consumer ids).",
+                )?);
+            }
         }
     }
     html.push_str("<h2 id=\"thread-dumps\">Thread dumps</h2>\n");

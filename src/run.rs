@@ -132,6 +132,7 @@ pub fn simulate_traced(
         brokers: scenario.broker.count,
         events,
         trace_hash: world.trace_hash,
+        broker_policies: world.brokers.iter().map(|b| b.policy.name()).collect(),
     };
     let mut summary = Summary::build(&world.recorder, &meta);
     summary.calibration = scenario.calibration.as_ref().map(|c| c.to_json());
@@ -182,6 +183,8 @@ pub fn prepare_dir(dir: &Path) -> Result<(), Error> {
 pub struct PolicyFiles {
     pub dir: PathBuf,
     pub timeline: PathBuf,
+    /// `timeline_brokers.csv`: one row per sample and broker.
+    pub timeline_brokers: PathBuf,
     pub summary: PathBuf,
     pub dumps: PathBuf,
 }
@@ -192,6 +195,7 @@ impl PolicyFiles {
         let dir = dir.join(policy.name());
         PolicyFiles {
             timeline: dir.join("timeline.csv"),
+            timeline_brokers: dir.join("timeline_brokers.csv"),
             summary: dir.join("summary.json"),
             dumps: dir.join("thread-dumps.txt"),
             dir,
@@ -205,25 +209,27 @@ pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path,
     prepare_dir(&files.dir)?;
     let names: Vec<String> = scenario.consumer_groups.iter().map(|g| g.name.clone()).collect();
     let mut timeline = TimelineWriter::create(&files.timeline, &names)?;
+    let mut brokers = crate::metrics::csv_out::BrokerTimelineWriter::create(&files.timeline_brokers)?;
+    let mut sink = |rows: &[Sample]| -> Result<(), Error> {
+        timeline.write(rows)?;
+        brokers.write(rows)
+    };
     let output = match options.trace_kinds {
-        None => simulate(scenario, policy, seed, options, &mut |rows| timeline.write(rows))?,
+        None => simulate(scenario, policy, seed, options, &mut sink)?,
         Some(_) => {
             let mut trace = crate::metrics::trace_out::TraceWriter::create(&files.dir.join("trace.csv"))?;
-            let output = simulate_traced(
-                scenario,
-                policy,
-                seed,
-                options,
-                &mut |rows| timeline.write(rows),
-                Some(&mut |events| trace.write(events)),
-            )?;
+            let output = simulate_traced(scenario, policy, seed, options, &mut sink, Some(&mut |events| trace.write(events)))?;
             trace.finish()?;
             output
         }
     };
     timeline.finish()?;
+    brokers.finish()?;
     if !options.no_charts {
         charts::draw_policy_charts(scenario, policy.name(), seed, &files.timeline, &files.dir)?;
+        if scenario.broker.count > 1 {
+            charts::draw_broker_chart(scenario, policy.name(), seed, &files.timeline_brokers, &files.dir)?;
+        }
     }
     output.summary.write(&files.summary)?;
     let dumps: Vec<&ThreadDump> = output.dumps.iter().chain(output.peak_dump.iter()).collect();

@@ -344,6 +344,9 @@ pub fn sweep_counted(request: &SweepRequest) -> Result<SweepOutcome, Error> {
             .iter()
             .map(|p| {
                 Policy::parse(p).ok_or_else(|| {
+                    if p == "v5.3.3-fast" {
+                        return Error::Usage(format!("--policy: {}", Policy::unknown_message(p)));
+                    }
                     let known = Policy::ALL.iter().map(|x| x.name());
                     Error::Usage(format!(
                         "--policy: unknown policy `{p}`{} (expected one of {})",
@@ -879,7 +882,8 @@ pub fn shard_meta(request: &SweepRequest) -> Result<ShardMeta, Error> {
         set_path(&mut doc, &request.param, parse_value(value)).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
     }
     let source = toml::to_string(&doc).map_err(|e| Error::Usage(format!("--param {}: {e}", request.param)))?;
-    let first = scenario::parse(&request.scenario_path, source.as_bytes())?;
+    let first = scenario::parse(&request.scenario_path, source.as_bytes())
+        .map_err(|e| variant_error(&request.param, request.values.first().map_or("", |v| v.as_str()), e))?;
     let policies: Vec<String> = if request.policies.is_empty() {
         first.policies.iter().map(|p| p.name().to_string()).collect()
     } else {

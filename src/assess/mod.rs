@@ -449,7 +449,7 @@ fn simulations(b: &Builder, params: &Params, central: &Estimate, corners: &[Corn
             true,
         ));
     }
-    for policy in [Policy::Fixed, Policy::V50, Policy::V532, Policy::V533Fast] {
+    for policy in [Policy::Fixed, Policy::V50, Policy::V532, Policy::V533] {
         if policy != inputs.policy {
             let mut v = reference.clone();
             v.policy = policy;
@@ -580,10 +580,12 @@ fn policy_label(policy: Policy) -> &'static str {
     match policy {
         Policy::V460 => "v4.6.0",
         Policy::Leaky => "4.9.8 (leaky)",
-        Policy::Fixed => "4.9.x with PR #8672 (fixed)",
+        Policy::Fixed => "4.9.x with PR #8672 (fixed; on the 4.9.x branch, in no release tag)",
         Policy::V50 => "5.0.0 … 5.3.1",
         Policy::V532 => "5.3.2",
-        Policy::V533Fast => "5.3.3 with enableFastChannelEventProcess=true",
+        Policy::V533 => "5.3.3",
+        Policy::V533Fcep => "5.3.3 with enableFastChannelEventProcess=true",
+        Policy::UnreleasedA6e3bf2b62 => "develop with a6e3bf2b62 (unreleased)",
     }
 }
 
@@ -597,7 +599,9 @@ fn policy_change(policy: Policy) -> String {
         Policy::V532 => {
             "ProducerManager is no longer synchronized (PR #8840): a walk occupies the Netty thread but blocks no heartbeat".into()
         }
-        Policy::V533Fast => "no lock, and a close walks only the closing channel's groups".into(),
+        Policy::V533 => "as 5.3.2 (the shipped broker never enables the producer fast path)".into(),
+        Policy::V533Fcep => "as 5.3.2, and a consumer close walks only its own group".into(),
+        Policy::UnreleasedA6e3bf2b62 => "no lock, and a close walks only the closing channel's groups (unreleased)".into(),
         _ => String::new(),
     }
 }

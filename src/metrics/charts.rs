@@ -948,46 +948,6 @@ impl SweepChart<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn downsample_keeps_peaks_and_troughs() {
-        let xs: Vec<f64> = (0..10_000).map(f64::from).collect();
-        let mut ys = vec![5.0; 10_000];
-        ys[1234] = 1e9;
-        ys[8765] = -3.0;
-        let points = downsample(&xs, &ys, 10_000.0, 100);
-        assert!(points.len() <= 200);
-        assert!(points.contains(&(1234.0, 1e9)));
-        assert!(points.contains(&(8765.0, -3.0)));
-        assert!(points.windows(2).all(|w| w[0].0 < w[1].0), "time order kept");
-    }
-
-    #[test]
-    fn short_series_are_kept_whole() {
-        let xs = [0.0, 1.0, 2.0];
-        let ys = [3.0, 1.0, 2.0];
-        assert_eq!(downsample(&xs, &ys, 2.0, 100), vec![(0.0, 3.0), (1.0, 1.0), (2.0, 2.0)]);
-    }
-
-    #[test]
-    fn counts_are_formatted_compactly() {
-        assert_eq!(format_count(0.0), "0");
-        assert_eq!(format_count(1500.0), "1.5k");
-        assert_eq!(format_count(277_762.0), "277.76k");
-        assert_eq!(format_count(2_500_000.0), "2.5M");
-        assert_eq!(trim_number(12.5), "12.5");
-    }
-
-    #[test]
-    fn time_axis_uses_minutes_then_hours() {
-        assert_eq!(time_unit(7200.0).name, "min");
-        assert_eq!(time_unit(6.0 * 3600.0).name, "h");
-    }
-}
-
 /// A point to mark on a collapse map, in grid-index coordinates (fractional between values).
 pub struct MapMark {
     pub label: String,
@@ -1117,6 +1077,80 @@ pub fn draw_collapse_map(map: &CollapseMap, dir: &Path, stem: &str) -> Result<()
     })?;
     atomic::write_bytes(&svg_path, svg.as_bytes())?;
     atomic::write_bytes(&png_path, &png)
+}
+
+/// The per-broker chart of a multi-broker run (file stem in the policy folder).
+pub const BROKER_CHART: &str = "brokers";
+
+/// Draws `brokers` (PNG and SVG) into `dir` from the finished `timeline_brokers.csv`: the lag on
+/// each broker's queues (top) and each broker's BLOCKED heartbeat threads (bottom), one line per
+/// broker, so a sick broker and the lag it causes elsewhere show side by side.
+pub fn draw_broker_chart(scenario: &Scenario, policy: &str, seed: u64, path: &Path, dir: &Path) -> Result<(), Error> {
+    let fail = |message: String| Error::Chart {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b',')
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| fail(format!("cannot read the broker timeline: {e}")))?;
+    let header = reader.headers().map_err(|e| fail(format!("cannot read the header: {e}")))?.clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| fail(format!("no column `{name}`")))
+    };
+    let (time_i, broker_i, lag_i, blocked_i) = (col("time_s")?, col("broker")?, col("lag")?, col("heartbeat_threads_blocked_mean")?);
+    // Rows come in (time, broker) order. Each broker's rows stream through its own bounded
+    // min/max downsampler (issue 14), so memory stays flat in the number of samples; the
+    // brokers share sample times, so their buckets line up and broker 0's give the time axis.
+    let mut samplers: Vec<super::downsample::Downsampler> = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| fail(format!("cannot read the broker timeline: {e}")))?;
+        let number = |i: usize| -> Result<f64, Error> {
+            let text = record.get(i).unwrap_or("");
+            text.parse::<f64>()
+                .map_err(|_| fail(format!("line {}: `{text}` is not a number", n + 2)))
+        };
+        let b = number(broker_i)? as usize;
+        while samplers.len() <= b {
+            samplers.push(super::downsample::Downsampler::new(2, super::downsample::CHART_BUCKETS));
+        }
+        samplers[b].push(number(time_i)?, &[number(lag_i)?, number(blocked_i)?]);
+    }
+    let mut time_s = Vec::new();
+    let mut lag: Vec<Vec<f64>> = Vec::new();
+    let mut blocked: Vec<Vec<f64>> = Vec::new();
+    for (b, sampler) in samplers.into_iter().enumerate() {
+        let (times, mut values) = sampler.finish();
+        if b == 0 {
+            time_s = times;
+        }
+        blocked.push(values.pop().unwrap_or_default());
+        lag.push(values.pop().unwrap_or_default());
+    }
+    let frame = Frame::new(scenario, &time_s);
+    let name = |b: usize| format!("broker {b}");
+    let lag_series = lag
+        .into_iter()
+        .enumerate()
+        .map(|(b, ys)| frame.series(&name(b), ys, PALETTE[b % PALETTE.len()]))
+        .collect();
+    let blocked_series = blocked
+        .into_iter()
+        .enumerate()
+        .map(|(b, ys)| frame.series(&name(b), ys, PALETTE[b % PALETTE.len()]))
+        .collect();
+    let mut threads = line_panel("BLOCKED heartbeat threads (mean)", blocked_series);
+    threads.label_markers = false;
+    let title = format!("Per broker | scenario {} | policy {policy} | seed {seed}", scenario.name);
+    let chart = frame.chart(
+        title,
+        vec![line_panel("lag on the broker's queues [messages]", lag_series), threads],
+    );
+    render(&chart, dir, BROKER_CHART)
 }
 
 #[cfg(test)]

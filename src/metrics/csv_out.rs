@@ -144,6 +144,83 @@ fn format_row(s: &Sample, row: &mut Vec<String>) {
     row.push(s.close_walks.to_string());
 }
 
+/// The columns of `timeline_brokers.csv`: long format, one row per (sample, broker), so a chart
+/// or a data-frame reads any number of brokers the same way (`groupby(broker)`).
+pub const BROKER_COLUMNS: &[&str] = &[
+    "time_s",
+    "broker",
+    "lag",
+    "consumers_registered",
+    "heartbeat_queue_len",
+    "heartbeat_threads_blocked_mean",
+    "monitor_busy_share",
+    "groups_in_table",
+    "netty_queue_len",
+    "heartbeats_timed_out",
+];
+
+/// `timeline_brokers.csv` being written.
+pub struct BrokerTimelineWriter {
+    writer: csv::Writer<AtomicFile>,
+    path: PathBuf,
+}
+
+impl BrokerTimelineWriter {
+    /// Starts `path` with its header.
+    pub fn create(path: &Path) -> Result<BrokerTimelineWriter, Error> {
+        let file = AtomicFile::create(path)?;
+        let writer = csv::WriterBuilder::new()
+            .delimiter(b',')
+            .quote_style(csv::QuoteStyle::Necessary)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(file);
+        let mut out = BrokerTimelineWriter {
+            writer,
+            path: path.to_path_buf(),
+        };
+        out.write_record(BROKER_COLUMNS.iter().map(|c| c.to_string()))?;
+        Ok(out)
+    }
+
+    fn write_record(&mut self, record: impl IntoIterator<Item = String>) -> Result<(), Error> {
+        self.writer.write_record(record).map_err(|e| Error::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })
+    }
+
+    /// Appends the broker rows of these samples.
+    pub fn write(&mut self, samples: &[Sample]) -> Result<(), Error> {
+        for sample in samples {
+            for (b, r) in sample.brokers.iter().enumerate() {
+                self.write_record([
+                    format_time_s(sample.time_ns),
+                    b.to_string(),
+                    r.lag.to_string(),
+                    r.consumers_registered.to_string(),
+                    r.heartbeat_queue_len.to_string(),
+                    format!("{:.3}", r.heartbeat_threads_blocked_mean),
+                    format!("{:.4}", r.monitor_busy_share),
+                    r.groups_in_table.to_string(),
+                    r.netty_queue_len.to_string(),
+                    r.heartbeats_timed_out.to_string(),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes the file.
+    pub fn finish(self) -> Result<(), Error> {
+        let path = self.path;
+        let file = self.writer.into_inner().map_err(|e| Error::Io {
+            path,
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        file.commit()
+    }
+}
+
 #[cfg(test)]
 mod header_tests {
     use super::*;

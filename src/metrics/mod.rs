@@ -90,6 +90,36 @@ pub struct Sample {
     pub messages_consumed: u64,
     pub close_events: u64,
     pub close_walks: u64,
+    /// One entry per broker (`timeline_brokers.csv`).
+    pub brokers: Vec<BrokerSample>,
+}
+
+/// One broker's state at a sample instant: a row of `timeline_brokers.csv`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct BrokerSample {
+    /// Lag of the tracked groups on this broker's queues only.
+    pub lag: u64,
+    /// Running consumers registered in this broker's consumer table.
+    pub consumers_registered: u32,
+    pub heartbeat_queue_len: u64,
+    pub heartbeat_threads_blocked_mean: f64,
+    pub monitor_busy_share: f64,
+    pub groups_in_table: u64,
+    pub netty_queue_len: u64,
+    /// Heartbeats to this broker that timed out in the interval (filled by the recorder).
+    pub heartbeats_timed_out: u64,
+}
+
+/// One broker's figures over the whole run (the `brokers` block of `summary.json`).
+#[derive(Clone, Debug, Default)]
+pub struct BrokerStats {
+    pub lag_max: u64,
+    pub lag_final: u64,
+    pub heartbeats_timed_out: u64,
+    pub groups_in_table_max: u64,
+    pub heartbeat_queue_len_max: u64,
+    pub busy_share_sum: f64,
+    pub samples: u64,
 }
 
 /// Counts of one interval, reset at every sample.
@@ -151,6 +181,10 @@ pub struct Recorder {
     samples: Vec<Sample>,
     pub lag: LagStats,
     sample_interval_ns: u64,
+    /// Heartbeat timeouts per broker in the current interval.
+    broker_timeouts: Vec<u64>,
+    /// Per-broker figures of the whole run.
+    pub brokers: Vec<BrokerStats>,
 }
 
 /// Lag statistics kept online so nothing needs the whole timeline.
@@ -200,6 +234,38 @@ impl Recorder {
                 ..LagStats::default()
             },
             sample_interval_ns,
+            broker_timeouts: Vec::new(),
+            brokers: Vec::new(),
+        }
+    }
+
+    /// A heartbeat to broker `b` timed out at the client.
+    #[inline]
+    pub fn broker_heartbeat_timed_out(&mut self, b: u16) {
+        let b = b as usize;
+        if b >= self.broker_timeouts.len() {
+            self.broker_timeouts.resize(b + 1, 0);
+        }
+        self.broker_timeouts[b] += 1;
+    }
+
+    /// Fills the per-broker interval counts of `sample` and folds its broker rows.
+    fn fold_brokers(&mut self, sample: &mut Sample) {
+        let n = sample.brokers.len();
+        self.broker_timeouts.resize(n.max(self.broker_timeouts.len()), 0);
+        if self.brokers.len() < n {
+            self.brokers.resize(n, BrokerStats::default());
+        }
+        for (b, row) in sample.brokers.iter_mut().enumerate() {
+            row.heartbeats_timed_out = std::mem::take(&mut self.broker_timeouts[b]);
+            let stats = &mut self.brokers[b];
+            stats.lag_max = stats.lag_max.max(row.lag);
+            stats.lag_final = row.lag;
+            stats.heartbeats_timed_out += row.heartbeats_timed_out;
+            stats.groups_in_table_max = stats.groups_in_table_max.max(row.groups_in_table);
+            stats.heartbeat_queue_len_max = stats.heartbeat_queue_len_max.max(row.heartbeat_queue_len);
+            stats.busy_share_sum += row.monitor_busy_share;
+            stats.samples += 1;
         }
     }
 
@@ -238,6 +304,7 @@ impl Recorder {
         t.close_walks += counts.close_walks;
         t.netty_events_dropped += counts.netty_events_dropped;
         self.fold_lag(&sample);
+        self.fold_brokers(&mut sample);
         // Keep the latency buffer's allocation for the next interval.
         latencies.clear();
         self.interval.latencies_ns = latencies;

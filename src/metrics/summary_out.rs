@@ -54,6 +54,25 @@ pub struct Summary {
     /// The scenario's calibration file: its path, `[meta]` and `[measured]` (absent without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<serde_json::Value>,
+    /// Per-broker figures, by broker index (absent in summaries of older versions).
+    #[serde(default)]
+    pub brokers: Vec<BrokerSummary>,
+}
+
+/// One broker's line in `summary.json`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BrokerSummary {
+    pub broker: u32,
+    /// The policy this broker ran (a `[[broker_overrides]]` policy, else the run's).
+    pub policy: String,
+    /// Maximum lag of the tracked groups on this broker's queues.
+    pub lag_max: u64,
+    pub lag_final: u64,
+    pub heartbeats_timed_out: u64,
+    pub groups_in_table_max: u64,
+    pub heartbeat_queue_len_max: u64,
+    /// Mean share of time the broker's monitor was owned.
+    pub monitor_utilization: f64,
 }
 
 /// Run metadata that the recorder does not know.
@@ -66,6 +85,8 @@ pub struct RunMeta<'a> {
     pub brokers: u32,
     pub events: u64,
     pub trace_hash: u64,
+    /// The policy each broker ran.
+    pub broker_policies: Vec<&'a str>,
 }
 
 /// Rounds to a fixed number of decimals so the JSON text is stable and readable.
@@ -143,6 +164,21 @@ impl Summary {
             messages_produced: t.messages_produced,
             messages_consumed: t.messages_consumed,
             calibration: None,
+            brokers: recorder
+                .brokers
+                .iter()
+                .enumerate()
+                .map(|(b, s)| BrokerSummary {
+                    broker: b as u32,
+                    policy: meta.broker_policies.get(b).copied().unwrap_or(meta.policy).to_string(),
+                    lag_max: s.lag_max,
+                    lag_final: s.lag_final,
+                    heartbeats_timed_out: s.heartbeats_timed_out,
+                    groups_in_table_max: s.groups_in_table_max,
+                    heartbeat_queue_len_max: s.heartbeat_queue_len_max,
+                    monitor_utilization: round(if s.samples == 0 { 0.0 } else { s.busy_share_sum / s.samples as f64 }, 6),
+                })
+                .collect(),
         }
     }
 

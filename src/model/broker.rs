@@ -11,7 +11,7 @@ use super::monitor::{Entry, Monitor, Release};
 use super::policy::{LockKind, Policy, WalkCost};
 use super::{ChannelId, ClientId, CloseCause, Event, GroupId, ThreadRef, World};
 use crate::engine::{Ctx, SimTime, MS};
-use crate::scenario::{MonitorKind, Scenario};
+use crate::scenario::{BrokerParams, MonitorKind, Scenario};
 use indexmap::IndexMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -161,6 +161,8 @@ pub struct Task {
     pub groups: [GroupId; 2],
     pub n_groups: u8,
     pub consumer_group: u16,
+    /// The consumer's subscription version carried by a heartbeat (0 for other clients).
+    pub sub_version: u64,
 }
 
 /// One executor thread.
@@ -303,6 +305,8 @@ pub struct GroupEntry {
 pub struct ProducerTable {
     pub groups_in_table: u64,
     pub groups_empty: u64,
+    /// (group, channel) entries: what the `v4.6.0` locked scan walks besides the groups.
+    pub channel_entries: u64,
     /// Leaked empty groups present at t=0 (a count: never touched one by one).
     pub initial_empty: u64,
     entries: Vec<GroupEntry>,
@@ -334,6 +338,7 @@ impl ProducerTable {
         let (was_present, was_empty) = (entry.present, entry.channels == 0);
         entry.present = true;
         entry.channels += 1;
+        self.channel_entries += 1;
         if !was_present {
             self.groups_in_table += 1;
         } else if was_empty {
@@ -343,6 +348,7 @@ impl ProducerTable {
 
     /// A channel left `group`; `remove_if_emptied` drops the group when that emptied it.
     fn remove_channel(&mut self, group: GroupId, remove_if_emptied: bool) {
+        self.channel_entries -= 1;
         let entry = self.entry(group);
         assert!(entry.present && entry.channels > 0, "group {group} lost a channel it did not have");
         entry.channels -= 1;
@@ -360,6 +366,8 @@ impl ProducerTable {
     /// `unregisterProducer`: removes the channel, and the group only if its map was non-empty on
     /// entry and is empty now (a map already emptied by a CLOSE stays: one of the leak paths).
     fn unregister(&mut self, group: GroupId, had_channel: bool) {
+        // A channel that had the group is one of its entries (so the early return cannot hit it).
+        self.channel_entries -= u64::from(had_channel);
         let entry = self.entry(group);
         if !entry.present || entry.channels == 0 {
             return;
@@ -409,6 +417,9 @@ pub struct Broker {
     pub channels: ChannelRegistry,
     /// ConsumerManager: per tracked consumer group, its (channel, client) entries.
     pub consumer_table: Vec<Vec<(ChannelId, ClientId)>>,
+    /// The subscription version the broker holds per tracked group (`ConsumerGroupInfo`'s
+    /// `SubscriptionData.subVersion`); 0 once the group left the table.
+    pub consumer_sub_version: Vec<u64>,
     pub fast_failure_armed: bool,
     // Interval integrals for the timeline.
     hb_blocked: u32,
@@ -438,8 +449,7 @@ fn barges(kind: MonitorKind) -> bool {
 
 impl Broker {
     /// A broker at t=0 whose table holds `initial_empty` leaked groups.
-    pub fn new(scenario: &Scenario, policy: Policy, idx: u16, initial_empty: u64, rng: ChaCha8Rng) -> Broker {
-        let b = &scenario.broker;
+    pub fn new(scenario: &Scenario, b: &BrokerParams, policy: Policy, idx: u16, initial_empty: u64, rng: ChaCha8Rng) -> Broker {
         Broker {
             idx,
             epoch: 0,
@@ -461,6 +471,7 @@ impl Broker {
             table: ProducerTable::new(initial_empty),
             channels: ChannelRegistry::default(),
             consumer_table: vec![Vec::new(); scenario.consumer_groups.len()],
+            consumer_sub_version: vec![0; scenario.consumer_groups.len()],
             fast_failure_armed: false,
             hb_blocked: 0,
             hb_blocked_changed_ns: 0,
@@ -696,7 +707,8 @@ pub struct ThreadView {
 impl World {
     #[inline]
     fn sample_cost(&mut self, b: u16, cost: fn(&crate::scenario::BrokerParams) -> crate::scenario::Dist) -> u64 {
-        let dist = cost(&self.params.broker);
+        // Per broker: `[[broker_overrides]]` may give each broker its own costs.
+        let dist = cost(&self.params.brokers[b as usize]);
         dist.sample(&mut self.brokers[b as usize].rng)
     }
 
@@ -786,7 +798,7 @@ impl World {
 
     /// Starts the next `registerProducer`/`unregisterProducer` call, or finishes the request.
     fn next_producer_group(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
-        let lock = self.policy.lock();
+        let lock = self.brokers[b as usize].policy.lock();
         let broker = &mut self.brokers[b as usize];
         let owner = broker.monitor.owner();
         let worker = broker.worker(thread);
@@ -840,12 +852,12 @@ impl World {
     /// `thread` enters a ProducerManager method: takes the monitor or waits for it.
     fn acquire_monitor(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
         let now = ctx.now().ns();
-        let lock = self.policy.lock();
+        let lock = self.brokers[b as usize].policy.lock();
         if lock == LockKind::None {
             self.begin_hold(ctx, b, thread);
             return;
         }
-        let spin = self.scenario.broker.monitor_spin_ns;
+        let spin = self.params.brokers[b as usize].monitor_spin_ns;
         let broker = &mut self.brokers[b as usize];
         let entry = broker.monitor.enter(thread, spin > 0);
         if entry == Entry::Owned {
@@ -861,7 +873,7 @@ impl World {
         if lock == LockKind::TryLock {
             let epoch = self.brokers[b as usize].epoch;
             ctx.schedule_in(
-                self.scenario.broker.trylock_timeout_ns,
+                self.params.brokers[b as usize].trylock_timeout_ns,
                 Event::TryLockTimeout {
                     broker: b,
                     thread,
@@ -937,7 +949,7 @@ impl World {
                 // Between two synchronized calls of one request the thread releases and re-enters
                 // at once; under barging (or with no lock) nobody can get in between, so the calls
                 // for all remaining groups form one hold. Under fifo each call is its own hold.
-                let merge = barges(self.brokers[b as usize].monitor.kind()) || self.policy.lock() == LockKind::None;
+                let merge = barges(self.brokers[b as usize].monitor.kind()) || self.brokers[b as usize].policy.lock() == LockKind::None;
                 let worker = self.brokers[b as usize].worker(thread);
                 let n_groups = worker.task.as_ref().expect("a busy worker has a task").n_groups;
                 let start = worker.group_idx;
@@ -954,7 +966,7 @@ impl World {
             }
             ThreadRef::Netty => {
                 let broker = &self.brokers[b as usize];
-                let groups = match self.policy.walk_cost() {
+                let groups = match broker.policy.walk_cost() {
                     WalkCost::AllGroups => broker.table.groups_in_table,
                     WalkCost::ChannelGroups => {
                         let channel = broker.netty.current.expect("walking an event").channel;
@@ -967,8 +979,14 @@ impl World {
                 base.saturating_add(per_group.saturating_mul(groups))
             }
             ThreadRef::Housekeeping => {
-                let groups = self.brokers[b as usize].table.groups_in_table;
-                self.sample_cost(b, |p| p.scan_cost_per_group).saturating_mul(groups)
+                // rocketmq-all-4.6.0 ProducerManager.scanNotActiveChannel (lines 76-111) holds the
+                // lock while it visits every group *and* every channel entry of each group.
+                let table = &self.brokers[b as usize].table;
+                let mut visited = table.groups_in_table;
+                if self.params.brokers[b as usize].scan_walks_channel_entries {
+                    visited += table.channel_entries;
+                }
+                self.sample_cost(b, |p| p.scan_cost_per_group).saturating_mul(visited)
             }
         }
     }
@@ -977,7 +995,7 @@ impl World {
     fn schedule_spin_end(&self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef, attempt: u32) {
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
-            self.scenario.broker.monitor_spin_ns,
+            self.params.brokers[b as usize].monitor_spin_ns,
             Event::SpinEnd {
                 broker: b,
                 thread,
@@ -1057,7 +1075,7 @@ impl World {
     /// then stays off its CPU for `cpu_wait` while the heartbeat threads pass the monitor among
     /// themselves (the harness's walker waits of 10-70 ms, docs/validation.md). Returns that wait.
     fn walker_preemption(&mut self, b: u16, walk_ns: u64) -> u64 {
-        let broker_params = &self.params.broker;
+        let broker_params = &self.params.brokers[b as usize];
         let cpus = broker_params.cpus;
         if cpus == 0 || walk_ns < broker_params.cpu_slice_ns {
             return 0;
@@ -1091,7 +1109,7 @@ impl World {
             return;
         }
         let was_owner = broker.monitor.owner() == Some(thread);
-        let spin = self.scenario.broker.monitor_spin_ns > 0;
+        let spin = self.params.brokers[b as usize].monitor_spin_ns > 0;
         let was_spinning = broker.monitor.is_spinning(thread);
         if broker.monitor.on_wake(thread, spin) {
             if !was_owner {
@@ -1179,10 +1197,15 @@ impl World {
         let broker = &mut self.brokers[b as usize];
         let entry = broker.channels.get_or_insert(task.client, task.channel);
         entry.consumer_last_ns = now;
-        if entry.consumer_group != task.consumer_group {
+        let is_new = entry.consumer_group != task.consumer_group;
+        // ConsumerGroupInfo.updateSubscription (rocketmq-all-4.9.8): a newer version replaces
+        // the stored one; it unblocks every member's SUBSCRIPTION_NOT_LATEST pulls.
+        let stored = &mut broker.consumer_sub_version[task.consumer_group as usize];
+        *stored = (*stored).max(task.sub_version);
+        if is_new {
             entry.consumer_group = task.consumer_group;
             broker.consumer_table[task.consumer_group as usize].push((task.channel, task.client));
-            self.notify_consumer_ids_changed(ctx, b, task.consumer_group);
+            let _ = self.notify_consumer_ids_changed(ctx, b, task.consumer_group);
         }
     }
 
@@ -1192,7 +1215,7 @@ impl World {
             return;
         }
         if self.remove_consumer_channel(b, task.client, task.channel) {
-            self.notify_consumer_ids_changed(ctx, b, task.consumer_group);
+            let _ = self.notify_consumer_ids_changed(ctx, b, task.consumer_group);
         }
     }
 
@@ -1213,19 +1236,27 @@ impl World {
             .position(|(c, _)| *c == channel)
             .expect("registered channel is in its group list");
         list.remove(i);
+        if list.is_empty() {
+            // The group's ConsumerGroupInfo is removed with its last channel.
+            broker.consumer_sub_version[group as usize] = 0;
+        }
         broker.drop_entry_if_empty(client, channel);
         true
     }
 
     /// CHANGE: NOTIFY_CONSUMER_IDS_CHANGED (oneway) to every channel of the group that is open.
-    fn notify_consumer_ids_changed(&mut self, ctx: &mut Ctx<Event>, b: u16, group: u16) {
+    /// Returns how many oneways were sent (each costs the sender `notify_cost_per_consumer`).
+    fn notify_consumer_ids_changed(&mut self, ctx: &mut Ctx<Event>, b: u16, group: u16) -> u64 {
         // request_rebalance only schedules: the table does not change during the loop.
+        let mut sent = 0;
         for i in 0..self.brokers[b as usize].consumer_table[group as usize].len() {
             let (channel, client) = self.brokers[b as usize].consumer_table[group as usize][i];
             if self.channel_of(client, b) == channel {
                 self.request_rebalance(ctx, client);
+                sent += 1;
             }
         }
+        sent
     }
 
     // ---------------------------------------------------------------- netty
@@ -1236,7 +1267,7 @@ impl World {
         if kind != NettyKind::Connect {
             self.recorder.interval.close_events += 1;
         }
-        let cap = self.scenario.broker.netty_event_queue_cap as usize;
+        let cap = self.params.brokers[b as usize].netty_event_queue_cap as usize;
         let broker = &mut self.brokers[b as usize];
         if broker.netty_queue.len() > cap {
             self.recorder.interval.netty_events_dropped += 1;
@@ -1294,15 +1325,51 @@ impl World {
                 exit_cost = self.release_monitor(ctx, b, ThreadRef::Netty);
             }
         }
+        let mut was_consumer = false;
+        let mut notified = 0;
         if let Some(group) = self.brokers[b as usize].channels.get(client, channel).map(|e| e.consumer_group) {
             if group != NO_GROUP && self.remove_consumer_channel(b, client, channel) {
-                self.notify_consumer_ids_changed(ctx, b, group);
+                was_consumer = true;
+                notified = self.notify_consumer_ids_changed(ctx, b, group);
             }
         }
         self.brokers[b as usize].drop_entry_if_empty(client, channel);
         self.brokers[b as usize].netty.state = NettyState::Gap;
-        let gap = self.sample_cost(b, |p| p.netty_event_gap);
+        let gap = self.close_gap(b, was_consumer, notified);
         self.schedule_step(ctx, b, ThreadRef::Netty, gap.saturating_add(exit_cost));
+    }
+
+    /// The Netty thread's time between leaving one walk and asking for the monitor again, from
+    /// its parts (rocketmq-all-4.9.8 broker/…/client/ClientHousekeepingService.java `onChannelClose`
+    /// then NettyRemotingAbstract.java:590 `eventQueue.poll`):
+    /// - `ConsumerManager.doChannelCloseEvent` iterates every consumer group (ConsumerManager.java
+    ///   77-96): `consumer_close_cost_per_group` × (tracked + untracked consumer groups); with
+    ///   `enableFastChannelEventProcess` (rocketmq-all-5.3.3 ConsumerManager.java:138) only the
+    ///   channel's own group;
+    /// - a consumer channel's CHANGE sends NOTIFY_CONSUMER_IDS_CHANGED (Broker2Client.java:71,
+    ///   `invokeOneway`) to each remaining consumer: `notify_cost_per_consumer` each;
+    /// - `netty_event_gap`: the rest (FilterServerManager, unpark, poll and dispatch).
+    ///
+    /// Costs of 0 (the defaults of the two new parts) draw nothing: the old single draw.
+    fn close_gap(&mut self, b: u16, was_consumer: bool, notified: u64) -> u64 {
+        let base = self.sample_cost(b, |p| p.netty_event_gap);
+        let params = &self.params.brokers[b as usize];
+        let visited = if self.brokers[b as usize].policy.consumer_close_per_channel() {
+            u64::from(was_consumer)
+        } else {
+            self.brokers[b as usize].consumer_table.len() as u64 + u64::from(params.untracked_consumer_groups)
+        };
+        let mut gap = base;
+        if visited > 0 && params.consumer_close_cost_per_group != crate::scenario::Dist::Const(0) {
+            let per_group = self.sample_cost(b, |p| p.consumer_close_cost_per_group);
+            gap = gap.saturating_add(per_group.saturating_mul(visited));
+        }
+        let params = &self.params.brokers[b as usize];
+        if notified > 0 && params.notify_cost_per_consumer != crate::scenario::Dist::Const(0) {
+            let per_consumer = self.sample_cost(b, |p| p.notify_cost_per_consumer);
+            gap = gap.saturating_add(per_consumer.saturating_mul(notified));
+        }
+        gap
     }
 
     // ---------------------------------------------------------------- fast failure
@@ -1316,8 +1383,8 @@ impl World {
             return;
         }
         let Some(head) = broker.hb.queue.front() else { return };
-        let expiry = head.enqueued_ns + self.scenario.broker.heartbeat_queue_max_wait_ns;
-        let period = self.scenario.broker.fast_failure_interval_ns;
+        let expiry = head.enqueued_ns + self.params.brokers[b as usize].heartbeat_queue_max_wait_ns;
+        let period = self.params.brokers[b as usize].fast_failure_interval_ns;
         let start = 1_000 * MS;
         let at = if expiry <= start {
             start
@@ -1331,7 +1398,7 @@ impl World {
 
     pub(crate) fn on_fast_failure(&mut self, ctx: &mut Ctx<Event>, b: u16) {
         let now = ctx.now().ns();
-        let max_wait = self.scenario.broker.heartbeat_queue_max_wait_ns;
+        let max_wait = self.params.brokers[b as usize].heartbeat_queue_max_wait_ns;
         self.brokers[b as usize].fast_failure_armed = false;
         loop {
             let broker = &mut self.brokers[b as usize];
@@ -1353,10 +1420,10 @@ impl World {
         let now = ctx.now().ns();
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
-            self.scenario.broker.housekeeping_interval_ns,
+            self.params.brokers[b as usize].housekeeping_interval_ns,
             Event::Housekeeping { broker: b, epoch },
         );
-        if self.policy.scan_takes_lock() {
+        if self.brokers[b as usize].policy.scan_takes_lock() {
             if self.brokers[b as usize].housekeeping == HousekeepingState::Idle {
                 self.acquire_monitor(ctx, b, ThreadRef::Housekeeping);
             }
@@ -1367,8 +1434,8 @@ impl World {
 
     /// `ProducerManager.scanNotActiveChannel` then `ConsumerManager.scanNotActiveChannel`.
     fn scan(&mut self, ctx: &mut Ctx<Event>, b: u16, now: u64) {
-        let expire = self.scenario.broker.channel_expired_timeout_ns;
-        let purge = self.policy.scan_removes_empty();
+        let expire = self.params.brokers[b as usize].channel_expired_timeout_ns;
+        let purge = self.brokers[b as usize].policy.scan_removes_empty();
         let broker = &mut self.brokers[b as usize];
         let mut to_close: Vec<(ChannelId, ClientId)> = Vec::new();
         let mut expired_producers: Vec<(ChannelId, ClientId)> = Vec::new();
@@ -1416,7 +1483,7 @@ impl World {
         let old = &mut self.brokers[b as usize];
         let rng = old.rng.clone();
         let epoch = old.epoch + 1;
-        let mut fresh = Broker::new(scenario, self.policy, b, 0, rng);
+        let mut fresh = Broker::new(scenario, &self.params.brokers[b as usize], old.policy, b, 0, rng);
         fresh.epoch = epoch;
         fresh.hb_blocked_changed_ns = now;
         fresh.interval_start_ns = old.interval_start_ns;
@@ -1431,7 +1498,7 @@ impl World {
             };
         *old = fresh;
         ctx.schedule_in(
-            self.scenario.broker.housekeeping_interval_ns,
+            self.params.brokers[b as usize].housekeeping_interval_ns,
             Event::Housekeeping { broker: b, epoch },
         );
         for queue in self.queues.iter_mut().filter(|q| q.broker == b) {

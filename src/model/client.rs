@@ -43,6 +43,8 @@ pub struct Pending {
     pub kind: TaskKind,
     pub broker: u16,
     pub req: u32,
+    /// A heartbeat to this broker only (5.2.0+ `onChannelActive`), not a round over all brokers.
+    pub single: bool,
 }
 
 /// The answer a client gets.
@@ -68,6 +70,8 @@ pub struct Client {
     pub req_seq: u32,
     /// Shutting down: UNREGISTER_CLIENT in flight, then close.
     pub shutting_down: bool,
+    /// Which UNREGISTER_CLIENT round is running: 0 = the user (or consumer) group, 1 = the inner group.
+    pub unregister_phase: u8,
 }
 
 impl World {
@@ -114,6 +118,8 @@ pub struct Consumer {
     pub consuming: bool,
     pub rebalance_pending: bool,
     pub rebalance_chain: bool,
+    /// `SubscriptionData.subVersion`: bumped to "now" when a rebalance changes the queue set.
+    pub sub_version: u64,
 }
 
 /// A long-lived producer instance.
@@ -143,6 +149,7 @@ impl World {
             pending: None,
             req_seq: 0,
             shutting_down: false,
+            unregister_phase: 0,
         });
         id
     }
@@ -328,6 +335,7 @@ impl World {
             consuming: false,
             rebalance_pending: false,
             rebalance_chain: true,
+            sub_version: 0,
         });
         self.clients[id as usize].consumer = index;
         self.groups[group as usize].members.push(index);
@@ -384,8 +392,17 @@ impl World {
         // A client that is shutting down (its UNREGISTER_CLIENT is about to use this channel)
         // sends no heartbeat: the model keeps one RPC in flight per client.
         if self.scenario.clients.heartbeat_on_reconnect && !client.round_active && !client.shutting_down && client.pending.is_none() {
-            // 5.2.0+: onChannelActive sends a heartbeat at once (PR #7494).
-            self.start_heartbeat_round(ctx, id);
+            // 5.2.0+ (PR #7494): onChannelActive heartbeats only the broker that reconnected
+            // (`sendHeartbeatToBroker`, under the same lockHeartbeat.tryLock) and, if that
+            // succeeds, calls rebalanceImmediately (rocketmq-all-5.3.3
+            // client/…/impl/factory/MQClientInstance.java:180-193): see `rpc_reply`.
+            self.clients[id as usize].round_active = true;
+            self.recorder.interval.heartbeats_sent += 1;
+            let task = self.start_rpc(ctx, id, b, TaskKind::Heartbeat, channel);
+            if let Some(pending) = self.clients[id as usize].pending.as_mut() {
+                pending.single = true;
+            }
+            self.submit_task(ctx, b, task);
         }
         channel
     }
@@ -463,8 +480,18 @@ impl World {
         client.req_seq = client.req_seq.wrapping_add(1);
         let req = client.req_seq;
         assert!(client.pending.is_none(), "client {id} has two RPCs in flight at {}", ctx.now());
-        client.pending = Some(Pending { kind, broker: b, req });
+        client.pending = Some(Pending {
+            kind,
+            broker: b,
+            req,
+            single: false,
+        });
+        let sub_version = match client.consumer {
+            NO_CONSUMER => 0,
+            index => self.consumers[index as usize].sub_version,
+        };
         let task = Task {
+            sub_version,
             kind,
             client: id,
             channel,
@@ -493,6 +520,10 @@ impl World {
         client.pending = None;
         if pending.kind == TaskKind::Heartbeat && reply == Reply::Success {
             self.recorder.interval.heartbeats_ok += 1;
+            if pending.single {
+                // onChannelActive: the heartbeat succeeded, so rebalanceImmediately.
+                self.request_rebalance(ctx, id);
+            }
         }
         self.after_rpc(ctx, id, pending);
     }
@@ -527,6 +558,7 @@ impl World {
         let pending = self.clients[id as usize].pending.take().expect("outstanding RPC");
         if pending.kind == TaskKind::Heartbeat {
             self.recorder.interval.heartbeats_timed_out += 1;
+            self.recorder.broker_heartbeat_timed_out(pending.broker);
         }
         if self.params.close_socket_on_timeout {
             // NettyRemotingClient.invokeSync closes the channel on RemotingTimeoutException.
@@ -542,15 +574,21 @@ impl World {
         match pending.kind {
             TaskKind::Heartbeat => {
                 let client = &mut self.clients[id as usize];
-                if more && client.alive && !client.shutting_down {
+                if more && client.alive && !client.shutting_down && !pending.single {
                     self.send_heartbeat(ctx, id, next);
                 } else {
                     client.round_active = false;
                 }
             }
             TaskKind::Unregister => {
+                let client = &mut self.clients[id as usize];
                 if more {
                     self.send_unregister(ctx, id, next);
+                } else if self.scenario.clients.unregister_per_group && client.unregister_phase == 0 {
+                    // The user group's round is over: MQClientInstance.shutdown now unregisters
+                    // CLIENT_INNER_PRODUCER from every broker (a second round).
+                    client.unregister_phase = 1;
+                    self.send_unregister(ctx, id, 0);
                 } else {
                     self.finish_shutdown(ctx, id);
                 }
@@ -570,6 +608,14 @@ impl World {
         client.gen += 1;
         client.pending = None;
         client.round_active = false;
+        // UNREGISTER_CLIENT carries one group (ClientManageProcessor.unregisterClient reads one
+        // producerGroup / consumerGroup, rocketmq-all-4.9.8 broker/…/processor/
+        // ClientManageProcessor.java:129-162): the user group's round first
+        // (DefaultMQProducerImpl.shutdown / DefaultMQPushConsumerImpl.shutdown), then the inner
+        // group's (MQClientInstance.shutdown, 4.9.8 line 848). A client with no group of its own
+        // has only the second round.
+        let has_own = client.consumer_group != NO_GROUP || client.n_groups > 1;
+        client.unregister_phase = if has_own { 0 } else { 1 };
         if unregister {
             self.send_unregister(ctx, id, 0);
         } else {
@@ -579,7 +625,23 @@ impl World {
 
     fn send_unregister(&mut self, ctx: &mut Ctx<Event>, id: ClientId, b: u16) {
         let channel = self.ensure_channel(ctx, id, b);
-        let task = self.start_rpc(ctx, id, b, TaskKind::Unregister, channel);
+        let mut task = self.start_rpc(ctx, id, b, TaskKind::Unregister, channel);
+        if self.scenario.clients.unregister_per_group {
+            let client = &self.clients[id as usize];
+            if client.unregister_phase == 0 {
+                if client.consumer_group != NO_GROUP {
+                    // unregisterConsumer: the consumer group only.
+                    task.n_groups = 0;
+                } else {
+                    task.groups = [client.groups[1], INNER_GROUP];
+                    task.n_groups = 1;
+                }
+            } else {
+                task.groups = [INNER_GROUP; 2];
+                task.n_groups = 1;
+                task.consumer_group = NO_GROUP;
+            }
+        }
         self.submit_task(ctx, b, task);
     }
 
@@ -734,10 +796,31 @@ impl World {
         }
         let queue_count = self.groups[group as usize].queues.len();
         let range = allocate_averagely(queue_count, &ids, id);
-        self.apply_assignment(ctx, index, range);
+        let changed = self.apply_assignment(ctx, index, range);
+        if changed && self.scenario.clients.heartbeat_after_rebalance {
+            self.rebalance_heartbeat(ctx, index);
+        }
     }
 
-    fn apply_assignment(&mut self, ctx: &mut Ctx<Event>, index: u32, range: std::ops::Range<usize>) {
+    /// `RebalancePushImpl.messageQueueChanged` (every tag 4.6.0 … 5.3.3; rocketmq-all-4.9.8
+    /// client/…/impl/consumer/RebalancePushImpl.java:51-81, called from RebalanceImpl.java:304
+    /// when the queue set changed): the subscription version becomes "now", and
+    /// `sendHeartbeatToAllBrokerWithLock` heartbeats every broker at once (skipped, like the
+    /// tick, while a round holds lockHeartbeat).
+    fn rebalance_heartbeat(&mut self, ctx: &mut Ctx<Event>, index: u32) {
+        let now = ctx.now().ns();
+        let consumer = &mut self.consumers[index as usize];
+        consumer.sub_version = now.max(consumer.sub_version + 1);
+        let id = consumer.client;
+        let client = &self.clients[id as usize];
+        if client.alive && !client.round_active && !client.shutting_down && client.pending.is_none() {
+            self.start_heartbeat_round(ctx, id);
+        }
+    }
+
+    /// Applies an allocation; true when a queue was dropped or gained (`changed`).
+    fn apply_assignment(&mut self, ctx: &mut Ctx<Event>, index: u32, range: std::ops::Range<usize>) -> bool {
+        let mut changed = false;
         let consumer = &self.consumers[index as usize];
         let group = consumer.group as usize;
         let queue_count = consumer.pqs.len();
@@ -745,6 +828,7 @@ impl World {
             let should = range.contains(&local);
             let pq = &mut self.consumers[index as usize].pqs[local];
             if pq.assigned && !should {
+                changed = true;
                 // Dropped: buffered messages are not consumed; the offset stays where it was.
                 *pq = ProcessQueue {
                     gen: pq.gen + 1,
@@ -752,6 +836,7 @@ impl World {
                     ..ProcessQueue::default()
                 };
             } else if !pq.assigned && should {
+                changed = true;
                 let start = self.groups[group].consumed[local];
                 *pq = ProcessQueue {
                     assigned: true,
@@ -764,6 +849,7 @@ impl World {
                 self.issue_pull(ctx, index, local as u32, gen);
             }
         }
+        changed
     }
 
     /// Sends a pull for one assigned queue (unless one is already out or flow control holds it).
@@ -790,8 +876,9 @@ impl World {
         let b = self.queues[q as usize].broker;
         let channel = self.ensure_channel(ctx, id, b);
         let rtt = self.scenario.clients.network_rtt.sample(&mut self.client_rngs[id as usize]);
-        if !self.brokers[b as usize].group_has_consumers(group) {
-            // SUBSCRIPTION_NOT_EXIST: the client retries after pullTimeDelayMillsWhenException.
+        if self.pull_refused(index, b) {
+            // SUBSCRIPTION_NOT_EXIST or SUBSCRIPTION_NOT_LATEST: the client retries after
+            // pullTimeDelayMillsWhenException.
             ctx.schedule_in(
                 rtt + self.scenario.clients.pull_retry_delay_ns,
                 Event::PullIssue {
@@ -806,7 +893,7 @@ impl World {
         let pq = &mut self.consumers[index as usize].pqs[local as usize];
         pq.pull_channel = channel;
         if available > 0 {
-            let count = available.min(u64::from(self.scenario.broker.pull_batch_max)) as u32;
+            let count = available.min(u64::from(self.params.brokers[b as usize].pull_batch_max)) as u32;
             pq.in_flight = true;
             pq.inflight_from = pq.next_offset;
             pq.inflight_count = count;
@@ -825,14 +912,36 @@ impl World {
             let seq = pq.pull_seq;
             self.queues[q as usize].held.push((index, seq));
             // Every hold lasts the same time, so the deadlines come in order: one FIFO and one
-            // pending event for all of them.
-            let deadline = ctx.now().ns() + self.scenario.broker.long_poll_timeout_ns;
+            // pending event for all of them. PullRequestHoldService looks for timed-out holds
+            // only every 5 s (`waitForRunning(5 * 1000)`, rocketmq-all-4.9.8 broker/…/longpolling/
+            // PullRequestHoldService.java:72), so a 15 s hold ends at the first check after 15 s
+            // (rounding up keeps the deadlines in order).
+            let params = &self.params.brokers[b as usize];
+            let mut deadline = ctx.now().ns() + params.long_poll_timeout_ns;
+            if params.long_poll_check_interval_ns > 0 {
+                deadline = deadline.div_ceil(params.long_poll_check_interval_ns) * params.long_poll_check_interval_ns;
+            }
             self.long_polls.push_back((deadline, index, local, seq));
             if !self.long_poll_armed {
                 self.long_poll_armed = true;
                 ctx.schedule_at(SimTime(deadline), Event::LongPollDue);
             }
         }
+    }
+
+    /// The subscription checks of `PullMessageProcessor.processRequest` (rocketmq-all-4.9.8
+    /// broker/…/processor/PullMessageProcessor.java): SUBSCRIPTION_NOT_EXIST when the group has no
+    /// consumer on broker `b` (lines 174-180); SUBSCRIPTION_NOT_LATEST when the pull carries a
+    /// newer subscription version than the broker stored from the group's last heartbeat
+    /// (lines 197-203; the client sets it in PullAPIWrapper.java:192).
+    fn pull_refused(&self, index: u32, b: u16) -> bool {
+        let consumer = &self.consumers[index as usize];
+        let broker = &self.brokers[b as usize];
+        if !broker.group_has_consumers(consumer.group) {
+            return true;
+        }
+        self.params.brokers[b as usize].check_subscription_version
+            && broker.consumer_sub_version[consumer.group as usize] < consumer.sub_version
     }
 
     /// New messages on queue `q`: every pull held on it is answered.
@@ -859,8 +968,30 @@ impl World {
         let consumer = &self.consumers[index as usize];
         let (id, group) = (consumer.client, consumer.group as usize);
         let q = self.groups[group].queues[local as usize];
+        let b = self.queues[q as usize].broker;
         let produced = self.queues[q as usize].produced;
-        let batch = u64::from(self.scenario.broker.pull_batch_max);
+        let batch = u64::from(self.params.brokers[b as usize].pull_batch_max);
+        if self.params.brokers[b as usize].held_pull_recheck && !self.brokers[b as usize].group_has_consumers(group as u16) {
+            // PullRequestHoldService re-runs the whole processRequest on wake-up
+            // (executeRequestWhenWakeup, PullRequestHoldService.java:141, 152): a group that went
+            // away meanwhile answers SUBSCRIPTION_NOT_EXIST and the client retries after
+            // pullTimeDelayMillsWhenException. (The version check cannot newly fail: the held
+            // request keeps the version it was accepted with, and the stored one only grows
+            // until the group leaves the table.)
+            let pq = &mut self.consumers[index as usize].pqs[local as usize];
+            pq.held = false;
+            let gen = pq.gen;
+            let rtt = self.scenario.clients.network_rtt.sample(&mut self.client_rngs[id as usize]);
+            ctx.schedule_in(
+                rtt / 2 + self.scenario.clients.pull_retry_delay_ns,
+                Event::PullIssue {
+                    consumer: index,
+                    queue: local,
+                    gen,
+                },
+            );
+            return;
+        }
         let pq = &mut self.consumers[index as usize].pqs[local as usize];
         pq.held = false;
         let count = produced.saturating_sub(pq.next_offset).min(batch) as u32;
@@ -1066,6 +1197,55 @@ pub fn allocate_averagely(queue_count: usize, ids: &[ClientId], id: ClientId) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SEC;
+    use crate::model::policy::Policy;
+
+    /// One consumer on one queue, nothing produced: its pull is held. `broker` adds [broker] keys.
+    fn held_world(broker: &str) -> (World, Ctx<Event>) {
+        let text = format!(
+            "name = \"held\"\nduration = \"1h\"\n[broker]\n{broker}\n[[topics]]\nname = \"t\"\nqueues_per_broker = 1\n\
+             [[consumer_groups]]\nname = \"g\"\ntopic = \"t\"\nconsumers = 1\nconsume_rate = 1000.0\n"
+        );
+        let scenario = crate::scenario::parse(std::path::Path::new("held.toml"), text.as_bytes()).unwrap();
+        let mut ctx = Ctx::new();
+        let world = World::new(scenario, Policy::Leaky, 1, &mut ctx, &[]);
+        (world, ctx)
+    }
+
+    /// D7 (PullRequestHoldService → executeRequestWhenWakeup re-runs processRequest): a held
+    /// pull woken after its group left the broker's table gets SUBSCRIPTION_NOT_EXIST, no data.
+    fn wake_after_group_left(recheck: bool) -> u64 {
+        let (mut world, mut ctx) = held_world(&format!("held_pull_recheck = {recheck}"));
+        crate::engine::run(&mut world, &mut ctx, SimTime(2 * SEC), u64::MAX);
+        assert!(world.consumers[0].pqs[0].held, "the pull must be held (no message yet)");
+        // The group's last registration goes (a ghost channel's CLOSE) while the pull is held.
+        world.brokers[0].consumer_table[0].clear();
+        world.queues[0].produced = 10;
+        world.wake_held_pulls(&mut ctx, 0);
+        crate::engine::run(&mut world, &mut ctx, SimTime(2 * SEC + SEC / 10), u64::MAX);
+        world.consumers[0].pqs[0].next_offset
+    }
+
+    #[test]
+    fn held_pull_rechecks_the_group_on_wake() {
+        assert_eq!(wake_after_group_left(true), 0, "a woken pull of an absent group must get no data");
+        assert_eq!(wake_after_group_left(false), 10, "without the re-check the old answer comes back");
+    }
+
+    /// D7: the hold checker runs every 5 s, so a 15 s hold ends at the first check after 15 s.
+    #[test]
+    fn hold_timeouts_are_found_by_the_5s_checker() {
+        // The first pull left at the consumer's first rebalance, one RTT (1 ms) after t=0.
+        for (interval, earliest, latest) in [("5s", 20 * SEC, 20 * SEC), ("0", 15 * SEC, 15 * SEC + SEC / 10)] {
+            let (mut world, mut ctx) = held_world(&format!("long_poll_check_interval = \"{interval}\""));
+            crate::engine::run(&mut world, &mut ctx, SimTime(SEC), u64::MAX);
+            let &(deadline, _, _, _) = world.long_polls.front().expect("a held pull");
+            assert!(
+                (earliest..=latest).contains(&deadline),
+                "check interval {interval}: deadline {deadline}"
+            );
+        }
+    }
 
     #[test]
     fn averagely_splits_like_rocketmq() {

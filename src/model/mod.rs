@@ -164,6 +164,8 @@ pub mod streams {
 #[derive(Clone, Debug)]
 pub struct Params {
     pub broker: crate::scenario::BrokerParams,
+    /// Each broker's own parameters (`[broker]` with its override); a `set` writes all of them.
+    pub brokers: Vec<crate::scenario::BrokerParams>,
     pub create_interval: Option<crate::scenario::Dist>,
     pub group_lifetime: crate::scenario::Dist,
     pub unregister_probability: f64,
@@ -274,6 +276,7 @@ impl World {
         let streams = RngStreams::new(seed);
         let params = Params {
             broker: scenario.broker.clone(),
+            brokers: scenario.brokers.iter().map(|s| s.params.clone()).collect(),
             create_interval: scenario.groups.create_interval,
             group_lifetime: scenario.groups.lifetime,
             unregister_probability: scenario.groups.unregister_probability,
@@ -285,11 +288,13 @@ impl World {
         };
         let brokers = (0..scenario.broker.count)
             .map(|b| {
+                let spec = &scenario.brokers[b as usize];
                 Broker::new(
                     &scenario,
-                    policy,
+                    &spec.params,
+                    spec.policy.unwrap_or(policy),
                     b as u16,
-                    scenario.groups.initial,
+                    spec.groups_initial.unwrap_or(scenario.groups.initial),
                     streams.stream(streams::BROKER_BASE + u64::from(b)),
                 )
             })
@@ -383,7 +388,7 @@ impl World {
         for b in 0..self.brokers.len() {
             let epoch = self.brokers[b].epoch;
             ctx.schedule_in(
-                self.scenario.broker.housekeeping_interval_ns,
+                self.params.brokers[b].housekeeping_interval_ns,
                 Event::Housekeeping { broker: b as u16, epoch },
             );
         }
@@ -445,18 +450,15 @@ impl World {
     }
 
     fn set_param(&mut self, ctx: &mut Ctx<Event>, param: SetParam) {
+        if let SetParam::BrokerCost(cost, dist) = param {
+            // A `set` of a broker cost applies to every broker (over any override).
+            for b in self.params.brokers.iter_mut() {
+                set_broker_cost(b, cost, dist);
+            }
+        }
         let b = &mut self.params.broker;
         match param {
-            SetParam::BrokerCost(cost, dist) => match cost {
-                BrokerCost::HeartbeatCost => b.heartbeat_cost = dist,
-                BrokerCost::RegisterProducerCost => b.register_producer_cost = dist,
-                BrokerCost::UnregisterCost => b.unregister_cost = dist,
-                BrokerCost::CloseCostBase => b.close_cost_base = dist,
-                BrokerCost::CloseCostPerGroup => b.close_cost_per_group = dist,
-                BrokerCost::NettyEventGap => b.netty_event_gap = dist,
-                BrokerCost::ConnectEventCost => b.connect_event_cost = dist,
-                BrokerCost::MonitorWakeLatency => b.monitor_wake_latency = dist,
-            },
+            SetParam::BrokerCost(cost, dist) => set_broker_cost(b, cost, dist),
             SetParam::CreateInterval(dist) => {
                 let had = self.params.create_interval.is_some();
                 self.params.create_interval = Some(dist);
@@ -560,9 +562,10 @@ impl World {
             messages_consumed: 0,
             close_events: 0,
             close_walks: 0,
+            brokers: self.broker_samples(),
         };
         let mut busy_share_sum = 0.0;
-        for broker in &mut self.brokers {
+        for (b, broker) in self.brokers.iter_mut().enumerate() {
             let (blocked, runnable, idle) = broker.heartbeat_thread_states();
             s.heartbeat_threads_blocked += blocked;
             s.heartbeat_threads_runnable += runnable;
@@ -575,9 +578,35 @@ impl World {
             let (blocked_ns, busy_ns) = broker.take_interval_integrals(now);
             s.heartbeat_threads_blocked_mean += blocked_ns as f64 / interval as f64;
             busy_share_sum += busy_ns as f64 / interval as f64;
+            let row = &mut s.brokers[b];
+            row.heartbeat_queue_len = broker.hb.queue.len() as u64;
+            row.netty_queue_len = broker.netty_queue.len() as u64;
+            row.groups_in_table = broker.table.groups_in_table;
+            row.heartbeat_threads_blocked_mean = blocked_ns as f64 / interval as f64;
+            row.monitor_busy_share = busy_ns as f64 / interval as f64;
         }
         s.monitor_busy_share = busy_share_sum / self.brokers.len() as f64;
         s
+    }
+
+    /// Per-broker rows with the lag of each broker's queues and its registered consumers (the
+    /// other fields are filled by `build_sample`).
+    fn broker_samples(&self) -> Vec<crate::metrics::BrokerSample> {
+        let mut rows = vec![crate::metrics::BrokerSample::default(); self.brokers.len()];
+        for group in &self.groups {
+            for (local, q) in group.queues.iter().enumerate() {
+                let queue = &self.queues[*q as usize];
+                rows[queue.broker as usize].lag += queue.produced - group.consumed[local];
+            }
+        }
+        for consumer in self.consumers.iter().filter(|c| c.running) {
+            for (b, row) in rows.iter_mut().enumerate() {
+                if self.brokers[b].consumer_registered(consumer.group, consumer.client) {
+                    row.consumers_registered += 1;
+                }
+            }
+        }
+        rows
     }
 
     /// Running consumers registered in every broker's consumer table (the conservative view:
@@ -601,6 +630,20 @@ impl World {
             reason,
             brokers: self.brokers.iter().map(|b| b.thread_views()).collect(),
         }
+    }
+}
+
+/// Writes one broker cost (a `set` action).
+fn set_broker_cost(b: &mut crate::scenario::BrokerParams, cost: BrokerCost, dist: crate::scenario::Dist) {
+    match cost {
+        BrokerCost::HeartbeatCost => b.heartbeat_cost = dist,
+        BrokerCost::RegisterProducerCost => b.register_producer_cost = dist,
+        BrokerCost::UnregisterCost => b.unregister_cost = dist,
+        BrokerCost::CloseCostBase => b.close_cost_base = dist,
+        BrokerCost::CloseCostPerGroup => b.close_cost_per_group = dist,
+        BrokerCost::NettyEventGap => b.netty_event_gap = dist,
+        BrokerCost::ConnectEventCost => b.connect_event_cost = dist,
+        BrokerCost::MonitorWakeLatency => b.monitor_wake_latency = dist,
     }
 }
 

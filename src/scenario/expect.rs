@@ -31,6 +31,18 @@ pub enum Threshold {
         within_ns: u64,
         level: u64,
     },
+    /// The maximum lag on the queues of each of `brokers` (summary `brokers[i].lag_max`) must
+    /// exceed `level` (the smallest of them is measured).
+    BrokerLagMaxAbove {
+        brokers: Vec<u32>,
+        level: f64,
+    },
+    /// The maximum lag on the queues of each of `brokers` must stay below `level` (the largest of
+    /// them is measured).
+    BrokerLagMaxBelow {
+        brokers: Vec<u32>,
+        level: f64,
+    },
 }
 
 impl Threshold {
@@ -47,6 +59,8 @@ impl Threshold {
             Threshold::HeartbeatTimeoutRatioAbove(_) => "heartbeat_timeout_ratio_above",
             Threshold::ConsumersRegisteredMinAtLeast(_) => "consumers_registered_min_at_least",
             Threshold::RecoversWithin { .. } => "recovers_within",
+            Threshold::BrokerLagMaxAbove { .. } => "broker_lag_max_above",
+            Threshold::BrokerLagMaxBelow { .. } => "broker_lag_max_below",
         }
     }
 
@@ -59,6 +73,7 @@ impl Threshold {
                 | Threshold::TimeAboveLagAbove { .. }
                 | Threshold::HeartbeatTimeoutRatioAbove(_)
                 | Threshold::ConsumersRegisteredMinAtLeast(_)
+                | Threshold::BrokerLagMaxAbove { .. }
         )
     }
 }
@@ -169,6 +184,8 @@ const KEYS: &[&str] = &[
     "heartbeat_timeout_ratio_above",
     "consumers_registered_min_at_least",
     "recovers_within",
+    "broker_lag_max_above",
+    "broker_lag_max_below",
 ];
 
 fn is_threshold_key(key: &str) -> bool {
@@ -240,6 +257,42 @@ fn parse_threshold(
             }
         }
         "recovers_within" => recovers_within(value, field, actions, problems)?,
+        "broker_lag_max_above" | "broker_lag_max_below" => {
+            let Some(table) = value.as_table() else {
+                problems.push(format!("{field}: must be a table {{ brokers = [<index>, …], level = <messages> }}"));
+                return None;
+            };
+            for k in table.keys() {
+                if k != "brokers" && k != "level" {
+                    problems.push(format!("{field}.{k}: unknown key (expected brokers and level)"));
+                }
+            }
+            let index = |v: &toml::Value| v.as_integer().filter(|b| (0..=i64::from(u32::MAX)).contains(b)).map(|b| b as u32);
+            let brokers: Option<Vec<u32>> = table
+                .get("brokers")
+                .and_then(|v| v.as_array())
+                .filter(|list| !list.is_empty())
+                .and_then(|list| list.iter().map(index).collect());
+            let level = table
+                .get("level")
+                .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                .filter(|l| l.is_finite() && *l >= 0.0);
+            let (Some(brokers), Some(level)) = (brokers, level) else {
+                problems.push(format!(
+                    "{field}: needs brokers = [<index >= 0>, …] (not empty) and level = <messages, >= 0>"
+                ));
+                return None;
+            };
+            if key.ends_with("above") {
+                Threshold::BrokerLagMaxAbove { brokers, level }
+            } else {
+                if level == 0.0 {
+                    problems.push(format!("{field}.level: below 0 can never hold"));
+                    return None;
+                }
+                Threshold::BrokerLagMaxBelow { brokers, level }
+            }
+        }
         other => {
             problems.push(format!(
                 "{field}: unknown threshold `{other}` (expected one of {})",

@@ -23,6 +23,13 @@ pub struct ScenarioFile {
     pub max_events: u64,
     #[serde(default)]
     pub broker: BrokerFile,
+    /// `[[broker_overrides]]`: per-broker changes of `[broker]` (kept raw: any `[broker]` key
+    /// but `count` may appear, merged over the `[broker]` table by `validate.rs`).
+    #[serde(default)]
+    pub broker_overrides: Vec<toml::Table>,
+    /// The `[broker]` table as written (filled by `scenario::parse`; empty otherwise).
+    #[serde(skip)]
+    pub(crate) broker_raw: toml::Table,
     #[serde(default)]
     pub clients: ClientsFile,
     #[serde(default)]
@@ -85,6 +92,13 @@ pub struct BrokerFile {
     pub netty_event_gap: Dist,
     pub connect_event_cost: Dist,
     pub scan_cost_per_group: Dist,
+    pub consumer_close_cost_per_group: Dist,
+    pub notify_cost_per_consumer: Dist,
+    pub untracked_consumer_groups: u32,
+    pub check_subscription_version: bool,
+    pub held_pull_recheck: bool,
+    pub long_poll_check_interval: Dur,
+    pub scan_walks_channel_entries: bool,
     pub housekeeping_interval: Dur,
     pub channel_expired_timeout: Dur,
     pub pull_batch_max: u32,
@@ -119,6 +133,13 @@ impl Default for BrokerFile {
             netty_event_gap: Dist::Const(50_000),
             connect_event_cost: Dist::Const(5_000),
             scan_cost_per_group: Dist::Const(200),
+            consumer_close_cost_per_group: Dist::Const(0),
+            notify_cost_per_consumer: Dist::Const(0),
+            untracked_consumer_groups: 0,
+            check_subscription_version: true,
+            held_pull_recheck: true,
+            long_poll_check_interval: Dur(5_000_000_000),
+            scan_walks_channel_entries: true,
             housekeeping_interval: Dur(10_000_000_000),
             channel_expired_timeout: Dur(120_000_000_000),
             pull_batch_max: 32,
@@ -135,6 +156,8 @@ pub struct ClientsFile {
     pub rpc_timeout: Dur,
     pub close_socket_on_timeout: bool,
     pub heartbeat_on_reconnect: bool,
+    pub heartbeat_after_rebalance: bool,
+    pub unregister_per_group: bool,
     pub rebalance_interval: Dur,
     pub pull_retry_delay: Dur,
     pub flow_control_delay: Dur,
@@ -149,6 +172,8 @@ impl Default for ClientsFile {
             rpc_timeout: Dur(3_000_000_000),
             close_socket_on_timeout: true,
             heartbeat_on_reconnect: false,
+            heartbeat_after_rebalance: true,
+            unregister_per_group: true,
             rebalance_interval: Dur(20_000_000_000),
             pull_retry_delay: Dur(1_000_000_000),
             flow_control_delay: Dur(50_000_000),

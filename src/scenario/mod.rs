@@ -68,6 +68,7 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
         toml::from_str(text).map_err(|e| scenario_error(vec![crate::suggest::annotate(&toml_message(&e, text))]))?;
     let mut hash = fnv1a(bytes);
     let mut loaded = None;
+    let mut merged_doc = None;
     if let Some(file) = raw.calibration.clone() {
         let cal = calibration::load(base, &file).map_err(|(at, problems)| match at {
             Some(at) => Error::Scenario { path: at, problems },
@@ -77,12 +78,24 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
         // alone was valid, so a problem now comes from a calibration value.
         let mut doc: toml::Table = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
         calibration::merge_beneath(&mut doc, &cal);
-        raw = file::ScenarioFile::deserialize(toml::Value::Table(doc)).map_err(|e| Error::Scenario {
+        raw = file::ScenarioFile::deserialize(toml::Value::Table(doc.clone())).map_err(|e| Error::Scenario {
             path: calibration::resolve(base, &file),
             problems: vec![format!("[broker]: {}", e.message().trim())],
         })?;
+        merged_doc = Some(doc);
         hash = fnv1a_continue(hash, &cal.bytes);
         loaded = Some(cal);
+    }
+    // `[[broker_overrides]]` are merged over the `[broker]` table as written (with the
+    // calibration's keys beneath it).
+    if !raw.broker_overrides.is_empty() {
+        let table: toml::Table = match merged_doc {
+            Some(doc) => doc,
+            None => toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?,
+        };
+        if let Some(toml::Value::Table(broker)) = table.get("broker") {
+            raw.broker_raw = broker.clone();
+        }
     }
     let mut scenario = validate::validate(raw, hash)
         .map_err(|problems| scenario_error(problems.iter().map(|p| with_line(&crate::suggest::annotate(p), text)).collect()))?;

@@ -44,6 +44,8 @@ pub struct Scenario {
     pub policies: Vec<Policy>,
     pub max_events: u64,
     pub broker: BrokerParams,
+    /// One spec per broker: `[broker]` with its `[[broker_overrides]]` applied.
+    pub brokers: Vec<BrokerSpec>,
     pub clients: ClientParams,
     pub topics: Vec<Topic>,
     pub consumer_groups: Vec<ConsumerGroup>,
@@ -58,6 +60,16 @@ pub struct Scenario {
     pub source_hash: u64,
     /// The `calibration` file, if the scenario names one.
     pub calibration: Option<super::calibration::Calibration>,
+}
+
+/// One broker of the cluster as `[[broker_overrides]]` made it.
+#[derive(Debug, Clone)]
+pub struct BrokerSpec {
+    pub params: BrokerParams,
+    /// The policy this broker runs whatever the run's policy (`None`: the run's).
+    pub policy: Option<Policy>,
+    /// Leaked empty groups at t=0 (`None`: `groups.initial`).
+    pub groups_initial: Option<u64>,
 }
 
 /// How the monitor hands itself over on release.
@@ -106,6 +118,20 @@ pub struct BrokerParams {
     pub netty_event_gap: Dist,
     pub connect_event_cost: Dist,
     pub scan_cost_per_group: Dist,
+    /// `ConsumerManager.doChannelCloseEvent`: cost per consumer group visited (outside the monitor).
+    pub consumer_close_cost_per_group: Dist,
+    /// NOTIFY_CONSUMER_IDS_CHANGED oneway: cost per remaining consumer of the closed one's group.
+    pub notify_cost_per_consumer: Dist,
+    /// Consumer groups in the consumer table besides the tracked ones (cost only).
+    pub untracked_consumer_groups: u32,
+    /// Pulls carrying a newer subscription version than the broker's fail (SUBSCRIPTION_NOT_LATEST).
+    pub check_subscription_version: bool,
+    /// A held pull re-runs the subscription checks when it wakes.
+    pub held_pull_recheck: bool,
+    /// `PullRequestHoldService` checks hold timeouts at this period (0 = exactly on time).
+    pub long_poll_check_interval_ns: u64,
+    /// The `v4.6.0` locked scan walks every channel entry as well as every group.
+    pub scan_walks_channel_entries: bool,
     pub housekeeping_interval_ns: u64,
     pub channel_expired_timeout_ns: u64,
     pub pull_batch_max: u32,
@@ -119,6 +145,10 @@ pub struct ClientParams {
     pub rpc_timeout_ns: u64,
     pub close_socket_on_timeout: bool,
     pub heartbeat_on_reconnect: bool,
+    /// A consumer whose queue set changed heartbeats every broker at once (with a new version).
+    pub heartbeat_after_rebalance: bool,
+    /// UNREGISTER_CLIENT carries one group: user group round, then `CLIENT_INNER_PRODUCER` round.
+    pub unregister_per_group: bool,
     pub rebalance_interval_ns: u64,
     pub pull_retry_delay_ns: u64,
     pub flow_control_delay_ns: u64,
@@ -331,6 +361,7 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
     );
     let policies = policies(&raw.policies, &mut p);
     let broker = broker(&raw, &mut p);
+    let brokers = broker_specs(&raw, &broker, &mut p);
     let clients = clients(&raw, &mut p);
     let topics = topics(&raw, &mut p);
     let queue_total: u64 = topics.iter().map(|t| u64::from(t.queues_per_broker)).sum::<u64>() * u64::from(broker.count);
@@ -392,6 +423,20 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
             ..Default::default()
         },
     };
+    let all_thresholds = expect.shared.iter().chain(expect.per_policy.iter().flat_map(|(_, t)| t.iter()));
+    for threshold in all_thresholds {
+        if let super::expect::Threshold::BrokerLagMaxAbove { brokers, .. } | super::expect::Threshold::BrokerLagMaxBelow { brokers, .. } =
+            threshold
+        {
+            for b in brokers {
+                p.check(
+                    *b < broker.count,
+                    &format!("expect.{}.brokers", threshold.key()),
+                    format!("broker index {b} does not exist (broker.count = {})", broker.count),
+                );
+            }
+        }
+    }
     if !p.0.is_empty() {
         return Err(p.0);
     }
@@ -404,6 +449,7 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
         policies,
         max_events: raw.max_events,
         broker,
+        brokers,
         clients,
         topics,
         consumer_groups,
@@ -425,86 +471,82 @@ fn policies(names: &[String], p: &mut Problems) -> Vec<Policy> {
         match Policy::parse(name) {
             Some(policy) if out.contains(&policy) => p.push(&format!("policies[{i}]"), format!("`{name}` is listed twice")),
             Some(policy) => out.push(policy),
-            None => p.push(
-                &format!("policies[{i}]"),
-                format!("unknown policy `{name}` (expected one of {})", Policy::names()),
-            ),
+            None => p.push(&format!("policies[{i}]"), Policy::unknown_message(name)),
         }
     }
     out
 }
 
 fn broker(raw: &ScenarioFile, p: &mut Problems) -> BrokerParams {
-    let b = &raw.broker;
-    p.range_u32(b.count, 1, limits::BROKERS_MAX, "broker.count");
-    p.range_u32(b.heartbeat_threads, 1, limits::THREADS_MAX, "broker.heartbeat_threads");
-    p.range_u32(b.client_manage_threads, 1, limits::THREADS_MAX, "broker.client_manage_threads");
+    broker_params(&raw.broker, "broker", p)
+}
+
+/// Checks one `[broker]` table (or a merged override, whose fields are named under `prefix`).
+fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) -> BrokerParams {
+    let f = |name: &str| format!("{prefix}.{name}");
+    p.range_u32(b.count, 1, limits::BROKERS_MAX, &f("count"));
+    p.range_u32(b.heartbeat_threads, 1, limits::THREADS_MAX, &f("heartbeat_threads"));
+    p.range_u32(b.client_manage_threads, 1, limits::THREADS_MAX, &f("client_manage_threads"));
     p.range_u32(
         b.heartbeat_queue_capacity,
         1,
         limits::QUEUE_CAPACITY_MAX,
-        "broker.heartbeat_queue_capacity",
+        &f("heartbeat_queue_capacity"),
     );
     p.range_u32(
         b.client_manage_queue_capacity,
         1,
         limits::QUEUE_CAPACITY_MAX,
-        "broker.client_manage_queue_capacity",
+        &f("client_manage_queue_capacity"),
     );
-    p.range_u32(
-        b.netty_event_queue_cap,
-        1,
-        limits::QUEUE_CAPACITY_MAX,
-        "broker.netty_event_queue_cap",
-    );
-    p.range_u32(b.pull_batch_max, 1, 1_024, "broker.pull_batch_max");
-    p.positive(b.heartbeat_queue_max_wait.0, "broker.heartbeat_queue_max_wait");
-    p.positive(b.fast_failure_interval.0, "broker.fast_failure_interval");
-    p.positive(b.trylock_timeout.0, "broker.trylock_timeout");
-    p.positive(b.housekeeping_interval.0, "broker.housekeeping_interval");
-    p.positive(b.channel_expired_timeout.0, "broker.channel_expired_timeout");
-    p.positive(b.long_poll_timeout.0, "broker.long_poll_timeout");
-    p.check(b.monitor_spin.0 <= 1_000_000_000, "broker.monitor_spin", "must be at most 1s");
-    p.check(b.cpus <= 4_096, "broker.cpus", "must be at most 4096 (0 = not modelled)");
-    p.check(
-        b.cpu_other_runnable <= 100_000,
-        "broker.cpu_other_runnable",
-        "must be at most 100000",
-    );
-    p.check(b.cpu_slice.0 <= 1_000_000_000, "broker.cpu_slice", "must be at most 1s");
+    p.range_u32(b.netty_event_queue_cap, 1, limits::QUEUE_CAPACITY_MAX, &f("netty_event_queue_cap"));
+    p.range_u32(b.pull_batch_max, 1, 1_024, &f("pull_batch_max"));
+    p.positive(b.heartbeat_queue_max_wait.0, &f("heartbeat_queue_max_wait"));
+    p.positive(b.fast_failure_interval.0, &f("fast_failure_interval"));
+    p.positive(b.trylock_timeout.0, &f("trylock_timeout"));
+    p.positive(b.housekeeping_interval.0, &f("housekeeping_interval"));
+    p.positive(b.channel_expired_timeout.0, &f("channel_expired_timeout"));
+    p.positive(b.long_poll_timeout.0, &f("long_poll_timeout"));
+    p.check(b.monitor_spin.0 <= 1_000_000_000, &f("monitor_spin"), "must be at most 1s");
+    p.check(b.cpus <= 4_096, &f("cpus"), "must be at most 4096 (0 = not modelled)");
+    p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
+    p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,
         "aqs" => MonitorKind::Aqs,
         other => {
             p.push(
-                "broker.monitor",
+                &f("monitor"),
                 format!("unknown monitor hand-off `{other}` (expected fifo, barging or aqs)"),
             );
             MonitorKind::Barging
         }
     };
     let dists = [
-        (&b.monitor_wake_latency, "broker.monitor_wake_latency"),
-        (&b.monitor_exit_cost, "broker.monitor_exit_cost"),
-        (&b.cpu_wait, "broker.cpu_wait"),
-        (&b.heartbeat_cost, "broker.heartbeat_cost"),
-        (&b.register_producer_cost, "broker.register_producer_cost"),
-        (&b.unregister_cost, "broker.unregister_cost"),
-        (&b.close_cost_base, "broker.close_cost_base"),
-        (&b.close_cost_per_group, "broker.close_cost_per_group"),
-        (&b.netty_event_gap, "broker.netty_event_gap"),
-        (&b.connect_event_cost, "broker.connect_event_cost"),
-        (&b.scan_cost_per_group, "broker.scan_cost_per_group"),
+        (&b.monitor_wake_latency, f("monitor_wake_latency")),
+        (&b.monitor_exit_cost, f("monitor_exit_cost")),
+        (&b.cpu_wait, f("cpu_wait")),
+        (&b.heartbeat_cost, f("heartbeat_cost")),
+        (&b.register_producer_cost, f("register_producer_cost")),
+        (&b.unregister_cost, f("unregister_cost")),
+        (&b.close_cost_base, f("close_cost_base")),
+        (&b.close_cost_per_group, f("close_cost_per_group")),
+        (&b.netty_event_gap, f("netty_event_gap")),
+        (&b.connect_event_cost, f("connect_event_cost")),
+        (&b.scan_cost_per_group, f("scan_cost_per_group")),
+        (&b.consumer_close_cost_per_group, f("consumer_close_cost_per_group")),
+        (&b.notify_cost_per_consumer, f("notify_cost_per_consumer")),
     ];
-    for (dist, field) in dists {
+    for (dist, field) in &dists {
         p.normal_mean(dist, field);
     }
     p.check(
         b.close_cost_per_group.mean_ns() <= 1e9,
-        "broker.close_cost_per_group",
+        &f("close_cost_per_group"),
         "must be at most 1s per group",
     );
+    p.range_u32(b.untracked_consumer_groups, 0, 10_000_000, &f("untracked_consumer_groups"));
     BrokerParams {
         count: b.count,
         heartbeat_threads: b.heartbeat_threads,
@@ -531,11 +573,102 @@ fn broker(raw: &ScenarioFile, p: &mut Problems) -> BrokerParams {
         netty_event_gap: b.netty_event_gap,
         connect_event_cost: b.connect_event_cost,
         scan_cost_per_group: b.scan_cost_per_group,
+        consumer_close_cost_per_group: b.consumer_close_cost_per_group,
+        notify_cost_per_consumer: b.notify_cost_per_consumer,
+        untracked_consumer_groups: b.untracked_consumer_groups,
+        check_subscription_version: b.check_subscription_version,
+        held_pull_recheck: b.held_pull_recheck,
+        long_poll_check_interval_ns: b.long_poll_check_interval.0,
+        scan_walks_channel_entries: b.scan_walks_channel_entries,
         housekeeping_interval_ns: b.housekeeping_interval.0,
         channel_expired_timeout_ns: b.channel_expired_timeout.0,
         pull_batch_max: b.pull_batch_max,
         long_poll_timeout_ns: b.long_poll_timeout.0,
     }
+}
+
+/// `[[broker_overrides]]`: one spec per broker, the `[broker]` table with each override merged
+/// over it (any key but `count`), plus an optional policy and leaked-table size.
+fn broker_specs(raw: &ScenarioFile, base: &BrokerParams, p: &mut Problems) -> Vec<BrokerSpec> {
+    let count = base.count as usize;
+    let mut specs: Vec<BrokerSpec> = (0..count)
+        .map(|_| BrokerSpec {
+            params: base.clone(),
+            policy: None,
+            groups_initial: None,
+        })
+        .collect();
+    let mut seen = vec![false; count];
+    for (i, table) in raw.broker_overrides.iter().enumerate() {
+        let field = format!("broker_overrides[{i}]");
+        let mut merged = raw.broker_raw.clone();
+        let mut targets: Vec<usize> = Vec::new();
+        let mut policy = None;
+        let mut groups_initial = None;
+        for (key, value) in table {
+            match key.as_str() {
+                "brokers" => match value.as_array() {
+                    Some(list) if !list.is_empty() => {
+                        for (j, item) in list.iter().enumerate() {
+                            match item.as_integer() {
+                                Some(b) if b >= 0 && (b as usize) < count => {
+                                    let b = b as usize;
+                                    if seen[b] {
+                                        p.push(&format!("{field}.brokers[{j}]"), format!("broker {b} already has an override"));
+                                    }
+                                    seen[b] = true;
+                                    targets.push(b);
+                                }
+                                _ => p.push(
+                                    &format!("{field}.brokers[{j}]"),
+                                    format!("must be a broker index from 0 to {} (broker.count = {count})", count - 1),
+                                ),
+                            }
+                        }
+                    }
+                    _ => p.push(&format!("{field}.brokers"), "must be a non-empty list of broker indices"),
+                },
+                "policy" => match value.as_str().map(|name| (name, Policy::parse(name))) {
+                    Some((_, Some(parsed))) => policy = Some(parsed),
+                    Some((name, None)) => p.push(&format!("{field}.policy"), Policy::unknown_message(name)),
+                    None => p.push(&format!("{field}.policy"), "must be a policy name"),
+                },
+                "groups_initial" => match value.as_integer() {
+                    Some(n) if (0..=1_000_000_000_000).contains(&n) => groups_initial = Some(n as u64),
+                    _ => p.push(&format!("{field}.groups_initial"), "must be an integer from 0 to 10^12"),
+                },
+                // The held-pull deadlines of all brokers share one FIFO: one hold time for all.
+                "count" | "long_poll_timeout" | "long_poll_check_interval" => {
+                    p.push(&format!("{field}.{key}"), "cannot be overridden per broker")
+                }
+                _ => {
+                    merged.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        if !table.contains_key("brokers") {
+            p.push(
+                &format!("{field}.brokers"),
+                "is missing (which brokers does the override apply to?)",
+            );
+        }
+        let file = match super::file::BrokerFile::deserialize(toml::Value::Table(merged)) {
+            Ok(file) => file,
+            Err(e) => {
+                p.push(&field, e.message().trim().trim_end_matches('.'));
+                continue;
+            }
+        };
+        let params = broker_params(&file, &field, p);
+        for b in targets {
+            specs[b] = BrokerSpec {
+                params: params.clone(),
+                policy,
+                groups_initial,
+            };
+        }
+    }
+    specs
 }
 
 fn clients(raw: &ScenarioFile, p: &mut Problems) -> ClientParams {
@@ -560,6 +693,8 @@ fn clients(raw: &ScenarioFile, p: &mut Problems) -> ClientParams {
         rpc_timeout_ns: c.rpc_timeout.0,
         close_socket_on_timeout: c.close_socket_on_timeout,
         heartbeat_on_reconnect: c.heartbeat_on_reconnect,
+        heartbeat_after_rebalance: c.heartbeat_after_rebalance,
+        unregister_per_group: c.unregister_per_group,
         rebalance_interval_ns: c.rebalance_interval.0,
         pull_retry_delay_ns: c.pull_retry_delay.0,
         flow_control_delay_ns: c.flow_control_delay.0,

@@ -25,7 +25,7 @@ name = "every-action"
 seed = 3
 duration = "2m"
 sample_interval = "1s"
-policies = ["v4.6.0", "leaky", "fixed", "v5.0", "v5.3.2", "v5.3.3-fast"]
+policies = ["v4.6.0", "leaky", "fixed", "v5.0", "v5.3.2", "v5.3.3", "v5.3.3-fcep", "unreleased-a6e3bf2b62"]
 max_events = 2_000_000
 
 [broker]
@@ -425,9 +425,21 @@ fn sane_value(key: &str, kind: Kind) -> BoxedStrategy<String> {
             Just("{ dist = \"uniform\", min = \"0\", max = \"10s\" }".to_string()),
         ]
         .boxed(),
-        (_, Kind::Policies) => prop::sample::subsequence(vec!["v4.6.0", "leaky", "fixed", "v5.0", "v5.3.2", "v5.3.3-fast"], 1..4)
-            .prop_map(|v| format!("[{}]", v.iter().map(|p| quoted(p)).collect::<Vec<_>>().join(", ")))
-            .boxed(),
+        (_, Kind::Policies) => prop::sample::subsequence(
+            vec![
+                "v4.6.0",
+                "leaky",
+                "fixed",
+                "v5.0",
+                "v5.3.2",
+                "v5.3.3",
+                "v5.3.3-fcep",
+                "unreleased-a6e3bf2b62",
+            ],
+            1..4,
+        )
+        .prop_map(|v| format!("[{}]", v.iter().map(|p| quoted(p)).collect::<Vec<_>>().join(", ")))
+        .boxed(),
         (_, Kind::Durs) => strings(&["0", "10s"]).prop_map(|d| format!("[{d}]")).boxed(),
         (_, Kind::Value) => pick(&["\"10us\"", "0.5", "true", "100.0"]),
     }

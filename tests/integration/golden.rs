@@ -48,6 +48,10 @@ fn golden_run(scenario: &Path, name: &str, with_timeline: bool) {
         compare_or_update(&policy_dir.join("summary.json"), &golden.join(&policy).join("summary.json"));
         if with_timeline {
             compare_or_update(&policy_dir.join("timeline.csv"), &golden.join(&policy).join("timeline.csv"));
+            compare_or_update(
+                &policy_dir.join("timeline_brokers.csv"),
+                &golden.join(&policy).join("timeline_brokers.csv"),
+            );
         }
     }
 }
@@ -64,6 +68,11 @@ fn golden_incident_idle_host() {
         "incident-2024-10-idle-host",
         false,
     );
+}
+
+#[test]
+fn golden_incident_cluster() {
+    golden_run(&repo_root().join("scenarios/incident-cluster.toml"), "incident-cluster", false);
 }
 
 #[test]

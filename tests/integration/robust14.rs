@@ -445,7 +445,7 @@ fn sweep_args<'a>(scenario: &'a str, values: &'a str, extra: &[&'a str]) -> Vec<
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
+    for entry in std::fs::read_dir(from).unwrap().flatten().filter(|e| e.path().is_file()) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }

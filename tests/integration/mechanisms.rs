@@ -1,0 +1,320 @@
+//! The mechanisms of the source review (shared/domain/source-review-2026-12.md, D1-D8), one
+//! test each. Every test runs the same small scenario with the mechanism's switch on and off (or
+//! checks a figure only the mechanism can produce), so it fails when the mechanism is removed.
+
+use hbsim::metrics::summary_out::Summary;
+use hbsim::metrics::Sample;
+use hbsim::model::policy::Policy;
+use hbsim::run::{simulate, RunOptions};
+use std::path::Path;
+
+/// Runs `text` under `policy`; returns the summary and every timeline row.
+fn run(text: &str, policy: &str) -> (Summary, Vec<Sample>) {
+    let scenario = hbsim::scenario::parse(Path::new("mechanism.toml"), text.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let policy = Policy::parse(policy).expect("a policy name");
+    let mut rows = Vec::new();
+    let output = simulate(&scenario, policy, scenario.seed, &RunOptions::default(), &mut |chunk| {
+        rows.extend_from_slice(chunk);
+        Ok(())
+    })
+    .unwrap();
+    (output.summary, rows)
+}
+
+/// Sum of `field` over the rows with time in (from_s, to_s].
+fn sum_between(rows: &[Sample], from_s: f64, to_s: f64, field: fn(&Sample) -> u64) -> u64 {
+    rows.iter()
+        .filter(|r| {
+            let t = r.time_ns as f64 / 1e9;
+            t > from_s && t <= to_s
+        })
+        .map(field)
+        .sum()
+}
+
+/// One broker, 4 consumers on 8 queues, scaled to 6 at 60 s: every consumer's queue set changes.
+fn scaling(broker_extra: &str, clients_extra: &str) -> String {
+    format!(
+        r#"name = "scaling"
+seed = 5
+duration = "90s"
+sample_interval = "1s"
+policies = ["leaky"]
+[broker]
+{broker_extra}
+[clients]
+{clients_extra}
+[[topics]]
+name = "t"
+queues_per_broker = 8
+[[consumer_groups]]
+name = "g"
+topic = "t"
+consumers = 4
+consume_rate = 2000.0
+[[producers]]
+group = "p"
+topic = "t"
+send_rate = 1000.0
+[[actions]]
+at = "60.5s"
+action = "scale_consumers"
+count = 6
+"#
+    )
+}
+
+/// D1 (RebalancePushImpl.messageQueueChanged): a rebalance that changes the queue set sends a
+/// heartbeat round at once, so the second after the scaling sees the new consumers' start
+/// heartbeats *and* one per consumer whose queues changed.
+#[test]
+fn rebalance_that_changes_queues_heartbeats_at_once() {
+    let ok = |r: &Sample| r.heartbeats_ok;
+    let (_, on) = run(&scaling("", ""), "leaky");
+    let (_, off) = run(&scaling("", "heartbeat_after_rebalance = false"), "leaky");
+    let after_on = sum_between(&on, 60.0, 62.0, ok);
+    let after_off = sum_between(&off, 60.0, 62.0, ok);
+    // 2 start heartbeats either way; with the mechanism each of the 6 consumers whose queue set
+    // changed heartbeats once more (a round already running skips it).
+    assert!(after_on >= after_off + 4, "rebalance heartbeats: on {after_on}, off {after_off}");
+}
+
+/// D1/D2 (PullMessageProcessor SUBSCRIPTION_NOT_LATEST): after the version bump, pulls fail until
+/// a heartbeat carrying the new version has been processed. With one heartbeat thread and 2 s per
+/// heartbeat that takes seconds: the consumers whose version is newer than the broker's stop,
+/// then consume their backlog in one batch (the write-up's "stop, sudden batch, stop").
+#[test]
+fn pulls_wait_for_the_heartbeat_with_the_new_version() {
+    let broker = "heartbeat_threads = 1\nheartbeat_cost = \"2s\"";
+    let clients = "rpc_timeout = \"60s\"";
+    let consumed = |r: &Sample| r.messages_consumed;
+    let (_, on) = run(&scaling(broker, clients), "leaky");
+    let (_, off) = run(&scaling(&format!("{broker}\ncheck_subscription_version = false"), clients), "leaky");
+    let during_on = sum_between(&on, 64.0, 70.0, consumed);
+    let during_off = sum_between(&off, 64.0, 70.0, consumed);
+    assert!(during_off >= 5_500, "without the check consumption goes on: {during_off}");
+    assert!(
+        during_on * 10 < during_off * 7,
+        "NOT_LATEST must stall pulls: on {during_on}, off {during_off}"
+    );
+    // When the heartbeat is through, the stalled queues are caught up in a burst.
+    let burst = on
+        .iter()
+        .filter(|r| (70.5e9..73.5e9).contains(&(r.time_ns as f64)))
+        .map(|r| r.messages_consumed)
+        .max()
+        .unwrap();
+    assert!(burst > 2_000, "no catch-up batch after the stall: {burst}");
+}
+
+/// Many background clients dropping at once: CLOSE walks back to back on the Netty thread.
+fn close_burst(broker_extra: &str, policy: &str) -> String {
+    format!(
+        r#"name = "close-burst"
+seed = 9
+duration = "60s"
+policies = ["{policy}"]
+[broker]
+close_cost_base = "10us"
+close_cost_per_group = "0"
+netty_event_gap = "5us"
+{broker_extra}
+[[topics]]
+name = "t"
+[[consumer_groups]]
+name = "g"
+topic = "t"
+consumers = 4
+consume_rate = 1000.0
+[background]
+clients = 400
+live_groups = 10
+[[actions]]
+at = "10s"
+action = "disconnect_clients"
+count = 400
+over = "0"
+"#
+    )
+}
+
+/// D4 (ConsumerManager.doChannelCloseEvent): the gap after a walk grows with the consumer groups
+/// the event thread visits, so a burst of closes waits longer in the Netty queue; with
+/// `enableFastChannelEventProcess` (v5.3.3-fcep) a non-consumer channel visits none.
+#[test]
+fn gap_between_walks_grows_with_consumer_groups() {
+    let parts = "untracked_consumer_groups = 1000\nconsumer_close_cost_per_group = \"10us\"";
+    let (base, _) = run(&close_burst("", "v5.3.3"), "v5.3.3");
+    let (with_parts, _) = run(&close_burst(parts, "v5.3.3"), "v5.3.3");
+    let (fcep, _) = run(&close_burst(parts, "v5.3.3-fcep"), "v5.3.3-fcep");
+    // 400 closes x 10 ms of consumer walk: the last one waits about 4 s.
+    assert!(
+        with_parts.netty_queue_wait_mean_ms > 1_000.0,
+        "consumer walk cost missing from the gap: {} ms",
+        with_parts.netty_queue_wait_mean_ms
+    );
+    assert!(base.netty_queue_wait_mean_ms < 50.0, "{}", base.netty_queue_wait_mean_ms);
+    assert!(
+        fcep.netty_queue_wait_mean_ms < 50.0,
+        "v5.3.3-fcep walks only the channel's own consumer group: {} ms",
+        fcep.netty_queue_wait_mean_ms
+    );
+}
+
+/// D4 (DefaultConsumerIdsChangeListener → Broker2Client.notifyConsumerIdsChanged): closing a
+/// consumer's channel costs the event thread one oneway per remaining consumer of the group.
+/// Every heartbeat times out here (2 s of work, 1 s timeout), so consumer channels close all the
+/// time.
+#[test]
+fn consumer_close_notifies_the_rest_of_the_group_from_the_event_thread() {
+    let text = |notify: &str| {
+        format!(
+            r#"name = "notify"
+seed = 4
+duration = "120s"
+policies = ["v5.3.2"]
+[broker]
+heartbeat_cost = "2s"
+notify_cost_per_consumer = "{notify}"
+[clients]
+rpc_timeout = "1s"
+[[topics]]
+name = "t"
+[[consumer_groups]]
+name = "g"
+topic = "t"
+consumers = 20
+consume_rate = 1000.0
+"#
+        )
+    };
+    let (on, _) = run(&text("50ms"), "v5.3.2");
+    let (off, _) = run(&text("0"), "v5.3.2");
+    assert!(on.close_walks > 10, "consumer channels must close: {}", on.close_walks);
+    assert!(
+        on.netty_queue_wait_mean_ms > off.netty_queue_wait_mean_ms + 100.0,
+        "notify cost missing: on {} ms, off {} ms",
+        on.netty_queue_wait_mean_ms,
+        off.netty_queue_wait_mean_ms
+    );
+}
+
+/// D6 (ClientManageProcessor.unregisterClient reads one group; DefaultMQProducerImpl.shutdown then
+/// MQClientInstance.shutdown): a clean producer shutdown sends two UNREGISTER_CLIENT rounds. When
+/// each times out, each closes the socket: two CLOSE walks per shutdown instead of one.
+#[test]
+fn clean_shutdown_unregisters_user_group_then_inner_group() {
+    let text = |per_group: bool| {
+        format!(
+            r#"name = "unregister"
+seed = 2
+duration = "5m"
+policies = ["leaky"]
+[broker]
+unregister_cost = "1s"
+[clients]
+rpc_timeout = "500ms"
+unregister_per_group = {per_group}
+[groups]
+create_interval = "20s"
+lifetime = "10s"
+unregister_probability = 1.0
+"#
+        )
+    };
+    let (on, _) = run(&text(true), "leaky");
+    let (off, _) = run(&text(false), "leaky");
+    assert!(off.close_events > 10, "{}", off.close_events);
+    assert!(
+        on.close_events * 10 >= off.close_events * 19,
+        "two timed-out UNREGISTER rounds must close twice: on {}, off {}",
+        on.close_events,
+        off.close_events
+    );
+}
+
+/// D8 (5.3.3 MQClientInstance.onChannelActive): a reconnect heartbeats only the broker that
+/// reconnected (not a round over all three). Background churn, no heartbeat ticks in the run.
+#[test]
+fn reconnect_heartbeats_only_that_broker() {
+    let text = r#"name = "reconnect"
+seed = 8
+duration = "10m"
+policies = ["v5.3.2"]
+[broker]
+count = 3
+[clients]
+heartbeat_interval = "100d"
+heartbeat_on_reconnect = true
+[background]
+clients = 500
+reconnect_interval = { dist = "exponential", mean = "100s" }
+"#;
+    let (summary, _) = run(text, "v5.3.2");
+    // 500 clients x 600 s / 100 s = about 3,000 reconnects (Poisson), each with one heartbeat;
+    // a round over all brokers would send about 9,000.
+    let sent = summary.heartbeats_sent;
+    assert!((2_700..=3_300).contains(&sent), "one heartbeat per reconnect expected: {sent}");
+}
+
+/// D5 (4.6.0 ProducerManager.scanNotActiveChannel, lines 76-111): the locked scan visits every
+/// group and every channel entry. 11 groups but 2,000 entries: the hold is set by the entries.
+#[test]
+fn v460_scan_holds_the_lock_over_channel_entries() {
+    let text = |walk: bool| {
+        format!(
+            r#"name = "scan"
+seed = 1
+duration = "30s"
+policies = ["v4.6.0"]
+[broker]
+scan_cost_per_group = "1ms"
+scan_walks_channel_entries = {walk}
+[background]
+clients = 1000
+live_groups = 10
+"#
+        )
+    };
+    let (on, _) = run(&text(true), "v4.6.0");
+    let (off, _) = run(&text(false), "v4.6.0");
+    // 1,000 clients x 2 groups = 2,000 entries + 11 groups, 1 ms each.
+    assert!(on.monitor_hold_max_ms > 1_900.0, "scan hold {} ms", on.monitor_hold_max_ms);
+    assert!(off.monitor_hold_max_ms < 100.0, "scan hold {} ms", off.monitor_hold_max_ms);
+}
+
+/// With every switch off the model is the one of earlier versions: the mini-collapse fixture
+/// gives the same figures as before the mechanisms were added (pinned by its old trace hash).
+#[test]
+fn all_switches_off_reproduce_the_previous_model() {
+    let fixture = std::fs::read_to_string(crate::common::repo_root().join("tests/data/mini-collapse.toml")).unwrap();
+    let text = fixture
+        .replace("consume_rate = 500.0", "consume_rate = 400.0")
+        .replace(
+            "[broker]\n",
+            "[broker]\ncheck_subscription_version = false\nheld_pull_recheck = false\nlong_poll_check_interval = \"0\"\nscan_walks_channel_entries = false\n",
+        )
+        + "\n[clients]\nheartbeat_after_rebalance = false\nunregister_per_group = false\n";
+    let (summary, _) = run(&text, "leaky");
+    // The figures of tests/golden/mini-collapse/leaky/summary.json before the mechanisms.
+    assert_eq!(summary.lag_max, 79_766, "{summary:?}");
+    assert_eq!(
+        summary.trace_hash, "8f71193ca2add051",
+        "the event history changed with every switch off"
+    );
+}
+
+/// `hbsim policies` lists every policy with its versions and source; `fixed` says it is in no
+/// release, and the shipped 5.3.3 is told apart from the unreleased fast path.
+#[test]
+fn policies_command_lists_every_policy() {
+    let dir = crate::common::TempDir::new("policies");
+    let output = crate::common::run_in(dir.path(), &["policies"]);
+    assert!(output.status.success(), "{}", crate::common::text(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    for policy in Policy::ALL {
+        assert!(out.lines().any(|l| l == policy.name()), "{} missing from:\n{out}", policy.name());
+    }
+    assert!(out.contains("PR #8672") && out.contains("in no release tag"), "{out}");
+    assert!(out.contains("a6e3bf2b62") && out.contains("BrokerController.java:378"), "{out}");
+}
