@@ -64,6 +64,8 @@ Policies: v4.6.0 (ReentrantLock, tryLock), leaky (= v4.9.8), fixed (= v4.9.x-pr8
   hbsim completions zsh > ~/.zfunc/_hbsim
   hbsim completions fish > ~/.config/fish/completions/hbsim.fish")]
     Completions(CompletionsArgs),
+    /// Measure this host's JVM (the harness in calibration/jvm/) and write a calibration file.
+    Calibrate(CalibrateArgs),
 }
 
 /// `hbsim completions`.
@@ -88,6 +90,29 @@ fn parse_seed(text: &str) -> Result<u64, String> {
             u64::MAX
         )
     })
+}
+
+/// `hbsim calibrate`.
+#[derive(clap::Args, Debug)]
+pub struct CalibrateArgs {
+    /// Fewer repetitions: about 1 minute instead of 3 (measured on a loaded 2-core host).
+    #[arg(long)]
+    pub quick: bool,
+    /// The calibration file to write.
+    #[arg(long, value_name = "FILE", default_value = "output/calibration.toml")]
+    pub out: PathBuf,
+    /// Extra runnable spinning threads during the measurement (what a busy host adds).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub busy_threads: u32,
+    /// A thread sweeping a buffer of this many MB during the measurement (cache pressure).
+    #[arg(long, value_name = "MB", default_value_t = 0)]
+    pub cache_pressure: u32,
+    /// Which walk cost becomes close_cost_per_group: hot or cold (default: cold with --cache-pressure, else hot).
+    #[arg(long, value_name = "hot|cold")]
+    pub table: Option<String>,
+    /// Do not run the JVM: write the calibration from a harness output recorded earlier (its JSON).
+    #[arg(long, value_name = "FILE")]
+    pub from_output: Option<PathBuf>,
 }
 
 /// `hbsim sweep`.
@@ -250,6 +275,7 @@ pub fn execute(args: Args, out: &mut dyn Write) -> Result<i32, Failure> {
             clap_complete::generate(args.shell, &mut command, "hbsim", out);
             Ok(0)
         }
+        Command::Calibrate(calibrate) => execute_calibrate(calibrate, out),
         Command::Policies => {
             let mut text = String::new();
             for policy in Policy::ALL {
@@ -313,6 +339,58 @@ pub fn check_out_dir(dir: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Failure> {
+    use hbsim::calibrate::{self, CalibrateOptions, TableTemperature};
+    let table = match args.table.as_deref() {
+        None => None,
+        Some(text) => {
+            Some(TableTemperature::parse(text).ok_or_else(|| Error::Usage(format!("--table: `{text}` is neither `hot` nor `cold`")))?)
+        }
+    };
+    let options = CalibrateOptions {
+        quick: args.quick,
+        busy_threads: args.busy_threads,
+        cache_pressure_mb: args.cache_pressure,
+        table,
+    };
+    let doc = match &args.from_output {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            calibrate::parse_harness_output(&text).map_err(|e| match e {
+                Error::Output { message, .. } => Error::Output {
+                    path: path.clone(),
+                    message,
+                },
+                other => other,
+            })?
+        }
+        None => {
+            let jdk = calibrate::find_jdk(std::env::var_os("PATH"), std::env::var_os("JAVA_HOME"))?;
+            calibrate::calibrate(&jdk, &options)?
+        }
+    };
+    let text = calibrate::calibration_toml(&doc, &options)?;
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    if args.from_output.is_none() {
+        // The harness's own output beside the calibration, so `--from-output` can redo the file.
+        let raw = args.out.with_extension("harness.json");
+        let json = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
+        hbsim::metrics::atomic::write_bytes(&raw, format!("{json}\n").as_bytes())?;
+        writeln!(out, "wrote {}", raw.display())?;
+    }
+    hbsim::metrics::atomic::write_bytes(&args.out, text.as_bytes())?;
+    writeln!(out, "wrote {}", args.out.display())?;
+    Ok(0)
 }
 
 /// Policies from the command line, or the scenario's own list.

@@ -13,6 +13,7 @@ use super::{ChannelId, ClientId, CloseCause, Event, GroupId, ThreadRef, World};
 use crate::engine::{Ctx, SimTime, MS};
 use crate::scenario::{BrokerParams, MonitorKind, Scenario};
 use indexmap::IndexMap;
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
 use std::hash::BuildHasherDefault;
@@ -1052,9 +1053,52 @@ impl World {
                         epoch,
                     },
                 );
-                self.sample_cost(b, |p| p.monitor_exit_cost)
+                let exit = self.sample_cost(b, |p| p.monitor_exit_cost);
+                let preempted = if thread == ThreadRef::Netty {
+                    self.walker_preemption(b, held)
+                } else {
+                    0
+                };
+                exit.saturating_add(preempted)
             }
         }
+    }
+
+    /// CPU placement at the walker's release (issue 10; off with `cpus = 0`). The unpark makes a
+    /// heartbeat thread runnable that slept through the walk. If a CPU is idle the scheduler puts
+    /// it there (Linux `select_idle_sibling`). If none is (the broker's runnable threads and the
+    /// host's other runnable work fill them all) it lands on the waker's CPU or on its previous
+    /// one, the walker's with probability 1/`cpus` (assumption: wake-affine picks either). There it
+    /// preempts the walker when the walker has run at least a scheduler slice since it last
+    /// slept (EEVDF, Linux >= 6.6: a task past its slice's deadline yields to an eligible woken
+    /// task; `cpu_slice`, base slice 0.75 ms x (1 + log2 CPUs) = 1.5 ms on 2 CPUs). The walker
+    /// then stays off its CPU for `cpu_wait` while the heartbeat threads pass the monitor among
+    /// themselves (the harness's walker waits of 10-70 ms, docs/validation.md). Returns that wait.
+    fn walker_preemption(&mut self, b: u16, walk_ns: u64) -> u64 {
+        let broker_params = &self.params.brokers[b as usize];
+        let cpus = broker_params.cpus;
+        if cpus == 0 || walk_ns < broker_params.cpu_slice_ns {
+            return 0;
+        }
+        let broker = &mut self.brokers[b as usize];
+        let running = broker
+            .hb
+            .workers
+            .iter()
+            .filter(|w| matches!(w.state, WorkerState::Unlocked | WorkerState::Holding))
+            .count() as u64;
+        // The walker and the woken thread, the heartbeat threads at work, the host's other work.
+        let wanted = 2 + running + u64::from(broker_params.cpu_other_runnable);
+        if wanted <= u64::from(cpus) {
+            return 0;
+        }
+        if cpus > 1 {
+            let draw: u32 = broker.rng.gen_range(0..cpus);
+            if draw != 0 {
+                return 0;
+            }
+        }
+        self.sample_cost(b, |p| p.cpu_wait)
     }
 
     pub(crate) fn on_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {

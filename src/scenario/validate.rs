@@ -101,6 +101,14 @@ pub struct BrokerParams {
     pub monitor_exit_cost: Dist,
     /// HotSpot's spin window before parking (0 = park at once).
     pub monitor_spin_ns: u64,
+    /// Host CPUs available to the broker's threads (0 = CPU contention not modelled).
+    pub cpus: u32,
+    /// Runnable threads of other work on the host (they keep a CPU from being idle).
+    pub cpu_other_runnable: u32,
+    /// The scheduler's slice: a walker that ran at least this long is preempted by a thread it wakes onto its CPU.
+    pub cpu_slice_ns: u64,
+    /// How long a preempted walker stays off its CPU.
+    pub cpu_wait: Dist,
     pub trylock_timeout_ns: u64,
     pub heartbeat_cost: Dist,
     pub register_producer_cost: Dist,
@@ -500,6 +508,9 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     p.positive(b.channel_expired_timeout.0, &f("channel_expired_timeout"));
     p.positive(b.long_poll_timeout.0, &f("long_poll_timeout"));
     p.check(b.monitor_spin.0 <= 1_000_000_000, &f("monitor_spin"), "must be at most 1s");
+    p.check(b.cpus <= 4_096, &f("cpus"), "must be at most 4096 (0 = not modelled)");
+    p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
+    p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,
@@ -515,6 +526,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     let dists = [
         (&b.monitor_wake_latency, f("monitor_wake_latency")),
         (&b.monitor_exit_cost, f("monitor_exit_cost")),
+        (&b.cpu_wait, f("cpu_wait")),
         (&b.heartbeat_cost, f("heartbeat_cost")),
         (&b.register_producer_cost, f("register_producer_cost")),
         (&b.unregister_cost, f("unregister_cost")),
@@ -548,6 +560,10 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_wake_latency: b.monitor_wake_latency,
         monitor_exit_cost: b.monitor_exit_cost,
         monitor_spin_ns: b.monitor_spin.0,
+        cpus: b.cpus,
+        cpu_other_runnable: b.cpu_other_runnable,
+        cpu_slice_ns: b.cpu_slice.0,
+        cpu_wait: b.cpu_wait,
         trylock_timeout_ns: b.trylock_timeout.0,
         heartbeat_cost: b.heartbeat_cost,
         register_producer_cost: b.register_producer_cost,

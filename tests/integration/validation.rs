@@ -1,9 +1,11 @@
 //! hbsim against the JVM harness (issue 10, docs/validation.md). Each point of
 //! tests/data/validation/ is a recorded real-time run of calibration/jvm/Validate.java
 //! (`<point>.json`) and an hbsim scenario mirroring its loop with the same session's calibration
-//! (`<point>.toml`); the test configures three keys of it from the JSON (see
-//! [`configured_scenario`]). hbsim must agree on tipped-or-not at every point and on the median heartbeat
-//! response within the tolerance below. No JVM and no real time is needed here.
+//! (`<point>.toml`); the test configures six keys of it from the JSON and the full calibration
+//! sessions (see [`configured_scenario`]), runs it with five seeds and takes the majority verdict.
+//! hbsim must agree on tipped-or-not at every point and on the median heartbeat response within
+//! the tolerance below, except at the points listed as known disagreements (each asserted to
+//! still disagree). No JVM and no real time is needed here.
 
 use crate::common::{repo_root, run_in, text, TempDir};
 use std::path::PathBuf;
@@ -21,15 +23,49 @@ pub const P50_FLOOR_MS: f64 = 1.0;
 /// more than half of the heartbeats of the last quarter failed.
 pub const TIPPED_SHARE: f64 = 0.5;
 
-/// Points where hbsim disagrees with the harness today, with the reason (docs/validation.md):
-/// the harness does not tip by the 50% rule, hbsim does. All three are walks of 0.6-3 s (1-4 million
-/// groups) on a loaded host, where the real walker, once it has released, is kept off a CPU for
-/// tens of ms by the runnable heartbeat threads (the scheduler favours threads that slept through
-/// the walk), and heartbeats pass the monitor among themselves for hundreds of acquisitions;
-/// hbsim has no CPU model, so its walker comes back after the measured exit cost and takes the
-/// monitor again after one or two heartbeats. The test asserts they still disagree, so a model
-/// that fixes them has to remove them from this list.
-pub const KNOWN_DISAGREEMENTS: [&str; 3] = ["huge-gap0", "huge-gap0-cold", "million-gap0-busy8"];
+/// Points where hbsim disagrees with the harness today, with the reason (docs/validation.md).
+/// `huge-gap0-busy4` (4,000,000 groups, 4 extra runnable threads): its walks (3.0 s in the loop)
+/// last as long as the heartbeats' 3 s deadline, so the outcome hangs on which gaps the heartbeats
+/// win; the harness tipped there twice (0.79 and, as `huge-gap0-busy4-repeat` with 3.5 s walks,
+/// 1.00), hbsim tips in fewer than half of its seeds: hbsim's heartbeat threads never wait for a
+/// CPU, so with the walker away they drain the backlog faster than the real ones sharing 2 CPUs
+/// with 4 spinning threads. The test asserts it still disagrees, so a model that fixes it has to
+/// remove it from this list.
+pub const KNOWN_DISAGREEMENTS: [&str; 1] = ["huge-gap0-busy4"];
+
+/// Points where hbsim agrees on tipped-or-not but not on the median response, with the reason
+/// (docs/validation.md). `huge-gap0`: the harness's trigger of 10 closes (6.3 s of 630 ms walks)
+/// started a 23-second burst in which every heartbeat timed out before the loop recovered (median
+/// 1.6 s over the run); in hbsim the heartbeats win nearly every gap after the trigger's walks and
+/// drain at once (median 3 µs). hbsim's exit-cost/wake-up race gives the heartbeats a gap far more
+/// often than the harness's hand-off experiment measures at a 0 µs gap (2-7%), so it recovers at
+/// once where the real loop needed seconds. Asserted to still disagree.
+pub const KNOWN_RESPONSE_DISAGREEMENTS: [&str; 1] = ["huge-gap0"];
+
+/// hbsim's verdict at a point: tipped in the majority of these seeds (the harness ran once; hbsim's
+/// verdict is "k of n seeds collapsed", as in `hbsim sweep`).
+pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
+
+/// The two full calibration sessions recorded on the validation host the same day: the CPU
+/// model's `cpu_wait` comes from their hand-off experiment (the validation points' own sessions
+/// do not run it).
+pub const CPU_WAIT_SESSIONS: [&str; 2] = [
+    "tests/data/calibration/full-2026-12-02.harness.json",
+    "tests/data/calibration/full-2026-12-02-b.harness.json",
+];
+
+/// `cpu_wait` for the validation points: an exponential whose mean is
+/// [`hbsim::calibrate::walker_wait_mean_us`] over [`CPU_WAIT_SESSIONS`] (pooled), to 0.1 ms.
+pub fn cpu_wait() -> String {
+    let docs: Vec<serde_json::Value> = CPU_WAIT_SESSIONS
+        .iter()
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(repo_root().join(p)).unwrap()).unwrap())
+        .collect();
+    let measured: Vec<&serde_json::Map<String, serde_json::Value>> =
+        docs.iter().map(|d| d["measured"].as_object().expect("measured")).collect();
+    let mean_us = hbsim::calibrate::walker_wait_mean_us(&measured).expect("hand-off walker waits recorded");
+    format!("{{ dist = \"exponential\", mean = \"{}us\" }}", (mean_us / 100.0).round() * 100.0)
+}
 
 /// The recorded points: (name, json, toml).
 pub fn points() -> Vec<(String, PathBuf, PathBuf)> {
@@ -75,18 +111,33 @@ fn empirical(cal: &serde_json::Value, key: &str) -> String {
 }
 
 /// The point's scenario configured from the same session's calibration, as the test runs it:
-/// `<point>.toml` with three keys replaced from `<point>.json`:
+/// `<point>.toml` with these keys replaced from `<point>.json`:
 /// - `close_cost_per_group`: the loop's own walks (`outcome.walk_us_mean / params.groups`); a
 ///   walk's cost depends on how hot the table is, which back-to-back walks in the loop decide and
 ///   the session's separate walk measurement does not see;
 /// - `monitor_exit_cost` and `monitor_wake_latency`: empirical distributions through the
-///   session's p50, p90, p99 and max.
+///   session's p50, p90, p99 and max;
+/// - `cpus` (the session's `meta.cpus`), `cpu_other_runnable` (load average before the point plus
+///   the harness's busy threads) and `cpu_wait` ([`cpu_wait`]): the CPU model.
 pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String {
     let num = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap_or_else(|| panic!("no {key}"));
     let (outcome, params, cal) = (&json["outcome"], &json["params"], &json["calibration"]);
+    // The CPU model: the session's CPUs (1 for the pinned points), the host's other runnable work
+    // (the 1-minute load average before the point plus the harness's busy threads: only whether a
+    // CPU is idle matters), and the walker's wait from the full calibration sessions.
+    let load: f64 = json["loadavg_before"]
+        .as_str()
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0.0);
+    let other = load.floor() as u64 + num(params, "busy_threads") as u64;
+    let cpus = json["meta"]["cpus"].as_u64().unwrap_or_else(|| panic!("no meta.cpus"));
     let mut replace: Vec<(&str, String)> = vec![
         ("monitor_exit_cost", empirical(cal, "exit_cost_us")),
         ("monitor_wake_latency", empirical(cal, "wake_latency_us")),
+        ("cpus", cpus.to_string()),
+        ("cpu_other_runnable", other.to_string()),
+        ("cpu_wait", cpu_wait()),
     ];
     if num(outcome, "walks") > 0.0 {
         let per_group = (num(outcome, "walk_us_mean") * 1000.0 / num(params, "groups")).round().max(1.0);
@@ -179,38 +230,61 @@ fn hbsim_agrees_with_the_jvm_harness_at_every_recorded_point() {
         let outcome = &doc["outcome"];
         let harness_tipped = outcome["tipped"].as_bool().unwrap_or_else(|| panic!("{name}: outcome.tipped"));
         let harness_p50 = outcome["response_ms_p50"].as_f64().unwrap_or(0.0);
-        let configured = dir.write(
-            &format!("{name}.toml"),
-            &configured_scenario(&doc, &std::fs::read_to_string(toml).unwrap()),
+        let base = configured_scenario(&doc, &std::fs::read_to_string(toml).unwrap());
+        assert!(base.contains("\nseed = 1\n"), "{name}: the mirror sets no `seed = 1`");
+        let mut shares = Vec::new();
+        let mut p50s = Vec::new();
+        for seed in SEEDS {
+            let configured = dir.write(
+                &format!("{name}-{seed}.toml"),
+                &base.replacen("\nseed = 1\n", &format!("\nseed = {seed}\n"), 1),
+            );
+            let (share, p50) = hbsim_outcome(&dir, &configured, &format!("{name}-{seed}"));
+            shares.push(share);
+            p50s.push(p50);
+        }
+        let collapsed = shares.iter().filter(|s| **s > TIPPED_SHARE).count();
+        let tipped = 2 * collapsed > SEEDS.len();
+        p50s.sort_by(f64::total_cmp);
+        let p50 = p50s[p50s.len() / 2];
+        let share = format!(
+            "{collapsed} of {} seeds collapsed, shares {}",
+            SEEDS.len(),
+            shares.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(" ")
         );
-        let (share, p50) = hbsim_outcome(&dir, &configured, name);
-        let tipped = share > TIPPED_SHARE;
         if KNOWN_DISAGREEMENTS.contains(&name.as_str()) {
             if tipped == harness_tipped {
                 problems.push(format!(
                     "{name}: now agrees (tipped = {tipped}): remove it from KNOWN_DISAGREEMENTS"
                 ));
             }
-            eprintln!("{name}: KNOWN DISAGREEMENT harness tipped={harness_tipped} | hbsim tipped={tipped} share={share:.3}");
+            eprintln!("{name}: KNOWN DISAGREEMENT harness tipped={harness_tipped} | hbsim tipped={tipped} ({share})");
             continue;
         }
         if tipped != harness_tipped {
             problems.push(format!(
-                "{name}: harness tipped = {harness_tipped} (last-quarter timeout share {}), hbsim tipped = {tipped} (share {share:.3})",
+                "{name}: harness tipped = {harness_tipped} (last-quarter timeout share {}), hbsim tipped = {tipped} ({share})",
                 outcome["last_quarter_timeout_share"]
             ));
         }
         let close = (harness_p50 < P50_FLOOR_MS && p50 < P50_FLOOR_MS)
             || (harness_p50 > 0.0 && p50 > 0.0 && (p50 / harness_p50).max(harness_p50 / p50) <= P50_FACTOR);
-        // Points with extra busy threads on the host: hbsim has no CPU model, so the harness's
+        // Points with extra busy threads on the host: hbsim's CPU model covers only the walker's
+        // preemption at its release (its heartbeat threads never wait for a CPU), so the harness's
         // responses there carry CPU queueing hbsim cannot see; compared on tipped-or-not only.
         let busy = doc["params"]["busy_threads"].as_f64().unwrap_or(0.0) > 0.0;
-        if !tipped && !harness_tipped && !busy && !close {
+        let compared = !tipped && !harness_tipped && !busy;
+        if compared && KNOWN_RESPONSE_DISAGREEMENTS.contains(&name.as_str()) {
+            if close {
+                problems.push(format!(
+                    "{name}: the median response now agrees ({p50:.3} ms vs {harness_p50:.3} ms): remove it from KNOWN_RESPONSE_DISAGREEMENTS"
+                ));
+            }
+            eprintln!("{name}: KNOWN RESPONSE DISAGREEMENT harness p50={harness_p50:.3} ms | hbsim p50={p50:.3} ms");
+        } else if compared && !close {
             problems.push(format!("{name}: median response harness {harness_p50:.3} ms, hbsim {p50:.3} ms (tolerance ×{P50_FACTOR} or both < {P50_FLOOR_MS} ms)"));
         }
-        eprintln!(
-            "{name}: harness tipped={harness_tipped} p50={harness_p50:.3} ms | hbsim tipped={tipped} share={share:.3} p50={p50:.3} ms"
-        );
+        eprintln!("{name}: harness tipped={harness_tipped} p50={harness_p50:.3} ms | hbsim tipped={tipped} ({share}) p50={p50:.3} ms");
     }
     assert!(problems.is_empty(), "hbsim disagrees with the harness:\n{}", problems.join("\n"));
 }

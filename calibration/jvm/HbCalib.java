@@ -1,0 +1,448 @@
+// hbsim's JVM calibration harness (plain Java 17, no dependencies; written for hbsim, no RocketMQ code).
+// Built and run by `hbsim calibrate`; prints one JSON document on stdout, progress on stderr.
+//
+//   java HbCalib [--quick] [--busy-threads N] [--cache-pressure MB]            calibration figures
+//   java HbCalib --mode wake [--quick] [--tag same_cpu]                        exit cost and wake latency only
+//   java HbCalib --mode validate --groups G --gap-us X ... (see Validate.java)  the whole loop in real time
+//
+// Every figure is from System.nanoTime after a warm-up, over many repetitions; medians and percentiles.
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+public final class HbCalib {
+    static final String HARNESS_VERSION = "1";
+    /** The incident's table size (groups in the producer table). */
+    static final int INCIDENT_GROUPS = 15742;
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = parseArgs(args);
+        String mode = o.getOrDefault("mode", "calibrate");
+        switch (mode) {
+            case "calibrate": calibrate(o); break;
+            case "wake": wakeOnly(o); break;
+            case "validate": Validate.run(o); break;
+            default:
+                System.err.println("HbCalib: unknown --mode " + mode);
+                System.exit(2);
+        }
+    }
+
+    static Map<String, String> parseArgs(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                System.err.println("HbCalib: unexpected argument " + a);
+                System.exit(2);
+            }
+            String k = a.substring(2);
+            if (k.equals("quick") || k.equals("cold")) {
+                o.put(k, "true");
+            } else if (i + 1 < args.length) {
+                o.put(k, args[++i]);
+            } else {
+                System.err.println("HbCalib: " + a + " needs a value");
+                System.exit(2);
+            }
+        }
+        return o;
+    }
+
+    static void log(String s) {
+        System.err.println("[hbcalib " + Util.loadavg() + "] " + s);
+    }
+
+    static void calibrate(Map<String, String> o) throws Exception {
+        boolean quick = o.containsKey("quick");
+        int busy = Integer.parseInt(o.getOrDefault("busy-threads", "0"));
+        int cacheMb = Integer.parseInt(o.getOrDefault("cache-pressure", "0"));
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("harness_version", HARNESS_VERSION);
+        doc.put("mode", "calibrate");
+        doc.put("quick", quick);
+        doc.put("busy_threads", busy);
+        doc.put("cache_pressure_mb", cacheMb);
+        doc.put("meta", Util.meta());
+        doc.put("loadavg_before", Util.loadavg());
+        boolean[] stop = {false};
+        Util.startBusy(busy, cacheMb, stop);
+        Map<String, Object> m = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        walkCost(m, quick);
+        consumerWalk(m, quick);
+        heartbeatCosts(m, quick);
+        exitAndWake(m, quick, "", true);
+        exitAndWake(m, quick, "_yield", false);
+        handoff(m, quick);
+        stop[0] = true;
+        m.put("harness_seconds", (System.nanoTime() - start) / 1e9);
+        doc.put("loadavg_after", Util.loadavg());
+        doc.put("measured", m);
+        System.out.println(Util.json(doc));
+    }
+
+    static void wakeOnly(Map<String, String> o) throws Exception {
+        boolean quick = o.containsKey("quick");
+        String tag = o.getOrDefault("tag", "same_cpu");
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("harness_version", HARNESS_VERSION);
+        doc.put("mode", "wake");
+        doc.put("meta", Util.meta());
+        doc.put("loadavg_before", Util.loadavg());
+        Map<String, Object> m = new LinkedHashMap<>();
+        exitAndWake(m, quick, "_" + tag, false);
+        doc.put("loadavg_after", Util.loadavg());
+        doc.put("measured", m);
+        System.out.println(Util.json(doc));
+    }
+
+    // ---------------------------------------------------------------- walk cost
+
+    /** Evicts the caches: writes one byte per 64-byte line of a buffer twice the LLC (at least 64 MB). */
+    static final class Evictor {
+        final byte[] buf;
+
+        Evictor(int mb) {
+            buf = new byte[mb << 20];
+        }
+
+        void evict() {
+            byte[] b = buf;
+            for (int i = 0; i < b.length; i += 64) {
+                b[i]++;
+            }
+        }
+    }
+
+    static double[] timeWalks(ProducerTable t, int groups, int reps, Evictor evictor) {
+        Chan probe = new Chan();
+        double[] per = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            if (evictor != null) {
+                evictor.evict();
+            }
+            long t0 = System.nanoTime();
+            t.doChannelCloseEvent(probe);
+            per[r] = (System.nanoTime() - t0) / (double) groups;
+        }
+        Arrays.sort(per);
+        return per;
+    }
+
+    static void putDist(Map<String, Object> m, String key, double[] sorted) {
+        m.put(key + "_p50", Util.percentile(sorted, 0.5));
+        m.put(key + "_p90", Util.percentile(sorted, 0.9));
+        m.put(key + "_p99", Util.percentile(sorted, 0.99));
+        m.put(key + "_max", sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]);
+    }
+
+    static void walkCost(Map<String, Object> m, boolean quick) {
+        log("walk cost");
+        int g = INCIDENT_GROUPS;
+        ProducerTable hot = ProducerTable.build(g, 310, 1, 0);
+        timeWalks(hot, g, quick ? 300 : 1000, null); // warm-up (JIT)
+        int reps = quick ? 300 : 2000;
+        double[] h = timeWalks(hot, g, reps, null);
+        m.put("walk_groups", g);
+        putDist(m, "walk_ns_per_group_hot", h);
+        Evictor ev = new Evictor(64);
+        double[] c = timeWalks(hot, g, quick ? 60 : 300, ev);
+        putDist(m, "walk_ns_per_group_cold", c);
+        hot = null;
+        // A table spread in memory: 256 bytes kept alive between the objects of two groups (a table
+        // grown over months among other allocations), cold.
+        ProducerTable spread = ProducerTable.build(g, 310, 1, 256);
+        timeWalks(spread, g, 50, null);
+        double[] s = timeWalks(spread, g, quick ? 60 : 300, ev);
+        putDist(m, "walk_ns_per_group_cold_spread", s);
+        spread = null;
+        // A large table (400,000 groups: larger than the last-level cache), back-to-back walks.
+        int big = 400_000;
+        ProducerTable large = ProducerTable.build(big, 310, 1, quick ? 0 : 64);
+        timeWalks(large, big, 5, null);
+        double[] l = timeWalks(large, big, quick ? 10 : 40, null);
+        m.put("walk_large_groups", big);
+        putDist(m, "walk_ns_per_group_large_hot", l);
+        large = null;
+        System.gc();
+    }
+
+    static void consumerWalk(Map<String, Object> m, boolean quick) {
+        log("consumer walk");
+        for (int c : new int[] {300, 3000}) {
+            ConsumerTable t = ConsumerTable.build(c, 2);
+            Chan probe = new Chan();
+            for (int i = 0; i < 2000; i++) {
+                t.doChannelCloseEvent(probe);
+            }
+            int reps = quick ? 2000 : 10000;
+            double[] per = new double[reps];
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                t.doChannelCloseEvent(probe);
+                per[r] = (System.nanoTime() - t0) / (double) c;
+            }
+            Arrays.sort(per);
+            m.put("consumer_walk_ns_per_group_c" + c + "_p50", Util.percentile(per, 0.5));
+            m.put("consumer_walk_ns_per_group_c" + c + "_p90", Util.percentile(per, 0.9));
+            m.put("consumer_walk_us_c" + c + "_p50", Util.percentile(per, 0.5) * c / 1000.0);
+        }
+    }
+
+    // ---------------------------------------------------------------- heartbeat costs
+
+    static void heartbeatCosts(Map<String, Object> m, boolean quick) {
+        log("heartbeat costs");
+        ConsumerTable consumers = ConsumerTable.build(300, 2);
+        int clients = 1000;
+        byte[][] bodies = new byte[clients][];
+        Chan[] chans = new Chan[clients];
+        for (int i = 0; i < clients; i++) {
+            bodies[i] = Heartbeat.encode(i, i % 300);
+            chans[i] = new Chan();
+        }
+        long acc = 0;
+        for (int i = 0; i < 50_000; i++) {
+            acc += Heartbeat.unlocked(bodies[i % clients], chans[i % clients], consumers);
+        }
+        int reps = quick ? 20_000 : 100_000;
+        double[] us = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            acc += Heartbeat.unlocked(bodies[i % clients], chans[i % clients], consumers);
+            us[i] = (System.nanoTime() - t0) / 1000.0;
+        }
+        Arrays.sort(us);
+        putDist(m, "heartbeat_unlocked_us", us);
+        // registerProducer of a known group and channel (the steady state), uncontended: ns per call
+        // over batches of 1000 (the nanoTime call costs about as much as the call itself).
+        ProducerTable t = ProducerTable.build(INCIDENT_GROUPS, 310, 1, 0);
+        Info[] infos = new Info[clients];
+        String[] groups = new String[clients];
+        for (int i = 0; i < clients; i++) {
+            infos[i] = new Info(chans[i], "client-" + i);
+            groups[i] = "LiveGroup-" + (i % 310);
+            t.registerProducer("CLIENT_INNER_PRODUCER", infos[i]);
+            t.registerProducer(groups[i], infos[i]);
+        }
+        for (int i = 0; i < 200_000; i++) {
+            t.registerProducer(groups[i % clients], infos[i % clients]);
+        }
+        int batches = quick ? 200 : 1000;
+        double[] ns = new double[batches];
+        for (int b = 0; b < batches; b++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                int k = (b * 1000 + i) % clients;
+                t.registerProducer(groups[k], infos[k]);
+            }
+            ns[b] = (System.nanoTime() - t0) / 1000.0;
+        }
+        Arrays.sort(ns);
+        m.put("register_producer_ns_p50", Util.percentile(ns, 0.5));
+        m.put("register_producer_ns_p90", Util.percentile(ns, 0.9));
+        Util.sink += acc;
+    }
+
+    // ---------------------------------------------------------------- exit cost and wake latency
+
+    /**
+     * A holder W keeps the monitor while a waiter S blocks on it and parks (W holds 1 ms after S shows
+     * BLOCKED, far longer than HotSpot's spinning). W takes t0 as the last thing inside the monitor, t1
+     * right after it: t1 - t0 is the exit that unparks S. S takes tAcq first thing inside: tAcq - t0 is
+     * the wake latency (unpark to running). With `spinAfter` W keeps its CPU busy after the exit, so S
+     * must run on another CPU; without it W blocks, so the OS may put S on W's CPU.
+     */
+    static void exitAndWake(Map<String, Object> m, boolean quick, String suffix, boolean spinAfter) throws Exception {
+        log("exit cost and wake latency" + suffix);
+        final Object lock = new Object();
+        final Semaphore go = new Semaphore(0);
+        final Semaphore done = new Semaphore(0);
+        final AtomicLong tAcq = new AtomicLong();
+        final boolean[] stop = {false};
+        Thread s = new Thread(() -> {
+            while (true) {
+                go.acquireUninterruptibly();
+                if (stop[0]) {
+                    return;
+                }
+                synchronized (lock) {
+                    tAcq.set(System.nanoTime());
+                }
+                done.release();
+            }
+        }, "waiter");
+        s.setDaemon(true);
+        s.start();
+        int warm = quick ? 100 : 300;
+        int reps = quick ? 400 : 2000;
+        double[] exit = new double[reps];
+        double[] wake = new double[reps];
+        double[] exitFree = new double[reps];
+        int n = 0;
+        for (int r = -warm; r < reps; r++) {
+            long t0;
+            long t1;
+            tAcq.set(0);
+            synchronized (lock) {
+                go.release();
+                long limit = System.nanoTime() + 50_000_000L;
+                while (s.getState() != Thread.State.BLOCKED && System.nanoTime() < limit) {
+                    Thread.onSpinWait();
+                }
+                Util.spin(1_000_000L);
+                t0 = System.nanoTime();
+            }
+            t1 = System.nanoTime();
+            if (spinAfter) {
+                long limit = t1 + 200_000_000L;
+                while (tAcq.get() == 0 && System.nanoTime() < limit) {
+                    Thread.onSpinWait();
+                }
+                done.acquireUninterruptibly();
+            } else {
+                done.acquireUninterruptibly();
+            }
+            // The same exit with nobody waiting.
+            long f0;
+            synchronized (lock) {
+                Util.spin(20_000L);
+                f0 = System.nanoTime();
+            }
+            long f1 = System.nanoTime();
+            if (r >= 0) {
+                exit[n] = (t1 - t0) / 1000.0;
+                wake[n] = (tAcq.get() - t0) / 1000.0;
+                exitFree[n] = (f1 - f0) / 1000.0;
+                n++;
+            }
+        }
+        stop[0] = true;
+        go.release();
+        Arrays.sort(exit);
+        Arrays.sort(wake);
+        Arrays.sort(exitFree);
+        putDist(m, "exit_cost_us" + suffix, exit);
+        putDist(m, "wake_latency_us" + suffix, wake);
+        m.put("exit_cost_uncontended_us" + suffix + "_p50", Util.percentile(exitFree, 0.5));
+    }
+
+    // ---------------------------------------------------------------- hand-off share
+
+    static final long[] GAPS_US = {0, 5, 10, 20, 30, 50, 100, 200};
+
+    /**
+     * A walker does back-to-back close walks on the incident-size table (hot) with `gap` µs of
+     * unlocked work between two walks; 8 heartbeat threads loop on (unlocked heartbeat work,
+     * registerProducer), so they always want the monitor. At each acquisition the walker sees whether
+     * a heartbeat thread had the monitor since its last release (a gap won) and how many times.
+     */
+    static void handoff(Map<String, Object> m, boolean quick) throws Exception {
+        int rounds = quick ? 1 : 3;
+        double seconds = quick ? 1.5 : 4.0;
+        for (int round = 0; round < rounds; round++) {
+            for (long gap : GAPS_US) {
+                log("hand-off gap " + gap + "us round " + round);
+                Map<String, Double> r = handoffPoint(INCIDENT_GROUPS, gap * 1000, seconds, 8);
+                for (Map.Entry<String, Double> e : r.entrySet()) {
+                    String key = e.getKey() + "_gap_" + gap + "us" + (round == 0 ? "" : "_r" + round);
+                    m.put(key, e.getValue());
+                }
+            }
+        }
+        if (rounds > 1) {
+            for (long gap : GAPS_US) {
+                double[] v = new double[rounds];
+                for (int round = 0; round < rounds; round++) {
+                    v[round] = (Double) m.get("handoff_share_gap_" + gap + "us" + (round == 0 ? "" : "_r" + round));
+                }
+                m.put("handoff_share_median_gap_" + gap + "us", Util.median(v));
+            }
+        }
+    }
+
+    static Map<String, Double> handoffPoint(int groups, long gapNs, double seconds, int hbThreads) throws Exception {
+        ProducerTable t = ProducerTable.build(groups, 310, 1, 0);
+        ConsumerTable consumers = ConsumerTable.build(300, 2);
+        final boolean[] stop = {false};
+        List<Thread> hb = new ArrayList<>();
+        for (int i = 0; i < hbThreads; i++) {
+            final int id = i;
+            Thread th = new Thread(() -> {
+                int clients = 64;
+                byte[][] bodies = new byte[clients][];
+                Info[] infos = new Info[clients];
+                for (int c = 0; c < clients; c++) {
+                    bodies[c] = Heartbeat.encode(id * 1000 + c, c % 300);
+                    Chan ch = new Chan();
+                    infos[c] = new Info(ch, "client-" + id + "-" + c);
+                }
+                long k = 0;
+                while (!stop[0]) {
+                    int c = (int) (k++ % clients);
+                    Util.sink += Heartbeat.unlocked(bodies[c], infos[c].channel, consumers);
+                    t.registerProducer("CLIENT_INNER_PRODUCER", infos[c]);
+                }
+            }, "HeartbeatThread_" + (i + 1));
+            th.setDaemon(true);
+            hb.add(th);
+        }
+        // Warm the walk before the heartbeat threads start.
+        Chan probe = new Chan();
+        for (int i = 0; i < 300; i++) {
+            t.doChannelCloseEvent(probe);
+        }
+        for (Thread th : hb) {
+            th.start();
+        }
+        Thread.sleep(200);
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long releases = 0;
+        long won = 0;
+        long heartbeatsInWon = 0;
+        long lastSeen = -1;
+        List<Long> waits = new ArrayList<>();
+        long walkNs = 0;
+        while (System.nanoTime() < end) {
+            long want = System.nanoTime();
+            long w0;
+            synchronized (t) {
+                w0 = System.nanoTime();
+                long seen = t.registers;
+                if (lastSeen >= 0) {
+                    releases++;
+                    if (seen != lastSeen) {
+                        won++;
+                        heartbeatsInWon += seen - lastSeen;
+                    }
+                }
+                t.walk(probe);
+                lastSeen = t.registers;
+                walkNs += System.nanoTime() - w0;
+            }
+            waits.add(w0 - want);
+            Util.spin(gapNs);
+        }
+        stop[0] = true;
+        for (Thread th : hb) {
+            th.join();
+        }
+        long[] ws = waits.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(ws);
+        Map<String, Double> r = new LinkedHashMap<>();
+        r.put("handoff_share", releases == 0 ? Double.NaN : won / (double) releases);
+        r.put("handoff_heartbeats_per_won", won == 0 ? 0.0 : heartbeatsInWon / (double) won);
+        r.put("handoff_releases", (double) releases);
+        r.put("handoff_walk_us_mean", releases == 0 ? Double.NaN : walkNs / 1000.0 / (releases + 1));
+        r.put("handoff_walker_wait_us_p50", Util.percentile(ws, 0.5) / 1000.0);
+        r.put("handoff_walker_wait_us_p99", Util.percentile(ws, 0.99) / 1000.0);
+        r.put("handoff_walker_wait_us_max", ws.length == 0 ? Double.NaN : ws[ws.length - 1] / 1000.0);
+        return r;
+    }
+}

@@ -1,0 +1,191 @@
+// The data shapes of a RocketMQ 4.9.8 broker's client tables, rebuilt for measurement (written for
+// hbsim; no RocketMQ code). Read from rocketmq-all-4.9.8:
+//   broker/src/main/java/org/apache/rocketmq/broker/client/ProducerManager.java
+//     groupChannelTable: ConcurrentHashMap<String, ConcurrentHashMap<Channel, ClientChannelInfo>>,
+//     synchronized doChannelCloseEvent (walks every group, remove on the inner map),
+//     synchronized registerProducer (get or create the group's map, get/put the channel).
+//   broker/src/main/java/org/apache/rocketmq/broker/client/ConsumerManager.java
+//     consumerTable: ConcurrentHashMap<String, ConsumerGroupInfo>; doChannelCloseEvent walks every
+//     consumer group (no monitor) and removes the channel from its channelInfoTable.
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A Netty-Channel-like key: identity equality, a random-looking hash (Netty's ChannelId hash). */
+final class Chan {
+    private static final AtomicLong NEXT = new AtomicLong(1);
+    final long id = NEXT.getAndIncrement();
+    final String remoteAddr;
+    private final int hash;
+
+    Chan() {
+        long x = id * 0x9E3779B97F4A7C15L;
+        this.hash = (int) (x ^ (x >>> 32));
+        this.remoteAddr = "10.0." + ((id >> 8) & 255) + "." + (id & 255) + ":" + (40000 + id % 20000);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+}
+
+/** ClientChannelInfo-like: channel, client id, language, version, last update. */
+final class Info {
+    final Chan channel;
+    final String clientId;
+    final String language = "JAVA";
+    final int version = 397; // a 4.9.x client
+    volatile long lastUpdateTimestamp;
+
+    Info(Chan channel, String clientId) {
+        this.channel = channel;
+        this.clientId = clientId;
+        this.lastUpdateTimestamp = System.currentTimeMillis();
+    }
+}
+
+/** ProducerManager-like: the table the close walk and registerProducer share under one monitor. */
+final class ProducerTable {
+    final ConcurrentHashMap<String, ConcurrentHashMap<Chan, Info>> groupChannelTable = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Chan> clientChannelTable = new ConcurrentHashMap<>();
+    /** Removed entries (so the JIT cannot drop the walk). */
+    long removed;
+    /** registerProducer calls so far (read under the monitor by the hand-off measurement). */
+    long registers;
+    /** Keeps padding objects alive when the table is spread in memory. */
+    final List<Object> padding = new ArrayList<>();
+
+    /** G groups: `live` of them hold `perLive` channels, the rest are empty (leaked). */
+    static ProducerTable build(int groups, int live, int perLive, int spreadBytes) {
+        ProducerTable t = new ProducerTable();
+        for (int g = 0; g < groups; g++) {
+            String name = (g < live ? "LiveGroup-" : "IotRuleEngine-") + Long.toHexString(0x5DEECE66DL * (g + 1));
+            ConcurrentHashMap<Chan, Info> inner = new ConcurrentHashMap<>();
+            if (g < live) {
+                for (int c = 0; c < perLive; c++) {
+                    Chan ch = new Chan();
+                    inner.put(ch, new Info(ch, "client-" + ch.id));
+                }
+            }
+            t.groupChannelTable.put(name, inner);
+            if (spreadBytes > 0) {
+                t.padding.add(new byte[spreadBytes]);
+            }
+        }
+        return t;
+    }
+
+    /** The close walk: visits every group and removes the channel from its map. */
+    synchronized void doChannelCloseEvent(Chan channel) {
+        walk(channel);
+    }
+
+    /** The walk without the monitor (for the cost measurement without lock overhead differences). */
+    void walk(Chan channel) {
+        for (Map.Entry<String, ConcurrentHashMap<Chan, Info>> e : groupChannelTable.entrySet()) {
+            Info old = e.getValue().remove(channel);
+            if (old != null) {
+                clientChannelTable.remove(old.clientId);
+                removed++;
+            }
+        }
+    }
+
+    /** registerProducer: find or create the group's map, then find or add the channel. */
+    synchronized void registerProducer(String group, Info info) {
+        registers++;
+        ConcurrentHashMap<Chan, Info> inner = groupChannelTable.get(group);
+        if (inner == null) {
+            inner = new ConcurrentHashMap<>();
+            groupChannelTable.put(group, inner);
+        }
+        Info found = inner.get(info.channel);
+        if (found == null) {
+            inner.put(info.channel, info);
+            clientChannelTable.put(info.clientId, info.channel);
+        } else {
+            found.lastUpdateTimestamp = System.currentTimeMillis();
+        }
+    }
+}
+
+/** ConsumerGroupInfo-like. */
+final class ConsumerGroup {
+    final String group;
+    final ConcurrentHashMap<Chan, Info> channelInfoTable = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, String> subscriptionTable = new ConcurrentHashMap<>();
+    volatile long lastUpdateTimestamp;
+
+    ConsumerGroup(String group) {
+        this.group = group;
+    }
+}
+
+/** ConsumerManager-like: registerConsumer (no monitor) and the unlocked close walk. */
+final class ConsumerTable {
+    final ConcurrentHashMap<String, ConsumerGroup> consumerTable = new ConcurrentHashMap<>();
+    long removed;
+
+    static ConsumerTable build(int groups, int perGroup) {
+        ConsumerTable t = new ConsumerTable();
+        for (int g = 0; g < groups; g++) {
+            ConsumerGroup cg = new ConsumerGroup("consumer-group-" + g);
+            for (int c = 0; c < perGroup; c++) {
+                Chan ch = new Chan();
+                cg.channelInfoTable.put(ch, new Info(ch, "consumer-" + ch.id));
+            }
+            cg.subscriptionTable.put("topic-" + g, "*");
+            t.consumerTable.put(cg.group, cg);
+        }
+        return t;
+    }
+
+    /** The close walk over every consumer group (4.9.8 does it outside any monitor). */
+    void doChannelCloseEvent(Chan channel) {
+        Iterator<Map.Entry<String, ConsumerGroup>> it = consumerTable.entrySet().iterator();
+        while (it.hasNext()) {
+            ConsumerGroup info = it.next().getValue();
+            if (info.channelInfoTable.remove(channel) != null) {
+                removed++;
+                if (info.channelInfoTable.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** registerConsumer-like: create the group if missing, add or refresh the channel, update subscriptions. */
+    boolean registerConsumer(String group, Info info, String[] topics) {
+        ConsumerGroup cg = consumerTable.get(group);
+        if (cg == null) {
+            ConsumerGroup fresh = new ConsumerGroup(group);
+            ConsumerGroup prev = consumerTable.putIfAbsent(group, fresh);
+            cg = prev != null ? prev : fresh;
+        }
+        boolean changed = false;
+        Info old = cg.channelInfoTable.get(info.channel);
+        if (old == null) {
+            cg.channelInfoTable.put(info.channel, info);
+            changed = true;
+        } else {
+            old.lastUpdateTimestamp = System.currentTimeMillis();
+        }
+        for (String topic : topics) {
+            if (cg.subscriptionTable.put(topic, "*") == null) {
+                changed = true;
+            }
+        }
+        cg.lastUpdateTimestamp = System.currentTimeMillis();
+        return changed;
+    }
+}

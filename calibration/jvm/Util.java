@@ -1,0 +1,191 @@
+// Helpers of the hbsim calibration harness: timing, statistics, load, JSON output.
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+final class Util {
+    static volatile long sink;
+
+    /** Busy-waits `ns` nanoseconds (unlocked work of a known length). */
+    static void spin(long ns) {
+        if (ns <= 0) {
+            return;
+        }
+        long end = System.nanoTime() + ns;
+        long x = 0;
+        while (System.nanoTime() < end) {
+            x++;
+        }
+        sink += x;
+    }
+
+    static double percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return percentile(s, 0.5);
+    }
+
+    static String loadavg() {
+        try {
+            String s = new String(Files.readAllBytes(Paths.get("/proc/loadavg"))).trim();
+            String[] f = s.split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return "unknown";
+    }
+
+    /** The run's JVM and host. */
+    static Map<String, Object> meta() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
+        m.put("jvm_version", Runtime.version().toString());
+        m.put("jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        m.put("cpus", Runtime.getRuntime().availableProcessors());
+        m.put("cpu_model", cpuModel());
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        return m;
+    }
+
+    /** Extra runnable threads competing for the CPUs (what a busy host adds). */
+    static List<Thread> startBusy(int n, int cacheMb, boolean[] stop) {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Thread t = new Thread(() -> {
+                long x = 0;
+                while (!stop[0]) {
+                    for (int k = 0; k < 10000; k++) {
+                        x += k * 31;
+                    }
+                }
+                sink += x;
+            }, "busy-" + i);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        if (cacheMb > 0) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[cacheMb << 20];
+                long x = 0;
+                while (!stop[0]) {
+                    for (int k = 0; k < buf.length; k += 64) {
+                        buf[k]++;
+                        x += buf[k];
+                    }
+                }
+                sink += x;
+            }, "cache-pressure");
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        return threads;
+    }
+
+    // ---- JSON (flat objects of numbers, strings, booleans and nested objects) ----
+
+    static String json(Object v) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, v, 0);
+        return sb.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void write(StringBuilder sb, Object v, int indent) {
+        if (v instanceof Map) {
+            Map<String, Object> m = (Map<String, Object>) v;
+            sb.append("{\n");
+            int i = 0;
+            for (Map.Entry<String, Object> e : m.entrySet()) {
+                sb.append("  ".repeat(indent + 1));
+                str(sb, e.getKey());
+                sb.append(": ");
+                write(sb, e.getValue(), indent + 1);
+                if (++i < m.size()) {
+                    sb.append(',');
+                }
+                sb.append('\n');
+            }
+            sb.append("  ".repeat(indent)).append('}');
+        } else if (v instanceof List) {
+            List<Object> l = (List<Object>) v;
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    sb.append(", ");
+                }
+                write(sb, l.get(i), indent + 1);
+            }
+            sb.append(']');
+        } else if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                sb.append("null");
+            } else {
+                sb.append(String.format(java.util.Locale.ROOT, "%.4f", d).replaceAll("0+$", "").replaceAll("\\.$", ".0"));
+            }
+        } else if (v instanceof Number || v instanceof Boolean) {
+            sb.append(v);
+        } else if (v == null) {
+            sb.append("null");
+        } else {
+            str(sb, v.toString());
+        }
+    }
+
+    private static void str(StringBuilder sb, String s) {
+        sb.append('"');
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"': sb.append("\\\""); break;
+                case '\\': sb.append("\\\\"); break;
+                case '\n': sb.append("\\n"); break;
+                case '\t': sb.append("\\t"); break;
+                default:
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        sb.append('"');
+    }
+}

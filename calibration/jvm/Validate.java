@@ -1,0 +1,377 @@
+// The whole heartbeat loop of a 4.9.8 broker in real time, for validating hbsim (written for hbsim; no
+// RocketMQ code). Shapes from rocketmq-all-4.9.8:
+//   BrokerController: heartbeatExecutor = ThreadPoolExecutor(8 threads here, LinkedBlockingQueue(50000)),
+//     RejectedExecutionException answered SYSTEM_BUSY; BrokerFastFailure drops requests queued > 31 s.
+//   NettyRemotingAbstract.NettyEventExecutor: one thread, LinkedBlockingQueue, an event is dropped when
+//     more than 10,000 wait (`size() <= maxSize` check).
+//   ClientHousekeepingService.onChannelClose: ProducerManager.doChannelCloseEvent (synchronized walk of
+//     every group), then ConsumerManager.doChannelCloseEvent (unlocked): here a busy wait of --gap-us.
+//   Client (4.9.x): heartbeat every 30 s, 3 s RPC timeout, clientCloseSocketIfTimeout: a timed-out
+//     heartbeat closes its channel (the broker gets one more close event) and the client reconnects with
+//     a new channel on its next heartbeat.
+// Heartbeat task: the unlocked work of Heartbeat.unlocked, then registerProducer twice (CLIENT_INNER_PRODUCER
+// and the client's own group), as hbsim's background clients do.
+//
+// Options: --point NAME --groups G --live-groups 310 --gap-us X --rate R (heartbeats/s) --deadline-ms 3000
+//   --duration-s D --trigger K --trigger-at-s T --busy-threads B --cache-pressure MB --spread BYTES
+//   --hb-threads 8 --queue 50000 --event-cap 10000
+//
+// "Tipped": of the heartbeats whose deadline falls in the last quarter of the run, more than 50% timed out.
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+final class Validate {
+    static int intOpt(Map<String, String> o, String k, int d) {
+        return Integer.parseInt(o.getOrDefault(k, Integer.toString(d)));
+    }
+
+    static double dblOpt(Map<String, String> o, String k, double d) {
+        return Double.parseDouble(o.getOrDefault(k, Double.toString(d)));
+    }
+
+    static void run(Map<String, String> o) throws Exception {
+        String point = o.getOrDefault("point", "point");
+        int groups = intOpt(o, "groups", 15742);
+        int liveGroups = intOpt(o, "live-groups", 310);
+        double gapUs = dblOpt(o, "gap-us", 15);
+        double rate = dblOpt(o, "rate", 367);
+        long deadlineNs = (long) (dblOpt(o, "deadline-ms", 3000) * 1e6);
+        double durationS = dblOpt(o, "duration-s", 40);
+        int trigger = intOpt(o, "trigger", 0);
+        double triggerAtS = dblOpt(o, "trigger-at-s", 5);
+        int busy = intOpt(o, "busy-threads", 0);
+        int cacheMb = intOpt(o, "cache-pressure", 0);
+        int spread = intOpt(o, "spread", 0);
+        int hbThreads = intOpt(o, "hb-threads", 8);
+        int queueCap = intOpt(o, "queue", 50000);
+        int eventCap = intOpt(o, "event-cap", 10000);
+        int clients = (int) Math.round(rate * 30.0);
+
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("harness_version", HbCalib.HARNESS_VERSION);
+        doc.put("mode", "validate");
+        doc.put("point", point);
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("groups", groups);
+        params.put("live_groups", liveGroups);
+        params.put("gap_us", gapUs);
+        params.put("heartbeat_rate_per_s", rate);
+        params.put("clients", clients);
+        params.put("heartbeat_interval_s", 30);
+        params.put("heartbeat_calls_register_producer", 2);
+        params.put("deadline_ms", deadlineNs / 1e6);
+        params.put("duration_s", durationS);
+        params.put("trigger_closes", trigger);
+        params.put("trigger_at_s", triggerAtS);
+        params.put("busy_threads", busy);
+        params.put("cache_pressure_mb", cacheMb);
+        params.put("spread_bytes", spread);
+        params.put("heartbeat_threads", hbThreads);
+        params.put("heartbeat_queue_capacity", queueCap);
+        params.put("netty_event_queue_cap", eventCap);
+        params.put("close_socket_on_timeout", true);
+        doc.put("params", params);
+        doc.put("meta", Util.meta());
+        doc.put("loadavg_before", Util.loadavg());
+
+        boolean[] stopBusy = {false};
+        Util.startBusy(busy, cacheMb, stopBusy);
+
+        // The calibration of this session, under the same load (quick figures).
+        Map<String, Object> cal = new LinkedHashMap<>();
+        ProducerTable table = ProducerTable.build(groups, liveGroups, 0, spread);
+        {
+            int reps = groups > 1_000_000 ? 3 : groups > 100_000 ? 10 : 100;
+            HbCalib.timeWalks(table, groups, reps, null);
+            double[] h = HbCalib.timeWalks(table, groups, reps, null);
+            HbCalib.putDist(cal, "walk_ns_per_group", h);
+            HbCalib.heartbeatCosts(cal, true);
+            HbCalib.exitAndWake(cal, true, "", true);
+        }
+        doc.put("calibration", cal);
+
+        ConsumerTable consumers = ConsumerTable.build(300, 2);
+        String[] liveNames = new String[liveGroups];
+        for (int i = 0; i < liveGroups; i++) {
+            liveNames[i] = "LiveGroup-" + Long.toHexString(0x5DEECE66DL * (i + 1));
+        }
+        Chan[] clientChan = new Chan[clients];
+        byte[][] bodies = new byte[clients][];
+        for (int i = 0; i < clients; i++) {
+            clientChan[i] = new Chan();
+            bodies[i] = Heartbeat.encode(i, i % 300);
+        }
+
+        int maxHb = (int) (rate * durationS) + 16;
+        long[] submitAt = new long[maxHb];
+        AtomicLongArray doneAt = new AtomicLongArray(maxHb);
+        int[] hbClient = new int[maxHb];
+        AtomicInteger submitted = new AtomicInteger();
+        AtomicLong rejected = new AtomicLong();
+        AtomicLong fastFailed = new AtomicLong();
+        AtomicLong timedOut = new AtomicLong();
+        AtomicLong eventsDropped = new AtomicLong();
+        AtomicLong eventsOffered = new AtomicLong();
+        ConcurrentLinkedQueue<Integer> pending = new ConcurrentLinkedQueue<>();
+        LinkedBlockingQueue<Chan> events = new LinkedBlockingQueue<>();
+        final boolean[] stop = {false};
+
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(hbThreads, hbThreads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(queueCap), new java.util.concurrent.ThreadFactory() {
+                    final AtomicInteger n = new AtomicInteger();
+
+                    public Thread newThread(Runnable r) {
+                        Thread t = new Thread(r, "HeartbeatThread_" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    }
+                });
+        executor.prestartAllCoreThreads();
+
+        // Event thread: close walks and the unlocked gap after each.
+        final long gapNs = (long) (gapUs * 1000);
+        long[] ev = new long[6]; // walks, gaps with a next event waiting, gaps won, heartbeats in won gaps, walk ns
+        Thread eventThread = new Thread(() -> {
+            long lastSeen = -1;
+            boolean counting = false;
+            while (!stop[0]) {
+                Chan ch;
+                try {
+                    ch = events.poll(10, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (ch == null) {
+                    counting = false;
+                    continue;
+                }
+                synchronized (table) {
+                    long w0 = System.nanoTime();
+                    long seen = table.registers;
+                    if (counting) {
+                        ev[1]++;
+                        if (seen != lastSeen) {
+                            ev[2]++;
+                            ev[3] += seen - lastSeen;
+                        }
+                    }
+                    table.walk(ch);
+                    lastSeen = table.registers;
+                    ev[0]++;
+                    ev[4] += System.nanoTime() - w0;
+                }
+                Util.spin(gapNs);
+                counting = !events.isEmpty();
+            }
+        }, "NettyEventExecutor");
+        eventThread.setDaemon(true);
+
+        final long t0 = System.nanoTime() + 200_000_000L;
+        final long end = t0 + (long) (durationS * 1e9);
+        final long triggerAt = t0 + (long) (triggerAtS * 1e9);
+
+        java.util.function.Consumer<Chan> offerEvent = ch -> {
+            eventsOffered.incrementAndGet();
+            if (events.size() > eventCap) {
+                eventsDropped.incrementAndGet();
+            } else {
+                events.offer(ch);
+            }
+        };
+
+        // Client side: deadlines in submission order; a timed-out heartbeat closes its client's channel.
+        Thread deadlines = new Thread(() -> {
+            while (!stop[0]) {
+                Integer head = pending.peek();
+                long now = System.nanoTime();
+                if (head == null) {
+                    LockSupport.parkNanos(1_000_000L);
+                    continue;
+                }
+                long due = submitAt[head] + deadlineNs;
+                if (now < due) {
+                    LockSupport.parkNanos(Math.min(due - now, 1_000_000L));
+                    continue;
+                }
+                pending.poll();
+                if (doneAt.get(head) == 0) {
+                    timedOut.incrementAndGet();
+                    int c = hbClient[head];
+                    Chan old = clientChan[c];
+                    clientChan[c] = new Chan(); // reconnects with a new channel on its next heartbeat
+                    offerEvent.accept(old);
+                }
+            }
+        }, "client-deadlines");
+        deadlines.setDaemon(true);
+
+        eventThread.start();
+        deadlines.start();
+        HbCalib.log("validate " + point + ": running " + durationS + " s");
+        long interval = (long) (1e9 / rate);
+        boolean triggered = trigger == 0;
+        int k = 0;
+        long next = t0;
+        while (true) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                break;
+            }
+            if (!triggered && now >= triggerAt) {
+                triggered = true;
+                for (int i = 0; i < trigger; i++) {
+                    int c = (int) ((i * 7919L) % clients);
+                    Chan old = clientChan[c];
+                    clientChan[c] = new Chan();
+                    offerEvent.accept(old);
+                }
+            }
+            if (now < next) {
+                LockSupport.parkNanos(Math.min(next - now, 2_000_000L));
+                continue;
+            }
+            next += interval;
+            if (k >= maxHb) {
+                continue;
+            }
+            final int id = k++;
+            final int c = id % clients;
+            hbClient[id] = c;
+            submitAt[id] = System.nanoTime();
+            final Chan ch = clientChan[c];
+            try {
+                executor.execute(() -> {
+                    long started = System.nanoTime();
+                    if (started - submitAt[id] > 31_000_000_000L) {
+                        fastFailed.incrementAndGet();
+                        return;
+                    }
+                    Info info = new Info(ch, "client-" + c);
+                    Util.sink += Heartbeat.unlocked(bodies[c], ch, consumers);
+                    table.registerProducer("CLIENT_INNER_PRODUCER", info);
+                    table.registerProducer(liveNames[c % liveNames.length], info);
+                    doneAt.set(id, System.nanoTime());
+                });
+                pending.add(id);
+            } catch (RejectedExecutionException e) {
+                rejected.incrementAndGet();
+                doneAt.set(id, System.nanoTime()); // answered SYSTEM_BUSY at once: not a timeout
+            }
+            submitted.set(k);
+        }
+        stop[0] = true;
+        executor.shutdownNow();
+        eventThread.join(5000);
+        deadlines.join(5000);
+        stopBusy[0] = true;
+        long stopAt = System.nanoTime();
+
+        int n = submitted.get();
+        // Outcome. A heartbeat's response: completion - submission; never completed: censored at the end.
+        List<Long> all = new ArrayList<>();
+        List<Long> after = new ArrayList<>();
+        long lastQStart = t0 + (long) (0.75 * durationS * 1e9);
+        long lqDue = 0;
+        long lqTimedOut = 0;
+        long censored = 0;
+        long timeouts = 0;
+        int seconds = (int) Math.ceil(durationS);
+        long[] perSecondHb = new long[seconds];
+        long[] perSecondTimeout = new long[seconds];
+        for (int i = 0; i < n; i++) {
+            long d = doneAt.get(i);
+            long resp;
+            if (d == 0) {
+                resp = stopAt - submitAt[i];
+                censored++;
+            } else {
+                resp = d - submitAt[i];
+            }
+            long due = submitAt[i] + deadlineNs;
+            if (due > end) {
+                continue; // its deadline is after the run: not counted
+            }
+            boolean to = d == 0 || d > due;
+            if (to) {
+                timeouts++;
+            }
+            all.add(resp);
+            if (submitAt[i] >= triggerAt) {
+                after.add(resp);
+            }
+            int sec = (int) ((due - t0) / 1_000_000_000L);
+            if (sec >= 0 && sec < seconds) {
+                perSecondHb[sec]++;
+                if (to) {
+                    perSecondTimeout[sec]++;
+                }
+            }
+            if (due >= lastQStart) {
+                lqDue++;
+                if (to) {
+                    lqTimedOut++;
+                }
+            }
+        }
+        long[] a = all.stream().mapToLong(Long::longValue).toArray();
+        long[] b = after.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(a);
+        Arrays.sort(b);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("heartbeats_submitted", n);
+        out.put("heartbeats_counted", a.length);
+        out.put("heartbeats_timed_out", timeouts);
+        out.put("timeout_share", a.length == 0 ? 0.0 : timeouts / (double) a.length);
+        out.put("heartbeats_rejected", rejected.get());
+        out.put("heartbeats_fast_failed", fastFailed.get());
+        out.put("heartbeats_never_completed", censored);
+        out.put("response_ms_p50", Util.percentile(a, 0.5) / 1e6);
+        out.put("response_ms_p90", Util.percentile(a, 0.9) / 1e6);
+        out.put("response_ms_p99", Util.percentile(a, 0.99) / 1e6);
+        out.put("response_ms_max", a.length == 0 ? 0.0 : a[a.length - 1] / 1e6);
+        out.put("response_after_trigger_ms_p50", Util.percentile(b, 0.5) / 1e6);
+        out.put("response_after_trigger_ms_p90", Util.percentile(b, 0.9) / 1e6);
+        out.put("response_after_trigger_ms_p99", Util.percentile(b, 0.99) / 1e6);
+        out.put("last_quarter_heartbeats", lqDue);
+        out.put("last_quarter_timed_out", lqTimedOut);
+        double lqShare = lqDue == 0 ? 0.0 : lqTimedOut / (double) lqDue;
+        out.put("last_quarter_timeout_share", lqShare);
+        out.put("tipped", lqShare > 0.5);
+        out.put("walks", ev[0]);
+        out.put("walk_us_mean", ev[0] == 0 ? 0.0 : ev[4] / 1000.0 / ev[0]);
+        out.put("gaps_between_walks", ev[1]);
+        out.put("gaps_won_by_heartbeats", ev[2]);
+        out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
+        out.put("heartbeats_per_won_gap", ev[2] == 0 ? 0.0 : ev[3] / (double) ev[2]);
+        out.put("close_events_offered", eventsOffered.get());
+        out.put("close_events_dropped", eventsDropped.get());
+        out.put("event_queue_at_end", events.size());
+        List<Object> tl = new ArrayList<>();
+        List<Object> tt = new ArrayList<>();
+        for (int s = 0; s < seconds; s++) {
+            tl.add(perSecondHb[s]);
+            tt.add(perSecondTimeout[s]);
+        }
+        out.put("per_second_heartbeats_due", tl);
+        out.put("per_second_timed_out", tt);
+        doc.put("tipped_definition", "more than 50% of the heartbeats whose 3 s deadline falls in the last quarter of the run timed out");
+        doc.put("outcome", out);
+        doc.put("loadavg_after", Util.loadavg());
+        System.out.println(Util.json(doc));
+        System.out.flush();
+        System.exit(0);
+    }
+}

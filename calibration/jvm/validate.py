@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Runs the validation points of issue #10: the whole heartbeat loop of a 4.9.8 broker in real time
+(Validate.java), one JVM per point, and writes for each point
+
+  tests/data/validation/<point>.json   the harness's output (parameters, this session's calibration, outcome)
+  tests/data/validation/<point>.toml   an hbsim scenario that mirrors the harness loop, with the
+                                       session's calibration as its [broker] values
+
+Usage (from the repository root; needs a JDK 17 on PATH):
+  python3 calibration/jvm/validate.py                 # every point (about 1.5 minutes each)
+  python3 calibration/jvm/validate.py huge-gap0 large-gap0   # only these points
+  python3 calibration/jvm/validate.py --rewrite-scenarios     # only the .toml files, from the recorded .json
+"""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+OUT = os.path.join(ROOT, "tests", "data", "validation")
+
+# name -> harness options. Each run lasts `duration-s` of real time after the in-session calibration.
+# The trigger is sized so that its walks alone end well before the last quarter: whatever still
+# times out there is fed by the loop (timed-out heartbeats closing their sockets), not by the trigger.
+POINTS = {
+    # The incident's table, hot, with the incident files' 15 us gap and a 10,000-close trigger.
+    "incident-hot-gap15": dict(groups=15742, gap_us=15, trigger=10000, duration_s=40),
+    # The same with no unlocked work between walks.
+    "incident-hot-gap0": dict(groups=15742, gap_us=0, trigger=10000, duration_s=40),
+    # A large table (400,000 groups, beyond the caches): 60-300 ms walks, 100 closes.
+    "large-gap0": dict(groups=400000, gap_us=0, trigger=100, duration_s=40),
+    # A very large table: walks of about a second, no gap; idle host, loaded host, cold table.
+    "huge-gap0": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60),
+    "huge-gap0-busy4": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=4),
+    "huge-gap0-cold": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, cache_pressure=64, spread=64),
+    "huge-gap0-busy8": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=8),
+    # A repeat of huge-gap0-busy4 (how reproducible is a tip on this shared host?).
+    "huge-gap0-busy4-repeat": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=4),
+    # The incident's table on a loaded host: load alone, with short walks.
+    "incident-hot-gap0-busy4": dict(groups=15742, gap_us=0, trigger=10000, duration_s=40, busy_threads=4),
+    # The whole JVM on one CPU (taskset -c 0): the woken heartbeat thread shares the walker's CPU.
+    "incident-hot-gap0-onecpu": dict(groups=15742, gap_us=0, trigger=10000, duration_s=40, pin_cpu=True),
+    "large-gap0-onecpu": dict(groups=400000, gap_us=0, trigger=100, duration_s=40, pin_cpu=True),
+    # A million groups on a loaded host (8 extra runnable threads).
+    "million-gap0-busy8": dict(groups=1000000, gap_us=0, trigger=20, duration_s=40, busy_threads=8),
+}
+
+DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)
+
+
+def duration_text(ns):
+    ns = int(round(max(ns, 0.0)))
+    if ns < 1000:
+        return f"{ns}ns"
+    if ns < 1_000_000:
+        return (f"{ns // 1000}.{ns % 1000:03d}".rstrip("0").rstrip(".")) + "us"
+    return (f"{ns // 1_000_000}.{ns % 1_000_000:06d}".rstrip("0").rstrip(".")) + "ms"
+
+
+def sigma(p50, p90):
+    if p50 <= 0 or p90 <= p50:
+        return 0.0
+    return round(min(math.log(p90 / p50) / 1.2815515655, 5.0), 3)
+
+
+def scenario(point, doc):
+    p = doc["params"]
+    c = doc["calibration"]
+    live = p["live_groups"]
+    lines = [
+        f"# Mirrors tests/data/validation/{point}.json: the harness loop of calibration/jvm/Validate.java",
+        "# (written by calibration/jvm/validate.py). Harness and hbsim differ where the format cannot follow:",
+        "# hbsim's clients heartbeat with random phases (the harness: evenly spaced), reconnecting clients",
+        "# cause a CONNECT event (the harness has none: connect_event_cost = 0), and the harness's monitor is",
+        "# the real one on this host.",
+    ]
+    if p.get("cpu_pinning", "none") != "none":
+        lines += [f'# The harness ran pinned: {p["cpu_pinning"]}; hbsim has no CPU placement (yet).']
+    lines += [
+        f'name = "validation-{point}"',
+        "seed = 1",
+        f'duration = "{int(p["duration_s"])}s"',
+        'sample_interval = "1s"',
+        'policies = ["leaky"]',
+        "",
+        "[broker]",
+        f'heartbeat_threads = {p["heartbeat_threads"]}',
+        f'heartbeat_queue_capacity = {p["heartbeat_queue_capacity"]}',
+        f'netty_event_queue_cap = {p["netty_event_queue_cap"]}',
+        'monitor = "barging"',
+        f'# the loop\'s own walks: walk_us_mean = {doc["outcome"]["walk_us_mean"]} over {p["groups"]} groups (the session\'s',
+        f'# separate walk measurement, before the loop: walk_ns_per_group_p50 = {c["walk_ns_per_group_p50"]})',
+        'close_cost_base = "0"',
+        f'close_cost_per_group = "{duration_text(doc["outcome"]["walk_us_mean"] * 1000 / p["groups"])}"',
+        f'netty_event_gap = "{duration_text(p["gap_us"] * 1000)}"',
+        'connect_event_cost = "0"',
+        f'# this session: wake_latency_us_p50 = {c["wake_latency_us_p50"]}, p90 = {c["wake_latency_us_p90"]}',
+        f'monitor_wake_latency = {{ dist = "lognormal", median = "{duration_text(c["wake_latency_us_p50"] * 1000)}", '
+        f'sigma = {sigma(c["wake_latency_us_p50"], c["wake_latency_us_p90"])} }}',
+        f'# this session: heartbeat_unlocked_us_p50 = {c["heartbeat_unlocked_us_p50"]}, p90 = {c["heartbeat_unlocked_us_p90"]}',
+        f'heartbeat_cost = {{ dist = "lognormal", median = "{duration_text(c["heartbeat_unlocked_us_p50"] * 1000)}", '
+        f'sigma = {sigma(c["heartbeat_unlocked_us_p50"], c["heartbeat_unlocked_us_p90"])} }}',
+        f'register_producer_cost = "{duration_text(c["register_producer_ns_p50"])}"',
+        f'# this session: exit_cost_us_p50 = {c["exit_cost_us_p50"]} (key of the monitor-model change)',
+        f'monitor_exit_cost = "{duration_text(c["exit_cost_us_p50"] * 1000)}"',
+        "",
+        "[clients]",
+        f'heartbeat_interval = "{p["heartbeat_interval_s"]}s"',
+        f'rpc_timeout = "{duration_text(p["deadline_ms"] * 1e6)}"',
+        "close_socket_on_timeout = true",
+        "heartbeat_on_reconnect = false",
+        "",
+        "[background]",
+        f'# {p["heartbeat_rate_per_s"]} heartbeats/s = clients / 30 s; each heartbeat registers 2 producer groups',
+        f'clients = {p["clients"]}',
+        f"live_groups = {live}",
+        "",
+        "[groups]",
+        f'initial = {p["groups"] - live}',
+    ]
+    if p["trigger_closes"] > 0:
+        lines += [
+            "",
+            "[[actions]]",
+            f'at = "{duration_text(p["trigger_at_s"] * 1e9)}"',
+            'action = "disconnect_clients"',
+            f'count = {p["trigger_closes"]}',
+            'over = "0"',
+            'cause = "close"',
+            f'label = "{p["trigger_closes"]} closes"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def run_point(classes, point, opts):
+    o = dict(DEFAULTS)
+    o.update(opts)
+    pin = o.pop("pin_cpu", False)
+    prefix = ["taskset", "-c", "0"] if pin else []
+    args = prefix + ["java", "-Xmx6g", "-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
+    for k, v in o.items():
+        args += ["--" + k.replace("_", "-"), str(v)]
+    print("running", " ".join(args), file=sys.stderr, flush=True)
+    out = subprocess.run(args, check=True, stdout=subprocess.PIPE).stdout.decode()
+    doc = json.loads(out)
+    doc["params"]["cpu_pinning"] = "taskset -c 0 (the whole JVM on one CPU)" if pin else "none"
+    doc["command"] = "python3 calibration/jvm/validate.py " + point
+    os.makedirs(OUT, exist_ok=True)
+    for name, text in ((point + ".json", json.dumps(doc, indent=2) + "\n"), (point + ".toml", scenario(point, doc))):
+        path = os.path.join(OUT, name)
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(path + ".tmp", path)
+    oc = doc["outcome"]
+    print(f'{point}: tipped={oc["tipped"]} last_quarter_timeout_share={oc["last_quarter_timeout_share"]:.3f} '
+          f'gap_won_share={oc["gap_won_share"]:.3f} p50={oc["response_ms_p50"]}ms p99={oc["response_ms_p99"]}ms '
+          f'load {doc["loadavg_before"]} -> {doc["loadavg_after"]}', flush=True)
+
+
+def rewrite_scenarios():
+    """Rewrites every tests/data/validation/<point>.toml from its recorded .json (no JVM needed)."""
+    for name in sorted(os.listdir(OUT)):
+        if name.endswith(".json"):
+            point = name[:-5]
+            with open(os.path.join(OUT, name)) as f:
+                doc = json.load(f)
+            with open(os.path.join(OUT, point + ".toml"), "w") as f:
+                f.write(scenario(point, doc))
+
+
+def main():
+    if sys.argv[1:] == ["--rewrite-scenarios"]:
+        rewrite_scenarios()
+        return
+    names = sys.argv[1:] or list(POINTS)
+    for n in names:
+        if n not in POINTS:
+            sys.exit(f"unknown point {n}; points: {', '.join(POINTS)}")
+    if shutil.which("javac") is None or shutil.which("java") is None:
+        sys.exit("validate.py needs a JDK 17 (java and javac) on PATH")
+    with tempfile.TemporaryDirectory(prefix="hbsim-validate-") as tmp:
+        sources = [os.path.join(HERE, f) for f in sorted(os.listdir(HERE)) if f.endswith(".java")]
+        subprocess.run(["javac", "-nowarn", "-d", tmp] + sources, check=True)
+        for n in names:
+            run_point(tmp, n, POINTS[n])
+
+
+if __name__ == "__main__":
+    main()

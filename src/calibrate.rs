@@ -1,0 +1,642 @@
+//! `hbsim calibrate`: builds and runs the JVM harness of `calibration/jvm/` (embedded in the binary,
+//! so it works from any folder) and turns its figures into a calibration file: `[meta]` (JVM, host,
+//! load), `[measured]` (every raw figure, units in the key) and `[broker]` (scenario keys derived from
+//! `[measured]`, in scenario syntax).
+//!
+//! This is the one place in hbsim that runs other programs and reads the wall clock's results; nothing
+//! here touches a simulation run.
+
+use crate::error::Error;
+use serde_json::{Map, Value};
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Version of the harness protocol (the JSON it prints); checked against the output.
+pub const HARNESS_VERSION: &str = "1";
+
+/// The harness sources, compiled with `javac` into a temporary folder at each run.
+pub const HARNESS_SOURCES: &[(&str, &str)] = &[
+    ("HbCalib.java", include_str!("../calibration/jvm/HbCalib.java")),
+    ("Heartbeat.java", include_str!("../calibration/jvm/Heartbeat.java")),
+    ("Shapes.java", include_str!("../calibration/jvm/Shapes.java")),
+    ("Util.java", include_str!("../calibration/jvm/Util.java")),
+    ("Validate.java", include_str!("../calibration/jvm/Validate.java")),
+];
+
+/// Which per-group walk cost becomes `close_cost_per_group`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableTemperature {
+    /// Back-to-back walks: the table stays in the caches.
+    Hot,
+    /// Caches evicted between walks (a busy host, or a table bigger than the caches).
+    Cold,
+}
+
+impl TableTemperature {
+    /// `hot` or `cold`.
+    pub fn parse(text: &str) -> Option<TableTemperature> {
+        match text {
+            "hot" => Some(TableTemperature::Hot),
+            "cold" => Some(TableTemperature::Cold),
+            _ => None,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            TableTemperature::Hot => "hot",
+            TableTemperature::Cold => "cold",
+        }
+    }
+}
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct CalibrateOptions {
+    /// Fewer repetitions (under 5 minutes on a 2-core host).
+    pub quick: bool,
+    /// Extra runnable spinning threads during the measurement.
+    pub busy_threads: u32,
+    /// A thread sweeping a buffer of this many MB during the measurement.
+    pub cache_pressure_mb: u32,
+    /// Hot or cold walk cost for `close_cost_per_group`; default cold with cache pressure, else hot.
+    pub table: Option<TableTemperature>,
+}
+
+impl CalibrateOptions {
+    fn table(&self) -> TableTemperature {
+        self.table.unwrap_or(if self.cache_pressure_mb > 0 {
+            TableTemperature::Cold
+        } else {
+            TableTemperature::Hot
+        })
+    }
+}
+
+/// The JDK programs to use.
+#[derive(Clone, Debug)]
+pub struct Jdk {
+    /// `java`.
+    pub java: PathBuf,
+    /// `javac`.
+    pub javac: PathBuf,
+}
+
+fn no_jdk(message: String) -> Error {
+    Error::Io {
+        path: PathBuf::from("javac"),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, message),
+    }
+}
+
+fn executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Finds `java` and `javac`: in `$JAVA_HOME/bin` when JAVA_HOME is set (and only there), else on PATH.
+pub fn find_jdk(path_env: Option<OsString>, java_home: Option<OsString>) -> Result<Jdk, Error> {
+    const INSTALL: &str = "hbsim calibrate needs a JDK (17 or later: javac and java), e.g. `apt-get install openjdk-17-jdk-headless`";
+    if let Some(home) = java_home.filter(|h| !h.is_empty()) {
+        let bin = PathBuf::from(&home).join("bin");
+        let java = bin.join("java");
+        let javac = bin.join("javac");
+        if executable(&java) && executable(&javac) {
+            return Ok(Jdk { java, javac });
+        }
+        return Err(no_jdk(format!(
+            "JAVA_HOME={} has no bin/java and bin/javac; {INSTALL}, or unset JAVA_HOME to use the PATH",
+            PathBuf::from(home).display()
+        )));
+    }
+    let mut found_java = None;
+    let mut found_javac = None;
+    if let Some(path) = path_env {
+        for dir in std::env::split_paths(&path) {
+            if found_java.is_none() && executable(&dir.join("java")) {
+                found_java = Some(dir.join("java"));
+            }
+            if found_javac.is_none() && executable(&dir.join("javac")) {
+                found_javac = Some(dir.join("javac"));
+            }
+        }
+    }
+    match (found_java, found_javac) {
+        (Some(java), Some(javac)) => Ok(Jdk { java, javac }),
+        (Some(_), None) => Err(no_jdk(format!(
+            "`java` is on PATH but `javac` is not (a JRE, not a JDK); {INSTALL}"
+        ))),
+        _ => Err(no_jdk(format!("no `java`/`javac` on PATH and JAVA_HOME is not set; {INSTALL}"))),
+    }
+}
+
+fn harness_error(what: &str, message: String) -> Error {
+    Error::Output {
+        path: PathBuf::from(format!("calibration harness ({what})")),
+        message,
+    }
+}
+
+/// Compiles the harness into `dir` (a fresh temporary folder).
+pub fn compile_harness(jdk: &Jdk, dir: &Path) -> Result<(), Error> {
+    let src = dir.join("src");
+    let classes = dir.join("classes");
+    for d in [&src, &classes] {
+        std::fs::create_dir_all(d).map_err(|source| Error::Io { path: d.clone(), source })?;
+    }
+    let mut command = Command::new(&jdk.javac);
+    command.arg("-d").arg(&classes).arg("-nowarn");
+    for (name, text) in HARNESS_SOURCES {
+        let path = src.join(name);
+        std::fs::write(&path, text).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        command.arg(&path);
+    }
+    let output = command.output().map_err(|source| Error::Io {
+        path: jdk.javac.clone(),
+        source,
+    })?;
+    if !output.status.success() {
+        return Err(harness_error(
+            "javac",
+            format!(
+                "javac failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the compiled harness with `args` (its progress goes to our stderr); returns its JSON document.
+pub fn run_harness(jdk: &Jdk, dir: &Path, prefix: &[&str], args: &[String]) -> Result<Value, Error> {
+    let (program, mut command) = match prefix.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(&jdk.java);
+            (PathBuf::from(first), c)
+        }
+        None => (jdk.java.clone(), Command::new(&jdk.java)),
+    };
+    command
+        .arg("-cp")
+        .arg(dir.join("classes"))
+        .arg("HbCalib")
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit());
+    let output = command.output().map_err(|source| Error::Io { path: program, source })?;
+    if !output.status.success() {
+        return Err(harness_error("java", format!("the harness exited with {}", output.status)));
+    }
+    parse_harness_output(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// Parses the harness's JSON document and checks its version and `measured` table.
+pub fn parse_harness_output(text: &str) -> Result<Value, Error> {
+    let value: Value = serde_json::from_str(text.trim()).map_err(|e| harness_error("output", format!("not the harness's JSON: {e}")))?;
+    let version = value.get("harness_version").and_then(Value::as_str);
+    if version != Some(HARNESS_VERSION) {
+        return Err(harness_error(
+            "output",
+            format!("harness_version {version:?}, expected \"{HARNESS_VERSION}\" (a harness from another hbsim version?)"),
+        ));
+    }
+    if !value.get("measured").is_some_and(Value::is_object) {
+        return Err(harness_error("output", "no `measured` object".to_string()));
+    }
+    Ok(value)
+}
+
+/// Runs the whole calibration: compile, the main measurement, and (where `/usr/bin/taskset` exists)
+/// the exit cost and wake latency again with the whole JVM on one CPU, merged into the main
+/// document (`measured.*_same_cpu_*`, `same_cpu_loadavg_before/after`).
+pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> {
+    let temp = std::env::temp_dir();
+    let dir = tempfile::Builder::new()
+        .prefix("hbsim-calibrate-")
+        .tempdir_in(&temp)
+        .map_err(|source| Error::Io { path: temp, source })?;
+    compile_harness(jdk, dir.path())?;
+    let mut args = Vec::new();
+    if options.quick {
+        args.push("--quick".to_string());
+    }
+    args.extend(["--busy-threads".to_string(), options.busy_threads.to_string()]);
+    args.extend(["--cache-pressure".to_string(), options.cache_pressure_mb.to_string()]);
+    let mut main = run_harness(jdk, dir.path(), &[], &args)?;
+    let taskset = Path::new("/usr/bin/taskset");
+    if taskset.is_file() {
+        let mut wake_args = vec![
+            "--mode".to_string(),
+            "wake".to_string(),
+            "--tag".to_string(),
+            "same_cpu".to_string(),
+        ];
+        if options.quick {
+            wake_args.push("--quick".to_string());
+        }
+        let same = run_harness(jdk, dir.path(), &["/usr/bin/taskset", "-c", "0"], &wake_args)?;
+        merge_same_cpu(&mut main, &same);
+    }
+    Ok(main)
+}
+
+fn merge_same_cpu(main: &mut Value, same: &Value) {
+    let extra: Vec<(String, Value)> = measured(same).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    if let Some(m) = main.get_mut("measured").and_then(Value::as_object_mut) {
+        m.extend(extra);
+    }
+    if let Some(top) = main.as_object_mut() {
+        top.insert(
+            "same_cpu_method".to_string(),
+            Value::String("taskset -c 0 (the whole JVM on one CPU)".to_string()),
+        );
+        for key in ["loadavg_before", "loadavg_after"] {
+            if let Some(v) = same.get(key) {
+                top.insert(format!("same_cpu_{key}"), v.clone());
+            }
+        }
+    }
+}
+
+fn measured(doc: &Value) -> &Map<String, Value> {
+    doc.get("measured")
+        .and_then(Value::as_object)
+        .expect("checked by parse_harness_output")
+}
+
+fn number(m: &Map<String, Value>, key: &str) -> Result<f64, Error> {
+    m.get(key)
+        .and_then(Value::as_f64)
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| harness_error("output", format!("measured.{key} is missing or not a number")))
+}
+
+/// A duration in scenario syntax from nanoseconds (whole ns: "24ns", "36.314us").
+pub fn duration_text(ns: f64) -> String {
+    let ns = ns.max(0.0).round() as u64;
+    if ns < 1000 {
+        format!("{ns}ns")
+    } else if ns < 1_000_000 {
+        trim_decimals(format!("{}.{:03}", ns / 1000, ns % 1000)) + "us"
+    } else {
+        trim_decimals(format!("{}.{:06}", ns / 1_000_000, ns % 1_000_000)) + "ms"
+    }
+}
+
+fn trim_decimals(text: String) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Lognormal fitted to a median and a 90th percentile: sigma = ln(p90 / p50) / z(0.9), capped at 5.
+pub fn lognormal_sigma(p50: f64, p90: f64) -> f64 {
+    const Z90: f64 = 1.281_551_565_5;
+    if p50 <= 0.0 || p90 <= p50 {
+        return 0.0;
+    }
+    ((p90 / p50).ln() / Z90).min(5.0)
+}
+
+/// The hand-off threshold: the gap (µs) at which the hand-off share, made non-decreasing over the
+/// measured gaps (running maximum), first reaches the midpoint between its smallest and largest value;
+/// linear interpolation between two measured gaps. `None` when fewer than two gaps were measured or
+/// the share never rises.
+pub fn handoff_threshold_us(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    if points.len() < 2 {
+        return None;
+    }
+    let mut running = Vec::with_capacity(points.len());
+    let mut best = f64::MIN;
+    for &(gap, share) in points {
+        best = best.max(share);
+        running.push((gap, best));
+    }
+    let low = running[0].1;
+    let high = running[running.len() - 1].1;
+    if high - low < 0.05 {
+        return None;
+    }
+    let mid = (low + high) / 2.0;
+    for pair in running.windows(2) {
+        let ((g0, s0), (g1, s1)) = (pair[0], pair[1]);
+        if s1 >= mid && s0 < mid {
+            let t = (mid - s0) / (s1 - s0);
+            return Some((g0 + t * (g1 - g0), mid));
+        }
+    }
+    None
+}
+
+/// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
+/// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
+/// the millisecond tail, and the tail decides a gap (docs/validation.md).
+pub fn empirical_toml(m: &Map<String, Value>, key: &str) -> Result<String, Error> {
+    let mut last = 0.0f64;
+    let mut parts = Vec::new();
+    for p in ["p50", "p90", "p99", "max"] {
+        let v = number(m, &format!("{key}_{p}"))?.max(last);
+        last = v;
+        parts.push(format!("{p} = \"{}\"", duration_text((v * 1000.0).max(1.0))));
+    }
+    Ok(format!("{{ dist = \"empirical\", {} }}", parts.join(", ")))
+}
+
+/// The mean [µs] of the walker's wait for its CPU after it lost a gap (the `cpu_wait` of the CPU
+/// model), from the hand-off experiment: there the heartbeat threads always want the monitor, so
+/// a walker that lost a gap waits until the scheduler gives it a CPU back. The harness records the
+/// p99 of all the walker's waits per gap and the share of gaps lost; with an exponential tail for
+/// the lost gaps, P(wait > p99) = 0.01 = share x exp(-p99 / mean), so mean = p99 / ln(100 x share).
+/// Median over every gap >= 10 us (below, the walker re-takes the monitor and the p99 is its own
+/// re-entry) and every round of every measured session with share > 1.5% and a p99 of at least
+/// 1 ms (a smaller p99 is the walker's own re-entry, not a wait for a CPU). `None` if none is.
+pub fn walker_wait_mean_us(sessions: &[&Map<String, Value>]) -> Option<f64> {
+    let mut means = Vec::new();
+    for m in sessions {
+        for (key, value) in m.iter() {
+            let Some(rest) = key.strip_prefix("handoff_walker_wait_us_p99_gap_") else {
+                continue;
+            };
+            let Some(gap) = rest.split("us").next().and_then(|g| g.parse::<f64>().ok()) else {
+                continue;
+            };
+            let (Some(p99), Some(share)) = (value.as_f64(), m.get(&format!("handoff_share_gap_{rest}")).and_then(Value::as_f64)) else {
+                continue;
+            };
+            if gap >= 10.0 && share > 0.015 && p99 >= 1_000.0 {
+                means.push(p99 / (100.0 * share).ln());
+            }
+        }
+    }
+    if means.is_empty() {
+        return None;
+    }
+    means.sort_by(f64::total_cmp);
+    let n = means.len();
+    Some(if n % 2 == 1 {
+        means[n / 2]
+    } else {
+        (means[n / 2 - 1] + means[n / 2]) / 2.0
+    })
+}
+
+/// The hand-off shares by gap: the median over rounds when the harness repeated them, else round 0.
+fn handoff_points(m: &Map<String, Value>) -> Vec<(f64, f64)> {
+    let mut points = Vec::new();
+    for (key, value) in m {
+        let rest = key
+            .strip_prefix("handoff_share_median_gap_")
+            .or_else(|| key.strip_prefix("handoff_share_gap_"));
+        let Some(rest) = rest else { continue };
+        let Some(gap) = rest.strip_suffix("us") else { continue };
+        let (Ok(gap), Some(share)) = (gap.parse::<f64>(), value.as_f64()) else {
+            continue;
+        };
+        let median = key.starts_with("handoff_share_median_gap_");
+        points.push((gap, share, median));
+    }
+    let any_median = points.iter().any(|p| p.2);
+    let mut points: Vec<(f64, f64)> = points.into_iter().filter(|p| p.2 == any_median).map(|p| (p.0, p.1)).collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points
+}
+
+fn toml_string(text: &str) -> String {
+    Value::String(text.to_string()).to_string()
+}
+
+fn toml_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.1}")
+    } else {
+        let text = format!("{v:.6}");
+        let text = text.trim_end_matches('0');
+        if text.ends_with('.') {
+            format!("{text}0")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The calibration file's text from the harness's document.
+pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<String, Error> {
+    let m = measured(main);
+    let meta = main.get("meta").and_then(Value::as_object).cloned().unwrap_or_default();
+    let str_of = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("unknown").to_string();
+    let table = options.table();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# written by `hbsim calibrate`; the JVM harness of calibration/jvm/ measured on this host.\n\
+         # [measured]: every raw figure (units in the key). [broker]: scenario keys derived from it;\n\
+         # paste them into a scenario's [broker] table (docs/calibration.md says how each is derived)."
+    );
+    out.push_str("\n[meta]\n");
+    let _ = writeln!(out, "jvm = {}", toml_string(&str_of(meta.get("jvm"))));
+    let _ = writeln!(out, "jvm_version = {}", toml_string(&str_of(meta.get("jvm_version"))));
+    let _ = writeln!(out, "jvm_flags = {}", toml_string(&str_of(meta.get("jvm_flags"))));
+    let cpus = meta.get("cpus").and_then(Value::as_i64).unwrap_or(0);
+    let _ = writeln!(out, "cpus = {cpus}");
+    let _ = writeln!(out, "cpu_model = {}", toml_string(&str_of(meta.get("cpu_model"))));
+    let _ = writeln!(out, "os = {}", toml_string(&str_of(meta.get("os"))));
+    let _ = writeln!(out, "loadavg_before = {}", toml_string(&str_of(main.get("loadavg_before"))));
+    let _ = writeln!(out, "loadavg_after = {}", toml_string(&str_of(main.get("loadavg_after"))));
+    let busy = main
+        .get("busy_threads")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::from(options.busy_threads));
+    let cache = main
+        .get("cache_pressure_mb")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::from(options.cache_pressure_mb));
+    let quick = main.get("quick").and_then(Value::as_bool).unwrap_or(options.quick);
+    let _ = writeln!(out, "busy_threads = {busy}");
+    let _ = writeln!(out, "cache_pressure_mb = {cache}");
+    let _ = writeln!(out, "quick = {quick}");
+    let _ = writeln!(out, "table = {}", toml_string(table.name()));
+    let _ = writeln!(out, "hbsim_version = {}", toml_string(env!("CARGO_PKG_VERSION")));
+    let _ = writeln!(out, "harness_version = {}", toml_string(HARNESS_VERSION));
+    for key in ["same_cpu_method", "same_cpu_loadavg_before", "same_cpu_loadavg_after"] {
+        if let Some(v) = main.get(key).and_then(Value::as_str) {
+            let _ = writeln!(out, "{key} = {}", toml_string(v));
+        }
+    }
+
+    out.push_str("\n[measured]\n");
+    for (key, value) in m {
+        if let Some(i) = value.as_i64() {
+            let _ = writeln!(out, "{key} = {i}");
+        } else if let Some(v) = value.as_f64().filter(|v| v.is_finite()) {
+            let _ = writeln!(out, "{key} = {}", toml_number(v));
+        }
+    }
+
+    // [broker]: derivations.
+    let per_group_key = match table {
+        TableTemperature::Hot => "walk_ns_per_group_hot_p50",
+        TableTemperature::Cold => "walk_ns_per_group_cold_p50",
+    };
+    let per_group = number(m, per_group_key)?;
+    // Checked in this order so a broken output names its first missing figure.
+    number(m, "wake_latency_us_p50")?;
+    number(m, "wake_latency_us_p90")?;
+    let hb50 = number(m, "heartbeat_unlocked_us_p50")?;
+    let hb90 = number(m, "heartbeat_unlocked_us_p90")?;
+    let register = number(m, "register_producer_ns_p50")?;
+    out.push_str("\n[broker]\n");
+    let _ = writeln!(
+        out,
+        "# {per_group_key} ({} table: {})",
+        table.name(),
+        match table {
+            TableTemperature::Hot => "back-to-back walks, the table stays in the caches",
+            TableTemperature::Cold => "caches evicted between walks",
+        }
+    );
+    let _ = writeln!(out, "close_cost_per_group = \"{}\"", duration_text(per_group));
+    let _ = writeln!(
+        out,
+        "# wake_latency_us_p50/p90/p99/max (the woken thread on another CPU; the tail is the host's load)"
+    );
+    let _ = writeln!(out, "monitor_wake_latency = {}", empirical_toml(m, "wake_latency_us")?);
+    let _ = writeln!(
+        out,
+        "# fitted to heartbeat_unlocked_us_p50 = {hb50} and _p90 = {hb90} (the harness's mimic: a lower bound)"
+    );
+    let _ = writeln!(
+        out,
+        "heartbeat_cost = {{ dist = \"lognormal\", median = \"{}\", sigma = {} }}",
+        duration_text(hb50 * 1000.0),
+        toml_number((lognormal_sigma(hb50, hb90) * 1000.0).round() / 1000.0)
+    );
+    let _ = writeln!(out, "# register_producer_ns_p50 (uncontended, known group and channel)");
+    let _ = writeln!(out, "register_producer_cost = \"{}\"", duration_text(register));
+    let _ = writeln!(
+        out,
+        "# exit_cost_us_p50/p90/p99/max: monitorexit that unparks a parked waiter (the tail: preempted at the unpark)"
+    );
+    let _ = writeln!(out, "monitor_exit_cost = {}", empirical_toml(m, "exit_cost_us")?);
+    let points = handoff_points(m);
+    let shares: Vec<String> = points.iter().map(|(g, s)| format!("{g}us: {s:.2}")).collect();
+    // monitor_spin is HotSpot's spin window before parking, not the gap at which the hand-off flips:
+    // the harness cannot see the spin window (a spinner and a parked thread woken in time look the
+    // same), so no monitor_spin is written (the model's default: no spinning). The threshold is
+    // recorded as a comment: what the exit cost and wake-up race in the model should reproduce.
+    match handoff_threshold_us(&points) {
+        Some((gap, mid)) => {
+            let _ = writeln!(
+                out,
+                "# hand-off threshold: the gap at which the hand-off share reaches the midpoint ({mid:.2}) of its range: {}\n\
+                 # (shares by gap: {}); not a spin window, so no monitor_spin (docs/calibration.md)",
+                duration_text(gap * 1000.0),
+                shares.join(", ")
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# hand-off threshold not derived: the share does not rise with the gap on this host\n# (shares by gap: {})",
+                shares.join(", ")
+            );
+        }
+    }
+    if cpus > 0 {
+        let _ = writeln!(out, "# CPU placement at the walker's release (meta.cpus; docs/validation.md)");
+        let _ = writeln!(out, "cpus = {cpus}");
+        if let Some(mean) = walker_wait_mean_us(&[m]) {
+            let _ = writeln!(
+                out,
+                "# the walker's wait after a lost gap: median over gaps >= 10 us of p99 / ln(100 x share)\n\
+                 # (handoff_walker_wait_us_p99_*, handoff_share_*: an exponential tail through the measured p99)"
+            );
+            let _ = writeln!(
+                out,
+                "cpu_wait = {{ dist = \"exponential\", mean = \"{}\" }}",
+                duration_text((mean / 100.0).round() * 100_000.0)
+            );
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_whole_nanoseconds_in_scenario_syntax() {
+        assert_eq!(duration_text(23.56), "24ns");
+        assert_eq!(duration_text(36_314.0), "36.314us");
+        assert_eq!(duration_text(2_000.0), "2us");
+        assert_eq!(duration_text(1_500_000.0), "1.5ms");
+        for ns in [0.0, 1.0, 999.4, 1_234.0, 99_999.0, 12_345_678.0] {
+            let text = duration_text(ns);
+            assert_eq!(crate::scenario::parse_duration(&text), Ok(ns.round() as u64), "{text}");
+        }
+    }
+
+    #[test]
+    fn lognormal_sigma_reproduces_the_ratio() {
+        let sigma = lognormal_sigma(40.0, 100.0);
+        assert!(((40.0 * (sigma * 1.281_551_565_5).exp()) - 100.0).abs() < 1e-6);
+        assert_eq!(lognormal_sigma(40.0, 30.0), 0.0);
+        assert_eq!(lognormal_sigma(1.0, 1e9), 5.0);
+    }
+
+    #[test]
+    fn walker_wait_mean_inverts_the_exponential_tail() {
+        let mut m = Map::new();
+        // share 0.2 at 20 us: p99 = mean x ln(100 x 0.2) for mean = 10 ms.
+        m.insert("handoff_share_gap_20us".into(), Value::from(0.2));
+        m.insert("handoff_walker_wait_us_p99_gap_20us".into(), Value::from(10_000.0 * 20f64.ln()));
+        // Below 10 us, and shares under 1.5%, are left out.
+        m.insert("handoff_share_gap_5us".into(), Value::from(0.5));
+        m.insert("handoff_walker_wait_us_p99_gap_5us".into(), Value::from(1.0));
+        m.insert("handoff_share_gap_50us_r1".into(), Value::from(0.01));
+        m.insert("handoff_walker_wait_us_p99_gap_50us_r1".into(), Value::from(5_000.0));
+        m.insert("handoff_share_gap_100us".into(), Value::from(0.3));
+        m.insert("handoff_walker_wait_us_p99_gap_100us".into(), Value::from(4.0));
+        let mean = walker_wait_mean_us(&[&m]).unwrap();
+        assert!((mean - 10_000.0).abs() < 1e-6, "{mean}");
+        assert_eq!(walker_wait_mean_us(&[&Map::new()]), None);
+    }
+
+    #[test]
+    fn handoff_threshold_interpolates_the_midpoint() {
+        let points = [(0.0, 0.0), (10.0, 0.2), (20.0, 0.6), (50.0, 0.9), (100.0, 1.0)];
+        let (gap, mid) = handoff_threshold_us(&points).unwrap();
+        assert!((mid - 0.5).abs() < 1e-12);
+        assert!((gap - 17.5).abs() < 1e-9, "{gap}");
+        // A dip does not move the threshold back (running maximum).
+        let dip = [(0.0, 0.0), (10.0, 0.6), (20.0, 0.1), (50.0, 1.0)];
+        assert!((handoff_threshold_us(&dip).unwrap().0 - 10.0 * 0.5 / 0.6).abs() < 1e-9);
+        assert!(handoff_threshold_us(&[(0.0, 0.5), (10.0, 0.52)]).is_none());
+        assert!(handoff_threshold_us(&[(0.0, 0.5)]).is_none());
+    }
+
+    #[test]
+    fn no_jdk_is_an_error_not_a_panic() {
+        let empty = std::env::temp_dir().join("hbsim-no-jdk-here");
+        let err = find_jdk(Some(empty.clone().into_os_string()), None).unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert!(err.to_string().contains("JDK"), "{err}");
+        let err = find_jdk(None, Some(empty.into_os_string())).unwrap_err();
+        assert!(err.to_string().contains("JAVA_HOME"), "{err}");
+    }
+
+    #[test]
+    fn wrong_harness_version_is_refused() {
+        let err = parse_harness_output(r#"{"harness_version": "0", "measured": {}}"#).unwrap_err();
+        assert!(err.to_string().contains("harness_version"), "{err}");
+        assert!(parse_harness_output("not json").is_err());
+        assert!(parse_harness_output(r#"{"harness_version": "1"}"#).is_err());
+    }
+}

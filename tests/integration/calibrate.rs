@@ -1,0 +1,222 @@
+//! `hbsim calibrate` without a JVM: the calibration file written from a recorded harness output,
+//! and the "no JDK" path (exit 3, a message, no file).
+
+use crate::common::{repo_root, run_in, text, TempDir};
+use std::process::Command;
+
+fn recorded() -> std::path::PathBuf {
+    repo_root().join("tests/data/calibration/harness-quick-example.json")
+}
+
+fn recorded_measured() -> serde_json::Map<String, serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(recorded()).unwrap()).unwrap();
+    doc["measured"].as_object().unwrap().clone()
+}
+
+fn calibrate_from(dir: &TempDir, extra: &[&str]) -> toml::Table {
+    let input = recorded();
+    let mut args = vec!["calibrate", "--from-output", input.to_str().unwrap(), "--out", "cal.toml"];
+    args.extend_from_slice(extra);
+    let output = run_in(dir.path(), &args);
+    assert!(output.status.success(), "{}", text(&output));
+    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
+    written
+        .parse::<toml::Table>()
+        .unwrap_or_else(|e| panic!("not TOML: {e}\n{written}"))
+}
+
+fn duration_ns(value: &toml::Value) -> u64 {
+    hbsim::scenario::parse_duration(value.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn calibration_from_recorded_output_derives_broker_keys() {
+    let dir = TempDir::new("calibrate-derive");
+    let cal = calibrate_from(&dir, &[]);
+    let m = recorded_measured();
+    let f = |k: &str| m[k].as_f64().unwrap();
+    // [meta] from the harness; [measured] holds every raw figure.
+    assert!(cal["meta"]["cpus"].as_integer().unwrap() >= 1);
+    assert!(cal["meta"]["jvm"].as_str().unwrap().contains("17"));
+    assert_eq!(cal["meta"]["table"].as_str(), Some("hot"));
+    let measured = cal["measured"].as_table().unwrap();
+    for (key, value) in &m {
+        let written = measured.get(key).unwrap_or_else(|| panic!("measured.{key} missing"));
+        let written = written.as_float().or_else(|| written.as_integer().map(|i| i as f64)).unwrap();
+        assert!((written - value.as_f64().unwrap()).abs() < 1e-3, "{key}");
+    }
+    let broker = cal["broker"].as_table().unwrap();
+    assert_eq!(
+        duration_ns(&broker["close_cost_per_group"]),
+        f("walk_ns_per_group_hot_p50").round() as u64
+    );
+    assert_eq!(
+        duration_ns(&broker["register_producer_cost"]),
+        f("register_producer_ns_p50").round() as u64
+    );
+    // Exit cost and wake-up: empirical through the measured p50/p90/p99/max (made non-decreasing).
+    for (key, figure) in [("monitor_exit_cost", "exit_cost_us"), ("monitor_wake_latency", "wake_latency_us")] {
+        let dist = broker[key].as_table().unwrap_or_else(|| panic!("{key} is not a table"));
+        assert_eq!(dist["dist"].as_str(), Some("empirical"), "{key}");
+        let mut last = 0.0f64;
+        for p in ["p50", "p90", "p99", "max"] {
+            let want = f(&format!("{figure}_{p}")).max(last);
+            last = want;
+            let got = duration_ns(&dist[p]) as f64;
+            assert!((got - want * 1000.0).abs() <= 1.0, "{key}.{p}: {got} ns vs {want} us");
+        }
+    }
+    let hb = broker["heartbeat_cost"].as_table().unwrap();
+    assert_eq!(duration_ns(&hb["median"]), (f("heartbeat_unlocked_us_p50") * 1000.0).round() as u64);
+    // The hand-off threshold is not a spin window: no monitor_spin is written.
+    assert!(!broker.contains_key("monitor_spin"));
+    // The CPU model: the session's CPUs and the walker's wait after a lost gap, an exponential
+    // whose mean lies among the measured walker-wait p99s.
+    assert_eq!(broker["cpus"].as_integer(), cal["meta"]["cpus"].as_integer());
+    let wait = broker["cpu_wait"].as_table().unwrap();
+    assert_eq!(wait["dist"].as_str(), Some("exponential"));
+    let mean = duration_ns(&wait["mean"]);
+    assert!((100_000..=200_000_000).contains(&mean), "{mean}");
+}
+
+#[test]
+fn cold_table_and_cache_pressure_pick_the_cold_walk() {
+    let m = recorded_measured();
+    let cold = m["walk_ns_per_group_cold_p50"].as_f64().unwrap().round() as u64;
+    let dir = TempDir::new("calibrate-cold");
+    let cal = calibrate_from(&dir, &["--table", "cold"]);
+    assert_eq!(duration_ns(&cal["broker"]["close_cost_per_group"]), cold);
+    let dir = TempDir::new("calibrate-pressure");
+    let cal = calibrate_from(&dir, &["--cache-pressure", "64"]);
+    assert_eq!(cal["meta"]["table"].as_str(), Some("cold"));
+    assert_eq!(duration_ns(&cal["broker"]["close_cost_per_group"]), cold);
+    let dir = TempDir::new("calibrate-bad-table");
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", recorded().to_str().unwrap(), "--table", "warm"],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+#[test]
+fn calibrated_broker_keys_load_in_a_scenario() {
+    let dir = TempDir::new("calibrate-scenario");
+    calibrate_from(&dir, &[]);
+    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
+    let broker = written.split("\n[broker]\n").nth(1).unwrap();
+    let lines: Vec<&str> = broker.lines().collect();
+    let scenario = format!(
+        "name = \"calibrated\"\nduration = \"2s\"\npolicies = [\"leaky\"]\n[broker]\n{}\n[background]\nclients = 50\n[groups]\ninitial = 1000\n",
+        lines.join("\n")
+    );
+    dir.write("s.toml", &scenario);
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--out", "out"]);
+    assert!(output.status.success(), "{}\n{scenario}", text(&output));
+}
+
+#[test]
+fn without_a_jdk_calibrate_exits_3_with_a_message() {
+    let dir = TempDir::new("calibrate-nojdk");
+    let empty = dir.path().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = |java_home: Option<&str>| {
+        let mut command = Command::new(crate::common::hbsim_bin());
+        command
+            .args(["calibrate", "--quick", "--out", "cal.toml"])
+            .current_dir(dir.path())
+            .env("PATH", &empty)
+            .env_remove("JAVA_HOME");
+        if let Some(home) = java_home {
+            command.env("JAVA_HOME", home);
+        }
+        command.output().unwrap()
+    };
+    let output = run(None);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("JDK") && stderr.contains("PATH"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let output = run(Some(empty.to_str().unwrap()));
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("JAVA_HOME"), "{}", text(&output));
+    assert!(!dir.path().join("cal.toml").exists());
+}
+
+#[test]
+fn broken_recorded_output_is_refused_and_writes_nothing() {
+    let dir = TempDir::new("calibrate-broken");
+    let bad = dir.write(
+        "bad.json",
+        "{\"harness_version\": \"1\", \"measured\": {\"walk_ns_per_group_hot_p50\": 20}}",
+    );
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", bad.to_str().unwrap(), "--out", "cal.toml"],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("wake_latency_us_p50"),
+        "{}",
+        text(&output)
+    );
+    assert!(!dir.path().join("cal.toml").exists());
+    let garbage = dir.write("garbage.json", "java.lang.OutOfMemoryError");
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", garbage.to_str().unwrap(), "--out", "cal.toml"],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("garbage.json"),
+        "{}",
+        text(&output)
+    );
+}
+
+/// The recorded validation points: each .json has the parameters and outcome the comparison needs,
+/// its "tipped" follows the stated definition, and its .toml mirrors the parameters.
+#[test]
+fn recorded_validation_points_are_consistent() {
+    let dir = repo_root().join("tests/data/validation");
+    let mut points = 0;
+    let mut tipped = 0;
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for path in names.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let p = &doc["params"];
+        let o = &doc["outcome"];
+        let name = path.display();
+        for key in [
+            "gap_won_share",
+            "heartbeats_per_won_gap",
+            "response_ms_p50",
+            "response_ms_p90",
+            "response_ms_p99",
+            "heartbeats_timed_out",
+        ] {
+            assert!(o[key].is_number(), "{name}: outcome.{key}");
+        }
+        let lq = o["last_quarter_timeout_share"].as_f64().unwrap();
+        assert_eq!(
+            o["tipped"].as_bool().unwrap(),
+            lq > 0.5,
+            "{name}: tipped vs last_quarter_timeout_share"
+        );
+        if lq > 0.5 {
+            tipped += 1;
+        }
+        let scenario: toml::Table = std::fs::read_to_string(path.with_extension("toml")).unwrap().parse().unwrap();
+        let groups = p["groups"].as_i64().unwrap();
+        let live = p["live_groups"].as_i64().unwrap();
+        assert_eq!(scenario["groups"]["initial"].as_integer().unwrap() + live, groups, "{name}");
+        assert_eq!(scenario["background"]["clients"].as_integer(), p["clients"].as_i64(), "{name}");
+        let gap_ns = (p["gap_us"].as_f64().unwrap() * 1000.0).round() as u64;
+        assert_eq!(duration_ns(&scenario["broker"]["netty_event_gap"]), gap_ns, "{name}");
+        let trigger = p["trigger_closes"].as_i64().unwrap();
+        let actions = scenario.get("actions").and_then(|a| a.as_array()).map_or(0, |a| a.len());
+        assert_eq!(actions, usize::from(trigger > 0), "{name}");
+        points += 1;
+    }
+    assert!(points >= 6 && tipped >= 2, "{points} points, {tipped} tipped");
+}
