@@ -727,55 +727,6 @@ pub fn write_runs(path: &Path, rows: &[RunRow]) -> Result<(), Error> {
     )
 }
 
-/// Reads every `runs*.csv` in `dir` (shards of one sweep), sorted by (value, policy, seed).
-pub fn read_runs(dir: &Path) -> Result<Vec<RunRow>, Error> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| Error::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("runs") && n.ends_with(".csv"))
-        })
-        .collect();
-    files.sort();
-    let mut rows = Vec::new();
-    for file in files {
-        let bad = |m: String| Error::Scenario {
-            path: file.clone(),
-            problems: vec![m],
-        };
-        let mut reader = csv::Reader::from_path(&file).map_err(|e| bad(e.to_string()))?;
-        for record in reader.records() {
-            let r = record.map_err(|e| bad(e.to_string()))?;
-            let num = |i: usize| {
-                r.get(i)
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .ok_or_else(|| bad(format!("column {} is not a number", RUN_HEADER[i])))
-            };
-            rows.push(RunRow {
-                value_index: num(0)? as usize,
-                value: r.get(1).unwrap_or_default().to_string(),
-                policy: r.get(2).unwrap_or_default().to_string(),
-                seed: num(3)? as u64,
-                lag_max: num(4)?,
-                lag_steady: num(5)?,
-                heartbeat_timeout_ratio: num(6)?,
-                time_above_lag_100000_s: num(7)?,
-                // Shards written before the column existed count as not collapsed.
-                end_failed_share: if r.len() > 8 { num(8)? } else { 0.0 },
-            });
-        }
-    }
-    let order = |p: &str| Policy::parse(p).map_or(usize::MAX, |p| Policy::ALL.iter().position(|x| *x == p).unwrap_or(usize::MAX));
-    rows.sort_by_key(|r| (r.value_index, order(&r.policy), r.seed));
-    rows.dedup();
-    Ok(rows)
-}
-
 /// Writes the aggregated points as CSV (atomically).
 pub fn write_points(path: &Path, points: &[PointRow]) -> Result<(), Error> {
     let header = [
@@ -938,7 +889,7 @@ pub fn write_shard(path: &Path, meta: &ShardMeta, rows: &[RunRow]) -> Result<(),
     write_runs(path, rows)
 }
 
-/// Reads the shards in `dir` like [`read_runs`], but refuses (exit 2, naming what is wrong) an
+/// Reads the `runs*.csv` shards in `dir`, sorted by (value, policy, seed), and refuses (exit 2, naming what is wrong) an
 /// empty folder, a runs file without its sidecar, shards of different sweeps (scenario, param,
 /// values, policies, seeds, hbsim version, shard count), missing or duplicate shards, a wrong
 /// header, a shard with fewer or more rows than it should have, rows that do not belong to the

@@ -485,13 +485,23 @@ fn render_with(
     svg_draw: impl FnOnce(&SvgArea) -> Result<(), String>,
     png_draw: impl FnOnce(&PngArea) -> Result<(), String>,
 ) -> Result<(), Error> {
+    render_sized(dir, stem, (WIDTH_PX, height_px), svg_draw, png_draw)
+}
+
+/// [`render_with`] at any size (width, height) [px].
+fn render_sized(
+    dir: &Path,
+    stem: &str,
+    size: (u32, u32),
+    svg_draw: impl FnOnce(&SvgArea) -> Result<(), String>,
+    png_draw: impl FnOnce(&PngArea) -> Result<(), String>,
+) -> Result<(), Error> {
     let svg_path = dir.join(format!("{stem}.svg"));
     let png_path = dir.join(format!("{stem}.png"));
     ensure_font().map_err(|message| Error::Chart {
         path: svg_path.clone(),
         message,
     })?;
-    let size = (WIDTH_PX, height_px);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -1041,42 +1051,11 @@ fn label_at(values: &[String], v: f64) -> String {
 
 /// Draws `<stem>.svg` and `<stem>.png` of a collapse map in `dir`, each written atomically.
 pub fn draw_collapse_map(map: &CollapseMap, dir: &Path, stem: &str) -> Result<(), Error> {
-    let svg_path = dir.join(format!("{stem}.svg"));
-    let png_path = dir.join(format!("{stem}.png"));
-    ensure_font().map_err(|message| Error::Chart {
-        path: svg_path.clone(),
-        message,
-    })?;
     let size = (
         (160 + 90 * map.param2.1.len() as u32).clamp(480, 1600),
         (140 + 48 * map.param.1.len() as u32).clamp(360, 1200),
     );
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        map.draw(&root)
-            .and_then(|()| root.present().map_err(error_text))
-            .map_err(|message| Error::Chart {
-                path: svg_path.clone(),
-                message,
-            })?;
-    }
-    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
-        map.draw(&root)
-            .and_then(|()| root.present().map_err(error_text))
-            .map_err(|message| Error::Chart {
-                path: png_path.clone(),
-                message,
-            })?;
-    }
-    let png = encode_png(&pixels, size).map_err(|message| Error::Chart {
-        path: png_path.clone(),
-        message,
-    })?;
-    atomic::write_bytes(&svg_path, svg.as_bytes())?;
-    atomic::write_bytes(&png_path, &png)
+    render_sized(dir, stem, size, |root| map.draw(root), |root| map.draw(root))
 }
 
 /// The per-broker chart of a multi-broker run (file stem in the policy folder).
