@@ -1,6 +1,8 @@
-//! The ProducerManager: its monitor (acquire, hold, release, spin and tryLock timeouts) and the
-//! cost of each hold (`registerProducer`, `unregisterProducer`, the close walk), per policy.
-//! The table itself ([`ProducerTable`], the channel registry) is defined in `broker/mod.rs`.
+//! The ProducerManager: its table ([`ProducerTable`], `groupChannelTable` reduced to counts) and
+//! channel registry ([`ChannelRegistry`], `clientChannelTable`), its monitor (acquire, hold,
+//! release, spin and tryLock timeouts) and the cost of each hold (`registerProducer`,
+//! `unregisterProducer`, the close walk), per policy. The `Broker` methods that change the table
+//! are in `broker/mod.rs`.
 //!
 //! Mirrors (rocketmq-all-4.9.8):
 //! `broker/src/main/java/org/apache/rocketmq/broker/client/ProducerManager.java`
@@ -11,6 +13,248 @@
 //! table size), or call client-side code.
 
 use super::*;
+
+/// Channel registrations: O(1) lookups, and iteration in insertion order (deterministic: the
+/// order never depends on the hasher, which has no random keys anyway).
+pub type ChannelMap = IndexMap<ChannelId, ChannelEntry, BuildHasherDefault<IdHasher>>;
+
+/// Registrations of one broker, keyed by (client, channel). Almost every lookup is for a
+/// client's newest channel, which lives in a slot indexed by the client id (one array access);
+/// older channels that still hold registrations (ghosts of closed channels) live in a map.
+/// Iteration order is deterministic: slots by client id, then older channels in insertion order.
+#[derive(Default)]
+pub struct ChannelRegistry {
+    pub(super) current: Vec<(ChannelId, ChannelEntry)>,
+    pub(super) older: ChannelMap,
+}
+
+impl ChannelRegistry {
+    #[inline]
+    pub(super) fn slot(&mut self, client: ClientId) -> &mut (ChannelId, ChannelEntry) {
+        let c = client as usize;
+        if c >= self.current.len() {
+            self.current.resize(c + 1, (0, ChannelEntry::new(0)));
+        }
+        &mut self.current[c]
+    }
+
+    /// The registrations of `channel` (of `client`), if any.
+    #[inline]
+    pub fn get(&self, client: ClientId, channel: ChannelId) -> Option<&ChannelEntry> {
+        match self.current.get(client as usize) {
+            Some((c, entry)) if *c == channel => Some(entry),
+            _ => self.older.get(&channel),
+        }
+    }
+
+    /// Mutable access to the registrations of `channel`, if any.
+    #[inline]
+    pub fn get_mut(&mut self, client: ClientId, channel: ChannelId) -> Option<&mut ChannelEntry> {
+        match self.current.get_mut(client as usize) {
+            Some((c, entry)) if *c == channel => Some(entry),
+            _ => self.older.get_mut(&channel),
+        }
+    }
+
+    /// The registrations of `channel`, created empty if missing.
+    #[inline]
+    pub fn get_or_insert(&mut self, client: ClientId, channel: ChannelId) -> &mut ChannelEntry {
+        let current = self.slot(client).0;
+        if current == channel {
+            return &mut self.current[client as usize].1;
+        }
+        self.get_or_insert_other(client, channel, current)
+    }
+
+    /// `get_or_insert` for a channel other than the client's slot: a newer one takes the slot.
+    #[inline(never)]
+    pub(super) fn get_or_insert_other(&mut self, client: ClientId, channel: ChannelId, current: ChannelId) -> &mut ChannelEntry {
+        // Channel ids grow over time, so a client's newest channel is the largest id it used.
+        let newest = current == 0 || channel > current;
+        if newest && !self.older.contains_key(&channel) {
+            let old = std::mem::replace(&mut self.current[client as usize], (channel, ChannelEntry::new(client)));
+            if old.0 != 0 {
+                // The older channel keeps its registrations aside.
+                self.older.insert(old.0, old.1);
+            }
+            return &mut self.current[client as usize].1;
+        }
+        self.older.entry(channel).or_insert_with(|| ChannelEntry::new(client))
+    }
+
+    /// Forgets `channel`.
+    pub fn remove(&mut self, client: ClientId, channel: ChannelId) {
+        match self.current.get_mut(client as usize) {
+            Some(slot) if slot.0 == channel => slot.0 = 0,
+            _ => {
+                self.older.swap_remove(&channel);
+            }
+        }
+    }
+
+    /// Every registration: (channel, entry), slots by client id first, then older channels.
+    pub fn iter(&self) -> impl Iterator<Item = (ChannelId, &ChannelEntry)> {
+        self.current
+            .iter()
+            .filter(|(c, _)| *c != 0)
+            .map(|(c, e)| (*c, e))
+            .chain(self.older.iter().map(|(c, e)| (*c, e)))
+    }
+}
+
+/// A multiplicative hasher for the u64 channel ids (Fibonacci hashing): ids are sequential, so
+/// a multiply spreads them well, and it is far cheaper than SipHash on the hot path.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// What one channel has registered on this broker.
+#[derive(Clone, Copy, Debug)]
+pub struct ChannelEntry {
+    pub client: ClientId,
+    pub groups: [GroupId; 2],
+    pub n_groups: u8,
+    pub producer_last_ns: u64,
+    pub consumer_group: u16,
+    pub consumer_last_ns: u64,
+}
+
+impl ChannelEntry {
+    pub(super) fn new(client: ClientId) -> ChannelEntry {
+        ChannelEntry {
+            client,
+            groups: [0; 2],
+            n_groups: 0,
+            producer_last_ns: 0,
+            consumer_group: NO_GROUP,
+            consumer_last_ns: 0,
+        }
+    }
+    pub(super) fn producer_groups(&self) -> &[GroupId] {
+        &self.groups[..self.n_groups as usize]
+    }
+    pub(super) fn is_empty(&self) -> bool {
+        self.n_groups == 0 && self.consumer_group == NO_GROUP
+    }
+}
+
+/// One producer group's entry in `groupChannelTable`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupEntry {
+    pub present: bool,
+    pub channels: u32,
+}
+
+/// `ProducerManager.groupChannelTable`, reduced to what the dynamics need.
+#[derive(Clone, Debug, Default)]
+pub struct ProducerTable {
+    pub groups_in_table: u64,
+    pub groups_empty: u64,
+    /// (group, channel) entries: what the `v4.6.0` locked scan walks besides the groups.
+    pub channel_entries: u64,
+    /// Leaked empty groups present at t=0 (a count: never touched one by one).
+    pub initial_empty: u64,
+    pub(super) entries: Vec<GroupEntry>,
+    /// Groups that became empty since the last purge (checked again when purged).
+    pub(super) empty_candidates: Vec<GroupId>,
+}
+
+impl ProducerTable {
+    pub(super) fn new(initial_empty: u64) -> ProducerTable {
+        ProducerTable {
+            groups_in_table: initial_empty,
+            groups_empty: initial_empty,
+            initial_empty,
+            ..ProducerTable::default()
+        }
+    }
+
+    pub(super) fn entry(&mut self, group: GroupId) -> &mut GroupEntry {
+        let g = group as usize;
+        if g >= self.entries.len() {
+            self.entries.resize(g + 1, GroupEntry::default());
+        }
+        &mut self.entries[g]
+    }
+
+    /// `registerProducer` added a new channel to `group`.
+    pub(super) fn add_channel(&mut self, group: GroupId) {
+        let entry = self.entry(group);
+        let (was_present, was_empty) = (entry.present, entry.channels == 0);
+        entry.present = true;
+        entry.channels += 1;
+        self.channel_entries += 1;
+        if !was_present {
+            self.groups_in_table += 1;
+        } else if was_empty {
+            self.groups_empty -= 1;
+        }
+    }
+
+    /// A channel left `group`; `remove_if_emptied` drops the group when that emptied it.
+    pub(super) fn remove_channel(&mut self, group: GroupId, remove_if_emptied: bool) {
+        self.channel_entries -= 1;
+        let entry = self.entry(group);
+        assert!(entry.present && entry.channels > 0, "group {group} lost a channel it did not have");
+        entry.channels -= 1;
+        if entry.channels == 0 {
+            if remove_if_emptied {
+                entry.present = false;
+                self.groups_in_table -= 1;
+            } else {
+                self.groups_empty += 1;
+                self.empty_candidates.push(group);
+            }
+        }
+    }
+
+    /// `unregisterProducer`: removes the channel, and the group only if its map was non-empty on
+    /// entry and is empty now (a map already emptied by a CLOSE stays: one of the leak paths).
+    pub(super) fn unregister(&mut self, group: GroupId, had_channel: bool) {
+        // A channel that had the group is one of its entries (so the early return cannot hit it).
+        self.channel_entries -= u64::from(had_channel);
+        let entry = self.entry(group);
+        if !entry.present || entry.channels == 0 {
+            return;
+        }
+        if had_channel {
+            entry.channels -= 1;
+        }
+        if entry.channels == 0 {
+            entry.present = false;
+            self.groups_in_table -= 1;
+        }
+    }
+
+    /// The fixed scan: every empty group is removed.
+    pub(super) fn remove_empty_groups(&mut self) {
+        self.groups_in_table -= self.initial_empty;
+        self.groups_empty -= self.initial_empty;
+        self.initial_empty = 0;
+        for group in std::mem::take(&mut self.empty_candidates) {
+            let entry = &mut self.entries[group as usize];
+            if entry.present && entry.channels == 0 {
+                entry.present = false;
+                self.groups_in_table -= 1;
+                self.groups_empty -= 1;
+            }
+        }
+        assert_eq!(self.groups_empty, 0, "empty groups left after a purge");
+    }
+}
 
 impl World {
     /// `thread` enters a ProducerManager method: takes the monitor or waits for it.
