@@ -1,6 +1,7 @@
 //! The broker and client model (SPEC §2): the closed [`Event`] enum, the [`World`] that owns all
-//! simulated state, and the one `match` that dispatches events. `broker.rs` holds the broker-side
-//! handlers, `client.rs` the client side, `monitor.rs` the ProducerManager monitor.
+//! simulated state, and the one `match` that dispatches events. `broker/` holds the broker-side
+//! handlers (one file per RocketMQ role), `client/` the client side, `wire.rs` the boundary
+//! between them, `monitor.rs` the ProducerManager monitor.
 //!
 //! The model does no I/O and reads no clock; it reports observations to the `Recorder`.
 //!
@@ -30,6 +31,7 @@ pub mod broker;
 pub mod client;
 pub mod monitor;
 pub mod policy;
+pub mod wire;
 
 use crate::engine::{Ctx, Model, RngStreams, SimTime};
 use crate::metrics::{Holder, Recorder, Sample};

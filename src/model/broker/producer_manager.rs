@@ -1,0 +1,581 @@
+//! The ProducerManager: its table ([`ProducerTable`], `groupChannelTable` reduced to counts) and
+//! channel registry ([`ChannelRegistry`], `clientChannelTable`), its monitor (acquire, hold,
+//! release, spin and tryLock timeouts) and the cost of each hold (`registerProducer`,
+//! `unregisterProducer`, the close walk), per policy. The `Broker` methods that change the table
+//! are in `broker/mod.rs`.
+//!
+//! Mirrors (rocketmq-all-4.9.8):
+//! `broker/src/main/java/org/apache/rocketmq/broker/client/ProducerManager.java`
+//! (`registerProducer`, `unregisterProducer`, `doChannelCloseEvent`, `scanNotActiveChannel`) and,
+//! for the other releases, the switches in `policy.rs`.
+//!
+//! Must not: walk the simulated table to compute a close walk's cost (it is computed from the
+//! table size), or call client-side code.
+
+use super::*;
+
+/// Channel registrations: O(1) lookups, and iteration in insertion order (deterministic: the
+/// order never depends on the hasher, which has no random keys anyway).
+pub type ChannelMap = IndexMap<ChannelId, ChannelEntry, BuildHasherDefault<IdHasher>>;
+
+/// Registrations of one broker, keyed by (client, channel). Almost every lookup is for a
+/// client's newest channel, which lives in a slot indexed by the client id (one array access);
+/// older channels that still hold registrations (ghosts of closed channels) live in a map.
+/// Iteration order is deterministic: slots by client id, then older channels in insertion order.
+#[derive(Default)]
+pub struct ChannelRegistry {
+    pub(super) current: Vec<(ChannelId, ChannelEntry)>,
+    pub(super) older: ChannelMap,
+}
+
+impl ChannelRegistry {
+    #[inline]
+    pub(super) fn slot(&mut self, client: ClientId) -> &mut (ChannelId, ChannelEntry) {
+        let c = client as usize;
+        if c >= self.current.len() {
+            self.current.resize(c + 1, (0, ChannelEntry::new(0)));
+        }
+        &mut self.current[c]
+    }
+
+    /// The registrations of `channel` (of `client`), if any.
+    #[inline]
+    pub fn get(&self, client: ClientId, channel: ChannelId) -> Option<&ChannelEntry> {
+        match self.current.get(client as usize) {
+            Some((c, entry)) if *c == channel => Some(entry),
+            _ => self.older.get(&channel),
+        }
+    }
+
+    /// Mutable access to the registrations of `channel`, if any.
+    #[inline]
+    pub fn get_mut(&mut self, client: ClientId, channel: ChannelId) -> Option<&mut ChannelEntry> {
+        match self.current.get_mut(client as usize) {
+            Some((c, entry)) if *c == channel => Some(entry),
+            _ => self.older.get_mut(&channel),
+        }
+    }
+
+    /// The registrations of `channel`, created empty if missing.
+    #[inline]
+    pub fn get_or_insert(&mut self, client: ClientId, channel: ChannelId) -> &mut ChannelEntry {
+        let current = self.slot(client).0;
+        if current == channel {
+            return &mut self.current[client as usize].1;
+        }
+        self.get_or_insert_other(client, channel, current)
+    }
+
+    /// `get_or_insert` for a channel other than the client's slot: a newer one takes the slot.
+    #[inline(never)]
+    pub(super) fn get_or_insert_other(&mut self, client: ClientId, channel: ChannelId, current: ChannelId) -> &mut ChannelEntry {
+        // Channel ids grow over time, so a client's newest channel is the largest id it used.
+        let newest = current == 0 || channel > current;
+        if newest && !self.older.contains_key(&channel) {
+            let old = std::mem::replace(&mut self.current[client as usize], (channel, ChannelEntry::new(client)));
+            if old.0 != 0 {
+                // The older channel keeps its registrations aside.
+                self.older.insert(old.0, old.1);
+            }
+            return &mut self.current[client as usize].1;
+        }
+        self.older.entry(channel).or_insert_with(|| ChannelEntry::new(client))
+    }
+
+    /// Forgets `channel`.
+    pub fn remove(&mut self, client: ClientId, channel: ChannelId) {
+        match self.current.get_mut(client as usize) {
+            Some(slot) if slot.0 == channel => slot.0 = 0,
+            _ => {
+                self.older.swap_remove(&channel);
+            }
+        }
+    }
+
+    /// Every registration: (channel, entry), slots by client id first, then older channels.
+    pub fn iter(&self) -> impl Iterator<Item = (ChannelId, &ChannelEntry)> {
+        self.current
+            .iter()
+            .filter(|(c, _)| *c != 0)
+            .map(|(c, e)| (*c, e))
+            .chain(self.older.iter().map(|(c, e)| (*c, e)))
+    }
+}
+
+/// A multiplicative hasher for the u64 channel ids (Fibonacci hashing): ids are sequential, so
+/// a multiply spreads them well, and it is far cheaper than SipHash on the hot path.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// What one channel has registered on this broker.
+#[derive(Clone, Copy, Debug)]
+pub struct ChannelEntry {
+    pub client: ClientId,
+    pub groups: [GroupId; 2],
+    pub n_groups: u8,
+    pub producer_last_ns: u64,
+    pub consumer_group: u16,
+    pub consumer_last_ns: u64,
+}
+
+impl ChannelEntry {
+    pub(super) fn new(client: ClientId) -> ChannelEntry {
+        ChannelEntry {
+            client,
+            groups: [0; 2],
+            n_groups: 0,
+            producer_last_ns: 0,
+            consumer_group: NO_GROUP,
+            consumer_last_ns: 0,
+        }
+    }
+    pub(super) fn producer_groups(&self) -> &[GroupId] {
+        &self.groups[..self.n_groups as usize]
+    }
+    pub(super) fn is_empty(&self) -> bool {
+        self.n_groups == 0 && self.consumer_group == NO_GROUP
+    }
+}
+
+/// One producer group's entry in `groupChannelTable`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupEntry {
+    pub present: bool,
+    pub channels: u32,
+}
+
+/// `ProducerManager.groupChannelTable`, reduced to what the dynamics need.
+#[derive(Clone, Debug, Default)]
+pub struct ProducerTable {
+    pub groups_in_table: u64,
+    pub groups_empty: u64,
+    /// (group, channel) entries: what the `v4.6.0` locked scan walks besides the groups.
+    pub channel_entries: u64,
+    /// Leaked empty groups present at t=0 (a count: never touched one by one).
+    pub initial_empty: u64,
+    pub(super) entries: Vec<GroupEntry>,
+    /// Groups that became empty since the last purge (checked again when purged).
+    pub(super) empty_candidates: Vec<GroupId>,
+}
+
+impl ProducerTable {
+    pub(super) fn new(initial_empty: u64) -> ProducerTable {
+        ProducerTable {
+            groups_in_table: initial_empty,
+            groups_empty: initial_empty,
+            initial_empty,
+            ..ProducerTable::default()
+        }
+    }
+
+    pub(super) fn entry(&mut self, group: GroupId) -> &mut GroupEntry {
+        let g = group as usize;
+        if g >= self.entries.len() {
+            self.entries.resize(g + 1, GroupEntry::default());
+        }
+        &mut self.entries[g]
+    }
+
+    /// `registerProducer` added a new channel to `group`.
+    pub(super) fn add_channel(&mut self, group: GroupId) {
+        let entry = self.entry(group);
+        let (was_present, was_empty) = (entry.present, entry.channels == 0);
+        entry.present = true;
+        entry.channels += 1;
+        self.channel_entries += 1;
+        if !was_present {
+            self.groups_in_table += 1;
+        } else if was_empty {
+            self.groups_empty -= 1;
+        }
+    }
+
+    /// A channel left `group`; `remove_if_emptied` drops the group when that emptied it.
+    pub(super) fn remove_channel(&mut self, group: GroupId, remove_if_emptied: bool) {
+        self.channel_entries -= 1;
+        let entry = self.entry(group);
+        assert!(entry.present && entry.channels > 0, "group {group} lost a channel it did not have");
+        entry.channels -= 1;
+        if entry.channels == 0 {
+            if remove_if_emptied {
+                entry.present = false;
+                self.groups_in_table -= 1;
+            } else {
+                self.groups_empty += 1;
+                self.empty_candidates.push(group);
+            }
+        }
+    }
+
+    /// `unregisterProducer`: removes the channel, and the group only if its map was non-empty on
+    /// entry and is empty now (a map already emptied by a CLOSE stays: one of the leak paths).
+    pub(super) fn unregister(&mut self, group: GroupId, had_channel: bool) {
+        // A channel that had the group is one of its entries (so the early return cannot hit it).
+        self.channel_entries -= u64::from(had_channel);
+        let entry = self.entry(group);
+        if !entry.present || entry.channels == 0 {
+            return;
+        }
+        if had_channel {
+            entry.channels -= 1;
+        }
+        if entry.channels == 0 {
+            entry.present = false;
+            self.groups_in_table -= 1;
+        }
+    }
+
+    /// The fixed scan: every empty group is removed.
+    pub(super) fn remove_empty_groups(&mut self) {
+        self.groups_in_table -= self.initial_empty;
+        self.groups_empty -= self.initial_empty;
+        self.initial_empty = 0;
+        for group in std::mem::take(&mut self.empty_candidates) {
+            let entry = &mut self.entries[group as usize];
+            if entry.present && entry.channels == 0 {
+                entry.present = false;
+                self.groups_in_table -= 1;
+                self.groups_empty -= 1;
+            }
+        }
+        assert_eq!(self.groups_empty, 0, "empty groups left after a purge");
+    }
+}
+
+impl World {
+    /// `thread` enters a ProducerManager method: takes the monitor or waits for it.
+    pub(super) fn acquire_monitor(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
+        let now = ctx.now().ns();
+        let lock = self.brokers[b as usize].policy.lock();
+        if lock == LockKind::None {
+            self.begin_hold(ctx, b, thread);
+            return;
+        }
+        let spin = self.params.brokers[b as usize].monitor_spin_ns;
+        let broker = &mut self.brokers[b as usize];
+        let entry = broker.monitor.enter(thread, spin > 0);
+        if entry == Entry::Owned {
+            broker.monitor_acquired_ns = now;
+            self.recorder.monitor_wait.add(0);
+            self.begin_hold(ctx, b, thread);
+            return;
+        }
+        let attempt = self.set_thread_blocked(b, thread, now);
+        if entry == Entry::Spinning {
+            self.schedule_spin_end(ctx, b, thread, attempt);
+        }
+        if lock == LockKind::TryLock {
+            let epoch = self.brokers[b as usize].epoch;
+            ctx.schedule_in(
+                self.params.brokers[b as usize].trylock_timeout_ns,
+                Event::TryLockTimeout {
+                    broker: b,
+                    thread,
+                    epoch,
+                    attempt,
+                },
+            );
+        }
+    }
+
+    /// Marks `thread` BLOCKED; returns its new attempt number.
+    pub(super) fn set_thread_blocked(&mut self, b: u16, thread: ThreadRef, now: u64) -> u32 {
+        let broker = &mut self.brokers[b as usize];
+        let attempt = match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => {
+                if matches!(thread, ThreadRef::Heartbeat(_)) {
+                    broker.set_blocked(now, 1);
+                }
+                let w = broker.worker(thread);
+                w.state = WorkerState::Blocked;
+                w.wait_started_ns = now;
+                w.attempt += 1;
+                w.attempt
+            }
+            ThreadRef::Netty => {
+                broker.netty.state = NettyState::Blocked;
+                broker.netty.wait_started_ns = now;
+                broker.netty.attempt += 1;
+                broker.netty.attempt
+            }
+            ThreadRef::Housekeeping => {
+                broker.housekeeping = HousekeepingState::Blocked;
+                broker.housekeeping_attempt += 1;
+                broker.housekeeping_attempt
+            }
+        };
+        attempt
+    }
+
+    /// `thread` owns the monitor (or needs none): it works for the hold's cost.
+    pub(super) fn begin_hold(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
+        let now = ctx.now().ns();
+        let cost = self.hold_cost(b, thread);
+        let broker = &mut self.brokers[b as usize];
+        match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => {
+                let w = broker.worker(thread);
+                let was_blocked = w.state == WorkerState::Blocked;
+                let waited = now - w.wait_started_ns;
+                w.state = WorkerState::Holding;
+                if was_blocked {
+                    if matches!(thread, ThreadRef::Heartbeat(_)) {
+                        broker.set_blocked(now, -1);
+                    }
+                    self.recorder.monitor_wait.add(waited);
+                }
+            }
+            ThreadRef::Netty => {
+                if broker.netty.state == NettyState::Blocked {
+                    self.recorder.monitor_wait.add(now - broker.netty.wait_started_ns);
+                }
+                broker.netty.state = NettyState::Holding;
+            }
+            ThreadRef::Housekeeping => broker.housekeeping = HousekeepingState::Holding,
+        }
+        self.schedule_step(ctx, b, thread, cost);
+    }
+
+    /// How long `thread`'s next step inside ProducerManager takes.
+    pub(super) fn hold_cost(&mut self, b: u16, thread: ThreadRef) -> u64 {
+        match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => {
+                // Between two synchronized calls of one request the thread releases and re-enters
+                // at once; under barging (or with no lock) nobody can get in between, so the calls
+                // for all remaining groups form one hold. Under fifo each call is its own hold.
+                let merge = barges(self.brokers[b as usize].monitor.kind()) || self.brokers[b as usize].policy.lock() == LockKind::None;
+                let worker = self.brokers[b as usize].worker(thread);
+                let n_groups = worker.task.as_ref().expect("a busy worker has a task").n_groups;
+                let start = worker.group_idx;
+                let end = if merge { n_groups } else { start + 1 };
+                let mut cost = 0u64;
+                for _ in start..end {
+                    cost = cost.saturating_add(match thread {
+                        ThreadRef::Heartbeat(_) => self.sample_cost(b, |p| p.register_producer_cost),
+                        _ => self.sample_cost(b, |p| p.unregister_cost),
+                    });
+                }
+                self.brokers[b as usize].worker(thread).batch_end = end;
+                cost
+            }
+            ThreadRef::Netty => {
+                let broker = &self.brokers[b as usize];
+                let groups = match broker.policy.walk_cost() {
+                    WalkCost::AllGroups => broker.table.groups_in_table,
+                    WalkCost::ChannelGroups => {
+                        let channel = broker.netty.current.expect("walking an event").channel;
+                        let client = broker.netty.current.expect("walking an event").client;
+                        broker.channels.get(client, channel).map_or(0, |e| u64::from(e.n_groups))
+                    }
+                };
+                let base = self.sample_cost(b, |p| p.close_cost_base);
+                let per_group = self.sample_cost(b, |p| p.close_cost_per_group);
+                base.saturating_add(per_group.saturating_mul(groups))
+            }
+            ThreadRef::Housekeeping => {
+                // rocketmq-all-4.6.0 ProducerManager.scanNotActiveChannel (lines 76-111) holds the
+                // lock while it visits every group *and* every channel entry of each group.
+                let table = &self.brokers[b as usize].table;
+                let mut visited = table.groups_in_table;
+                if self.params.brokers[b as usize].scan_walks_channel_entries {
+                    visited += table.channel_entries;
+                }
+                self.sample_cost(b, |p| p.scan_cost_per_group).saturating_mul(visited)
+            }
+        }
+    }
+
+    /// HotSpot's spin window for `thread` (`TrySpin`): it ends at `monitor_spin` from now.
+    pub(super) fn schedule_spin_end(&self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef, attempt: u32) {
+        let epoch = self.brokers[b as usize].epoch;
+        ctx.schedule_in(
+            self.params.brokers[b as usize].monitor_spin_ns,
+            Event::SpinEnd {
+                broker: b,
+                thread,
+                epoch,
+                attempt,
+            },
+        );
+    }
+
+    /// The current wait number of `thread` (bumped each time it blocks).
+    pub(super) fn thread_attempt(&mut self, b: u16, thread: ThreadRef) -> u32 {
+        let broker = &mut self.brokers[b as usize];
+        match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => broker.worker(thread).attempt,
+            ThreadRef::Netty => broker.netty.attempt,
+            ThreadRef::Housekeeping => broker.housekeeping_attempt,
+        }
+    }
+
+    /// A spin window ran out: the thread parks if it is still spinning on this wait.
+    pub(crate) fn on_spin_end(&mut self, b: u16, thread: ThreadRef, attempt: u32) {
+        if self.thread_attempt(b, thread) == attempt {
+            self.brokers[b as usize].monitor.stop_spinning(thread);
+        }
+    }
+
+    /// The owner releases. Returns the exiting thread's own exit cost: the unpark it issues after
+    /// the release (HotSpot `ExitEpilog`: `_owner = NULL`, then `unpark`), which delays its next
+    /// step and so lengthens the window in which the monitor is free.
+    pub(super) fn release_monitor(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) -> u64 {
+        let now = ctx.now().ns();
+        let broker = &mut self.brokers[b as usize];
+        let held = now - broker.monitor_acquired_ns;
+        broker.monitor_busy_integral_ns += now - broker.monitor_acquired_ns.max(broker.interval_start_ns);
+        self.recorder.monitor_hold.add(held);
+        match broker.monitor.release(thread) {
+            Release::Nobody => 0,
+            Release::Spun(next) => {
+                // The spinner's CAS takes the monitor at the release: no wake-up, no unpark.
+                broker.monitor_acquired_ns = now;
+                self.begin_hold(ctx, b, next);
+                0
+            }
+            Release::Wake(next) => {
+                if broker.monitor.owner() == Some(next) {
+                    broker.monitor_acquired_ns = now;
+                }
+                let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
+                let epoch = self.brokers[b as usize].epoch;
+                ctx.schedule_in(
+                    latency,
+                    Event::MonitorWake {
+                        broker: b,
+                        thread: next,
+                        epoch,
+                    },
+                );
+                let exit = self.sample_cost(b, |p| p.monitor_exit_cost);
+                let preempted = if thread == ThreadRef::Netty {
+                    self.walker_preemption(b, held)
+                } else {
+                    0
+                };
+                exit.saturating_add(preempted)
+            }
+        }
+    }
+
+    /// CPU placement at the walker's release (issue 10; off with `cpus = 0`). The unpark makes a
+    /// heartbeat thread runnable that slept through the walk. If a CPU is idle the scheduler puts
+    /// it there (Linux `select_idle_sibling`). If none is (the broker's runnable threads and the
+    /// host's other runnable work fill them all) it lands on the waker's CPU or on its previous
+    /// one, the walker's with probability 1/`cpus` (assumption: wake-affine picks either). There it
+    /// preempts the walker when the walker has run at least a scheduler slice since it last
+    /// slept (EEVDF, Linux >= 6.6: a task past its slice's deadline yields to an eligible woken
+    /// task; `cpu_slice`, base slice 0.75 ms x (1 + log2 CPUs) = 1.5 ms on 2 CPUs). The walker
+    /// then stays off its CPU for `cpu_wait` while the heartbeat threads pass the monitor among
+    /// themselves (the harness's walker waits of 10-70 ms, docs/validation.md). Returns that wait.
+    pub(super) fn walker_preemption(&mut self, b: u16, walk_ns: u64) -> u64 {
+        let broker_params = &self.params.brokers[b as usize];
+        let cpus = broker_params.cpus;
+        if cpus == 0 || walk_ns < broker_params.cpu_slice_ns {
+            return 0;
+        }
+        let broker = &mut self.brokers[b as usize];
+        let running = broker
+            .hb
+            .workers
+            .iter()
+            .filter(|w| matches!(w.state, WorkerState::Unlocked | WorkerState::Holding))
+            .count() as u64;
+        // The walker and the woken thread, the heartbeat threads at work, the host's other work.
+        let wanted = 2 + running + u64::from(broker_params.cpu_other_runnable);
+        if wanted <= u64::from(cpus) {
+            return 0;
+        }
+        if cpus > 1 {
+            let draw: u32 = broker.rng.gen_range(0..cpus);
+            if draw != 0 {
+                return 0;
+            }
+        }
+        self.sample_cost(b, |p| p.cpu_wait)
+    }
+
+    pub(crate) fn on_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
+        let now = ctx.now().ns();
+        let broker = &mut self.brokers[b as usize];
+        if !broker.monitor.is_waiting(thread) && broker.monitor.owner() != Some(thread) {
+            // It gave up (tryLock timeout) before the wake-up arrived.
+            return;
+        }
+        let was_owner = broker.monitor.owner() == Some(thread);
+        let spin = self.params.brokers[b as usize].monitor_spin_ns > 0;
+        let was_spinning = broker.monitor.is_spinning(thread);
+        if broker.monitor.on_wake(thread, spin) {
+            if !was_owner {
+                broker.monitor_acquired_ns = now;
+            }
+            self.begin_hold(ctx, b, thread);
+        } else if !was_spinning && self.brokers[b as usize].monitor.is_spinning(thread) {
+            // A futile wake-up: HotSpot's EnterI spins again before re-parking.
+            let attempt = self.thread_attempt(b, thread);
+            self.schedule_spin_end(ctx, b, thread, attempt);
+        }
+    }
+
+    pub(crate) fn on_trylock_timeout(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef, attempt: u32) {
+        let now = ctx.now().ns();
+        let broker = &mut self.brokers[b as usize];
+        let (blocked, current) = match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => {
+                let w = broker.worker(thread);
+                (w.state == WorkerState::Blocked, w.attempt)
+            }
+            ThreadRef::Netty => (broker.netty.state == NettyState::Blocked, broker.netty.attempt),
+            ThreadRef::Housekeeping => (broker.housekeeping == HousekeepingState::Blocked, broker.housekeeping_attempt),
+        };
+        if !blocked || current != attempt || broker.monitor.owner() == Some(thread) {
+            return;
+        }
+        // "lock timeout": the operation is skipped (v4.6.0 logs a warning and goes on).
+        if let Some(next) = broker.monitor.cancel(thread) {
+            let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
+            let epoch = self.brokers[b as usize].epoch;
+            ctx.schedule_in(
+                latency,
+                Event::MonitorWake {
+                    broker: b,
+                    thread: next,
+                    epoch,
+                },
+            );
+        }
+        let broker = &mut self.brokers[b as usize];
+        match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => {
+                if matches!(thread, ThreadRef::Heartbeat(_)) {
+                    broker.set_blocked(now, -1);
+                }
+                let w = broker.worker(thread);
+                w.state = WorkerState::Unlocked;
+                w.group_idx += 1;
+                self.next_producer_group(ctx, b, thread);
+            }
+            ThreadRef::Netty => {
+                broker.netty.state = NettyState::Holding;
+                self.after_close_walk(ctx, b, false);
+            }
+            ThreadRef::Housekeeping => {
+                broker.housekeeping = HousekeepingState::Idle;
+            }
+        }
+    }
+}
