@@ -10,38 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn small(name: &str, duration: &str, extra: &str) -> String {
-    format!(
-        r#"name = "{name}"
-seed = 5
-duration = "{duration}"
-policies = ["leaky", "fixed"]
-{extra}
-
-[[topics]]
-name = "t"
-queues_per_broker = 2
-
-[[consumer_groups]]
-name = "g"
-topic = "t"
-consumers = 2
-consume_rate = 200.0
-
-[[producers]]
-group = "p"
-topic = "t"
-send_rate = 100.0
-
-[background]
-clients = 50
-live_groups = 5
-
-[groups]
-initial = 1000
-create_interval = "5s"
-lifetime = "20s"
-"#
-    )
+    // The robustness tests' small scenario, under both policies.
+    crate::robustness::small_scenario(name, duration, extra).replacen("policies = [\"leaky\"]", "policies = [\"leaky\", \"fixed\"]", 1)
 }
 
 fn is_root() -> bool {

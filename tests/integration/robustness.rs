@@ -117,7 +117,7 @@ fn corpus_never_panics() {
 }
 
 /// A small scenario for the binary tests: `{duration}` and `{extra}` are filled in.
-fn small_scenario(name: &str, duration: &str, extra: &str) -> String {
+pub fn small_scenario(name: &str, duration: &str, extra: &str) -> String {
     format!(
         r#"name = "{name}"
 seed = 5

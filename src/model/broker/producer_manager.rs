@@ -257,6 +257,21 @@ impl ProducerTable {
 }
 
 impl World {
+    /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
+    /// latency (one draw of `monitor_wake_latency`).
+    fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef) {
+        let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
+        let epoch = self.brokers[b as usize].epoch;
+        ctx.schedule_in(
+            latency,
+            Event::MonitorWake {
+                broker: b,
+                thread: next,
+                epoch,
+            },
+        );
+    }
+
     /// `thread` enters a ProducerManager method: takes the monitor or waits for it.
     pub(super) fn acquire_monitor(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
         let now = ctx.now().ns();
@@ -451,16 +466,7 @@ impl World {
                 if broker.monitor.owner() == Some(next) {
                     broker.monitor_acquired_ns = now;
                 }
-                let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
-                let epoch = self.brokers[b as usize].epoch;
-                ctx.schedule_in(
-                    latency,
-                    Event::MonitorWake {
-                        broker: b,
-                        thread: next,
-                        epoch,
-                    },
-                );
+                self.schedule_monitor_wake(ctx, b, next);
                 let exit = self.sample_cost(b, |p| p.monitor_exit_cost);
                 let preempted = if thread == ThreadRef::Netty {
                     self.walker_preemption(b, held)
@@ -547,16 +553,7 @@ impl World {
         }
         // "lock timeout": the operation is skipped (v4.6.0 logs a warning and goes on).
         if let Some(next) = broker.monitor.cancel(thread) {
-            let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
-            let epoch = self.brokers[b as usize].epoch;
-            ctx.schedule_in(
-                latency,
-                Event::MonitorWake {
-                    broker: b,
-                    thread: next,
-                    epoch,
-                },
-            );
+            self.schedule_monitor_wake(ctx, b, next);
         }
         let broker = &mut self.brokers[b as usize];
         match thread {
