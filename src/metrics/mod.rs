@@ -163,6 +163,67 @@ impl WaitStat {
     }
 }
 
+/// Durations in log-spaced buckets, 16 per power of two (exact below 16 ns, else within 1/32 of
+/// the value at the bucket's midpoint), so a run's percentiles need no list of every value.
+#[derive(Clone, Debug, Default)]
+pub struct LatencyHistogram {
+    counts: Vec<u64>,
+    total: u64,
+}
+
+impl LatencyHistogram {
+    const SUB_BITS: u32 = 4;
+
+    fn bucket(value_ns: u64) -> usize {
+        let sub = 1u64 << Self::SUB_BITS;
+        if value_ns < sub {
+            return value_ns as usize;
+        }
+        let exp = 63 - value_ns.leading_zeros();
+        let mantissa = (value_ns >> (exp - Self::SUB_BITS)) & (sub - 1);
+        ((exp - Self::SUB_BITS + 1) as usize) * sub as usize + mantissa as usize
+    }
+
+    /// The midpoint of bucket `b`.
+    fn value(b: usize) -> u64 {
+        let sub = 1usize << Self::SUB_BITS;
+        if b < sub {
+            return b as u64;
+        }
+        let exp = (b / sub) as u32 + Self::SUB_BITS - 1;
+        let mantissa = (b % sub) as u64;
+        let width = 1u64 << (exp - Self::SUB_BITS);
+        ((sub as u64 + mantissa) << (exp - Self::SUB_BITS)) + width / 2
+    }
+
+    /// Adds one value.
+    pub fn add(&mut self, value_ns: u64) {
+        let b = Self::bucket(value_ns);
+        if self.counts.len() <= b {
+            self.counts.resize(b + 1, 0);
+        }
+        self.counts[b] += 1;
+        self.total += 1;
+    }
+
+    /// The `q` quantile (0 < q <= 1) [ns]: the smallest bucket holding the ceil(q x n)-th value;
+    /// 0 when empty.
+    pub fn quantile_ns(&self, q: f64) -> u64 {
+        if self.total == 0 {
+            return 0;
+        }
+        let rank = ((q * self.total as f64).ceil() as u64).clamp(1, self.total);
+        let mut seen = 0;
+        for (b, count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                return Self::value(b);
+            }
+        }
+        unreachable!("rank {rank} beyond {} values", self.total)
+    }
+}
+
 /// Lag levels whose time-above is always reported.
 pub const LAG_LEVELS: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
 /// Lag at or below which a run counts as recovered after a restart.
@@ -178,6 +239,8 @@ pub struct Recorder {
     pub monitor_wait: WaitStat,
     pub monitor_hold: WaitStat,
     pub heartbeat_latency: WaitStat,
+    /// Every heartbeat's response time over the run (for its percentiles).
+    pub heartbeat_latency_hist: LatencyHistogram,
     samples: Vec<Sample>,
     pub lag: LagStats,
     sample_interval_ns: u64,
@@ -185,6 +248,29 @@ pub struct Recorder {
     broker_timeouts: Vec<u64>,
     /// Per-broker figures of the whole run.
     pub brokers: Vec<BrokerStats>,
+    /// The walker's gaps over the whole run, all brokers.
+    pub walker_gaps: GapCounts,
+}
+
+/// The gaps between two close walks with the next event already waiting, as the JVM harness
+/// counts them (`calibration/jvm/Validate.java`): how many, how many a heartbeat thread won
+/// (a `registerProducer` ran in it), and the `registerProducer` calls in the won ones.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GapCounts {
+    pub gaps: u64,
+    pub won: u64,
+    pub registers_in_won: u64,
+}
+
+impl GapCounts {
+    /// A gap ended with `registers` calls in it.
+    pub fn add(&mut self, registers: u64) {
+        self.gaps += 1;
+        if registers > 0 {
+            self.won += 1;
+            self.registers_in_won += registers;
+        }
+    }
 }
 
 /// Lag statistics kept online so nothing needs the whole timeline.
@@ -228,6 +314,7 @@ impl Recorder {
             monitor_wait: WaitStat::default(),
             monitor_hold: WaitStat::default(),
             heartbeat_latency: WaitStat::default(),
+            heartbeat_latency_hist: LatencyHistogram::default(),
             samples: Vec::new(),
             lag: LagStats {
                 time_above_ns,
@@ -236,6 +323,7 @@ impl Recorder {
             sample_interval_ns,
             broker_timeouts: Vec::new(),
             brokers: Vec::new(),
+            walker_gaps: GapCounts::default(),
         }
     }
 
@@ -274,6 +362,7 @@ impl Recorder {
     pub fn heartbeat_latency(&mut self, latency_ns: u64) {
         self.interval.latencies_ns.push(latency_ns);
         self.heartbeat_latency.add(latency_ns);
+        self.heartbeat_latency_hist.add(latency_ns);
     }
 
     /// Closes the interval: fills the interval-derived fields of `sample`, folds counts into the
@@ -379,5 +468,29 @@ mod tests {
         assert_eq!(percentiles(&mut values), (50.0, 99.0, 100.0));
         assert_eq!(percentiles(&mut []), (0.0, 0.0, 0.0));
         assert_eq!(percentiles(&mut [7_000_000]), (7.0, 7.0, 7.0));
+    }
+
+    #[test]
+    fn histogram_quantiles_within_a_bucket_of_the_exact_ones() {
+        let mut h = LatencyHistogram::default();
+        assert_eq!(h.quantile_ns(0.5), 0);
+        // 1 ns .. 10 s, log-spaced, against the nearest-rank quantiles of the same values.
+        let mut values: Vec<u64> = (0..10_000).map(|i| (10f64.powf(i as f64 / 1000.0)).round() as u64).collect();
+        for v in &values {
+            h.add(*v);
+        }
+        values.sort_unstable();
+        for q in [0.01, 0.5, 0.9, 0.99, 1.0] {
+            let exact = values[((q * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+            let approx = h.quantile_ns(q);
+            let err = (approx as f64 - exact as f64).abs() / exact as f64;
+            assert!(err <= 1.0 / 16.0, "q {q}: {approx} vs {exact}");
+        }
+        // Small values are exact, and every bucket's midpoint falls back into it.
+        for v in [0u64, 1, 15, 16, 17, 31, 32, 1 << 40, u64::MAX] {
+            let b = LatencyHistogram::bucket(v);
+            assert_eq!(LatencyHistogram::bucket(LatencyHistogram::value(b)), b, "{v}");
+        }
+        assert_eq!(LatencyHistogram::value(LatencyHistogram::bucket(15)), 15);
     }
 }

@@ -35,6 +35,14 @@ pub struct Summary {
     pub heartbeat_timeout_ratio: f64,
     pub heartbeat_latency_mean_ms: f64,
     pub heartbeat_latency_max_ms: f64,
+    /// Percentiles of every heartbeat's response time over the run (the broker's reply, whether
+    /// or not the client still waited; absent in summaries of older versions).
+    #[serde(default)]
+    pub heartbeat_latency_p50_ms: f64,
+    #[serde(default)]
+    pub heartbeat_latency_p90_ms: f64,
+    #[serde(default)]
+    pub heartbeat_latency_p99_ms: f64,
     pub heartbeat_queue_wait_mean_ms: f64,
     pub heartbeat_queue_len_max: u64,
     pub netty_queue_wait_mean_ms: f64,
@@ -49,6 +57,10 @@ pub struct Summary {
     pub groups_in_table_final: u64,
     pub close_events: u64,
     pub close_walks: u64,
+    /// The gaps between close walks, counted as the JVM harness counts them (absent in
+    /// summaries of older versions).
+    #[serde(default)]
+    pub walker_gaps: WalkerGapsSummary,
     pub messages_produced: u64,
     pub messages_consumed: u64,
     /// The scenario's calibration file: its path, `[meta]` and `[measured]` (absent without one).
@@ -57,6 +69,19 @@ pub struct Summary {
     /// Per-broker figures, by broker index (absent in summaries of older versions).
     #[serde(default)]
     pub brokers: Vec<BrokerSummary>,
+}
+
+/// The `walker_gaps` block of `summary.json` (issue 10's validation figures, the definitions of
+/// `calibration/jvm/Validate.java`): gaps between two close walks with the next close event
+/// already queued; those a heartbeat thread won (a `registerProducer` ran between the walker's
+/// release and its next acquisition); `registerProducer` calls per won gap (a heartbeat of a
+/// producer client makes two: its group and `CLIENT_INNER_PRODUCER`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct WalkerGapsSummary {
+    pub gaps: u64,
+    pub won_by_heartbeats: u64,
+    pub won_share: f64,
+    pub registers_per_won_gap: f64,
 }
 
 /// One broker's line in `summary.json`.
@@ -147,6 +172,9 @@ impl Summary {
             ),
             heartbeat_latency_mean_ms: round(recorder.heartbeat_latency.mean_ms(), 6),
             heartbeat_latency_max_ms: round(recorder.heartbeat_latency.max_ns as f64 / 1e6, 6),
+            heartbeat_latency_p50_ms: round(recorder.heartbeat_latency_hist.quantile_ns(0.5) as f64 / 1e6, 6),
+            heartbeat_latency_p90_ms: round(recorder.heartbeat_latency_hist.quantile_ns(0.9) as f64 / 1e6, 6),
+            heartbeat_latency_p99_ms: round(recorder.heartbeat_latency_hist.quantile_ns(0.99) as f64 / 1e6, 6),
             heartbeat_queue_wait_mean_ms: round(recorder.heartbeat_queue_wait.mean_ms(), 6),
             heartbeat_queue_len_max: lag.heartbeat_queue_len_max,
             netty_queue_wait_mean_ms: round(recorder.netty_queue_wait.mean_ms(), 6),
@@ -161,6 +189,22 @@ impl Summary {
             groups_in_table_final: lag.groups_in_table_final,
             close_events: t.close_events,
             close_walks: t.close_walks,
+            walker_gaps: {
+                let g = &recorder.walker_gaps;
+                WalkerGapsSummary {
+                    gaps: g.gaps,
+                    won_by_heartbeats: g.won,
+                    won_share: round(if g.gaps == 0 { 0.0 } else { g.won as f64 / g.gaps as f64 }, 6),
+                    registers_per_won_gap: round(
+                        if g.won == 0 {
+                            0.0
+                        } else {
+                            g.registers_in_won as f64 / g.won as f64
+                        },
+                        3,
+                    ),
+                }
+            },
             messages_produced: t.messages_produced,
             messages_consumed: t.messages_consumed,
             calibration: None,

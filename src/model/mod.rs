@@ -108,6 +108,8 @@ pub enum Event {
     ThreadStep { broker: u16, thread: ThreadRef, epoch: u32 },
     /// A thread woken on a monitor release is runnable again.
     MonitorWake { broker: u16, thread: ThreadRef, epoch: u32 },
+    /// A preempted NettyEventExecutor gets its CPU back (CPU model; `preemption` numbers it).
+    NettyResume { broker: u16, epoch: u32, preemption: u32 },
     /// A `tryLock` wait runs out (`v4.6.0`).
     TryLockTimeout {
         broker: u16,
@@ -650,7 +652,7 @@ fn set_broker_cost(b: &mut crate::scenario::BrokerParams, cost: BrokerCost, dist
 }
 
 /// The names of the event kinds, indexed by [`event_kind`] (for the trace file and its filter).
-pub const EVENT_KIND_NAMES: [&str; 23] = [
+pub const EVENT_KIND_NAMES: [&str; 24] = [
     "sample",
     "action",
     "dump",
@@ -674,6 +676,7 @@ pub const EVENT_KIND_NAMES: [&str; 23] = [
     "tick_due",
     "reconnect_due",
     "spin_end",
+    "netty_resume",
 ];
 
 /// A stable one-byte code per event kind (for the trace hash and the trace file).
@@ -687,6 +690,7 @@ pub fn event_kind(event: &Event) -> u8 {
         Event::TickDue => 20,
         Event::ReconnectDue => 21,
         Event::SpinEnd { .. } => 22,
+        Event::NettyResume { .. } => 23,
         Event::ThreadStep { .. } => 5,
         Event::MonitorWake { .. } => 6,
         Event::TryLockTimeout { .. } => 7,
@@ -737,6 +741,11 @@ impl Model for World {
             Event::MonitorWake { broker, thread, epoch } => {
                 if self.brokers[broker as usize].epoch == epoch {
                     self.on_monitor_wake(ctx, broker, thread);
+                }
+            }
+            Event::NettyResume { broker, epoch, preemption } => {
+                if self.brokers[broker as usize].epoch == epoch {
+                    self.on_netty_resume(ctx, broker, preemption);
                 }
             }
             Event::TryLockTimeout {

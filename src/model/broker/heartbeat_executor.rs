@@ -99,6 +99,9 @@ impl World {
                         TaskKind::Unregister => broker.unregister_producer(task.client, task.channel, *group),
                     }
                 }
+                if task.kind == TaskKind::Heartbeat {
+                    broker.gaps.registers += u64::from(batch_end - group_idx);
+                }
                 broker.worker(thread).group_idx = batch_end;
                 self.next_producer_group(ctx, b, thread);
             }
@@ -153,7 +156,10 @@ impl World {
         let pool = broker.pool(task.kind);
         match pool.queue.pop_front() {
             Some(next) => self.start_task(ctx, b, task.kind, index, next),
-            None => pool.idle.push_back(index),
+            None => {
+                pool.idle.push_back(index);
+                self.executor_thread_off_cpu(ctx, b);
+            }
         }
     }
 

@@ -131,6 +131,15 @@ pub struct NettyThread {
     pub current: Option<NettyEvent>,
     pub attempt: u32,
     pub wait_started_ns: u64,
+    /// CPU model (issue 10): when the thread last got a CPU (woke from its queue or from the
+    /// monitor, or resumed after a preemption).
+    pub on_cpu_since_ns: u64,
+    /// Preempted by a woken thread: its next step waits until this time (0: not preempted).
+    pub preempted_until_ns: u64,
+    /// A step fell due while it was preempted.
+    pub step_deferred: bool,
+    /// Numbers the preemptions; a resume event of an earlier one is stale.
+    pub preemption: u32,
 }
 
 /// What the housekeeping thread is doing (it only takes the lock under `v4.6.0`).
@@ -139,6 +148,41 @@ pub enum HousekeepingState {
     Idle,
     Blocked,
     Holding,
+}
+
+/// Watches the gaps between the NettyEventExecutor's walks the way the JVM harness does
+/// (`calibration/jvm/Validate.java`, issue 10): a gap is the time from one walk's release to the
+/// next walk's acquisition when the next close event was already queued as the walker left the
+/// first walk; a heartbeat thread *won* it when any `registerProducer` ran in it.
+#[derive(Clone, Debug, Default)]
+pub struct GapWatch {
+    /// `registerProducer` calls applied so far (each group of a heartbeat is one call).
+    pub registers: u64,
+    /// `registers` at the last walk's release.
+    registers_at_release: u64,
+    /// The walker left a walk and has not been idle since.
+    after_walk: bool,
+}
+
+impl GapWatch {
+    /// The walker released the monitor after a walk.
+    pub(super) fn walk_released(&mut self) {
+        self.registers_at_release = self.registers;
+        self.after_walk = true;
+    }
+
+    /// The walker found no event waiting: the next walk does not end a gap.
+    pub(super) fn walker_idle(&mut self) {
+        self.after_walk = false;
+    }
+
+    /// The walker holds the monitor for its next walk: `Some(registrations in the gap)` when
+    /// that ends a gap.
+    pub(super) fn walk_acquired(&mut self) -> Option<u64> {
+        let ended = self.after_walk.then(|| self.registers - self.registers_at_release);
+        self.after_walk = false;
+        ended
+    }
 }
 
 /// One simulated broker.
@@ -164,6 +208,8 @@ pub struct Broker {
     /// `SubscriptionData.subVersion`); 0 once the group left the table.
     pub consumer_sub_version: Vec<u64>,
     pub fast_failure_armed: bool,
+    /// The walker's gaps as the JVM harness counts them (`calibration/jvm/Validate.java`).
+    pub gaps: GapWatch,
     // Interval integrals for the timeline.
     hb_blocked: u32,
     hb_blocked_changed_ns: u64,
@@ -206,6 +252,10 @@ impl Broker {
                 current: None,
                 attempt: 0,
                 wait_started_ns: 0,
+                on_cpu_since_ns: 0,
+                preempted_until_ns: 0,
+                step_deferred: false,
+                preemption: 0,
             },
             housekeeping: HousekeepingState::Idle,
             housekeeping_attempt: 0,
@@ -216,6 +266,7 @@ impl Broker {
             consumer_table: vec![Vec::new(); scenario.consumer_groups.len()],
             consumer_sub_version: vec![0; scenario.consumer_groups.len()],
             fast_failure_armed: false,
+            gaps: GapWatch::default(),
             hb_blocked: 0,
             hb_blocked_changed_ns: 0,
             hb_blocked_integral_ns: 0,
@@ -237,6 +288,16 @@ impl Broker {
         assert_eq!(counts.0 + counts.1 + counts.2, self.hb.workers.len() as u32);
         assert_eq!(counts.0, self.hb_blocked, "blocked counter out of step");
         counts
+    }
+
+    /// Executor threads (heartbeat and client-manage) on a CPU or wanting one.
+    pub fn executor_threads_running(&self) -> u64 {
+        self.hb
+            .workers
+            .iter()
+            .chain(&self.cm.workers)
+            .filter(|w| matches!(w.state, WorkerState::Unlocked | WorkerState::Holding))
+            .count() as u64
     }
 
     /// True when `client` has an entry in the consumer table of `group`.

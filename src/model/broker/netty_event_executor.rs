@@ -31,6 +31,8 @@ impl World {
             enqueued_ns: now,
         });
         if broker.netty.state == NettyState::Idle {
+            // It was parked on its queue: the scheduler gives it a CPU (and a fresh slice).
+            broker.netty.on_cpu_since_ns = now;
             self.netty_next(ctx, b);
         }
     }
@@ -39,6 +41,7 @@ impl World {
         let now = ctx.now().ns();
         let broker = &mut self.brokers[b as usize];
         let Some(event) = broker.netty_queue.pop_front() else {
+            broker.gaps.walker_idle();
             broker.netty.state = NettyState::Idle;
             broker.netty.current = None;
             return;
@@ -57,6 +60,12 @@ impl World {
     }
 
     pub(super) fn netty_step(&mut self, ctx: &mut Ctx<Event>, b: u16) {
+        let netty = &mut self.brokers[b as usize].netty;
+        if netty.preempted_until_ns != 0 {
+            // Off its CPU (CPU model): the step waits for `on_netty_resume`.
+            netty.step_deferred = true;
+            return;
+        }
         match self.brokers[b as usize].netty.state {
             NettyState::Holding => self.after_close_walk(ctx, b, true),
             NettyState::Dispatch | NettyState::Gap => self.netty_next(ctx, b),
@@ -73,6 +82,7 @@ impl World {
         if walked {
             self.brokers[b as usize].close_producer(client, channel);
             if self.brokers[b as usize].monitor.owner() == Some(ThreadRef::Netty) {
+                self.brokers[b as usize].gaps.walk_released();
                 exit_cost = self.release_monitor(ctx, b, ThreadRef::Netty);
             }
         }

@@ -260,6 +260,9 @@ impl World {
     /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
     /// latency (one draw of `monitor_wake_latency`).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef) {
+        if next != ThreadRef::Netty {
+            self.place_woken_thread(ctx, b);
+        }
         let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
@@ -290,6 +293,9 @@ impl World {
             return;
         }
         let attempt = self.set_thread_blocked(b, thread, now);
+        if entry == Entry::Parked && matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+            self.executor_thread_off_cpu(ctx, b);
+        }
         if entry == Entry::Spinning {
             self.schedule_spin_end(ctx, b, thread, attempt);
         }
@@ -357,6 +363,11 @@ impl World {
             ThreadRef::Netty => {
                 if broker.netty.state == NettyState::Blocked {
                     self.recorder.monitor_wait.add(now - broker.netty.wait_started_ns);
+                    // It was parked: the scheduler gives it a CPU (and a fresh slice) again.
+                    broker.netty.on_cpu_since_ns = now;
+                }
+                if let Some(registers) = broker.gaps.walk_acquired() {
+                    self.recorder.walker_gaps.add(registers);
                 }
                 broker.netty.state = NettyState::Holding;
             }
@@ -467,52 +478,115 @@ impl World {
                     broker.monitor_acquired_ns = now;
                 }
                 self.schedule_monitor_wake(ctx, b, next);
-                let exit = self.sample_cost(b, |p| p.monitor_exit_cost);
-                let preempted = if thread == ThreadRef::Netty {
-                    self.walker_preemption(b, held)
-                } else {
-                    0
-                };
-                exit.saturating_add(preempted)
+                self.sample_cost(b, |p| p.monitor_exit_cost)
             }
         }
     }
 
-    /// CPU placement at the walker's release (issue 10; off with `cpus = 0`). The unpark makes a
-    /// heartbeat thread runnable that slept through the walk. If a CPU is idle the scheduler puts
-    /// it there (Linux `select_idle_sibling`). If none is (the broker's runnable threads and the
-    /// host's other runnable work fill them all) it lands on the waker's CPU or on its previous
-    /// one, the walker's with probability 1/`cpus` (assumption: wake-affine picks either). There it
-    /// preempts the walker when the walker has run at least a scheduler slice since it last
-    /// slept (EEVDF, Linux >= 6.6: a task past its slice's deadline yields to an eligible woken
-    /// task; `cpu_slice`, base slice 0.75 ms x (1 + log2 CPUs) = 1.5 ms on 2 CPUs). The walker
-    /// then stays off its CPU for `cpu_wait` while the heartbeat threads pass the monitor among
-    /// themselves (the harness's walker waits of 10-70 ms, docs/validation.md). Returns that wait.
-    pub(super) fn walker_preemption(&mut self, b: u16, walk_ns: u64) -> u64 {
-        let broker_params = &self.params.brokers[b as usize];
-        let cpus = broker_params.cpus;
-        if cpus == 0 || walk_ns < broker_params.cpu_slice_ns {
-            return 0;
+    /// CPU placement of a thread the monitor wakes (issue 10; off with `cpus = 0`): can it take
+    /// the NettyEventExecutor's CPU? Only a walker on its CPU between two walks (at its own
+    /// release, in its exit, its ConsumerManager half or its dispatch) can lose it.
+    ///
+    /// If a CPU is idle (the walker, the woken thread, the executor threads at work and
+    /// `cpu_other_runnable` fit in `cpus`), the woken thread runs there (Linux
+    /// `select_idle_sibling`) and nothing else happens. Otherwise:
+    /// - the walker's own unpark at its release puts the woken thread on the walker's CPU only
+    ///   when there is one CPU (`cpus = 1`); with more, wake-affine sends it to the CPU it last
+    ///   ran on, not the walker's;
+    /// - an unpark a heartbeat thread issues at its own release while the walker is in its exit
+    ///   or gap lands on the walker's CPU with probability 1/`cpus` (assumption: wake-affine
+    ///   picks the waker's or the wakee's previous CPU, either may be the walker's; plausible
+    ///   0–1/2 on 2 CPUs). The heartbeat threads that won a gap wake each other one by one, and
+    ///   each wake-up is another chance to take the walker's CPU: that is what keeps the walker
+    ///   away while they drain their backlog (the harness's hundreds to thousands of
+    ///   `registerProducer` calls per won gap, docs/validation.md).
+    ///
+    /// On the walker's CPU the woken thread preempts the walker when the walker has run at least
+    /// a scheduler slice since it last got a CPU (EEVDF, Linux >= 6.6: a task past its slice's
+    /// deadline yields to an eligible woken task; `cpu_slice`, base slice 0.75 ms x (1 + log2
+    /// CPUs) = 1.5 ms on 2 CPUs). The walker does not sleep between back-to-back walks, so a run
+    /// of short walks counts as one run. A preempted walker gets its CPU back when the executor
+    /// threads have all left theirs and the host's other work leaves one free, or after a
+    /// `cpu_wait` draw, whichever comes first.
+    fn place_woken_thread(&mut self, ctx: &mut Ctx<Event>, b: u16) {
+        let now = ctx.now().ns();
+        let params = &self.params.brokers[b as usize];
+        let (cpus, slice, other) = (params.cpus, params.cpu_slice_ns, params.cpu_other_runnable);
+        if cpus == 0 {
+            return;
         }
         let broker = &mut self.brokers[b as usize];
-        let running = broker
-            .hb
-            .workers
-            .iter()
-            .filter(|w| matches!(w.state, WorkerState::Unlocked | WorkerState::Holding))
-            .count() as u64;
-        // The walker and the woken thread, the heartbeat threads at work, the host's other work.
-        let wanted = 2 + running + u64::from(broker_params.cpu_other_runnable);
+        let netty = &broker.netty;
+        let on_cpu = matches!(netty.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch);
+        if !on_cpu || netty.preempted_until_ns != 0 || now - netty.on_cpu_since_ns < slice {
+            return;
+        }
+        if netty.state == NettyState::Holding && cpus > 1 {
+            // The walker's own unpark at its release: the woken thread last ran on another CPU
+            // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
+            // prefers that previous CPU to the waker's, which carries the walker. On one CPU
+            // there is no other.
+            return;
+        }
+        // The walker and the woken thread, the executor threads at work, the host's other work.
+        let wanted = 2 + broker.executor_threads_running() + u64::from(other);
         if wanted <= u64::from(cpus) {
-            return 0;
+            return;
         }
-        if cpus > 1 {
-            let draw: u32 = broker.rng.gen_range(0..cpus);
-            if draw != 0 {
-                return 0;
-            }
+        if cpus > 1 && broker.rng.gen_range(0..cpus) != 0 {
+            return;
         }
-        self.sample_cost(b, |p| p.cpu_wait)
+        let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
+        let broker = &mut self.brokers[b as usize];
+        broker.netty.preempted_until_ns = now + wait;
+        broker.netty.preemption += 1;
+        let (epoch, preemption) = (broker.epoch, broker.netty.preemption);
+        ctx.schedule_in(
+            wait,
+            Event::NettyResume {
+                broker: b,
+                epoch,
+                preemption,
+            },
+        );
+    }
+
+    /// An executor thread left its CPU (parked on the monitor or on its empty queue): a
+    /// preempted walker gets its CPU back once none of them wants one and the host's other work
+    /// leaves a CPU free. Not before: EEVDF runs the woken threads, which slept and are owed
+    /// time, ahead of a walker that ran past its share, for as long as they stay runnable.
+    pub(super) fn executor_thread_off_cpu(&mut self, ctx: &mut Ctx<Event>, b: u16) {
+        let params = &self.params.brokers[b as usize];
+        let (cpus, other) = (params.cpus, params.cpu_other_runnable);
+        let broker = &self.brokers[b as usize];
+        if cpus == 0 || broker.netty.preempted_until_ns == 0 {
+            return;
+        }
+        if broker.executor_threads_running() == 0 && other < cpus {
+            let (epoch, preemption) = (broker.epoch, broker.netty.preemption);
+            ctx.schedule_in(
+                0,
+                Event::NettyResume {
+                    broker: b,
+                    epoch,
+                    preemption,
+                },
+            );
+        }
+    }
+
+    /// The preempted walker runs again: a step that fell due meanwhile is taken now.
+    pub(crate) fn on_netty_resume(&mut self, ctx: &mut Ctx<Event>, b: u16, preemption: u32) {
+        let now = ctx.now().ns();
+        let netty = &mut self.brokers[b as usize].netty;
+        if netty.preemption != preemption || netty.preempted_until_ns == 0 {
+            return;
+        }
+        netty.preempted_until_ns = 0;
+        netty.on_cpu_since_ns = now;
+        if std::mem::take(&mut netty.step_deferred) {
+            self.netty_step(ctx, b);
+        }
     }
 
     pub(crate) fn on_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
