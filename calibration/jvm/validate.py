@@ -9,6 +9,7 @@
 Usage (from the repository root; needs a JDK 17 on PATH):
   python3 calibration/jvm/validate.py                 # every point (about 1.5 minutes each)
   python3 calibration/jvm/validate.py huge-gap0 large-gap0   # only these points
+  python3 calibration/jvm/validate.py --tag lowload huge-gap0 # another session: files lowload-<point>.*
   python3 calibration/jvm/validate.py --rewrite-scenarios     # only the .toml files, from the recorded .json
 """
 
@@ -80,7 +81,7 @@ def scenario(point, doc):
         "# the real one on this host.",
     ]
     if p.get("cpu_pinning", "none") != "none":
-        lines += [f'# The harness ran pinned: {p["cpu_pinning"]}; hbsim has no CPU placement (yet).']
+        lines += [f'# The harness ran pinned: {p["cpu_pinning"]}; the validation test runs hbsim with cpus = meta.cpus.']
     lines += [
         f'name = "validation-{point}"',
         "seed = 1",
@@ -137,7 +138,7 @@ def scenario(point, doc):
     return "\n".join(lines) + "\n"
 
 
-def run_point(classes, point, opts):
+def run_point(classes, point, opts, tag=None):
     o = dict(DEFAULTS)
     o.update(opts)
     pin = o.pop("pin_cpu", False)
@@ -149,15 +150,18 @@ def run_point(classes, point, opts):
     out = subprocess.run(args, check=True, stdout=subprocess.PIPE).stdout.decode()
     doc = json.loads(out)
     doc["params"]["cpu_pinning"] = "taskset -c 0 (the whole JVM on one CPU)" if pin else "none"
-    doc["command"] = "python3 calibration/jvm/validate.py " + point
+    doc["command"] = "python3 calibration/jvm/validate.py " + (f"--tag {tag} " if tag else "") + point
+    if tag:
+        doc["session_tag"] = tag
+    stem = f"{tag}-{point}" if tag else point
     os.makedirs(OUT, exist_ok=True)
-    for name, text in ((point + ".json", json.dumps(doc, indent=2) + "\n"), (point + ".toml", scenario(point, doc))):
+    for name, text in ((stem + ".json", json.dumps(doc, indent=2) + "\n"), (stem + ".toml", scenario(stem, doc))):
         path = os.path.join(OUT, name)
         with open(path + ".tmp", "w") as f:
             f.write(text)
         os.replace(path + ".tmp", path)
     oc = doc["outcome"]
-    print(f'{point}: tipped={oc["tipped"]} last_quarter_timeout_share={oc["last_quarter_timeout_share"]:.3f} '
+    print(f'{stem}: tipped={oc["tipped"]} last_quarter_timeout_share={oc["last_quarter_timeout_share"]:.3f} '
           f'gap_won_share={oc["gap_won_share"]:.3f} p50={oc["response_ms_p50"]}ms p99={oc["response_ms_p99"]}ms '
           f'load {doc["loadavg_before"]} -> {doc["loadavg_after"]}', flush=True)
 
@@ -177,7 +181,13 @@ def main():
     if sys.argv[1:] == ["--rewrite-scenarios"]:
         rewrite_scenarios()
         return
-    names = sys.argv[1:] or list(POINTS)
+    args = sys.argv[1:]
+    tag = None
+    if args[:1] == ["--tag"]:
+        if len(args) < 2 or not args[1].replace("-", "").isalnum():
+            sys.exit("--tag needs a name of letters, digits and dashes")
+        tag, args = args[1], args[2:]
+    names = args or list(POINTS)
     for n in names:
         if n not in POINTS:
             sys.exit(f"unknown point {n}; points: {', '.join(POINTS)}")
@@ -187,7 +197,7 @@ def main():
         sources = [os.path.join(HERE, f) for f in sorted(os.listdir(HERE)) if f.endswith(".java")]
         subprocess.run(["javac", "-nowarn", "-d", tmp] + sources, check=True)
         for n in names:
-            run_point(tmp, n, POINTS[n])
+            run_point(tmp, n, POINTS[n], tag)
 
 
 if __name__ == "__main__":
