@@ -549,7 +549,10 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         }
     }
     if cpus > 0 {
-        let _ = writeln!(out, "# CPU placement at the walker's release (meta.cpus; docs/validation.md)");
+        let _ = writeln!(
+            out,
+            "# the CPU model: who takes the walker's CPU between walks (meta.cpus; docs/validation.md)"
+        );
         let _ = writeln!(out, "cpus = {cpus}");
         if let Some(mean) = walker_wait_mean_us(&[m]) {
             let _ = writeln!(
