@@ -1,6 +1,6 @@
 //! Model property tests: random *valid* scenarios, small and extreme (no consumers, one heartbeat
 //! thread, queues of capacity 1, huge costs, high-variance distributions, actions at time 0 and at
-//! the end, restarts during close walks, fifo and barging monitors), run to their end under every
+//! the end, restarts during close walks, fifo and barging monitors, the CPU model on and off), run to their end under every
 //! policy, with invariants checked on every timeline row. Fixed proptest seed; a failure prints
 //! the scenario text, policy and seed that reproduce it with `hbsim replay`.
 
@@ -51,16 +51,24 @@ fn broker_section() -> BoxedStrategy<String> {
             pick(&["\"0\"", "\"60us\"", "{ dist = \"exponential\", mean = \"60us\" }"]),
         ),
         pick(&["\"31s\"", "\"1s\""]),
+        // The CPU model (issue 10): off, one CPU, two with other work and no slice protection,
+        // two with short waits.
+        pick(&[
+            "",
+            "cpus = 1\n",
+            "cpus = 2\ncpu_other_runnable = 1\ncpu_slice = \"0\"\n",
+            "cpus = 2\ncpu_wait = { dist = \"exponential\", mean = \"1ms\" }\n",
+        ]),
     )
         .prop_map(
-            |((count, threads, hb_cap, netty_cap), (cm_threads, cm_cap, monitor), costs, max_wait)| {
+            |((count, threads, hb_cap, netty_cap), (cm_threads, cm_cap, monitor), costs, max_wait, cpu)| {
                 let (wake, hb_cost, reg_cost, close_base, close_per_group, gap) = costs;
                 format!(
                     "[broker]\ncount = {count}\nheartbeat_threads = {threads}\nheartbeat_queue_capacity = {hb_cap}\n\
                  netty_event_queue_cap = {netty_cap}\nclient_manage_threads = {cm_threads}\nclient_manage_queue_capacity = {cm_cap}\n\
                  monitor = \"{monitor}\"\nmonitor_wake_latency = {wake}\nheartbeat_cost = {hb_cost}\n\
                  register_producer_cost = {reg_cost}\nclose_cost_base = {close_base}\nclose_cost_per_group = {close_per_group}\n\
-                 netty_event_gap = {gap}\nheartbeat_queue_max_wait = {max_wait}\n"
+                 netty_event_gap = {gap}\nheartbeat_queue_max_wait = {max_wait}\n{cpu}"
                 )
             },
         )
