@@ -590,7 +590,8 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
 /// `[[broker_overrides]]`: one spec per broker, the `[broker]` table with each override merged
 /// over it (any key but `count`), plus an optional policy and leaked-table size.
 fn broker_specs(raw: &ScenarioFile, base: &BrokerParams, p: &mut Problems) -> Vec<BrokerSpec> {
-    let count = base.count as usize;
+    // An out-of-range count is already a problem; never allocate for it (the fuzzer's 4e9).
+    let count = (base.count as usize).min(limits::BROKERS_MAX as usize);
     let mut specs: Vec<BrokerSpec> = (0..count)
         .map(|_| BrokerSpec {
             params: base.clone(),

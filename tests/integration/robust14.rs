@@ -666,3 +666,23 @@ fn control_characters_from_scenario_text_are_escaped() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains('\u{202e}') && stdout.contains("right\\u{202e}left"), "{stdout}");
 }
+
+/// Found by the fuzzer (session 4): a `broker.count` of billions was reported as out of range only
+/// after the per-broker specs had been allocated for it, and the process aborted on a 1.9 TB
+/// allocation instead of exiting 2.
+#[test]
+fn huge_broker_count_is_an_error_not_an_allocation() {
+    let dir = TempDir::new("r14-count");
+    let scenario = small("count", "20s", "").replace("[broker]\n", "[broker]\ncount = 4000000000\n");
+    let scenario = if scenario.contains("count = 4000000000") {
+        scenario
+    } else {
+        format!("{scenario}\n[broker]\ncount = 4000000000\n")
+    };
+    dir.write("s.toml", &scenario);
+    let output = run_in(dir.path(), &["replay", "s.toml", "--out", "o", "--no-charts"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("broker.count") && err.contains("s.toml"), "{err}");
+    assert!(!dir.path().join("o").exists());
+}
