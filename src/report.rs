@@ -357,6 +357,26 @@ pub fn narrative(scenario: &Scenario, summary: &Summary, timeline: &charts::Time
             ),
             "monitor",
         ));
+        let gaps = &summary.walker_gaps;
+        if gaps.gaps > 0 {
+            story.push((
+                format!(
+                    "Between two close walks with the next close already queued, heartbeat threads got the monitor in {} of {} gaps ({}){}.",
+                    thousands(gaps.won_by_heartbeats),
+                    thousands(gaps.gaps),
+                    percent(gaps.won_share),
+                    if gaps.won_by_heartbeats > 0 {
+                        format!(
+                            "; each time, {} registerProducer calls went through before the walker took it back",
+                            thousands(gaps.registers_per_won_gap.round() as u64)
+                        )
+                    } else {
+                        ": the walker took it straight back every time".into()
+                    }
+                ),
+                "monitor",
+            ));
+        }
     } else {
         story.push(("No heartbeat thread ever blocked on the ProducerManager monitor.".into(), "threads"));
     }
@@ -494,7 +514,7 @@ pub fn narrative(scenario: &Scenario, summary: &Summary, timeline: &charts::Time
 /// Figures down, policies across: the page stays narrow however many figures there are.
 fn summary_table(summaries: &[Summary], timelines: &[charts::Timeline], scenario: &Scenario) -> String {
     type Row = (&'static str, fn(&Summary) -> String);
-    let rows: [Row; 16] = [
+    let rows: [Row; 18] = [
         ("Largest consumer lag", |s| format!("{} messages", thousands(s.lag_max))),
         ("… reached at", |s| clock_s(s.lag_max_time_s)),
         ("Mean consumer lag", |s| {
@@ -505,6 +525,14 @@ fn summary_table(summaries: &[Summary], timelines: &[charts::Timeline], scenario
         ("… answered ok", |s| thousands(s.heartbeats_ok)),
         ("… timed out at the client", |s| {
             format!("{} ({})", thousands(s.heartbeats_timed_out), percent(s.heartbeat_timeout_ratio))
+        }),
+        ("Heartbeat response at the broker, p50 / p90 / p99", |s| {
+            format!(
+                "{} / {} / {}",
+                millis(s.heartbeat_latency_p50_ms),
+                millis(s.heartbeat_latency_p90_ms),
+                millis(s.heartbeat_latency_p99_ms)
+            )
         }),
         ("SYSTEM_BUSY rejections by the broker", |s| thousands(s.heartbeats_busy)),
         ("Longest heartbeat queue", |s| {
@@ -523,6 +551,15 @@ fn summary_table(summaries: &[Summary], timelines: &[charts::Timeline], scenario
         }),
         ("Longest monitor hold", |s| millis(s.monitor_hold_max_ms)),
         ("Close walks (whole-table scans under the monitor)", |s| thousands(s.close_walks)),
+        ("Gaps between close walks won by heartbeat threads", |s| {
+            let g = &s.walker_gaps;
+            format!(
+                "{} of {} ({})",
+                thousands(g.won_by_heartbeats),
+                thousands(g.gaps),
+                percent(g.won_share)
+            )
+        }),
     ];
     let mut html = String::from("<table class=\"figures\">\n<tr><th>figure</th>");
     for s in summaries {

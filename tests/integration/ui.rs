@@ -69,9 +69,19 @@ fn report_tells_what_happened_with_the_new_charts_and_tables_in_words() {
         "stop group creation",
         "Recovered: after the restart at 0:10:00",
         "Nothing to recover from",
+        "Between two close walks with the next close already queued, heartbeat threads got the monitor in",
     ] {
         assert!(narrative.contains(needle), "narrative lacks `{needle}`:\n{narrative}");
     }
+    // The gap sentence carries summary.json's walker_gaps figures.
+    let gaps: serde_json::Value = serde_json::from_str(&read(&dir.path().join("out/leaky/summary.json"))).unwrap();
+    let gaps = &gaps["walker_gaps"];
+    assert!(gaps["gaps"].as_u64().unwrap() > 0, "{gaps}");
+    let won = gaps["won_by_heartbeats"].as_u64().unwrap();
+    assert!(
+        narrative.contains(&format!("monitor in {} of", hbsim::report::thousands(won))),
+        "{gaps}\n{narrative}"
+    );
     // Every policy has the four new charts.
     for policy in ["leaky", "fixed"] {
         for stem in ["consumers", "netty", "latency", "monitor", "lag", "threads", "heartbeats", "table"] {
@@ -82,6 +92,8 @@ fn report_tells_what_happened_with_the_new_charts_and_tables_in_words() {
     // Tables: words and units, thousands separators, durations; metadata apart; one table of figures.
     let table = &html[figures..html.find("id=\"actions\"").unwrap()];
     assert!(table.contains("Largest consumer lag"), "{table}");
+    assert!(table.contains("Gaps between close walks won by heartbeat threads"), "{table}");
+    assert!(table.contains("Heartbeat response at the broker, p50 / p90 / p99"), "{table}");
     assert!(!table.contains("lag_max"), "snake_case names in the figures table");
     assert!(!table.contains("trace"), "trace hash among the operator's figures");
     assert!(table.contains(" messages</td>"), "{table}");
