@@ -55,6 +55,12 @@ pub struct AssessArgs {
     /// Seed of the simulations (default 1).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The broker host's CPUs: turns the CPU model on (who gets a CPU when a thread is woken).
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<u32>,
+    /// Threads of other work on the host that want a CPU all the time (with --cpus).
+    #[arg(long, value_name = "N")]
+    pub busy_threads: Option<u32>,
     /// The inputs as a TOML file (keys as the flags, with _); flags override it.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -91,6 +97,8 @@ pub fn execute(args: AssessArgs, out: &mut dyn Write) -> Result<i32, Failure> {
         calibration: args.calibration,
         burst: args.burst,
         seed: args.seed,
+        cpus: args.cpus,
+        busy_threads: args.busy_threads,
     };
     merge(&mut file, flags);
     // Messages name the input file when there is one (flags override its keys).
@@ -139,6 +147,8 @@ fn merge(file: &mut InputFile, flags: InputFile) {
         close_walk_time,
         calibration,
         burst,
-        seed
+        seed,
+        cpus,
+        busy_threads
     );
 }

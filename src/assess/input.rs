@@ -31,6 +31,10 @@ pub struct InputFile {
     /// Largest burst of abnormal disconnects within the RPC timeout the broker should absorb.
     pub burst: Option<u32>,
     pub seed: Option<u64>,
+    /// The broker host's CPUs (turns the CPU model on; docs/validation.md).
+    pub cpus: Option<u32>,
+    /// Threads of other work on the host that want a CPU all the time (with `cpus`).
+    pub busy_threads: Option<u32>,
 }
 
 /// The inputs after defaults: every figure the assessment uses.
@@ -52,6 +56,9 @@ pub struct Inputs {
     pub calibration: Option<PathBuf>,
     pub burst: u32,
     pub seed: u64,
+    /// The host's CPUs for the CPU model (0: not modelled) and its other runnable threads.
+    pub cpus: u32,
+    pub busy_threads: u32,
     /// The defaults used for what the operator did not give, as sentences.
     pub assumptions: Vec<String>,
 }
@@ -228,6 +235,26 @@ pub fn resolve(file: InputFile, origin: &Path) -> Result<Inputs, Error> {
         ));
         burst
     });
+    let cpus = file.cpus.unwrap_or(0);
+    if cpus > 4096 {
+        problems.push(format!("cpus: must be between 1 and 4096, got {cpus}"));
+    }
+    if file.cpus == Some(0) {
+        problems.push("cpus: must be between 1 and 4096, got 0 (leave it out to not model the CPUs)".into());
+    }
+    let busy_threads = file.busy_threads.unwrap_or(0);
+    if busy_threads > 100_000 {
+        problems.push(format!("busy_threads: must be at most 100000, got {busy_threads}"));
+    }
+    if file.busy_threads.is_some() && file.cpus.is_none() {
+        problems.push("busy_threads: needs cpus (the host's CPUs)".into());
+    }
+    if file.cpus.is_none() {
+        assumptions.push(
+            "host CPUs: not modelled — a woken heartbeat thread always finds an idle CPU (a host with cores to spare); on a small host with every CPU busy, the heartbeat threads that win a gap keep the walker off its CPU until their backlog drains, and the broker may survive what collapses here — give --cpus and --busy-threads"
+                .into(),
+        );
+    }
     if !problems.is_empty() {
         return Err(Error::Scenario {
             path: origin.to_path_buf(),
@@ -250,6 +277,8 @@ pub fn resolve(file: InputFile, origin: &Path) -> Result<Inputs, Error> {
         calibration: file.calibration,
         burst,
         seed: file.seed.unwrap_or(DEFAULT_SEED),
+        cpus,
+        busy_threads,
         assumptions,
     })
 }
@@ -305,6 +334,10 @@ pub fn scenario_text(inputs: &Inputs, variant: &Variant, duration_s: u64, broker
     );
     if let Some(per_group) = per_group {
         broker.insert("close_cost_per_group".into(), toml::Value::String(per_group.to_string()));
+    }
+    if inputs.cpus > 0 {
+        broker.insert("cpus".into(), toml::Value::Integer(i64::from(inputs.cpus)));
+        broker.insert("cpu_other_runnable".into(), toml::Value::Integer(i64::from(inputs.busy_threads)));
     }
     for (key, value) in &variant.broker {
         broker.insert(key.clone(), parse_toml_value(value));

@@ -131,6 +131,9 @@ pub struct InputsOut {
     pub brokers: u32,
     pub close_walk_time_ms: Option<f64>,
     pub burst: u32,
+    /// The host's CPUs (0: not modelled) and its busy threads.
+    pub cpus: u32,
+    pub busy_threads: u32,
 }
 
 /// Seeds per point of the trigger and table-size searches (majority decides).
@@ -316,6 +319,8 @@ fn inputs_out(i: &Inputs) -> InputsOut {
         brokers: i.brokers,
         close_walk_time_ms: i.close_walk_time_ns.map(|n| n as f64 / 1e6),
         burst: i.burst,
+        cpus: i.cpus,
+        busy_threads: i.busy_threads,
     }
 }
 
@@ -721,6 +726,8 @@ pub fn evidence_only(request: &Request) -> Result<Assessment, Error> {
             brokers: 0,
             close_walk_time_ms: None,
             burst: 0,
+            cpus: 0,
+            busy_threads: 0,
         },
         assumptions: vec!["no numbers given: give --groups and --clients for the loop gain, the trigger and the recommendations".into()],
         calibration: Vec::new(),

@@ -39,9 +39,14 @@ pub fn text(a: &Assessment) -> String {
     let mut s = String::new();
     let i = &a.inputs;
     if i.clients > 0 {
+        let host = if i.cpus > 0 {
+            format!(", host: {} CPUs, {} busy threads", i.cpus, i.busy_threads)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "hbsim assess: {} broker(s) on {}, {} clients ({} consumers), {} heartbeat threads, {} producer groups in the table (+{:.1}/h)",
+            "hbsim assess: {} broker(s) on {}, {} clients ({} consumers), {} heartbeat threads, {} producer groups in the table (+{:.1}/h){host}",
             i.brokers, i.version, i.clients, i.consumers, i.heartbeat_threads, i.groups, i.growth_per_hour
         );
     }

@@ -260,3 +260,49 @@ fn hbsim_replay_dumps_are_read_too() {
     let a = json_of(&out);
     assert!(a["jstack"].as_array().unwrap().iter().any(|f| f["signature"] == true), "{a:#}");
 }
+
+/// The host's CPUs (issue 10's CPU model): on a small host with every CPU busy the heartbeat
+/// threads that win a gap drain their backlog and the incident's broker survives its burst; on a
+/// host with cores to spare it collapses as without the model. Without `--cpus` the answer says
+/// what it assumed.
+#[test]
+fn host_cpus_decide_whether_won_gaps_drain() {
+    let dir = TempDir::new("assess-cpus");
+    let input = data("assess/incident-2024-10.toml");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["assess", "--input", input.as_str(), "--json"];
+        args.extend_from_slice(extra);
+        let out = run_in(dir.path(), &args);
+        (out.status.code(), json_of(&out))
+    };
+    let (code, plain) = run(&[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        plain["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().starts_with("host CPUs: not modelled")),
+        "{plain:#}"
+    );
+    let (code, small) = run(&["--cpus", "4", "--busy-threads", "4"]);
+    assert_eq!(code, Some(0), "{small:#}");
+    assert_eq!(small["state"], "stable");
+    assert_eq!(small["inputs"]["cpus"], 4);
+    assert!(!small["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a.as_str().unwrap().starts_with("host CPUs")));
+    let (code, large) = run(&["--cpus", "16", "--busy-threads", "4"]);
+    assert_eq!(code, Some(1), "{large:#}");
+    assert_eq!(large["state"], "collapsing");
+    // --busy-threads alone is an error naming the field.
+    let out = run_in(dir.path(), &["assess", "--input", &input, "--busy-threads", "4"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("busy_threads: needs cpus"),
+        "{}",
+        text(&out)
+    );
+}
