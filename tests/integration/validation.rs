@@ -73,11 +73,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("incident-hot-gap0-busy4", "p90", "as its p50"),
     ("lowload-incident-hot-gap0-busy4", "p90", "as incident-hot-gap0-busy4's p50 (p90 20 ms, hbsim 1.9 ms)"),
-    (
-        "incident-hot-gap0-onecpu",
-        "p90",
-        "on one CPU the session's wake-up (p90 5.9 ms: the waiter waited for the waker to leave the only CPU) is drawn for every monitor wake-up, where the CPU model already decides whether the woken thread runs: hbsim's heartbeats wait twice (p90 12 ms, the harness's 0.6 ms)",
-    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU

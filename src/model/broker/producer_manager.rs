@@ -260,10 +260,15 @@ impl World {
     /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
     /// latency (one draw of `monitor_wake_latency`).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef) {
-        if next != ThreadRef::Netty {
-            self.place_woken_thread(ctx, b);
-        }
+        let took_walker_cpu = next != ThreadRef::Netty && self.place_woken_thread(ctx, b);
         let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
+        // On one CPU the measured wake-up is the wait for the waker to leave the only CPU; a
+        // wakee that preempts the walker has it at once.
+        let latency = if took_walker_cpu && self.params.brokers[b as usize].cpus == 1 {
+            0
+        } else {
+            latency
+        };
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
             latency,
@@ -508,33 +513,33 @@ impl World {
     /// of short walks counts as one run. A preempted walker gets its CPU back when the executor
     /// threads have all left theirs and the host's other work leaves one free, or after a
     /// `cpu_wait` draw, whichever comes first.
-    fn place_woken_thread(&mut self, ctx: &mut Ctx<Event>, b: u16) {
+    fn place_woken_thread(&mut self, ctx: &mut Ctx<Event>, b: u16) -> bool {
         let now = ctx.now().ns();
         let params = &self.params.brokers[b as usize];
         let (cpus, slice, other) = (params.cpus, params.cpu_slice_ns, params.cpu_other_runnable);
         if cpus == 0 {
-            return;
+            return false;
         }
         let broker = &mut self.brokers[b as usize];
         let netty = &broker.netty;
         let on_cpu = matches!(netty.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch);
         if !on_cpu || netty.preempted_until_ns != 0 || now - netty.on_cpu_since_ns < slice {
-            return;
+            return false;
         }
         if netty.state == NettyState::Holding && cpus > 1 {
             // The walker's own unpark at its release: the woken thread last ran on another CPU
             // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
             // prefers that previous CPU to the waker's, which carries the walker. On one CPU
             // there is no other.
-            return;
+            return false;
         }
         // The walker and the woken thread, the executor threads at work, the host's other work.
         let wanted = 2 + broker.executor_threads_running() + u64::from(other);
         if wanted <= u64::from(cpus) {
-            return;
+            return false;
         }
         if cpus > 1 && broker.rng.gen_range(0..cpus) != 0 {
-            return;
+            return false;
         }
         let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
         let broker = &mut self.brokers[b as usize];
@@ -549,6 +554,7 @@ impl World {
                 preemption,
             },
         );
+        true
     }
 
     /// An executor thread left its CPU (parked on the monitor or on its empty queue): a
