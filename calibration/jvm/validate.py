@@ -49,6 +49,11 @@ POINTS = {
     "large-gap0-onecpu": dict(groups=400000, gap_us=0, trigger=100, duration_s=40, pin_cpu=True),
     # A million groups on a loaded host (8 extra runnable threads).
     "million-gap0-busy8": dict(groups=1000000, gap_us=0, trigger=20, duration_s=40, busy_threads=8),
+    # Recorded after the CPU model was frozen (held-out points): sizes, gaps and loads in between.
+    "million-gap0": dict(groups=1000000, gap_us=0, trigger=20, duration_s=40),
+    "two-million-gap0": dict(groups=2000000, gap_us=0, trigger=10, duration_s=60),
+    "huge-gap15": dict(groups=4000000, gap_us=15, trigger=10, duration_s=60),
+    "large-gap0-busy2": dict(groups=400000, gap_us=0, trigger=100, duration_s=40, busy_threads=2),
 }
 
 DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)
