@@ -62,6 +62,10 @@ final class ProducerTable {
     long removed;
     /** registerProducer calls so far (read under the monitor by the hand-off measurement). */
     long registers;
+    /** Validation: when the walker last released the monitor after a walk, and when the first
+     * registerProducer after that release took it (both System.nanoTime, under the monitor). */
+    long lastRelease;
+    long firstAfterRelease;
     /** Keeps padding objects alive when the table is spread in memory. */
     final List<Object> padding = new ArrayList<>();
 
@@ -104,6 +108,9 @@ final class ProducerTable {
     /** registerProducer: find or create the group's map, then find or add the channel. */
     synchronized void registerProducer(String group, Info info) {
         registers++;
+        if (firstAfterRelease < lastRelease) {
+            firstAfterRelease = System.nanoTime();
+        }
         ConcurrentHashMap<Chan, Info> inner = groupChannelTable.get(group);
         if (inner == null) {
             inner = new ConcurrentHashMap<>();

@@ -144,6 +144,11 @@ final class Validate {
         // Event thread: close walks and the unlocked gap after each.
         final long gapNs = (long) (gapUs * 1000);
         long[] ev = new long[6]; // walks, gaps with a next event waiting, gaps won, heartbeats in won gaps, walk ns
+        // Each walk's duration; per counted gap, the walker's time from its release to its next
+        // acquisition; per won gap, the first heartbeat's time from the release to its acquisition.
+        final List<Long> walkNs = new ArrayList<>();
+        final List<Long> backNs = new ArrayList<>();
+        final List<Long> heirNs = new ArrayList<>();
         Thread eventThread = new Thread(() -> {
             long lastSeen = -1;
             boolean counting = false;
@@ -163,15 +168,20 @@ final class Validate {
                     long seen = table.registers;
                     if (counting) {
                         ev[1]++;
+                        backNs.add(w0 - table.lastRelease);
                         if (seen != lastSeen) {
                             ev[2]++;
                             ev[3] += seen - lastSeen;
+                            heirNs.add(table.firstAfterRelease - table.lastRelease);
                         }
                     }
                     table.walk(ch);
                     lastSeen = table.registers;
                     ev[0]++;
-                    ev[4] += System.nanoTime() - w0;
+                    long w1 = System.nanoTime();
+                    ev[4] += w1 - w0;
+                    walkNs.add(w1 - w0);
+                    table.lastRelease = w1;
                 }
                 Util.spin(gapNs);
                 counting = !events.isEmpty();
@@ -352,6 +362,9 @@ final class Validate {
         out.put("tipped", lqShare > 0.5);
         out.put("walks", ev[0]);
         out.put("walk_us_mean", ev[0] == 0 ? 0.0 : ev[4] / 1000.0 / ev[0]);
+        putUs(out, "walk_us", walkNs);
+        putUs(out, "walker_back_us", backNs);
+        putUs(out, "heir_in_us", heirNs);
         out.put("gaps_between_walks", ev[1]);
         out.put("gaps_won_by_heartbeats", ev[2]);
         out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
@@ -373,5 +386,18 @@ final class Validate {
         System.out.println(Util.json(doc));
         System.out.flush();
         System.exit(0);
+    }
+
+    /** p50, p90, p99 and max [µs] of a list of nanosecond durations (null when empty). */
+    static void putUs(Map<String, Object> out, String key, List<Long> ns) {
+        long[] v;
+        synchronized (ns) {
+            v = ns.stream().mapToLong(Long::longValue).toArray();
+        }
+        Arrays.sort(v);
+        out.put(key + "_p50", Util.percentile(v, 0.5) / 1000.0);
+        out.put(key + "_p90", Util.percentile(v, 0.9) / 1000.0);
+        out.put(key + "_p99", Util.percentile(v, 0.99) / 1000.0);
+        out.put(key + "_max", v.length == 0 ? Double.NaN : v[v.length - 1] / 1000.0);
     }
 }
