@@ -20,7 +20,7 @@ pub const SEEDS: u64 = 20;
 
 /// The collapse rule shared with the harness (its `tipped_definition`) and `hbsim sweep`:
 /// more than half of the heartbeats of the last quarter failed.
-pub const TIPPED_SHARE: f64 = 0.5;
+pub const TIPPED_SHARE: f64 = hbsim::sweep::COLLAPSED_END_SHARE;
 
 /// Share of gaps won by heartbeats: hbsim's (pooled over the seeds) within the harness's 95%
 /// Wilson interval for its k won of n gaps, widened by this much either way. The widening is the
@@ -266,16 +266,9 @@ pub fn hbsim_outcome(dir: &Path, scenario: &Path, out: &str) -> RunOutcome {
     }
 }
 
-/// The 95% Wilson interval of k successes in n.
+/// The 95% Wilson interval of k successes in n: `hbsim sweep`'s.
 pub fn wilson(k: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (k, n, z) = (k as f64, n as f64, 1.96f64);
-    let p = k / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    hbsim::sweep::wilson95(k as usize, n as usize)
 }
 
 fn median(values: &mut [f64]) -> f64 {

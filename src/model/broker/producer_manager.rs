@@ -542,19 +542,25 @@ impl World {
             return false;
         }
         let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
-        let broker = &mut self.brokers[b as usize];
-        broker.netty.preempted_until_ns = now + wait;
-        broker.netty.preemption += 1;
+        let netty = &mut self.brokers[b as usize].netty;
+        netty.preempted_until_ns = now + wait;
+        netty.preemption += 1;
+        self.schedule_netty_resume(ctx, b, wait);
+        true
+    }
+
+    /// The current preemption of the walker ends `delay` from now (stale if another began).
+    fn schedule_netty_resume(&self, ctx: &mut Ctx<Event>, b: u16, delay: u64) {
+        let broker = &self.brokers[b as usize];
         let (epoch, preemption) = (broker.epoch, broker.netty.preemption);
         ctx.schedule_in(
-            wait,
+            delay,
             Event::NettyResume {
                 broker: b,
                 epoch,
                 preemption,
             },
         );
-        true
     }
 
     /// An executor thread left its CPU (parked on the monitor or on its empty queue): a
@@ -569,15 +575,7 @@ impl World {
             return;
         }
         if broker.executor_threads_running() == 0 && other < cpus {
-            let (epoch, preemption) = (broker.epoch, broker.netty.preemption);
-            ctx.schedule_in(
-                0,
-                Event::NettyResume {
-                    broker: b,
-                    epoch,
-                    preemption,
-                },
-            );
+            self.schedule_netty_resume(ctx, b, 0);
         }
     }
 
