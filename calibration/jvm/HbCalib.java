@@ -2,7 +2,8 @@
 // Built and run by `hbsim calibrate`; prints one JSON document on stdout, progress on stderr.
 //
 //   java HbCalib [--quick] [--busy-threads N] [--cache-pressure MB]            calibration figures
-//   java HbCalib --mode wake [--quick] [--tag same_cpu]                        exit cost and wake latency only
+//   java HbCalib --mode wake [--quick] [--tag same_cpu] [--hold-ms 1] [--spin-after true]
+//                                                                             exit cost and wake latency only
 //   java HbCalib --mode validate --groups G --gap-us X ... (see Validate.java)  the whole loop in real time
 //
 // Every figure is from System.nanoTime after a warm-up, over many repetitions; medians and percentiles.
@@ -79,6 +80,7 @@ public final class HbCalib {
         heartbeatCosts(m, quick);
         exitAndWake(m, quick, "", true);
         exitAndWake(m, quick, "_yield", false);
+        longPark(m, quick);
         handoff(m, quick);
         stop[0] = true;
         m.put("harness_seconds", (System.nanoTime() - start) / 1e9);
@@ -90,13 +92,17 @@ public final class HbCalib {
     static void wakeOnly(Map<String, String> o) throws Exception {
         boolean quick = o.containsKey("quick");
         String tag = o.getOrDefault("tag", "same_cpu");
+        long holdNs = (long) (Double.parseDouble(o.getOrDefault("hold-ms", "1")) * 1e6);
+        boolean spinAfter = Boolean.parseBoolean(o.getOrDefault("spin-after", "false"));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("harness_version", HARNESS_VERSION);
         doc.put("mode", "wake");
         doc.put("meta", Util.meta());
         doc.put("loadavg_before", Util.loadavg());
         Map<String, Object> m = new LinkedHashMap<>();
-        exitAndWake(m, quick, "_" + tag, false);
+        m.put("hold_ms", holdNs / 1e6);
+        m.put("spin_after", spinAfter);
+        exitAndWake(m, quick, "_" + tag, spinAfter, holdNs);
         doc.put("loadavg_after", Util.loadavg());
         doc.put("measured", m);
         System.out.println(Util.json(doc));
@@ -136,6 +142,8 @@ public final class HbCalib {
     }
 
     static void putDist(Map<String, Object> m, String key, double[] sorted) {
+        m.put(key + "_min", sorted.length == 0 ? Double.NaN : sorted[0]);
+        m.put(key + "_p10", Util.percentile(sorted, 0.1));
         m.put(key + "_p50", Util.percentile(sorted, 0.5));
         m.put(key + "_p90", Util.percentile(sorted, 0.9));
         m.put(key + "_p99", Util.percentile(sorted, 0.99));
@@ -260,7 +268,24 @@ public final class HbCalib {
      * must run on another CPU; without it W blocks, so the OS may put S on W's CPU.
      */
     static void exitAndWake(Map<String, Object> m, boolean quick, String suffix, boolean spinAfter) throws Exception {
-        log("exit cost and wake latency" + suffix);
+        exitAndWake(m, quick, suffix, spinAfter, 1_000_000L);
+    }
+
+    /** How long the waiter sits parked in the long-park measurement: as long as a walk of a few
+     *  hundred thousand groups. On the 2-core validation host (cpuidle haltpoll) the wake-up grows
+     *  with the park: p50 28 us after 1 ms, 31 after 3, 37 after 10, 71-82 after 30, 97 after 300. */
+    static final long LONG_PARK_HOLD_NS = 50_000_000L;
+
+    /** The exit and wake-up after a long park: `exit_cost_us_long_park_*`, `wake_latency_us_long_park_*`. */
+    static void longPark(Map<String, Object> m, boolean quick) throws Exception {
+        m.put("long_park_hold_ms", LONG_PARK_HOLD_NS / 1e6);
+        exitAndWake(m, quick, "_long_park", true, LONG_PARK_HOLD_NS);
+    }
+
+    /** As above, with W holding `holdNs` after S shows BLOCKED: in the loop a waiter is parked for a
+     *  whole walk (25 ms to seconds), and the longer a CPU sits idle the deeper its idle state. */
+    static void exitAndWake(Map<String, Object> m, boolean quick, String suffix, boolean spinAfter, long holdNs) throws Exception {
+        log("exit cost and wake latency" + suffix + " (waiter parked " + holdNs / 1000 + " us)");
         final Object lock = new Object();
         final Semaphore go = new Semaphore(0);
         final Semaphore done = new Semaphore(0);
@@ -280,8 +305,10 @@ public final class HbCalib {
         }, "waiter");
         s.setDaemon(true);
         s.start();
-        int warm = quick ? 100 : 300;
-        int reps = quick ? 400 : 2000;
+        // Long holds: fewer repetitions (60 of 50 ms: 3 s), a short warm-up.
+        boolean longHold = holdNs > 2_000_000L;
+        int warm = longHold ? 5 : quick ? 100 : 300;
+        int reps = longHold ? (quick ? 60 : 200) : quick ? 400 : 2000;
         double[] exit = new double[reps];
         double[] wake = new double[reps];
         double[] exitFree = new double[reps];
@@ -296,7 +323,7 @@ public final class HbCalib {
                 while (s.getState() != Thread.State.BLOCKED && System.nanoTime() < limit) {
                     Thread.onSpinWait();
                 }
-                Util.spin(1_000_000L);
+                Util.spin(holdNs);
                 t0 = System.nanoTime();
             }
             t1 = System.nanoTime();

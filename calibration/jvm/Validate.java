@@ -100,6 +100,7 @@ final class Validate {
             HbCalib.putDist(cal, "walk_ns_per_group", h);
             HbCalib.heartbeatCosts(cal, true);
             HbCalib.exitAndWake(cal, true, "", true);
+            HbCalib.longPark(cal, true);
         }
         doc.put("calibration", cal);
 
@@ -149,6 +150,7 @@ final class Validate {
         final List<Long> walkNs = new ArrayList<>();
         final List<Long> backNs = new ArrayList<>();
         final List<Long> heirNs = new ArrayList<>();
+        final List<Long> backLostNs = new ArrayList<>();
         Thread eventThread = new Thread(() -> {
             long lastSeen = -1;
             boolean counting = false;
@@ -169,6 +171,10 @@ final class Validate {
                     if (counting) {
                         ev[1]++;
                         backNs.add(w0 - table.lastRelease);
+                        if (seen == lastSeen) {
+                            // No heartbeat got in: the walker's own, uncontested return.
+                            backLostNs.add(w0 - table.lastRelease);
+                        }
                         if (seen != lastSeen) {
                             ev[2]++;
                             ev[3] += seen - lastSeen;
@@ -365,6 +371,7 @@ final class Validate {
         putUs(out, "walk_us", walkNs);
         putUs(out, "walker_back_us", backNs);
         putUs(out, "heir_in_us", heirNs);
+        putUs(out, "walker_back_uncontested_us", backLostNs);
         out.put("gaps_between_walks", ev[1]);
         out.put("gaps_won_by_heartbeats", ev[2]);
         out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
@@ -395,6 +402,8 @@ final class Validate {
             v = ns.stream().mapToLong(Long::longValue).toArray();
         }
         Arrays.sort(v);
+        out.put(key + "_min", v.length == 0 ? Double.NaN : v[0] / 1000.0);
+        out.put(key + "_p10", Util.percentile(v, 0.1) / 1000.0);
         out.put(key + "_p50", Util.percentile(v, 0.5) / 1000.0);
         out.put(key + "_p90", Util.percentile(v, 0.9) / 1000.0);
         out.put(key + "_p99", Util.percentile(v, 0.99) / 1000.0);

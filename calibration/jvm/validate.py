@@ -132,6 +132,14 @@ def scenario(point, doc):
         f'register_producer_cost = "{duration_text(c["register_producer_ns_p50"])}"',
         f'# this session: exit_cost_us_p50 = {c["exit_cost_us_p50"]} (key of the monitor-model change)',
         f'monitor_exit_cost = "{duration_text(c["exit_cost_us_p50"] * 1000)}"',
+    ]
+    if c.get("wake_latency_us_long_park_p50") is not None:
+        lines += [
+            f'# this session, the waiter parked {c.get("long_park_hold_ms", 50)} ms: exit_cost_us_long_park_p50 = '
+            f'{c["exit_cost_us_long_park_p50"]}, wake_latency_us_long_park_p50 = {c["wake_latency_us_long_park_p50"]}',
+            '# (not applied: with the long park alone the walker wins too many gaps; docs/validation.md, the park session)',
+        ]
+    lines += [
         "",
         "[clients]",
         f'heartbeat_interval = "{p["heartbeat_interval_s"]}s"',

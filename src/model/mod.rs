@@ -765,7 +765,7 @@ impl Model for World {
                 attempt,
             } => {
                 if self.brokers[broker as usize].epoch == epoch {
-                    self.on_spin_end(broker, thread, attempt);
+                    self.on_spin_end(ctx.now().ns(), broker, thread, attempt);
                 }
             }
             Event::FastFailure { broker, epoch } => {

@@ -101,6 +101,12 @@ pub struct BrokerParams {
     pub monitor_exit_cost: Dist,
     /// HotSpot's spin window before parking (0 = park at once).
     pub monitor_spin_ns: u64,
+    /// A waiter parked at least this long wakes with the `_long_park` costs (0 = never).
+    pub monitor_long_park_ns: u64,
+    /// The wake-up of a waiter parked at least `monitor_long_park`.
+    pub monitor_wake_latency_long_park: Dist,
+    /// The exit that wakes a waiter parked at least `monitor_long_park`.
+    pub monitor_exit_cost_long_park: Dist,
     /// Host CPUs available to the broker's threads (0 = CPU contention not modelled).
     pub cpus: u32,
     /// Runnable threads of other work on the host (they keep a CPU from being idle).
@@ -508,6 +514,24 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     p.positive(b.channel_expired_timeout.0, &f("channel_expired_timeout"));
     p.positive(b.long_poll_timeout.0, &f("long_poll_timeout"));
     p.check(b.monitor_spin.0 <= 1_000_000_000, &f("monitor_spin"), "must be at most 1s");
+    p.check(
+        b.monitor_long_park.0 <= 60_000_000_000,
+        &f("monitor_long_park"),
+        "must be at most 60s",
+    );
+    let long_park_costs = b.monitor_wake_latency_long_park.is_some() || b.monitor_exit_cost_long_park.is_some();
+    if b.monitor_long_park.0 > 0 && !long_park_costs {
+        p.push(
+            &f("monitor_long_park"),
+            "needs `monitor_wake_latency_long_park` or `monitor_exit_cost_long_park`: the costs after a long park",
+        );
+    }
+    if b.monitor_long_park.0 == 0 && long_park_costs {
+        p.push(
+            &f("monitor_long_park"),
+            "`monitor_wake_latency_long_park` / `monitor_exit_cost_long_park` are set, so this must be above 0: the park after which they apply",
+        );
+    }
     p.check(b.cpus <= 4_096, &f("cpus"), "must be at most 4096 (0 = not modelled)");
     p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
     p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
@@ -526,6 +550,14 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     let dists = [
         (&b.monitor_wake_latency, f("monitor_wake_latency")),
         (&b.monitor_exit_cost, f("monitor_exit_cost")),
+        (
+            b.monitor_wake_latency_long_park.as_ref().unwrap_or(&b.monitor_wake_latency),
+            f("monitor_wake_latency_long_park"),
+        ),
+        (
+            b.monitor_exit_cost_long_park.as_ref().unwrap_or(&b.monitor_exit_cost),
+            f("monitor_exit_cost_long_park"),
+        ),
         (&b.cpu_wait, f("cpu_wait")),
         (&b.heartbeat_cost, f("heartbeat_cost")),
         (&b.register_producer_cost, f("register_producer_cost")),
@@ -560,6 +592,9 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_wake_latency: b.monitor_wake_latency,
         monitor_exit_cost: b.monitor_exit_cost,
         monitor_spin_ns: b.monitor_spin.0,
+        monitor_long_park_ns: b.monitor_long_park.0,
+        monitor_wake_latency_long_park: b.monitor_wake_latency_long_park.unwrap_or(b.monitor_wake_latency),
+        monitor_exit_cost_long_park: b.monitor_exit_cost_long_park.unwrap_or(b.monitor_exit_cost),
         cpus: b.cpus,
         cpu_other_runnable: b.cpu_other_runnable,
         cpu_slice_ns: b.cpu_slice.0,

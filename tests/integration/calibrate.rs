@@ -220,3 +220,44 @@ fn recorded_validation_points_are_consistent() {
     }
     assert!(points >= 6 && tipped >= 2, "{points} points, {tipped} tipped");
 }
+
+/// A harness output with the long-park measurement (the waiter parked 50 ms): the calibration
+/// file carries it under [measured] and as three commented `[broker]` lines (not applied by
+/// default, docs/validation.md); uncommented, they load in a scenario, and the long park's
+/// wake-up is the slower one.
+#[test]
+fn long_park_is_measured_and_offered_commented_out() {
+    let dir = TempDir::new("calibrate-long-park");
+    let input = repo_root().join("tests/data/calibration/quick-long-park-2026-12-02.harness.json");
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", input.to_str().unwrap(), "--out", "cal.toml"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
+    let cal: toml::Table = written.parse().unwrap();
+    let measured = cal["measured"].as_table().unwrap();
+    let short = measured["wake_latency_us_p50"].as_float().unwrap();
+    let long = measured["wake_latency_us_long_park_p50"].as_float().unwrap();
+    assert!(long > short, "a long park wakes slower here: {long} vs {short} us");
+    let broker = cal["broker"].as_table().unwrap();
+    assert!(!broker.contains_key("monitor_long_park"), "not applied by default");
+    let offered: Vec<&str> = written
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| {
+            l.starts_with("monitor_long_park =")
+                || l.starts_with("monitor_wake_latency_long_park =")
+                || l.starts_with("monitor_exit_cost_long_park =")
+        })
+        .collect();
+    assert_eq!(offered.len(), 3, "{written}");
+    let scenario = format!(
+        "name = \"long-park\"\nduration = \"2s\"\npolicies = [\"leaky\"]\n[broker]\n{}\n[background]\nclients = 50\n[groups]\ninitial = 1000\n",
+        offered.join("\n")
+    );
+    let parsed =
+        hbsim::scenario::parse(std::path::Path::new("long-park.toml"), scenario.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{scenario}"));
+    assert_eq!(parsed.broker.monitor_long_park_ns, hbsim::calibrate::LONG_PARK_NS);
+    assert!(parsed.broker.monitor_wake_latency_long_park.mean_ns() > parsed.broker.monitor_wake_latency.mean_ns());
+}

@@ -318,3 +318,46 @@ fn policies_command_lists_every_policy() {
     assert!(out.contains("PR #8672") && out.contains("in no release tag"), "{out}");
     assert!(out.contains("a6e3bf2b62") && out.contains("BrokerController.java:378"), "{out}");
 }
+
+/// Issue 10 (`monitor_long_park`): a waiter parked through a whole walk wakes from a deeper idle
+/// state. Here the walker's exit (20 µs) outlasts the short wake-up (5 µs), so heartbeat threads
+/// win the gaps between 50 ms walks; with waiters parked 10 ms or more waking in 500 µs the
+/// walker wins them all. With the threshold above the walk (1 s) nobody counts as long-parked,
+/// and the model is the plain one, draw for draw.
+#[test]
+fn waiters_parked_through_a_walk_wake_slower() {
+    let broker = |long: &str| format!("monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\n{long}netty_event_queue_cap = 100000");
+    let won = |long: &str| {
+        let text = close_burst(&broker(long), "leaky")
+            .replace("count = 400", "count = 100")
+            .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"");
+        run(&text, "leaky").0.walker_gaps
+    };
+    let plain = won("");
+    let long = won("monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"500us\"\n");
+    let above = won("monitor_long_park = \"1s\"\nmonitor_wake_latency_long_park = \"500us\"\n");
+    assert!(plain.gaps >= 50, "{plain:?}");
+    assert!(plain.won_share > 0.5, "a 5 us wake-up beats a 20 us exit: {plain:?}");
+    assert_eq!(long.won_by_heartbeats, 0, "a 500 us wake-up never beats a 20 us exit: {long:?}");
+    assert_eq!(above, plain, "no park reaches 1 s: the plain model");
+}
+
+/// A long-park threshold without its costs, or the costs without a threshold, is refused with
+/// the field named.
+#[test]
+fn long_park_needs_both_halves() {
+    for (broker, expected) in [
+        ("monitor_long_park = \"20ms\"", "needs `monitor_wake_latency_long_park`"),
+        ("monitor_exit_cost_long_park = \"30us\"", "must be above 0"),
+    ] {
+        let text = close_burst(broker, "leaky");
+        let err = hbsim::scenario::parse(Path::new("long-park.toml"), text.as_bytes())
+            .err()
+            .unwrap_or_else(|| panic!("{broker} was accepted"));
+        let message = err.to_string();
+        assert!(
+            message.contains("broker.monitor_long_park") && message.contains(expected),
+            "{message}"
+        );
+    }
+}

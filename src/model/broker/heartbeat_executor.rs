@@ -69,6 +69,7 @@ impl World {
             batch_end: 0,
             attempt: w.attempt,
             wait_started_ns: 0,
+            parked_ns: w.parked_ns,
         };
         let cost = match kind {
             TaskKind::Heartbeat => self.sample_cost(b, |p| p.heartbeat_cost),

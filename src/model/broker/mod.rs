@@ -64,6 +64,8 @@ pub struct Worker {
     /// Increments at each tryLock wait (stale timeouts are ignored).
     pub attempt: u32,
     pub wait_started_ns: u64,
+    /// When it last parked on the monitor (a long park wakes with the `_long_park` costs).
+    pub parked_ns: u64,
 }
 
 impl Worker {
@@ -75,6 +77,7 @@ impl Worker {
             batch_end: 0,
             attempt: 0,
             wait_started_ns: 0,
+            parked_ns: 0,
         }
     }
 }
@@ -131,6 +134,8 @@ pub struct NettyThread {
     pub current: Option<NettyEvent>,
     pub attempt: u32,
     pub wait_started_ns: u64,
+    /// When it last parked on the monitor.
+    pub parked_ns: u64,
     /// CPU model (issue 10): when the thread last got a CPU (woke from its queue or from the
     /// monitor, or resumed after a preemption).
     pub on_cpu_since_ns: u64,
@@ -198,6 +203,8 @@ pub struct Broker {
     pub netty: NettyThread,
     pub housekeeping: HousekeepingState,
     pub housekeeping_attempt: u32,
+    /// When the housekeeping thread last parked on the monitor.
+    pub housekeeping_parked_ns: u64,
     pub monitor: Monitor,
     pub monitor_acquired_ns: u64,
     pub table: ProducerTable,
@@ -252,6 +259,7 @@ impl Broker {
                 current: None,
                 attempt: 0,
                 wait_started_ns: 0,
+                parked_ns: 0,
                 on_cpu_since_ns: 0,
                 preempted_until_ns: 0,
                 step_deferred: false,
@@ -259,6 +267,7 @@ impl Broker {
             },
             housekeeping: HousekeepingState::Idle,
             housekeeping_attempt: 0,
+            housekeeping_parked_ns: 0,
             monitor: Monitor::new(monitor_kind(b.monitor, policy)),
             monitor_acquired_ns: 0,
             table: ProducerTable::new(initial_empty),

@@ -261,7 +261,11 @@ impl World {
     /// latency (one draw of `monitor_wake_latency`).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef) {
         let took_walker_cpu = next != ThreadRef::Netty && self.place_woken_thread(ctx, b);
-        let latency = self.sample_cost(b, |p| p.monitor_wake_latency);
+        let latency = if self.parked_long(ctx.now().ns(), b, next) {
+            self.sample_cost(b, |p| p.monitor_wake_latency_long_park)
+        } else {
+            self.sample_cost(b, |p| p.monitor_wake_latency)
+        };
         // On one CPU the measured wake-up is the wait for the waker to leave the only CPU; a
         // wakee that preempts the walker has it at once.
         let latency = if took_walker_cpu && self.params.brokers[b as usize].cpus == 1 {
@@ -278,6 +282,26 @@ impl World {
                 epoch,
             },
         );
+    }
+
+    /// When `thread` last parked on the monitor.
+    fn parked_at(&mut self, b: u16, thread: ThreadRef) -> &mut u64 {
+        let broker = &mut self.brokers[b as usize];
+        match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => &mut broker.worker(thread).parked_ns,
+            ThreadRef::Netty => &mut broker.netty.parked_ns,
+            ThreadRef::Housekeeping => &mut broker.housekeeping_parked_ns,
+        }
+    }
+
+    /// Has `thread` been parked at least `monitor_long_park` (off at 0)? Then its CPU has sat
+    /// idle that long and wakes from a deeper idle state: the wake-up and the waker's exit (the
+    /// unpark's IPI) cost more. Measured on the 2-core validation host (cpuidle haltpoll,
+    /// `java HbCalib --mode wake --hold-ms H --spin-after true`): wake-up p50 28 µs after a 1 ms
+    /// park, 37 µs after 10 ms, 71-82 µs after 30 ms, 97 µs after 300 ms; exit 8, 11, 14-19, 24 µs.
+    fn parked_long(&mut self, now: u64, b: u16, thread: ThreadRef) -> bool {
+        let long = self.params.brokers[b as usize].monitor_long_park_ns;
+        long > 0 && now.saturating_sub(*self.parked_at(b, thread)) >= long
     }
 
     /// `thread` enters a ProducerManager method: takes the monitor or waits for it.
@@ -298,8 +322,11 @@ impl World {
             return;
         }
         let attempt = self.set_thread_blocked(b, thread, now);
-        if entry == Entry::Parked && matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
-            self.executor_thread_off_cpu(ctx, b);
+        if entry == Entry::Parked {
+            *self.parked_at(b, thread) = now;
+            if matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+                self.executor_thread_off_cpu(ctx, b);
+            }
         }
         if entry == Entry::Spinning {
             self.schedule_spin_end(ctx, b, thread, attempt);
@@ -455,9 +482,9 @@ impl World {
     }
 
     /// A spin window ran out: the thread parks if it is still spinning on this wait.
-    pub(crate) fn on_spin_end(&mut self, b: u16, thread: ThreadRef, attempt: u32) {
-        if self.thread_attempt(b, thread) == attempt {
-            self.brokers[b as usize].monitor.stop_spinning(thread);
+    pub(crate) fn on_spin_end(&mut self, now: u64, b: u16, thread: ThreadRef, attempt: u32) {
+        if self.thread_attempt(b, thread) == attempt && self.brokers[b as usize].monitor.stop_spinning(thread) {
+            *self.parked_at(b, thread) = now;
         }
     }
 
@@ -482,8 +509,13 @@ impl World {
                 if broker.monitor.owner() == Some(next) {
                     broker.monitor_acquired_ns = now;
                 }
+                let long = self.parked_long(now, b, next);
                 self.schedule_monitor_wake(ctx, b, next);
-                self.sample_cost(b, |p| p.monitor_exit_cost)
+                if long {
+                    self.sample_cost(b, |p| p.monitor_exit_cost_long_park)
+                } else {
+                    self.sample_cost(b, |p| p.monitor_exit_cost)
+                }
             }
         }
     }
@@ -612,6 +644,9 @@ impl World {
             // A futile wake-up: HotSpot's EnterI spins again before re-parking.
             let attempt = self.thread_attempt(b, thread);
             self.schedule_spin_end(ctx, b, thread, attempt);
+        } else if !self.brokers[b as usize].monitor.is_spinning(thread) {
+            // A futile wake-up without spinning: it parks again at once.
+            *self.parked_at(b, thread) = now;
         }
     }
 
