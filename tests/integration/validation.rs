@@ -88,7 +88,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "holdout-huge-gap0",
         "tipped",
-        "a knife edge: the loop's mean walk (298 ms) times the trigger's ten walks is 2.98 s against the 3 s deadline, and this session recorded only the mean; hbsim's walks are then all 298 ms and no heartbeat times out during the trigger. The same configuration was recorded five times (huge-gap0 in each session): walks of 283-630 ms, tipped in 3",
+        "a knife edge: the loop's mean walk (298 ms) times the trigger's ten walks is 2.98 s against the 3 s deadline, and this session recorded only the mean; hbsim's walks are then all 298 ms and no heartbeat times out during the trigger. The same configuration was recorded six times (huge-gap0 in each session): walks of 283-630 ms, tipped in 3",
     ),
     ("holdout-huge-gap0", "registers", "the harness tipped and hbsim did not (see tipped)"),
     (
@@ -99,12 +99,24 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "spread-huge-gap0",
         "tipped",
-        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 3 of the 5 recordings of this configuration",
+        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 3 of the 6 recordings of this configuration",
     ),
     (
         "spread-incident-hot-gap0",
         "registers",
         "an idle host with hot 0.1 ms walks: the harness's heartbeats won 0.5% of the gaps (52 of 9,999), each draining about 11 heartbeats that had queued behind many walks; hbsim's won 5%, one heartbeat each (the same registrations per gap, 0.1, split differently: the share agrees within its tolerance, its value does not). No heartbeat waits long on either side",
+    ),
+    // The park- session: recorded after b1e1b0f to try the long-park costs in the mirror (not
+    // kept, docs/validation.md); with the mirror unchanged since b1e1b0f, as found.
+    (
+        "park-incident-hot-gap0",
+        "registers",
+        "as spread-incident-hot-gap0: the harness's heartbeats won 0.7% of the gaps (66 of 9,999), draining 10 heartbeats each; hbsim's 6%, one each",
+    ),
+    (
+        "park-large-gap0",
+        "p90",
+        "the share's edge: this session's walks (32 ms) made the trigger's hundred outlast the 3 s deadline, so a heartbeat that lost about 94 gaps in a row timed out and its close fed the loop for a while (252 gaps, p90 1.5 s, none in the last quarter); the harness's heartbeats won 3% of the gaps (0.97^94 = 6%), hbsim's 13% (0.87^94: never), inside the share's tolerance",
     ),
 ];
 
