@@ -342,12 +342,38 @@ pub const LONG_PARK_NS: u64 = 20_000_000;
 
 /// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
 /// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
-/// the millisecond tail, and the tail decides a gap (docs/validation.md).
+/// the millisecond tail, and the tail decides a gap (docs/validation.md). Its lower half is a
+/// straight line from 0 to the median: the form validated against the real loop in the sessions
+/// where the exit and wake-up are the short-park ones (docs/validation.md).
 pub fn empirical_toml(m: &Map<String, Value>, key: &str) -> Result<String, Error> {
+    empirical_knots(m, key, false)
+}
+
+/// As [`empirical_toml`], with the min and p10 where the harness recorded them (since the
+/// `inloop-` session): the measured lower tail (the wake-up's minimum is 0.35-0.7 of its
+/// median). The validation uses it where it draws both sides of the race at the walker's release
+/// as the loop ran them (docs/validation.md, the `inloop-` session).
+pub fn empirical_toml_with_tail(m: &Map<String, Value>, key: &str) -> Result<String, Error> {
+    empirical_knots(m, key, true)
+}
+
+fn empirical_knots(m: &Map<String, Value>, key: &str, lower_tail: bool) -> Result<String, Error> {
     let mut last = 0.0f64;
     let mut parts = Vec::new();
-    for p in ["p50", "p90", "p99", "max"] {
-        let v = number(m, &format!("{key}_{p}"))?.max(last);
+    for p in ["min", "p10", "p50", "p90", "p99", "max"] {
+        let name = format!("{key}_{p}");
+        let v = if matches!(p, "min" | "p10") {
+            if !lower_tail {
+                continue;
+            }
+            match m.get(&name).and_then(Value::as_f64).filter(|v| v.is_finite()) {
+                Some(v) => v,
+                None => continue,
+            }
+        } else {
+            number(m, &name)?
+        };
+        let v = v.max(last);
         last = v;
         parts.push(format!("{p} = \"{}\"", duration_text((v * 1000.0).max(1.0))));
     }

@@ -86,6 +86,10 @@ def loop_walks(outcome):
     for i in range(1, 4):
         k[i] = max(k[i], k[i - 1])
     p50, p90, p99, top = k
+    if outcome.get("walk_us_min") is not None and outcome.get("walk_us_p10") is not None:
+        low, p10 = min(outcome["walk_us_min"], p50), min(max(outcome["walk_us_p10"], outcome["walk_us_min"]), p50)
+        return (f'{{ dist = "empirical", min = {ns(low)}, p10 = {ns(p10)}, p50 = {ns(p50)}, p90 = {ns(p90)}, '
+                f'p99 = {ns(p99)}, max = {ns(top)} }}')
     above = 0.2 * (p50 + p90) + 0.045 * (p90 + p99) + 0.005 * (p99 + top)
     low = min(max((mean - above) / 0.25 - p50, 0.0), p50)
     return (f'{{ dist = "empirical", min = {ns(low)}, p50 = {ns(p50)}, p90 = {ns(p90)}, '
@@ -133,7 +137,24 @@ def scenario(point, doc):
         f'# this session: exit_cost_us_p50 = {c["exit_cost_us_p50"]} (key of the monitor-model change)',
         f'monitor_exit_cost = "{duration_text(c["exit_cost_us_p50"] * 1000)}"',
     ]
-    if c.get("wake_latency_us_long_park_p50") is not None:
+    o = doc["outcome"]
+    back = o.get("walker_back_uncontested_us_p50")
+    if c.get("wake_latency_us_long_park_p50") is not None and back is not None:
+        # Both sides of the race at the walker's release as the loop ran it (tests/integration/
+        # validation.rs `loop_return_gap`): the long-park costs and the walker's own return.
+        long = o["walk_us_mean"] * 1000 >= 20e6
+        exit_p50 = c["exit_cost_us_long_park_p50" if long else "exit_cost_us_p50"]
+        extra = max(back - p["gap_us"] - exit_p50, 0.0)
+        lines = [l for l in lines if not l.startswith("netty_event_gap =")]
+        lines += [
+            f'# the loop\'s race: the waiter parked {c.get("long_park_hold_ms", 50)} ms wakes in wake_latency_us_long_park_p50 = '
+            f'{c["wake_latency_us_long_park_p50"]}; the walker is back in walker_back_uncontested_us_p50 = {back}',
+            'monitor_long_park = "20ms"',
+            f'monitor_wake_latency_long_park = "{duration_text(c["wake_latency_us_long_park_p50"] * 1000)}"',
+            f'monitor_exit_cost_long_park = "{duration_text(c["exit_cost_us_long_park_p50"] * 1000)}"',
+            f'netty_event_gap = "{duration_text((p["gap_us"] + extra) * 1000)}"',
+        ]
+    elif c.get("wake_latency_us_long_park_p50") is not None:
         lines += [
             f'# this session, the waiter parked {c.get("long_park_hold_ms", 50)} ms: exit_cost_us_long_park_p50 = '
             f'{c["exit_cost_us_long_park_p50"]}, wake_latency_us_long_park_p50 = {c["wake_latency_us_long_park_p50"]}',

@@ -88,7 +88,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "holdout-huge-gap0",
         "tipped",
-        "a knife edge: the loop's mean walk (298 ms) times the trigger's ten walks is 2.98 s against the 3 s deadline, and this session recorded only the mean; hbsim's walks are then all 298 ms and no heartbeat times out during the trigger. The same configuration was recorded six times (huge-gap0 in each session): walks of 283-630 ms, tipped in 3",
+        "a knife edge: the loop's mean walk (298 ms) times the trigger's ten walks is 2.98 s against the 3 s deadline, and this session recorded only the mean; hbsim's walks are then all 298 ms and no heartbeat times out during the trigger. The same configuration was recorded seven times (huge-gap0 in each session): walks of 283-630 ms, tipped in 4",
     ),
     ("holdout-huge-gap0", "registers", "the harness tipped and hbsim did not (see tipped)"),
     (
@@ -99,7 +99,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "spread-huge-gap0",
         "tipped",
-        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 3 of the 6 recordings of this configuration",
+        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 4 of the 7 recordings of this configuration",
     ),
     (
         "spread-incident-hot-gap0",
@@ -117,6 +117,18 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "park-large-gap0",
         "p90",
         "the share's edge: this session's walks (32 ms) made the trigger's hundred outlast the 3 s deadline, so a heartbeat that lost about 94 gaps in a row timed out and its close fed the loop for a while (252 gaps, p90 1.5 s, none in the last quarter); the harness's heartbeats won 3% of the gaps (0.97^94 = 6%), hbsim's 13% (0.87^94: never), inside the share's tolerance",
+    ),
+    // The inloop- session: recorded after 1c11b83 with both sides of the race measured in the
+    // loop; the in-loop mirror (`loop_return_gap`) was written before its results were read.
+    (
+        "inloop-incident-hot-gap0",
+        "registers",
+        "as spread-incident-hot-gap0: the harness's heartbeats won 0.5% of the gaps (54 of 9,999), draining 11 heartbeats each; hbsim's 5%, one or two each",
+    ),
+    (
+        "inloop-large-gap0-busy2",
+        "share",
+        "as holdout-large-gap0-busy2: with 2 busy threads on 2 CPUs the harness's heartbeats won 84% of the gaps, hbsim's 60%: the walker's own unpark at its release (hbsim: the wakee goes to its previous CPU); the park- and spread- recordings of this point (64%, 70%) agree",
     ),
 ];
 
@@ -161,27 +173,19 @@ pub fn points() -> Vec<(String, PathBuf, PathBuf)> {
         .collect()
 }
 
-/// The session's measured percentiles [µs] of `key` (p50, p90, p99, max) as an empirical
-/// distribution in scenario syntax. The tail is what decides a gap (a walker preempted at its
-/// release leaves the monitor to heartbeats for milliseconds); a lognormal through two
-/// percentiles cannot hold both the tight body (p90/p50 ≈ 1.1) and the millisecond p99.
+/// The session's measured percentiles [µs] of `key` as an empirical distribution in scenario
+/// syntax: `hbsim calibrate`'s ([`hbsim::calibrate::empirical_toml`]; p50, p90, p99, max). The tail is what decides a gap (a walker preempted at its release
+/// leaves the monitor to heartbeats for milliseconds); a lognormal through two percentiles cannot
+/// hold both the tight body (p90/p50 ≈ 1.1) and the millisecond p99.
 fn empirical(cal: &serde_json::Value, key: &str) -> String {
-    let mut last = 0.0f64;
-    let ns: Vec<String> = ["p50", "p90", "p99", "max"]
-        .iter()
-        .map(|p| {
-            let v = cal[format!("{key}_{p}")]
-                .as_f64()
-                .unwrap_or_else(|| panic!("no {key}_{p}"))
-                .max(last);
-            last = v;
-            format!("{}ns", (v * 1000.0).round().max(1.0))
-        })
-        .collect();
-    format!(
-        "{{ dist = \"empirical\", p50 = \"{}\", p90 = \"{}\", p99 = \"{}\", max = \"{}\" }}",
-        ns[0], ns[1], ns[2], ns[3]
-    )
+    let measured = cal.as_object().expect("calibration is an object");
+    hbsim::calibrate::empirical_toml(measured, key).unwrap_or_else(|e| panic!("{key}: {e}"))
+}
+
+/// As [`empirical`], with the recorded min and p10 ([`hbsim::calibrate::empirical_toml_with_tail`]).
+fn empirical_with_tail(cal: &serde_json::Value, key: &str) -> String {
+    let measured = cal.as_object().expect("calibration is an object");
+    hbsim::calibrate::empirical_toml_with_tail(measured, key).unwrap_or_else(|e| panic!("{key}: {e}"))
 }
 
 /// The loop's own walks [ns] as one `close_cost_base` (the harness's table keeps its size, so the
@@ -194,7 +198,8 @@ fn empirical(cal: &serde_json::Value, key: &str) -> String {
 /// so that the distribution's mean is the recorded `walk_us_mean` (clamped to `[0, p50]`; with
 /// few walks the recorded percentiles are coarse). A walk's duration in the loop includes the
 /// walker's own preemptions inside it on a busy host, which hbsim does not model separately.
-/// Older sessions recorded only the mean: a constant.
+/// Where the minimum and p10 were recorded too (the `inloop-` session on), all six knots as
+/// recorded. Older sessions recorded only the mean: a constant.
 pub fn loop_walks(outcome: &serde_json::Value) -> String {
     let mean = outcome["walk_us_mean"].as_f64().expect("outcome.walk_us_mean");
     let ns = |us: f64| format!("\"{}ns\"", (us * 1000.0).round().max(1.0));
@@ -205,6 +210,10 @@ pub fn loop_walks(outcome: &serde_json::Value) -> String {
     let Some(k) = knots.filter(|_| outcome["walks"].as_u64().unwrap_or(0) >= 2) else {
         return ns(mean);
     };
+    if outcome["walk_us_min"].as_f64().is_some() {
+        // Recorded with its lower tail (the `inloop-` session on): the percentiles as they are.
+        return empirical_with_tail(outcome, "walk_us");
+    }
     let (p50, p90, p99, max) = (k[0], k[1].max(k[0]), k[2].max(k[1]).max(k[0]), k[3].max(k[2]).max(k[1]).max(k[0]));
     // The mean of the quantile function linear through (0, min), (0.5, p50), (0.9, p90),
     // (0.99, p99), (1, max) is 0.25 (min + p50) + 0.2 (p50 + p90) + 0.045 (p90 + p99) + 0.005 (p99 + max).
@@ -220,6 +229,25 @@ pub fn loop_walks(outcome: &serde_json::Value) -> String {
     )
 }
 
+/// The walker's own return in the loop, as `netty_event_gap`: the harness's gap plus what the
+/// walker's uncontested time back to the monitor (`outcome.walker_back_uncontested_us_p50`: gaps
+/// no heartbeat won, since the `inloop-` session) took beyond the exit that woke the heir (the
+/// long-park exit after walks of at least [`hbsim::calibrate::LONG_PARK_NS`], else the exit).
+/// After a walk over a table that does not fit the caches the walker's next poll and dispatch
+/// run cold (`park-large-gap0`: back at 39 µs against a 12 µs exit; after 0.2 ms walks, 11 µs
+/// against 11 µs). `None` where the session did not record it or the long-park costs (the heir's
+/// side of the same race): those sessions keep the harness's gap and the short-park costs.
+pub fn loop_return_gap(json: &serde_json::Value) -> Option<String> {
+    let (outcome, params, cal) = (&json["outcome"], &json["params"], &json["calibration"]);
+    let back = outcome["walker_back_uncontested_us_p50"].as_f64()?;
+    cal["wake_latency_us_long_park_p50"].as_f64()?;
+    let gap = params["gap_us"].as_f64()?;
+    let long = outcome["walk_us_mean"].as_f64()? * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64;
+    let exit = cal[if long { "exit_cost_us_long_park_p50" } else { "exit_cost_us_p50" }].as_f64()?;
+    let extra = (back - gap - exit).max(0.0);
+    Some(format!("\"{}ns\"", ((gap + extra) * 1000.0).round()))
+}
+
 /// The point's scenario configured from the same session's calibration, as the test runs it:
 /// `<point>.toml` with these keys replaced from `<point>.json`:
 /// - `close_cost_base` and `close_cost_per_group`: the loop's own walks ([`loop_walks`]) and 0; a
@@ -227,6 +255,10 @@ pub fn loop_walks(outcome: &serde_json::Value) -> String {
 ///   the session's separate walk measurement does not see;
 /// - `monitor_exit_cost` and `monitor_wake_latency`: empirical distributions through the
 ///   session's p50, p90, p99 and max;
+/// - where the session recorded both sides of the race at the walker's release in the loop (the
+///   `inloop-` session on): `monitor_long_park` ([`hbsim::calibrate::LONG_PARK_NS`]), the
+///   long-park exit and wake-up, and `netty_event_gap` ([`loop_return_gap`]); there every
+///   distribution carries its recorded min and p10 ([`empirical_with_tail`]);
 /// - `cpus` (the session's `meta.cpus`), `cpu_other_runnable` (the harness's busy threads: the
 ///   only other work known to want a CPU all the time; the host's load average counts waiting
 ///   tasks too, and the sessions' own wake-ups, p50 13-55 µs, show a CPU was usually free) and
@@ -235,13 +267,23 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
     let num = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap_or_else(|| panic!("no {key}"));
     let (outcome, params, cal) = (&json["outcome"], &json["params"], &json["calibration"]);
     let cpus = json["meta"]["cpus"].as_u64().unwrap_or_else(|| panic!("no meta.cpus"));
+    let in_loop = loop_return_gap(json);
+    let dist = if in_loop.is_some() { empirical_with_tail } else { empirical };
     let mut replace: Vec<(&str, String)> = vec![
-        ("monitor_exit_cost", empirical(cal, "exit_cost_us")),
-        ("monitor_wake_latency", empirical(cal, "wake_latency_us")),
+        ("monitor_exit_cost", dist(cal, "exit_cost_us")),
+        ("monitor_wake_latency", dist(cal, "wake_latency_us")),
         ("cpus", cpus.to_string()),
         ("cpu_other_runnable", (num(params, "busy_threads") as u64).to_string()),
         ("cpu_wait", cpu_wait()),
     ];
+    if let Some(gap) = in_loop {
+        // The race at the walker's release as the loop ran it: both sides measured in it.
+        let long_park = hbsim::calibrate::duration_text(hbsim::calibrate::LONG_PARK_NS as f64);
+        replace.push(("monitor_long_park", format!("\"{long_park}\"")));
+        replace.push(("monitor_wake_latency_long_park", dist(cal, "wake_latency_us_long_park")));
+        replace.push(("monitor_exit_cost_long_park", dist(cal, "exit_cost_us_long_park")));
+        replace.push(("netty_event_gap", gap));
+    }
     if num(outcome, "walks") > 0.0 {
         replace.push(("close_cost_base", loop_walks(outcome)));
         replace.push(("close_cost_per_group", "\"0\"".to_string()));
