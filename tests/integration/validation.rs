@@ -88,7 +88,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "holdout-huge-gap0",
         "tipped",
-        "a knife edge: the loop's mean walk (298 ms) times the trigger's ten walks is 2.98 s against the 3 s deadline, and this session recorded only the mean; hbsim's walks are then all 298 ms and no heartbeat times out during the trigger. The same configuration was recorded seven times (huge-gap0 in each session): walks of 283-630 ms, tipped in 4",
+        "a knife edge: the loop's mean walk (298 ms) times the trigger's ten walks is 2.98 s against the 3 s deadline, and this session recorded only the mean; hbsim's walks are then all 298 ms and no heartbeat times out during the trigger. The same configuration was recorded eight times (huge-gap0 in each session): walks of 283-630 ms, tipped in 5",
     ),
     ("holdout-huge-gap0", "registers", "the harness tipped and hbsim did not (see tipped)"),
     (
@@ -99,7 +99,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "spread-huge-gap0",
         "tipped",
-        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 4 of the 7 recordings of this configuration",
+        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 5 of the 8 recordings of this configuration",
     ),
     (
         "spread-incident-hot-gap0",
@@ -129,6 +129,17 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "inloop-large-gap0-busy2",
         "share",
         "as holdout-large-gap0-busy2: with 2 busy threads on 2 CPUs the harness's heartbeats won 84% of the gaps, hbsim's 60%: the walker's own unpark at its release (hbsim: the wakee goes to its previous CPU); the park- and spread- recordings of this point (64%, 70%) agree",
+    ),
+    // The inloop2- session: the same, recorded after 6126c8d with the in-loop mirror frozen.
+    (
+        "inloop2-huge-gap0-busy4",
+        "share",
+        "the harness's own spread at this configuration: its heartbeats won 79% of the gaps here, 38-73% in the twelve other recordings of it (hbsim 46%, just under the tolerance's 52%)",
+    ),
+    (
+        "inloop2-incident-hot-gap0",
+        "registers",
+        "as spread-incident-hot-gap0: the harness's heartbeats won 0.6% of the gaps (63 of 9,999), draining about 10 heartbeats each; hbsim's 8%, one each",
     ),
 ];
 
