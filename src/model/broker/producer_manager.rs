@@ -259,9 +259,10 @@ impl ProducerTable {
 impl World {
     /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
     /// latency (one draw of `monitor_wake_latency`).
-    fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef) {
+    /// `long`: it has been parked at least `monitor_long_park` ([`Self::parked_long`]).
+    fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, long: bool) {
         let took_walker_cpu = next != ThreadRef::Netty && self.place_woken_thread(ctx, b);
-        let latency = if self.parked_long(ctx.now().ns(), b, next) {
+        let latency = if long {
             self.sample_cost(b, |p| p.monitor_wake_latency_long_park)
         } else {
             self.sample_cost(b, |p| p.monitor_wake_latency)
@@ -510,7 +511,7 @@ impl World {
                     broker.monitor_acquired_ns = now;
                 }
                 let long = self.parked_long(now, b, next);
-                self.schedule_monitor_wake(ctx, b, next);
+                self.schedule_monitor_wake(ctx, b, next, long);
                 if long {
                     self.sample_cost(b, |p| p.monitor_exit_cost_long_park)
                 } else {
@@ -666,7 +667,8 @@ impl World {
         }
         // "lock timeout": the operation is skipped (v4.6.0 logs a warning and goes on).
         if let Some(next) = broker.monitor.cancel(thread) {
-            self.schedule_monitor_wake(ctx, b, next);
+            let long = self.parked_long(ctx.now().ns(), b, next);
+            self.schedule_monitor_wake(ctx, b, next, long);
         }
         let broker = &mut self.brokers[b as usize];
         match thread {
