@@ -242,14 +242,49 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
         let same = run_harness(jdk, dir.path(), &["/usr/bin/taskset", "-c", "0"], &wake_args)?;
         merge_same_cpu(&mut main, &same);
     }
+    for (tag, groups, trigger, seconds) in LOOPS {
+        let mut loop_args: Vec<String> = [
+            "--mode",
+            "loop",
+            "--tag",
+            tag,
+            "--groups",
+            groups,
+            "--trigger",
+            trigger,
+            "--duration-s",
+            seconds,
+            "--trigger-at-s",
+            "1",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        loop_args.extend(["--busy-threads".to_string(), options.busy_threads.to_string()]);
+        loop_args.extend(["--cache-pressure".to_string(), options.cache_pressure_mb.to_string()]);
+        let run = run_harness(jdk, dir.path(), &[], &loop_args)?;
+        merge_measured(&mut main, &run);
+    }
     Ok(main)
 }
 
-fn merge_same_cpu(main: &mut Value, same: &Value) {
-    let extra: Vec<(String, Value)> = measured(same).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+/// The two short runs of the whole loop (`HbCalib --mode loop`, Validate.java with no gap between
+/// walks) for the walker's own return: tag, groups, trigger closes, seconds. `short`: the
+/// incident's table, walks of about 0.2 ms; `long`: a million groups, walks of 60-100 ms on the
+/// validation host (at least [`LONG_PARK_NS`] on any host that walks under 100 ns per group).
+/// About 20 s together.
+const LOOPS: [(&str, &str, &str, &str); 2] = [("short", "15742", "3000", "6"), ("long", "1000000", "60", "12")];
+
+/// Adds `extra`'s `measured` figures to `main`'s.
+fn merge_measured(main: &mut Value, extra: &Value) {
+    let figures: Vec<(String, Value)> = measured(extra).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     if let Some(m) = main.get_mut("measured").and_then(Value::as_object_mut) {
-        m.extend(extra);
+        m.extend(figures);
     }
+}
+
+fn merge_same_cpu(main: &mut Value, same: &Value) {
+    merge_measured(main, same);
     if let Some(top) = main.as_object_mut() {
         top.insert(
             "same_cpu_method".to_string(),
@@ -339,6 +374,57 @@ pub fn handoff_threshold_us(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 /// host the wake-up was 37 µs after a 10 ms park (the 1 ms figure: 28 µs) and 71-82 µs after
 /// 30 ms. **Assumption** between the two measured holds; plausible 10-30 ms on that host.
 pub const LONG_PARK_NS: u64 = 20_000_000;
+
+/// The event thread's unlocked time after a walk (`netty_event_gap`; behind long walks, that plus
+/// `netty_event_gap_long_walk_extra`) [µs] from the loop's measurement: the
+/// walker's uncontested return to the monitor (`walker_back_uncontested_us_p50`: release to its
+/// next acquisition in the gaps no heartbeat won) less the exit that woke the heir, which hbsim
+/// draws separately (`monitor_exit_cost`, or `_long_park` behind long walks), and never below the
+/// loop's own busy gap `gap_us` (0 in `hbsim calibrate`'s runs). In the loop the return is the
+/// exit, the event thread's poll and its dispatch of the next close: a floor for a broker's, whose
+/// event thread also runs ClientHousekeepingService's other managers (docs/calibration.md).
+pub fn walker_return_gap_us(back_uncontested_p50: f64, gap_us: f64, exit_p50: f64) -> f64 {
+    gap_us + (back_uncontested_p50 - gap_us - exit_p50).max(0.0)
+}
+
+/// The walker's return in `hbsim calibrate`'s two runs of the loop, and the gaps derived from it.
+struct LoopReturns {
+    short_groups: i64,
+    short_walk_ms: f64,
+    short_back: f64,
+    short_exit: f64,
+    short_gap: f64,
+    long_groups: i64,
+    long_walk_ms: f64,
+    long_walk_p10_ms: f64,
+    long_back: f64,
+    long_exit: f64,
+    long_gap: f64,
+}
+
+/// `None` unless the harness ran both loops and the long-park exit and wake-up.
+fn loop_returns(m: &Map<String, Value>) -> Option<LoopReturns> {
+    let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
+    f("wake_latency_us_long_park_p50")?;
+    let (short_back, long_back) = (
+        f("loop_short_walker_back_uncontested_us_p50")?,
+        f("loop_long_walker_back_uncontested_us_p50")?,
+    );
+    let (short_exit, long_exit) = (f("exit_cost_us_p50")?, f("exit_cost_us_long_park_p50")?);
+    Some(LoopReturns {
+        short_groups: m.get("loop_short_groups").and_then(Value::as_i64).unwrap_or(0),
+        short_walk_ms: f("loop_short_walk_us_p50")? / 1000.0,
+        short_back,
+        short_exit,
+        short_gap: walker_return_gap_us(short_back, 0.0, short_exit),
+        long_groups: m.get("loop_long_groups").and_then(Value::as_i64).unwrap_or(0),
+        long_walk_ms: f("loop_long_walk_us_p50")? / 1000.0,
+        long_walk_p10_ms: f("loop_long_walk_us_p10")? / 1000.0,
+        long_back,
+        long_exit,
+        long_gap: walker_return_gap_us(long_back, 0.0, long_exit),
+    })
+}
 
 /// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
 /// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
@@ -537,7 +623,17 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         out,
         "# wake_latency_us_p50/p90/p99/max (the woken thread on another CPU; the tail is the host's load)"
     );
-    let _ = writeln!(out, "monitor_wake_latency = {}", empirical_toml(m, "wake_latency_us")?);
+    // With the loop's return measured, the whole race at the walker's release is written as the
+    // in-loop validation draws it: every distribution with its recorded lower tail.
+    let in_loop = loop_returns(m);
+    let dist = |key: &str| -> Result<String, Error> {
+        if in_loop.is_some() && m.contains_key(&format!("{key}_min")) {
+            empirical_toml_with_tail(m, key)
+        } else {
+            empirical_toml(m, key)
+        }
+    };
+    let _ = writeln!(out, "monitor_wake_latency = {}", dist("wake_latency_us")?);
     let _ = writeln!(
         out,
         "# fitted to heartbeat_unlocked_us_p50 = {hb50} and _p90 = {hb90} (the harness's mimic: a lower bound)"
@@ -554,8 +650,48 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         out,
         "# exit_cost_us_p50/p90/p99/max: monitorexit that unparks a parked waiter (the tail: preempted at the unpark)"
     );
-    let _ = writeln!(out, "monitor_exit_cost = {}", empirical_toml(m, "exit_cost_us")?);
-    if m.contains_key("wake_latency_us_long_park_p50") {
+    let _ = writeln!(out, "monitor_exit_cost = {}", dist("exit_cost_us")?);
+    if let Some(r) = &in_loop {
+        let hold = m.get("long_park_hold_ms").and_then(Value::as_f64).unwrap_or(50.0);
+        let _ = writeln!(
+            out,
+            "# the race at the walker's release as the loop runs it (docs/calibration.md, the walker's return):\n\
+             # a waiter parked through a long walk wakes slower and costs the walker's exit more (measured with\n\
+             # the waiter parked {hold} ms: wake_latency_us_long_park_*, exit_cost_us_long_park_*); monitor_long_park\n\
+             # is an assumption (docs/calibration.md)"
+        );
+        let _ = writeln!(out, "monitor_long_park = \"{}\"", duration_text(LONG_PARK_NS as f64));
+        let _ = writeln!(out, "monitor_wake_latency_long_park = {}", dist("wake_latency_us_long_park")?);
+        let _ = writeln!(out, "monitor_exit_cost_long_park = {}", dist("exit_cost_us_long_park")?);
+        let _ = writeln!(
+            out,
+            "# the walker's uncontested return in the loop less its exit: {:.1} us - {:.1} us behind {:.2} ms walks of\n\
+             # {} groups (loop_short_*). The loop's event thread only polls and dispatches: a floor for a broker's\n\
+             # (a scenario that models ConsumerManager's walk and the rest sets its own netty_event_gap)",
+            r.short_back, r.short_exit, r.short_walk_ms, r.short_groups
+        );
+        let _ = writeln!(out, "netty_event_gap = \"{}\"", duration_text((r.short_gap * 1000.0).round()));
+        if r.long_walk_p10_ms * 1e6 >= LONG_PARK_NS as f64 {
+            let _ = writeln!(
+                out,
+                "# behind {:.0} ms walks of {} groups (loop_long_*): {:.1} us - {:.1} us (the long-park exit), less the\n\
+                 # gap above: what a long walk adds to the event thread's return (its poll and dispatch run cold)",
+                r.long_walk_ms, r.long_groups, r.long_back, r.long_exit,
+            );
+            let _ = writeln!(
+                out,
+                "netty_event_gap_long_walk_extra = \"{}\"",
+                duration_text(((r.long_gap - r.short_gap).max(0.0) * 1000.0).round())
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "# netty_event_gap_long_walk_extra not written: the long loop's walks (p10 {:.1} ms) were shorter than\n\
+                 # monitor_long_park on this host",
+                r.long_walk_p10_ms
+            );
+        }
+    } else if m.contains_key("wake_latency_us_long_park_p50") {
         // Measured, written commented out: applied alone, the slower wake-up after a long park
         // hands the walker gaps the real loop gives to heartbeats, because the walker's own return
         // after a long walk is slower too and is not measured here (docs/validation.md, the

@@ -5,6 +5,7 @@
 //   java HbCalib --mode wake [--quick] [--tag same_cpu] [--hold-ms 1] [--spin-after true]
 //                                                                             exit cost and wake latency only
 //   java HbCalib --mode validate --groups G --gap-us X ... (see Validate.java)  the whole loop in real time
+//   java HbCalib --mode loop --tag T --groups G --trigger K --duration-s D     the loop briefly: the walker's return
 //
 // Every figure is from System.nanoTime after a warm-up, over many repetitions; medians and percentiles.
 
@@ -28,6 +29,7 @@ public final class HbCalib {
             case "calibrate": calibrate(o); break;
             case "wake": wakeOnly(o); break;
             case "validate": Validate.run(o); break;
+            case "loop": loopOnly(o); break;
             default:
                 System.err.println("HbCalib: unknown --mode " + mode);
                 System.exit(2);
@@ -87,6 +89,52 @@ public final class HbCalib {
         doc.put("loadavg_after", Util.loadavg());
         doc.put("measured", m);
         System.out.println(Util.json(doc));
+    }
+
+    /**
+     * `--mode loop --tag T --groups G --trigger K --duration-s D [--trigger-at-s S] [--busy-threads B]
+     * [--cache-pressure MB]`: the whole loop (Validate.java, no gap between walks) once, briefly, for
+     * the walker's own return in it: from a walk's release to its next acquisition in the gaps no
+     * heartbeat won (its exit, the event thread's poll and dispatch of the next close). Measured
+     * after walks of the given table; `hbsim calibrate` runs it for a short-walk table and a
+     * long-walk one. Keys `loop_<T>_*`.
+     */
+    static void loopOnly(Map<String, String> o) throws Exception {
+        String tag = o.getOrDefault("tag", "loop");
+        Map<String, String> lo = new LinkedHashMap<>(o);
+        lo.put("point", "calibrate-" + tag);
+        lo.putIfAbsent("gap-us", "0");
+        Map<String, Object> run = Validate.loop(lo, false);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> params = (Map<String, Object>) run.get("params");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> out = (Map<String, Object>) run.get("outcome");
+        Map<String, Object> m = new LinkedHashMap<>();
+        String p = "loop_" + tag + "_";
+        m.put(p + "groups", params.get("groups"));
+        m.put(p + "busy_threads", params.get("busy_threads"));
+        m.put(p + "duration_s", params.get("duration_s"));
+        m.put(p + "trigger_closes", params.get("trigger_closes"));
+        for (String k : new String[] {"walks", "gaps_between_walks", "gaps_won_by_heartbeats", "gap_won_share",
+                "last_quarter_timeout_share", "response_ms_p50", "response_ms_p90"}) {
+            m.put(p + k, out.get(k));
+        }
+        for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us"}) {
+            for (String q : new String[] {"min", "p10", "p50", "p90", "p99", "max"}) {
+                m.put(p + d + "_" + q, out.get(d + "_" + q));
+            }
+        }
+        m.put(p + "walk_us_mean", out.get("walk_us_mean"));
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("harness_version", HARNESS_VERSION);
+        doc.put("mode", "loop");
+        doc.put("meta", run.get("meta"));
+        doc.put("loadavg_before", run.get("loadavg_before"));
+        doc.put("loadavg_after", run.get("loadavg_after"));
+        doc.put("measured", m);
+        System.out.println(Util.json(doc));
+        System.out.flush();
+        System.exit(0);
     }
 
     static void wakeOnly(Map<String, String> o) throws Exception {

@@ -42,7 +42,20 @@ final class Validate {
         return Double.parseDouble(o.getOrDefault(k, Double.toString(d)));
     }
 
+    /** `--mode validate`: the loop with this session's calibration first; prints the document and exits. */
     static void run(Map<String, String> o) throws Exception {
+        Map<String, Object> doc = loop(o, true);
+        System.out.println(Util.json(doc));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /**
+     * Runs the loop once and returns its document (parameters, outcome; with `calibrate`, the
+     * session's calibration measured first under the same load). Its threads are daemons and stop
+     * at the end of the run; the caller exits the JVM.
+     */
+    static Map<String, Object> loop(Map<String, String> o, boolean calibrate) throws Exception {
         String point = o.getOrDefault("point", "point");
         int groups = intOpt(o, "groups", 15742);
         int liveGroups = intOpt(o, "live-groups", 310);
@@ -93,7 +106,7 @@ final class Validate {
         // The calibration of this session, under the same load (quick figures).
         Map<String, Object> cal = new LinkedHashMap<>();
         ProducerTable table = ProducerTable.build(groups, liveGroups, 0, spread);
-        {
+        if (calibrate) {
             int reps = groups > 1_000_000 ? 3 : groups > 100_000 ? 10 : 100;
             HbCalib.timeWalks(table, groups, reps, null);
             double[] h = HbCalib.timeWalks(table, groups, reps, null);
@@ -102,7 +115,9 @@ final class Validate {
             HbCalib.exitAndWake(cal, true, "", true);
             HbCalib.longPark(cal, true);
         }
-        doc.put("calibration", cal);
+        if (calibrate) {
+            doc.put("calibration", cal);
+        }
 
         ConsumerTable consumers = ConsumerTable.build(300, 2);
         String[] liveNames = new String[liveGroups];
@@ -390,9 +405,7 @@ final class Validate {
         doc.put("tipped_definition", "more than 50% of the heartbeats whose 3 s deadline falls in the last quarter of the run timed out");
         doc.put("outcome", out);
         doc.put("loadavg_after", Util.loadavg());
-        System.out.println(Util.json(doc));
-        System.out.flush();
-        System.exit(0);
+        return doc;
     }
 
     /** p50, p90, p99 and max [µs] of a list of nanosecond durations (null when empty). */

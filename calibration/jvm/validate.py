@@ -152,8 +152,16 @@ def scenario(point, doc):
             'monitor_long_park = "20ms"',
             f'monitor_wake_latency_long_park = "{duration_text(c["wake_latency_us_long_park_p50"] * 1000)}"',
             f'monitor_exit_cost_long_park = "{duration_text(c["exit_cost_us_long_park_p50"] * 1000)}"',
-            f'netty_event_gap = "{duration_text((p["gap_us"] + extra) * 1000)}"',
         ]
+        if long:
+            # Behind walks of 20 ms and more the extra is what a long walk adds (hbsim calibrate's
+            # netty_event_gap_long_walk_extra); the gap stays the harness's.
+            lines += [
+                f'netty_event_gap = "{duration_text(p["gap_us"] * 1000)}"',
+                f'netty_event_gap_long_walk_extra = "{duration_text(extra * 1000)}"',
+            ]
+        else:
+            lines.append(f'netty_event_gap = "{duration_text((p["gap_us"] + extra) * 1000)}"')
     elif c.get("wake_latency_us_long_park_p50") is not None:
         lines += [
             f'# this session, the waiter parked {c.get("long_park_hold_ms", 50)} ms: exit_cost_us_long_park_p50 = '

@@ -103,10 +103,10 @@ pub struct BrokerParams {
     pub monitor_spin_ns: u64,
     /// A waiter parked at least this long wakes with the `_long_park` costs (0 = never).
     pub monitor_long_park_ns: u64,
-    /// The wake-up of a waiter parked at least `monitor_long_park`.
-    pub monitor_wake_latency_long_park: Dist,
-    /// The exit that wakes a waiter parked at least `monitor_long_park`.
-    pub monitor_exit_cost_long_park: Dist,
+    /// The wake-up of a waiter parked at least `monitor_long_park` (unset: `monitor_wake_latency`).
+    pub monitor_wake_latency_long_park: Option<Dist>,
+    /// The exit that wakes a waiter parked at least `monitor_long_park` (unset: `monitor_exit_cost`).
+    pub monitor_exit_cost_long_park: Option<Dist>,
     /// Host CPUs available to the broker's threads (0 = CPU contention not modelled).
     pub cpus: u32,
     /// Runnable threads of other work on the host (they keep a CPU from being idle).
@@ -122,6 +122,9 @@ pub struct BrokerParams {
     pub close_cost_base: Dist,
     pub close_cost_per_group: Dist,
     pub netty_event_gap: Dist,
+    /// Added to the event thread's gap after a walk that held the monitor at least
+    /// `monitor_long_park` (0: nothing, no draw).
+    pub netty_event_gap_long_walk_extra: Dist,
     pub connect_event_cost: Dist,
     pub scan_cost_per_group: Dist,
     /// `ConsumerManager.doChannelCloseEvent`: cost per consumer group visited (outside the monitor).
@@ -519,17 +522,15 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         &f("monitor_long_park"),
         "must be at most 60s",
     );
-    let long_park_costs = b.monitor_wake_latency_long_park.is_some() || b.monitor_exit_cost_long_park.is_some();
+    // 0 turns the long-park costs off, so a scenario can switch off what a calibration file
+    // beneath it sets; a threshold with nothing to apply is a mistake.
+    let long_park_costs = b.monitor_wake_latency_long_park.is_some()
+        || b.monitor_exit_cost_long_park.is_some()
+        || b.netty_event_gap_long_walk_extra != Dist::Const(0);
     if b.monitor_long_park.0 > 0 && !long_park_costs {
         p.push(
             &f("monitor_long_park"),
-            "needs `monitor_wake_latency_long_park` or `monitor_exit_cost_long_park`: the costs after a long park",
-        );
-    }
-    if b.monitor_long_park.0 == 0 && long_park_costs {
-        p.push(
-            &f("monitor_long_park"),
-            "`monitor_wake_latency_long_park` / `monitor_exit_cost_long_park` are set, so this must be above 0: the park after which they apply",
+            "needs `monitor_wake_latency_long_park`, `monitor_exit_cost_long_park` or `netty_event_gap_long_walk_extra`: what changes after a long park",
         );
     }
     p.check(b.cpus <= 4_096, &f("cpus"), "must be at most 4096 (0 = not modelled)");
@@ -565,6 +566,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         (&b.close_cost_base, f("close_cost_base")),
         (&b.close_cost_per_group, f("close_cost_per_group")),
         (&b.netty_event_gap, f("netty_event_gap")),
+        (&b.netty_event_gap_long_walk_extra, f("netty_event_gap_long_walk_extra")),
         (&b.connect_event_cost, f("connect_event_cost")),
         (&b.scan_cost_per_group, f("scan_cost_per_group")),
         (&b.consumer_close_cost_per_group, f("consumer_close_cost_per_group")),
@@ -593,8 +595,8 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_exit_cost: b.monitor_exit_cost,
         monitor_spin_ns: b.monitor_spin.0,
         monitor_long_park_ns: b.monitor_long_park.0,
-        monitor_wake_latency_long_park: b.monitor_wake_latency_long_park.unwrap_or(b.monitor_wake_latency),
-        monitor_exit_cost_long_park: b.monitor_exit_cost_long_park.unwrap_or(b.monitor_exit_cost),
+        monitor_wake_latency_long_park: b.monitor_wake_latency_long_park,
+        monitor_exit_cost_long_park: b.monitor_exit_cost_long_park,
         cpus: b.cpus,
         cpu_other_runnable: b.cpu_other_runnable,
         cpu_slice_ns: b.cpu_slice.0,
@@ -606,6 +608,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         close_cost_base: b.close_cost_base,
         close_cost_per_group: b.close_cost_per_group,
         netty_event_gap: b.netty_event_gap,
+        netty_event_gap_long_walk_extra: b.netty_event_gap_long_walk_extra,
         connect_event_cost: b.connect_event_cost,
         scan_cost_per_group: b.scan_cost_per_group,
         consumer_close_cost_per_group: b.consumer_close_cost_per_group,

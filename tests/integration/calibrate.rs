@@ -212,12 +212,19 @@ fn recorded_validation_points_are_consistent() {
         assert_eq!(scenario["groups"]["initial"].as_integer().unwrap() + live, groups, "{name}");
         assert_eq!(scenario["background"]["clients"].as_integer(), p["clients"].as_i64(), "{name}");
         // The harness's gap, or where the loop's race was measured (the `inloop-` session on) the
-        // gap plus the walker's own return, as the validation test configures it.
-        let gap_ns = match crate::validation::loop_return_gap(&doc) {
-            Some(text) => hbsim::scenario::parse_duration(text.trim_matches('"')).unwrap(),
-            None => (p["gap_us"].as_f64().unwrap() * 1000.0).round() as u64,
+        // gap plus the walker's own return (behind long walks: the extra), as the validation test
+        // configures it.
+        let ns = |text: &str| hbsim::scenario::parse_duration(text.trim_matches('"')).unwrap();
+        let (gap_ns, extra_ns) = match crate::validation::loop_return_gap(&doc) {
+            Some((gap, extra)) => (ns(&gap), extra.map(|e| ns(&e))),
+            None => ((p["gap_us"].as_f64().unwrap() * 1000.0).round() as u64, None),
         };
         assert_eq!(duration_ns(&scenario["broker"]["netty_event_gap"]), gap_ns, "{name}");
+        assert_eq!(
+            scenario["broker"].get("netty_event_gap_long_walk_extra").map(duration_ns),
+            extra_ns,
+            "{name}"
+        );
         let trigger = p["trigger_closes"].as_i64().unwrap();
         let actions = scenario.get("actions").and_then(|a| a.as_array()).map_or(0, |a| a.len());
         assert_eq!(actions, usize::from(trigger > 0), "{name}");
@@ -226,10 +233,10 @@ fn recorded_validation_points_are_consistent() {
     assert!(points >= 6 && tipped >= 2, "{points} points, {tipped} tipped");
 }
 
-/// A harness output with the long-park measurement (the waiter parked 50 ms): the calibration
-/// file carries it under [measured] and as three commented `[broker]` lines (not applied by
-/// default, docs/validation.md); uncommented, they load in a scenario, and the long park's
-/// wake-up is the slower one.
+/// A harness output with the long-park measurement (the waiter parked 50 ms) but from before the
+/// harness ran the loop: the calibration file carries it under [measured] and as three commented
+/// `[broker]` lines (alone they move the race the wrong way, docs/validation.md); uncommented,
+/// they load in a scenario, and the long park's wake-up is the slower one.
 #[test]
 fn long_park_is_measured_and_offered_commented_out() {
     let dir = TempDir::new("calibrate-long-park");
@@ -264,5 +271,71 @@ fn long_park_is_measured_and_offered_commented_out() {
     let parsed =
         hbsim::scenario::parse(std::path::Path::new("long-park.toml"), scenario.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{scenario}"));
     assert_eq!(parsed.broker.monitor_long_park_ns, hbsim::calibrate::LONG_PARK_NS);
-    assert!(parsed.broker.monitor_wake_latency_long_park.mean_ns() > parsed.broker.monitor_wake_latency.mean_ns());
+    assert!(parsed.broker.monitor_wake_latency_long_park.expect("set").mean_ns() > parsed.broker.monitor_wake_latency.mean_ns());
+}
+
+/// A harness output with the two short runs of the loop (`HbCalib --mode loop`, recorded by
+/// `hbsim calibrate --quick` on 2026-12-02): the whole race at the walker's release is written
+/// uncommented: the long-park costs, `netty_event_gap` (the walker's uncontested return behind
+/// the incident table's short walks less its exit) and `netty_event_gap_long_walk_extra` (what
+/// walks of a million groups add), each recomputed here from `[measured]`; the file applies
+/// beneath a scenario.
+#[test]
+fn loop_return_is_measured_and_written() {
+    let dir = TempDir::new("calibrate-loop");
+    let input = repo_root().join("tests/data/calibration/quick-loop-2026-12-02.harness.json");
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", input.to_str().unwrap(), "--out", "cal.toml"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
+    let cal: toml::Table = written.parse().unwrap();
+    let m = cal["measured"].as_table().unwrap();
+    let f = |key: &str| m[key].as_float().unwrap_or_else(|| panic!("{key}"));
+    let broker = cal["broker"].as_table().unwrap();
+    assert_eq!(duration_ns(&broker["monitor_long_park"]), hbsim::calibrate::LONG_PARK_NS);
+    assert!(
+        f("loop_long_walk_us_p10") * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64,
+        "long walks"
+    );
+    assert!(
+        f("loop_short_walk_us_p50") * 1000.0 < hbsim::calibrate::LONG_PARK_NS as f64,
+        "short walks"
+    );
+    let short = (f("loop_short_walker_back_uncontested_us_p50") - f("exit_cost_us_p50")).max(0.0);
+    let long = (f("loop_long_walker_back_uncontested_us_p50") - f("exit_cost_us_long_park_p50")).max(0.0);
+    let gap = duration_ns(&broker["netty_event_gap"]) as f64;
+    let extra = duration_ns(&broker["netty_event_gap_long_walk_extra"]) as f64;
+    assert!((gap - short * 1000.0).abs() <= 1.0, "netty_event_gap {gap} ns vs {short} us");
+    assert!(
+        (extra - (long - short).max(0.0) * 1000.0).abs() <= 1.0,
+        "extra {extra} ns vs {long} - {short} us"
+    );
+    assert!(
+        long > short,
+        "behind a long walk the walker comes back later here: {long} vs {short} us"
+    );
+    for key in [
+        "monitor_wake_latency_long_park",
+        "monitor_exit_cost_long_park",
+        "monitor_wake_latency",
+    ] {
+        let d = broker[key].as_table().unwrap_or_else(|| panic!("{key}"));
+        assert!(
+            d.contains_key("min") && d.contains_key("p10"),
+            "{key}: with its recorded lower tail"
+        );
+    }
+    std::fs::write(dir.path().join("cal.toml"), &written).unwrap();
+    let scenario = "name = \"with-loop-calibration\"\ncalibration = \"cal.toml\"\nduration = \"2s\"\npolicies = [\"leaky\"]\n[broker]\nnetty_event_gap = \"15us\"\n[background]\nclients = 50\n[groups]\ninitial = 1000\n";
+    let parsed =
+        hbsim::scenario::parse_in(std::path::Path::new("s.toml"), scenario.as_bytes(), dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let b = &parsed.broker;
+    assert_eq!(b.monitor_long_park_ns, hbsim::calibrate::LONG_PARK_NS);
+    assert_eq!(b.netty_event_gap.mean_ns(), 15_000.0, "the scenario's own gap wins");
+    assert!(
+        (b.netty_event_gap_long_walk_extra.mean_ns() - extra).abs() < 1.0,
+        "the calibration's extra beneath it"
+    );
 }

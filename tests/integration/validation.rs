@@ -240,23 +240,27 @@ pub fn loop_walks(outcome: &serde_json::Value) -> String {
     )
 }
 
-/// The walker's own return in the loop, as `netty_event_gap`: the harness's gap plus what the
-/// walker's uncontested time back to the monitor (`outcome.walker_back_uncontested_us_p50`: gaps
-/// no heartbeat won, since the `inloop-` session) took beyond the exit that woke the heir (the
-/// long-park exit after walks of at least [`hbsim::calibrate::LONG_PARK_NS`], else the exit).
-/// After a walk over a table that does not fit the caches the walker's next poll and dispatch
-/// run cold (`park-large-gap0`: back at 39 µs against a 12 µs exit; after 0.2 ms walks, 11 µs
-/// against 11 µs). `None` where the session did not record it or the long-park costs (the heir's
-/// side of the same race): those sessions keep the harness's gap and the short-park costs.
-pub fn loop_return_gap(json: &serde_json::Value) -> Option<String> {
+/// The walker's own return in the loop, as hbsim's event-thread gap: `(netty_event_gap,
+/// netty_event_gap_long_walk_extra)` from [`hbsim::calibrate::walker_return_gap_us`], as
+/// `hbsim calibrate` derives them: the walker's uncontested time back to the monitor
+/// (`outcome.walker_back_uncontested_us_p50`: gaps no heartbeat won, since the `inloop-` session)
+/// less the exit that woke the heir, never below the harness's gap. Behind walks shorter than
+/// [`hbsim::calibrate::LONG_PARK_NS`] that is `netty_event_gap` (no extra); behind longer ones
+/// the exit is the long-park one, `netty_event_gap` stays the harness's gap and the rest is the
+/// extra a long walk adds: the walker's next poll and dispatch run cold (`park-large-gap0`: back
+/// at 39 µs against a 12 µs exit; after 0.2 ms walks, 11 µs against 11 µs). `None` where the
+/// session did not record it or the long-park costs (the heir's side of the same race): those
+/// sessions keep the harness's gap and the short-park costs.
+pub fn loop_return_gap(json: &serde_json::Value) -> Option<(String, Option<String>)> {
     let (outcome, params, cal) = (&json["outcome"], &json["params"], &json["calibration"]);
     let back = outcome["walker_back_uncontested_us_p50"].as_f64()?;
     cal["wake_latency_us_long_park_p50"].as_f64()?;
     let gap = params["gap_us"].as_f64()?;
     let long = outcome["walk_us_mean"].as_f64()? * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64;
     let exit = cal[if long { "exit_cost_us_long_park_p50" } else { "exit_cost_us_p50" }].as_f64()?;
-    let extra = (back - gap - exit).max(0.0);
-    Some(format!("\"{}ns\"", ((gap + extra) * 1000.0).round()))
+    let us = |v: f64| format!("\"{}ns\"", (v * 1000.0).round());
+    let ret = hbsim::calibrate::walker_return_gap_us(back, gap, exit);
+    Some(if long { (us(gap), Some(us(ret - gap))) } else { (us(ret), None) })
 }
 
 /// The point's scenario configured from the same session's calibration, as the test runs it:
@@ -268,7 +272,8 @@ pub fn loop_return_gap(json: &serde_json::Value) -> Option<String> {
 ///   session's p50, p90, p99 and max;
 /// - where the session recorded both sides of the race at the walker's release in the loop (the
 ///   `inloop-` session on): `monitor_long_park` ([`hbsim::calibrate::LONG_PARK_NS`]), the
-///   long-park exit and wake-up, and `netty_event_gap` ([`loop_return_gap`]); there every
+///   long-park exit and wake-up, `netty_event_gap` and `netty_event_gap_long_walk_extra`
+///   ([`loop_return_gap`]); there every
 ///   distribution carries its recorded min and p10 ([`empirical_with_tail`]);
 /// - `cpus` (the session's `meta.cpus`), `cpu_other_runnable` (the harness's busy threads: the
 ///   only other work known to want a CPU all the time; the host's load average counts waiting
@@ -293,7 +298,10 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
         replace.push(("monitor_long_park", format!("\"{long_park}\"")));
         replace.push(("monitor_wake_latency_long_park", dist(cal, "wake_latency_us_long_park")));
         replace.push(("monitor_exit_cost_long_park", dist(cal, "exit_cost_us_long_park")));
-        replace.push(("netty_event_gap", gap));
+        replace.push(("netty_event_gap", gap.0));
+        if let Some(extra) = gap.1 {
+            replace.push(("netty_event_gap_long_walk_extra", extra));
+        }
     }
     if num(outcome, "walks") > 0.0 {
         replace.push(("close_cost_base", loop_walks(outcome)));

@@ -79,9 +79,13 @@ impl World {
         let event = self.brokers[b as usize].netty.current.expect("walking an event");
         let (client, channel) = (event.client, event.channel);
         let mut exit_cost = 0;
+        let mut long_walk = false;
         if walked {
             self.brokers[b as usize].close_producer(client, channel);
             if self.brokers[b as usize].monitor.owner() == Some(ThreadRef::Netty) {
+                let long = self.params.brokers[b as usize].monitor_long_park_ns;
+                let held = ctx.now().ns().saturating_sub(self.brokers[b as usize].monitor_acquired_ns);
+                long_walk = long > 0 && held >= long;
                 self.brokers[b as usize].gaps.walk_released();
                 exit_cost = self.release_monitor(ctx, b, ThreadRef::Netty);
             }
@@ -96,7 +100,7 @@ impl World {
         }
         self.brokers[b as usize].drop_entry_if_empty(client, channel);
         self.brokers[b as usize].netty.state = NettyState::Gap;
-        let gap = self.close_gap(b, was_consumer, notified);
+        let gap = self.close_gap(b, was_consumer, notified, long_walk);
         self.schedule_step(ctx, b, ThreadRef::Netty, gap.saturating_add(exit_cost));
     }
 
@@ -109,18 +113,25 @@ impl World {
     ///   channel's own group;
     /// - a consumer channel's CHANGE sends NOTIFY_CONSUMER_IDS_CHANGED (Broker2Client.java:71,
     ///   `invokeOneway`) to each remaining consumer: `notify_cost_per_consumer` each;
-    /// - `netty_event_gap`: the rest (FilterServerManager, unpark, poll and dispatch).
+    /// - `netty_event_gap`: the rest (FilterServerManager, unpark, poll and dispatch);
+    /// - after a walk that held the monitor at least `monitor_long_park` (`long_walk`),
+    ///   `netty_event_gap_long_walk_extra`: the walk has pushed the event thread's own code and
+    ///   data out of its caches, and its next poll and dispatch run cold (measured in the JVM
+    ///   harness's loop: the walker back 32-59 µs after its release behind walks of 30 ms and
+    ///   more, 10-13 µs behind 0.2 ms walks; docs/calibration.md).
     ///
-    /// Costs of 0 (the defaults of the two new parts) draw nothing: the old single draw.
-    pub(super) fn close_gap(&mut self, b: u16, was_consumer: bool, notified: u64) -> u64 {
-        let base = self.sample_cost(b, |p| p.netty_event_gap);
+    /// Costs of 0 (the defaults of the new parts) draw nothing: the old single draw.
+    pub(super) fn close_gap(&mut self, b: u16, was_consumer: bool, notified: u64, long_walk: bool) -> u64 {
+        let mut gap = self.sample_cost(b, |p| p.netty_event_gap);
+        if long_walk && self.params.brokers[b as usize].netty_event_gap_long_walk_extra != crate::scenario::Dist::Const(0) {
+            gap = gap.saturating_add(self.sample_cost(b, |p| p.netty_event_gap_long_walk_extra));
+        }
         let params = &self.params.brokers[b as usize];
         let visited = if self.brokers[b as usize].policy.consumer_close_per_channel() {
             u64::from(was_consumer)
         } else {
             self.brokers[b as usize].consumer_table.len() as u64 + u64::from(params.untracked_consumer_groups)
         };
-        let mut gap = base;
         if visited > 0 && params.consumer_close_cost_per_group != crate::scenario::Dist::Const(0) {
             let per_group = self.sample_cost(b, |p| p.consumer_close_cost_per_group);
             gap = gap.saturating_add(per_group.saturating_mul(visited));

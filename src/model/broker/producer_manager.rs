@@ -263,7 +263,7 @@ impl World {
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, long: bool) {
         let took_walker_cpu = next != ThreadRef::Netty && self.place_woken_thread(ctx, b);
         let latency = if long {
-            self.sample_cost(b, |p| p.monitor_wake_latency_long_park)
+            self.sample_cost(b, |p| p.monitor_wake_latency_long_park.unwrap_or(p.monitor_wake_latency))
         } else {
             self.sample_cost(b, |p| p.monitor_wake_latency)
         };
@@ -513,7 +513,7 @@ impl World {
                 let long = self.parked_long(now, b, next);
                 self.schedule_monitor_wake(ctx, b, next, long);
                 if long {
-                    self.sample_cost(b, |p| p.monitor_exit_cost_long_park)
+                    self.sample_cost(b, |p| p.monitor_exit_cost_long_park.unwrap_or(p.monitor_exit_cost))
                 } else {
                     self.sample_cost(b, |p| p.monitor_exit_cost)
                 }
