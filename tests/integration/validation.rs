@@ -99,7 +99,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "spread-huge-gap0",
         "tipped",
-        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 5 of the 8 recordings of this configuration",
+        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 5 of the 9 recordings of this configuration",
     ),
     (
         "spread-incident-hot-gap0",
@@ -140,6 +140,20 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "inloop2-incident-hot-gap0",
         "registers",
         "as spread-incident-hot-gap0: the harness's heartbeats won 0.6% of the gaps (63 of 9,999), draining about 10 heartbeats each; hbsim's 8%, one each",
+    ),
+    // The user- session: recorded after f278333, each point configured from `hbsim calibrate
+    // --quick` runs (`user_scenario`), compared as found with the calibration that matches the
+    // point's load (docs/validation.md).
+    (
+        "user-huge-gap0-busy8",
+        "p50",
+        "the busy-8 calibration's long-park wake-up has a median of 4.0 ms (a woken thread waits a scheduler tick behind 8 spinning threads), so hbsim's walker keeps most gaps (heartbeats won 34%, the harness's 8 of 9) and its median seed's responses are a walk's wait; 10 of 20 seeds collapsed, the verdict agrees by the tie. In the loop the walker's own return waits for a CPU as often, and the calibration's loop sees only the returns the walker won (the uncontested gaps)",
+    ),
+    ("user-huge-gap0-busy8", "p90", "as its p50"),
+    (
+        "user-incident-hot-gap0",
+        "registers",
+        "as spread-incident-hot-gap0: the harness's heartbeats won 0.5% of the gaps (51 of 9,999), draining about 10 heartbeats each; hbsim's 5%, one each",
     ),
 ];
 
@@ -263,6 +277,123 @@ pub fn loop_return_gap(json: &serde_json::Value) -> Option<(String, Option<Strin
     Some(if long { (us(gap), Some(us(ret - gap))) } else { (us(ret), None) })
 }
 
+/// Sessions whose points are configured the way a user would: from `hbsim calibrate --quick`
+/// runs on the same host that day rather than from each point's own measurements
+/// ([`user_scenario`]): (tag, calibration files' stem). A point with N busy threads takes
+/// `<stem>-busyN.toml` (`--busy-threads N`), one with cache pressure `<stem>-cold.toml`
+/// (`--cache-pressure 64`), the others `<stem>.toml`: a user calibrates under the load the broker
+/// sees (docs/validation.md, the `user-` session).
+pub const USER_SESSIONS: &[(&str, &str)] = &[("user", "tests/data/calibration/user-session-2026-12-02")];
+
+/// The calibration file for point `name` of a user session (`None`: not a user session).
+pub fn user_calibration(name: &str, json: &serde_json::Value) -> Option<PathBuf> {
+    let (_, stem) = USER_SESSIONS
+        .iter()
+        .find(|(tag, _)| name.strip_prefix(tag).is_some_and(|rest| rest.starts_with('-')))?;
+    let params = &json["params"];
+    let busy = params["busy_threads"].as_u64().unwrap_or(0);
+    let suffix = if busy > 0 {
+        format!("-busy{busy}")
+    } else if params["cache_pressure_mb"].as_u64().unwrap_or(0) > 0 {
+        "-cold".to_string()
+    } else {
+        String::new()
+    };
+    Some(repo_root().join(format!("{stem}{suffix}.toml")))
+}
+
+/// A user-session point as a user would configure it: `<point>.toml` with
+/// `calibration = "<the session's hbsim calibrate file>"`, and every `[broker]` key that file sets
+/// taken out of the mirror so the calibration's applies: the wake-up and exit, the long-park
+/// costs, `netty_event_gap` and `netty_event_gap_long_walk_extra` (from its two short runs of
+/// the loop), the heartbeat's costs. Kept from the point: the loop's own walks as the close cost
+/// ([`loop_walks`]: what a walk costs depends on the table's size and temperature, which one
+/// calibration of the incident's hot table does not tell), a busy gap the harness ran between
+/// walks (the scenario's own `netty_event_gap`, as a scenario that models the broker's unlocked
+/// work sets its own), and the CPU model's keys as for every point.
+pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Path) -> String {
+    let cal: toml::Table = std::fs::read_to_string(calibration)
+        .unwrap_or_else(|e| panic!("{}: {e}", calibration.display()))
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", calibration.display()));
+    let gap_us = json["params"]["gap_us"].as_f64().expect("params.gap_us");
+    let keep = |key: &str| {
+        matches!(
+            key,
+            "close_cost_base" | "close_cost_per_group" | "cpus" | "cpu_other_runnable" | "cpu_wait"
+        ) || (key == "netty_event_gap" && gap_us > 0.0)
+    };
+    let from_calibration: Vec<String> = cal["broker"]
+        .as_table()
+        .expect("[broker]")
+        .keys()
+        .filter(|k| !keep(k))
+        .cloned()
+        .collect();
+    let mut in_broker = false;
+    let mut lines = Vec::new();
+    for line in toml_text.lines() {
+        if line.starts_with('[') {
+            in_broker = line == "[broker]";
+        }
+        let key = line.split(" =").next().unwrap_or("");
+        // The point's own in-loop race goes whether or not the calibration replaces it.
+        let own_race = matches!(
+            key,
+            "monitor_long_park" | "monitor_wake_latency_long_park" | "monitor_exit_cost_long_park" | "netty_event_gap_long_walk_extra"
+        );
+        let dropped = in_broker && (own_race || from_calibration.iter().any(|k| k == key));
+        if !dropped {
+            lines.push(line.to_string());
+        }
+    }
+    let text = lines.join("\n") + "\n";
+    let text = format!("calibration = {}\n{text}", toml::Value::String(calibration.display().to_string()));
+    let (outcome, params) = (&json["outcome"], &json["params"]);
+    let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
+    let mut replace: Vec<(&str, String)> = vec![
+        ("cpus", cpus.to_string()),
+        (
+            "cpu_other_runnable",
+            (params["busy_threads"].as_f64().expect("busy_threads") as u64).to_string(),
+        ),
+        ("cpu_wait", cpu_wait()),
+    ];
+    if gap_us > 0.0 {
+        replace.push(("netty_event_gap", format!("\"{}ns\"", (gap_us * 1000.0).round())));
+    }
+    if outcome["walks"].as_f64().unwrap_or(0.0) > 0.0 {
+        replace.push(("close_cost_base", loop_walks(outcome)));
+        replace.push(("close_cost_per_group", "\"0\"".to_string()));
+    }
+    replace_keys(&text, &replace)
+}
+
+/// `text` with each `key = …` line of `replace` rewritten, or added to `[broker]` when absent.
+fn replace_keys(text: &str, replace: &[(&str, String)]) -> String {
+    let mut done = Vec::new();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            for (key, value) in replace {
+                if line.starts_with(&format!("{key} =")) {
+                    done.push(*key);
+                    return format!("{key} = {value}");
+                }
+            }
+            line.to_string()
+        })
+        .collect();
+    let mut text = lines.join("\n") + "\n";
+    for (key, value) in replace {
+        if !done.contains(key) {
+            // Not in the mirror: add it to [broker].
+            text = text.replacen("[broker]\n", &format!("[broker]\n{key} = {value}\n"), 1);
+        }
+    }
+    text
+}
+
 /// The point's scenario configured from the same session's calibration, as the test runs it:
 /// `<point>.toml` with these keys replaced from `<point>.json`:
 /// - `close_cost_base` and `close_cost_per_group`: the loop's own walks ([`loop_walks`]) and 0; a
@@ -307,27 +438,7 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
         replace.push(("close_cost_base", loop_walks(outcome)));
         replace.push(("close_cost_per_group", "\"0\"".to_string()));
     }
-    let mut done = Vec::new();
-    let lines: Vec<String> = toml_text
-        .lines()
-        .map(|line| {
-            for (key, value) in &replace {
-                if line.starts_with(&format!("{key} =")) {
-                    done.push(*key);
-                    return format!("{key} = {value}");
-                }
-            }
-            line.to_string()
-        })
-        .collect();
-    let mut text = lines.join("\n") + "\n";
-    for (key, value) in &replace {
-        if !done.contains(key) {
-            // Not in the mirror: add it to [broker].
-            text = text.replacen("[broker]\n", &format!("[broker]\n{key} = {value}\n"), 1);
-        }
-    }
-    text
+    replace_keys(toml_text, &replace)
 }
 
 /// One hbsim run at a point.
@@ -412,7 +523,11 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path) -> Compar
     let o = &doc["outcome"];
     let f = |key: &str| o[key].as_f64().unwrap_or_else(|| panic!("{name}: outcome.{key}"));
     let harness_tipped = o["tipped"].as_bool().unwrap_or_else(|| panic!("{name}: outcome.tipped"));
-    let base = configured_scenario(&doc, &std::fs::read_to_string(toml).unwrap());
+    let mirror = std::fs::read_to_string(toml).unwrap();
+    let base = match user_calibration(name, &doc) {
+        Some(calibration) => user_scenario(&doc, &mirror, &calibration),
+        None => configured_scenario(&doc, &mirror),
+    };
     assert!(base.contains("\nseed = 1\n"), "{name}: the mirror sets no `seed = 1`");
     let runs: Vec<RunOutcome> = (1..=SEEDS)
         .map(|seed| {

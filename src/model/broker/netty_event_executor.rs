@@ -117,8 +117,8 @@ impl World {
     /// - after a walk that held the monitor at least `monitor_long_park` (`long_walk`),
     ///   `netty_event_gap_long_walk_extra`: the walk has pushed the event thread's own code and
     ///   data out of its caches, and its next poll and dispatch run cold (measured in the JVM
-    ///   harness's loop: the walker back 32-59 µs after its release behind walks of 30 ms and
-    ///   more, 10-13 µs behind 0.2 ms walks; docs/calibration.md).
+    ///   harness's loop on an idle host: the walker's return less its exit 21-33 µs behind walks
+    ///   of 30 ms and more, 2-5 µs behind 0.2 ms walks; docs/calibration.md).
     ///
     /// Costs of 0 (the defaults of the new parts) draw nothing: the old single draw.
     pub(super) fn close_gap(&mut self, b: u16, was_consumer: bool, notified: u64, long_walk: bool) -> u64 {
