@@ -339,3 +339,26 @@ fn loop_return_is_measured_and_written() {
         "the calibration's extra beneath it"
     );
 }
+
+/// Where the long run of the loop walked faster than `monitor_long_park` (a host that walks a
+/// million groups in under 20 ms), its return is not behind a long walk: the extra is not
+/// written, and the file says why; the rest of the race still is.
+#[test]
+fn loop_with_short_long_walks_writes_no_extra() {
+    let dir = TempDir::new("calibrate-loop-short");
+    let input = repo_root().join("tests/data/calibration/quick-loop-2026-12-02.harness.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
+    let m = doc["measured"].as_object_mut().unwrap();
+    for key in ["loop_long_walk_us_min", "loop_long_walk_us_p10", "loop_long_walk_us_p50"] {
+        m.insert(key.to_string(), serde_json::json!(12_000.0));
+    }
+    std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
+    let output = run_in(dir.path(), &["calibrate", "--from-output", "h.json", "--out", "cal.toml"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
+    let cal: toml::Table = written.parse().unwrap();
+    let broker = cal["broker"].as_table().unwrap();
+    assert!(!broker.contains_key("netty_event_gap_long_walk_extra"), "{written}");
+    assert!(written.contains("netty_event_gap_long_walk_extra not written"), "{written}");
+    assert!(broker.contains_key("monitor_long_park") && broker.contains_key("netty_event_gap"));
+}

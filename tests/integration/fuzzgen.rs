@@ -158,6 +158,7 @@ const BROKER: &[(&str, Kind)] = &[
     ("close_cost_base", Kind::Dist),
     ("close_cost_per_group", Kind::Dist),
     ("netty_event_gap", Kind::Dist),
+    ("netty_event_gap_long_walk_extra", Kind::Dist),
     ("connect_event_cost", Kind::Dist),
     ("scan_cost_per_group", Kind::Dist),
     ("housekeeping_interval", Kind::Dur),

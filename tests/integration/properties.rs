@@ -60,6 +60,8 @@ fn broker_section() -> BoxedStrategy<String> {
             "cpus = 2\ncpu_wait = { dist = \"exponential\", mean = \"1ms\" }\n",
             // Long parks: waiters parked 2 ms or more wake slower and cost their waker more.
             "cpus = 2\nmonitor_long_park = \"2ms\"\nmonitor_wake_latency_long_park = \"90us\"\nmonitor_exit_cost_long_park = { dist = \"exponential\", mean = \"20us\" }\n",
+            // ... and the event thread comes back later after a walk held 2 ms or more.
+            "cpus = 2\nmonitor_long_park = \"2ms\"\nmonitor_exit_cost_long_park = \"25us\"\nnetty_event_gap_long_walk_extra = { dist = \"exponential\", mean = \"25us\" }\n",
         ]),
     )
         .prop_map(
