@@ -27,6 +27,10 @@ pub struct Params {
     pub per_group_ns: f64,
     pub gap: Dist,
     pub wake: Dist,
+    /// The walker's exit that wakes a waiter: it returns after this plus the gap.
+    pub exit: Dist,
+    /// The race behind walks of at least `monitor_long_park` (`None`: off).
+    pub long_walk: Option<LongWalk>,
     pub rpc_timeout_ns: f64,
     /// Heartbeats per second arriving at one broker (every client heartbeats every broker).
     pub heartbeat_rate: f64,
@@ -35,6 +39,17 @@ pub struct Params {
     pub close_socket_on_timeout: bool,
     pub live_groups: f64,
     pub periodic_alive: f64,
+}
+
+/// Behind a walk that held the monitor at least `threshold_ns`, the waiter has been parked that
+/// long: it wakes with the long-park wake-up, the walker pays the long-park exit, and the event
+/// thread's gap grows by `extra` (`netty_event_gap_long_walk_extra`).
+#[derive(Debug, Clone)]
+pub struct LongWalk {
+    pub threshold_ns: f64,
+    pub wake: Dist,
+    pub exit: Dist,
+    pub extra: Dist,
 }
 
 impl Params {
@@ -65,6 +80,13 @@ impl Params {
             per_group_ns: b.close_cost_per_group.mean_ns(),
             gap: b.netty_event_gap,
             wake: b.monitor_wake_latency,
+            exit: b.monitor_exit_cost,
+            long_walk: (b.monitor_long_park_ns > 0).then(|| LongWalk {
+                threshold_ns: b.monitor_long_park_ns as f64,
+                wake: b.monitor_wake_latency_long_park.unwrap_or(b.monitor_wake_latency),
+                exit: b.monitor_exit_cost_long_park.unwrap_or(b.monitor_exit_cost),
+                extra: b.netty_event_gap_long_walk_extra,
+            }),
             rpc_timeout_ns: c.rpc_timeout_ns as f64,
             heartbeat_rate: clients / interval_s,
             // A periodic group's producer closes its channel to every broker when it shuts down.
@@ -89,22 +111,50 @@ impl Params {
         groups
     }
 
-    /// Mean Netty time of one close walk plus the gap after it [ns].
+    /// Mean hold of one close walk [ns].
+    pub fn walk_ns(&self, groups: f64) -> f64 {
+        self.close_base_ns + self.per_group_ns * self.walked_groups(groups)
+    }
+
+    /// The race at the walker's release behind a walk of `walk_ns`: the woken waiter's wake-up,
+    /// and the parts of the walker's way back (its exit, the gap, and behind a long walk the
+    /// extra).
+    pub fn race(&self, walk_ns: f64) -> (&Dist, Vec<&Dist>) {
+        match self.long_walk.as_ref().filter(|l| walk_ns >= l.threshold_ns) {
+            Some(l) => (&l.wake, vec![&l.exit, &self.gap, &l.extra]),
+            None => (&self.wake, vec![&self.exit, &self.gap]),
+        }
+    }
+
+    /// Mean Netty time of one close walk plus its way back to the next (exit and gap) [ns].
     pub fn walk_cycle_ns(&self, groups: f64) -> f64 {
-        self.close_base_ns + self.per_group_ns * self.walked_groups(groups) + self.gap.mean_ns()
+        let walk = self.walk_ns(groups);
+        walk + self.race(walk).1.iter().map(|d| d.mean_ns()).sum::<f64>()
     }
 }
 
-/// Probability that a woken heartbeat thread comes back before the Netty thread's gap ends
-/// (and so wins the monitor between two walks): P(wake < gap), estimated from 20,000 seeded
-/// draws of each distribution (exact for constants).
-pub fn win_probability(wake: &Dist, gap: &Dist) -> f64 {
-    if let (Dist::Const(w), Dist::Const(g)) = (wake, gap) {
-        return if w < g { 1.0 } else { 0.0 };
+/// Probability that a woken heartbeat thread comes back before the Netty thread does (and so
+/// wins the monitor between two walks): P(wake < the sum of `back`: the walker's exit and gap),
+/// estimated from 20,000 seeded draws of each distribution (exact for constants).
+pub fn win_probability(wake: &Dist, back: &[&Dist]) -> f64 {
+    let consts: Option<Vec<u64>> = back
+        .iter()
+        .map(|d| match d {
+            Dist::Const(v) => Some(*v),
+            _ => None,
+        })
+        .collect();
+    if let (Dist::Const(w), Some(b)) = (wake, consts) {
+        return if *w < b.iter().sum::<u64>() { 1.0 } else { 0.0 };
     }
     let mut rng = ChaCha8Rng::seed_from_u64(0x6173_7365_7373);
     let n = 20_000;
-    let wins = (0..n).filter(|_| wake.sample(&mut rng) < gap.sample(&mut rng)).count();
+    let wins = (0..n)
+        .filter(|_| {
+            let w = wake.sample(&mut rng);
+            w < back.iter().map(|d| d.sample(&mut rng)).fold(0u64, u64::saturating_add)
+        })
+        .count();
     wins as f64 / n as f64
 }
 
@@ -136,7 +186,9 @@ pub struct Estimate {
 pub fn estimate(p: &Params, groups: f64) -> Estimate {
     let cycle_ns = p.walk_cycle_ns(groups);
     let cycle_s = cycle_ns / 1e9;
-    let win = win_probability(&p.wake, &p.gap);
+    let (wake, back) = p.race(p.walk_ns(groups));
+    let win = win_probability(wake, &back);
+    let back_ns: f64 = back.iter().map(|d| d.mean_ns()).sum();
     let blocks = p.policy.lock() != LockKind::None;
     // While the Netty thread walks back to back, heartbeats are served only when a woken
     // thread wins a gap (about one per cycle): the rest wait for the whole busy period, and
@@ -163,7 +215,7 @@ pub fn estimate(p: &Params, groups: f64) -> Estimate {
         // (λ + r_bg)(W(G) + g) − p_win = 1  ⇒  G* = ((1 + p_win)/(λ + r_bg) − base − gap)/per_group.
         let rate = p.heartbeat_rate + p.background_walk_rate;
         let cycle_star_ns = (1.0 + win) / rate * 1e9;
-        ((cycle_star_ns - p.close_base_ns - p.gap.mean_ns()) / p.per_group_ns).max(0.0)
+        ((cycle_star_ns - p.close_base_ns - back_ns) / p.per_group_ns).max(0.0)
     });
     Estimate {
         walked_groups: p.walked_groups(groups),
@@ -225,6 +277,10 @@ pub fn corner(p: &Params, per_group_ns: f64, wake_us: f64, gap_us: f64) -> Param
     q.per_group_ns = per_group_ns;
     q.wake = Dist::Exponential { mean_ns: wake_us * 1e3 };
     q.gap = Dist::Exponential { mean_ns: gap_us * 1e3 };
+    if let Some(l) = q.long_walk.as_mut() {
+        // The corner's wake-up behind long walks too: the range is over the race, not one half.
+        l.wake = q.wake;
+    }
     q
 }
 
@@ -252,6 +308,8 @@ mod tests {
             per_group_ns: 1_000.0,
             gap: Dist::Exponential { mean_ns: 15_000.0 },
             wake: Dist::Exponential { mean_ns: 60_000.0 },
+            exit: Dist::Const(0),
+            long_walk: None,
             rpc_timeout_ns: 3e9,
             heartbeat_rate: clients / 30.0,
             background_walk_rate: 0.0,
@@ -263,8 +321,38 @@ mod tests {
 
     #[test]
     fn win_probability_of_exponentials_is_the_rate_ratio() {
-        let p = win_probability(&Dist::Exponential { mean_ns: 60_000.0 }, &Dist::Exponential { mean_ns: 15_000.0 });
+        let p = win_probability(
+            &Dist::Exponential { mean_ns: 60_000.0 },
+            &[&Dist::Exponential { mean_ns: 15_000.0 }],
+        );
         assert!((p - 0.2).abs() < 0.01, "{p}");
+    }
+
+    /// The walker's way back is its exit plus the gap; behind a walk of at least the long-park
+    /// threshold, the long-park wake-up and exit and the gap's extra.
+    #[test]
+    fn the_race_counts_the_exit_and_the_long_walk() {
+        let mut p = params(Policy::Leaky, 11_000.0);
+        p.wake = Dist::Const(30_000);
+        p.gap = Dist::Const(5_000);
+        assert_eq!(estimate(&p, 15_742.0).win_probability, 0.0, "30 us against 5 us");
+        p.exit = Dist::Const(20_000);
+        assert_eq!(estimate(&p, 15_742.0).win_probability, 0.0, "30 us against 25 us");
+        p.exit = Dist::Const(30_000);
+        assert_eq!(estimate(&p, 15_742.0).win_probability, 1.0, "30 us against 35 us");
+        p.exit = Dist::Const(20_000);
+        p.long_walk = Some(LongWalk {
+            threshold_ns: 10e6,
+            wake: Dist::Const(90_000),
+            exit: Dist::Const(20_000),
+            extra: Dist::Const(80_000),
+        });
+        // 15,742 groups at 1 us: 15.8 ms walks, past the 10 ms threshold.
+        let long = estimate(&p, 15_742.0);
+        assert_eq!(long.win_probability, 1.0, "90 us against 20 + 5 + 80 us");
+        assert!((long.walk_cycle_ms - (15.762 + 0.105)).abs() < 1e-9, "{}", long.walk_cycle_ms);
+        let short = estimate(&p, 5_000.0);
+        assert_eq!(short.win_probability, 0.0, "5 ms walks: the short race, 30 us against 25 us");
     }
 
     #[test]
