@@ -32,14 +32,18 @@ pub enum TableTemperature {
     Hot,
     /// Caches evicted between walks (a busy host, or a table bigger than the caches).
     Cold,
+    /// A table far beyond the caches walked back to back: the long run of the loop, a million
+    /// groups (`loop_long_walk_us_p50` / `loop_long_groups`).
+    Large,
 }
 
 impl TableTemperature {
-    /// `hot` or `cold`.
+    /// `hot`, `cold` or `large`.
     pub fn parse(text: &str) -> Option<TableTemperature> {
         match text {
             "hot" => Some(TableTemperature::Hot),
             "cold" => Some(TableTemperature::Cold),
+            "large" => Some(TableTemperature::Large),
             _ => None,
         }
     }
@@ -47,6 +51,7 @@ impl TableTemperature {
         match self {
             TableTemperature::Hot => "hot",
             TableTemperature::Cold => "cold",
+            TableTemperature::Large => "large",
         }
     }
 }
@@ -600,8 +605,24 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     let per_group_key = match table {
         TableTemperature::Hot => "walk_ns_per_group_hot_p50",
         TableTemperature::Cold => "walk_ns_per_group_cold_p50",
+        TableTemperature::Large => "loop_long_walk_us_p50",
     };
-    let per_group = number(m, per_group_key)?;
+    let per_group = match table {
+        TableTemperature::Large => {
+            let groups = m
+                .get("loop_long_groups")
+                .and_then(Value::as_f64)
+                .filter(|g| *g > 0.0)
+                .ok_or_else(|| {
+                    harness_error(
+                        "output",
+                        "no `loop_long_groups`: --table large needs a harness output with the loop runs".to_string(),
+                    )
+                })?;
+            number(m, per_group_key)? * 1000.0 / groups
+        }
+        _ => number(m, per_group_key)?,
+    };
     // Checked in this order so a broken output names its first missing figure.
     number(m, "wake_latency_us_p50")?;
     number(m, "wake_latency_us_p90")?;
@@ -616,8 +637,22 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         match table {
             TableTemperature::Hot => "back-to-back walks, the table stays in the caches",
             TableTemperature::Cold => "caches evicted between walks",
+            TableTemperature::Large => "per group: the loop's walks of a million groups, far beyond the caches",
         }
     );
+    if table != TableTemperature::Large {
+        if let (Some(walk), Some(groups)) = (
+            m.get("loop_long_walk_us_p50").and_then(Value::as_f64),
+            m.get("loop_long_groups").and_then(Value::as_f64).filter(|g| *g > 0.0),
+        ) {
+            let _ = writeln!(
+                out,
+                "# a table far beyond the caches walks slower: {} per group at {groups} groups (loop_long_walk_us_p50);\n\
+                 # for tables of a few hundred thousand groups and more, `--table large` writes that (docs/calibration.md)",
+                duration_text(walk * 1000.0 / groups)
+            );
+        }
+    }
     let _ = writeln!(out, "close_cost_per_group = \"{}\"", duration_text(per_group));
     let _ = writeln!(
         out,

@@ -107,8 +107,8 @@ pub struct CalibrateArgs {
     /// A thread sweeping a buffer of this many MB during the measurement (cache pressure).
     #[arg(long, value_name = "MB", default_value_t = 0)]
     pub cache_pressure: u32,
-    /// Which walk cost becomes close_cost_per_group: hot or cold (default: cold with --cache-pressure, else hot).
-    #[arg(long, value_name = "hot|cold")]
+    /// Which walk cost becomes close_cost_per_group: hot (the incident's 15,742 groups walked back to back), cold (caches evicted between walks) or large (a million groups walked back to back, far beyond the caches) (default: cold with --cache-pressure, else hot).
+    #[arg(long, value_name = "hot|cold|large")]
     pub table: Option<String>,
     /// Do not run the JVM: write the calibration from a harness output recorded earlier (its JSON).
     #[arg(long, value_name = "FILE")]
@@ -346,7 +346,7 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
     let table = match args.table.as_deref() {
         None => None,
         Some(text) => {
-            Some(TableTemperature::parse(text).ok_or_else(|| Error::Usage(format!("--table: `{text}` is neither `hot` nor `cold`")))?)
+            Some(TableTemperature::parse(text).ok_or_else(|| Error::Usage(format!("--table: `{text}` is not `hot`, `cold` or `large`")))?)
         }
     };
     let options = CalibrateOptions {

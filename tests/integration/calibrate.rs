@@ -362,3 +362,54 @@ fn loop_with_short_long_walks_writes_no_extra() {
     assert!(written.contains("netty_event_gap_long_walk_extra not written"), "{written}");
     assert!(broker.contains_key("monitor_long_park") && broker.contains_key("netty_event_gap"));
 }
+
+/// `--table large`: the per-group cost of the loop's walks of a million groups (beyond the
+/// caches), not of the incident's hot table; the default file names it in a comment. A harness
+/// output without the loop runs is refused for it, naming what is missing, and nothing is written.
+#[test]
+fn large_table_takes_the_long_loop_walks() {
+    let dir = TempDir::new("calibrate-large");
+    let input = repo_root().join("tests/data/calibration/quick-loop-2026-12-02.harness.json");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let m = &doc["measured"];
+    let expected = m["loop_long_walk_us_p50"].as_f64().unwrap() * 1000.0 / m["loop_long_groups"].as_f64().unwrap();
+    let hot = m["walk_ns_per_group_hot_p50"].as_f64().unwrap();
+    let output = run_in(
+        dir.path(),
+        &[
+            "calibrate",
+            "--from-output",
+            input.to_str().unwrap(),
+            "--table",
+            "large",
+            "--out",
+            "large.toml",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let cal: toml::Table = std::fs::read_to_string(dir.path().join("large.toml")).unwrap().parse().unwrap();
+    let per_group = duration_ns(&cal["broker"]["close_cost_per_group"]) as f64;
+    assert!((per_group - expected).abs() <= 1.0, "{per_group} ns vs {expected}");
+    assert!(
+        per_group > 3.0 * hot,
+        "beyond the caches a walk costs more per group: {per_group} vs {hot} ns"
+    );
+    assert_eq!(cal["meta"]["table"].as_str(), Some("large"));
+
+    let old = repo_root().join("tests/data/calibration/quick-2026-12-02.harness.json");
+    let output = run_in(
+        dir.path(),
+        &[
+            "calibrate",
+            "--from-output",
+            old.to_str().unwrap(),
+            "--table",
+            "large",
+            "--out",
+            "old.toml",
+        ],
+    );
+    assert!(!output.status.success());
+    assert!(text(&output).contains("loop_long_groups"), "{}", text(&output));
+    assert!(!dir.path().join("old.toml").exists(), "nothing written");
+}
