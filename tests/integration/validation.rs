@@ -155,6 +155,39 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "registers",
         "as spread-incident-hot-gap0: the harness's heartbeats won 0.5% of the gaps (51 of 9,999), draining about 10 heartbeats each; hbsim's 5%, one each",
     ),
+    // The user2- session: recorded after 4c78705 with both user paths frozen, its five
+    // calibrations first; compared once, as found.
+    (
+        "user2-huge-gap0-busy4",
+        "tipped",
+        "the collapse rule's edge: the loop's last quarter timed out 51% (rule: more than 50%); hbsim's heartbeats won 92% of the gaps against the loop's 61% (see share), and no seed ran on",
+    ),
+    (
+        "user2-huge-gap0-busy4",
+        "share",
+        "the busy-4 calibration's long-park wake-up (p50 12 µs, this run) is faster than the loop's heirs got in (p50 35-59 µs in every busy-4 recording): with 4 spinning threads the wake-up is bimodal, a free CPU at once or a scheduler tick later, and a quick calibration's percentiles swing between runs (long-park p50 from 7 µs to 4 ms across the four quick runs with 4 or 8 busy threads)",
+    ),
+    (
+        "user2-huge-gap0-busy8",
+        "tipped",
+        "the other side of the same swing: this busy-8 calibration's long-park wake-up has a p50 of 225 µs, so hbsim's heartbeats won 31% of the gaps against the loop's 72% and 19 of 20 seeds ran on",
+    ),
+    ("user2-huge-gap0-busy8", "share", "see tipped"),
+    (
+        "user2-huge-gap15",
+        "registers",
+        "10 of 20 seeds ran on after the trigger (a 15 µs gap behind 300 ms walks, the sustain edge), and a seed that runs on drains 10 times the calls per won gap; the loop did not run on",
+    ),
+    (
+        "user2-incident-hot-gap0",
+        "registers",
+        "as spread-incident-hot-gap0: the harness's heartbeats won 0.7% of the gaps (65 of 9,999), draining about 11 heartbeats each; hbsim's 7%, one each",
+    ),
+    (
+        "user2-large-gap0",
+        "tipped",
+        "the knife edge of the trigger against the deadline: a hundred 31 ms walks are 3.1 s against 3 s, and the loop tipped (1,124 walks) where every other recording of this point (walks of 31-35 ms) did not; hbsim: 10 of 20 seeds, the tie counts as not tipped",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -283,7 +316,11 @@ pub fn loop_return_gap(json: &serde_json::Value) -> Option<(String, Option<Strin
 /// `<stem>-busyN.toml` (`--busy-threads N`), one with cache pressure `<stem>-cold.toml`
 /// (`--cache-pressure 64`), the others `<stem>.toml`: a user calibrates under the load the broker
 /// sees (docs/validation.md, the `user-` session).
-pub const USER_SESSIONS: &[(&str, &str)] = &[("user", "tests/data/calibration/user-session-2026-12-02")];
+pub const USER_SESSIONS: &[(&str, &str)] = &[
+    ("user", "tests/data/calibration/user-session-2026-12-02"),
+    // Recorded after 4c78705 (both user paths frozen): the five calibrations first, then the points.
+    ("user2", "tests/data/calibration/user2-session-2026-12-02"),
+];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
 pub fn user_calibration(name: &str, json: &serde_json::Value) -> Option<PathBuf> {
@@ -699,13 +736,41 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the JVM pinned to one CPU walked 400,000 groups at 31 ns each, the calibration (two CPUs) at 78: hbsim's walks are 2.5 times the loop's and each won gap drains 23 calls against 10.5",
     ),
     ("user-incident-hot-gap0", "registers", "as in KNOWN"),
+    (
+        "user2-huge-gap0",
+        "tipped",
+        "the knife edge the other way: this idle calibration's 69.8 ns per group gives 279 ms walks, 2.79 s for the ten; the loop walked 309 ms, 3.09 s, and tipped; with the loop's own walks hbsim agrees (20 of 20)",
+    ),
+    ("user2-huge-gap0", "registers", "see tipped"),
+    ("user2-huge-gap0-busy4", "tipped", "as in KNOWN"),
+    ("user2-huge-gap0-busy4", "share", "as in KNOWN"),
+    ("user2-huge-gap0-busy8", "tipped", "as in KNOWN"),
+    ("user2-huge-gap0-busy8", "share", "as in KNOWN"),
+    (
+        "user2-huge-gap15",
+        "registers",
+        "hbsim 559 calls per won gap against the loop's 262 (6 won gaps): just outside the factor of 2",
+    ),
+    ("user2-incident-hot-gap0", "registers", "as in KNOWN"),
+    (
+        "user2-large-gap0",
+        "tipped",
+        "as in KNOWN, and the calibration's 69.8 ns per group makes the trigger's hundred walks 2.8 s, under the deadline: 0 of 20",
+    ),
+    ("user2-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu"),
 ];
 
 /// The user session's points as a user would run them end to end: every `[broker]` key from
 /// `hbsim calibrate`, the close walk included ([`Walks::Calibration`]), and the same comparison.
 #[test]
 fn user_calibrations_alone_reproduce_the_loop() {
-    let points: Vec<_> = points().into_iter().filter(|(name, _, _)| name.starts_with("user-")).collect();
+    let points: Vec<_> = points()
+        .into_iter()
+        .filter(|(name, json, _)| {
+            let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+            user_calibration(name, &doc).is_some()
+        })
+        .collect();
     if points.is_empty() {
         eprintln!("no user- session recorded");
         return;
