@@ -14,15 +14,19 @@ fn recorded_measured() -> serde_json::Map<String, serde_json::Value> {
 }
 
 fn calibrate_from(dir: &TempDir, extra: &[&str]) -> toml::Table {
-    let input = recorded();
-    let mut args = vec!["calibrate", "--from-output", input.to_str().unwrap(), "--out", "cal.toml"];
+    calibrate_output(dir, &recorded(), extra).1
+}
+
+/// `hbsim calibrate --from-output <input> <extra> --out cal.toml` in `dir`: the file's text and table.
+fn calibrate_output(dir: &TempDir, input: &std::path::Path, extra: &[&str]) -> (String, toml::Table) {
+    let mut args = vec!["calibrate", "--from-output", input.to_str().unwrap()];
     args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", "cal.toml"]);
     let output = run_in(dir.path(), &args);
     assert!(output.status.success(), "{}", text(&output));
     let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
-    written
-        .parse::<toml::Table>()
-        .unwrap_or_else(|e| panic!("not TOML: {e}\n{written}"))
+    let cal = written.parse().unwrap_or_else(|e| panic!("not TOML: {e}\n{written}"));
+    (written, cal)
 }
 
 fn duration_ns(value: &toml::Value) -> u64 {
@@ -241,13 +245,7 @@ fn recorded_validation_points_are_consistent() {
 fn long_park_is_measured_and_offered_commented_out() {
     let dir = TempDir::new("calibrate-long-park");
     let input = repo_root().join("tests/data/calibration/quick-long-park-2026-12-02.harness.json");
-    let output = run_in(
-        dir.path(),
-        &["calibrate", "--from-output", input.to_str().unwrap(), "--out", "cal.toml"],
-    );
-    assert!(output.status.success(), "{}", text(&output));
-    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
-    let cal: toml::Table = written.parse().unwrap();
+    let (written, cal) = calibrate_output(&dir, &input, &[]);
     let measured = cal["measured"].as_table().unwrap();
     let short = measured["wake_latency_us_p50"].as_float().unwrap();
     let long = measured["wake_latency_us_long_park_p50"].as_float().unwrap();
@@ -284,13 +282,7 @@ fn long_park_is_measured_and_offered_commented_out() {
 fn loop_return_is_measured_and_written() {
     let dir = TempDir::new("calibrate-loop");
     let input = repo_root().join("tests/data/calibration/quick-loop-2026-12-02.harness.json");
-    let output = run_in(
-        dir.path(),
-        &["calibrate", "--from-output", input.to_str().unwrap(), "--out", "cal.toml"],
-    );
-    assert!(output.status.success(), "{}", text(&output));
-    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
-    let cal: toml::Table = written.parse().unwrap();
+    let (written, cal) = calibrate_output(&dir, &input, &[]);
     let m = cal["measured"].as_table().unwrap();
     let f = |key: &str| m[key].as_float().unwrap_or_else(|| panic!("{key}"));
     let broker = cal["broker"].as_table().unwrap();
@@ -353,10 +345,7 @@ fn loop_with_short_long_walks_writes_no_extra() {
         m.insert(key.to_string(), serde_json::json!(12_000.0));
     }
     std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
-    let output = run_in(dir.path(), &["calibrate", "--from-output", "h.json", "--out", "cal.toml"]);
-    assert!(output.status.success(), "{}", text(&output));
-    let written = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
-    let cal: toml::Table = written.parse().unwrap();
+    let (written, cal) = calibrate_output(&dir, &dir.path().join("h.json"), &[]);
     let broker = cal["broker"].as_table().unwrap();
     assert!(!broker.contains_key("netty_event_gap_long_walk_extra"), "{written}");
     assert!(written.contains("netty_event_gap_long_walk_extra not written"), "{written}");
@@ -374,20 +363,7 @@ fn large_table_takes_the_long_loop_walks() {
     let m = &doc["measured"];
     let expected = m["loop_long_walk_us_p50"].as_f64().unwrap() * 1000.0 / m["loop_long_groups"].as_f64().unwrap();
     let hot = m["walk_ns_per_group_hot_p50"].as_f64().unwrap();
-    let output = run_in(
-        dir.path(),
-        &[
-            "calibrate",
-            "--from-output",
-            input.to_str().unwrap(),
-            "--table",
-            "large",
-            "--out",
-            "large.toml",
-        ],
-    );
-    assert!(output.status.success(), "{}", text(&output));
-    let cal: toml::Table = std::fs::read_to_string(dir.path().join("large.toml")).unwrap().parse().unwrap();
+    let (_, cal) = calibrate_output(&dir, &input, &["--table", "large"]);
     let per_group = duration_ns(&cal["broker"]["close_cost_per_group"]) as f64;
     assert!((per_group - expected).abs() <= 1.0, "{per_group} ns vs {expected}");
     assert!(

@@ -324,14 +324,24 @@ fn policies_command_lists_every_policy() {
 /// win the gaps between 50 ms walks; with waiters parked 10 ms or more waking in 500 µs the
 /// walker wins them all. With the threshold above the walk (1 s) nobody counts as long-parked,
 /// and the model is the plain one, draw for draw.
+/// The walker's gaps after 100 closes of 50 ms walks, with `broker` (ending in a newline) and
+/// `clients` background clients.
+fn gaps_between_50ms_walks(broker: &str, clients: u32) -> hbsim::metrics::summary_out::WalkerGapsSummary {
+    let broker = format!("{broker}netty_event_queue_cap = 100000");
+    let text = close_burst(&broker, "leaky")
+        .replace("count = 400", "count = 100")
+        .replace("clients = 400", &format!("clients = {clients}"))
+        .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"");
+    run(&text, "leaky").0.walker_gaps
+}
+
 #[test]
 fn waiters_parked_through_a_walk_wake_slower() {
-    let broker = |long: &str| format!("monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\n{long}netty_event_queue_cap = 100000");
     let won = |long: &str| {
-        let text = close_burst(&broker(long), "leaky")
-            .replace("count = 400", "count = 100")
-            .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"");
-        run(&text, "leaky").0.walker_gaps
+        gaps_between_50ms_walks(
+            &format!("monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\n{long}"),
+            400,
+        )
     };
     let plain = won("");
     let long = won("monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"500us\"\n");
@@ -369,18 +379,16 @@ fn long_park_threshold_needs_a_cost_and_zero_turns_it_off() {
 
 /// Issue 10 (`netty_event_gap_long_walk_extra`): after a long walk the event thread's next poll
 /// and dispatch run cold. Here a woken heartbeat thread (30 µs) loses every gap to a walker back
-/// 25 µs after its release (20 µs exit + 5 µs gap) but for heartbeats arriving in the gap; with the walker back 120 µs after walks of
-/// 10 ms or more it wins them (4,000 clients: every walk has waiters). With the threshold above
+/// 25 µs after its release (20 µs exit + 5 µs gap), but for heartbeats arriving in the gap; with
+/// the walker back 120 µs after walks of 10 ms or more it wins them (4,000 clients: every walk has waiters). With the threshold above
 /// the walk (1 s) the plain model.
 #[test]
 fn event_thread_returns_slower_after_a_long_walk() {
     let won = |long: &str| {
-        let broker = format!("monitor_wake_latency = \"30us\"\nmonitor_exit_cost = \"20us\"\n{long}netty_event_queue_cap = 100000");
-        let text = close_burst(&broker, "leaky")
-            .replace("count = 400", "count = 100")
-            .replace("clients = 400", "clients = 4000")
-            .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"");
-        run(&text, "leaky").0.walker_gaps
+        gaps_between_50ms_walks(
+            &format!("monitor_wake_latency = \"30us\"\nmonitor_exit_cost = \"20us\"\n{long}"),
+            4000,
+        )
     };
     let plain = won("");
     let long = won("monitor_long_park = \"10ms\"\nnetty_event_gap_long_walk_extra = \"95us\"\n");
