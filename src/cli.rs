@@ -390,6 +390,16 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
     }
     hbsim::metrics::atomic::write_bytes(&args.out, text.as_bytes())?;
     writeln!(out, "wrote {}", args.out.display())?;
+    if let Some(measured) = doc.get("measured").and_then(serde_json::Value::as_object) {
+        for key in ["wake_latency_us", "wake_latency_us_long_park"] {
+            if let Some((p10, _, p90)) = calibrate::is_bimodal(measured, key) {
+                eprintln!(
+                    "hbsim: warning: {key} is bimodal on this host (p10 {p10:.0} us, p90 {p90:.0} us): a quick run's figures swing between runs; calibrate again and compare (NOTE in {})",
+                    args.out.display()
+                );
+            }
+        }
+    }
     Ok(0)
 }
 

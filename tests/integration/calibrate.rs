@@ -389,3 +389,26 @@ fn large_table_takes_the_long_loop_walks() {
     assert!(text(&output).contains("loop_long_groups"), "{}", text(&output));
     assert!(!dir.path().join("old.toml").exists(), "nothing written");
 }
+
+/// A wake-up with draws both under 100 µs and at a millisecond or more (8 busy threads on 2
+/// CPUs) is flagged in the file and on stderr; the idle host's is not.
+#[test]
+fn a_bimodal_wake_up_is_flagged() {
+    let dir = TempDir::new("calibrate-bimodal");
+    let busy = repo_root().join("tests/data/calibration/user2-session-2026-12-02-busy8.harness.json");
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", busy.to_str().unwrap(), "--out", "busy.toml"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let written = std::fs::read_to_string(dir.path().join("busy.toml")).unwrap();
+    assert!(written.contains("# NOTE wake_latency_us_long_park: p10 42 us"), "{written}");
+    assert!(
+        text(&output).contains("wake_latency_us_long_park is bimodal on this host"),
+        "{}",
+        text(&output)
+    );
+    let idle = repo_root().join("tests/data/calibration/user2-session-2026-12-02.harness.json");
+    let (written, _) = calibrate_output(&dir, &idle, &[]);
+    assert!(!written.contains("# NOTE"), "{written}");
+}
