@@ -412,3 +412,27 @@ fn a_bimodal_wake_up_is_flagged() {
     let (written, _) = calibrate_output(&dir, &idle, &[]);
     assert!(!written.contains("# NOTE"), "{written}");
 }
+
+/// When a run of the loop fails (e.g. the JVM cannot hold a million groups), the rest of the
+/// calibration is kept: the file records the failure under [meta], says the walker's return is
+/// not measured, and offers the long-park lines commented out.
+#[test]
+fn a_failed_loop_run_keeps_the_rest() {
+    let dir = TempDir::new("calibrate-loop-failed");
+    let input = repo_root().join("tests/data/calibration/quick-long-park-2026-12-02.harness.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
+    doc["loop_error"] = serde_json::json!("long: calibration harness (java): the harness exited with exit status: 1");
+    std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
+    let (written, cal) = calibrate_output(&dir, &dir.path().join("h.json"), &[]);
+    assert!(
+        cal["meta"]["loop_error"].as_str().is_some_and(|e| e.starts_with("long:")),
+        "{written}"
+    );
+    assert!(written.contains("the walker's return is not measured"), "{written}");
+    let broker = cal["broker"].as_table().unwrap();
+    assert!(
+        !broker.contains_key("monitor_long_park") && !broker.contains_key("netty_event_gap"),
+        "{written}"
+    );
+    assert!(written.contains("# monitor_long_park ="), "{written}");
+}
