@@ -401,15 +401,7 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     let text = lines.join("\n") + "\n";
     let text = format!("calibration = {}\n{text}", toml::Value::String(calibration.display().to_string()));
     let (outcome, params) = (&json["outcome"], &json["params"]);
-    let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
-    let mut replace: Vec<(&str, String)> = vec![
-        ("cpus", cpus.to_string()),
-        (
-            "cpu_other_runnable",
-            (params["busy_threads"].as_f64().expect("busy_threads") as u64).to_string(),
-        ),
-        ("cpu_wait", cpu_wait()),
-    ];
+    let mut replace = cpu_model_keys(json);
     if gap_us > 0.0 {
         replace.push(("netty_event_gap", format!("\"{}ns\"", (gap_us * 1000.0).round())));
     }
@@ -436,6 +428,18 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         }
     }
     replace_keys(&text, &replace)
+}
+
+/// The CPU model's keys for a point, as every session sets them: `cpus` (the session's
+/// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads) and `cpu_wait` ([`cpu_wait`]).
+fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
+    let busy = json["params"]["busy_threads"].as_f64().expect("params.busy_threads") as u64;
+    vec![
+        ("cpus", cpus.to_string()),
+        ("cpu_other_runnable", busy.to_string()),
+        ("cpu_wait", cpu_wait()),
+    ]
 }
 
 /// `text` with each `key = …` line of `replace` rewritten, or added to `[broker]` when absent.
@@ -481,17 +485,14 @@ fn replace_keys(text: &str, replace: &[(&str, String)]) -> String {
 ///   `cpu_wait` ([`cpu_wait`]): the CPU model.
 pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String {
     let num = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap_or_else(|| panic!("no {key}"));
-    let (outcome, params, cal) = (&json["outcome"], &json["params"], &json["calibration"]);
-    let cpus = json["meta"]["cpus"].as_u64().unwrap_or_else(|| panic!("no meta.cpus"));
+    let (outcome, cal) = (&json["outcome"], &json["calibration"]);
     let in_loop = loop_return_gap(json);
     let dist = if in_loop.is_some() { empirical_with_tail } else { empirical };
     let mut replace: Vec<(&str, String)> = vec![
         ("monitor_exit_cost", dist(cal, "exit_cost_us")),
         ("monitor_wake_latency", dist(cal, "wake_latency_us")),
-        ("cpus", cpus.to_string()),
-        ("cpu_other_runnable", (num(params, "busy_threads") as u64).to_string()),
-        ("cpu_wait", cpu_wait()),
     ];
+    replace.extend(cpu_model_keys(json));
     if let Some(gap) = in_loop {
         // The race at the walker's release as the loop ran it: both sides measured in it.
         let long_park = hbsim::calibrate::duration_text(hbsim::calibrate::LONG_PARK_NS as f64);

@@ -83,9 +83,7 @@ impl World {
         if walked {
             self.brokers[b as usize].close_producer(client, channel);
             if self.brokers[b as usize].monitor.owner() == Some(ThreadRef::Netty) {
-                let long = self.params.brokers[b as usize].monitor_long_park_ns;
-                let held = ctx.now().ns().saturating_sub(self.brokers[b as usize].monitor_acquired_ns);
-                long_walk = long > 0 && held >= long;
+                long_walk = self.past_long_park(b, self.brokers[b as usize].monitor_acquired_ns, ctx.now().ns());
                 self.brokers[b as usize].gaps.walk_released();
                 exit_cost = self.release_monitor(ctx, b, ThreadRef::Netty);
             }

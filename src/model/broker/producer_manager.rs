@@ -301,8 +301,15 @@ impl World {
     /// `java HbCalib --mode wake --hold-ms H --spin-after true`): wake-up p50 28 µs after a 1 ms
     /// park, 37 µs after 10 ms, 71-82 µs after 30 ms, 97 µs after 300 ms; exit 8, 11, 14-19, 24 µs.
     fn parked_long(&mut self, now: u64, b: u16, thread: ThreadRef) -> bool {
+        let since = *self.parked_at(b, thread);
+        self.past_long_park(b, since, now)
+    }
+
+    /// Has `monitor_long_park` (off at 0) passed between `since` and `now`? Both sides of the
+    /// race at a release ask it: a waiter parked that long, a walk that held the monitor that long.
+    pub(super) fn past_long_park(&self, b: u16, since: u64, now: u64) -> bool {
         let long = self.params.brokers[b as usize].monitor_long_park_ns;
-        long > 0 && now.saturating_sub(*self.parked_at(b, thread)) >= long
+        long > 0 && now.saturating_sub(since) >= long
     }
 
     /// `thread` enters a ProducerManager method: takes the monitor or waits for it.
