@@ -18,6 +18,39 @@ use std::path::{Path, PathBuf};
 /// collapse rate from a 60% one (Wilson 95% half-width about 0.2) where 5 could not.
 pub const SEEDS: u64 = 20;
 
+/// hbsim's verdict is on the edge when the Wilson 95% interval of its k collapsed of [`SEEDS`]
+/// holds 1/2 (6 to 14 of 20): hbsim then answers "as likely to collapse as not", and the
+/// harness's one recording, one draw of a two-valued outcome, agrees whichever way it fell. A
+/// single draw cannot tell a 40% collapse rate from a 60% one; a verdict that calls it a
+/// disagreement grades the coin, not the model. Outside the edge the majority must match.
+pub fn on_the_edge(collapsed: u64) -> bool {
+    let (lo, hi) = wilson(collapsed, SEEDS);
+    lo <= 0.5 && 0.5 <= hi
+}
+
+/// A recording whose host carried work the point does not describe: its 1-minute load average,
+/// before or after the point, exceeds the harness's busy threads by more than this. The points'
+/// own threads leave a trace in the next point's load (a busy-8 point's threads decay to about 8
+/// over the next minute: `lowload-huge-gap0-cold` 8.0); above that the host ran other work
+/// (the first session: other builds, 11-21 over the busy threads on 2 CPUs). Such a point's
+/// figures are compared and printed, not gated: its conditions are not what its mirror states,
+/// and the harness records no run queue to state them. The second session repeats all twelve of
+/// the first session's points under controlled load.
+pub const UNCONTROLLED_LOAD: f64 = 10.0;
+
+/// The host's load beyond the point's busy threads (the larger of the 1-minute load average
+/// before and after the point, less the busy threads).
+pub fn load_beyond_point(doc: &serde_json::Value) -> f64 {
+    let one_minute = |key: &str| -> f64 {
+        let v = &doc[key];
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok()))
+            .unwrap_or_else(|| panic!("{key}: no 1-minute load average"))
+    };
+    let busy = doc["params"]["busy_threads"].as_f64().unwrap_or(0.0);
+    one_minute("loadavg_before").max(one_minute("loadavg_after")) - busy
+}
+
 /// The collapse rule shared with the harness (its `tipped_definition`) and `hbsim sweep`:
 /// more than half of the heartbeats of the last quarter failed.
 pub const TIPPED_SHARE: f64 = hbsim::sweep::COLLAPSED_END_SHARE;
@@ -68,17 +101,6 @@ pub const MODE_SEEDS: usize = 2;
 /// "p50", "p90". docs/validation.md explains each.
 pub const KNOWN: &[(&str, &str, &str)] = &[
     (
-        "huge-gap0",
-        "p90",
-        "the loop's sustain edge: after the trigger, timeouts keep feeding the walker only if a heartbeat loses about 5 gaps in a row (0.63 s walks, 3 s deadline); hbsim's heartbeats win 70% of the gaps, the harness's 47% (inside the share's tolerance), and 0.53^5 is 15 times 0.30^5: the harness's loop ran on for 23 s, in no seed did hbsim's run on as long",
-    ),
-    (
-        "incident-hot-gap0-busy4",
-        "p50",
-        "the first session's host load (15-21, other builds): the harness's executor threads waited for a CPU when a new task woke them (median 8.9 ms); hbsim's wait for one only when the monitor wakes them, and the validation gives hbsim the harness's busy threads only. The same point at low load (lowload-, spread-) has a median of 0.04-0.12 ms, and hbsim agrees there",
-    ),
-    ("incident-hot-gap0-busy4", "p90", "as its p50"),
-    (
         "lowload-incident-hot-gap0-busy4",
         "p90",
         "20 ms against hbsim's 1.9 ms: the walks' spread on a busy host (the loop's mean walk 1.3 ms against 0.5 ms idle: some walks were preempted inside the monitor); this session did not record the walk percentiles, which the mirror uses where it has them (spread-incident-hot-gap0-busy4 agrees)",
@@ -95,11 +117,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "holdout-large-gap0-busy2",
         "share",
         "the walker's own unpark: with 2 busy threads on 2 CPUs the harness's heartbeats won 89% of the gaps, as if the woken thread always took the walker's CPU; hbsim's rule (the wakee goes to its previous CPU on more than one CPU) gives 49%. The first round's rule (1/cpus) would give about 75% and loses two tipped-or-not verdicts elsewhere. Its repeat in the spread- session won 70%, and hbsim agrees there",
-    ),
-    (
-        "spread-huge-gap0",
-        "tipped",
-        "the same sustain edge as huge-gap0, recorded with the walk percentiles: 8 of 20 seeds collapsed (95% 0.22-0.61; 10 ran on past the trigger), the harness tipped; the harness itself tipped in 5 of the 9 recordings of this configuration",
     ),
     (
         "spread-incident-hot-gap0",
@@ -182,11 +199,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "user2-incident-hot-gap0",
         "registers",
         "as spread-incident-hot-gap0: the harness's heartbeats won 0.7% of the gaps (65 of 9,999), draining about 11 heartbeats each; hbsim's 7%, one each",
-    ),
-    (
-        "user2-large-gap0",
-        "tipped",
-        "the knife edge of the trigger against the deadline: a hundred 31 ms walks are 3.1 s against 3 s, and the loop tipped (1,124 walks) where every other recording of this point (walks of 31-35 ms) did not; hbsim: 10 of 20 seeds, the tie counts as not tipped",
     ),
 ];
 
@@ -583,6 +595,8 @@ fn close(a: f64, b: f64, factor: f64, floor: f64) -> bool {
 pub struct Comparison {
     pub name: String,
     pub disagreements: Vec<(&'static str, String)>,
+    /// Recorded under a load the point does not describe ([`UNCONTROLLED_LOAD`]): shown, not gated.
+    pub uncontrolled: bool,
     pub row: String,
 }
 
@@ -609,8 +623,10 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
     let collapsed = runs.iter().filter(|r| r.last_quarter_failed > TIPPED_SHARE).count() as u64;
     let tipped = 2 * collapsed > SEEDS;
     let (lo, hi) = wilson(collapsed, SEEDS);
+    let edge = on_the_edge(collapsed);
+    let uncontrolled = load_beyond_point(&doc) > UNCONTROLLED_LOAD;
     let mut disagreements = Vec::new();
-    if tipped != harness_tipped {
+    if tipped != harness_tipped && !edge {
         disagreements.push((
             "tipped",
             format!(
@@ -673,11 +689,15 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
         if !compared {
             "—"
         } else if disagreements.iter().any(|(d, _)| *d == figure) {
-            if known.iter().any(|(p, f, _)| *p == name && *f == figure) {
+            if uncontrolled {
+                "**no** (uncontrolled load)"
+            } else if known.iter().any(|(p, f, _)| *p == name && *f == figure) {
                 "**no** (known)"
             } else {
                 "**no**"
             }
+        } else if figure == "tipped" && edge {
+            "yes (edge)"
         } else {
             "yes"
         }
@@ -703,6 +723,7 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
     Comparison {
         name: name.to_string(),
         disagreements,
+        uncontrolled,
         row,
     }
 }
@@ -721,16 +742,6 @@ fn hbsim_agrees_with_the_jvm_harness_at_every_recorded_point() {
 /// Known disagreements of the whole user path ([`Walks::Calibration`]): the user session's
 /// points with the close walk from the calibration too. docs/validation.md explains each.
 pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
-    (
-        "user-huge-gap0",
-        "tipped",
-        "the knife edge of ten walks against the 3 s deadline: the calibration's 77.6 ns per group gives 310 ms walks, 3.10 s for the trigger's ten; the loop walked 297 ms, 2.97 s; 13 of 20 seeds collapsed. With the loop's own walks 3 of 20",
-    ),
-    (
-        "user-huge-gap0-busy8",
-        "tipped",
-        "as user-huge-gap0, and the busy-8 calibration's 4 ms long-park wake-up: 11 of 20 seeds collapsed",
-    ),
     (
         "user-large-gap0-onecpu",
         "registers",
@@ -756,7 +767,7 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     (
         "user2-large-gap0",
         "tipped",
-        "as in KNOWN, and the calibration's 69.8 ns per group makes the trigger's hundred walks 2.8 s, under the deadline: 0 of 20",
+        "the knife edge of the trigger against the deadline: the loop's hundred 31 ms walks took 3.1 s and tipped (with them hbsim is on the edge, 10 of 20); the calibration's 69.8 ns per group makes them 2.8 s, under the deadline: 0 of 20",
     ),
     ("user2-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu"),
 ];
@@ -808,7 +819,7 @@ fn compare_all(points: &[(String, PathBuf, PathBuf)], walks: Walks, known: &[(&s
         eprintln!("{}", r.row);
     }
     let mut problems = Vec::new();
-    for r in &results {
+    for r in results.iter().filter(|r| !r.uncontrolled) {
         for (figure, seen) in &r.disagreements {
             if !known.iter().any(|(p, f, _)| *p == r.name && f == figure) {
                 problems.push(format!("{}: {seen}", r.name));
@@ -818,6 +829,9 @@ fn compare_all(points: &[(String, PathBuf, PathBuf)], walks: Walks, known: &[(&s
     for (point, figure, _) in known {
         match results.iter().find(|r| r.name == *point) {
             None => problems.push(format!("the known list names {point}, which is not recorded")),
+            Some(r) if r.uncontrolled => problems.push(format!(
+                "the known list names {point}, recorded under uncontrolled load (not gated): take it off"
+            )),
             Some(r) if !r.disagreements.iter().any(|(f, _)| f == figure) => {
                 problems.push(format!("{point}: {figure} now agrees: take it off the known list"))
             }
@@ -825,6 +839,37 @@ fn compare_all(points: &[(String, PathBuf, PathBuf)], walks: Walks, known: &[(&s
         }
     }
     assert!(problems.is_empty(), "hbsim disagrees with the harness:\n{}", problems.join("\n"));
+}
+
+/// The edge is 6 to 14 collapsed of 20 seeds; the uncontrolled-load rule picks the first
+/// session's twelve points (other builds on the host), and no point of a later session.
+#[test]
+fn edge_and_uncontrolled_load_rules_pick_what_they_say() {
+    let edge: Vec<u64> = (0..=SEEDS).filter(|k| on_the_edge(*k)).collect();
+    assert_eq!(edge, (6..=14).collect::<Vec<u64>>());
+    let mut uncontrolled = Vec::new();
+    for (name, json, _) in points() {
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        if load_beyond_point(&doc) > UNCONTROLLED_LOAD {
+            uncontrolled.push(name);
+        }
+    }
+    let first_session = [
+        "huge-gap0",
+        "huge-gap0-busy4",
+        "huge-gap0-busy4-repeat",
+        "huge-gap0-busy8",
+        "huge-gap0-cold",
+        "incident-hot-gap0",
+        "incident-hot-gap0-busy4",
+        "incident-hot-gap0-onecpu",
+        "incident-hot-gap15",
+        "large-gap0",
+        "large-gap0-onecpu",
+        "million-gap0-busy8",
+    ];
+    uncontrolled.sort();
+    assert_eq!(uncontrolled, first_session);
 }
 
 #[test]
