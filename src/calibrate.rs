@@ -601,6 +601,10 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     let _ = writeln!(out, "cpus = {cpus}");
     let _ = writeln!(out, "cpu_model = {}", toml_string(&str_of(meta.get("cpu_model"))));
     let _ = writeln!(out, "os = {}", toml_string(&str_of(meta.get("os"))));
+    if let Some(idle) = meta.get("cpu_idle").and_then(Value::as_str) {
+        // How idle CPUs wait (a halted vCPU wakes slower): the race at short walks hangs on it.
+        let _ = writeln!(out, "cpu_idle = {}", toml_string(idle));
+    }
     let _ = writeln!(out, "loadavg_before = {}", toml_string(&str_of(main.get("loadavg_before"))));
     let _ = writeln!(out, "loadavg_after = {}", toml_string(&str_of(main.get("loadavg_after"))));
     let busy = main

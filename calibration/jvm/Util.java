@@ -71,6 +71,30 @@ final class Util {
         return "unknown";
     }
 
+    /**
+     * How the host's idle CPUs wait (Linux sysfs): the cpuidle driver and governor and, on a KVM
+     * guest with the haltpoll driver, how long an idle vCPU polls before it halts. A wake-up of a
+     * thread whose CPU has halted costs an exit to the hypervisor; the race at the walker's
+     * release at short walks hangs on it (docs/validation.md).
+     */
+    static String cpuIdle() {
+        StringBuilder b = new StringBuilder();
+        String[][] files = {
+            {"driver", "/sys/devices/system/cpu/cpuidle/current_driver"},
+            {"governor", "/sys/devices/system/cpu/cpuidle/current_governor_ro"},
+            {"guest_halt_poll_ns", "/sys/module/haltpoll/parameters/guest_halt_poll_ns"},
+        };
+        for (String[] f : files) {
+            try {
+                String v = new String(Files.readAllBytes(Paths.get(f[1]))).trim();
+                b.append(b.length() == 0 ? "" : " ").append(f[0]).append('=').append(v);
+            } catch (IOException | RuntimeException e) {
+                // not on this host
+            }
+        }
+        return b.length() == 0 ? "unknown" : b.toString();
+    }
+
     /** The run's JVM and host. */
     static Map<String, Object> meta() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -79,6 +103,7 @@ final class Util {
         m.put("jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
         m.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("cpu_model", cpuModel());
+        m.put("cpu_idle", cpuIdle());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         return m;
     }

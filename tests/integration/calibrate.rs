@@ -436,3 +436,19 @@ fn a_failed_loop_run_keeps_the_rest() {
     );
     assert!(written.contains("# monitor_long_park ="), "{written}");
 }
+
+/// The harness's `meta.cpu_idle` (how idle CPUs wait) reaches `[meta]` as a TOML string, whatever
+/// it holds; an older output without it writes no such key.
+#[test]
+fn cpu_idle_reaches_meta_when_the_harness_recorded_it() {
+    let dir = TempDir::new("calibrate-cpu-idle");
+    let (_, without) = calibrate_output(&dir, &recorded(), &[]);
+    assert!(without["meta"].get("cpu_idle").is_none());
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(recorded()).unwrap()).unwrap();
+    let idle = "driver=haltpoll governor=\"haltpoll\"\nguest_halt_poll_ns=0";
+    doc["meta"]["cpu_idle"] = serde_json::Value::String(idle.to_string());
+    let input = dir.path().join("with-idle.json");
+    std::fs::write(&input, serde_json::to_string(&doc).unwrap()).unwrap();
+    let (_, with) = calibrate_output(&dir, &input, &[]);
+    assert_eq!(with["meta"]["cpu_idle"].as_str(), Some(idle));
+}
