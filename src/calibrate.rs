@@ -472,9 +472,10 @@ pub fn empirical_toml(m: &Map<String, Value>, key: &str) -> Result<String, Error
     empirical_knots(m, key, false)
 }
 
-/// As [`empirical_toml`], with the min and p10 where the harness recorded them (since the
-/// `inloop-` session): the measured lower tail (the wake-up's minimum is 0.35-0.7 of its
-/// median). The validation uses it where it draws both sides of the race at the walker's release
+/// As [`empirical_toml`], with the min, p1, p5 and p10 where the harness recorded them (min and
+/// p10 since the `inloop-` session, p1 and p5 since the `knots-` session): the measured lower
+/// tail (the wake-up's minimum is 0.35-0.7 of its median, and the race at the walker's release
+/// behind short walks hangs on its lowest percent). The validation uses it where it draws both sides of the race at the walker's release
 /// as the loop ran them (docs/validation.md, the `inloop-` session).
 pub fn empirical_toml_with_tail(m: &Map<String, Value>, key: &str) -> Result<String, Error> {
     empirical_knots(m, key, true)
@@ -483,9 +484,9 @@ pub fn empirical_toml_with_tail(m: &Map<String, Value>, key: &str) -> Result<Str
 fn empirical_knots(m: &Map<String, Value>, key: &str, lower_tail: bool) -> Result<String, Error> {
     let mut last = 0.0f64;
     let mut parts = Vec::new();
-    for p in ["min", "p10", "p50", "p90", "p99", "max"] {
+    for p in ["min", "p1", "p5", "p10", "p50", "p90", "p99", "max"] {
         let name = format!("{key}_{p}");
-        let v = if matches!(p, "min" | "p10") {
+        let v = if matches!(p, "min" | "p1" | "p5" | "p10") {
             if !lower_tail {
                 continue;
             }

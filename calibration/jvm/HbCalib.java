@@ -191,6 +191,8 @@ public final class HbCalib {
 
     static void putDist(Map<String, Object> m, String key, double[] sorted) {
         m.put(key + "_min", sorted.length == 0 ? Double.NaN : sorted[0]);
+        m.put(key + "_p1", Util.percentile(sorted, 0.01));
+        m.put(key + "_p5", Util.percentile(sorted, 0.05));
         m.put(key + "_p10", Util.percentile(sorted, 0.1));
         m.put(key + "_p50", Util.percentile(sorted, 0.5));
         m.put(key + "_p90", Util.percentile(sorted, 0.9));

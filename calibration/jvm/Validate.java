@@ -416,6 +416,8 @@ final class Validate {
         }
         Arrays.sort(v);
         out.put(key + "_min", v.length == 0 ? Double.NaN : v[0] / 1000.0);
+        out.put(key + "_p1", Util.percentile(v, 0.01) / 1000.0);
+        out.put(key + "_p5", Util.percentile(v, 0.05) / 1000.0);
         out.put(key + "_p10", Util.percentile(v, 0.1) / 1000.0);
         out.put(key + "_p50", Util.percentile(v, 0.5) / 1000.0);
         out.put(key + "_p90", Util.percentile(v, 0.9) / 1000.0);

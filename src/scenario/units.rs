@@ -174,13 +174,42 @@ pub enum Dist {
     /// values at [`EMPIRICAL_QUANTILES`] (gaps filled by interpolation when the table was read).
     /// Carries a tail that a lognormal through two percentiles cannot (a wake-up of p50 24 µs,
     /// p90 27 µs, p99 2.7 ms). Leaked once per parsed scenario so that `Dist` stays small and `Copy`.
-    Empirical(&'static [u64; 9]),
+    Empirical(&'static EmpiricalKnots),
 }
 
-/// The quantiles of an empirical distribution's knots: min, p10, p25, p50, p75, p90, p99, p999, max.
-pub const EMPIRICAL_QUANTILES: [f64; 9] = [0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 0.99, 0.999, 1.0];
+/// The quantiles of an empirical distribution's knots: min, p1, p5, p10, p25, p50, p75, p90, p99,
+/// p999, max.
+pub const EMPIRICAL_QUANTILES: [f64; 11] = [0.0, 0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.99, 0.999, 1.0];
 /// The keys of those knots in a scenario file.
-pub const EMPIRICAL_KEYS: [&str; 9] = ["min", "p10", "p25", "p50", "p75", "p90", "p99", "p999", "max"];
+pub const EMPIRICAL_KEYS: [&str; 11] = ["min", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p99", "p999", "max"];
+/// The lower tail's fine knots (p1, p5): in use only when the file gives one of them, so a table
+/// without them draws exactly as before they existed (one segment from min to p10).
+const EMPIRICAL_FINE_LOW: [usize; 2] = [1, 2];
+
+/// The knots an empirical distribution draws through: `n` (quantile, value) pairs, quantiles
+/// increasing from 0 to 1.
+#[derive(Debug, PartialEq)]
+pub struct EmpiricalKnots {
+    q: [f64; 11],
+    v: [u64; 11],
+    n: usize,
+}
+
+impl EmpiricalKnots {
+    /// The (quantile, value) knots in use.
+    pub fn knots(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.q[..self.n].iter().copied().zip(self.v[..self.n].iter().copied())
+    }
+
+    /// The value at quantile `q` if it is a knot in use.
+    pub fn at(&self, q: f64) -> Option<u64> {
+        self.knots().find(|(k, _)| *k == q).map(|(_, v)| v)
+    }
+
+    fn max(&self) -> u64 {
+        self.v[self.n - 1]
+    }
+}
 
 impl Dist {
     /// Draws one value [ns].
@@ -219,9 +248,10 @@ impl Dist {
             }
             Dist::Empirical(knots) => {
                 let u: f64 = rng.gen::<f64>();
-                let k = EMPIRICAL_QUANTILES.windows(2).position(|w| u < w[1]).unwrap_or(7);
-                let (q0, q1) = (EMPIRICAL_QUANTILES[k], EMPIRICAL_QUANTILES[k + 1]);
-                let (v0, v1) = (knots[k] as f64, knots[k + 1] as f64);
+                let (q, v, n) = (&knots.q[..knots.n], &knots.v, knots.n);
+                let k = q.windows(2).position(|w| u < w[1]).unwrap_or(n - 2);
+                let (q0, q1) = (q[k], q[k + 1]);
+                let (v0, v1) = (v[k] as f64, v[k + 1] as f64);
                 to_ns(v0 + (u - q0) / (q1 - q0) * (v1 - v0))
             }
             Dist::Normal { mean_ns, std_dev_ns } => {
@@ -278,8 +308,8 @@ impl Dist {
             Dist::Exponential { mean_ns } => mean_ns,
             Dist::Uniform { min_ns, max_ns } => (min_ns as f64 + max_ns as f64) / 2.0,
             Dist::LogNormal { median_ns, sigma } => median_ns * (sigma * sigma / 2.0).exp(),
-            Dist::Empirical(knots) => (0..8)
-                .map(|k| (EMPIRICAL_QUANTILES[k + 1] - EMPIRICAL_QUANTILES[k]) * (knots[k] as f64 + knots[k + 1] as f64) / 2.0)
+            Dist::Empirical(knots) => (0..knots.n - 1)
+                .map(|k| (knots.q[k + 1] - knots.q[k]) * (knots.v[k] as f64 + knots.v[k + 1] as f64) / 2.0)
                 .sum(),
             Dist::Normal { mean_ns, std_dev_ns } => {
                 if std_dev_ns == 0.0 {
@@ -376,13 +406,13 @@ impl<'de> Deserialize<'de> for Dist {
                         "std_dev" => fields.std_dev = Some(map.next_value::<Dur>()?.0),
                         "sigma" => fields.sigma = Some(map.next_value::<f64>()?),
                         "value" => fields.value = Some(map.next_value::<Dur>()?.0),
-                        key if EMPIRICAL_KEYS[1..8].contains(&key) => {
+                        key if EMPIRICAL_KEYS[1..10].contains(&key) => {
                             let i = EMPIRICAL_KEYS.iter().position(|k| *k == key).unwrap_or(0);
                             fields.percentiles[i] = Some(map.next_value::<Dur>()?.0);
                         }
                         other => {
                             return Err(de::Error::custom(format!(
-                                "unknown distribution key `{other}` (expected dist, mean, min, max, median, sigma, std_dev, value, or p10, p25, p50, p75, p90, p99, p999 for empirical)"
+                                "unknown distribution key `{other}` (expected dist, mean, min, max, median, sigma, std_dev, value, or p1, p5, p10, p25, p50, p75, p90, p99, p999 for empirical)"
                             )))
                         }
                     }
@@ -405,7 +435,7 @@ struct DistFields {
     sigma: Option<f64>,
     value: Option<u64>,
     /// Empirical knots by index into [`EMPIRICAL_KEYS`] (min and max live in `min`/`max`).
-    percentiles: [Option<u64>; 9],
+    percentiles: [Option<u64>; 11],
 }
 
 impl DistFields {
@@ -421,7 +451,7 @@ impl DistFields {
             "uniform" => &["min", "max"],
             "lognormal" => &["median", "sigma"],
             "normal" => &["mean", "std_dev"],
-            "empirical" => &["min", "p10", "p25", "p50", "p75", "p90", "p99", "p999", "max"],
+            "empirical" => &EMPIRICAL_KEYS,
             other => {
                 return Err(format!(
                     "unknown distribution `{other}` (expected constant, exponential, uniform, lognormal, normal or empirical)"
@@ -484,8 +514,8 @@ impl DistFields {
             "empirical" => {
                 let mut given = self.percentiles;
                 given[0] = Some(self.min.unwrap_or(0));
-                given[8] = Some(need(self.max, "max")?);
-                if given[3].is_none() {
+                given[10] = Some(need(self.max, "max")?);
+                if given[5].is_none() {
                     return Err("`dist = \"empirical\"` needs `p50`".into());
                 }
                 let mut last = 0u64;
@@ -502,14 +532,23 @@ impl DistFields {
                         last = v;
                     }
                 }
-                // Fill the missing knots linearly in quantile between the given neighbours.
-                let mut knots = [0u64; 9];
-                for i in 0..9 {
-                    knots[i] = match given[i] {
+                // The knots in use: all but the fine lower tail, which only a file that gives
+                // one of its knots uses. Fill the missing ones linearly in quantile between the
+                // given neighbours.
+                let fine = EMPIRICAL_FINE_LOW.iter().any(|&i| given[i].is_some());
+                let used: Vec<usize> = (0..11).filter(|i| fine || !EMPIRICAL_FINE_LOW.contains(i)).collect();
+                let mut knots = EmpiricalKnots {
+                    q: [0.0; 11],
+                    v: [0; 11],
+                    n: used.len(),
+                };
+                for (slot, &i) in used.iter().enumerate() {
+                    knots.q[slot] = EMPIRICAL_QUANTILES[i];
+                    knots.v[slot] = match given[i] {
                         Some(v) => v,
                         None => {
                             let lo = (0..i).rev().find(|&j| given[j].is_some()).unwrap_or(0);
-                            let hi = (i + 1..9).find(|&j| given[j].is_some()).unwrap_or(8);
+                            let hi = (i + 1..11).find(|&j| given[j].is_some()).unwrap_or(10);
                             let (qa, qb, q) = (EMPIRICAL_QUANTILES[lo], EMPIRICAL_QUANTILES[hi], EMPIRICAL_QUANTILES[i]);
                             let (va, vb) = (given[lo].unwrap_or(0) as f64, given[hi].unwrap_or(0) as f64);
                             round_u64(va + (q - qa) / (qb - qa) * (vb - va))
@@ -526,7 +565,7 @@ impl DistFields {
         let scale = match dist {
             Dist::Const(_) | Dist::Uniform { .. } => 0.0,
             Dist::Exponential { mean_ns } => mean_ns,
-            Dist::Empirical(knots) => knots[8] as f64,
+            Dist::Empirical(knots) => knots.max() as f64,
             Dist::LogNormal { median_ns, .. } => median_ns,
             Dist::Normal { mean_ns, std_dev_ns } => mean_ns.max(std_dev_ns),
         };
@@ -667,13 +706,16 @@ mod tests {
                 .try_into()
                 .unwrap();
         let Dist::Empirical(knots) = dist else { panic!("{dist:?}") };
-        // min 0, p10/p25 interpolated between 0 and p50, p75 between p50 and p90, p999 between p99 and max.
-        assert_eq!(knots[0], 0);
-        assert_eq!(knots[1], 4_800);
-        assert_eq!(knots[3], 24_000);
-        assert_eq!(knots[4], 25_875);
-        assert_eq!(knots[6], 2_700_000);
-        assert_eq!(knots[8], 8_000_000);
+        // min 0, p10/p25 interpolated between 0 and p50, p75 between p50 and p90, p999 between
+        // p99 and max; no fine lower tail (p1, p5) since the table gives neither.
+        assert_eq!(knots.knots().count(), 9);
+        assert_eq!(knots.at(0.0), Some(0));
+        assert_eq!(knots.at(0.01), None);
+        assert_eq!(knots.at(0.10), Some(4_800));
+        assert_eq!(knots.at(0.50), Some(24_000));
+        assert_eq!(knots.at(0.75), Some(25_875));
+        assert_eq!(knots.at(0.99), Some(2_700_000));
+        assert_eq!(knots.at(1.0), Some(8_000_000));
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let mut draws: Vec<u64> = (0..200_000).map(|_| dist.sample(&mut rng)).collect();
         draws.sort_unstable();
@@ -688,10 +730,45 @@ mod tests {
             "d = { dist = \"empirical\", p50 = \"24us\" }",
             "d = { dist = \"empirical\", p90 = \"24us\", max = \"1ms\" }",
             "d = { dist = \"empirical\", p50 = \"24us\", p90 = \"20us\", max = \"1ms\" }",
+            "d = { dist = \"empirical\", min = \"10us\", p1 = \"9us\", p50 = \"24us\", max = \"1ms\" }",
+            "d = { dist = \"empirical\", p5 = \"30us\", p10 = \"20us\", p50 = \"24us\", max = \"1ms\" }",
             "d = { dist = \"lognormal\", median = \"24us\", sigma = 1.0, p90 = \"1ms\" }",
         ] {
             let table: toml::Table = toml::from_str(bad).unwrap();
             assert!(table["d"].clone().try_into::<Dist>().is_err(), "{bad} was accepted");
+        }
+    }
+
+    /// p1 and p5 resolve the lower tail (the release race hangs on a wake-up's lowest percent);
+    /// a table without them draws exactly as the nine-knot quantile function did.
+    #[test]
+    fn empirical_fine_lower_tail_and_unchanged_draws_without_it() {
+        let parse = |text: &str| -> Dist { toml::from_str::<toml::Table>(text).unwrap()["d"].clone().try_into().unwrap() };
+        let fine = parse("d = { dist = \"empirical\", min = \"2us\", p1 = \"15us\", p5 = \"26us\", p10 = \"27us\", p50 = \"29us\", p90 = \"40us\", p99 = \"110us\", max = \"2ms\" }");
+        let Dist::Empirical(knots) = fine else { panic!("{fine:?}") };
+        assert_eq!(knots.knots().count(), 11);
+        assert_eq!(knots.at(0.01), Some(15_000));
+        assert_eq!(knots.at(0.05), Some(26_000));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let draws: Vec<u64> = (0..400_000).map(|_| fine.sample(&mut rng)).collect();
+        let below = |v: u64| draws.iter().filter(|d| **d < v).count() as f64 / draws.len() as f64;
+        // Between min and p1 the quantile rises linearly: P(X < 8.5 us) = 0.5%.
+        assert!((below(8_500) - 0.005).abs() < 0.0006, "{}", below(8_500));
+        assert!((below(26_000) - 0.05).abs() < 0.002, "{}", below(26_000));
+        // One given fine knot brings both in; the other is filled between its neighbours.
+        let one = parse("d = { dist = \"empirical\", min = \"0\", p1 = \"10us\", p10 = \"28us\", p50 = \"29us\", max = \"1ms\" }");
+        let Dist::Empirical(knots) = one else { panic!("{one:?}") };
+        assert_eq!(knots.at(0.05), Some(18_000));
+        // Without p1/p5: the nine-knot draw, value for value.
+        let coarse = parse("d = { dist = \"empirical\", min = \"2us\", p10 = \"27us\", p50 = \"29us\", p90 = \"40us\", p99 = \"110us\", max = \"2ms\" }");
+        let nine_q = [0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 0.99, 0.999, 1.0];
+        let nine_v = [2_000.0, 27_000.0, 27_750.0, 29_000.0, 35_875.0, 40_000.0, 110_000.0, 1_811_000.0, 2_000_000.0];
+        let (mut a, mut b) = (rand_chacha::ChaCha8Rng::seed_from_u64(5), rand_chacha::ChaCha8Rng::seed_from_u64(5));
+        for _ in 0..100_000 {
+            let u: f64 = b.gen::<f64>();
+            let k = nine_q.windows(2).position(|w| u < w[1]).unwrap_or(7);
+            let x = nine_v[k] + (u - nine_q[k]) / (nine_q[k + 1] - nine_q[k]) * (nine_v[k + 1] - nine_v[k]);
+            assert_eq!(coarse.sample(&mut a), to_ns(x));
         }
     }
 }
