@@ -166,6 +166,9 @@ final class Validate {
         final List<Long> backNs = new ArrayList<>();
         final List<Long> heirNs = new ArrayList<>();
         final List<Long> backLostNs = new ArrayList<>();
+        // The trigger's span: from its first walk's start to its last walk's end (the knife edge
+        // against the deadline is this, not the run's mean walk times the trigger).
+        final long[] span = new long[2];
         Thread eventThread = new Thread(() -> {
             long lastSeen = -1;
             boolean counting = false;
@@ -196,10 +199,16 @@ final class Validate {
                             heirNs.add(table.firstAfterRelease - table.lastRelease);
                         }
                     }
+                    if (ev[0] == 0) {
+                        span[0] = w0;
+                    }
                     table.walk(ch);
                     lastSeen = table.registers;
                     ev[0]++;
                     long w1 = System.nanoTime();
+                    if (ev[0] == trigger) {
+                        span[1] = w1;
+                    }
                     ev[4] += w1 - w0;
                     walkNs.add(w1 - w0);
                     table.lastRelease = w1;
@@ -384,6 +393,17 @@ final class Validate {
         out.put("walks", ev[0]);
         out.put("walk_us_mean", ev[0] == 0 ? 0.0 : ev[4] / 1000.0 / ev[0]);
         putUs(out, "walk_us", walkNs);
+        if (span[1] > 0) {
+            int first = Math.min(trigger, walkNs.size());
+            long sum = 0;
+            synchronized (walkNs) {
+                for (int i = 0; i < first; i++) {
+                    sum += walkNs.get(i);
+                }
+            }
+            out.put("trigger_walk_us_mean", first == 0 ? 0.0 : sum / 1000.0 / first);
+            out.put("trigger_span_ms", (span[1] - span[0]) / 1e6);
+        }
         putUs(out, "walker_back_us", backNs);
         putUs(out, "heir_in_us", heirNs);
         putUs(out, "walker_back_uncontested_us", backLostNs);

@@ -200,6 +200,29 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "registers",
         "as spread-incident-hot-gap0: the harness's heartbeats won 0.7% of the gaps (65 of 9,999), draining about 11 heartbeats each; hbsim's 7%, one each",
     ),
+    // The knots- session: recorded after 26b110d with p1 and p5 of every distribution (the
+    // mirror takes them as knots), compared once, as found.
+    (
+        "knots-huge-gap0",
+        "tipped",
+        "the trigger at the deadline's knife edge again: walks of 279-341 ms (mean 295 ms), ten of them 2.95 s against the 3 s deadline; the loop tipped and ran on (186 gaps, heartbeats won 2.7%), hbsim's iid draws of the same walks sum past 3 s rarely: 1 of 20. The twelfth recording of this configuration; the harness tipped in 6",
+    ),
+    ("knots-huge-gap0", "registers", "see tipped: the loop ran on for 186 gaps, hbsim's seeds did not"),
+    // The edge- sessions: huge-gap0 recorded three times after 26b110d with the trigger's span
+    // (Validate.java `trigger_span_ms`), to test the knife edge; compared once, as found.
+    (
+        "edge-huge-gap0",
+        "tipped",
+        "the race after 300 ms walks: the trigger's ten walks took 3.17 s (past the deadline, so the spark was there), but hbsim's heartbeats won 29% of the gaps against the loop's 5%, and the loop did not start in 18 of 20 seeds. The session's long-park wake-up was measured after 50 ms parks (p10 44 us) against a walker back in 49 us (p50); after 200-300 ms parks this host's wake-up has a p10 of 51-67 us (eight runs, docs/calibration.md), and with one such run as the long-park wake-up hbsim gives 16 of 20 and 8% of the gaps",
+    ),
+    ("edge-huge-gap0", "share", "see tipped"),
+    (
+        "edge3-huge-gap0",
+        "tipped",
+        "as edge-huge-gap0: trigger span 3.12 s, the session's long-park wake-up p10 39 us after 50 ms parks against the walker's 46 us; hbsim's heartbeats won 36% of the gaps against the loop's 4%, 1 of 20 seeds collapsed (12 of 20 and 10% with a wake-up measured after 300 ms parks)",
+    ),
+    ("edge3-huge-gap0", "share", "see tipped"),
+    ("edge3-huge-gap0", "registers", "see tipped: the loop ran on for 175 gaps, hbsim's seeds did not"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
