@@ -760,9 +760,21 @@ mod tests {
         let Dist::Empirical(knots) = one else { panic!("{one:?}") };
         assert_eq!(knots.at(0.05), Some(18_000));
         // Without p1/p5: the nine-knot draw, value for value.
-        let coarse = parse("d = { dist = \"empirical\", min = \"2us\", p10 = \"27us\", p50 = \"29us\", p90 = \"40us\", p99 = \"110us\", max = \"2ms\" }");
+        let coarse = parse(
+            "d = { dist = \"empirical\", min = \"2us\", p10 = \"27us\", p50 = \"29us\", p90 = \"40us\", p99 = \"110us\", max = \"2ms\" }",
+        );
         let nine_q = [0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 0.99, 0.999, 1.0];
-        let nine_v = [2_000.0, 27_000.0, 27_750.0, 29_000.0, 35_875.0, 40_000.0, 110_000.0, 1_811_000.0, 2_000_000.0];
+        let nine_v = [
+            2_000.0,
+            27_000.0,
+            27_750.0,
+            29_000.0,
+            35_875.0,
+            40_000.0,
+            110_000.0,
+            1_811_000.0,
+            2_000_000.0,
+        ];
         let (mut a, mut b) = (rand_chacha::ChaCha8Rng::seed_from_u64(5), rand_chacha::ChaCha8Rng::seed_from_u64(5));
         for _ in 0..100_000 {
             let u: f64 = b.gen::<f64>();
