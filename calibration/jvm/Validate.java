@@ -114,6 +114,7 @@ final class Validate {
             HbCalib.heartbeatCosts(cal, true);
             HbCalib.exitAndWake(cal, true, "", true);
             HbCalib.longPark(cal, true);
+            HbCalib.veryLongPark(cal, true);
         }
         if (calibrate) {
             doc.put("calibration", cal);

@@ -31,6 +31,8 @@ pub struct Params {
     pub exit: Dist,
     /// The race behind walks of at least `monitor_long_park` (`None`: off).
     pub long_walk: Option<LongWalk>,
+    /// The race behind walks of at least `monitor_very_long_park` (`None`: off).
+    pub very_long_walk: Option<LongWalk>,
     pub rpc_timeout_ns: f64,
     /// Heartbeats per second arriving at one broker (every client heartbeats every broker).
     pub heartbeat_rate: f64,
@@ -87,6 +89,18 @@ impl Params {
                 exit: b.monitor_exit_cost_long_park.unwrap_or(b.monitor_exit_cost),
                 extra: b.netty_event_gap_long_walk_extra,
             }),
+            very_long_walk: (b.monitor_long_park_ns > 0 && b.monitor_very_long_park_ns > 0).then(|| LongWalk {
+                threshold_ns: b.monitor_very_long_park_ns as f64,
+                wake: b
+                    .monitor_wake_latency_very_long_park
+                    .or(b.monitor_wake_latency_long_park)
+                    .unwrap_or(b.monitor_wake_latency),
+                exit: b
+                    .monitor_exit_cost_very_long_park
+                    .or(b.monitor_exit_cost_long_park)
+                    .unwrap_or(b.monitor_exit_cost),
+                extra: b.netty_event_gap_long_walk_extra,
+            }),
             rpc_timeout_ns: c.rpc_timeout_ns as f64,
             heartbeat_rate: clients / interval_s,
             // A periodic group's producer closes its channel to every broker when it shuts down.
@@ -120,7 +134,11 @@ impl Params {
     /// and the parts of the walker's way back (its exit, the gap, and behind a long walk the
     /// extra).
     pub fn race(&self, walk_ns: f64) -> (&Dist, Vec<&Dist>) {
-        match self.long_walk.as_ref().filter(|l| walk_ns >= l.threshold_ns) {
+        let tier = [self.very_long_walk.as_ref(), self.long_walk.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|l| walk_ns >= l.threshold_ns);
+        match tier {
             Some(l) => (&l.wake, vec![&l.exit, &self.gap, &l.extra]),
             None => (&self.wake, vec![&self.exit, &self.gap]),
         }
@@ -277,7 +295,7 @@ pub fn corner(p: &Params, per_group_ns: f64, wake_us: f64, gap_us: f64) -> Param
     q.per_group_ns = per_group_ns;
     q.wake = Dist::Exponential { mean_ns: wake_us * 1e3 };
     q.gap = Dist::Exponential { mean_ns: gap_us * 1e3 };
-    if let Some(l) = q.long_walk.as_mut() {
+    for l in [q.long_walk.as_mut(), q.very_long_walk.as_mut()].into_iter().flatten() {
         // The corner's wake-up behind long walks too: the range is over the race, not one half.
         l.wake = q.wake;
     }
@@ -310,6 +328,7 @@ mod tests {
             wake: Dist::Exponential { mean_ns: 60_000.0 },
             exit: Dist::Const(0),
             long_walk: None,
+            very_long_walk: None,
             rpc_timeout_ns: 3e9,
             heartbeat_rate: clients / 30.0,
             background_walk_rate: 0.0,
@@ -353,6 +372,16 @@ mod tests {
         assert!((long.walk_cycle_ms - (15.762 + 0.105)).abs() < 1e-9, "{}", long.walk_cycle_ms);
         let short = estimate(&p, 5_000.0);
         assert_eq!(short.win_probability, 0.0, "5 ms walks: the short race, 30 us against 25 us");
+        // A second tier from 20 ms: a waiter parked that long wakes in 200 us.
+        p.very_long_walk = Some(LongWalk {
+            threshold_ns: 20e6,
+            wake: Dist::Const(200_000),
+            exit: Dist::Const(30_000),
+            extra: Dist::Const(80_000),
+        });
+        assert_eq!(estimate(&p, 15_742.0).win_probability, 1.0, "15.8 ms walks: still the long tier");
+        let very = estimate(&p, 25_000.0);
+        assert_eq!(very.win_probability, 0.0, "25 ms walks: 200 us against 30 + 5 + 80 us");
     }
 
     #[test]

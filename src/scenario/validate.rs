@@ -107,6 +107,13 @@ pub struct BrokerParams {
     pub monitor_wake_latency_long_park: Option<Dist>,
     /// The exit that wakes a waiter parked at least `monitor_long_park` (unset: `monitor_exit_cost`).
     pub monitor_exit_cost_long_park: Option<Dist>,
+    /// A waiter parked at least this long (longer than `monitor_long_park`) wakes with the
+    /// `_very_long_park` costs (0 = never).
+    pub monitor_very_long_park_ns: u64,
+    /// The wake-up of a waiter parked at least `monitor_very_long_park` (unset: the long-park one).
+    pub monitor_wake_latency_very_long_park: Option<Dist>,
+    /// The exit that wakes a waiter parked at least `monitor_very_long_park` (unset: the long-park one).
+    pub monitor_exit_cost_very_long_park: Option<Dist>,
     /// Host CPUs available to the broker's threads (0 = CPU contention not modelled).
     pub cpus: u32,
     /// Runnable threads of other work on the host (they keep a CPU from being idle).
@@ -533,6 +540,24 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             "needs `monitor_wake_latency_long_park`, `monitor_exit_cost_long_park` or `netty_event_gap_long_walk_extra`: what changes after a long park",
         );
     }
+    // The second tier: beyond the first, and with something of its own to apply.
+    if b.monitor_very_long_park.0 > 0 {
+        p.check(
+            b.monitor_long_park.0 > 0 && b.monitor_very_long_park.0 > b.monitor_long_park.0,
+            &f("monitor_very_long_park"),
+            "must be longer than `monitor_long_park` (which must be set): the second tier of parks",
+        );
+        p.check(
+            b.monitor_very_long_park.0 <= 60_000_000_000,
+            &f("monitor_very_long_park"),
+            "must be at most 60s",
+        );
+        p.check(
+            b.monitor_wake_latency_very_long_park.is_some() || b.monitor_exit_cost_very_long_park.is_some(),
+            &f("monitor_very_long_park"),
+            "needs `monitor_wake_latency_very_long_park` or `monitor_exit_cost_very_long_park`: what changes after a very long park",
+        );
+    }
     p.check(b.cpus <= 4_096, &f("cpus"), "must be at most 4096 (0 = not modelled)");
     p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
     p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
@@ -558,6 +583,14 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         (
             b.monitor_exit_cost_long_park.as_ref().unwrap_or(&b.monitor_exit_cost),
             f("monitor_exit_cost_long_park"),
+        ),
+        (
+            b.monitor_wake_latency_very_long_park.as_ref().unwrap_or(&b.monitor_wake_latency),
+            f("monitor_wake_latency_very_long_park"),
+        ),
+        (
+            b.monitor_exit_cost_very_long_park.as_ref().unwrap_or(&b.monitor_exit_cost),
+            f("monitor_exit_cost_very_long_park"),
         ),
         (&b.cpu_wait, f("cpu_wait")),
         (&b.heartbeat_cost, f("heartbeat_cost")),
@@ -597,6 +630,9 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_long_park_ns: b.monitor_long_park.0,
         monitor_wake_latency_long_park: b.monitor_wake_latency_long_park,
         monitor_exit_cost_long_park: b.monitor_exit_cost_long_park,
+        monitor_very_long_park_ns: b.monitor_very_long_park.0,
+        monitor_wake_latency_very_long_park: b.monitor_wake_latency_very_long_park,
+        monitor_exit_cost_very_long_park: b.monitor_exit_cost_very_long_park,
         cpus: b.cpus,
         cpu_other_runnable: b.cpu_other_runnable,
         cpu_slice_ns: b.cpu_slice.0,

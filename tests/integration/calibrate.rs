@@ -452,3 +452,42 @@ fn cpu_idle_reaches_meta_when_the_harness_recorded_it() {
     let (_, with) = calibrate_output(&dir, &input, &[]);
     assert_eq!(with["meta"]["cpu_idle"].as_str(), Some(idle));
 }
+
+/// A harness output with the 300 ms park (`*_very_long_park_*`) gets the second tier, measured,
+/// with the assumed threshold; one without it gets none, and both parse as calibrations.
+#[test]
+fn very_long_park_is_written_when_measured() {
+    let dir = TempDir::new("calibrate-very-long");
+    let input = repo_root().join("tests/data/calibration/quick-loop-2026-12-02.harness.json");
+    let (_, without) = calibrate_output(&dir, &input, &[]);
+    assert!(without["broker"].get("monitor_very_long_park").is_none());
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let m = doc["measured"].as_object_mut().unwrap();
+    let long: Vec<(String, f64)> = m
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+        .filter(|(k, _)| k.starts_with("wake_latency_us_long_park_") || k.starts_with("exit_cost_us_long_park_"))
+        .collect();
+    for (key, value) in long {
+        m.insert(key.replace("_long_park_", "_very_long_park_"), serde_json::json!(value + 20.0));
+    }
+    m.insert("very_long_park_hold_ms".into(), serde_json::json!(300.0));
+    let with_tier = dir.path().join("very.json");
+    std::fs::write(&with_tier, serde_json::to_string(&doc).unwrap()).unwrap();
+    let (written, cal) = calibrate_output(&dir, &with_tier, &[]);
+    let broker = cal["broker"].as_table().unwrap();
+    assert_eq!(duration_ns(&broker["monitor_very_long_park"]), hbsim::calibrate::VERY_LONG_PARK_NS);
+    let p50 = |key: &str| duration_ns(&broker[key].as_table().unwrap_or_else(|| panic!("{key}"))["p50"]);
+    assert_eq!(
+        p50("monitor_wake_latency_very_long_park"),
+        p50("monitor_wake_latency_long_park") + 20_000,
+        "the 300 ms park's wake-up"
+    );
+    assert_eq!(p50("monitor_exit_cost_very_long_park"), p50("monitor_exit_cost_long_park") + 20_000);
+    std::fs::write(dir.path().join("cal.toml"), &written).unwrap();
+    let scenario = "name = \"tiers\"\ncalibration = \"cal.toml\"\nduration = \"2s\"\npolicies = [\"leaky\"]\n[background]\nclients = 50\n[groups]\ninitial = 1000\n";
+    let parsed =
+        hbsim::scenario::parse_in(std::path::Path::new("s.toml"), scenario.as_bytes(), dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parsed.broker.monitor_very_long_park_ns, hbsim::calibrate::VERY_LONG_PARK_NS);
+    assert!(parsed.broker.monitor_wake_latency_very_long_park.is_some());
+}

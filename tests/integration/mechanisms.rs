@@ -352,6 +352,51 @@ fn waiters_parked_through_a_walk_wake_slower() {
     assert_eq!(above, plain, "no park reaches 1 s: the plain model");
 }
 
+/// The second tier: a waiter parked at least `monitor_very_long_park` wakes with its own costs,
+/// one parked less with the first tier's; unset costs fall back to the first tier's; the tier
+/// must lie beyond the first and bring a cost.
+#[test]
+fn waiters_parked_very_long_wake_with_the_second_tier() {
+    let won = |tiers: &str| {
+        gaps_between_50ms_walks(
+            &format!("monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"5us\"\n{tiers}"),
+            400,
+        )
+    };
+    let first = won("");
+    let very = won("monitor_very_long_park = \"30ms\"\nmonitor_wake_latency_very_long_park = \"500us\"\n");
+    let beyond = won("monitor_very_long_park = \"1s\"\nmonitor_wake_latency_very_long_park = \"500us\"\n");
+    let exit_only = won("monitor_very_long_park = \"30ms\"\nmonitor_exit_cost_very_long_park = \"20us\"\n");
+    assert!(first.won_share > 0.5, "the first tier's 5 us wake-up beats a 20 us exit: {first:?}");
+    assert_eq!(
+        very.won_by_heartbeats, 0,
+        "parked through a 50 ms walk: the 500 us wake-up never wins: {very:?}"
+    );
+    assert_eq!(beyond, first, "no park reaches 1 s: the first tier alone");
+    assert_eq!(
+        exit_only.won_by_heartbeats, first.won_by_heartbeats,
+        "an unset wake-up falls back to the first tier's: {exit_only:?}"
+    );
+    for (tiers, needle) in [
+        ("monitor_very_long_park = \"30ms\"\n", "needs `monitor_wake_latency_very_long_park`"),
+        (
+            "monitor_very_long_park = \"5ms\"\nmonitor_wake_latency_very_long_park = \"500us\"\n",
+            "must be longer than `monitor_long_park`",
+        ),
+    ] {
+        let broker = format!("monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"5us\"\n{tiers}");
+        let text = close_burst(&broker, "leaky");
+        let err = hbsim::scenario::parse(Path::new("very-long.toml"), text.as_bytes())
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {tiers}"));
+        let message = err.to_string();
+        assert!(
+            message.contains("broker.monitor_very_long_park") && message.contains(needle),
+            "{message}"
+        );
+    }
+}
+
 /// A long-park threshold with nothing to apply is refused with the field named; costs with the
 /// threshold at 0 are off (a scenario can switch off what a calibration file beneath it sets),
 /// draw for draw the plain model.

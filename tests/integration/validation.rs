@@ -338,8 +338,18 @@ pub fn loop_return_gap(json: &serde_json::Value) -> Option<(String, Option<Strin
     let back = outcome["walker_back_uncontested_us_p50"].as_f64()?;
     cal["wake_latency_us_long_park_p50"].as_f64()?;
     let gap = params["gap_us"].as_f64()?;
-    let long = outcome["walk_us_mean"].as_f64()? * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64;
-    let exit = cal[if long { "exit_cost_us_long_park_p50" } else { "exit_cost_us_p50" }].as_f64()?;
+    let walk_ns = outcome["walk_us_mean"].as_f64()? * 1000.0;
+    let long = walk_ns >= hbsim::calibrate::LONG_PARK_NS as f64;
+    // The second tier where the session measured it (the harness's 300 ms park, since `very-`).
+    let very_long = walk_ns >= hbsim::calibrate::VERY_LONG_PARK_NS as f64 && cal["exit_cost_us_very_long_park_p50"].is_f64();
+    let exit = cal[if very_long {
+        "exit_cost_us_very_long_park_p50"
+    } else if long {
+        "exit_cost_us_long_park_p50"
+    } else {
+        "exit_cost_us_p50"
+    }]
+    .as_f64()?;
     let us = |v: f64| format!("\"{}ns\"", (v * 1000.0).round());
     let ret = hbsim::calibrate::walker_return_gap_us(back, gap, exit);
     Some(if long { (us(gap), Some(us(ret - gap))) } else { (us(ret), None) })
@@ -426,7 +436,13 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         // The point's own in-loop race goes whether or not the calibration replaces it.
         let own_race = matches!(
             key,
-            "monitor_long_park" | "monitor_wake_latency_long_park" | "monitor_exit_cost_long_park" | "netty_event_gap_long_walk_extra"
+            "monitor_long_park"
+                | "monitor_wake_latency_long_park"
+                | "monitor_exit_cost_long_park"
+                | "monitor_very_long_park"
+                | "monitor_wake_latency_very_long_park"
+                | "monitor_exit_cost_very_long_park"
+                | "netty_event_gap_long_walk_extra"
         );
         let dropped = in_broker && (own_race || from_calibration.iter().any(|k| k == key));
         if !dropped {
@@ -534,6 +550,13 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
         replace.push(("monitor_long_park", format!("\"{long_park}\"")));
         replace.push(("monitor_wake_latency_long_park", dist(cal, "wake_latency_us_long_park")));
         replace.push(("monitor_exit_cost_long_park", dist(cal, "exit_cost_us_long_park")));
+        if cal["wake_latency_us_very_long_park_p50"].is_f64() {
+            // The second tier, where the session measured it.
+            let very = hbsim::calibrate::duration_text(hbsim::calibrate::VERY_LONG_PARK_NS as f64);
+            replace.push(("monitor_very_long_park", format!("\"{very}\"")));
+            replace.push(("monitor_wake_latency_very_long_park", dist(cal, "wake_latency_us_very_long_park")));
+            replace.push(("monitor_exit_cost_very_long_park", dist(cal, "exit_cost_us_very_long_park")));
+        }
         replace.push(("netty_event_gap", gap.0));
         if let Some(extra) = gap.1 {
             replace.push(("netty_event_gap_long_walk_extra", extra));

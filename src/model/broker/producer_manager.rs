@@ -256,16 +256,30 @@ impl ProducerTable {
     }
 }
 
+/// How long a waiter has been parked, as the monitor's wake-up and exit costs see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Park {
+    Short,
+    /// At least `monitor_long_park`.
+    Long,
+    /// At least `monitor_very_long_park`.
+    VeryLong,
+}
+
 impl World {
     /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
     /// latency (one draw of `monitor_wake_latency`).
-    /// `long`: it has been parked at least `monitor_long_park` ([`Self::parked_long`]).
-    fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, long: bool) {
+    /// `park`: how long it has been parked ([`Self::parked_for`]).
+    fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) {
         let took_walker_cpu = next != ThreadRef::Netty && self.place_woken_thread(ctx, b);
-        let latency = if long {
-            self.sample_cost(b, |p| p.monitor_wake_latency_long_park.unwrap_or(p.monitor_wake_latency))
-        } else {
-            self.sample_cost(b, |p| p.monitor_wake_latency)
+        let latency = match park {
+            Park::Short => self.sample_cost(b, |p| p.monitor_wake_latency),
+            Park::Long => self.sample_cost(b, |p| p.monitor_wake_latency_long_park.unwrap_or(p.monitor_wake_latency)),
+            Park::VeryLong => self.sample_cost(b, |p| {
+                p.monitor_wake_latency_very_long_park
+                    .or(p.monitor_wake_latency_long_park)
+                    .unwrap_or(p.monitor_wake_latency)
+            }),
         };
         // On one CPU the measured wake-up is the wait for the waker to leave the only CPU; a
         // wakee that preempts the walker has it at once.
@@ -295,21 +309,37 @@ impl World {
         }
     }
 
-    /// Has `thread` been parked at least `monitor_long_park` (off at 0)? Then its CPU has sat
-    /// idle that long and wakes from a deeper idle state: the wake-up and the waker's exit (the
-    /// unpark's IPI) cost more. Measured on the 2-core validation host (cpuidle haltpoll,
-    /// `java HbCalib --mode wake --hold-ms H --spin-after true`): wake-up p50 28 µs after a 1 ms
-    /// park, 37 µs after 10 ms, 71-82 µs after 30 ms, 97 µs after 300 ms; exit 8, 11, 14-19, 24 µs.
-    fn parked_long(&mut self, now: u64, b: u16, thread: ThreadRef) -> bool {
+    /// How long `thread` has been parked: at least `monitor_long_park` or
+    /// `monitor_very_long_park` (each off at 0)? Then its CPU has sat idle that long and wakes
+    /// from a deeper idle state: the wake-up and the waker's exit (the unpark's IPI) cost more.
+    /// Measured on the 2-core validation host (a KVM guest, cpuidle haltpoll with
+    /// guest_halt_poll_ns = 0; `java HbCalib --mode wake --hold-ms H --spin-after true`): wake-up
+    /// p50 28 µs after a 1 ms park, 37 µs after 10 ms, 55-87 µs after 50 ms, 76-96 µs after
+    /// 300 ms, and the lower tail that decides a race (p10) 36-54 µs after 50 ms, 51-67 µs after
+    /// 200-300 ms (docs/calibration.md, "Wake-up by park length").
+    fn parked_for(&mut self, now: u64, b: u16, thread: ThreadRef) -> Park {
         let since = *self.parked_at(b, thread);
-        self.past_long_park(b, since, now)
+        self.park_between(b, since, now)
+    }
+
+    /// Which park tier the time between `since` and `now` reaches.
+    fn park_between(&self, b: u16, since: u64, now: u64) -> Park {
+        let params = &self.params.brokers[b as usize];
+        let (long, very) = (params.monitor_long_park_ns, params.monitor_very_long_park_ns);
+        let held = now.saturating_sub(since);
+        if very > 0 && held >= very {
+            Park::VeryLong
+        } else if long > 0 && held >= long {
+            Park::Long
+        } else {
+            Park::Short
+        }
     }
 
     /// Has `monitor_long_park` (off at 0) passed between `since` and `now`? Both sides of the
     /// race at a release ask it: a waiter parked that long, a walk that held the monitor that long.
     pub(super) fn past_long_park(&self, b: u16, since: u64, now: u64) -> bool {
-        let long = self.params.brokers[b as usize].monitor_long_park_ns;
-        long > 0 && now.saturating_sub(since) >= long
+        self.park_between(b, since, now) != Park::Short
     }
 
     /// `thread` enters a ProducerManager method: takes the monitor or waits for it.
@@ -517,12 +547,16 @@ impl World {
                 if broker.monitor.owner() == Some(next) {
                     broker.monitor_acquired_ns = now;
                 }
-                let long = self.parked_long(now, b, next);
-                self.schedule_monitor_wake(ctx, b, next, long);
-                if long {
-                    self.sample_cost(b, |p| p.monitor_exit_cost_long_park.unwrap_or(p.monitor_exit_cost))
-                } else {
-                    self.sample_cost(b, |p| p.monitor_exit_cost)
+                let park = self.parked_for(now, b, next);
+                self.schedule_monitor_wake(ctx, b, next, park);
+                match park {
+                    Park::Short => self.sample_cost(b, |p| p.monitor_exit_cost),
+                    Park::Long => self.sample_cost(b, |p| p.monitor_exit_cost_long_park.unwrap_or(p.monitor_exit_cost)),
+                    Park::VeryLong => self.sample_cost(b, |p| {
+                        p.monitor_exit_cost_very_long_park
+                            .or(p.monitor_exit_cost_long_park)
+                            .unwrap_or(p.monitor_exit_cost)
+                    }),
                 }
             }
         }
@@ -674,8 +708,8 @@ impl World {
         }
         // "lock timeout": the operation is skipped (v4.6.0 logs a warning and goes on).
         if let Some(next) = broker.monitor.cancel(thread) {
-            let long = self.parked_long(ctx.now().ns(), b, next);
-            self.schedule_monitor_wake(ctx, b, next, long);
+            let park = self.parked_for(ctx.now().ns(), b, next);
+            self.schedule_monitor_wake(ctx, b, next, park);
         }
         let broker = &mut self.brokers[b as usize];
         match thread {
