@@ -6,6 +6,7 @@
 //! ```text
 //! nice -n 19 cargo run --release --example fuzz_scenario -- --minutes 10 --seed 1 --save tests/corpus/scenario
 //! cargo run --example fuzz_scenario -- --show 5 --class documents   # print a few inputs and verdicts
+//! ulimit -v 4000000; cargo run --example fuzz_scenario -- --minutes 5 --last-case /tmp/last.toml  # the input an abort left behind
 //! ```
 //!
 //! Every failing input (panic, unlocated problem, unexpected error) is written to the `--save`
@@ -33,6 +34,9 @@ struct Options {
     save: Option<PathBuf>,
     show: u32,
     class: Option<String>,
+    /// Each case is written here before it is judged: after a crash the process cannot report
+    /// (an abort, the OOM killer), the file holds the input that caused it.
+    last_case: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -42,6 +46,7 @@ fn options() -> Options {
         save: None,
         show: 0,
         class: None,
+        last_case: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -53,6 +58,7 @@ fn options() -> Options {
             "--save" => options.save = Some(PathBuf::from(value)),
             "--show" => options.show = value.parse().expect("--show takes a count"),
             "--class" => options.class = Some(value),
+            "--last-case" => options.last_case = Some(PathBuf::from(value)),
             other => panic!("unknown argument {other} (see the //! comment of examples/fuzz_scenario.rs)"),
         }
         i += 2;
@@ -95,6 +101,9 @@ fn main() {
         let (class, strategy) = &classes[(cases % classes.len() as u64) as usize];
         let bytes = strategy.new_tree(&mut runner).expect("generator").current();
         cases += 1;
+        if let Some(path) = &options.last_case {
+            std::fs::write(path, &bytes).expect("--last-case file");
+        }
         let verdict = judge(&bytes, EVENT_BUDGET);
         if options.show > 0 {
             println!("=== case {cases} ({class}) ===\n{}", String::from_utf8_lossy(&bytes));

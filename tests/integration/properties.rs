@@ -62,6 +62,8 @@ fn broker_section() -> BoxedStrategy<String> {
             "cpus = 2\nmonitor_long_park = \"2ms\"\nmonitor_wake_latency_long_park = \"90us\"\nmonitor_exit_cost_long_park = { dist = \"exponential\", mean = \"20us\" }\n",
             // ... and the event thread comes back later after a walk held 2 ms or more.
             "cpus = 2\nmonitor_long_park = \"2ms\"\nmonitor_exit_cost_long_park = \"25us\"\nnetty_event_gap_long_walk_extra = { dist = \"exponential\", mean = \"25us\" }\n",
+            // ... and a second tier from 5 ms.
+            "cpus = 2\nmonitor_long_park = \"2ms\"\nmonitor_wake_latency_long_park = \"60us\"\nmonitor_very_long_park = \"5ms\"\nmonitor_wake_latency_very_long_park = { dist = \"exponential\", mean = \"120us\" }\nmonitor_exit_cost_very_long_park = \"30us\"\n",
         ]),
     )
         .prop_map(
