@@ -266,21 +266,35 @@ enum Park {
     VeryLong,
 }
 
+impl Park {
+    /// The cost of this tier: its own where set, else the tier below's.
+    fn pick(
+        self,
+        short: crate::scenario::Dist,
+        long: Option<crate::scenario::Dist>,
+        very_long: Option<crate::scenario::Dist>,
+    ) -> crate::scenario::Dist {
+        match self {
+            Park::Short => short,
+            Park::Long => long.unwrap_or(short),
+            Park::VeryLong => very_long.or(long).unwrap_or(short),
+        }
+    }
+}
+
 impl World {
     /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
     /// latency (one draw of `monitor_wake_latency`).
     /// `park`: how long it has been parked ([`Self::parked_for`]).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) {
         let took_walker_cpu = next != ThreadRef::Netty && self.place_woken_thread(ctx, b);
-        let latency = match park {
-            Park::Short => self.sample_cost(b, |p| p.monitor_wake_latency),
-            Park::Long => self.sample_cost(b, |p| p.monitor_wake_latency_long_park.unwrap_or(p.monitor_wake_latency)),
-            Park::VeryLong => self.sample_cost(b, |p| {
-                p.monitor_wake_latency_very_long_park
-                    .or(p.monitor_wake_latency_long_park)
-                    .unwrap_or(p.monitor_wake_latency)
-            }),
-        };
+        let p = &self.params.brokers[b as usize];
+        let wake = park.pick(
+            p.monitor_wake_latency,
+            p.monitor_wake_latency_long_park,
+            p.monitor_wake_latency_very_long_park,
+        );
+        let latency = wake.sample(&mut self.brokers[b as usize].rng);
         // On one CPU the measured wake-up is the wait for the waker to leave the only CPU; a
         // wakee that preempts the walker has it at once.
         let latency = if took_walker_cpu && self.params.brokers[b as usize].cpus == 1 {
@@ -549,15 +563,13 @@ impl World {
                 }
                 let park = self.parked_for(now, b, next);
                 self.schedule_monitor_wake(ctx, b, next, park);
-                match park {
-                    Park::Short => self.sample_cost(b, |p| p.monitor_exit_cost),
-                    Park::Long => self.sample_cost(b, |p| p.monitor_exit_cost_long_park.unwrap_or(p.monitor_exit_cost)),
-                    Park::VeryLong => self.sample_cost(b, |p| {
-                        p.monitor_exit_cost_very_long_park
-                            .or(p.monitor_exit_cost_long_park)
-                            .unwrap_or(p.monitor_exit_cost)
-                    }),
-                }
+                let p = &self.params.brokers[b as usize];
+                let exit = park.pick(
+                    p.monitor_exit_cost,
+                    p.monitor_exit_cost_long_park,
+                    p.monitor_exit_cost_very_long_park,
+                );
+                exit.sample(&mut self.brokers[b as usize].rng)
             }
         }
     }
