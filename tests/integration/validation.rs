@@ -438,13 +438,7 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         // The point's own in-loop race goes whether or not the calibration replaces it.
         let own_race = matches!(
             key,
-            "monitor_long_park"
-                | "monitor_wake_latency_long_park"
-                | "monitor_exit_cost_long_park"
-                | "monitor_very_long_park"
-                | "monitor_wake_latency_very_long_park"
-                | "monitor_exit_cost_very_long_park"
-                | "netty_event_gap_long_walk_extra"
+            "monitor_long_park" | "monitor_wake_latency_long_park" | "monitor_exit_cost_long_park" | "netty_event_gap_long_walk_extra"
         );
         let dropped = in_broker && (own_race || from_calibration.iter().any(|k| k == key));
         if !dropped {
