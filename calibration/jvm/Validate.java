@@ -100,6 +100,12 @@ final class Validate {
         doc.put("meta", Util.meta());
         doc.put("loadavg_before", Util.loadavg());
 
+        // The race at the walker's release in this loop's own state, before the loop (a calibration
+        // measurement, not the point's outcome): the same loop with no deadline (nothing times out,
+        // nothing feeds back), a run of back-to-back walks of this table, and per gap between two
+        // walks whether a heartbeat thread got in. Its own table, threads and load; discarded after.
+        Map<String, Object> race = calibrate ? raceInLoop(o, groups) : null;
+
         boolean[] stopBusy = {false};
         Util.startBusy(busy, cacheMb, stopBusy);
 
@@ -117,6 +123,7 @@ final class Validate {
             HbCalib.veryLongPark(cal, true);
         }
         if (calibrate) {
+            cal.putAll(race);
             doc.put("calibration", cal);
         }
 
@@ -427,6 +434,49 @@ final class Validate {
         doc.put("outcome", out);
         doc.put("loadavg_after", Util.loadavg());
         return doc;
+    }
+
+    /** Walks a pre-run aims at: about 6 s of them, at least 30 (the share of 30 gaps has a 95%
+     *  half-width of about 0.1 at 5%), at most 3,000. */
+    static int raceCloses(int groups) {
+        double walkS = groups * 80e-9;
+        return (int) Math.max(30, Math.min(3000, Math.ceil(6.0 / Math.max(walkS, 1e-6))));
+    }
+
+    /**
+     * The pre-run of `loop` that measures the race at the walker's release in the loop's state
+     * (keys `race_*`): the loop with the point's table, gap, rate and load, a trigger of
+     * {@link #raceCloses} closes 0.3 s in, a deadline no heartbeat reaches (no close is fed back),
+     * at most 12 s. What it records is what hbsim's race needs and the separate wake-up
+     * measurements do not predict after long walks: the share of gaps the heirs won, their times
+     * in, and the walker's own uncontested returns.
+     */
+    static Map<String, Object> raceInLoop(Map<String, String> o, int groups) throws Exception {
+        int closes = raceCloses(groups);
+        double walkS = groups * 80e-9;
+        double seconds = Math.min(12.0, 1.3 + closes * walkS * 1.5);
+        Map<String, String> ro = new LinkedHashMap<>(o);
+        ro.put("point", o.getOrDefault("point", "point") + "-race");
+        ro.put("trigger", Integer.toString(closes));
+        ro.put("trigger-at-s", "0.3");
+        ro.put("duration-s", Double.toString(seconds));
+        ro.put("deadline-ms", "1000000");
+        HbCalib.log("race in the loop's state: " + closes + " closes, at most " + seconds + " s");
+        Map<String, Object> run = loop(ro, false);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> out = (Map<String, Object>) run.get("outcome");
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("race_closes", closes);
+        r.put("race_duration_s", seconds);
+        for (String k : new String[] {"walks", "gaps_between_walks", "gaps_won_by_heartbeats", "gap_won_share", "walk_us_mean"}) {
+            r.put("race_" + k, out.get(k));
+        }
+        for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us"}) {
+            for (String q : new String[] {"min", "p10", "p50", "p90", "p99", "max"}) {
+                r.put("race_" + d + "_" + q, out.get(d + "_" + q));
+            }
+        }
+        return r;
     }
 
     /** p50, p90, p99 and max [µs] of a list of nanosecond durations (null when empty). */

@@ -159,6 +159,13 @@ def scenario(point, doc):
                 f'{c["wake_latency_us_very_long_park_p50"]}, exit_cost_us_very_long_park_p50 = {c["exit_cost_us_very_long_park_p50"]}',
                 '# (the second tier, monitor_very_long_park: not applied; docs/validation.md, the very- session)',
             ]
+        if c.get("race_gaps_between_walks") is not None:
+            lines += [
+                f'# the race in the loop\'s own state, measured before it (race_*): heirs won {c["race_gaps_won_by_heartbeats"]} '
+                f'of {c["race_gaps_between_walks"]} gaps behind',
+                f'# {c["race_walk_us_mean"] / 1000:.1f} ms walks; the validation test shifts the long-park wake-up to that share '
+                '(behind long walks)',
+            ]
         if long:
             # Behind walks of 20 ms and more the extra is what a long walk adds (hbsim calibrate's
             # netty_event_gap_long_walk_extra); the gap stays the harness's.

@@ -155,6 +155,14 @@ impl Params {
 /// wins the monitor between two walks): P(wake < the sum of `back`: the walker's exit and gap),
 /// estimated from 20,000 seeded draws of each distribution (exact for constants).
 pub fn win_probability(wake: &Dist, back: &[&Dist]) -> f64 {
+    win_probability_shifted(wake, 0.0, back)
+}
+
+/// As [`win_probability`], with every wake-up later by `shift_ns` (earlier when negative; a
+/// wake-up never below 0). The draws are the same for every shift, so the probability falls
+/// monotonically as the shift grows.
+pub fn win_probability_shifted(wake: &Dist, shift_ns: f64, back: &[&Dist]) -> f64 {
+    let shifted = |w: u64| (w as f64 + shift_ns).max(0.0);
     let consts: Option<Vec<u64>> = back
         .iter()
         .map(|d| match d {
@@ -163,17 +171,41 @@ pub fn win_probability(wake: &Dist, back: &[&Dist]) -> f64 {
         })
         .collect();
     if let (Dist::Const(w), Some(b)) = (wake, consts) {
-        return if *w < b.iter().sum::<u64>() { 1.0 } else { 0.0 };
+        return if shifted(*w) < b.iter().sum::<u64>() as f64 { 1.0 } else { 0.0 };
     }
     let mut rng = ChaCha8Rng::seed_from_u64(0x6173_7365_7373);
     let n = 20_000;
     let wins = (0..n)
         .filter(|_| {
-            let w = wake.sample(&mut rng);
-            w < back.iter().map(|d| d.sample(&mut rng)).fold(0u64, u64::saturating_add)
+            let w = shifted(wake.sample(&mut rng));
+            w < back.iter().map(|d| d.sample(&mut rng)).fold(0u64, u64::saturating_add) as f64
         })
         .count();
     wins as f64 / n as f64
+}
+
+/// The shift [ns] of the wake-up `wake` at which a woken waiter wins the race against `back`
+/// with probability `share`: how much later (or earlier) than the separately measured wake-up
+/// the waiters of a loop come back, given the share of gaps they won in it. Bisection to 0.1 µs
+/// between −10 ms and +10 ms; a share that no shift reaches in that range gets the range's end.
+pub fn race_wake_shift_ns(wake: &Dist, back: &[&Dist], share: f64) -> f64 {
+    let (mut lo, mut hi) = (-10e6, 10e6);
+    while hi - lo > 100.0 {
+        let mid = 0.5 * (lo + hi);
+        if win_probability_shifted(wake, mid, back) > share {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// A share of gaps won, `won` of `gaps`, as the race's target: the plain ratio, kept half a gap
+/// off 0 and 1 (no finite shift makes a race never or always won).
+pub fn race_share(won: u64, gaps: u64) -> f64 {
+    let n = gaps.max(1) as f64;
+    (won as f64).clamp(0.5, n - 0.5) / n
 }
 
 /// The closed-form figures at one table size.
@@ -345,6 +377,27 @@ mod tests {
             &[&Dist::Exponential { mean_ns: 15_000.0 }],
         );
         assert!((p - 0.2).abs() < 0.01, "{p}");
+    }
+
+    /// The shift that makes a uniform wake-up on [0, 100 µs] win a race against a constant 50 µs
+    /// 20% of the time is 30 µs (P(U + 30 < 50) = 0.2); -30 µs for 80%; a share of 0 or 1 is
+    /// kept half a gap inside.
+    #[test]
+    fn race_shift_reaches_the_share() {
+        let wake = Dist::Uniform {
+            min_ns: 0,
+            max_ns: 100_000,
+        };
+        let back = Dist::Const(50_000);
+        let later = race_wake_shift_ns(&wake, &[&back], 0.2);
+        assert!((later - 30_000.0).abs() < 1_500.0, "{later}");
+        let earlier = race_wake_shift_ns(&wake, &[&back], 0.8);
+        assert!((earlier + 30_000.0).abs() < 1_500.0, "{earlier}");
+        assert!((win_probability_shifted(&wake, later, &[&back]) - 0.2).abs() < 0.01);
+        assert_eq!(win_probability_shifted(&wake, 0.0, &[&back]), win_probability(&wake, &[&back]));
+        assert_eq!(race_share(0, 10), 0.05);
+        assert_eq!(race_share(10, 10), 0.95);
+        assert_eq!(race_share(3, 30), 0.1);
     }
 
     /// The walker's way back is its exit plus the gap; behind a walk of at least the long-park

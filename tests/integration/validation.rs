@@ -534,6 +534,7 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
     let num = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap_or_else(|| panic!("no {key}"));
     let (outcome, cal) = (&json["outcome"], &json["calibration"]);
     let in_loop = loop_return_gap(json);
+    let race_measured_in_loop = in_loop.is_some();
     let dist = if in_loop.is_some() { empirical_with_tail } else { empirical };
     let mut replace: Vec<(&str, String)> = vec![
         ("monitor_exit_cost", dist(cal, "exit_cost_us")),
@@ -555,7 +556,50 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
         replace.push(("close_cost_base", loop_walks(outcome)));
         replace.push(("close_cost_per_group", "\"0\"".to_string()));
     }
-    replace_keys(toml_text, &replace)
+    let text = replace_keys(toml_text, &replace);
+    match (race_measured_in_loop, race_in_loop_shift_us(json, &text)) {
+        (true, Some(shift_us)) => {
+            let mut shifted = cal.as_object().expect("calibration is an object").clone();
+            for (key, value) in shifted.iter_mut() {
+                if key.starts_with("wake_latency_us_long_park_") {
+                    if let Some(v) = value.as_f64() {
+                        *value = serde_json::json!((v + shift_us).max(0.0));
+                    }
+                }
+            }
+            let wake = hbsim::calibrate::empirical_toml_with_tail(&shifted, "wake_latency_us_long_park")
+                .unwrap_or_else(|e| panic!("wake_latency_us_long_park: {e}"));
+            replace_keys(&text, &[("monitor_wake_latency_long_park", wake)])
+        }
+        _ => text,
+    }
+}
+
+/// The race at the walker's release as the session measured it in the loop's own state
+/// (Validate.java `raceInLoop`, the `race_*` keys of its calibration, since the `inrace-`
+/// session): the shift [µs] of the long-park wake-up at which hbsim's race, as `hbsim assess`
+/// computes it from `text` ([`hbsim::assess::analytic::win_probability`]), gives the heirs the
+/// share of gaps they won in the pre-run ([`hbsim::assess::analytic::race_share`]). Behind long
+/// walks only (both the pre-run's and the point's at least
+/// [`hbsim::calibrate::LONG_PARK_NS`]): a waiter parked that long wakes later in the loop than
+/// after the separate 50 ms park (docs/validation.md, "The race in the loop's own state"); behind
+/// short walks the race is the spinners' and the short-park wake-up's, measured as before.
+/// `None` where the session did not measure it.
+pub fn race_in_loop_shift_us(json: &serde_json::Value, text: &str) -> Option<f64> {
+    let cal = &json["calibration"];
+    let gaps = cal["race_gaps_between_walks"].as_u64()?;
+    let won = cal["race_gaps_won_by_heartbeats"].as_u64()?;
+    let race_walk_ns = cal["race_walk_us_mean"].as_f64()? * 1000.0;
+    let walk_ns = json["outcome"]["walk_us_mean"].as_f64()? * 1000.0;
+    let long = hbsim::calibrate::LONG_PARK_NS as f64;
+    if gaps == 0 || race_walk_ns < long || walk_ns < long {
+        return None;
+    }
+    let scenario = hbsim::scenario::parse(Path::new("mirror.toml"), text.as_bytes()).unwrap_or_else(|e| panic!("mirror: {e}"));
+    let params = hbsim::assess::analytic::Params::from_scenario(&scenario, hbsim::model::policy::Policy::Leaky);
+    let (wake, back) = params.race(race_walk_ns);
+    let share = hbsim::assess::analytic::race_share(won, gaps);
+    Some(hbsim::assess::analytic::race_wake_shift_ns(wake, &back, share) / 1000.0)
 }
 
 /// One hbsim run at a point.
