@@ -105,7 +105,7 @@ public final class HbCalib {
         Map<String, String> lo = new LinkedHashMap<>(o);
         lo.put("point", "calibrate-" + tag);
         lo.putIfAbsent("gap-us", "0");
-        Map<String, Object> run = Validate.loop(lo, false);
+        Map<String, Object> run = Validate.loop(lo, false, null);
         @SuppressWarnings("unchecked")
         Map<String, Object> params = (Map<String, Object>) run.get("params");
         @SuppressWarnings("unchecked")

@@ -44,7 +44,7 @@ final class Validate {
 
     /** `--mode validate`: the loop with this session's calibration first; prints the document and exits. */
     static void run(Map<String, String> o) throws Exception {
-        Map<String, Object> doc = loop(o, true);
+        Map<String, Object> doc = loop(o, true, null);
         System.out.println(Util.json(doc));
         System.out.flush();
         System.exit(0);
@@ -52,10 +52,12 @@ final class Validate {
 
     /**
      * Runs the loop once and returns its document (parameters, outcome; with `calibrate`, the
-     * session's calibration measured first under the same load). Its threads are daemons and stop
-     * at the end of the run; the caller exits the JVM.
+     * session's calibration measured first under the same load, then the race in the loop's state:
+     * {@link #raceInLoop}). With `given`, the loop runs on that table (already built and warm)
+     * instead of its own. Its threads are daemons and stop at the end of the run; the caller exits
+     * the JVM.
      */
-    static Map<String, Object> loop(Map<String, String> o, boolean calibrate) throws Exception {
+    static Map<String, Object> loop(Map<String, String> o, boolean calibrate, ProducerTable given) throws Exception {
         String point = o.getOrDefault("point", "point");
         int groups = intOpt(o, "groups", 15742);
         int liveGroups = intOpt(o, "live-groups", 310);
@@ -100,18 +102,12 @@ final class Validate {
         doc.put("meta", Util.meta());
         doc.put("loadavg_before", Util.loadavg());
 
-        // The race at the walker's release in this loop's own state, before the loop (a calibration
-        // measurement, not the point's outcome): the same loop with no deadline (nothing times out,
-        // nothing feeds back), a run of back-to-back walks of this table, and per gap between two
-        // walks whether a heartbeat thread got in. Its own table, threads and load; discarded after.
-        Map<String, Object> race = calibrate ? raceInLoop(o, groups) : null;
-
         boolean[] stopBusy = {false};
         Util.startBusy(busy, cacheMb, stopBusy);
 
         // The calibration of this session, under the same load (quick figures).
         Map<String, Object> cal = new LinkedHashMap<>();
-        ProducerTable table = ProducerTable.build(groups, liveGroups, 0, spread);
+        ProducerTable table = given != null ? given : ProducerTable.build(groups, liveGroups, 0, spread);
         if (calibrate) {
             int reps = groups > 1_000_000 ? 3 : groups > 100_000 ? 10 : 100;
             HbCalib.timeWalks(table, groups, reps, null);
@@ -121,9 +117,12 @@ final class Validate {
             HbCalib.exitAndWake(cal, true, "", true);
             HbCalib.longPark(cal, true);
             HbCalib.veryLongPark(cal, true);
+            // The race at the walker's release in this loop's own state, last, right before the
+            // loop (a calibration measurement, not the point's outcome): the same loop on this
+            // table, under this load, with no deadline (nothing times out, nothing feeds back).
+            cal.putAll(raceInLoop(o, table));
         }
         if (calibrate) {
-            cal.putAll(race);
             doc.put("calibration", cal);
         }
 
@@ -445,13 +444,18 @@ final class Validate {
 
     /**
      * The pre-run of `loop` that measures the race at the walker's release in the loop's state
-     * (keys `race_*`): the loop with the point's table, gap, rate and load, a trigger of
-     * {@link #raceCloses} closes 0.3 s in, a deadline no heartbeat reaches (no close is fed back),
-     * at most 12 s. What it records is what hbsim's race needs and the separate wake-up
-     * measurements do not predict after long walks: the share of gaps the heirs won, their times
-     * in, and the walker's own uncontested returns.
+     * (keys `race_*`): the loop on the point's own `table` (built, warm, after the session's
+     * calibration: the JIT and the collector settled as for the loop), with its gap and rate under
+     * the busy threads already running, a trigger of {@link #raceCloses} closes 0.3 s in, a deadline
+     * no heartbeat reaches (no close is fed back), at most 12 s. What it records is what hbsim's
+     * race needs and the separate wake-up measurements do not predict after long walks: the share of
+     * gaps the heirs won, their times in, and the walker's own uncontested returns. Run twice, the
+     * second recorded (`race_warmup_*`: the first). The `inrace-` session ran it once, first thing in
+     * the JVM, on a table of its own; `inrace2-` once, here; in both its heirs won more gaps than
+     * the loop's (docs/validation.md, the tenth session).
      */
-    static Map<String, Object> raceInLoop(Map<String, String> o, int groups) throws Exception {
+    static Map<String, Object> raceInLoop(Map<String, String> o, ProducerTable table) throws Exception {
+        int groups = intOpt(o, "groups", 15742);
         int closes = raceCloses(groups);
         double walkS = groups * 80e-9;
         double seconds = Math.min(12.0, 1.3 + closes * walkS * 1.5);
@@ -461,12 +465,25 @@ final class Validate {
         ro.put("trigger-at-s", "0.3");
         ro.put("duration-s", Double.toString(seconds));
         ro.put("deadline-ms", "1000000");
+        ro.put("busy-threads", "0"); // the point's own are running
+        ro.put("cache-pressure", "0");
+        // Twice: the first run is the first time this JVM runs the loop's code (the executor, the
+        // event thread's poll, the deadlines), and its compilation keeps the other CPU awake; the
+        // second runs compiled, as the loop will. Both recorded, the second as `race_*`.
+        HbCalib.log("race in the loop's state, warm-up: " + closes + " closes, at most " + seconds + " s");
+        Map<String, Object> warm = loop(ro, false, table);
         HbCalib.log("race in the loop's state: " + closes + " closes, at most " + seconds + " s");
-        Map<String, Object> run = loop(ro, false);
+        Map<String, Object> run = loop(ro, false, table);
         @SuppressWarnings("unchecked")
         Map<String, Object> out = (Map<String, Object>) run.get("outcome");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> warmOut = (Map<String, Object>) warm.get("outcome");
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("race_closes", closes);
+        r.put("race_protocol", "after-calibration-same-table-second-run");
+        for (String k : new String[] {"gaps_between_walks", "gaps_won_by_heartbeats", "gap_won_share", "walk_us_mean"}) {
+            r.put("race_warmup_" + k, warmOut.get(k));
+        }
         r.put("race_duration_s", seconds);
         for (String k : new String[] {"walks", "gaps_between_walks", "gaps_won_by_heartbeats", "gap_won_share", "walk_us_mean"}) {
             r.put("race_" + k, out.get(k));
