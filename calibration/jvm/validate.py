@@ -164,7 +164,8 @@ def scenario(point, doc):
                 f'# the race in the loop\'s own state, measured before it (race_*): heirs won {c["race_gaps_won_by_heartbeats"]} '
                 f'of {c["race_gaps_between_walks"]} gaps behind',
                 f'# {c["race_walk_us_mean"] / 1000:.1f} ms walks; the validation test shifts the long-park wake-up to that share '
-                '(behind long walks)',
+                'where the pre-run ran',
+                '# twice (race_warmup_*), behind long walks, with no busy threads (RACE_IN_LOOP_SHIFT; docs/validation.md)',
             ]
         if long:
             # Behind walks of 20 ms and more the extra is what a long walk adds (hbsim calibrate's
