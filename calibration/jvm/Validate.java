@@ -435,10 +435,15 @@ final class Validate {
         return doc;
     }
 
+    /** A walk's rough duration [s] before any is timed: 80 ns a group (this host's loops, 68-90). */
+    static double estimatedWalkS(int groups) {
+        return groups * 80e-9;
+    }
+
     /** Walks a pre-run aims at: about 6 s of them, at least 30 (the share of 30 gaps has a 95%
      *  half-width of about 0.1 at 5%), at most 3,000. */
     static int raceCloses(int groups) {
-        double walkS = groups * 80e-9;
+        double walkS = estimatedWalkS(groups);
         return (int) Math.max(30, Math.min(3000, Math.ceil(6.0 / Math.max(walkS, 1e-6))));
     }
 
@@ -457,8 +462,7 @@ final class Validate {
     static Map<String, Object> raceInLoop(Map<String, String> o, ProducerTable table) throws Exception {
         int groups = intOpt(o, "groups", 15742);
         int closes = raceCloses(groups);
-        double walkS = groups * 80e-9;
-        double seconds = Math.min(12.0, 1.3 + closes * walkS * 1.5);
+        double seconds = Math.min(12.0, 1.3 + closes * estimatedWalkS(groups) * 1.5);
         Map<String, String> ro = new LinkedHashMap<>(o);
         ro.put("point", o.getOrDefault("point", "point") + "-race");
         ro.put("trigger", Integer.toString(closes));

@@ -644,8 +644,8 @@ pub fn configured_scenario_with(json: &serde_json::Value, toml_text: &str, race_
     let num = |v: &serde_json::Value, key: &str| v[key].as_f64().unwrap_or_else(|| panic!("no {key}"));
     let (outcome, cal) = (&json["outcome"], &json["calibration"]);
     let in_loop = loop_return_gap(json);
-    let race_measured_in_loop = in_loop.is_some();
-    let dist = if in_loop.is_some() { empirical_with_tail } else { empirical };
+    let in_loop_mirror = in_loop.is_some();
+    let dist = if in_loop_mirror { empirical_with_tail } else { empirical };
     let mut replace: Vec<(&str, String)> = vec![
         ("monitor_exit_cost", dist(cal, "exit_cost_us")),
         ("monitor_wake_latency", dist(cal, "wake_latency_us")),
@@ -667,9 +667,7 @@ pub fn configured_scenario_with(json: &serde_json::Value, toml_text: &str, race_
         replace.push(("close_cost_per_group", "\"0\"".to_string()));
     }
     let text = replace_keys(toml_text, &replace);
-    let shift = (race_shift && race_measured_in_loop)
-        .then(|| race_in_loop_shift_us(json, &text))
-        .flatten();
+    let shift = (race_shift && in_loop_mirror).then(|| race_in_loop_shift_us(json, &text)).flatten();
     match shift {
         Some(shift_us) => {
             // Every knot of the session's long-park wake-up later (earlier) by the shift.
