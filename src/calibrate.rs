@@ -469,6 +469,23 @@ fn loop_returns(m: &Map<String, Value>) -> Option<LoopReturns> {
     })
 }
 
+/// The loop runs (`short`, `long`) that ran but recorded no uncontested return of the walker:
+/// the heartbeat threads won every gap between its walks. (tag, gaps, gaps won).
+fn heirs_won_every_gap(m: &Map<String, Value>) -> Vec<(&'static str, u64, u64)> {
+    ["short", "long"]
+        .into_iter()
+        .filter_map(|tag| {
+            let gaps = m.get(&format!("loop_{tag}_gaps_between_walks")).and_then(Value::as_u64)?;
+            let won = m.get(&format!("loop_{tag}_gaps_won_by_heartbeats")).and_then(Value::as_u64)?;
+            let back = m
+                .get(&format!("loop_{tag}_walker_back_uncontested_us_p50"))
+                .and_then(Value::as_f64)
+                .filter(|v| v.is_finite());
+            (gaps > 0 && back.is_none()).then_some((tag, gaps, won))
+        })
+        .collect()
+}
+
 /// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
 /// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
 /// the millisecond tail, and the tail decides a gap (docs/validation.md). Its lower half is a
@@ -794,6 +811,14 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     } else if m.contains_key("wake_latency_us_long_park_p50") {
         if let Some(e) = main.get("loop_error").and_then(Value::as_str) {
             let _ = writeln!(out, "# the loop runs failed ({e}): the walker's return is not measured");
+        }
+        for (tag, gaps, won) in heirs_won_every_gap(m) {
+            let _ = writeln!(
+                out,
+                "# the {tag} loop's heartbeats won every gap ({won} of {gaps}): its walker never came back to the monitor
+                 # uncontested, so its return is not measured (a busy or cold host; there the heartbeats take the gaps
+                 # at the walker's release anyway). Calibrate again when the host is quieter for the long-park lines"
+            );
         }
         // Measured, written commented out: applied alone, the slower wake-up after a long park
         // hands the walker gaps the real loop gives to heartbeats, because the walker's own return

@@ -437,6 +437,41 @@ fn a_failed_loop_run_keeps_the_rest() {
     assert!(written.contains("# monitor_long_park ="), "{written}");
 }
 
+/// A long loop whose heartbeats won every gap (a busy or cold host) recorded no uncontested
+/// return of the walker: the file says so, keeps the rest, and offers the long-park lines
+/// commented out, as without the loop runs.
+#[test]
+fn a_long_loop_the_heartbeats_won_throughout_says_so() {
+    let dir = TempDir::new("calibrate-loop-all-won");
+    let input = repo_root().join("tests/data/calibration/user2-session-2026-12-02-cold.harness.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
+    let m = doc["measured"].as_object_mut().unwrap();
+    let gaps = m["loop_long_gaps_between_walks"].as_u64().unwrap();
+    m.insert("loop_long_gaps_won_by_heartbeats".into(), serde_json::json!(gaps));
+    for q in ["min", "p10", "p50", "p90", "p99", "max"] {
+        m.insert(format!("loop_long_walker_back_uncontested_us_{q}"), serde_json::Value::Null);
+    }
+    std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
+    let (written, cal) = calibrate_output(&dir, &dir.path().join("h.json"), &[]);
+    assert!(
+        written.contains(&format!("the long loop's heartbeats won every gap ({gaps} of {gaps})")),
+        "{written}"
+    );
+    assert!(!written.contains("the short loop's heartbeats won"), "{written}");
+    let broker = cal["broker"].as_table().unwrap();
+    assert!(!broker.contains_key("monitor_long_park"), "{written}");
+    assert!(broker.contains_key("monitor_wake_latency"), "{written}");
+    assert!(written.contains("# monitor_long_park ="), "{written}");
+    // As recorded (16 of 69 won), the walker's return is measured and written.
+    let (written, cal) = calibrate_output(
+        &dir,
+        &repo_root().join("tests/data/calibration/user2-session-2026-12-02-cold.harness.json"),
+        &[],
+    );
+    assert!(!written.contains("won every gap"), "{written}");
+    assert!(cal["broker"].as_table().unwrap().contains_key("monitor_long_park"), "{written}");
+}
+
 /// The harness's `meta.cpu_idle` (how idle CPUs wait) reaches `[meta]` as a TOML string, whatever
 /// it holds; an older output without it writes no such key.
 #[test]
