@@ -352,6 +352,24 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("hg2-huge-gap0", "p50", "see share: the loop ran on for a while, hbsim's seeds did not"),
     ("hg2-huge-gap0", "p90", "as its p50"),
+    // The user3- session (after 7c44b4b, on the Intel guest): as found with each point's own
+    // calibration. Nothing tipped in the loop there; the share misses go the other way from the
+    // AMD guests' (the loop's heirs won more gaps than hbsim's behind long walks).
+    (
+        "user3-huge-gap0-busy8",
+        "share",
+        "the loop's heirs won 24 of 29 gaps, hbsim's 41% with 8 busy threads (the CPU model's race): 10-11 of 20 seeds ran on, on the edge; the loop did not",
+    ),
+    (
+        "user3-incident-hot-gap0",
+        "registers",
+        "6.8 calls per won gap against hbsim's 2.1 with 374 won gaps of 9,998: behind 0.3 ms walks a won gap drains the heartbeats of one walk or a few, and the loop's heirs won fewer gaps (4% against 12%), each after a longer backlog",
+    ),
+    (
+        "user3-incident-hot-gap0-busy4",
+        "registers",
+        "2.5 calls per won gap against hbsim's 6.0 with 4 busy threads (the loop's heirs won 26% of the gaps, hbsim's 27%): each of hbsim's wins drains more, as its woken heartbeat threads keep the walker's CPU longer",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -486,6 +504,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user", "tests/data/calibration/user-session-2026-12-02"),
     // Recorded after 4c78705 (both user paths frozen): the five calibrations first, then the points.
     ("user2", "tests/data/calibration/user2-session-2026-12-02"),
+    // Recorded after 7c44b4b on an Intel Xeon guest (every earlier session: AMD EPYC): the five
+    // calibrations first, then the points (docs/validation.md, the eleventh session).
+    ("user3", "tests/data/calibration/user3-session-2026-12-02"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1160,6 +1181,20 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the knife edge of the trigger against the deadline: the loop's hundred 31 ms walks took 3.1 s and tipped (with them hbsim is on the edge, 10 of 20); the calibration's 69.8 ns per group makes them 2.8 s, under the deadline: 0 of 20",
     ),
     ("user2-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu"),
+    // user3- (the Intel guest), as found on the whole user path.
+    ("user3-huge-gap0-busy8", "share", "as in KNOWN (hbsim's 48%)"),
+    ("user3-incident-hot-gap0", "registers", "as in KNOWN"),
+    (
+        "user3-incident-hot-gap0-busy4",
+        "share",
+        "the loop's heirs won 26% of the gaps behind 0.3 ms walks with 4 busy threads, hbsim's 8% from the busy-4 calibration (27% from the point's own): a quick calibration under load swings between runs (docs/validation.md, the user2- session)",
+    ),
+    ("user3-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu (23 calls against 5.4)"),
+    (
+        "user3-million-gap0-busy8",
+        "share",
+        "the loop's heirs won 15 of 19 gaps, hbsim's 41% from the busy-8 calibration (43% from the point's own, inside the tolerance): behind 400 ms walks on 8 busy threads the race is the CPU model's",
+    ),
 ];
 
 /// The user session's points as a user would run them end to end: every `[broker]` key from
