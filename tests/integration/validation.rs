@@ -1038,6 +1038,12 @@ pub fn poisson_binomial(ps: &[f64]) -> Vec<f64> {
     pmf
 }
 
+/// hbsim's collapse probability at a recording from its k of [`SEEDS`] seeds: (k + 1/2) /
+/// (SEEDS + 1), the mean under Jeffreys' prior.
+pub fn collapse_rate(collapsed: u64) -> f64 {
+    (collapsed as f64 + 0.5) / (SEEDS as f64 + 1.0)
+}
+
 /// How likely the loop's count of tipped recordings is if each recording tips with hbsim's
 /// probability there: hbsim's k of [`SEEDS`] seeds at recording i, as (k + 1/2) / (SEEDS + 1)
 /// (the mean under Jeffreys' prior: never 0 or 1, since 20 seeds cannot rule a tip out), and the
@@ -1045,7 +1051,7 @@ pub fn poisson_binomial(ps: &[f64]) -> Vec<f64> {
 /// keeps its own conditions (its walks, its calibration, how far its trigger outlasted the
 /// deadline), which a pooled rate would average away.
 pub fn configuration_p_value(collapsed: &[u64], tipped: usize) -> f64 {
-    let ps: Vec<f64> = collapsed.iter().map(|k| (*k as f64 + 0.5) / (SEEDS as f64 + 1.0)).collect();
+    let ps: Vec<f64> = collapsed.iter().map(|k| collapse_rate(*k)).collect();
     let pmf = poisson_binomial(&ps);
     let below: f64 = pmf[..=tipped].iter().sum();
     let above: f64 = pmf[tipped..].iter().sum();
@@ -1069,9 +1075,16 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str)]) ->
     for r in results.iter().filter(|r| !r.uncontrolled) {
         by.entry(r.configuration.as_str()).or_default().push(r);
     }
-    let graded: Vec<(&str, Vec<&Comparison>)> = by
+    // (configuration, recordings, the loop's tips, hbsim's expected tips, p)
+    let graded: Vec<(&str, usize, usize, f64, f64)> = by
         .into_iter()
         .filter(|(_, recordings)| recordings.len() >= CONFIGURATION_RECORDINGS)
+        .map(|(config, recordings)| {
+            let collapsed: Vec<u64> = recordings.iter().map(|r| r.collapsed).collect();
+            let tipped = recordings.iter().filter(|r| r.harness_tipped).count();
+            let expects = collapsed.iter().map(|k| collapse_rate(*k)).sum();
+            (config, recordings.len(), tipped, expects, configuration_p_value(&collapsed, tipped))
+        })
         .collect();
     let mut problems = Vec::new();
     if graded.is_empty() {
@@ -1080,36 +1093,26 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str)]) ->
     eprintln!();
     eprintln!("| configuration | recordings | loop tipped | hbsim expects (sum of its collapse rates) | p | agrees |");
     eprintln!("|---|---|---|---|---|---|");
-    for (config, recordings) in &graded {
-        let collapsed: Vec<u64> = recordings.iter().map(|r| r.collapsed).collect();
-        let tipped = recordings.iter().filter(|r| r.harness_tipped).count();
-        let expects: f64 = collapsed.iter().map(|k| (*k as f64 + 0.5) / (SEEDS as f64 + 1.0)).sum();
-        let p = configuration_p_value(&collapsed, tipped);
+    for &(config, n, tipped, expects, p) in &graded {
         let agrees = p >= CONFIGURATION_P;
-        let listed = known.iter().any(|(c, _)| c == config);
+        let listed = known.iter().any(|(c, _)| *c == config);
         let mark = match (agrees, listed) {
             (true, _) => "yes",
             (false, true) => "**no** (known)",
             (false, false) => "**no**",
         };
-        eprintln!("| {config} | {} | {tipped} | {expects:.1} | {p:.3} | {mark} |", recordings.len());
+        eprintln!("| {config} | {n} | {tipped} | {expects:.1} | {p:.3} | {mark} |");
         if !agrees && !listed {
             problems.push(format!(
-                "configuration {config}: the loop tipped in {tipped} of {} recordings, hbsim expects {expects:.1} (p = {p:.4})",
-                recordings.len()
+                "configuration {config}: the loop tipped in {tipped} of {n} recordings, hbsim expects {expects:.1} (p = {p:.4})"
             ));
         }
     }
     for (config, _) in known {
-        match graded.iter().find(|(c, _)| c == config) {
+        match graded.iter().find(|g| g.0 == *config) {
             None => problems.push(format!("the known configurations name {config}, which has too few recordings")),
-            Some((_, recordings)) => {
-                let collapsed: Vec<u64> = recordings.iter().map(|r| r.collapsed).collect();
-                let tipped = recordings.iter().filter(|r| r.harness_tipped).count();
-                if configuration_p_value(&collapsed, tipped) >= CONFIGURATION_P {
-                    problems.push(format!("configuration {config} now agrees: take it off the known list"));
-                }
-            }
+            Some(g) if g.4 >= CONFIGURATION_P => problems.push(format!("configuration {config} now agrees: take it off the known list")),
+            Some(_) => {}
         }
     }
     problems
