@@ -29,6 +29,14 @@ fn calibrate_output(dir: &TempDir, input: &std::path::Path, extra: &[&str]) -> (
     (written, cal)
 }
 
+/// [`calibrate_output`] on a copy of the harness output `input` that `edit` changed first.
+fn calibrate_edited(dir: &TempDir, input: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) -> (String, toml::Table) {
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
+    edit(&mut doc);
+    std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
+    calibrate_output(dir, &dir.path().join("h.json"), &[])
+}
+
 fn duration_ns(value: &toml::Value) -> u64 {
     hbsim::scenario::parse_duration(value.as_str().unwrap()).unwrap()
 }
@@ -339,13 +347,12 @@ fn loop_return_is_measured_and_written() {
 fn loop_with_short_long_walks_writes_no_extra() {
     let dir = TempDir::new("calibrate-loop-short");
     let input = repo_root().join("tests/data/calibration/quick-loop-2026-12-02.harness.json");
-    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
-    let m = doc["measured"].as_object_mut().unwrap();
-    for key in ["loop_long_walk_us_min", "loop_long_walk_us_p10", "loop_long_walk_us_p50"] {
-        m.insert(key.to_string(), serde_json::json!(12_000.0));
-    }
-    std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
-    let (written, cal) = calibrate_output(&dir, &dir.path().join("h.json"), &[]);
+    let (written, cal) = calibrate_edited(&dir, &input, |doc| {
+        let m = doc["measured"].as_object_mut().unwrap();
+        for key in ["loop_long_walk_us_min", "loop_long_walk_us_p10", "loop_long_walk_us_p50"] {
+            m.insert(key.to_string(), serde_json::json!(12_000.0));
+        }
+    });
     let broker = cal["broker"].as_table().unwrap();
     assert!(!broker.contains_key("netty_event_gap_long_walk_extra"), "{written}");
     assert!(written.contains("netty_event_gap_long_walk_extra not written"), "{written}");
@@ -420,10 +427,9 @@ fn a_bimodal_wake_up_is_flagged() {
 fn a_failed_loop_run_keeps_the_rest() {
     let dir = TempDir::new("calibrate-loop-failed");
     let input = repo_root().join("tests/data/calibration/quick-long-park-2026-12-02.harness.json");
-    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
-    doc["loop_error"] = serde_json::json!("long: calibration harness (java): the harness exited with exit status: 1");
-    std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
-    let (written, cal) = calibrate_output(&dir, &dir.path().join("h.json"), &[]);
+    let (written, cal) = calibrate_edited(&dir, &input, |doc| {
+        doc["loop_error"] = serde_json::json!("long: calibration harness (java): the harness exited with exit status: 1");
+    });
     assert!(
         cal["meta"]["loop_error"].as_str().is_some_and(|e| e.starts_with("long:")),
         "{written}"
@@ -444,15 +450,15 @@ fn a_failed_loop_run_keeps_the_rest() {
 fn a_long_loop_the_heartbeats_won_throughout_says_so() {
     let dir = TempDir::new("calibrate-loop-all-won");
     let input = repo_root().join("tests/data/calibration/user2-session-2026-12-02-cold.harness.json");
-    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
-    let m = doc["measured"].as_object_mut().unwrap();
-    let gaps = m["loop_long_gaps_between_walks"].as_u64().unwrap();
-    m.insert("loop_long_gaps_won_by_heartbeats".into(), serde_json::json!(gaps));
-    for q in ["min", "p10", "p50", "p90", "p99", "max"] {
-        m.insert(format!("loop_long_walker_back_uncontested_us_{q}"), serde_json::Value::Null);
-    }
-    std::fs::write(dir.path().join("h.json"), doc.to_string()).unwrap();
-    let (written, cal) = calibrate_output(&dir, &dir.path().join("h.json"), &[]);
+    let mut gaps = 0;
+    let (written, cal) = calibrate_edited(&dir, &input, |doc| {
+        let m = doc["measured"].as_object_mut().unwrap();
+        gaps = m["loop_long_gaps_between_walks"].as_u64().unwrap();
+        m.insert("loop_long_gaps_won_by_heartbeats".into(), serde_json::json!(gaps));
+        for q in ["min", "p10", "p50", "p90", "p99", "max"] {
+            m.insert(format!("loop_long_walker_back_uncontested_us_{q}"), serde_json::Value::Null);
+        }
+    });
     assert!(
         written.contains(&format!("the long loop's heartbeats won every gap ({gaps} of {gaps})")),
         "{written}"
