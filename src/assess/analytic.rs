@@ -286,8 +286,11 @@ pub struct Ranges {
     pub per_group_ns: (f64, f64),
     pub wake_mean_us: (f64, f64),
     pub gap_mean_us: (f64, f64),
-    /// Which of the three a calibration or a measured walk pinned.
+    /// Which of the three a calibration or a measured walk pinned. A pinned wake-up or gap keeps
+    /// its own distribution at every corner; a pinned walk varies only over `measured_walk`.
     pub pinned: Vec<String>,
+    /// Where the walk-per-group range comes from.
+    pub per_group_basis: String,
 }
 
 /// Walk per group: 18 ns (issue #10, hot JVM) … 1.06 µs (issue #7737: 24.8 ms at 23.5K groups).
@@ -297,8 +300,27 @@ pub const WAKE_P50_RANGE_US: (f64, f64) = (40.0, 90.0);
 /// Gap after a walk: 15 µs (incident files) … 50 µs (the default); exit ~20 µs measured.
 pub const GAP_RANGE_US: (f64, f64) = (15.0, 50.0);
 
-/// The ranges, widened to include the central value, or collapsed to it where pinned.
-pub fn ranges(p: &Params, pinned: &[String]) -> Ranges {
+/// Is `key` pinned (set by a calibration or a measured walk)?
+fn is_pinned(pinned: &[String], key: &str) -> bool {
+    pinned.iter().any(|k| k == key)
+}
+
+/// Where the walk per group comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WalkSource {
+    /// Nobody measured it: the plausible range.
+    Plausible,
+    /// A walk measured on the broker itself (`--close-walk-time`): pinned.
+    Broker,
+    /// A calibration's walk on the harness's table, with its fastest and slowest walk per group
+    /// for this table where it measured the table hot and cold (`Calibration::walk_per_group_range`).
+    Calibration(Option<(f64, f64)>),
+}
+
+/// The ranges, widened to include the central value, or collapsed to it where pinned. A walk from
+/// a calibration that measured the table both hot and cold varies over that: how warm the broker
+/// keeps its own table is not measured.
+pub fn ranges(p: &Params, pinned: &[String], walk: WalkSource) -> Ranges {
     let central_gap_us = p.gap.mean_ns() / 1e3;
     let central_wake_us = p.wake.mean_ns() / 1e3;
     let widen = |(lo, hi): (f64, f64), c: f64| (lo.min(c), hi.max(c));
@@ -308,38 +330,61 @@ pub fn ranges(p: &Params, pinned: &[String]) -> Ranges {
         wake_mean_us: widen((WAKE_P50_RANGE_US.0 / ln2, WAKE_P50_RANGE_US.1 / ln2), central_wake_us),
         gap_mean_us: widen(GAP_RANGE_US, central_gap_us),
         pinned: pinned.to_vec(),
+        per_group_basis: "plausible range: issue #10's JVM (hot) to issue #7737's broker".into(),
     };
-    if pinned.iter().any(|k| k == "close_cost_per_group") {
-        r.per_group_ns = (p.per_group_ns, p.per_group_ns);
-    }
-    if pinned.iter().any(|k| k == "monitor_wake_latency") {
+    let (range, basis) = match walk {
+        WalkSource::Plausible => (r.per_group_ns, r.per_group_basis.clone()),
+        WalkSource::Broker => ((p.per_group_ns, p.per_group_ns), "pinned: the walk measured on the broker".into()),
+        WalkSource::Calibration(None) => ((p.per_group_ns, p.per_group_ns), "pinned by the calibration".into()),
+        WalkSource::Calibration(Some(measured)) => (
+            widen(measured, p.per_group_ns),
+            "the calibration's own walks, hot to cold: how warm the broker keeps its table is not measured".into(),
+        ),
+    };
+    r.per_group_ns = range;
+    r.per_group_basis = basis;
+    if is_pinned(pinned, "monitor_wake_latency") {
         r.wake_mean_us = (central_wake_us, central_wake_us);
     }
-    if pinned.iter().any(|k| k == "netty_event_gap") {
+    if is_pinned(pinned, "netty_event_gap") {
         r.gap_mean_us = (central_gap_us, central_gap_us);
     }
     r
 }
 
-/// The parameters at one corner of the ranges (exponential wake and gap).
-pub fn corner(p: &Params, per_group_ns: f64, wake_us: f64, gap_us: f64) -> Params {
+/// The parameters at one corner of the ranges: the walk per group, and an exponential wake-up
+/// and gap of these means where given (`None`: the model's own distribution, as calibrated).
+pub fn corner(p: &Params, per_group_ns: f64, wake_us: Option<f64>, gap_us: Option<f64>) -> Params {
     let mut q = p.clone();
     q.per_group_ns = per_group_ns;
-    q.wake = Dist::Exponential { mean_ns: wake_us * 1e3 };
-    q.gap = Dist::Exponential { mean_ns: gap_us * 1e3 };
-    for l in [q.long_walk.as_mut(), q.very_long_walk.as_mut()].into_iter().flatten() {
-        // The corner's wake-up behind long walks too: the range is over the race, not one half.
-        l.wake = q.wake;
+    if let Some(wake_us) = wake_us {
+        q.wake = Dist::Exponential { mean_ns: wake_us * 1e3 };
+        for l in [q.long_walk.as_mut(), q.very_long_walk.as_mut()].into_iter().flatten() {
+            // The corner's wake-up behind long walks too: the range is over the race, not one half.
+            l.wake = q.wake;
+        }
+    }
+    if let Some(gap_us) = gap_us {
+        q.gap = Dist::Exponential { mean_ns: gap_us * 1e3 };
     }
     q
 }
 
-/// Every corner of the ranges (2 × 2 × 2), in a fixed order.
+/// Every distinct corner of the ranges (at most 2 × 2 × 2), in a fixed order. A pinned wake-up
+/// or gap is not replaced; a range of one value gives one corner, not two equal ones.
 pub fn corners(p: &Params, r: &Ranges) -> Vec<Params> {
+    let ends = |(lo, hi): (f64, f64)| if lo == hi { vec![lo] } else { vec![lo, hi] };
+    let varied = |(lo, hi): (f64, f64), key: &str| -> Vec<Option<f64>> {
+        if is_pinned(&r.pinned, key) {
+            vec![None]
+        } else {
+            ends((lo, hi)).into_iter().map(Some).collect()
+        }
+    };
     let mut out = Vec::new();
-    for pg in [r.per_group_ns.0, r.per_group_ns.1] {
-        for w in [r.wake_mean_us.0, r.wake_mean_us.1] {
-            for g in [r.gap_mean_us.0, r.gap_mean_us.1] {
+    for pg in ends(r.per_group_ns) {
+        for w in varied(r.wake_mean_us, "monitor_wake_latency") {
+            for g in varied(r.gap_mean_us, "netty_event_gap") {
                 out.push(corner(p, pg, w, g));
             }
         }
@@ -458,5 +503,34 @@ mod tests {
         let fixed = estimate(&params(Policy::Fixed, 11_000.0), 15_742.0);
         assert!(fixed.sustain < 1.0, "{fixed:?}");
         assert!(fixed.metastable_groups.is_none());
+    }
+    /// A calibrated (pinned) wake-up and gap stay the calibration's own distributions at every
+    /// corner: only what is uncertain is varied, and a range of one value is one corner.
+    #[test]
+    fn corners_keep_what_a_calibration_pinned() {
+        let mut p = params(Policy::Leaky, 11_000.0);
+        p.wake = Dist::Uniform {
+            min_ns: 40_000,
+            max_ns: 60_000,
+        };
+        p.gap = Dist::Const(25_000);
+        let none = ranges(&p, &[], WalkSource::Plausible);
+        assert_eq!(corners(&p, &none).len(), 8);
+        assert!(corners(&p, &none).iter().all(|q| matches!(q.wake, Dist::Exponential { .. })));
+        let all: Vec<String> = ["close_cost_per_group", "monitor_wake_latency", "netty_event_gap"]
+            .map(String::from)
+            .into();
+        let pinned = ranges(&p, &all, WalkSource::Calibration(None));
+        assert_eq!(pinned.per_group_ns, (1_000.0, 1_000.0));
+        let one = corners(&p, &pinned);
+        assert_eq!(one.len(), 1);
+        assert_eq!(estimate(&one[0], 15_742.0).sustain, estimate(&p, 15_742.0).sustain);
+        assert!(matches!(one[0].wake, Dist::Uniform { .. }) && matches!(one[0].gap, Dist::Const(25_000)));
+        // A calibration that measured the table hot and cold: the walk varies over that only.
+        let walk = ranges(&p, &all, WalkSource::Calibration(Some((15.0, 98.0))));
+        assert_eq!(walk.per_group_ns, (15.0, 1_000.0), "widened to the central value");
+        let two = corners(&p, &walk);
+        assert_eq!(two.iter().map(|q| q.per_group_ns).collect::<Vec<_>>(), [15.0, 1_000.0]);
+        assert!(two.iter().all(|q| matches!(q.gap, Dist::Const(25_000))));
     }
 }

@@ -411,8 +411,48 @@ pub fn parse_toml_value(text: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(text.to_string()))
 }
 
-/// The `[broker]` table and `[meta]` summary of a calibration file (`hbsim calibrate` output).
-pub fn read_calibration(path: &Path) -> Result<(toml::Table, Vec<String>), Error> {
+/// What `hbsim assess` takes from a calibration file (`hbsim calibrate` output).
+#[derive(Debug, Default)]
+pub struct Calibration {
+    /// The `[broker]` table: scenario keys, merged into every generated scenario.
+    pub broker: toml::Table,
+    /// The `[meta]` table, one `key = value` line each (JSON keeps them all; text summarises).
+    pub meta: Vec<String>,
+    /// The numbers of the `[measured]` table (absent in a hand-written file: empty).
+    pub measured: std::collections::BTreeMap<String, f64>,
+}
+
+impl Calibration {
+    /// The walk per group the calibration measured with the table in different states, as
+    /// (fastest, slowest) for a table of `groups`; `None` without both a hot and a cold walk.
+    /// A table of at least `walk_large_groups` is beyond the caches even when walked back to back:
+    /// its range is the large-table walks (`walk_ns_per_group_large_hot_p50`, the long loop's
+    /// walks per group) up to the cold ones; a smaller one runs from the hot walk to the cold ones
+    /// (`walk_ns_per_group_cold_p50`, `_cold_spread_p50`: caches evicted between walks).
+    pub fn walk_per_group_range(&self, groups: u64) -> Option<(f64, f64)> {
+        let m = |k: &str| self.measured.get(k).copied().filter(|v| v.is_finite() && *v > 0.0);
+        let hot = m("walk_ns_per_group_hot_p50")?;
+        let cold = [m("walk_ns_per_group_cold_p50"), m("walk_ns_per_group_cold_spread_p50")];
+        let cold_max = cold.iter().flatten().copied().reduce(f64::max)?;
+        let loop_long = match (m("loop_long_walk_us_p50"), m("loop_long_groups")) {
+            (Some(us), Some(g)) => Some(us * 1e3 / g),
+            _ => None,
+        };
+        let large: Vec<f64> = [m("walk_ns_per_group_large_hot_p50"), loop_long].into_iter().flatten().collect();
+        let large_from = m("walk_large_groups").unwrap_or(f64::INFINITY);
+        if groups as f64 >= large_from && !large.is_empty() {
+            let lo = large.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = large.iter().copied().fold(cold_max, f64::max);
+            Some((lo, hi))
+        } else {
+            Some((hot.min(cold_max), hot.max(cold_max)))
+        }
+    }
+}
+
+/// Reads a calibration file (`hbsim calibrate` output): `[broker]` is required, `[meta]` and
+/// `[measured]` are optional.
+pub fn read_calibration(path: &Path) -> Result<Calibration, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(path, format!("cannot read the calibration file: {e}")))?;
     let mut doc: toml::Table = toml::from_str(&text).map_err(|e| bad(path, format!("not TOML: {}", e.message().trim())))?;
     let broker = match doc.remove("broker") {
@@ -431,7 +471,22 @@ pub fn read_calibration(path: &Path) -> Result<(toml::Table, Vec<String>), Error
             meta.push(format!("{key} = {value}"));
         }
     }
-    Ok((broker, meta))
+    let mut measured = std::collections::BTreeMap::new();
+    match doc.get("measured") {
+        None => {}
+        Some(toml::Value::Table(t)) => {
+            for (key, value) in t {
+                let v = match value {
+                    toml::Value::Float(f) => *f,
+                    toml::Value::Integer(i) => *i as f64,
+                    _ => return Err(bad(path, format!("measured.{key}: expected a number, found {value}"))),
+                };
+                measured.insert(key.clone(), v);
+            }
+        }
+        Some(_) => return Err(bad(path, "`measured` must be a table".into())),
+    }
+    Ok(Calibration { broker, meta, measured })
 }
 
 #[cfg(test)]
@@ -472,5 +527,44 @@ mod tests {
         assert_eq!(scenario.groups.initial, 2000);
         assert_eq!(scenario.background.clients, 490);
         assert_eq!(scenario.actions.len(), 1);
+    }
+    /// The calibration's walk range follows the table: hot to cold below the large-table size,
+    /// the large-table walks to the coldest at or above it; no cold walk, no range.
+    #[test]
+    fn a_calibrations_walk_range_follows_the_table() {
+        let mut cal = Calibration::default();
+        for (k, v) in [
+            ("walk_ns_per_group_hot_p50", 14.7),
+            ("walk_ns_per_group_cold_p50", 20.0),
+            ("walk_ns_per_group_cold_spread_p50", 29.8),
+            ("walk_large_groups", 400_000.0),
+            ("walk_ns_per_group_large_hot_p50", 98.4),
+            ("loop_long_walk_us_p50", 76_004.5),
+            ("loop_long_groups", 1_000_000.0),
+        ] {
+            cal.measured.insert(k.into(), v);
+        }
+        assert_eq!(cal.walk_per_group_range(15_742), Some((14.7, 29.8)));
+        let (lo, hi) = cal.walk_per_group_range(4_000_000).unwrap();
+        assert!((lo - 76.0045).abs() < 1e-9 && hi == 98.4, "{lo} {hi}");
+        cal.measured.remove("walk_ns_per_group_cold_p50");
+        cal.measured.remove("walk_ns_per_group_cold_spread_p50");
+        assert_eq!(cal.walk_per_group_range(15_742), None);
+    }
+
+    #[test]
+    fn a_calibrations_measured_table_holds_numbers() {
+        let dir = std::env::temp_dir().join(format!("hbsim-cal-measured-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cal.toml");
+        std::fs::write(&path, "[broker]\n[measured]\nwalk_ns_per_group_hot_p50 = \"fast\"\n").unwrap();
+        let err = read_calibration(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("cal.toml") && err.contains("measured.walk_ns_per_group_hot_p50"),
+            "{err}"
+        );
+        std::fs::write(&path, "[broker]\n[measured]\nwalk_groups = 15742\n").unwrap();
+        assert_eq!(read_calibration(&path).unwrap().measured["walk_groups"], 15_742.0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -145,6 +145,8 @@ struct Builder<'a> {
     broker_extra: toml::Table,
     per_group: Option<String>,
     origin: String,
+    /// The parameters a calibration or a measured walk set (`analytic::Ranges::pinned`).
+    pinned: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -212,15 +214,36 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
     }
     let mut inputs = input::resolve(file, &request.origin)?;
     inputs.assumptions.extend(dump_assumptions);
-    let (broker_extra, calibration) = match &inputs.calibration {
+    let cal = match &inputs.calibration {
         Some(path) => input::read_calibration(path)?,
-        None => (toml::Table::new(), Vec::new()),
+        None => input::Calibration::default(),
     };
+    // A calibration from `hbsim calibrate` turns the CPU model on with its host's CPUs; the
+    // answer then must not say the CPUs are not modelled.
+    if inputs.cpus == 0 {
+        if let Some(n) = cal.broker.get("cpus").and_then(toml::Value::as_integer).filter(|n| *n > 0) {
+            for a in inputs.assumptions.iter_mut().filter(|a| a.starts_with("host CPUs: not modelled")) {
+                *a = format!(
+                    "host CPUs: {n}, the calibration's host (its [broker] cpus), with no busy threads beyond the load its measurements ran under — give --cpus and --busy-threads for the broker's own host"
+                );
+            }
+        }
+    }
     let mut pinned: Vec<String> = ["close_cost_per_group", "monitor_wake_latency", "netty_event_gap"]
         .iter()
-        .filter(|k| broker_extra.contains_key(**k))
+        .filter(|k| cal.broker.contains_key(**k))
         .map(|k| k.to_string())
         .collect();
+    // A walk measured on the broker itself (`--close-walk-time`) pins the walk; a calibration's
+    // walk is the harness's table, measured hot and cold.
+    let walk_source = if inputs.close_walk_time_ns.is_some() {
+        analytic::WalkSource::Broker
+    } else if pinned.iter().any(|k| k == "close_cost_per_group") {
+        analytic::WalkSource::Calibration(cal.walk_per_group_range(inputs.groups))
+    } else {
+        analytic::WalkSource::Plausible
+    };
+    let (broker_extra, calibration) = (cal.broker, cal.meta);
     let per_group = inputs.close_walk_time_ns.map(|t| {
         let ns = (t as f64 / inputs.groups as f64).round().max(1.0);
         pinned.push("close_cost_per_group".into());
@@ -235,13 +258,14 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
         broker_extra,
         per_group,
         origin,
+        pinned: pinned.clone(),
     };
     let base = Variant::base(&inputs);
     let base_scenario = builder.scenario(&base)?;
     let params = Params::from_scenario(&base_scenario, inputs.policy);
     let groups = inputs.groups as f64;
     let central = analytic::estimate(&params, groups);
-    let ranges = analytic::ranges(&params, &pinned);
+    let ranges = analytic::ranges(&params, &pinned, walk_source);
     let corners: Vec<Corner> = analytic::corners(&params, &ranges)
         .iter()
         .map(|q| Corner {
@@ -487,29 +511,32 @@ fn simulations(b: &Builder, params: &Params, central: &Estimate, corners: &[Corn
     let lowest = corners.iter().min_by(|x, y| x.estimate.sustain.total_cmp(&y.estimate.sustain));
     let highest = corners.iter().max_by(|x, y| x.estimate.sustain.total_cmp(&y.estimate.sustain));
     let mut sens_variants = Vec::new();
-    for (label, c) in [("lowest", lowest), ("highest", highest)] {
+    // One corner (every range pinned to one value) is the reference itself: nothing to vary.
+    let pinned = |key: &str| b.pinned.iter().any(|k| k == key);
+    for (label, c) in [("lowest", lowest), ("highest", highest)].into_iter().filter(|_| corners.len() > 1) {
         if let Some(c) = c {
             let mut v = reference.clone();
-            v.broker = vec![
-                ("close_cost_per_group".into(), format!("\"{}ns\"", c.per_group_ns.round().max(0.0))),
-                (
+            v.broker = vec![("close_cost_per_group".into(), format!("\"{}ns\"", c.per_group_ns.round().max(0.0)))];
+            let mut detail = vec![format!("walk {:.0} ns/group", c.per_group_ns)];
+            if pinned("monitor_wake_latency") {
+                detail.push(format!("wake-up as calibrated (mean {:.0} µs)", c.wake_mean_us));
+            } else {
+                v.broker.push((
                     "monitor_wake_latency".into(),
                     format!("{{ dist = \"exponential\", mean = \"{}ns\" }}", (c.wake_mean_us * 1e3).round()),
-                ),
-                (
+                ));
+                detail.push(format!("wake mean {:.0} µs", c.wake_mean_us));
+            }
+            if pinned("netty_event_gap") {
+                detail.push(format!("gap as calibrated (mean {:.0} µs)", c.gap_mean_us));
+            } else {
+                v.broker.push((
                     "netty_event_gap".into(),
                     format!("{{ dist = \"exponential\", mean = \"{}ns\" }}", (c.gap_mean_us * 1e3).round()),
-                ),
-            ];
-            sens_variants.push((
-                format!("{label} loop gain in the ranges"),
-                format!(
-                    "walk {:.0} ns/group, wake mean {:.0} µs, gap mean {:.0} µs",
-                    c.per_group_ns, c.wake_mean_us, c.gap_mean_us
-                ),
-                v,
-                false,
-            ));
+                ));
+                detail.push(format!("gap mean {:.0} µs", c.gap_mean_us));
+            }
+            sens_variants.push((format!("{label} loop gain in the ranges"), detail.join(", "), v, false));
         }
     }
     use rayon::prelude::*;

@@ -178,6 +178,14 @@ pub fn text(a: &Assessment) -> String {
                 );
             }
             let _ = writeln!(s, "sensitivity (the same burst at the ends of the parameter ranges):");
+            if let Some(r) = &a.ranges {
+                for line in range_lines(r) {
+                    let _ = writeln!(s, "  {line}");
+                }
+                if a.sensitivity.is_empty() {
+                    let _ = writeln!(s, "  - nothing to vary: each of the three is one measured value");
+                }
+            }
             for w in &a.sensitivity {
                 let _ = writeln!(
                     s,
@@ -196,8 +204,8 @@ pub fn text(a: &Assessment) -> String {
             let _ = writeln!(s, "  - {x}");
         }
     }
-    for c in &a.calibration {
-        let _ = writeln!(s, "calibration: {c}");
+    if let Some(line) = calibration_line(&a.calibration) {
+        let _ = writeln!(s, "{line}");
     }
     let _ = writeln!(
         s,
@@ -207,6 +215,73 @@ pub fn text(a: &Assessment) -> String {
         a.simulated_runs
     );
     s
+}
+
+/// The calibration's `[meta]` in one line: what decides how far it carries (JVM, host, load,
+/// table); every key is in `--json`. A file without these keys is printed whole.
+fn calibration_line(meta: &[String]) -> Option<String> {
+    const KEYS: [&str; 8] = [
+        "jvm",
+        "cpu_model",
+        "cpus",
+        "busy_threads",
+        "cache_pressure_mb",
+        "table",
+        "quick",
+        "loadavg_before",
+    ];
+    if meta.is_empty() {
+        return None;
+    }
+    let known: Vec<&String> = KEYS
+        .iter()
+        .filter_map(|k| meta.iter().find(|m| m.split_once(" = ").is_some_and(|(key, _)| key == *k)))
+        .collect();
+    let shown: Vec<&String> = if known.is_empty() { meta.iter().collect() } else { known };
+    let rest = meta.len() - shown.len();
+    let more = if rest > 0 {
+        format!(" (and {rest} more in --json)")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "calibration: {}{more}",
+        shown.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("; ")
+    ))
+}
+
+/// The three uncertain parameters: the range each was varied over, or what pinned it.
+fn range_lines(r: &super::analytic::Ranges) -> Vec<String> {
+    let pinned = |key: &str| r.pinned.iter().any(|k| k == key);
+    let span = |(lo, hi): (f64, f64), unit: &str| {
+        if lo == hi {
+            format!("{lo:.0} {unit}")
+        } else {
+            format!("{lo:.0} … {hi:.0} {unit}")
+        }
+    };
+    let mut out = vec![format!("walk per group: {} ({})", span(r.per_group_ns, "ns"), r.per_group_basis)];
+    for (name, key, range, basis) in [
+        (
+            "wake-up",
+            "monitor_wake_latency",
+            r.wake_mean_us,
+            "plausible range: issue #10, p50 40–90 µs",
+        ),
+        (
+            "gap after a walk",
+            "netty_event_gap",
+            r.gap_mean_us,
+            "plausible range: the incident files to the default",
+        ),
+    ] {
+        if pinned(key) {
+            out.push(format!("{name}: as calibrated, mean {} (pinned)", span(range, "µs")));
+        } else {
+            out.push(format!("{name}: exponential, mean {} ({basis})", span(range, "µs")));
+        }
+    }
+    out
 }
 
 /// The JSON form.
@@ -259,6 +334,13 @@ pub fn html(a: &Assessment) -> String {
             .join("\n");
         let _ = writeln!(h, "<pre>{}</pre>", escape(&table));
         h.push_str("<h2>Sensitivity</h2>\n<p>Loop gain K + ρ against the table size, at the central parameters and at the corners of the uncertain ranges (walk per group, wake latency, gap). Above 1 a backlog past the RPC timeout never drains by itself. The dot is the broker now.</p>\n");
+        if let Some(r) = &a.ranges {
+            h.push_str("<ul>\n");
+            for line in range_lines(r) {
+                let _ = writeln!(h, "<li>{}</li>", escape(&line));
+            }
+            h.push_str("</ul>\n");
+        }
         h.push_str(&sensitivity_svg(a));
         h.push_str("<h2>What to do</h2>\n<table>\n<tr><th>action</th><th>K + ρ (analytic)</th><th>simulated, same burst</th><th>what it changes</th></tr>\n");
         let rows = a

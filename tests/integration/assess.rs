@@ -135,6 +135,60 @@ fn calibration_and_measured_walk_pin_the_per_group_cost() {
     assert!(c["calibration"][0].as_str().unwrap().starts_with("cpus"), "{c:#}");
 }
 
+/// A calibration pins the wake-up and gap as measured distributions: no corner replaces them (the
+/// lowest corner was an exponential of the same mean, 1.80 against the model's own 1.84 at this
+/// table). Its walk varies over the table's temperature it measured, hot to cold; a calibration
+/// that measured one walk leaves nothing to vary and says so; its CPUs are named as assumed.
+#[test]
+fn a_calibration_keeps_its_distributions_and_varies_the_tables_temperature() {
+    let dir = TempDir::new("assess-cal-range");
+    let intel = data("calibration/intel-quick-2026-12-02.toml");
+    let base = ["assess", "--groups", "4000000", "--clients", "1200", "--calibration", &intel];
+    let a = json_of(&run_in(dir.path(), &[&base[..], &["--json"]].concat()));
+    let sustain = a["analytic"]["sustain"].as_f64().unwrap();
+    assert_eq!(a["gain_range"][0].as_f64().unwrap(), sustain, "{:#}", a["gain_range"]);
+    assert!(a["gain_range"][1].as_f64().unwrap() > 2.0 * sustain, "{:#}", a["gain_range"]);
+    let walk = &a["ranges"]["per_group_ns"];
+    assert_eq!((walk[0].as_f64().unwrap(), walk[1].as_f64().unwrap()), (15.0, 98.4382));
+    let details: Vec<&str> = a["sensitivity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(
+        details
+            .iter()
+            .all(|d| d.contains("wake-up as calibrated") && d.contains("gap as calibrated")),
+        "{details:?}"
+    );
+    let assumptions = a["assumptions"].to_string();
+    assert!(assumptions.contains("host CPUs: 2, the calibration's host"), "{assumptions}");
+    let out = run_in(dir.path(), &base);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("walk per group: 15 … 98 ns (the calibration's own walks, hot to cold"),
+        "{text}"
+    );
+    assert_eq!(text.lines().filter(|l| l.starts_with("calibration:")).count(), 1, "{text}");
+    let fixture = run_in(
+        dir.path(),
+        &[
+            "assess",
+            "--groups",
+            "23500",
+            "--clients",
+            "1000",
+            "--calibration",
+            &data("assess/calibration-incident.toml"),
+        ],
+    );
+    let text = String::from_utf8_lossy(&fixture.stdout);
+    assert!(text.contains("nothing to vary") && !text.contains("lowest loop gain"), "{text}");
+    assert!(text.contains("walk per group: 1000 ns (pinned by the calibration)"), "{text}");
+}
+
 #[test]
 fn bad_input_exits_2_naming_the_field() {
     let dir = TempDir::new("assess-bad");
