@@ -54,6 +54,11 @@ POINTS = {
     "two-million-gap0": dict(groups=2000000, gap_us=0, trigger=10, duration_s=60),
     "huge-gap15": dict(groups=4000000, gap_us=15, trigger=10, duration_s=60),
     "large-gap0-busy2": dict(groups=400000, gap_us=0, trigger=100, duration_s=40, busy_threads=2),
+    # A heavier host (added 2026-12-02, the Intel guest, where no shipped point tipped off the
+    # collapse rule's edge): 12 busy threads stretch the 4,000,000-group walk to about the 3 s
+    # deadline, 16 past it (5 closes, so that the trigger's walks still end before the last quarter).
+    "huge-gap0-busy12": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=12),
+    "huge-gap0-busy16": dict(groups=4000000, gap_us=0, trigger=5, duration_s=60, busy_threads=16),
 }
 
 DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)
