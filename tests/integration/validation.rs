@@ -370,6 +370,31 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "registers",
         "2.5 calls per won gap against hbsim's 6.0 with 4 busy threads (the loop's heirs won 26% of the gaps, hbsim's 27%): each of hbsim's wins drains more, as its woken heartbeat threads keep the walker's CPU longer",
     ),
+    // The load1- to load5- sessions (after 4507b13, on the Intel guest): 12 and 16 busy threads,
+    // pre-registered, compared once with the mirror as it stood, as found. Under that load the
+    // session's long-park wake-up, measured apart, is the scheduler's tick (p50 about 4 ms) in 8 of
+    // the 10 sessions, where the loop's heirs got in at 40-86 us (p10-p50 in won gaps) and won
+    // 53-75% of the gaps: hbsim's walker, back in about 50 us, keeps the gaps its heirs lose by ms.
+    (
+        "load1-huge-gap0-busy16",
+        "share",
+        "the loop's heirs won 11 of 15 gaps, hbsim's none: the long-park wake-up measured apart under 16 busy threads is the scheduler's tick (p10-p90 4.0 ms), the loop's heirs got in at p50 72 us; hbsim collapses in 20 of 20 seeds as the loop tipped (walks of 3.4 s, past the deadline)",
+    ),
+    ("load2-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 8 of 14, hbsim 0%)"),
+    ("load3-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 8 of 15, hbsim 9%)"),
+    (
+        "load4-huge-gap0-busy16",
+        "tipped",
+        "the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip (the other four recordings: 51-90%); hbsim's heirs, behind a 4 ms wake-up, won 15% and all 20 seeds collapsed",
+    ),
+    ("load4-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 10 of 14, hbsim 15%)"),
+    ("load5-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 8 of 14, hbsim 6%)"),
+    (
+        "load2-huge-gap0-busy12",
+        "tipped",
+        "the session's long-park wake-up under 12 busy threads had a p50 of 4.0 ms (in load1- and load4- it was 29-32 us, and hbsim is on the edge there): hbsim's heirs won 35% of the gaps against the loop's 75% and 19 of 20 seeds collapsed; the loop's last quarter timed out 31%",
+    ),
+    ("load2-huge-gap0-busy12", "share", "see tipped"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1063,6 +1088,9 @@ pub fn configuration_p_value(collapsed: &[u64], tipped: usize) -> f64 {
 pub const KNOWN_CONFIGURATIONS: &[(&str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
+), (
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 12 busy",
+    "12 busy threads on the Intel guest (load1- to load5-): the loop tipped in none of 5 recordings (its last quarter timed out 31-46%), hbsim's collapse rates add up to 2.6. Where the session's long-park wake-up measured apart was the scheduler's tick (p50 2-4 ms, three sessions) hbsim's heirs won 35-54% of the gaps against the loop's 58-75% (docs/validation.md, the twelfth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
