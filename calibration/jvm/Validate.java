@@ -173,6 +173,12 @@ final class Validate {
         final List<Long> backNs = new ArrayList<>();
         final List<Long> heirNs = new ArrayList<>();
         final List<Long> backLostNs = new ArrayList<>();
+        // Per counted gap, the walker's time from its release to its next attempt to enter (its
+        // exit, the gap, the poll of its queue; not the wait for the monitor): the walker's side
+        // of the race in every gap, also where a heartbeat got in first (`walker_back_us` there is
+        // the heirs' drain). A walker preempted at its release shows here.
+        final List<Long> readyNs = new ArrayList<>();
+        final List<Long> readyWonNs = new ArrayList<>();
         // The trigger's span: from its first walk's start to its last walk's end (the knife edge
         // against the deadline is this, not the run's mean walk times the trigger).
         final long[] span = new long[2];
@@ -190,12 +196,17 @@ final class Validate {
                     counting = false;
                     continue;
                 }
+                long ready = System.nanoTime();
                 synchronized (table) {
                     long w0 = System.nanoTime();
                     long seen = table.registers;
                     if (counting) {
                         ev[1]++;
                         backNs.add(w0 - table.lastRelease);
+                        readyNs.add(ready - table.lastRelease);
+                        if (seen != lastSeen) {
+                            readyWonNs.add(ready - table.lastRelease);
+                        }
                         if (seen == lastSeen) {
                             // No heartbeat got in: the walker's own, uncontested return.
                             backLostNs.add(w0 - table.lastRelease);
@@ -414,6 +425,8 @@ final class Validate {
         putUs(out, "walker_back_us", backNs);
         putUs(out, "heir_in_us", heirNs);
         putUs(out, "walker_back_uncontested_us", backLostNs);
+        putUs(out, "walker_ready_us", readyNs);
+        putUs(out, "walker_ready_heirs_won_us", readyWonNs);
         out.put("gaps_between_walks", ev[1]);
         out.put("gaps_won_by_heartbeats", ev[2]);
         out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
@@ -492,7 +505,7 @@ final class Validate {
         for (String k : new String[] {"walks", "gaps_between_walks", "gaps_won_by_heartbeats", "gap_won_share", "walk_us_mean"}) {
             r.put("race_" + k, out.get(k));
         }
-        for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us"}) {
+        for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us", "walker_ready_us", "walker_ready_heirs_won_us"}) {
             for (String q : new String[] {"min", "p10", "p50", "p90", "p99", "max"}) {
                 r.put("race_" + d + "_" + q, out.get(d + "_" + q));
             }
