@@ -395,6 +395,17 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the session's long-park wake-up under 12 busy threads had a p50 of 4.0 ms (in load1- and load4- it was 29-32 us, and hbsim is on the edge there): hbsim's heirs won 35% of the gaps against the loop's 75% and 19 of 20 seeds collapsed; the loop's last quarter timed out 31%",
     ),
     ("load2-huge-gap0-busy12", "share", "see tipped"),
+    // ready1-, ready2- (the harness with walker_ready_us, after 1ffc9df; the Intel guest): as found.
+    (
+        "ready1-huge-gap0-busy16",
+        "tipped",
+        "the loop's last quarter timed out 49%, against the collapse rule's 50%: its heirs won 9 of 15 gaps and it ran on without tipping by the rule; hbsim's heirs, behind the session's 4 ms long-park wake-up, won none and all 20 seeds collapsed",
+    ),
+    (
+        "ready1-huge-gap0-busy16",
+        "share",
+        "as load1-huge-gap0-busy16; in the gaps the loop's heirs won, the walker was ready to re-enter only after a median of 10 ms (walker_ready_heirs_won_us_p50): preempted at its release, which hbsim's walker never is there",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1089,8 +1100,8 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
 ), (
-    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 12 busy",
-    "12 busy threads on the Intel guest (load1- to load5-): the loop tipped in none of 5 recordings (its last quarter timed out 31-46%), hbsim's collapse rates add up to 2.6. Where the session's long-park wake-up measured apart was the scheduler's tick (p50 2-4 ms, three sessions) hbsim's heirs won 35-54% of the gaps against the loop's 58-75% (docs/validation.md, the twelfth session)",
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 5 closes, 60 s, 16 busy",
+    "16 busy threads on the Intel guest (load1- to load5-, ready1-, ready2-): the loop tipped in 5 of 7 recordings (its last quarter timed out 30-100%), hbsim collapses in 20 of 20 seeds at each: its heirs win 0-15% of the gaps against the loop's 36-73%. The session's long-park wake-up measured apart is the scheduler's tick (p50 4 ms), and in the gaps the loop's heirs won its walker was ready to re-enter only after a median of 10 ms: preempted at its own release, which the CPU model excludes (docs/validation.md, the twelfth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -1334,6 +1345,7 @@ fn edge_and_uncontrolled_load_rules_pick_what_they_say() {
         "large-gap0",
         "large-gap0-onecpu",
         "million-gap0-busy8",
+        "ready1-huge-gap0",
     ];
     uncontrolled.sort();
     assert_eq!(uncontrolled, listed);
