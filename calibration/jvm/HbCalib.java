@@ -120,7 +120,8 @@ public final class HbCalib {
                 "last_quarter_timeout_share", "response_ms_p50", "response_ms_p90"}) {
             m.put(p + k, out.get(k));
         }
-        for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us"}) {
+        for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us", "walker_ready_us",
+                "walker_ready_heirs_won_us"}) {
             for (String q : new String[] {"min", "p10", "p50", "p90", "p99", "max"}) {
                 m.put(p + d + "_" + q, out.get(d + "_" + q));
             }
