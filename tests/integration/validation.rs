@@ -406,6 +406,13 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "share",
         "as load1-huge-gap0-busy16; in the gaps the loop's heirs won, the walker was ready to re-enter only after a median of 10 ms (walker_ready_heirs_won_us_p50): preempted at its release, which hbsim's walker never is there",
     ),
+    // ready3- (pre-registered at 21:22; 2, 4 and 8 busy threads): as found.
+    (
+        "ready3-huge-gap0-busy8",
+        "p50",
+        "the loop's heirs won all 9 gaps of the trigger (its walker ready again after 94 us at the median, 6.7 ms at p90: displaced at some releases) and nothing queued; hbsim's heirs won 44% behind the session's long-park wake-up and its median seed ran on for a while (7 of 20 collapsed, on the edge): the same race as the busy-16 points, milder",
+    ),
+    ("ready3-huge-gap0-busy8", "p90", "as its p50"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
