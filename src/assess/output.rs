@@ -387,7 +387,9 @@ fn sensitivity_svg(a: &Assessment) -> String {
     curves.push(("central".into(), "#1f77b4", c0, c1));
     let lowest = a.corners.iter().min_by(|x, y| x.estimate.sustain.total_cmp(&y.estimate.sustain));
     let highest = a.corners.iter().max_by(|x, y| x.estimate.sustain.total_cmp(&y.estimate.sustain));
-    for (name, color, c) in [("lowest corner", "#2ca02c", lowest), ("highest corner", "#d62728", highest)] {
+    // One corner is the central curve itself (every range one measured value): drawn once.
+    let corners = [("lowest corner", "#2ca02c", lowest), ("highest corner", "#d62728", highest)];
+    for (name, color, c) in corners.into_iter().filter(|_| a.corners.len() > 1) {
         if let Some(c) = c {
             let (k0, k1) = line_of(c.estimate.sustain, c.estimate.metastable_groups);
             curves.push((format!("{name} ({:.0} ns/group)", c.per_group_ns), color, k0, k1));

@@ -182,11 +182,18 @@ fn a_calibration_keeps_its_distributions_and_varies_the_tables_temperature() {
             "1000",
             "--calibration",
             &data("assess/calibration-incident.toml"),
+            "--html",
+            "one-corner.html",
         ],
     );
     let text = String::from_utf8_lossy(&fixture.stdout);
     assert!(text.contains("nothing to vary") && !text.contains("lowest loop gain"), "{text}");
     assert!(text.contains("walk per group: 1000 ns (pinned by the calibration)"), "{text}");
+    let page = std::fs::read_to_string(dir.path().join("one-corner.html")).unwrap();
+    assert!(
+        page.contains("central") && !page.contains("corner ("),
+        "one corner is the central curve, drawn once"
+    );
 }
 
 #[test]
