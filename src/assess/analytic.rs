@@ -300,9 +300,11 @@ pub const WAKE_P50_RANGE_US: (f64, f64) = (40.0, 90.0);
 /// Gap after a walk: 15 µs (incident files) … 50 µs (the default); exit ~20 µs measured.
 pub const GAP_RANGE_US: (f64, f64) = (15.0, 50.0);
 
-/// Is `key` pinned (set by a calibration or a measured walk)?
-fn is_pinned(pinned: &[String], key: &str) -> bool {
-    pinned.iter().any(|k| k == key)
+impl Ranges {
+    /// Is `key` pinned (set by a calibration or a measured walk)?
+    pub fn is_pinned(&self, key: &str) -> bool {
+        self.pinned.iter().any(|k| k == key)
+    }
 }
 
 /// Where the walk per group comes from.
@@ -343,10 +345,10 @@ pub fn ranges(p: &Params, pinned: &[String], walk: WalkSource) -> Ranges {
     };
     r.per_group_ns = range;
     r.per_group_basis = basis;
-    if is_pinned(pinned, "monitor_wake_latency") {
+    if r.is_pinned("monitor_wake_latency") {
         r.wake_mean_us = (central_wake_us, central_wake_us);
     }
-    if is_pinned(pinned, "netty_event_gap") {
+    if r.is_pinned("netty_event_gap") {
         r.gap_mean_us = (central_gap_us, central_gap_us);
     }
     r
@@ -375,7 +377,7 @@ pub fn corner(p: &Params, per_group_ns: f64, wake_us: Option<f64>, gap_us: Optio
 pub fn corners(p: &Params, r: &Ranges) -> Vec<Params> {
     let ends = |(lo, hi): (f64, f64)| if lo == hi { vec![lo] } else { vec![lo, hi] };
     let varied = |(lo, hi): (f64, f64), key: &str| -> Vec<Option<f64>> {
-        if is_pinned(&r.pinned, key) {
+        if r.is_pinned(key) {
             vec![None]
         } else {
             ends((lo, hi)).into_iter().map(Some).collect()

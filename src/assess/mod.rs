@@ -145,8 +145,6 @@ struct Builder<'a> {
     broker_extra: toml::Table,
     per_group: Option<String>,
     origin: String,
-    /// The parameters a calibration or a measured walk set (`analytic::Ranges::pinned`).
-    pinned: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -238,7 +236,7 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
     // walk is the harness's table, measured hot and cold.
     let walk_source = if inputs.close_walk_time_ns.is_some() {
         analytic::WalkSource::Broker
-    } else if pinned.iter().any(|k| k == "close_cost_per_group") {
+    } else if cal.broker.contains_key("close_cost_per_group") {
         analytic::WalkSource::Calibration(cal.walk_per_group_range(inputs.groups))
     } else {
         analytic::WalkSource::Plausible
@@ -258,7 +256,6 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
         broker_extra,
         per_group,
         origin,
-        pinned: pinned.clone(),
     };
     let base = Variant::base(&inputs);
     let base_scenario = builder.scenario(&base)?;
@@ -290,7 +287,7 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
             .chain(central.trigger_disconnects)
             .max(),
     );
-    let sims = simulations(&builder, &params, &central, &corners)?;
+    let sims = simulations(&builder, &params, &central, &corners, &ranges)?;
     let mut a = Assessment {
         hbsim_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: inputs_out(&inputs),
@@ -416,7 +413,7 @@ fn geometric_grid(center: f64, lo: u64, hi: u64) -> Vec<u64> {
     grid
 }
 
-fn simulations(b: &Builder, params: &Params, central: &Estimate, corners: &[Corner]) -> Result<Sims, Error> {
+fn simulations(b: &Builder, params: &Params, central: &Estimate, corners: &[Corner], ranges: &analytic::Ranges) -> Result<Sims, Error> {
     use std::sync::atomic::{AtomicU64, Ordering};
     let runs = AtomicU64::new(0);
     let run = |v: &Variant| {
@@ -512,29 +509,24 @@ fn simulations(b: &Builder, params: &Params, central: &Estimate, corners: &[Corn
     let highest = corners.iter().max_by(|x, y| x.estimate.sustain.total_cmp(&y.estimate.sustain));
     let mut sens_variants = Vec::new();
     // One corner (every range pinned to one value) is the reference itself: nothing to vary.
-    let pinned = |key: &str| b.pinned.iter().any(|k| k == key);
     for (label, c) in [("lowest", lowest), ("highest", highest)].into_iter().filter(|_| corners.len() > 1) {
         if let Some(c) = c {
             let mut v = reference.clone();
             v.broker = vec![("close_cost_per_group".into(), format!("\"{}ns\"", c.per_group_ns.round().max(0.0)))];
             let mut detail = vec![format!("walk {:.0} ns/group", c.per_group_ns)];
-            if pinned("monitor_wake_latency") {
-                detail.push(format!("wake-up as calibrated (mean {:.0} µs)", c.wake_mean_us));
-            } else {
-                v.broker.push((
-                    "monitor_wake_latency".into(),
-                    format!("{{ dist = \"exponential\", mean = \"{}ns\" }}", (c.wake_mean_us * 1e3).round()),
-                ));
-                detail.push(format!("wake mean {:.0} µs", c.wake_mean_us));
-            }
-            if pinned("netty_event_gap") {
-                detail.push(format!("gap as calibrated (mean {:.0} µs)", c.gap_mean_us));
-            } else {
-                v.broker.push((
-                    "netty_event_gap".into(),
-                    format!("{{ dist = \"exponential\", mean = \"{}ns\" }}", (c.gap_mean_us * 1e3).round()),
-                ));
-                detail.push(format!("gap mean {:.0} µs", c.gap_mean_us));
+            // A pinned wake-up or gap stays the calibration's own distribution (as in the corner).
+            for (key, calibrated, varied, mean_us) in [
+                ("monitor_wake_latency", "wake-up", "wake", c.wake_mean_us),
+                ("netty_event_gap", "gap", "gap", c.gap_mean_us),
+            ] {
+                if ranges.is_pinned(key) {
+                    detail.push(format!("{calibrated} as calibrated (mean {mean_us:.0} µs)"));
+                } else {
+                    let mean_ns = (mean_us * 1e3).round();
+                    v.broker
+                        .push((key.into(), format!("{{ dist = \"exponential\", mean = \"{mean_ns}ns\" }}")));
+                    detail.push(format!("{varied} mean {mean_us:.0} µs"));
+                }
             }
             sens_variants.push((format!("{label} loop gain in the ranges"), detail.join(", "), v, false));
         }

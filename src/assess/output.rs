@@ -252,7 +252,6 @@ fn calibration_line(meta: &[String]) -> Option<String> {
 
 /// The three uncertain parameters: the range each was varied over, or what pinned it.
 fn range_lines(r: &super::analytic::Ranges) -> Vec<String> {
-    let pinned = |key: &str| r.pinned.iter().any(|k| k == key);
     let span = |(lo, hi): (f64, f64), unit: &str| {
         if lo == hi {
             format!("{lo:.0} {unit}")
@@ -275,7 +274,7 @@ fn range_lines(r: &super::analytic::Ranges) -> Vec<String> {
             "plausible range: the incident files to the default",
         ),
     ] {
-        if pinned(key) {
+        if r.is_pinned(key) {
             out.push(format!("{name}: as calibrated, mean {} (pinned)", span(range, "µs")));
         } else {
             out.push(format!("{name}: exponential, mean {} ({basis})", span(range, "µs")));
