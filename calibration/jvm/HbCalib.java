@@ -126,6 +126,8 @@ public final class HbCalib {
                 m.put(p + d + "_" + q, out.get(d + "_" + q));
             }
         }
+        m.put(p + "walker_ready_gaps", out.get("walker_ready_gaps"));
+        m.put(p + "walker_ready_over_1ms", out.get("walker_ready_over_1ms"));
         m.put(p + "walk_us_mean", out.get("walk_us_mean"));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("harness_version", HARNESS_VERSION);

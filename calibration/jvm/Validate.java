@@ -427,6 +427,10 @@ final class Validate {
         putUs(out, "walker_back_uncontested_us", backLostNs);
         putUs(out, "walker_ready_us", readyNs);
         putUs(out, "walker_ready_heirs_won_us", readyWonNs);
+        // The gaps after which the walker was ready to re-enter only after more than 1 ms: its
+        // uncontested return is 10-100 us, so these are releases at which it lost its CPU.
+        out.put("walker_ready_gaps", readyNs.size());
+        out.put("walker_ready_over_1ms", countOver(readyNs, 1_000_000L));
         out.put("gaps_between_walks", ev[1]);
         out.put("gaps_won_by_heartbeats", ev[2]);
         out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
@@ -510,7 +514,16 @@ final class Validate {
                 r.put("race_" + d + "_" + q, out.get(d + "_" + q));
             }
         }
+        r.put("race_walker_ready_gaps", out.get("walker_ready_gaps"));
+        r.put("race_walker_ready_over_1ms", out.get("walker_ready_over_1ms"));
         return r;
+    }
+
+    /** How many of a list of nanosecond durations exceed {@code limitNs}. */
+    static long countOver(List<Long> ns, long limitNs) {
+        synchronized (ns) {
+            return ns.stream().filter(v -> v > limitNs).count();
+        }
     }
 
     /** p50, p90, p99 and max [µs] of a list of nanosecond durations (null when empty). */
