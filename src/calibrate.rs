@@ -486,6 +486,24 @@ fn heirs_won_every_gap(m: &Map<String, Value>) -> Vec<(&'static str, u64, u64)> 
         .collect()
 }
 
+/// The share of the loops' releases after which the walker was ready to re-enter only after more
+/// than 1 ms (`loop_*_walker_ready_over_1ms` of `loop_*_walker_ready_gaps`, pooled): it lost its
+/// CPU at its own release. `None` when the harness did not count them (before the `disp1-`
+/// session) or counted no gap.
+pub fn release_preempt_share(m: &Map<String, Value>) -> Option<(u64, u64)> {
+    let mut over = 0;
+    let mut gaps = 0;
+    for tag in ["short", "long"] {
+        let g = m.get(&format!("loop_{tag}_walker_ready_gaps")).and_then(Value::as_u64);
+        let o = m.get(&format!("loop_{tag}_walker_ready_over_1ms")).and_then(Value::as_u64);
+        if let (Some(g), Some(o)) = (g, o) {
+            gaps += g;
+            over += o.min(g);
+        }
+    }
+    (gaps > 0).then_some((over, gaps))
+}
+
 /// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
 /// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
 /// the millisecond tail, and the tail decides a gap (docs/validation.md). Its lower half is a
@@ -525,6 +543,62 @@ fn empirical_knots(m: &Map<String, Value>, key: &str, lower_tail: bool) -> Resul
         parts.push(format!("{p} = \"{}\"", duration_text((v * 1000.0).max(1.0))));
     }
     Ok(format!("{{ dist = \"empirical\", {} }}", parts.join(", ")))
+}
+
+/// A woken thread in the monitor within this long after the walker's release beats or ties the
+/// walker's own return (10-100 µs uncontested on the validation hosts): "fast" in
+/// [`release_preempt_beyond_wake`]. **Assumption** at the top of that range.
+pub const FAST_WAKE_US: f64 = 100.0;
+
+/// The share of the draws of the empirical distribution [`empirical_knots`] writes for `key`
+/// (`lower_tail` as there) that fall under `limit_us`: the knots' cumulative shares, linear between
+/// them as hbsim draws them (without the lower tail, a straight line from 0 to the median).
+pub fn share_below(m: &Map<String, Value>, key: &str, lower_tail: bool, limit_us: f64) -> Option<f64> {
+    let mut knots: Vec<(f64, f64)> = Vec::new();
+    let mut last = 0.0f64;
+    for (p, share) in [
+        ("min", 0.0),
+        ("p1", 0.01),
+        ("p5", 0.05),
+        ("p10", 0.1),
+        ("p50", 0.5),
+        ("p90", 0.9),
+        ("p99", 0.99),
+        ("max", 1.0),
+    ] {
+        let v = m.get(&format!("{key}_{p}")).and_then(Value::as_f64).filter(|v| v.is_finite());
+        let v = match (p, v) {
+            ("min" | "p1" | "p5" | "p10", _) if !lower_tail => continue,
+            (_, Some(v)) => v.max(last),
+            ("min" | "p1" | "p5" | "p10", None) => continue,
+            (_, None) => return None,
+        };
+        last = v;
+        knots.push((v, share));
+    }
+    if knots.first().is_some_and(|k| k.1 > 0.0) {
+        knots.insert(0, (0.0, 0.0));
+    }
+    if limit_us < knots[0].0 {
+        return Some(0.0);
+    }
+    for w in knots.windows(2) {
+        let ((v0, p0), (v1, p1)) = (w[0], w[1]);
+        if limit_us < v1 {
+            return Some(p0 + (p1 - p0) * (limit_us - v0) / (v1 - v0));
+        }
+    }
+    Some(1.0)
+}
+
+/// `cpu_release_preempt` from a loop's displaced share and the share of the model's wake-up draws
+/// that are [`FAST_WAKE_US`] or faster: the releases at which the heir took the walker's CPU,
+/// beyond those the measured wake-up already lets a heir win. The harness's wake-up (a waiter
+/// woken by a holder that keeps spinning) includes heirs that got a CPU at once, on the holder's or
+/// another; counting the loop's displaced releases on top of them counts those heirs twice
+/// (docs/validation.md, the thirteenth session).
+pub fn release_preempt_beyond_wake(displaced_share: f64, fast_wake_share: f64) -> f64 {
+    (displaced_share - fast_wake_share).clamp(0.0, 1.0)
 }
 
 /// The mean [µs] of the walker's wait for its CPU after it lost a gap (the `cpu_wait` of the CPU
@@ -885,6 +959,24 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 duration_text((mean / 100.0).round() * 100_000.0)
             );
         }
+        // The wake-up a heir draws at the walker's release behind a long walk, as written above.
+        let wake_key = if in_loop.is_some() && m.contains_key("wake_latency_us_long_park_p50") {
+            "wake_latency_us_long_park"
+        } else {
+            "wake_latency_us"
+        };
+        let lower_tail = in_loop.is_some() && m.contains_key(&format!("{wake_key}_min"));
+        if let (Some((over, gaps)), Some(fast)) = (release_preempt_share(m), share_below(m, wake_key, lower_tail, FAST_WAKE_US)) {
+            let displaced = over as f64 / gaps as f64;
+            let _ = writeln!(
+                out,
+                "# the loops' walker was ready again only after more than 1 ms after {over} of its {gaps} releases\n\
+                 # (loop_*_walker_ready_over_1ms: the heir it woke took its CPU), less the {:.0}% of {wake_key}\n\
+                 # draws under {FAST_WAKE_US} us (heirs the wake-up already lets in first)",
+                fast * 100.0
+            );
+            let _ = writeln!(out, "cpu_release_preempt = {:.3}", release_preempt_beyond_wake(displaced, fast));
+        }
     }
     Ok(out)
 }
@@ -929,6 +1021,39 @@ mod tests {
         let mean = walker_wait_mean_us(&[&m]).unwrap();
         assert!((mean - 10_000.0).abs() < 1e-6, "{mean}");
         assert_eq!(walker_wait_mean_us(&[&Map::new()]), None);
+    }
+
+    #[test]
+    fn share_below_reads_the_knots_as_hbsim_draws_them() {
+        let mut m = Map::new();
+        for (p, v) in [("p50", 200.0), ("p90", 400.0), ("p99", 800.0), ("max", 1600.0)] {
+            m.insert(format!("w_{p}"), Value::from(v));
+        }
+        // Without the lower tail: a straight line from 0 to the median.
+        assert_eq!(share_below(&m, "w", false, 100.0), Some(0.25));
+        assert_eq!(share_below(&m, "w", false, 300.0), Some(0.7));
+        assert_eq!(share_below(&m, "w", false, 5000.0), Some(1.0));
+        m.insert("w_min".into(), Value::from(150.0));
+        m.insert("w_p10".into(), Value::from(160.0));
+        assert_eq!(share_below(&m, "w", true, 100.0), Some(0.0), "under the minimum");
+        assert_eq!(share_below(&m, "w", false, 100.0), Some(0.25), "the tail only where asked");
+        assert_eq!(share_below(&m, "x", true, 100.0), None);
+        assert_eq!(release_preempt_beyond_wake(0.4, 0.1), 0.4 - 0.1);
+        assert_eq!(release_preempt_beyond_wake(0.4, 0.9), 0.0);
+    }
+
+    #[test]
+    fn release_preempt_share_pools_the_loops_counts() {
+        let mut m = Map::new();
+        assert_eq!(release_preempt_share(&m), None, "an older harness counted nothing");
+        m.insert("loop_short_walker_ready_gaps".into(), Value::from(90));
+        m.insert("loop_short_walker_ready_over_1ms".into(), Value::from(9));
+        m.insert("loop_long_walker_ready_gaps".into(), Value::from(10));
+        m.insert("loop_long_walker_ready_over_1ms".into(), Value::from(6));
+        assert_eq!(release_preempt_share(&m), Some((15, 100)));
+        m.insert("loop_short_walker_ready_gaps".into(), Value::from(0));
+        m.insert("loop_long_walker_ready_gaps".into(), Value::from(0));
+        assert_eq!(release_preempt_share(&m), None, "no gap, no share");
     }
 
     #[test]

@@ -126,6 +126,9 @@ pub struct BrokerParams {
     pub cpu_slice_ns: u64,
     /// How long a preempted walker stays off its CPU.
     pub cpu_wait: Dist,
+    /// The share of the walker's own releases (on more than one CPU, every CPU wanted) at which
+    /// the heir it unparks takes its CPU.
+    pub cpu_release_preempt: f64,
     pub trylock_timeout_ns: u64,
     pub heartbeat_cost: Dist,
     pub register_producer_cost: Dist,
@@ -592,6 +595,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     p.check(b.cpus <= 4_096, &f("cpus"), "must be at most 4096 (0 = not modelled)");
     p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
     p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
+    p.probability(b.cpu_release_preempt, &f("cpu_release_preempt"));
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,
@@ -668,6 +672,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_other_runnable: b.cpu_other_runnable,
         cpu_slice_ns: b.cpu_slice.0,
         cpu_wait: b.cpu_wait,
+        cpu_release_preempt: b.cpu_release_preempt,
         trylock_timeout_ns: b.trylock_timeout.0,
         heartbeat_cost: b.heartbeat_cost,
         register_producer_cost: b.register_producer_cost,

@@ -352,6 +352,34 @@ fn waiters_parked_through_a_walk_wake_slower() {
     assert_eq!(above, plain, "no park reaches 1 s: the plain model");
 }
 
+/// Issue 10 (`cpu_release_preempt`): on a host whose CPUs are all wanted, the heir the walker
+/// unparks at its own release takes the walker's CPU at that share of its releases, runs at once,
+/// and the walker waits. Here a heir's own wake-up (500 µs) never beats the walker's 20 µs exit,
+/// so the heirs win a gap only by taking the walker's CPU: none at 0 (the model before it), every
+/// one at 1, about half at 0.5; with a CPU left idle, none.
+#[test]
+fn the_heir_takes_the_walkers_cpu_at_the_measured_share_of_its_releases() {
+    let won = |cpu: &str| {
+        gaps_between_50ms_walks(
+            &format!("monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\n{cpu}"),
+            // Enough heartbeats that a thread waits at every release (7 a walk).
+            4000,
+        )
+    };
+    let off = won("");
+    let busy = "cpus = 2\ncpu_other_runnable = 2\n";
+    let zero = won(&format!("{busy}cpu_release_preempt = 0.0\n"));
+    let all = won(&format!("{busy}cpu_release_preempt = 1.0\n"));
+    let half = won(&format!("{busy}cpu_release_preempt = 0.5\n"));
+    let idle_cpu = won("cpus = 64\ncpu_release_preempt = 1.0\n");
+    assert!(off.gaps >= 50, "{off:?}");
+    assert_eq!(off.won_by_heartbeats, 0, "a 500 us wake-up never beats a 20 us exit: {off:?}");
+    assert_eq!(zero.won_by_heartbeats, 0, "rule 2 as before: {zero:?}");
+    assert_eq!(all.won_by_heartbeats, all.gaps, "every release: {all:?}");
+    assert!((0.3..=0.7).contains(&half.won_share), "about half: {half:?}");
+    assert_eq!(idle_cpu.won_by_heartbeats, 0, "an idle CPU takes the heir: {idle_cpu:?}");
+}
+
 /// The second tier: a waiter parked at least `monitor_very_long_park` wakes with its own costs,
 /// one parked less with the first tier's; unset costs fall back to the first tier's; the tier
 /// must lie beyond the first and bring a cost.

@@ -164,9 +164,8 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "user-huge-gap0-busy8",
         "p50",
-        "the busy-8 calibration's long-park wake-up has a median of 4.0 ms (a woken thread waits a scheduler tick behind 8 spinning threads), so hbsim's walker keeps most gaps (heartbeats won 34%, the harness's 8 of 9) and its median seed's responses are a walk's wait; 10 of 20 seeds collapsed, the verdict agrees by the tie. In the loop the walker's own return waits for a CPU as often, and the calibration's loop sees only the returns the walker won (the uncontested gaps)",
+        "the loop's heirs won 8 of 9 gaps, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 56% (the busy-8 calibration's long-park wake-up has a median of 4.0 ms, a scheduler tick behind 8 spinning threads; the displaced releases of cpu_release_preempt add the rest), and a heartbeat that loses a gap waits out the next walk (p50 1.2 s)",
     ),
-    ("user-huge-gap0-busy8", "p90", "as its p50"),
     (
         "user-incident-hot-gap0",
         "registers",
@@ -187,9 +186,8 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "user2-huge-gap0-busy8",
         "tipped",
-        "the other side of the same swing: this busy-8 calibration's long-park wake-up has a p50 of 225 µs, so hbsim's heartbeats won 31% of the gaps against the loop's 72% and 19 of 20 seeds ran on",
+        "the other side of the same swing: this busy-8 calibration's long-park wake-up has a p50 of 225 µs, so hbsim's heartbeats won 41% of the gaps against the loop's 72% and 15 of 20 seeds collapsed (on the whole user path, with the calibration's walks, 10 of 20: the edge)",
     ),
-    ("user2-huge-gap0-busy8", "share", "see tipped"),
     (
         "user2-huge-gap15",
         "registers",
@@ -240,11 +238,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // to `inrace4-` after the session's calibration on the point's table); the mirror's shift to
     // it was frozen there, compared once each way, and is not applied ([`RACE_IN_LOOP_SHIFT`]).
     // As found with the mirror applied.
-    (
-        "inrace-huge-gap0-busy4",
-        "share",
-        "the loop's heirs won 15 of 17 gaps, hbsim's 47%: the top of this configuration's spread (38-79% in thirteen earlier recordings, 62% and 85% in inrace2-)",
-    ),
     // The loop's heirs won all 9 gaps, so it recorded no uncontested return of the walker; the
     // mirror takes the pre-run's (55 µs, same table) since the walker's-return fallback (with the
     // harness's gap and the short-park costs instead, hbsim's heirs won 30% and 20 of 20 seeds
@@ -255,11 +248,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop's heirs won all 9 of the trigger's gaps behind 1.2 s walks, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 66% with 4 busy threads (the CPU model's race), and a heartbeat that loses a gap waits out the next 1.2 s walk (p50 1.4 s)",
     ),
     ("inrace-huge-gap0-busy4-repeat", "p90", "as its p50 (0.65 s against 4.2 s)"),
-    (
-        "inrace-huge-gap0-busy8",
-        "share",
-        "the loop's heirs won 26 of 30 gaps, hbsim's 46%: the top of this configuration's spread (43-89% across its recordings); tipped or not agrees",
-    ),
     (
         "inrace-huge-gap15",
         "share",
@@ -356,11 +344,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // calibration. Nothing tipped in the loop there; the share misses go the other way from the
     // AMD guests' (the loop's heirs won more gaps than hbsim's behind long walks).
     (
-        "user3-huge-gap0-busy8",
-        "share",
-        "the loop's heirs won 24 of 29 gaps, hbsim's 41% with 8 busy threads (the CPU model's race): 10-11 of 20 seeds ran on, on the edge; the loop did not",
-    ),
-    (
         "user3-incident-hot-gap0",
         "registers",
         "6.8 calls per won gap against hbsim's 2.1 with 374 won gaps of 9,998: behind 0.3 ms walks a won gap drains the heartbeats of one walk or a few, and the loop's heirs won fewer gaps (4% against 12%), each after a longer backlog",
@@ -378,41 +361,51 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "load1-huge-gap0-busy16",
         "share",
-        "the loop's heirs won 11 of 15 gaps, hbsim's none: the long-park wake-up measured apart under 16 busy threads is the scheduler's tick (p10-p90 4.0 ms), the loop's heirs got in at p50 72 us; hbsim collapses in 20 of 20 seeds as the loop tipped (walks of 3.4 s, past the deadline)",
+        "the loop's heirs won 11 of 15 gaps, hbsim's 25%: hbsim's heirs win only at the releases where they take the walker's CPU (cpu_release_preempt, 27% measured at 16 busy threads), since the long-park wake-up measured apart under 16 busy threads is the scheduler's tick (p10-p90 4.0 ms); the loop's heirs got in at p50 72 us, also where its walker was back in 0.1 ms (disp1-huge-gap0-busy16: 7 of its 11 won gaps)",
     ),
-    ("load2-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 8 of 14, hbsim 0%)"),
-    ("load3-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 8 of 15, hbsim 9%)"),
     (
         "load4-huge-gap0-busy16",
         "tipped",
-        "the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip (the other four recordings: 51-90%); hbsim's heirs, behind a 4 ms wake-up, won 15% and all 20 seeds collapsed",
+        "the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip (the other four recordings: 51-90%); hbsim's heirs, behind a 4 ms wake-up, won 30% and 17 of 20 seeds collapsed",
     ),
-    ("load4-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 10 of 14, hbsim 15%)"),
-    ("load5-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 8 of 14, hbsim 6%)"),
-    (
-        "load2-huge-gap0-busy12",
-        "tipped",
-        "the session's long-park wake-up under 12 busy threads had a p50 of 4.0 ms (in load1- and load4- it was 29-32 us, and hbsim is on the edge there): hbsim's heirs won 35% of the gaps against the loop's 75% and 19 of 20 seeds collapsed; the loop's last quarter timed out 31%",
-    ),
-    ("load2-huge-gap0-busy12", "share", "see tipped"),
+    ("load4-huge-gap0-busy16", "share", "as load1-huge-gap0-busy16 (the loop 10 of 14, hbsim 30%)"),
     // ready1-, ready2- (the harness with walker_ready_us, after 1ffc9df; the Intel guest): as found.
     (
         "ready1-huge-gap0-busy16",
         "tipped",
-        "the loop's last quarter timed out 49%, against the collapse rule's 50%: its heirs won 9 of 15 gaps and it ran on without tipping by the rule; hbsim's heirs, behind the session's 4 ms long-park wake-up, won none and all 20 seeds collapsed",
-    ),
-    (
-        "ready1-huge-gap0-busy16",
-        "share",
-        "as load1-huge-gap0-busy16; in the gaps the loop's heirs won, the walker was ready to re-enter only after a median of 10 ms (walker_ready_heirs_won_us_p50): preempted at its release, which hbsim's walker never is there",
+        "the loop's last quarter timed out 49%, against the collapse rule's 50%: its heirs won 9 of 15 gaps and it ran on without tipping by the rule; hbsim's heirs, behind the session's 4 ms long-park wake-up, won 28% and 19 of 20 seeds collapsed",
     ),
     // ready3- (pre-registered at 21:22; 2, 4 and 8 busy threads): as found.
     (
         "ready3-huge-gap0-busy8",
         "p50",
-        "the loop's heirs won all 9 gaps of the trigger (its walker ready again after 94 us at the median, 6.7 ms at p90: displaced at some releases) and nothing queued; hbsim's heirs won 44% behind the session's long-park wake-up and its median seed ran on for a while (7 of 20 collapsed, on the edge): the same race as the busy-16 points, milder",
+        "the loop's heirs won all 9 gaps of the trigger (its walker ready again after 94 us at the median, 6.7 ms at p90: displaced at some releases) and nothing queued; hbsim's heirs won 61% behind the session's long-park wake-up and its median heartbeat waited out a walk (4 of 20 seeds collapsed): the same race as the busy-16 points, milder",
     ),
-    ("ready3-huge-gap0-busy8", "p90", "as its p50"),
+    // The race at the walker's release with cpu_release_preempt (the thirteenth session; the
+    // rule measured on disp1-, frozen before disp2-): applied to every point, as found.
+    (
+        "inrace-huge-gap0-busy4",
+        "p50",
+        "the loop's heirs won 15 of 17 gaps behind 1.2 s walks, so half its heartbeats never waited a walk (p50 0.05 ms); hbsim's won 63% and a heartbeat that loses a gap waits out the next walk (p50 1.4 s): as inrace-huge-gap0-busy4-repeat",
+    ),
+    ("inrace-huge-gap0-busy4", "p90", "as its p50 (1.3 s against 5.0 s)"),
+    (
+        "ready2-huge-gap0-busy16",
+        "registers",
+        "the loop's heirs drained 2,168 calls per won gap, the fewest of the eight busy-16 recordings (3,366-4,462 in load1- to load5-, where hbsim's 5,440-7,842 agree); hbsim's walker, displaced at a release, waits its cpu_wait (10.4 ms mean) while the heirs drain: 7,980",
+    ),
+    // disp1- (the thirteenth session's training recordings: cpu_release_preempt is their count).
+    (
+        "disp1-huge-gap0-busy16",
+        "share",
+        "the loop's heirs won 11 of 15 gaps with its walker displaced at 4 releases (the training count at 16 busy threads): at 7 the heirs got in first (p50 86 us) while the walker was back in about 0.1 ms, which the session's long-park wake-up measured apart (p10 4.0 ms, the scheduler's tick) does not give hbsim's; hbsim 24%",
+    ),
+    (
+        "disp1-huge-gap0-busy4",
+        "p50",
+        "the loop ran on after the trigger without tipping (its last quarter timed out 24%) though its heirs won 56 of 62 gaps, and its median heartbeat waited a walk (0.7 s); hbsim's seeds did not run on (p50 0.001 ms, none collapsed); missed the same way before the rule",
+    ),
+    ("disp1-huge-gap0-busy4", "p90", "as its p50 (3.4 s against 0.3 s)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -601,7 +594,7 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     let keep = |key: &str| {
         matches!(
             key,
-            "close_cost_base" | "close_cost_per_group" | "cpus" | "cpu_other_runnable" | "cpu_wait"
+            "close_cost_base" | "close_cost_per_group" | "cpus" | "cpu_other_runnable" | "cpu_wait" | "cpu_release_preempt"
         ) || (key == "netty_event_gap" && gap_us > 0.0)
     };
     let from_calibration: Vec<String> = cal["broker"]
@@ -632,6 +625,27 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     let text = format!("calibration = {}\n{text}", toml::Value::String(calibration.display().to_string()));
     let (outcome, params) = (&json["outcome"], &json["params"]);
     let mut replace = cpu_model_keys(json);
+    // The heir's fast wake-ups are the calibration's here, not the session's.
+    let measured: serde_json::Map<String, serde_json::Value> = cal
+        .get("measured")
+        .and_then(|m| serde_json::to_value(m).ok())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    let broker = cal["broker"].as_table().expect("[broker]");
+    let key = if broker.contains_key("monitor_wake_latency_long_park") {
+        "wake_latency_us_long_park"
+    } else {
+        "wake_latency_us"
+    };
+    let written_with_tail = broker
+        .get(&format!("monitor_{}", key.replace("_us", "")))
+        .is_some_and(|d| d.to_string().contains("min"));
+    if let Some(fast) = hbsim::calibrate::share_below(&measured, key, written_with_tail, hbsim::calibrate::FAST_WAKE_US) {
+        let busy = params["busy_threads"].as_f64().expect("params.busy_threads") as u64;
+        let q = hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast);
+        replace.retain(|(k, _)| *k != "cpu_release_preempt");
+        replace.push(("cpu_release_preempt", format!("{q:.3}")));
+    }
     if gap_us > 0.0 {
         replace.push(("netty_event_gap", format!("\"{}ns\"", (gap_us * 1000.0).round())));
     }
@@ -661,7 +675,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
 }
 
 /// The CPU model's keys for a point, as every session sets them: `cpus` (the session's
-/// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads) and `cpu_wait` ([`cpu_wait`]).
+/// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads), `cpu_wait` ([`cpu_wait`]) and
+/// `cpu_release_preempt` ([`release_preempt`] at the point's busy threads).
 fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
     let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
     let busy = json["params"]["busy_threads"].as_f64().expect("params.busy_threads") as u64;
@@ -669,7 +684,87 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
         ("cpus", cpus.to_string()),
         ("cpu_other_runnable", busy.to_string()),
         ("cpu_wait", cpu_wait()),
+        ("cpu_release_preempt", format!("{:.3}", release_preempt_beyond_wake(json, busy))),
     ]
+}
+
+/// `cpu_release_preempt` for a point: the displaced share the loop measured at its load
+/// ([`release_preempt`]) less the share of the mirror's own wake-up draws at the walker's release
+/// (the long-park one in the in-loop mirror, else the short one) that are
+/// [`hbsim::calibrate::FAST_WAKE_US`] or faster
+/// ([`hbsim::calibrate::release_preempt_beyond_wake`]; frozen before the `disp2-` session).
+fn release_preempt_beyond_wake(json: &serde_json::Value, busy: u64) -> f64 {
+    let cal = json["calibration"].as_object().expect("calibration");
+    let in_loop = loop_return_gap(json).is_some();
+    let key = if in_loop { "wake_latency_us_long_park" } else { "wake_latency_us" };
+    let fast = hbsim::calibrate::share_below(cal, key, in_loop, hbsim::calibrate::FAST_WAKE_US)
+        .unwrap_or_else(|| panic!("{}: no {key}", json["point"]));
+    hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast)
+}
+
+/// The recordings that measure `cpu_release_preempt` against the load (the `disp1-` session,
+/// 2026-12-02, Intel guest, 2 CPUs: the training data of the rule, docs/validation.md) and the
+/// idle recording whose every ready time was under 1 ms.
+pub const DISPLACEMENT_SESSIONS: [&str; 6] = [
+    "ready1-huge-gap0",
+    "disp1-large-gap0-busy2",
+    "disp1-huge-gap0-busy4",
+    "disp1-huge-gap0-busy8",
+    "disp1-huge-gap0-busy12",
+    "disp1-huge-gap0-busy16",
+];
+
+/// (busy threads, walker's releases displaced, releases) of each of [`DISPLACEMENT_SESSIONS`]:
+/// `walker_ready_over_1ms` of `walker_ready_gaps`, or 0 of them where the harness did not count
+/// but its largest ready time was under 1 ms.
+pub fn displacement_counts() -> Vec<(u64, u64, u64)> {
+    DISPLACEMENT_SESSIONS
+        .iter()
+        .map(|name| {
+            let path = repo_root().join(format!("tests/data/validation/{name}.json"));
+            let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let busy = json["params"]["busy_threads"].as_f64().expect("busy_threads") as u64;
+            let out = &json["outcome"];
+            match (out["walker_ready_over_1ms"].as_u64(), out["walker_ready_gaps"].as_u64()) {
+                (Some(over), Some(gaps)) => (busy, over, gaps),
+                _ => {
+                    let max = out["walker_ready_us_max"].as_f64().expect("walker_ready_us_max");
+                    assert!(max < 1_000.0, "{name}: no count, and a ready time over 1 ms");
+                    let gaps = out["gaps_between_walks"].as_u64().expect("gaps_between_walks");
+                    (busy, 0, gaps)
+                }
+            }
+        })
+        .collect()
+}
+
+/// `cpu_release_preempt` for a point with `busy` busy threads: the displaced share of
+/// [`displacement_counts`] pooled at that load; between two measured loads, linear in the busy
+/// threads; above the largest, the largest's.
+pub fn release_preempt(busy: u64) -> f64 {
+    let mut by_load: Vec<(u64, u64, u64)> = Vec::new();
+    for (b, over, gaps) in displacement_counts() {
+        match by_load.iter_mut().find(|(l, _, _)| *l == b) {
+            Some(entry) => {
+                entry.1 += over;
+                entry.2 += gaps;
+            }
+            None => by_load.push((b, over, gaps)),
+        }
+    }
+    by_load.sort();
+    let share = |&(_, over, gaps): &(u64, u64, u64)| over as f64 / gaps as f64;
+    if let Some(exact) = by_load.iter().find(|(l, _, _)| *l == busy) {
+        return share(exact);
+    }
+    let last = by_load.last().expect("displacement sessions");
+    if busy > last.0 {
+        return share(last);
+    }
+    let hi = by_load.iter().position(|(l, _, _)| *l > busy).expect("a load above");
+    let (lo, hi) = (&by_load[hi - 1], &by_load[hi]);
+    let t = (busy - lo.0) as f64 / (hi.0 - lo.0) as f64;
+    share(lo) + t * (share(hi) - share(lo))
 }
 
 /// `text` with each `key = …` line of `replace` rewritten, or added to `[broker]` when absent.
@@ -1106,9 +1201,6 @@ pub fn configuration_p_value(collapsed: &[u64], tipped: usize) -> f64 {
 pub const KNOWN_CONFIGURATIONS: &[(&str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
-), (
-    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 5 closes, 60 s, 16 busy",
-    "16 busy threads on the Intel guest (load1- to load5-, ready1-, ready2-): the loop tipped in 5 of 7 recordings (its last quarter timed out 30-100%), hbsim collapses in 20 of 20 seeds at each: its heirs win 0-15% of the gaps against the loop's 36-73%. The session's long-park wake-up measured apart is the scheduler's tick (p50 4 ms), and in the gaps the loop's heirs won its walker was ready to re-enter only after a median of 10 ms: preempted at its own release, which the CPU model excludes (docs/validation.md, the twelfth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -1216,8 +1308,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user2-huge-gap0", "registers", "see tipped"),
     ("user2-huge-gap0-busy4", "tipped", "as in KNOWN"),
     ("user2-huge-gap0-busy4", "share", "as in KNOWN"),
-    ("user2-huge-gap0-busy8", "tipped", "as in KNOWN"),
-    ("user2-huge-gap0-busy8", "share", "as in KNOWN"),
     (
         "user2-huge-gap15",
         "registers",
@@ -1231,7 +1321,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ),
     ("user2-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu"),
     // user3- (the Intel guest), as found on the whole user path.
-    ("user3-huge-gap0-busy8", "share", "as in KNOWN (hbsim's 48%)"),
     ("user3-incident-hot-gap0", "registers", "as in KNOWN"),
     (
         "user3-incident-hot-gap0-busy4",
@@ -1239,11 +1328,9 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the loop's heirs won 26% of the gaps behind 0.3 ms walks with 4 busy threads, hbsim's 8% from the busy-4 calibration (27% from the point's own): a quick calibration under load swings between runs (docs/validation.md, the user2- session)",
     ),
     ("user3-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu (23 calls against 5.4)"),
-    (
-        "user3-million-gap0-busy8",
-        "share",
-        "the loop's heirs won 15 of 19 gaps, hbsim's 41% from the busy-8 calibration (43% from the point's own, inside the tolerance): behind 400 ms walks on 8 busy threads the race is the CPU model's",
-    ),
+    // With cpu_release_preempt (the thirteenth session), as found.
+    ("user-huge-gap0-busy8", "p50", "as in KNOWN (the loop's heirs won 8 of 9 gaps, hbsim's 56%)"),
+    ("user-huge-gap0-busy8", "p90", "as its p50 (1.1 s against 4.4 s)"),
 ];
 
 /// The user session's points as a user would run them end to end: every `[broker]` key from

@@ -296,8 +296,11 @@ impl World {
         );
         let latency = wake.sample(&mut self.brokers[b as usize].rng);
         // On one CPU the measured wake-up is the wait for the waker to leave the only CPU; a
-        // wakee that preempts the walker has it at once.
-        let latency = if took_walker_cpu && self.params.brokers[b as usize].cpus == 1 {
+        // wakee that preempts the walker has it at once. So has the heir that takes the walker's
+        // CPU at the walker's own release (`cpu_release_preempt`): the measured wake-up is that
+        // of a wakee that had to find a CPU elsewhere.
+        let at_release = self.brokers[b as usize].netty.state == NettyState::Holding;
+        let latency = if took_walker_cpu && (self.params.brokers[b as usize].cpus == 1 || at_release) {
             0
         } else {
             latency
@@ -581,9 +584,10 @@ impl World {
     /// If a CPU is idle (the walker, the woken thread, the executor threads at work and
     /// `cpu_other_runnable` fit in `cpus`), the woken thread runs there (Linux
     /// `select_idle_sibling`) and nothing else happens. Otherwise:
-    /// - the walker's own unpark at its release puts the woken thread on the walker's CPU only
-    ///   when there is one CPU (`cpus = 1`); with more, wake-affine sends it to the CPU it last
-    ///   ran on, not the walker's;
+    /// - the walker's own unpark at its release puts the woken thread on the walker's CPU when
+    ///   there is one CPU (`cpus = 1`); with more, at the measured share `cpu_release_preempt` of
+    ///   its releases (0 by default: wake-affine sends it to the CPU it last ran on, not the
+    ///   walker's), and such a heir runs at once;
     /// - an unpark a heartbeat thread issues at its own release while the walker is in its exit
     ///   or gap lands on the walker's CPU with probability 1/`cpus` (assumption: wake-affine
     ///   picks the waker's or the wakee's previous CPU, either may be the walker's; plausible
@@ -612,7 +616,9 @@ impl World {
         if !on_cpu || netty.preempted_until_ns != 0 || now - netty.on_cpu_since_ns < slice {
             return false;
         }
-        if netty.state == NettyState::Holding && cpus > 1 {
+        let at_release = netty.state == NettyState::Holding;
+        let release_preempt = params.cpu_release_preempt;
+        if at_release && cpus > 1 && release_preempt == 0.0 {
             // The walker's own unpark at its release: the woken thread last ran on another CPU
             // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
             // prefers that previous CPU to the waker's, which carries the walker. On one CPU
@@ -624,7 +630,13 @@ impl World {
         if wanted <= u64::from(cpus) {
             return false;
         }
-        if cpus > 1 && broker.rng.gen_range(0..cpus) != 0 {
+        if at_release && cpus > 1 {
+            // Measured, not derived: the share of its releases at which a walker on this host and
+            // load lost its CPU (`cpu_release_preempt`; the harness's `walker_ready_over_1ms`).
+            if !broker.rng.gen_bool(release_preempt) {
+                return false;
+            }
+        } else if cpus > 1 && broker.rng.gen_range(0..cpus) != 0 {
             return false;
         }
         let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
