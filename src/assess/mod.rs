@@ -227,6 +227,20 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
             }
         }
     }
+    // The walker's own release on a host whose every CPU is wanted (docs/validation.md, the
+    // thirteenth session): measured by a calibration at its load, else not modelled.
+    let busy = inputs.busy_threads > 0;
+    match cal.broker.get("cpu_release_preempt").and_then(toml::Value::as_float) {
+        Some(share) => inputs.assumptions.push(format!(
+            "the walker's release: the heartbeat thread it wakes takes its CPU at {:.0}% of them (the calibration's cpu_release_preempt, measured at the load it ran under)",
+            share * 100.0
+        )),
+        None if busy => inputs.assumptions.push(
+            "the walker's release: the heartbeat thread it wakes never takes its CPU (cpu_release_preempt 0, not measured at this load; on a 2-CPU host with 16 busy threads it was 27%, and then heartbeats win more gaps between walks) — run hbsim calibrate --busy-threads N and give --calibration"
+                .into(),
+        ),
+        None => {}
+    }
     let mut pinned: Vec<String> = ["close_cost_per_group", "monitor_wake_latency", "netty_event_gap"]
         .iter()
         .filter(|k| cal.broker.contains_key(**k))

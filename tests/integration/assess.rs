@@ -355,6 +355,28 @@ fn host_cpus_decide_whether_won_gaps_drain() {
         .unwrap()
         .iter()
         .any(|a| a.as_str().unwrap().starts_with("host CPUs")));
+    // Busy threads with no calibration: the walker's release is not measured, and says so.
+    let release = |v: &serde_json::Value| -> Vec<String> {
+        v["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a.as_str())
+            .filter(|a| a.starts_with("the walker's release"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(release(&plain).is_empty(), "no busy threads, nothing to say: {plain:#}");
+    assert_eq!(release(&small).len(), 1, "{small:#}");
+    assert!(release(&small)[0].contains("not measured at this load"), "{small:#}");
+    // A calibration that measured it says its share.
+    let cal = dir.write(
+        "cal-release.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.27\n",
+    );
+    let (_, measured) = run(&["--cpus", "2", "--busy-threads", "16", "--calibration", cal.to_str().unwrap()]);
+    assert_eq!(release(&measured).len(), 1, "{measured:#}");
+    assert!(release(&measured)[0].contains("at 27% of them"), "{measured:#}");
     let (code, large) = run(&["--cpus", "16", "--busy-threads", "4"]);
     assert_eq!(code, Some(1), "{large:#}");
     assert_eq!(large["state"], "collapsing");
