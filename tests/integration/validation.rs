@@ -406,6 +406,24 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop ran on after the trigger without tipping (its last quarter timed out 24%) though its heirs won 56 of 62 gaps, and its median heartbeat waited a walk (0.7 s); hbsim's seeds did not run on (p50 0.001 ms, none collapsed); missed the same way before the rule",
     ),
     ("disp1-huge-gap0-busy4", "p90", "as its p50 (3.4 s against 0.3 s)"),
+    // disp2-, disp3- (pre-registered at 23:00, the rule frozen at 711683e; 23:01-23:21): held
+    // out, as found.
+    (
+        "disp2-huge-gap0-busy8",
+        "p50",
+        "the loop's heirs won 10 of 11 gaps, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 66% and a heartbeat that loses a gap waits out the next walk (p50 1.2 s): as inrace-huge-gap0-busy4; the same before the rule",
+    ),
+    (
+        "disp2-large-gap0-busy2",
+        "share",
+        "the loop's heirs won 90 of 99 gaps behind 30 ms walks with 2 busy threads, hbsim's 53%: the walker's own unpark with 2 busy threads, as holdout- and inloop-large-gap0-busy2 (53-96% across its recordings); the rule adds nothing here (9 of 99 releases displaced, less the session's fast wake-ups); the same before the rule",
+    ),
+    (
+        "disp3-huge-gap0-busy16",
+        "tipped",
+        "the loop's last quarter timed out 26% and it did not tip, the third of ten busy-16 recordings not to; hbsim's heirs won 30% of the gaps against the loop's 75% and 19 of 20 seeds collapsed (the wake-up: the loop's heirs get in within 0.1 ms where its walker kept its CPU, the wake-up measured apart is the scheduler's tick). Per configuration hbsim agrees, just: 7 tips in 10 against 9.3 expected, p = 0.053",
+    ),
+    ("disp3-huge-gap0-busy16", "share", "see tipped (the loop 12 of 16, hbsim 30%)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
