@@ -66,6 +66,11 @@ final class ProducerTable {
      * registerProducer after that release took it (both System.nanoTime, under the monitor). */
     long lastRelease;
     long firstAfterRelease;
+    /** Validation with `cpuProbe`: the CPU the walker released from, and the one the first
+     *  registerProducer after that release ran on (Util.currentCpu; -1 unknown). */
+    boolean cpuProbe;
+    int releaseCpu = -1;
+    int heirCpu = -1;
     /** Keeps padding objects alive when the table is spread in memory. */
     final List<Object> padding = new ArrayList<>();
 
@@ -110,6 +115,9 @@ final class ProducerTable {
         registers++;
         if (firstAfterRelease < lastRelease) {
             firstAfterRelease = System.nanoTime();
+            if (cpuProbe) {
+                heirCpu = Util.currentCpu();
+            }
         }
         ConcurrentHashMap<Chan, Info> inner = groupChannelTable.get(group);
         if (inner == null) {

@@ -179,6 +179,12 @@ final class Validate {
         // the heirs' drain). A walker preempted at its release shows here.
         final List<Long> readyNs = new ArrayList<>();
         final List<Long> readyWonNs = new ArrayList<>();
+        // Behind walks of 25 ms and more, where a 10-30 us procfs read is lost in the walk: in the
+        // gaps the heirs won, whether the heir ran on the CPU the walker released from, against
+        // whether the walker was displaced (ready after more than 1 ms). Read outside the race:
+        // the walker's CPU just before its walk ends, the heir's once it is in.
+        table.cpuProbe = groups >= 400_000;
+        final long[] cpuWon = new long[5]; // same CPU & displaced, other & displaced, same & quick, other & quick, unknown
         // The trigger's span: from its first walk's start to its last walk's end (the knife edge
         // against the deadline is this, not the run's mean walk times the trigger).
         final long[] span = new long[2];
@@ -215,6 +221,15 @@ final class Validate {
                             ev[2]++;
                             ev[3] += seen - lastSeen;
                             heirNs.add(table.firstAfterRelease - table.lastRelease);
+                            if (table.cpuProbe) {
+                                boolean displaced = ready - table.lastRelease > 1_000_000L;
+                                if (table.heirCpu < 0 || table.releaseCpu < 0) {
+                                    cpuWon[4]++;
+                                } else {
+                                    boolean same = table.heirCpu == table.releaseCpu;
+                                    cpuWon[(same ? 0 : 1) + (displaced ? 0 : 2)]++;
+                                }
+                            }
                         }
                     }
                     if (ev[0] == 0) {
@@ -223,6 +238,10 @@ final class Validate {
                     table.walk(ch);
                     lastSeen = table.registers;
                     ev[0]++;
+                    if (table.cpuProbe) {
+                        table.releaseCpu = Util.currentCpu();
+                        table.heirCpu = -1;
+                    }
                     long w1 = System.nanoTime();
                     if (ev[0] == trigger) {
                         span[1] = w1;
@@ -431,6 +450,13 @@ final class Validate {
         // uncontested return is 10-100 us, so these are releases at which it lost its CPU.
         out.put("walker_ready_gaps", readyNs.size());
         out.put("walker_ready_over_1ms", countOver(readyNs, 1_000_000L));
+        if (table.cpuProbe) {
+            out.put("won_heir_on_release_cpu_walker_displaced", cpuWon[0]);
+            out.put("won_heir_on_other_cpu_walker_displaced", cpuWon[1]);
+            out.put("won_heir_on_release_cpu_walker_quick", cpuWon[2]);
+            out.put("won_heir_on_other_cpu_walker_quick", cpuWon[3]);
+            out.put("won_cpu_unknown", cpuWon[4]);
+        }
         out.put("gaps_between_walks", ev[1]);
         out.put("gaps_won_by_heartbeats", ev[2]);
         out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
