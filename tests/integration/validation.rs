@@ -424,6 +424,12 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop's last quarter timed out 26% and it did not tip, the third of ten busy-16 recordings not to; hbsim's heirs won 30% of the gaps against the loop's 75% and 19 of 20 seeds collapsed (the wake-up: the loop's heirs get in within 0.1 ms where its walker kept its CPU, the wake-up measured apart is the scheduler's tick). Per configuration hbsim agrees, just: 7 tips in 10 against 9.3 expected, p = 0.053",
     ),
     ("disp3-huge-gap0-busy16", "share", "see tipped (the loop 12 of 16, hbsim 30%)"),
+    // cpu1-, cpu2- (pre-registered at 23:34, the rule frozen at 711683e): as found.
+    (
+        "cpu1-huge-gap0-busy16",
+        "tipped",
+        "the collapse rule's edge: the loop's last quarter timed out 49.8% (rule: more than 50%) with its heirs winning 11 of 15 gaps; hbsim's won 34% and 17 of 20 seeds collapsed",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1219,6 +1225,9 @@ pub fn configuration_p_value(collapsed: &[u64], tipped: usize) -> f64 {
 pub const KNOWN_CONFIGURATIONS: &[(&str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
+), (
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 5 closes, 60 s, 16 busy",
+    "16 busy threads on the Intel guest (load1- to load5-, ready1-, ready2-, disp1- to disp3-, cpu1-, cpu2-): the loop tipped in 8 of 12 recordings (its last quarter timed out 26-100%), hbsim's collapse rates add up to 10.9 (p = 0.035). With cpu_release_preempt its heirs win 24-34% of the gaps, the loop's 36-75%: the loop's heirs also win at releases where the walker kept its CPU, on the other CPU within 0.1 ms (cpu1-, cpu2-: 7 of 18 won gaps), where the wake-up measured apart (a 50 or 300 ms park) waits for the scheduler's tick (docs/validation.md, the thirteenth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -1431,7 +1440,9 @@ fn compare_all(
 /// session's twelve points (other builds on the host) and, of the later sessions, only
 /// `inrace-million-gap0`: recorded right after a busy-8 point whose 8 threads had run through a
 /// longer calibration (its pre-run too), the 1-minute load was 10.05 before it (the rule's
-/// threshold is 10; it agrees on every figure either way).
+/// threshold is 10; it agrees on every figure either way); `ready1-huge-gap0` and
+/// `cpu1-huge-gap0-busy4`, each recorded right after a point with 12 or 16 busy threads (load
+/// 13.7 and 16.9 before them; `cpu1-huge-gap0-busy4` agrees on every figure).
 #[test]
 fn edge_and_uncontrolled_load_rules_pick_what_they_say() {
     let edge: Vec<u64> = (0..=SEEDS).filter(|k| on_the_edge(*k)).collect();
@@ -1444,6 +1455,7 @@ fn edge_and_uncontrolled_load_rules_pick_what_they_say() {
         }
     }
     let listed = [
+        "cpu1-huge-gap0-busy4",
         "huge-gap0",
         "huge-gap0-busy4",
         "huge-gap0-busy4-repeat",
