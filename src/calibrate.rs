@@ -964,11 +964,15 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         let lower_tail = in_loop.is_some() && m.contains_key(&format!("{wake_key}_min"));
         if let (Some((over, gaps)), Some(fast)) = (release_preempt_share(m), share_below(m, wake_key, lower_tail, FAST_WAKE_US)) {
             let displaced = over as f64 / gaps as f64;
+            let (lo, hi) = crate::sweep::wilson95(over as usize, gaps as usize);
             let _ = writeln!(
                 out,
                 "# the long loop's walker was ready again only after more than 1 ms after {over} of its {gaps} releases\n\
-                 # (loop_long_walker_ready_over_1ms: the heir it woke took its CPU), less the {:.0}% of {wake_key}\n\
-                 # draws under {FAST_WAKE_US} us (heirs the wake-up already lets in first)",
+                 # (95% {:.0}-{:.0}%; loop_long_walker_ready_over_1ms: the heir it woke took its CPU), less the {:.0}%\n\
+                 # of {wake_key} draws under {FAST_WAKE_US} us (heirs the wake-up already lets in first). A quick run\n\
+                 # counts a few releases: calibrate again under the same load and compare",
+                lo * 100.0,
+                hi * 100.0,
                 fast * 100.0
             );
             let _ = writeln!(out, "cpu_release_preempt = {:.3}", release_preempt_beyond_wake(displaced, fast));

@@ -563,6 +563,11 @@ fn the_walkers_displaced_releases_are_written_beyond_the_fast_wake_ups() {
     let fast = hbsim::calibrate::share_below(m, "wake_latency_us_long_park", true, hbsim::calibrate::FAST_WAKE_US).unwrap();
     assert!((0.01..0.1).contains(&fast), "{fast}");
     assert!((share - (9.0 / 14.0 - fast)).abs() < 0.0005, "{share}\n{written}");
+    let (lo, hi) = hbsim::sweep::wilson95(9, 14);
+    assert!(
+        written.contains(&format!("9 of its 14 releases\n# (95% {:.0}-{:.0}%", lo * 100.0, hi * 100.0)),
+        "the interval of a few releases: {written}"
+    );
     // The file loads as a scenario's calibration.
     dir.write(
         "s.toml",
