@@ -347,9 +347,29 @@ public final class HbCalib {
         exitAndWake(m, quick, "_very_long_park", true, VERY_LONG_PARK_HOLD_NS);
     }
 
+    /** A waiter parked as long as a walk of 4,000,000 groups (3 s): in the loop under 16 busy threads
+     *  the heirs parked that long got in on the other CPU within 0.1 ms at some releases, where the
+     *  50 and 300 ms parks' wake-ups always waited for the scheduler's tick (docs/validation.md, the
+     *  thirteenth session). Eight repetitions (24 s): a diagnostic, not applied by any mirror. */
+    static final long WALK_PARK_HOLD_NS = 3_000_000_000L;
+
+    /** The exit and wake-up after a walk-long park: `exit_cost_us_walk_park_*`, `wake_latency_us_walk_park_*`. */
+    static void walkPark(Map<String, Object> m) throws Exception {
+        m.put("walk_park_hold_ms", WALK_PARK_HOLD_NS / 1e6);
+        exitAndWake(m, true, "_walk_park", true, WALK_PARK_HOLD_NS, 8, 1);
+    }
+
     /** As above, with W holding `holdNs` after S shows BLOCKED: in the loop a waiter is parked for a
      *  whole walk (25 ms to seconds), and the longer a CPU sits idle the deeper its idle state. */
     static void exitAndWake(Map<String, Object> m, boolean quick, String suffix, boolean spinAfter, long holdNs) throws Exception {
+        boolean longHold = holdNs > 2_000_000L;
+        int warm = longHold ? 5 : quick ? 100 : 300;
+        int reps = longHold ? (quick ? 60 : 200) : quick ? 400 : 2000;
+        exitAndWake(m, quick, suffix, spinAfter, holdNs, reps, warm);
+    }
+
+    /** As above with `reps` counted repetitions after `warm` uncounted ones. */
+    static void exitAndWake(Map<String, Object> m, boolean quick, String suffix, boolean spinAfter, long holdNs, int reps, int warm) throws Exception {
         log("exit cost and wake latency" + suffix + " (waiter parked " + holdNs / 1000 + " us)");
         final Object lock = new Object();
         final Semaphore go = new Semaphore(0);
@@ -370,10 +390,6 @@ public final class HbCalib {
         }, "waiter");
         s.setDaemon(true);
         s.start();
-        // Long holds: fewer repetitions (60 of 50 ms: 3 s), a short warm-up.
-        boolean longHold = holdNs > 2_000_000L;
-        int warm = longHold ? 5 : quick ? 100 : 300;
-        int reps = longHold ? (quick ? 60 : 200) : quick ? 400 : 2000;
         double[] exit = new double[reps];
         double[] wake = new double[reps];
         double[] exitFree = new double[reps];

@@ -117,6 +117,9 @@ final class Validate {
             HbCalib.exitAndWake(cal, true, "", true);
             HbCalib.longPark(cal, true);
             HbCalib.veryLongPark(cal, true);
+            if (groups >= 1_000_000) {
+                HbCalib.walkPark(cal);
+            }
             // The race at the walker's release in this loop's own state, last, right before the
             // loop (a calibration measurement, not the point's outcome): the same loop on this
             // table, under this load, with no deadline (nothing times out, nothing feeds back).
