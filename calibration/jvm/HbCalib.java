@@ -359,6 +359,30 @@ public final class HbCalib {
         exitAndWake(m, true, "_walk_park", true, WALK_PARK_HOLD_NS, 8, 1);
     }
 
+    /** As {@link #walkPark}, with one more thread that sleeps and wakes as the loop's client does
+     *  (parks 2.7 ms between two short bursts of work: 367 heartbeats a second): does a thread that
+     *  keeps leaving a CPU let the waiter in without the scheduler's tick? `_walk_park_ticker`. */
+    static void walkParkWithTicker(Map<String, Object> m) throws Exception {
+        final boolean[] stop = {false};
+        Thread ticker = new Thread(() -> {
+            long x = 0;
+            while (!stop[0]) {
+                java.util.concurrent.locks.LockSupport.parkNanos(2_700_000L);
+                for (int k = 0; k < 2_000; k++) {
+                    x += k * 31;
+                }
+            }
+            Util.sink += x;
+        }, "ticker");
+        ticker.setDaemon(true);
+        ticker.start();
+        try {
+            exitAndWake(m, true, "_walk_park_ticker", true, WALK_PARK_HOLD_NS, 8, 1);
+        } finally {
+            stop[0] = true;
+        }
+    }
+
     /** As above, with W holding `holdNs` after S shows BLOCKED: in the loop a waiter is parked for a
      *  whole walk (25 ms to seconds), and the longer a CPU sits idle the deeper its idle state. */
     static void exitAndWake(Map<String, Object> m, boolean quick, String suffix, boolean spinAfter, long holdNs) throws Exception {

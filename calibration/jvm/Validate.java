@@ -119,6 +119,7 @@ final class Validate {
             HbCalib.veryLongPark(cal, true);
             if (groups >= 1_000_000) {
                 HbCalib.walkPark(cal);
+                HbCalib.walkParkWithTicker(cal);
             }
             // The race at the walker's release in this loop's own state, last, right before the
             // loop (a calibration measurement, not the point's outcome): the same loop on this
