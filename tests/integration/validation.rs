@@ -436,6 +436,12 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "the loop's last quarter timed out 43% and it did not tip (5 of 13 busy-16 recordings did not); its heirs won 8 of 15 gaps, 4 of them on the other CPU with the walker quick, hbsim's 31%, and 20 of 20 seeds collapsed. The wake-up after a 3 s park, measured for this session, waited a tick in all 8 draws (min 2.8 ms): the park's length is not what lets the loop's heirs in",
     ),
+    // park4- (pre-registered at 00:19): as found.
+    (
+        "park4-huge-gap0-busy16",
+        "tipped",
+        "the loop's last quarter timed out 40% and it did not tip; its heirs won 9 of 15 gaps (3 on the other CPU with the walker quick), hbsim's 29%, and 19 of 20 seeds collapsed. The session's 3 s park wake-up waited a tick in all 8 draws alone, and got in after 16 us in one of 8 with a thread sleeping 2.7 ms between bursts beside it (p50 2.5 ms against 4.0)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1233,7 +1239,7 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str)] = &[(
     "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 5 closes, 60 s, 16 busy",
-    "16 busy threads on the Intel guest (load1- to load5-, ready1-, ready2-, disp1- to disp3-, cpu1-, cpu2-, park3-): the loop tipped in 8 of 13 recordings (its last quarter timed out 26-100%), hbsim's collapse rates add up to 12.2 (p = 0.001). With cpu_release_preempt its heirs win 24-34% of the gaps, the loop's 36-75%: the loop's heirs also win at releases where the walker kept its CPU, on the other CPU within 0.1 ms (cpu1-, cpu2-, park3-: 11 of 26 won gaps), where the wake-up measured apart waits for the scheduler's tick whether the waiter was parked 50 ms, 300 ms or 3 s (docs/validation.md, the thirteenth session)",
+    "16 busy threads on the Intel guest (load1- to load5-, ready1-, ready2-, disp1- to disp3-, cpu1-, cpu2-, park3-, park4-): the loop tipped in 8 of 14 recordings (its last quarter timed out 26-100%), hbsim's collapse rates add up to 13.1 (p < 0.001). With cpu_release_preempt its heirs win 24-34% of the gaps, the loop's 36-75%: the loop's heirs also win at releases where the walker kept its CPU, on the other CPU within 0.1 ms (cpu1-, cpu2-, park3-: 11 of 26 won gaps), where the wake-up measured apart waits for the scheduler's tick whether the waiter was parked 50 ms, 300 ms or 3 s (docs/validation.md, the thirteenth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
