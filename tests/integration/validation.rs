@@ -676,9 +676,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     let written_with_tail = broker
         .get(&format!("monitor_{}", key.replace("_us", "")))
         .is_some_and(|d| d.to_string().contains("min"));
-    if let Some(fast) = hbsim::calibrate::share_below(&measured, key, written_with_tail, hbsim::calibrate::FAST_WAKE_US) {
-        let busy = params["busy_threads"].as_f64().expect("params.busy_threads") as u64;
-        let q = hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast);
+    let busy = params["busy_threads"].as_f64().expect("params.busy_threads") as u64;
+    if let Some(q) = release_preempt_for(&measured, key, written_with_tail, busy) {
         replace.retain(|(k, _)| *k != "cpu_release_preempt");
         replace.push(("cpu_release_preempt", format!("{q:.3}")));
     }
@@ -733,9 +732,15 @@ fn release_preempt_beyond_wake(json: &serde_json::Value, busy: u64) -> f64 {
     let cal = json["calibration"].as_object().expect("calibration");
     let in_loop = loop_return_gap(json).is_some();
     let key = if in_loop { "wake_latency_us_long_park" } else { "wake_latency_us" };
-    let fast = hbsim::calibrate::share_below(cal, key, in_loop, hbsim::calibrate::FAST_WAKE_US)
-        .unwrap_or_else(|| panic!("{}: no {key}", json["point"]));
-    hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast)
+    release_preempt_for(cal, key, in_loop, busy).unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
+}
+
+/// [`release_preempt`] at `busy` less the share of the wake-up `key` of `measured` (drawn with its
+/// lower tail or not, as the scenario writes it) under [`hbsim::calibrate::FAST_WAKE_US`]; `None`
+/// without that wake-up.
+fn release_preempt_for(measured: &serde_json::Map<String, serde_json::Value>, key: &str, lower_tail: bool, busy: u64) -> Option<f64> {
+    let fast = hbsim::calibrate::share_below(measured, key, lower_tail, hbsim::calibrate::FAST_WAKE_US)?;
+    Some(hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast))
 }
 
 /// The recordings that measure `cpu_release_preempt` against the load (the `disp1-` session,

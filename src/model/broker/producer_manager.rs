@@ -282,12 +282,27 @@ impl Park {
     }
 }
 
+/// Where the CPU model put a thread the monitor woke ([`World::place_woken_thread`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placement {
+    /// Not on the walker's CPU: the walker runs on.
+    Elsewhere,
+    /// On the walker's CPU, which it preempted; the thread's measured wake-up still applies.
+    WalkerCpu,
+    /// On the walker's CPU, running at once (no wake-up draw).
+    WalkerCpuAtOnce,
+}
+
 impl World {
     /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
     /// latency (one draw of `monitor_wake_latency`).
     /// `park`: how long it has been parked ([`Self::parked_for`]).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) {
-        let took_walker_cpu = next != ThreadRef::Netty && self.place_woken_thread(ctx, b);
+        let placement = if next == ThreadRef::Netty {
+            Placement::Elsewhere
+        } else {
+            self.place_woken_thread(ctx, b)
+        };
         let p = &self.params.brokers[b as usize];
         let wake = park.pick(
             p.monitor_wake_latency,
@@ -295,16 +310,7 @@ impl World {
             p.monitor_wake_latency_very_long_park,
         );
         let latency = wake.sample(&mut self.brokers[b as usize].rng);
-        // On one CPU the measured wake-up is the wait for the waker to leave the only CPU; a
-        // wakee that preempts the walker has it at once. So has the heir that takes the walker's
-        // CPU at the walker's own release (`cpu_release_preempt`): the measured wake-up is that
-        // of a wakee that had to find a CPU elsewhere.
-        let at_release = self.brokers[b as usize].netty.state == NettyState::Holding;
-        let latency = if took_walker_cpu && (self.params.brokers[b as usize].cpus == 1 || at_release) {
-            0
-        } else {
-            latency
-        };
+        let latency = if placement == Placement::WalkerCpuAtOnce { 0 } else { latency };
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
             latency,
@@ -603,18 +609,18 @@ impl World {
     /// of short walks counts as one run. A preempted walker gets its CPU back when the executor
     /// threads have all left theirs and the host's other work leaves one free, or after a
     /// `cpu_wait` draw, whichever comes first.
-    fn place_woken_thread(&mut self, ctx: &mut Ctx<Event>, b: u16) -> bool {
+    fn place_woken_thread(&mut self, ctx: &mut Ctx<Event>, b: u16) -> Placement {
         let now = ctx.now().ns();
         let params = &self.params.brokers[b as usize];
         let (cpus, slice, other) = (params.cpus, params.cpu_slice_ns, params.cpu_other_runnable);
         if cpus == 0 {
-            return false;
+            return Placement::Elsewhere;
         }
         let broker = &mut self.brokers[b as usize];
         let netty = &broker.netty;
         let on_cpu = matches!(netty.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch);
         if !on_cpu || netty.preempted_until_ns != 0 || now - netty.on_cpu_since_ns < slice {
-            return false;
+            return Placement::Elsewhere;
         }
         let at_release = netty.state == NettyState::Holding;
         let release_preempt = params.cpu_release_preempt;
@@ -623,28 +629,39 @@ impl World {
             // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
             // prefers that previous CPU to the waker's, which carries the walker. On one CPU
             // there is no other.
-            return false;
+            return Placement::Elsewhere;
         }
         // The walker and the woken thread, the executor threads at work, the host's other work.
         let wanted = 2 + broker.executor_threads_running() + u64::from(other);
         if wanted <= u64::from(cpus) {
-            return false;
+            return Placement::Elsewhere;
         }
-        if at_release && cpus > 1 {
+        let lands_here = if cpus == 1 {
+            true
+        } else if at_release {
             // Measured, not derived: the share of its releases at which a walker on this host and
             // load lost its CPU (`cpu_release_preempt`; the harness's `walker_ready_over_1ms`).
-            if !broker.rng.gen_bool(release_preempt) {
-                return false;
-            }
-        } else if cpus > 1 && broker.rng.gen_range(0..cpus) != 0 {
-            return false;
+            broker.rng.gen_bool(release_preempt)
+        } else {
+            broker.rng.gen_range(0..cpus) == 0
+        };
+        if !lands_here {
+            return Placement::Elsewhere;
         }
         let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
         let netty = &mut self.brokers[b as usize].netty;
         netty.preempted_until_ns = now + wait;
         netty.preemption += 1;
         self.schedule_netty_resume(ctx, b, wait);
-        true
+        // On one CPU the measured wake-up is the wait for the waker to leave the only CPU, and the
+        // heir that takes the walker's CPU at its own release was measured apart from the wake-up
+        // (a wakee that had to find a CPU elsewhere): both run at once. A heartbeat thread's
+        // unpark on more CPUs keeps its measured wake-up.
+        if cpus == 1 || at_release {
+            Placement::WalkerCpuAtOnce
+        } else {
+            Placement::WalkerCpu
+        }
     }
 
     /// The current preemption of the walker ends `delay` from now (stale if another began).
