@@ -128,6 +128,13 @@ public final class HbCalib {
         }
         m.put(p + "walker_ready_gaps", out.get("walker_ready_gaps"));
         m.put(p + "walker_ready_over_1ms", out.get("walker_ready_over_1ms"));
+        // Where the heirs that won ran (behind tables of 400,000 groups and more: the long loop).
+        for (String k : new String[] {"won_heir_on_release_cpu_walker_displaced", "won_heir_on_other_cpu_walker_displaced",
+                "won_heir_on_release_cpu_walker_quick", "won_heir_on_other_cpu_walker_quick", "won_cpu_unknown"}) {
+            if (out.containsKey(k)) {
+                m.put(p + k, out.get(k));
+            }
+        }
         m.put(p + "walk_us_mean", out.get("walk_us_mean"));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("harness_version", HARNESS_VERSION);
