@@ -500,6 +500,18 @@ pub fn release_preempt_share(m: &Map<String, Value>) -> Option<(u64, u64)> {
     (gaps > 0).then_some((over.min(gaps), gaps))
 }
 
+/// The long loop's releases at which the walker kept its CPU (ready to re-enter within 1 ms) and a
+/// heir still won, running on another CPU than the one the walker released from
+/// (`loop_long_won_heir_on_other_cpu_walker_quick` of the releases not counted by
+/// [`release_preempt_share`]): `cpu_release_other_at_once` counts them. `None` when the harness did
+/// not read the CPUs (before the fourteenth session) or every release was displaced.
+pub fn other_at_once_share(m: &Map<String, Value>) -> Option<(u64, u64)> {
+    let (over, gaps) = release_preempt_share(m)?;
+    let won = m.get("loop_long_won_heir_on_other_cpu_walker_quick").and_then(Value::as_u64)?;
+    let kept = gaps - over;
+    (kept > 0).then_some((won.min(kept), kept))
+}
+
 /// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
 /// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
 /// the millisecond tail, and the tail decides a gap (docs/validation.md). Its lower half is a
@@ -595,6 +607,18 @@ pub fn share_below(m: &Map<String, Value>, key: &str, lower_tail: bool, limit_us
 /// (docs/validation.md, the thirteenth session).
 pub fn release_preempt_beyond_wake(displaced_share: f64, fast_wake_share: f64) -> f64 {
     (displaced_share - fast_wake_share).clamp(0.0, 1.0)
+}
+
+/// `cpu_release_other_at_once` from the share of the releases at which the walker kept its CPU and
+/// a heir on another CPU still won (`share`), and the share of the model's wake-up draws that are
+/// [`FAST_WAKE_US`] or faster (`fast`). The model draws the wake-up only where the rule did not
+/// fire, so the heir is in fast with probability q + (1 - q) x fast; set to `share`, q =
+/// (share - fast) / (1 - fast), none where the wake-up alone is as fast as the loop's heirs.
+pub fn other_at_once_beyond_wake(share: f64, fast: f64) -> f64 {
+    if fast >= 1.0 {
+        return 0.0;
+    }
+    ((share - fast) / (1.0 - fast)).clamp(0.0, 1.0)
 }
 
 /// The mean [µs] of the walker's wait for its CPU after it lost a gap (the `cpu_wait` of the CPU
@@ -976,6 +1000,21 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 fast * 100.0
             );
             let _ = writeln!(out, "cpu_release_preempt = {:.3}", release_preempt_beyond_wake(displaced, fast));
+            if let Some((won, kept)) = other_at_once_share(m) {
+                let (lo, hi) = crate::sweep::wilson95(won as usize, kept as usize);
+                let _ = writeln!(
+                    out,
+                    "# at {won} of the {kept} releases where it kept its CPU a heir still won on the other CPU\n\
+                     # (95% {:.0}-{:.0}%; loop_long_won_heir_on_other_cpu_walker_quick), beyond the {:.0}% of {wake_key}\n\
+                     # draws under {FAST_WAKE_US} us. What lets the scheduler pick those heirs so soon is not settled\n\
+                     # (docs/validation.md, the fourteenth session): calibrate again under the same load and compare",
+                    lo * 100.0,
+                    hi * 100.0,
+                    fast * 100.0
+                );
+                let q = other_at_once_beyond_wake(won as f64 / kept as f64, fast);
+                let _ = writeln!(out, "cpu_release_other_at_once = {q:.3}");
+            }
         }
     }
     Ok(out)
@@ -1040,6 +1079,26 @@ mod tests {
         assert_eq!(share_below(&m, "x", true, 100.0), None);
         assert_eq!(release_preempt_beyond_wake(0.4, 0.1), 0.4 - 0.1);
         assert_eq!(release_preempt_beyond_wake(0.4, 0.9), 0.0);
+        assert_eq!(
+            other_at_once_beyond_wake(0.4, 0.0),
+            0.4,
+            "a wake-up that is never fast adds nothing"
+        );
+        assert!((other_at_once_beyond_wake(0.4, 0.25) - 0.2).abs() < 1e-12, "0.2 + 0.8 x 0.25 = 0.4");
+        assert_eq!(other_at_once_beyond_wake(0.2, 0.5), 0.0, "the wake-up alone is faster");
+        assert_eq!(other_at_once_beyond_wake(0.9, 1.0), 0.0);
+    }
+
+    #[test]
+    fn other_at_once_share_counts_the_releases_the_walker_kept() {
+        let mut m = Map::new();
+        m.insert("loop_long_walker_ready_gaps".into(), Value::from(15));
+        m.insert("loop_long_walker_ready_over_1ms".into(), Value::from(6));
+        assert_eq!(other_at_once_share(&m), None, "a harness that did not read the CPUs");
+        m.insert("loop_long_won_heir_on_other_cpu_walker_quick".into(), Value::from(5));
+        assert_eq!(other_at_once_share(&m), Some((5, 9)));
+        m.insert("loop_long_walker_ready_over_1ms".into(), Value::from(15));
+        assert_eq!(other_at_once_share(&m), None, "every release displaced");
     }
 
     #[test]

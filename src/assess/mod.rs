@@ -231,10 +231,19 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
     // thirteenth session): measured by a calibration at its load, else not modelled.
     let busy = inputs.busy_threads > 0;
     match cal.broker.get("cpu_release_preempt").and_then(toml::Value::as_float) {
-        Some(share) => inputs.assumptions.push(format!(
-            "the walker's release: the heartbeat thread it wakes takes its CPU at {:.0}% of them (the calibration's cpu_release_preempt, measured at the load it ran under)",
-            share * 100.0
-        )),
+        Some(share) => {
+            let other = match cal.broker.get("cpu_release_other_at_once").and_then(toml::Value::as_float) {
+                Some(q) => format!(
+                    ", and at {:.0}% of the rest it runs at once on another (cpu_release_other_at_once)",
+                    q * 100.0
+                ),
+                None => String::new(),
+            };
+            inputs.assumptions.push(format!(
+                "the walker's release: the heartbeat thread it wakes takes its CPU at {:.0}% of them (the calibration's cpu_release_preempt){other}, measured at the load the calibration ran under",
+                share * 100.0
+            ))
+        }
         None if busy => inputs.assumptions.push(
             "the walker's release: the heartbeat thread it wakes never takes its CPU (cpu_release_preempt 0, not measured at this load; on a 2-CPU host with 16 busy threads it was 27%, and then heartbeats win more gaps between walks) — run hbsim calibrate --busy-threads N and give --calibration"
                 .into(),

@@ -129,6 +129,9 @@ pub struct BrokerParams {
     /// The share of the walker's own releases (on more than one CPU, every CPU wanted) at which
     /// the heir it unparks takes its CPU.
     pub cpu_release_preempt: f64,
+    /// The share of the walker's own releases (on more than one CPU, every CPU wanted) at which
+    /// it keeps its CPU and the heir still runs at once on another.
+    pub cpu_release_other_at_once: f64,
     pub trylock_timeout_ns: u64,
     pub heartbeat_cost: Dist,
     pub register_producer_cost: Dist,
@@ -596,6 +599,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
     p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
     p.probability(b.cpu_release_preempt, &f("cpu_release_preempt"));
+    p.probability(b.cpu_release_other_at_once, &f("cpu_release_other_at_once"));
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,
@@ -673,6 +677,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_slice_ns: b.cpu_slice.0,
         cpu_wait: b.cpu_wait,
         cpu_release_preempt: b.cpu_release_preempt,
+        cpu_release_other_at_once: b.cpu_release_other_at_once,
         trylock_timeout_ns: b.trylock_timeout.0,
         heartbeat_cost: b.heartbeat_cost,
         register_producer_cost: b.register_producer_cost,

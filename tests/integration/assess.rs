@@ -377,6 +377,20 @@ fn host_cpus_decide_whether_won_gaps_drain() {
     let (_, measured) = run(&["--cpus", "2", "--busy-threads", "16", "--calibration", cal.to_str().unwrap()]);
     assert_eq!(release(&measured).len(), 1, "{measured:#}");
     assert!(release(&measured)[0].contains("at 27% of them"), "{measured:#}");
+    assert!(
+        !release(&measured)[0].contains("on another"),
+        "not measured, not said: {measured:#}"
+    );
+    let cal = dir.write(
+        "cal-release-other.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.27\ncpu_release_other_at_once = 0.31\n",
+    );
+    let (_, both) = run(&["--cpus", "2", "--busy-threads", "16", "--calibration", cal.to_str().unwrap()]);
+    assert_eq!(release(&both).len(), 1, "{both:#}");
+    assert!(
+        release(&both)[0].contains("at 31% of the rest it runs at once on another"),
+        "{both:#}"
+    );
     let (code, large) = run(&["--cpus", "16", "--busy-threads", "4"]);
     assert_eq!(code, Some(1), "{large:#}");
     assert_eq!(large["state"], "collapsing");

@@ -380,6 +380,41 @@ fn the_heir_takes_the_walkers_cpu_at_the_measured_share_of_its_releases() {
     assert_eq!(idle_cpu.won_by_heartbeats, 0, "an idle CPU takes the heir: {idle_cpu:?}");
 }
 
+/// Issue 10 (`cpu_release_other_at_once`): at that share of the releases where the heir stays off
+/// the walker's CPU it still runs at once on another, so with a wake-up that never beats the
+/// walker's exit the heirs win none at 0, every gap at 1, about half at 0.5, and with both rules
+/// the walker's CPU first: at `cpu_release_preempt = 0.5` and this at 0.5, about three in four.
+/// With a CPU left idle the measured wake-up applies: none; on one CPU there is no other.
+#[test]
+fn the_heir_runs_at_once_on_another_cpu_at_the_measured_share_of_the_releases_the_walker_keeps() {
+    let won = |cpu: &str| {
+        gaps_between_50ms_walks(
+            &format!("monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\n{cpu}"),
+            4000,
+        )
+    };
+    let busy = "cpus = 2\ncpu_other_runnable = 2\n";
+    let zero = won(&format!("{busy}cpu_release_other_at_once = 0.0\n"));
+    let all = won(&format!("{busy}cpu_release_other_at_once = 1.0\n"));
+    let half = won(&format!("{busy}cpu_release_other_at_once = 0.5\n"));
+    let both = won(&format!("{busy}cpu_release_preempt = 0.5\ncpu_release_other_at_once = 0.5\n"));
+    let idle_cpu = won("cpus = 64\ncpu_release_other_at_once = 1.0\n");
+    let one_cpu = won("cpus = 1\ncpu_release_other_at_once = 1.0\n");
+    let one_cpu_before = won("cpus = 1\n");
+    assert!(zero.gaps >= 50, "{zero:?}");
+    assert_eq!(zero.won_by_heartbeats, 0, "the model before it: {zero:?}");
+    // Every release that wakes a heir (7 heartbeats arrive in a walk on average: now and then a
+    // walk sees none and the walker's release wakes nobody).
+    assert!(all.won_by_heartbeats + 2 >= all.gaps, "every release: {all:?}");
+    assert!((0.3..=0.7).contains(&half.won_share), "about half: {half:?}");
+    assert!((0.6..=0.9).contains(&both.won_share), "1 - 0.5 x 0.5: {both:?}");
+    assert_eq!(
+        idle_cpu.won_by_heartbeats, 0,
+        "an idle CPU: the measured wake-up applies: {idle_cpu:?}"
+    );
+    assert_eq!(one_cpu, one_cpu_before, "one CPU has no other");
+}
+
 /// The second tier: a waiter parked at least `monitor_very_long_park` wakes with its own costs,
 /// one parked less with the first tier's; unset costs fall back to the first tier's; the tier
 /// must lie beyond the first and bring a cost.

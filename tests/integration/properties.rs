@@ -60,6 +60,8 @@ fn broker_section() -> BoxedStrategy<String> {
             "cpus = 2\ncpu_wait = { dist = \"exponential\", mean = \"1ms\" }\n",
             // ... and the heir the walker wakes at its release takes its CPU at half of them.
             "cpus = 2\ncpu_other_runnable = 2\ncpu_release_preempt = 0.5\ncpu_wait = { dist = \"exponential\", mean = \"1ms\" }\n",
+            // ... and at a third of the rest it runs at once on the other CPU.
+            "cpus = 2\ncpu_other_runnable = 2\ncpu_release_preempt = 0.3\ncpu_release_other_at_once = 0.3\ncpu_wait = { dist = \"exponential\", mean = \"1ms\" }\n",
             // Long parks: waiters parked 2 ms or more wake slower and cost their waker more.
             "cpus = 2\nmonitor_long_park = \"2ms\"\nmonitor_wake_latency_long_park = \"90us\"\nmonitor_exit_cost_long_park = { dist = \"exponential\", mean = \"20us\" }\n",
             // ... and the event thread comes back later after a walk held 2 ms or more.

@@ -291,6 +291,8 @@ enum Placement {
     WalkerCpu,
     /// On the walker's CPU, running at once (no wake-up draw).
     WalkerCpuAtOnce,
+    /// On another CPU, running at once (no wake-up draw): the walker runs on.
+    OtherCpuAtOnce,
 }
 
 impl World {
@@ -310,7 +312,8 @@ impl World {
             p.monitor_wake_latency_very_long_park,
         );
         let latency = wake.sample(&mut self.brokers[b as usize].rng);
-        let latency = if placement == Placement::WalkerCpuAtOnce { 0 } else { latency };
+        let at_once = matches!(placement, Placement::WalkerCpuAtOnce | Placement::OtherCpuAtOnce);
+        let latency = if at_once { 0 } else { latency };
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
             latency,
@@ -593,7 +596,11 @@ impl World {
     /// - the walker's own unpark at its release puts the woken thread on the walker's CPU when
     ///   there is one CPU (`cpus = 1`); with more, at the measured share `cpu_release_preempt` of
     ///   its releases (0 by default: wake-affine sends it to the CPU it last ran on, not the
-    ///   walker's), and such a heir runs at once;
+    ///   walker's), and such a heir runs at once; at the share `cpu_release_other_at_once` of the
+    ///   releases where it stays off the walker's CPU it runs at once on another (measured as
+    ///   the loop's heirs that got in on the other CPU within 0.1 ms while the walker kept its
+    ///   own, beyond the measured wake-up's own fast draws; what lets the scheduler pick them so
+    ///   soon is not settled, docs/validation.md, the fourteenth session);
     /// - an unpark a heartbeat thread issues at its own release while the walker is in its exit
     ///   or gap lands on the walker's CPU with probability 1/`cpus` (assumption: wake-affine
     ///   picks the waker's or the wakee's previous CPU, either may be the walker's; plausible
@@ -619,21 +626,35 @@ impl World {
         let broker = &mut self.brokers[b as usize];
         let netty = &broker.netty;
         let on_cpu = matches!(netty.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch);
-        if !on_cpu || netty.preempted_until_ns != 0 || now - netty.on_cpu_since_ns < slice {
+        if !on_cpu || netty.preempted_until_ns != 0 {
             return Placement::Elsewhere;
         }
         let at_release = netty.state == NettyState::Holding;
-        let release_preempt = params.cpu_release_preempt;
-        if at_release && cpus > 1 && release_preempt == 0.0 {
+        let past_slice = now - netty.on_cpu_since_ns >= slice;
+        let (release_preempt, other_at_once) = (params.cpu_release_preempt, params.cpu_release_other_at_once);
+        let elsewhere = |broker: &mut super::Broker| {
+            // Off the walker's CPU at its own release: at the measured share, the heir still runs
+            // at once on another (`cpu_release_other_at_once`; no draw at 0).
+            if at_release && cpus > 1 && other_at_once > 0.0 && broker.rng.gen_bool(other_at_once) {
+                Placement::OtherCpuAtOnce
+            } else {
+                Placement::Elsewhere
+            }
+        };
+        // The walker and the woken thread, the executor threads at work, the host's other work.
+        let wanted = 2 + broker.executor_threads_running() + u64::from(other);
+        if at_release && cpus > 1 && (release_preempt == 0.0 || !past_slice) {
             // The walker's own unpark at its release: the woken thread last ran on another CPU
             // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
             // prefers that previous CPU to the waker's, which carries the walker. On one CPU
             // there is no other.
-            return Placement::Elsewhere;
+            return if wanted <= u64::from(cpus) {
+                Placement::Elsewhere
+            } else {
+                elsewhere(broker)
+            };
         }
-        // The walker and the woken thread, the executor threads at work, the host's other work.
-        let wanted = 2 + broker.executor_threads_running() + u64::from(other);
-        if wanted <= u64::from(cpus) {
+        if !past_slice || wanted <= u64::from(cpus) {
             return Placement::Elsewhere;
         }
         let lands_here = if cpus == 1 {
@@ -646,7 +667,7 @@ impl World {
             broker.rng.gen_range(0..cpus) == 0
         };
         if !lands_here {
-            return Placement::Elsewhere;
+            return elsewhere(broker);
         }
         let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
         let netty = &mut self.brokers[b as usize].netty;
