@@ -421,6 +421,13 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "the loop's last quarter timed out 40% and it did not tip; its heirs won 9 of 15 gaps (3 on the other CPU with the walker quick), hbsim's 50% (29% before cpu_release_other_at_once), and 15 of 20 seeds collapsed. The session's 3 s park wake-up waited a tick in all 8 draws alone, and got in after 16 us in one of 8 with a thread sleeping 2.7 ms between bursts beside it (p50 2.5 ms against 4.0)",
     ),
+    // quick2- to quick4- (pre-registered at 01:22, cpu_release_other_at_once frozen at 07f4b8a):
+    // held out, as found.
+    (
+        "quick3-huge-gap0-busy12",
+        "tipped",
+        "the loop's heirs won 10 of 22 gaps (the fewest of its 13 busy-12 recordings; 3 of the 16 releases its walker kept went to a heir on the other CPU) behind 2.35 s walks and its last quarter timed out 100%; hbsim's heirs won 77% and none of 20 seeds collapsed. Per configuration hbsim agrees (2.9 tips expected in 13, the loop's 4)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1300,7 +1307,7 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str)] = &[(
     "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 5 closes, 60 s, 16 busy",
-    "16 busy threads on the Intel guest (load1- to load5-, ready1-, ready2-, disp1- to disp3-, cpu1-, cpu2-, park3-, park4-): the loop tipped in 8 of 14 recordings (its last quarter timed out 26-100%), hbsim's collapse rates add up to 12.1 (p = 0.010). With cpu_release_preempt and cpu_release_other_at_once its heirs win 50-66% of the gaps, the loop's 36-75%, and drain as many calls per won gap (3,510-4,835 against 2,168-5,643), yet its median heartbeat waits 1.0-1.7 times the loop's and 14-19 of 20 seeds collapse: what else keeps the loop's last quarter under the rule at half its recordings is not found (docs/validation.md, the fourteenth session)",
+    "16 busy threads on the Intel guest (load1- to load5-, ready1-, ready2-, disp1- to disp3-, cpu1-, cpu2-, park3-, park4-, quick2- to quick4-): the loop tipped in 11 of 17 recordings (its last quarter timed out 26-100%), hbsim's collapse rates add up to 14.8 (p = 0.028). With cpu_release_preempt and cpu_release_other_at_once its heirs win 46-66% of the gaps, the loop's 36-75%, and drain as many calls per won gap (3,510-4,835 against 2,168-5,643), yet its median heartbeat waits 1.0-2.7 times the loop's and 14-20 of 20 seeds collapse: what else keeps the loop's last quarter under the rule at a third of its recordings is not found (docs/validation.md, the fourteenth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
