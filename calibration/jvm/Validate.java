@@ -183,6 +183,12 @@ final class Validate {
         // the heirs' drain). A walker preempted at its release shows here.
         final List<Long> readyNs = new ArrayList<>();
         final List<Long> readyWonNs = new ArrayList<>();
+        // In the gaps the heirs won: how long the walker, once ready, stayed blocked on the monitor
+        // while they drained (entered minus ready), apart for a walker ready within 1 ms (it kept
+        // its CPU) and one displaced; and the calls the heirs made in those gaps.
+        final List<Long> blockedQuickNs = new ArrayList<>();
+        final List<Long> blockedDisplacedNs = new ArrayList<>();
+        final long[] wonCalls = new long[2]; // walker quick, walker displaced
         // Behind walks of 25 ms and more, where a 10-30 us procfs read is lost in the walk: in the
         // gaps the heirs won, whether the heir ran on the CPU the walker released from, against
         // whether the walker was displaced (ready after more than 1 ms). Read outside the race:
@@ -216,6 +222,9 @@ final class Validate {
                         readyNs.add(ready - table.lastRelease);
                         if (seen != lastSeen) {
                             readyWonNs.add(ready - table.lastRelease);
+                            boolean late = ready - table.lastRelease > 1_000_000L;
+                            (late ? blockedDisplacedNs : blockedQuickNs).add(w0 - ready);
+                            wonCalls[late ? 1 : 0] += seen - lastSeen;
                         }
                         if (seen == lastSeen) {
                             // No heartbeat got in: the walker's own, uncontested return.
@@ -450,6 +459,11 @@ final class Validate {
         putUs(out, "walker_back_uncontested_us", backLostNs);
         putUs(out, "walker_ready_us", readyNs);
         putUs(out, "walker_ready_heirs_won_us", readyWonNs);
+        putUs(out, "walker_blocked_won_quick_us", blockedQuickNs);
+        putUs(out, "walker_blocked_won_displaced_us", blockedDisplacedNs);
+        out.put("won_gaps_walker_quick", blockedQuickNs.size());
+        out.put("won_calls_walker_quick", wonCalls[0]);
+        out.put("won_calls_walker_displaced", wonCalls[1]);
         // The gaps after which the walker was ready to re-enter only after more than 1 ms: its
         // uncontested return is 10-100 us, so these are releases at which it lost its CPU.
         out.put("walker_ready_gaps", readyNs.size());
