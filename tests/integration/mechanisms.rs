@@ -381,7 +381,7 @@ fn the_heir_takes_the_walkers_cpu_at_the_measured_share_of_its_releases() {
 }
 
 /// Issue 10 (`cpu_release_other_at_once`): at that share of the releases where the heir stays off
-/// the walker's CPU it still runs at once on another, so with a wake-up that never beats the
+/// the walker's CPU it still runs at once on another while the walker waits out the drain, so with a wake-up that never beats the
 /// walker's exit the heirs win none at 0, every gap at 1, about half at 0.5, and with both rules
 /// the walker's CPU first: at `cpu_release_preempt = 0.5` and this at 0.5, about three in four.
 /// With a CPU left idle the measured wake-up applies: none; on one CPU there is no other.
@@ -399,6 +399,17 @@ fn the_heir_runs_at_once_on_another_cpu_at_the_measured_share_of_the_releases_th
     let half = won(&format!("{busy}cpu_release_other_at_once = 0.5\n"));
     let both = won(&format!("{busy}cpu_release_preempt = 0.5\ncpu_release_other_at_once = 0.5\n"));
     let idle_cpu = won("cpus = 64\ncpu_release_other_at_once = 1.0\n");
+    // A backlog that takes longer to drain than the walker's exit: 70 heartbeats a walk.
+    let drained = |cpu: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\nmonitor_spin = \"50us\"\n\
+                 heartbeat_cost = \"2us\"\nregister_producer_cost = \"100ns\"\n{busy}{cpu}"
+            ),
+            40_000,
+        )
+    };
+    let (other_all, preempt_all) = (drained("cpu_release_other_at_once = 1.0\n"), drained("cpu_release_preempt = 1.0\n"));
     let one_cpu = won("cpus = 1\ncpu_release_other_at_once = 1.0\n");
     let one_cpu_before = won("cpus = 1\n");
     assert!(zero.gaps >= 50, "{zero:?}");
@@ -406,6 +417,10 @@ fn the_heir_runs_at_once_on_another_cpu_at_the_measured_share_of_the_releases_th
     // Every release that wakes a heir (7 heartbeats arrive in a walk on average: now and then a
     // walk sees none and the walker's release wakes nobody).
     assert!(all.won_by_heartbeats + 2 >= all.gaps, "every release: {all:?}");
+    // The walker waits out the heirs' drain (rule 5) as when the heir took its CPU: at 1 both
+    // rules run the same gaps (no draw at 1), where a walker back after its 20 us exit would
+    // take the monitor between two of the heirs' calls.
+    assert_eq!(other_all, preempt_all, "the walker waits out the drain");
     assert!((0.3..=0.7).contains(&half.won_share), "about half: {half:?}");
     assert!((0.6..=0.9).contains(&both.won_share), "1 - 0.5 x 0.5: {both:?}");
     assert_eq!(

@@ -291,7 +291,7 @@ enum Placement {
     WalkerCpu,
     /// On the walker's CPU, running at once (no wake-up draw).
     WalkerCpuAtOnce,
-    /// On another CPU, running at once (no wake-up draw): the walker runs on.
+    /// On another CPU, running at once (no wake-up draw); the walker waits out the heirs' drain.
     OtherCpuAtOnce,
 }
 
@@ -643,46 +643,55 @@ impl World {
         };
         // The walker and the woken thread, the executor threads at work, the host's other work.
         let wanted = 2 + broker.executor_threads_running() + u64::from(other);
-        if at_release && cpus > 1 && (release_preempt == 0.0 || !past_slice) {
-            // The walker's own unpark at its release: the woken thread last ran on another CPU
-            // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
-            // prefers that previous CPU to the waker's, which carries the walker. On one CPU
-            // there is no other.
-            return if wanted <= u64::from(cpus) {
-                Placement::Elsewhere
+        let placement = 'placed: {
+            if at_release && cpus > 1 && (release_preempt == 0.0 || !past_slice) {
+                // The walker's own unpark at its release: the woken thread last ran on another CPU
+                // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
+                // prefers that previous CPU to the waker's, which carries the walker. On one CPU
+                // there is no other.
+                break 'placed if wanted <= u64::from(cpus) {
+                    Placement::Elsewhere
+                } else {
+                    elsewhere(broker)
+                };
+            }
+            if !past_slice || wanted <= u64::from(cpus) {
+                return Placement::Elsewhere;
+            }
+            let lands_here = if cpus == 1 {
+                true
+            } else if at_release {
+                // Measured, not derived: the share of its releases at which a walker on this host and
+                // load lost its CPU (`cpu_release_preempt`; the harness's `walker_ready_over_1ms`).
+                broker.rng.gen_bool(release_preempt)
             } else {
-                elsewhere(broker)
+                broker.rng.gen_range(0..cpus) == 0
             };
-        }
-        if !past_slice || wanted <= u64::from(cpus) {
-            return Placement::Elsewhere;
-        }
-        let lands_here = if cpus == 1 {
-            true
-        } else if at_release {
-            // Measured, not derived: the share of its releases at which a walker on this host and
-            // load lost its CPU (`cpu_release_preempt`; the harness's `walker_ready_over_1ms`).
-            broker.rng.gen_bool(release_preempt)
-        } else {
-            broker.rng.gen_range(0..cpus) == 0
+            if !lands_here {
+                break 'placed elsewhere(broker);
+            }
+            // On one CPU the measured wake-up is the wait for the waker to leave the only CPU, and
+            // the heir that takes the walker's CPU at its own release was measured apart from the
+            // wake-up (a wakee that had to find a CPU elsewhere): both run at once. A heartbeat
+            // thread's unpark on more CPUs keeps its measured wake-up.
+            if cpus == 1 || at_release {
+                Placement::WalkerCpuAtOnce
+            } else {
+                Placement::WalkerCpu
+            }
         };
-        if !lands_here {
-            return elsewhere(broker);
+        if placement != Placement::Elsewhere {
+            // The walker waits as rule 5 says: preempted on its CPU, or, where the heir ran at
+            // once on another, blocked on the monitor while the heirs drain their backlog (the
+            // harness's `walker_blocked_won_quick_us`: 6-32 ms in all 9 such gaps of `blk1-`,
+            // with the heirs' calls a full drain; docs/validation.md, the fourteenth session).
+            let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
+            let netty = &mut self.brokers[b as usize].netty;
+            netty.preempted_until_ns = now + wait;
+            netty.preemption += 1;
+            self.schedule_netty_resume(ctx, b, wait);
         }
-        let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
-        let netty = &mut self.brokers[b as usize].netty;
-        netty.preempted_until_ns = now + wait;
-        netty.preemption += 1;
-        self.schedule_netty_resume(ctx, b, wait);
-        // On one CPU the measured wake-up is the wait for the waker to leave the only CPU, and the
-        // heir that takes the walker's CPU at its own release was measured apart from the wake-up
-        // (a wakee that had to find a CPU elsewhere): both run at once. A heartbeat thread's
-        // unpark on more CPUs keeps its measured wake-up.
-        if cpus == 1 || at_release {
-            Placement::WalkerCpuAtOnce
-        } else {
-            Placement::WalkerCpu
-        }
+        placement
     }
 
     /// The current preemption of the walker ends `delay` from now (stale if another began).
