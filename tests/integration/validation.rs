@@ -420,6 +420,19 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "the loop's heirs won 10 of 22 gaps (the fewest of its 13 busy-12 recordings; 3 of the 16 releases its walker kept went to a heir on the other CPU) behind 2.35 s walks and its last quarter timed out 100%; hbsim's heirs won 77% and none of 20 seeds collapsed. Per configuration hbsim agrees (2.9 tips expected in 13, the loop's 4)",
     ),
+    // blk2-, blk3- (pre-registered at 02:28, the walker's wait frozen at 0c5372c): held out, as
+    // found.
+    (
+        "blk2-huge-gap0-busy16",
+        "tipped",
+        "the collapse rule's edge: the loop's last quarter timed out 48.6% (rule: more than 50%) with its heirs winning 11 of 15 gaps; hbsim's won 54% and 17 of 20 seeds collapsed. Per configuration hbsim agrees (13.8 tips expected in 20 against the loop's 12)",
+    ),
+    (
+        "blk2-huge-gap0-busy12",
+        "tipped",
+        "the loop's heirs won 8 of 20 gaps, the fewest of its 15 busy-12 recordings (40-85%, mean 63%), and it tipped (79%); hbsim's won 78% and 4 of 20 seeds collapsed. hbsim's heirs win 71-80% at every busy-12 recording, above the loop's mean: its tips there come with the recordings whose heirs won least (blk2-, quick3-, ready1-, disp3-). Per configuration hbsim agrees (2.9 tips expected in 15 against the loop's 5, p = 0.28)",
+    ),
+    ("blk2-huge-gap0-busy12", "share", "see tipped (the loop 8 of 20, hbsim 78%)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
