@@ -674,13 +674,10 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         .get(&format!("monitor_{}", key.replace("_us", "")))
         .is_some_and(|d| d.to_string().contains("min"));
     let busy = params["busy_threads"].as_f64().expect("params.busy_threads") as u64;
-    if let Some(q) = release_preempt_for(&measured, key, written_with_tail, busy) {
-        replace.retain(|(k, _)| *k != "cpu_release_preempt");
-        replace.push(("cpu_release_preempt", format!("{q:.3}")));
-    }
-    if let Some(q) = other_at_once_for(&measured, key, written_with_tail, busy) {
-        replace.retain(|(k, _)| *k != "cpu_release_other_at_once");
-        replace.push(("cpu_release_other_at_once", format!("{q:.3}")));
+    if let Some((preempt, other)) = cpu_shares_for(&measured, key, written_with_tail, busy) {
+        replace.retain(|(k, _)| !matches!(*k, "cpu_release_preempt" | "cpu_release_other_at_once"));
+        replace.push(("cpu_release_preempt", format!("{preempt:.3}")));
+        replace.push(("cpu_release_other_at_once", format!("{other:.3}")));
     }
     if gap_us > 0.0 {
         replace.push(("netty_event_gap", format!("\"{}ns\"", (gap_us * 1000.0).round())));
@@ -711,35 +708,19 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
 }
 
 /// The CPU model's keys for a point, as every session sets them: `cpus` (the session's
-/// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads), `cpu_wait` ([`cpu_wait`]) and
-/// `cpu_release_preempt` ([`release_preempt`] at the point's busy threads).
+/// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads), `cpu_wait` ([`cpu_wait`]),
+/// `cpu_release_preempt` and `cpu_release_other_at_once` ([`session_cpu_shares`]).
 fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
     let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
     let busy = json["params"]["busy_threads"].as_f64().expect("params.busy_threads") as u64;
+    let (preempt, other) = session_cpu_shares(json, busy);
     vec![
         ("cpus", cpus.to_string()),
         ("cpu_other_runnable", busy.to_string()),
         ("cpu_wait", cpu_wait()),
-        ("cpu_release_preempt", format!("{:.3}", release_preempt_beyond_wake(json, busy))),
-        ("cpu_release_other_at_once", format!("{:.3}", other_at_once_beyond_wake(json, busy))),
+        ("cpu_release_preempt", format!("{preempt:.3}")),
+        ("cpu_release_other_at_once", format!("{other:.3}")),
     ]
-}
-
-/// `cpu_release_other_at_once` for a point: the share [`other_at_once`] measured at its load
-/// beyond the mirror's own fast wake-ups (the same wake-up as [`release_preempt_beyond_wake`];
-/// [`hbsim::calibrate::other_at_once_beyond_wake`]; frozen before the `quick2-` session).
-fn other_at_once_beyond_wake(json: &serde_json::Value, busy: u64) -> f64 {
-    let cal = json["calibration"].as_object().expect("calibration");
-    let in_loop = loop_return_gap(json).is_some();
-    let key = if in_loop { "wake_latency_us_long_park" } else { "wake_latency_us" };
-    other_at_once_for(cal, key, in_loop, busy).unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
-}
-
-/// [`other_at_once`] at `busy` beyond the share of the wake-up `key` of `measured` under
-/// [`hbsim::calibrate::FAST_WAKE_US`]; `None` without that wake-up.
-fn other_at_once_for(measured: &serde_json::Map<String, serde_json::Value>, key: &str, lower_tail: bool, busy: u64) -> Option<f64> {
-    let fast = hbsim::calibrate::share_below(measured, key, lower_tail, hbsim::calibrate::FAST_WAKE_US)?;
-    Some(hbsim::calibrate::other_at_once_beyond_wake(other_at_once(busy), fast))
 }
 
 /// The recordings that measure `cpu_release_other_at_once` against the load: those that read the
@@ -782,24 +763,27 @@ pub fn other_at_once(busy: u64) -> f64 {
     pooled_share(other_cpu_counts(), busy)
 }
 
-/// `cpu_release_preempt` for a point: the displaced share the loop measured at its load
-/// ([`release_preempt`]) less the share of the mirror's own wake-up draws at the walker's release
-/// (the long-park one in the in-loop mirror, else the short one) that are
-/// [`hbsim::calibrate::FAST_WAKE_US`] or faster
-/// ([`hbsim::calibrate::release_preempt_beyond_wake`]; frozen before the `disp2-` session).
-fn release_preempt_beyond_wake(json: &serde_json::Value, busy: u64) -> f64 {
+/// `cpu_release_preempt` and `cpu_release_other_at_once` for a point, from the session's own
+/// wake-up at the walker's release (the long-park one in the in-loop mirror, else the short one):
+/// [`cpu_shares_for`]. The first frozen before the `disp2-` session, the second before `quick2-`.
+fn session_cpu_shares(json: &serde_json::Value, busy: u64) -> (f64, f64) {
     let cal = json["calibration"].as_object().expect("calibration");
     let in_loop = loop_return_gap(json).is_some();
     let key = if in_loop { "wake_latency_us_long_park" } else { "wake_latency_us" };
-    release_preempt_for(cal, key, in_loop, busy).unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
+    cpu_shares_for(cal, key, in_loop, busy).unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
 }
 
-/// [`release_preempt`] at `busy` less the share of the wake-up `key` of `measured` (drawn with its
-/// lower tail or not, as the scenario writes it) under [`hbsim::calibrate::FAST_WAKE_US`]; `None`
-/// without that wake-up.
-fn release_preempt_for(measured: &serde_json::Map<String, serde_json::Value>, key: &str, lower_tail: bool, busy: u64) -> Option<f64> {
+/// The shares the loop measured at `busy` busy threads ([`release_preempt`], [`other_at_once`])
+/// beyond the share of the wake-up `key` of `measured` (drawn with its lower tail or not, as the
+/// scenario writes it) under [`hbsim::calibrate::FAST_WAKE_US`]
+/// ([`hbsim::calibrate::release_preempt_beyond_wake`],
+/// [`hbsim::calibrate::other_at_once_beyond_wake`]); `None` without that wake-up.
+fn cpu_shares_for(measured: &serde_json::Map<String, serde_json::Value>, key: &str, lower_tail: bool, busy: u64) -> Option<(f64, f64)> {
     let fast = hbsim::calibrate::share_below(measured, key, lower_tail, hbsim::calibrate::FAST_WAKE_US)?;
-    Some(hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast))
+    Some((
+        hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast),
+        hbsim::calibrate::other_at_once_beyond_wake(other_at_once(busy), fast),
+    ))
 }
 
 /// The recordings that measure `cpu_release_preempt` against the load (the `disp1-` session,
