@@ -746,9 +746,7 @@ pub fn other_cpu_counts() -> Vec<(u64, u64, u64)> {
     OTHER_CPU_SESSIONS
         .iter()
         .map(|name| {
-            let path = repo_root().join(format!("tests/data/validation/{name}.json"));
-            let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            let busy = json["params"]["busy_threads"].as_f64().expect("busy_threads") as u64;
+            let (busy, json) = recorded(name);
             let out = &json["outcome"];
             let count = |key: &str| out[key].as_u64().unwrap_or_else(|| panic!("{name}: outcome.{key}"));
             let kept = count("walker_ready_gaps") - count("walker_ready_over_1ms");
@@ -760,7 +758,8 @@ pub fn other_cpu_counts() -> Vec<(u64, u64, u64)> {
 /// The share of the releases at which the walker kept its CPU and a heir on the other CPU still
 /// won, for a point with `busy` busy threads: [`other_cpu_counts`] pooled as [`release_preempt`].
 pub fn other_at_once(busy: u64) -> f64 {
-    pooled_share(other_cpu_counts(), busy)
+    static COUNTS: std::sync::OnceLock<Vec<(u64, u64, u64)>> = std::sync::OnceLock::new();
+    pooled_share(COUNTS.get_or_init(other_cpu_counts), busy)
 }
 
 /// `cpu_release_preempt` and `cpu_release_other_at_once` for a point, from the session's own
@@ -805,9 +804,7 @@ pub fn displacement_counts() -> Vec<(u64, u64, u64)> {
     DISPLACEMENT_SESSIONS
         .iter()
         .map(|name| {
-            let path = repo_root().join(format!("tests/data/validation/{name}.json"));
-            let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            let busy = json["params"]["busy_threads"].as_f64().expect("busy_threads") as u64;
+            let (busy, json) = recorded(name);
             let out = &json["outcome"];
             match (out["walker_ready_over_1ms"].as_u64(), out["walker_ready_gaps"].as_u64()) {
                 (Some(over), Some(gaps)) => (busy, over, gaps),
@@ -826,14 +823,23 @@ pub fn displacement_counts() -> Vec<(u64, u64, u64)> {
 /// [`displacement_counts`] pooled at that load; between two measured loads, linear in the busy
 /// threads; above the largest, the largest's.
 pub fn release_preempt(busy: u64) -> f64 {
-    pooled_share(displacement_counts(), busy)
+    static COUNTS: std::sync::OnceLock<Vec<(u64, u64, u64)>> = std::sync::OnceLock::new();
+    pooled_share(COUNTS.get_or_init(displacement_counts), busy)
+}
+
+/// A recording's busy threads and its harness output (`tests/data/validation/<name>.json`).
+fn recorded(name: &str) -> (u64, serde_json::Value) {
+    let path = repo_root().join(format!("tests/data/validation/{name}.json"));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let busy = json["params"]["busy_threads"].as_f64().expect("busy_threads") as u64;
+    (busy, json)
 }
 
 /// The share of `counts` (busy threads, counted, of) pooled at `busy`; between two measured loads,
 /// linear in the busy threads; beyond the measured loads, the nearest's.
-fn pooled_share(counts: Vec<(u64, u64, u64)>, busy: u64) -> f64 {
+fn pooled_share(counts: &[(u64, u64, u64)], busy: u64) -> f64 {
     let mut by_load: Vec<(u64, u64, u64)> = Vec::new();
-    for (b, over, gaps) in counts {
+    for &(b, over, gaps) in counts {
         match by_load.iter_mut().find(|(l, _, _)| *l == b) {
             Some(entry) => {
                 entry.1 += over;

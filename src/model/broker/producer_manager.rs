@@ -632,53 +632,44 @@ impl World {
         let at_release = netty.state == NettyState::Holding;
         let past_slice = now - netty.on_cpu_since_ns >= slice;
         let (release_preempt, other_at_once) = (params.cpu_release_preempt, params.cpu_release_other_at_once);
-        let elsewhere = |broker: &mut super::Broker| {
+        // The walker and the woken thread, the executor threads at work, the host's other work.
+        let wanted = 2 + broker.executor_threads_running() + u64::from(other);
+        if wanted <= u64::from(cpus) {
+            return Placement::Elsewhere;
+        }
+        // The walker's own unpark at its release with no measured share: the woken thread last ran
+        // on another CPU (the walker held its own through the walk), and wake-affine
+        // (`wake_affine_weight`) prefers that previous CPU to the waker's, which carries the
+        // walker. On one CPU there is no other.
+        let stays_off = at_release && cpus > 1 && release_preempt == 0.0;
+        // Each draw only where it can decide (no draw at a share of 0).
+        let lands_here = past_slice
+            && !stays_off
+            && if cpus == 1 {
+                true
+            } else if at_release {
+                // Measured, not derived: the share of its releases at which a walker on this host
+                // and load lost its CPU (`cpu_release_preempt`; the harness's `walker_ready_over_1ms`).
+                broker.rng.gen_bool(release_preempt)
+            } else {
+                broker.rng.gen_range(0..cpus) == 0
+            };
+        let placement = if !lands_here {
             // Off the walker's CPU at its own release: at the measured share, the heir still runs
-            // at once on another (`cpu_release_other_at_once`; no draw at 0).
+            // at once on another (`cpu_release_other_at_once`).
             if at_release && cpus > 1 && other_at_once > 0.0 && broker.rng.gen_bool(other_at_once) {
                 Placement::OtherCpuAtOnce
             } else {
                 Placement::Elsewhere
             }
-        };
-        // The walker and the woken thread, the executor threads at work, the host's other work.
-        let wanted = 2 + broker.executor_threads_running() + u64::from(other);
-        let placement = 'placed: {
-            if at_release && cpus > 1 && (release_preempt == 0.0 || !past_slice) {
-                // The walker's own unpark at its release: the woken thread last ran on another CPU
-                // (the walker held its own through the walk), and wake-affine (`wake_affine_weight`)
-                // prefers that previous CPU to the waker's, which carries the walker. On one CPU
-                // there is no other.
-                break 'placed if wanted <= u64::from(cpus) {
-                    Placement::Elsewhere
-                } else {
-                    elsewhere(broker)
-                };
-            }
-            if !past_slice || wanted <= u64::from(cpus) {
-                return Placement::Elsewhere;
-            }
-            let lands_here = if cpus == 1 {
-                true
-            } else if at_release {
-                // Measured, not derived: the share of its releases at which a walker on this host and
-                // load lost its CPU (`cpu_release_preempt`; the harness's `walker_ready_over_1ms`).
-                broker.rng.gen_bool(release_preempt)
-            } else {
-                broker.rng.gen_range(0..cpus) == 0
-            };
-            if !lands_here {
-                break 'placed elsewhere(broker);
-            }
+        } else if cpus == 1 || at_release {
             // On one CPU the measured wake-up is the wait for the waker to leave the only CPU, and
             // the heir that takes the walker's CPU at its own release was measured apart from the
             // wake-up (a wakee that had to find a CPU elsewhere): both run at once. A heartbeat
             // thread's unpark on more CPUs keeps its measured wake-up.
-            if cpus == 1 || at_release {
-                Placement::WalkerCpuAtOnce
-            } else {
-                Placement::WalkerCpu
-            }
+            Placement::WalkerCpuAtOnce
+        } else {
+            Placement::WalkerCpu
         };
         if placement != Placement::Elsewhere {
             // The walker waits as rule 5 says: preempted on its CPU, or, where the heir ran at
