@@ -353,11 +353,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // session's long-park wake-up, measured apart, is the scheduler's tick (p50 about 4 ms) in 8 of
     // the 10 sessions, where the loop's heirs got in at 40-86 us (p10-p50 in won gaps) and won
     // 53-75% of the gaps: hbsim's walker, back in about 50 us, keeps the gaps its heirs lose by ms.
-    (
-        "load4-huge-gap0-busy16",
-        "tipped",
-        "the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip (the other four recordings: 51-90%); hbsim's heirs won 58% and 16 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads (12.4 tips expected in 18 against the loop's 11)",
-    ),
     // ready1-, ready2- (the harness with walker_ready_us, after 1ffc9df; the Intel guest): as found.
     // ready3- (pre-registered at 21:22; 2, 4 and 8 busy threads): as found.
     (
@@ -393,46 +388,37 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "disp3-huge-gap0-busy12",
         "tipped",
-        "the busy-12 knife edge: the loop's last quarter timed out 62% (3 of its 11 busy-12 recordings tipped, 30-46% in five others); hbsim's heirs won 76% against the loop's 62% and 2 of 20 seeds collapsed (8 before the rule). Per configuration hbsim agrees: its collapse rates add up to 2.7 tips in 11 against the loop's 3",
+        "the busy-12 knife edge: the loop's last quarter timed out 62% (5 of its 15 busy-12 recordings tipped; 9 of the other 10 timed out 30-46%); hbsim's heirs won 71% against the loop's 62% and none of 20 seeds collapsed. Per configuration hbsim agrees: its collapse rates add up to 3.9 tips in 15 against the loop's 5 (p = 0.68)",
     ),
     (
         "ready1-huge-gap0-busy12",
         "tipped",
-        "as disp3-huge-gap0-busy12: the loop tipped (75%) with its heirs winning 12 of 22 gaps; hbsim's won 73% and 4 of 20 seeds collapsed",
+        "as disp3-huge-gap0-busy12: the loop tipped (75%) with its heirs winning 12 of 22 gaps; hbsim's won 67% and 4 of 20 seeds collapsed",
     ),
     // park4- (pre-registered at 00:19): as found.
-    (
-        "park4-huge-gap0-busy16",
-        "tipped",
-        "the loop's last quarter timed out 40% and it did not tip; its heirs won 9 of 15 gaps (3 on the other CPU with the walker quick), hbsim's 51%, and 15 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads",
-    ),
     // The walker waits out the drain of a heir that ran at once on another CPU (the fourteenth
     // session, after blk1-): applied to every point, as found.
-    (
-        "park3-huge-gap0-busy12",
-        "tipped",
-        "the busy-12 knife edge, as disp3-huge-gap0-busy12: the loop's last quarter timed out 55% (rule: more than 50%); hbsim's heirs won 59% against the loop's 68% and 5 of 20 seeds collapsed (7 before the walker waited out the drain). Per configuration hbsim agrees (2.7 tips expected in 14 against the loop's 4)",
-    ),
     // quick2- to quick4- (pre-registered at 01:22, cpu_release_other_at_once frozen at 07f4b8a):
     // held out, as found.
     (
         "quick3-huge-gap0-busy12",
         "tipped",
-        "the loop's heirs won 10 of 22 gaps (the fewest of its 13 busy-12 recordings; 3 of the 16 releases its walker kept went to a heir on the other CPU) behind 2.35 s walks and its last quarter timed out 100%; hbsim's heirs won 77% and none of 20 seeds collapsed. Per configuration hbsim agrees (2.9 tips expected in 13, the loop's 4)",
+        "the loop's heirs won 10 of 22 gaps (3 of the 16 releases its walker kept went to a heir on the other CPU) behind 2.35 s walks and its last quarter timed out 100%; hbsim's heirs won 71% and 3 of 20 seeds collapsed. Per configuration hbsim agrees (3.9 tips expected in 15, the loop's 5)",
     ),
     // blk2-, blk3- (pre-registered at 02:28, the walker's wait frozen at 0c5372c): held out, as
     // found.
     (
-        "blk2-huge-gap0-busy16",
-        "tipped",
-        "the collapse rule's edge: the loop's last quarter timed out 48.6% (rule: more than 50%) with its heirs winning 11 of 15 gaps; hbsim's won 54% and 17 of 20 seeds collapsed. Per configuration hbsim agrees (13.8 tips expected in 20 against the loop's 12)",
-    ),
-    (
         "blk2-huge-gap0-busy12",
         "tipped",
-        "the loop's heirs won 8 of 20 gaps, the fewest of its 15 busy-12 recordings (40-85%, mean 63%), and it tipped (79%); hbsim's won 78% and 4 of 20 seeds collapsed. hbsim's heirs win 71-80% at every busy-12 recording, above the loop's mean: its tips there come with the recordings whose heirs won least (blk2-, quick3-, ready1-, disp3-). Per configuration hbsim agrees (2.9 tips expected in 15 against the loop's 5, p = 0.28)",
+        "the loop's heirs won 8 of 20 gaps, the fewest of its 15 busy-12 recordings (40-85%, mean 66%), and it tipped (79%); hbsim's won 75% and 4 of 20 seeds collapsed. hbsim's heirs win 59-75% at the busy-12 recordings (mean 69%); the loop's tips there come with the recordings whose heirs won least (blk2-, quick3-, ready1-), which no input measured before the loop tells apart. Per configuration hbsim agrees (3.9 tips expected in 15 against the loop's 5, p = 0.68)",
     ),
-    ("blk2-huge-gap0-busy12", "share", "see tipped (the loop 8 of 20, hbsim 78%)"),
+    // The CPU shares pooled over every recording that counts them but the point's own (the
+    // fifteenth session, leave one recording out): applied to every point, as found.
+    (
+        "disp3-huge-gap0-busy16",
+        "tipped",
+        "the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; hbsim's won 60% and 15 of 20 seeds collapsed (11 with the shares of the training sessions alone). The busy-16 recordings tip at 12 of 20 whatever their heirs won (tipped at 36-73%, not at 53-75%); per configuration hbsim agrees (11.1 tips expected in 20 against the loop's 12, p = 0.88)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -674,7 +660,7 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         .get(&format!("monitor_{}", key.replace("_us", "")))
         .is_some_and(|d| d.to_string().contains("min"));
     let busy = params["busy_threads"].as_f64().expect("params.busy_threads") as u64;
-    if let Some((preempt, other)) = cpu_shares_for(&measured, key, written_with_tail, busy) {
+    if let Some((preempt, other)) = cpu_shares_for(&measured, key, written_with_tail, busy, &recording_name(json)) {
         replace.retain(|(k, _)| !matches!(*k, "cpu_release_preempt" | "cpu_release_other_at_once"));
         replace.push(("cpu_release_preempt", format!("{preempt:.3}")));
         replace.push(("cpu_release_other_at_once", format!("{other:.3}")));
@@ -723,108 +709,118 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The recordings that measure `cpu_release_other_at_once` against the load: those that read the
-/// CPUs (`cpu1-`, `cpu2-`, `park3-`, `park4-`; not `cpu1-huge-gap0-busy4`, whose load was
-/// uncontrolled) and the `quick1-` session's, recorded for the loads those did not cover (the
-/// training data of the rule, docs/validation.md, the fourteenth session).
-pub const OTHER_CPU_SESSIONS: [&str; 9] = [
-    "quick1-large-gap0-busy2",
-    "quick1-huge-gap0-busy4",
-    "quick1-huge-gap0-busy8",
-    "quick1-huge-gap0-busy12",
-    "park3-huge-gap0-busy12",
-    "cpu1-huge-gap0-busy16",
-    "cpu2-huge-gap0-busy16",
-    "park3-huge-gap0-busy16",
-    "park4-huge-gap0-busy16",
-];
-
-/// (busy threads, releases at which the walker kept its CPU and a heir on the other CPU won,
-/// releases at which the walker kept its CPU) of each of [`OTHER_CPU_SESSIONS`]:
-/// `won_heir_on_other_cpu_walker_quick` of `walker_ready_gaps - walker_ready_over_1ms`.
-pub fn other_cpu_counts() -> Vec<(u64, u64, u64)> {
-    OTHER_CPU_SESSIONS
-        .iter()
-        .map(|name| {
-            let (busy, json) = recorded(name);
-            let out = &json["outcome"];
-            let count = |key: &str| out[key].as_u64().unwrap_or_else(|| panic!("{name}: outcome.{key}"));
-            let kept = count("walker_ready_gaps") - count("walker_ready_over_1ms");
-            (busy, count("won_heir_on_other_cpu_walker_quick").min(kept), kept)
-        })
-        .collect()
+/// What one recording counted of the race at the walker's release, for pooling across sessions.
+#[derive(Clone, Debug)]
+pub struct ReleaseCounts {
+    /// The recording (`<session>-<point>`).
+    pub name: String,
+    pub busy: u64,
+    /// (releases displaced, releases): `walker_ready_over_1ms` of `walker_ready_gaps`, or 0 of
+    /// the gaps where the harness did not count but its largest ready time was under 1 ms.
+    pub displaced: Option<(u64, u64)>,
+    /// (releases at which the walker kept its CPU and a heir on the other CPU won, releases at
+    /// which it kept its CPU): `won_heir_on_other_cpu_walker_quick` of
+    /// `walker_ready_gaps - walker_ready_over_1ms`.
+    pub other: Option<(u64, u64)>,
 }
 
-/// The share of the releases at which the walker kept its CPU and a heir on the other CPU still
-/// won, for a point with `busy` busy threads: [`other_cpu_counts`] pooled as [`release_preempt`].
-pub fn other_at_once(busy: u64) -> f64 {
-    static COUNTS: std::sync::OnceLock<Vec<(u64, u64, u64)>> = std::sync::OnceLock::new();
-    pooled_share(COUNTS.get_or_init(other_cpu_counts), busy)
+/// Every recording under controlled load ([`UNCONTROLLED_LOAD`]) that counts the race at the
+/// walker's release (the Intel guest's sessions from `disp1-` on, and `ready1-huge-gap0`, whose
+/// every ready time was under 1 ms).
+pub fn release_counts() -> &'static [ReleaseCounts] {
+    static COUNTS: std::sync::OnceLock<Vec<ReleaseCounts>> = std::sync::OnceLock::new();
+    COUNTS.get_or_init(|| {
+        points()
+            .into_iter()
+            .filter_map(|(name, _, _)| {
+                let (busy, json) = recorded(&name);
+                if load_beyond_point(&json) > UNCONTROLLED_LOAD {
+                    return None;
+                }
+                let out = &json["outcome"];
+                let displaced = match (out["walker_ready_over_1ms"].as_u64(), out["walker_ready_gaps"].as_u64()) {
+                    (Some(over), Some(gaps)) => Some((over, gaps)),
+                    _ => out["walker_ready_us_max"]
+                        .as_f64()
+                        .filter(|max| *max < 1_000.0)
+                        .and_then(|_| out["gaps_between_walks"].as_u64())
+                        .map(|gaps| (0, gaps)),
+                };
+                let other = match (out["won_heir_on_other_cpu_walker_quick"].as_u64(), displaced) {
+                    (Some(won), Some((over, gaps))) => Some((won.min(gaps - over), gaps - over)),
+                    _ => None,
+                };
+                (displaced.is_some() || other.is_some()).then_some(ReleaseCounts {
+                    name,
+                    busy,
+                    displaced,
+                    other,
+                })
+            })
+            .collect()
+    })
+}
+
+/// `cpu_release_preempt` for point `name` with `busy` busy threads: the displaced share of
+/// [`release_counts`], every recording but the point's own, pooled at that load
+/// ([`pooled_share`]).
+pub fn release_preempt(busy: u64, name: &str) -> f64 {
+    let counts: Vec<(u64, u64, u64)> = release_counts()
+        .iter()
+        .filter(|c| c.name != name)
+        .filter_map(|c| c.displaced.map(|(k, n)| (c.busy, k, n)))
+        .collect();
+    pooled_share(&counts, busy)
+}
+
+/// `cpu_release_other_at_once` for point `name` with `busy` busy threads: the share of the
+/// releases at which the walker kept its CPU and a heir on the other CPU still won, of
+/// [`release_counts`], every recording but the point's own, pooled as [`release_preempt`].
+pub fn other_at_once(busy: u64, name: &str) -> f64 {
+    let counts: Vec<(u64, u64, u64)> = release_counts()
+        .iter()
+        .filter(|c| c.name != name)
+        .filter_map(|c| c.other.map(|(k, n)| (c.busy, k, n)))
+        .collect();
+    pooled_share(&counts, busy)
 }
 
 /// `cpu_release_preempt` and `cpu_release_other_at_once` for a point, from the session's own
 /// wake-up at the walker's release (the long-park one in the in-loop mirror, else the short one):
-/// [`cpu_shares_for`]. The first frozen before the `disp2-` session, the second before `quick2-`.
+/// [`cpu_shares_for`].
 fn session_cpu_shares(json: &serde_json::Value, busy: u64) -> (f64, f64) {
     let cal = json["calibration"].as_object().expect("calibration");
     let in_loop = loop_return_gap(json).is_some();
     let key = if in_loop { "wake_latency_us_long_park" } else { "wake_latency_us" };
-    cpu_shares_for(cal, key, in_loop, busy).unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
+    cpu_shares_for(cal, key, in_loop, busy, &recording_name(json)).unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
 }
 
-/// The shares the loop measured at `busy` busy threads ([`release_preempt`], [`other_at_once`])
-/// beyond the share of the wake-up `key` of `measured` (drawn with its lower tail or not, as the
-/// scenario writes it) under [`hbsim::calibrate::FAST_WAKE_US`]
+/// A recording's name, `<session>-<point>` (its file's stem).
+fn recording_name(json: &serde_json::Value) -> String {
+    let point = json["point"].as_str().expect("point");
+    match json["session_tag"].as_str() {
+        Some(tag) => format!("{tag}-{point}"),
+        None => point.to_string(),
+    }
+}
+
+/// The shares the loop measured at `busy` busy threads ([`release_preempt`], [`other_at_once`],
+/// without recording `name`) beyond the share of the wake-up `key` of `measured` (drawn with its
+/// lower tail or not, as the scenario writes it) under [`hbsim::calibrate::FAST_WAKE_US`]
 /// ([`hbsim::calibrate::release_preempt_beyond_wake`],
 /// [`hbsim::calibrate::other_at_once_beyond_wake`]); `None` without that wake-up.
-fn cpu_shares_for(measured: &serde_json::Map<String, serde_json::Value>, key: &str, lower_tail: bool, busy: u64) -> Option<(f64, f64)> {
+fn cpu_shares_for(
+    measured: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    lower_tail: bool,
+    busy: u64,
+    name: &str,
+) -> Option<(f64, f64)> {
     let fast = hbsim::calibrate::share_below(measured, key, lower_tail, hbsim::calibrate::FAST_WAKE_US)?;
     Some((
-        hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy), fast),
-        hbsim::calibrate::other_at_once_beyond_wake(other_at_once(busy), fast),
+        hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy, name), fast),
+        hbsim::calibrate::other_at_once_beyond_wake(other_at_once(busy, name), fast),
     ))
-}
-
-/// The recordings that measure `cpu_release_preempt` against the load (the `disp1-` session,
-/// 2026-12-02, Intel guest, 2 CPUs: the training data of the rule, docs/validation.md) and the
-/// idle recording whose every ready time was under 1 ms.
-pub const DISPLACEMENT_SESSIONS: [&str; 6] = [
-    "ready1-huge-gap0",
-    "disp1-large-gap0-busy2",
-    "disp1-huge-gap0-busy4",
-    "disp1-huge-gap0-busy8",
-    "disp1-huge-gap0-busy12",
-    "disp1-huge-gap0-busy16",
-];
-
-/// (busy threads, walker's releases displaced, releases) of each of [`DISPLACEMENT_SESSIONS`]:
-/// `walker_ready_over_1ms` of `walker_ready_gaps`, or 0 of them where the harness did not count
-/// but its largest ready time was under 1 ms.
-pub fn displacement_counts() -> Vec<(u64, u64, u64)> {
-    DISPLACEMENT_SESSIONS
-        .iter()
-        .map(|name| {
-            let (busy, json) = recorded(name);
-            let out = &json["outcome"];
-            match (out["walker_ready_over_1ms"].as_u64(), out["walker_ready_gaps"].as_u64()) {
-                (Some(over), Some(gaps)) => (busy, over, gaps),
-                _ => {
-                    let max = out["walker_ready_us_max"].as_f64().expect("walker_ready_us_max");
-                    assert!(max < 1_000.0, "{name}: no count, and a ready time over 1 ms");
-                    let gaps = out["gaps_between_walks"].as_u64().expect("gaps_between_walks");
-                    (busy, 0, gaps)
-                }
-            }
-        })
-        .collect()
-}
-
-/// `cpu_release_preempt` for a point with `busy` busy threads: the displaced share of
-/// [`displacement_counts`] pooled at that load; between two measured loads, linear in the busy
-/// threads; above the largest, the largest's.
-pub fn release_preempt(busy: u64) -> f64 {
-    static COUNTS: std::sync::OnceLock<Vec<(u64, u64, u64)>> = std::sync::OnceLock::new();
-    pooled_share(COUNTS.get_or_init(displacement_counts), busy)
 }
 
 /// A recording's busy threads and its harness output (`tests/data/validation/<name>.json`).
