@@ -149,11 +149,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     // The inloop2- session: the same, recorded after 6126c8d with the in-loop mirror frozen.
     (
-        "inloop2-huge-gap0-busy4",
-        "share",
-        "the harness's own spread at this configuration: its heartbeats won 79% of the gaps here, 38-73% in the twelve other recordings of it (hbsim 46%, just under the tolerance's 52%)",
-    ),
-    (
         "inloop2-incident-hot-gap0",
         "registers",
         "as spread-incident-hot-gap0: the harness's heartbeats won 0.6% of the gaps (63 of 9,999), draining about 10 heartbeats each; hbsim's 8%, one each",
@@ -388,7 +383,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "disp3-huge-gap0-busy12",
         "tipped",
-        "the busy-12 knife edge: the loop's last quarter timed out 62% (5 of its 15 busy-12 recordings tipped; 9 of the other 10 timed out 30-46%); hbsim's heirs won 71% against the loop's 62% and none of 20 seeds collapsed. Per configuration hbsim agrees: its collapse rates add up to 3.9 tips in 15 against the loop's 5 (p = 0.68)",
+        "the busy-12 knife edge: the loop's last quarter timed out 62% (5 of its 17 busy-12 recordings tipped; 10 of the other 12 timed out 30-46%); hbsim's heirs won 71% against the loop's 62% and none of 20 seeds collapsed. Per configuration hbsim agrees: its collapse rates add up to 4.0 tips in 17 against the loop's 5 (p = 0.73)",
     ),
     (
         "ready1-huge-gap0-busy12",
@@ -403,21 +398,28 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "quick3-huge-gap0-busy12",
         "tipped",
-        "the loop's heirs won 10 of 22 gaps (3 of the 16 releases its walker kept went to a heir on the other CPU) behind 2.35 s walks and its last quarter timed out 100%; hbsim's heirs won 71% and 3 of 20 seeds collapsed. Per configuration hbsim agrees (3.9 tips expected in 15, the loop's 5)",
+        "the loop's heirs won 10 of 22 gaps (3 of the 16 releases its walker kept went to a heir on the other CPU) behind 2.35 s walks and its last quarter timed out 100%; hbsim's heirs won 71% and 3 of 20 seeds collapsed. Per configuration hbsim agrees (4.0 tips expected in 17, the loop's 5)",
     ),
     // blk2-, blk3- (pre-registered at 02:28, the walker's wait frozen at 0c5372c): held out, as
     // found.
     (
         "blk2-huge-gap0-busy12",
         "tipped",
-        "the loop's heirs won 8 of 20 gaps, the fewest of its 15 busy-12 recordings (40-85%, mean 66%), and it tipped (79%); hbsim's won 75% and 4 of 20 seeds collapsed. hbsim's heirs win 59-75% at the busy-12 recordings (mean 69%); the loop's tips there come with the recordings whose heirs won least (blk2-, quick3-, ready1-), which no input measured before the loop tells apart. Per configuration hbsim agrees (3.9 tips expected in 15 against the loop's 5, p = 0.68)",
+        "the loop's heirs won 8 of 20 gaps, the fewest of its 17 busy-12 recordings (40-85%, mean 62%), and it tipped (79%); hbsim's won 76% and 3 of 20 seeds collapsed. hbsim's heirs win 59-76% at the busy-12 recordings (mean 69%); the loop's tips there come with the recordings whose heirs won least (blk2-, quick3-, ready1-), which no input measured before the loop tells apart. Per configuration hbsim agrees (4.0 tips expected in 17 against the loop's 5, p = 0.73)",
     ),
     // The CPU shares pooled over every recording that counts them but the point's own (the
     // fifteenth session, leave one recording out): applied to every point, as found.
     (
         "disp3-huge-gap0-busy16",
         "tipped",
-        "the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; hbsim's won 60% and 15 of 20 seeds collapsed (11 with the shares of the training sessions alone). The busy-16 recordings tip at 12 of 20 whatever their heirs won (tipped at 36-73%, not at 53-75%); per configuration hbsim agrees (11.1 tips expected in 20 against the loop's 12, p = 0.88)",
+        "the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; hbsim's won 60% and 15 of 20 seeds collapsed (11 with the shares of the training sessions alone). The busy-16 recordings tip at 14 of 22 whatever their heirs won (tipped at 36-73%, not at 53-75%); per configuration hbsim agrees (12.0 tips expected in 22 against the loop's 14, p = 0.50)",
+    ),
+    // pool1-, pool2- (pre-registered, the pooled rule frozen at fc464da): held out, as found; their
+    // counts joined every other point's pool.
+    (
+        "user2-huge-gap0-busy8",
+        "tipped",
+        "an AMD recording configured with the Intel guest's pooled shares (no AMD recording counts them): the loop's heirs won 21 of 29 gaps and its last quarter timed out 4%; hbsim's won 43% and 16 of 20 seeds collapsed, on its edge before pool1-'s busy-8 counts joined the pool (10-13 of 20 with 45-49%). The AMD busy-8 configuration agrees (2 tips in 11 against 3.5 expected, p = 0.42)",
     ),
 ];
 
@@ -1421,6 +1423,11 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "user3-incident-hot-gap0-busy4",
         "share",
         "the loop's heirs won 26% of the gaps behind 0.3 ms walks with 4 busy threads, hbsim's 8% from the busy-4 calibration (27% from the point's own): a quick calibration under load swings between runs (docs/validation.md, the user2- session)",
+    ),
+    (
+        "user3-incident-hot-gap0-busy4",
+        "registers",
+        "as in KNOWN: 2.5 calls per won gap against hbsim's 5.5 (5 before pool1-'s busy-4 counts joined the pool)",
     ),
     ("user3-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu (23 calls against 5.4)"),
     // With cpu_release_preempt (the thirteenth session), as found.
