@@ -553,10 +553,18 @@ fn empirical_knots(m: &Map<String, Value>, key: &str, lower_tail: bool) -> Resul
     Ok(format!("{{ dist = \"empirical\", {} }}", parts.join(", ")))
 }
 
-/// A woken thread in the monitor within this long after the walker's release beats or ties the
-/// walker's own return (10-100 µs uncontested on the validation hosts): "fast" in
-/// [`release_preempt_beyond_wake`]. **Assumption** at the top of that range.
+/// The walker's return [µs] where no run of the loop measured it (`walker_back_uncontested_us`):
+/// 10-100 µs uncontested on the validation hosts. **Assumption** at the top of that range; a heir
+/// woken faster than the walker's return takes the monitor first ([`heir_beats_walker_share`]).
 pub const FAST_WAKE_US: f64 = 100.0;
+
+/// The share of the heir's wake-up draws (`key` of `m`, `lower_tail` as [`share_below`]) that
+/// beat the walker's own return to the monitor, `back_us` (the loop's
+/// `walker_back_uncontested_us_p50`, or [`FAST_WAKE_US`] where none was measured): the heirs that
+/// win a release without the CPU model's help.
+pub fn heir_beats_walker_share(m: &Map<String, Value>, key: &str, lower_tail: bool, back_us: Option<f64>) -> Option<f64> {
+    share_below(m, key, lower_tail, back_us.unwrap_or(FAST_WAKE_US))
+}
 
 /// The share of the draws of the empirical distribution [`empirical_knots`] writes for `key`
 /// (`lower_tail` as there) that fall under `limit_us`: the knots' cumulative shares, linear between
@@ -599,21 +607,14 @@ pub fn share_below(m: &Map<String, Value>, key: &str, lower_tail: bool, limit_us
     Some(1.0)
 }
 
-/// `cpu_release_preempt` from a loop's displaced share and the share of the model's wake-up draws
-/// that are [`FAST_WAKE_US`] or faster: the releases at which the heir took the walker's CPU,
-/// beyond those the measured wake-up already lets a heir win. The harness's wake-up (a waiter
-/// woken by a holder that keeps spinning) includes heirs that got a CPU at once, on the holder's or
-/// another; counting the loop's displaced releases on top of them counts those heirs twice
-/// (docs/validation.md, the thirteenth session).
-pub fn release_preempt_beyond_wake(displaced_share: f64, fast_wake_share: f64) -> f64 {
-    (displaced_share - fast_wake_share).clamp(0.0, 1.0)
-}
-
 /// `cpu_release_other_at_once` from the share of the releases at which the walker kept its CPU and
-/// a heir on another CPU still won (`share`), and the share of the model's wake-up draws that are
-/// [`FAST_WAKE_US`] or faster (`fast`). The model draws the wake-up only where the rule did not
-/// fire, so the heir is in fast with probability q + (1 - q) x fast; set to `share`, q =
-/// (share - fast) / (1 - fast), none where the wake-up alone is as fast as the loop's heirs.
+/// a heir on another CPU still won (`share`), and the share of the model's wake-up draws that beat
+/// the walker's return (`fast`, [`heir_beats_walker_share`]). The model draws the wake-up only
+/// where the rule did not fire, so the heir wins with probability q + (1 - q) x fast; set to
+/// `share`, q = (share - fast) / (1 - fast), none where the wake-up alone is as fast as the
+/// loop's heirs. (`cpu_release_preempt` is the loop's displaced share as counted: the walker's
+/// exit is drawn under 1 ms where the CPU model decides its release, so nothing else displaces it
+/// there; docs/validation.md, the fifteenth session.)
 pub fn other_at_once_beyond_wake(share: f64, fast: f64) -> f64 {
     if fast >= 1.0 {
         return 0.0;
@@ -986,28 +987,32 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             "wake_latency_us"
         };
         let lower_tail = in_loop.is_some() && m.contains_key(&format!("{wake_key}_min"));
-        if let (Some((over, gaps)), Some(fast)) = (release_preempt_share(m), share_below(m, wake_key, lower_tail, FAST_WAKE_US)) {
+        let back = m.get("loop_long_walker_back_uncontested_us_p50").and_then(Value::as_f64);
+        if let (Some((over, gaps)), Some(fast)) = (release_preempt_share(m), heir_beats_walker_share(m, wake_key, lower_tail, back)) {
             let displaced = over as f64 / gaps as f64;
             let (lo, hi) = crate::sweep::wilson95(over as usize, gaps as usize);
             let _ = writeln!(
                 out,
                 "# the long loop's walker was ready again only after more than 1 ms after {over} of its {gaps} releases\n\
-                 # (95% {:.0}-{:.0}%; loop_long_walker_ready_over_1ms: the heir it woke took its CPU), less the {:.0}%\n\
-                 # of {wake_key} draws under {FAST_WAKE_US} us (heirs the wake-up already lets in first). A quick run\n\
+                 # (95% {:.0}-{:.0}%; loop_long_walker_ready_over_1ms: the heir it woke took its CPU). A quick run\n\
                  # counts a few releases: calibrate again under the same load and compare",
                 lo * 100.0,
                 hi * 100.0,
-                fast * 100.0
             );
-            let _ = writeln!(out, "cpu_release_preempt = {:.3}", release_preempt_beyond_wake(displaced, fast));
+            let _ = writeln!(out, "cpu_release_preempt = {displaced:.3}");
             if let Some((won, kept)) = other_at_once_share(m) {
                 let (lo, hi) = crate::sweep::wilson95(won as usize, kept as usize);
+                let back_text = match back {
+                    Some(us) => format!("{us:.0} us, loop_long_walker_back_uncontested_us_p50"),
+                    None => format!("{FAST_WAKE_US} us, not measured: an assumption"),
+                };
                 let _ = writeln!(
                     out,
                     "# at {won} of the {kept} releases where it kept its CPU a heir still won on the other CPU\n\
                      # (95% {:.0}-{:.0}%; loop_long_won_heir_on_other_cpu_walker_quick), beyond the {:.0}% of {wake_key}\n\
-                     # draws under {FAST_WAKE_US} us. What lets the scheduler pick those heirs so soon is not settled\n\
-                     # (docs/validation.md, the fourteenth session): calibrate again under the same load and compare",
+                     # draws that beat the walker's return ({back_text}). What lets the scheduler pick those heirs\n\
+                     # so soon is not settled (docs/validation.md, the fourteenth session): calibrate again under the\n\
+                     # same load and compare",
                     lo * 100.0,
                     hi * 100.0,
                     fast * 100.0
@@ -1077,8 +1082,12 @@ mod tests {
         assert_eq!(share_below(&m, "w", true, 100.0), Some(0.0), "under the minimum");
         assert_eq!(share_below(&m, "w", false, 100.0), Some(0.25), "the tail only where asked");
         assert_eq!(share_below(&m, "x", true, 100.0), None);
-        assert_eq!(release_preempt_beyond_wake(0.4, 0.1), 0.4 - 0.1);
-        assert_eq!(release_preempt_beyond_wake(0.4, 0.9), 0.0);
+        assert_eq!(
+            heir_beats_walker_share(&m, "w", false, Some(300.0)),
+            Some(0.7),
+            "the measured return"
+        );
+        assert_eq!(heir_beats_walker_share(&m, "w", false, None), Some(0.25), "FAST_WAKE_US without it");
         assert_eq!(
             other_at_once_beyond_wake(0.4, 0.0),
             0.4,

@@ -269,6 +269,18 @@ impl Dist {
         }
     }
 
+    /// Draws one value conditioned on being at most `limit_ns` (by rejection; after 64 draws
+    /// over the limit, the limit itself).
+    pub fn sample_at_most<R: Rng + ?Sized>(&self, rng: &mut R, limit_ns: u64) -> u64 {
+        for _ in 0..64 {
+            let x = self.sample(rng);
+            if x <= limit_ns {
+                return x;
+            }
+        }
+        limit_ns
+    }
+
     /// Draws the stationary residual (forward recurrence time) of a renewal process with these
     /// intervals: the time to the next event seen from a random instant [ns]. Its density is
     /// P(X > t) / E[X]; it is drawn as a uniform point in a length-biased interval.

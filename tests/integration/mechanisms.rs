@@ -525,3 +525,29 @@ fn event_thread_returns_slower_after_a_long_walk() {
     assert!(long.won_share > 0.8, "a walker back at 120 us loses to a 30 us wake-up: {long:?}");
     assert_eq!(above, plain, "no walk reaches 1 s: the plain model");
 }
+
+/// Issue 10 (the walker's exit where the CPU model decides its release): whether the walker lost
+/// its CPU at its release is `cpu_release_preempt`'s draw, so its exit there is drawn under 1 ms
+/// (the harness's `walker_ready_over_1ms`), never from a tail that carries the same displacement.
+/// A 10 ms exit lets every 2 ms wake-up in with the CPU model off, or with a CPU idle (the model
+/// does not decide); with every CPU wanted the exit stays under 1 ms (a constant 10 ms: at 1 ms)
+/// and the heirs win no gap at a share of 0, every gap at 1.
+#[test]
+fn the_walkers_exit_is_not_a_second_displacement_where_the_cpu_model_decides_its_release() {
+    let won = |cpu: &str| {
+        gaps_between_50ms_walks(
+            &format!("monitor_wake_latency = \"2ms\"\nmonitor_exit_cost = \"10ms\"\ncpu_wait = \"5ms\"\n{cpu}"),
+            4000,
+        )
+    };
+    let busy = "cpus = 2\ncpu_other_runnable = 2\n";
+    let off = won("");
+    let idle_cpu = won("cpus = 64\n");
+    let kept = won(&format!("{busy}cpu_release_preempt = 0.0\n"));
+    let displaced = won(&format!("{busy}cpu_release_preempt = 1.0\n"));
+    assert!(off.gaps >= 50, "{off:?}");
+    assert!(off.won_by_heartbeats + 2 >= off.gaps, "a 10 ms exit lets the heir in: {off:?}");
+    assert_eq!(idle_cpu, off, "an idle CPU: the model does not decide");
+    assert_eq!(kept.won_by_heartbeats, 0, "the exit under 1 ms, no 2 ms wake-up beats it: {kept:?}");
+    assert_eq!(displaced.won_by_heartbeats, displaced.gaps, "every release: {displaced:?}");
+}

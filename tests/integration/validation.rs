@@ -381,45 +381,50 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // With cpu_release_other_at_once (the fourteenth session; measured on quick1- and the
     // recordings with the CPU probe, frozen before quick2-): applied to every point, as found.
     (
-        "disp3-huge-gap0-busy12",
-        "tipped",
-        "the busy-12 knife edge: the loop's last quarter timed out 62% (5 of its 17 busy-12 recordings tipped; 10 of the other 12 timed out 30-46%); hbsim's heirs won 71% against the loop's 62% and none of 20 seeds collapsed. Per configuration hbsim agrees: its collapse rates add up to 4.0 tips in 17 against the loop's 5 (p = 0.73)",
-    ),
-    (
         "ready1-huge-gap0-busy12",
         "tipped",
-        "as disp3-huge-gap0-busy12: the loop tipped (75%) with its heirs winning 12 of 22 gaps; hbsim's won 67% and 4 of 20 seeds collapsed",
+        "the busy-12 knife edge: the loop tipped (75%) with its heirs winning 12 of 22 gaps; hbsim's won 64% and 4 of 20 seeds collapsed. Of the loop's 17 busy-12 recordings 5 tipped, and 10 of the other 12 timed out 30-46%; per configuration hbsim agrees (6.5 tips expected in 17 against the loop's 5, p = 0.60)",
     ),
     // park4- (pre-registered at 00:19): as found.
     // The walker waits out the drain of a heir that ran at once on another CPU (the fourteenth
     // session, after blk1-): applied to every point, as found.
     // quick2- to quick4- (pre-registered at 01:22, cpu_release_other_at_once frozen at 07f4b8a):
     // held out, as found.
-    (
-        "quick3-huge-gap0-busy12",
-        "tipped",
-        "the loop's heirs won 10 of 22 gaps (3 of the 16 releases its walker kept went to a heir on the other CPU) behind 2.35 s walks and its last quarter timed out 100%; hbsim's heirs won 71% and 3 of 20 seeds collapsed. Per configuration hbsim agrees (4.0 tips expected in 17, the loop's 5)",
-    ),
     // blk2-, blk3- (pre-registered at 02:28, the walker's wait frozen at 0c5372c): held out, as
     // found.
-    (
-        "blk2-huge-gap0-busy12",
-        "tipped",
-        "the loop's heirs won 8 of 20 gaps, the fewest of its 17 busy-12 recordings (40-85%, mean 62%), and it tipped (79%); hbsim's won 76% and 3 of 20 seeds collapsed. hbsim's heirs win 59-76% at the busy-12 recordings (mean 69%); the loop's tips there come with the recordings whose heirs won least (blk2-, quick3-, ready1-), which no input measured before the loop tells apart. Per configuration hbsim agrees (4.0 tips expected in 17 against the loop's 5, p = 0.73)",
-    ),
     // The CPU shares pooled over every recording that counts them but the point's own (the
     // fifteenth session, leave one recording out): applied to every point, as found.
-    (
-        "disp3-huge-gap0-busy16",
-        "tipped",
-        "the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; hbsim's won 60% and 15 of 20 seeds collapsed (11 with the shares of the training sessions alone). The busy-16 recordings tip at 14 of 22 whatever their heirs won (tipped at 36-73%, not at 53-75%); per configuration hbsim agrees (12.0 tips expected in 22 against the loop's 14, p = 0.50)",
-    ),
     // pool1-, pool2- (pre-registered, the pooled rule frozen at fc464da): held out, as found; their
     // counts joined every other point's pool.
+    // The walker's exit drawn under 1 ms where the CPU model decides its release, and the
+    // displaced share as counted (the fifteenth session, one account of the release): applied to
+    // every point, as found.
     (
-        "user2-huge-gap0-busy8",
+        "load4-huge-gap0-busy16",
         "tipped",
-        "an AMD recording configured with the Intel guest's pooled shares (no AMD recording counts them): the loop's heirs won 21 of 29 gaps and its last quarter timed out 4%; hbsim's won 43% and 16 of 20 seeds collapsed, on its edge before pool1-'s busy-8 counts joined the pool (10-13 of 20 with 45-49%). The AMD busy-8 configuration agrees (2 tips in 11 against 3.5 expected, p = 0.42)",
+        "the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip; hbsim's heirs won 65% and 16 of 20 seeds collapsed (13 before). The busy-16 recordings tip at 14 of 22 whatever their heirs won; per configuration hbsim agrees (12.7 tips expected in 22 against the loop's 14, p = 0.72)",
+    ),
+    (
+        "knots-huge-gap0-busy4",
+        "share",
+        "an AMD recording configured with the Intel guest's pooled shares (no AMD recording counts them): the displaced share counted there at 4 busy threads (about 42%) on top of this session's fast wake-up (long-park p50 25 us against the walker's 52 us return) lets hbsim's heirs win 93% of the gaps against the loop's 59% (37 of 63); the AMD busy-4 configuration agrees on tipping (1 tip in 23)",
+    ),
+    ("knots-huge-gap0-busy4", "p50", "see share: hbsim's heartbeats rarely wait a walk (0.001 ms against 714 ms)"),
+    ("knots-huge-gap0-busy4", "p90", "see share (310 ms against 2,472 ms)"),
+    (
+        "inrace-huge-gap0-busy4",
+        "p50",
+        "as knots-huge-gap0-busy4 the other way: the loop's heirs won 15 of 17 gaps, so half its heartbeats never waited a walk (0.05 ms); hbsim's won 80% and its seeds sit on the edge (6 of 20), where a heartbeat that loses a gap waits out a 1.2 s walk",
+    ),
+    (
+        "inrace2-huge-gap0-busy4",
+        "p50",
+        "as knots-huge-gap0-busy4: the loop's heirs won 62% and its median heartbeat waited a walk (722 ms); hbsim's won 74% and its median did not (0.003 ms)",
+    ),
+    (
+        "inrace-incident-hot-gap0-busy4",
+        "share",
+        "an AMD recording behind 0.3 ms walks configured with the Intel guest's shares pooled behind 2-4 s walks: hbsim's heirs won 35% of the gaps against the loop's 19% (the Intel recording of this point, user3-, agrees: 26% and 27%)",
     ),
 ];
 
@@ -533,9 +538,7 @@ pub fn loop_walks(outcome: &serde_json::Value) -> String {
 /// sessions keep the harness's gap and the short-park costs.
 pub fn loop_return_gap(json: &serde_json::Value) -> Option<(String, Option<String>)> {
     let (outcome, params, cal) = (&json["outcome"], &json["params"], &json["calibration"]);
-    let back = outcome["walker_back_uncontested_us_p50"]
-        .as_f64()
-        .or_else(|| cal["race_walker_back_uncontested_us_p50"].as_f64())?;
+    let back = walker_back_us(json)?;
     cal["wake_latency_us_long_park_p50"].as_f64()?;
     let gap = params["gap_us"].as_f64()?;
     let long = outcome["walk_us_mean"].as_f64()? * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64;
@@ -662,7 +665,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         .get(&format!("monitor_{}", key.replace("_us", "")))
         .is_some_and(|d| d.to_string().contains("min"));
     let busy = params["busy_threads"].as_f64().expect("params.busy_threads") as u64;
-    if let Some((preempt, other)) = cpu_shares_for(&measured, key, written_with_tail, busy, &recording_name(json)) {
+    let back = measured.get("loop_long_walker_back_uncontested_us_p50").and_then(|v| v.as_f64());
+    if let Some((preempt, other)) = cpu_shares_for(&measured, key, written_with_tail, back, busy, &recording_name(json)) {
         replace.retain(|(k, _)| !matches!(*k, "cpu_release_preempt" | "cpu_release_other_at_once"));
         replace.push(("cpu_release_preempt", format!("{preempt:.3}")));
         replace.push(("cpu_release_other_at_once", format!("{other:.3}")));
@@ -794,7 +798,16 @@ fn session_cpu_shares(json: &serde_json::Value, busy: u64) -> (f64, f64) {
     let cal = json["calibration"].as_object().expect("calibration");
     let in_loop = loop_return_gap(json).is_some();
     let key = if in_loop { "wake_latency_us_long_park" } else { "wake_latency_us" };
-    cpu_shares_for(cal, key, in_loop, busy, &recording_name(json)).unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
+    cpu_shares_for(cal, key, in_loop, walker_back_us(json), busy, &recording_name(json))
+        .unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
+}
+
+/// The walker's uncontested return to the monitor in the point's loop [µs] (its own, else its
+/// session's pre-run's), as [`loop_return_gap`] takes it.
+fn walker_back_us(json: &serde_json::Value) -> Option<f64> {
+    json["outcome"]["walker_back_uncontested_us_p50"]
+        .as_f64()
+        .or_else(|| json["calibration"]["race_walker_back_uncontested_us_p50"].as_f64())
 }
 
 /// A recording's name, `<session>-<point>` (its file's stem).
@@ -806,21 +819,23 @@ fn recording_name(json: &serde_json::Value) -> String {
     }
 }
 
-/// The shares the loop measured at `busy` busy threads ([`release_preempt`], [`other_at_once`],
-/// without recording `name`) beyond the share of the wake-up `key` of `measured` (drawn with its
-/// lower tail or not, as the scenario writes it) under [`hbsim::calibrate::FAST_WAKE_US`]
-/// ([`hbsim::calibrate::release_preempt_beyond_wake`],
+/// The shares the loop measured at `busy` busy threads, without recording `name`: the displaced
+/// share as counted ([`release_preempt`]; the walker's exit is drawn under 1 ms where the CPU model
+/// decides its release, so nothing else displaces it there) and [`other_at_once`] beyond the share
+/// of the wake-up `key` of `measured` (drawn with its lower tail or not, as the scenario writes
+/// it) that beats the walker's return `back_us` ([`hbsim::calibrate::heir_beats_walker_share`],
 /// [`hbsim::calibrate::other_at_once_beyond_wake`]); `None` without that wake-up.
 fn cpu_shares_for(
     measured: &serde_json::Map<String, serde_json::Value>,
     key: &str,
     lower_tail: bool,
+    back_us: Option<f64>,
     busy: u64,
     name: &str,
 ) -> Option<(f64, f64)> {
-    let fast = hbsim::calibrate::share_below(measured, key, lower_tail, hbsim::calibrate::FAST_WAKE_US)?;
+    let fast = hbsim::calibrate::heir_beats_walker_share(measured, key, lower_tail, back_us)?;
     Some((
-        hbsim::calibrate::release_preempt_beyond_wake(release_preempt(busy, name), fast),
+        release_preempt(busy, name),
         hbsim::calibrate::other_at_once_beyond_wake(other_at_once(busy, name), fast),
     ))
 }
