@@ -416,16 +416,40 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "p50",
         "as knots-huge-gap0-busy4 the other way: the loop's heirs won 15 of 17 gaps, so half its heartbeats never waited a walk (0.05 ms); hbsim's won 80% and its seeds sit on the edge (6 of 20), where a heartbeat that loses a gap waits out a 1.2 s walk",
     ),
+    // acct1-, acct2- (pre-registered, the one account frozen at 48ec9f5): held out, as found;
+    // their counts joined every other point's pool.
     (
-        "inrace2-huge-gap0-busy4",
-        "p50",
-        "as knots-huge-gap0-busy4: the loop's heirs won 62% and its median heartbeat waited a walk (722 ms); hbsim's won 74% and its median did not (0.003 ms)",
+        "acct1-huge-gap0-busy8",
+        "tipped",
+        "the collapse rule's edge: the loop's last quarter timed out 52.8% (rule: more than 50%) with its heirs winning 16 of 32 gaps; hbsim's won 61% and 2 of 20 seeds collapsed. Per configuration hbsim agrees at 8 busy threads (2.7 tips expected in 11 against the loop's 2)",
     ),
     (
-        "inrace-incident-hot-gap0-busy4",
+        "acct1-huge-gap0-busy16",
         "share",
-        "an AMD recording behind 0.3 ms walks configured with the Intel guest's shares pooled behind 2-4 s walks: hbsim's heirs won 35% of the gaps against the loop's 19% (the Intel recording of this point, user3-, agrees: 26% and 27%)",
+        "the loop's heirs won 3 of 15 gaps, the fewest of its 24 busy-16 recordings (20-75%): its walker was displaced at 3 releases and no heir got in on the other CPU at the 12 it kept (the pool's 37%); hbsim's won 63%. It tipped (100%) and hbsim sits on its edge (12 of 20)",
     ),
+    (
+        "disp3-huge-gap0-busy12",
+        "tipped",
+        "the busy-12 knife edge: the loop's last quarter timed out 62% (5 of its 19 busy-12 recordings tipped; 12 of the other 14 timed out 28-46%); hbsim's heirs won 59% against the loop's 62% and 5 of 20 seeds collapsed, on its edge (8) before acct1-'s counts joined the pool. Per configuration hbsim agrees (7.0 tips expected in 19 against the loop's 5, p = 0.48)",
+    ),
+    (
+        "disp3-huge-gap0-busy16",
+        "tipped",
+        "the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; hbsim's won 56% and 15 of 20 seeds collapsed (13, on its edge, before acct1-'s counts joined the pool). The busy-16 recordings tip at 16 of 24 whatever their heirs won; per configuration hbsim agrees (15.2 tips expected in 24 against the loop's 16, p = 0.92)",
+    ),
+    (
+        "park3-huge-gap0-busy16",
+        "tipped",
+        "as disp3-huge-gap0-busy16: the loop did not tip (43%) with its heirs winning 8 of 15 gaps; hbsim's won 57% and 15 of 20 seeds collapsed (on its edge before acct1-'s counts joined the pool)",
+    ),
+    (
+        "back-huge-gap0-busy4-repeat",
+        "p50",
+        "the loop ran on after the trigger without tipping (its last quarter timed out 36%) though its heirs won 39 of 54 gaps, and its median heartbeat waited a walk (1.4 s); hbsim's heirs won 89% and its median heartbeat did not wait (0.002 ms): the busy-4 overshoot above, here after acct1-'s busy-4 counts joined the pool",
+    ),
+    ("back-huge-gap0-busy4-repeat", "p90", "see p50 (554 ms against 3,101 ms)"),
+    ("ready3-huge-gap0-busy8", "p90", "as its p50 (5.5 s against 1.1 s), after acct1-'s counts joined the pool"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
