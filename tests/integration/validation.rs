@@ -795,10 +795,16 @@ pub fn release_counts() -> &'static [ReleaseCounts] {
 /// [`release_counts`], every recording but the point's own, pooled at that load
 /// ([`pooled_share`]).
 pub fn release_preempt(busy: u64, name: &str) -> f64 {
+    pooled_without(busy, name, |c| c.displaced)
+}
+
+/// The share `count` picks of [`release_counts`], every recording but `name`, pooled at `busy`
+/// ([`pooled_share`]).
+fn pooled_without(busy: u64, name: &str, count: impl Fn(&ReleaseCounts) -> Option<(u64, u64)>) -> f64 {
     let counts: Vec<(u64, u64, u64)> = release_counts()
         .iter()
         .filter(|c| c.name != name)
-        .filter_map(|c| c.displaced.map(|(k, n)| (c.busy, k, n)))
+        .filter_map(|c| count(c).map(|(k, n)| (c.busy, k, n)))
         .collect();
     pooled_share(&counts, busy)
 }
@@ -807,12 +813,7 @@ pub fn release_preempt(busy: u64, name: &str) -> f64 {
 /// releases at which the walker kept its CPU and a heir on the other CPU still won, of
 /// [`release_counts`], every recording but the point's own, pooled as [`release_preempt`].
 pub fn other_at_once(busy: u64, name: &str) -> f64 {
-    let counts: Vec<(u64, u64, u64)> = release_counts()
-        .iter()
-        .filter(|c| c.name != name)
-        .filter_map(|c| c.other.map(|(k, n)| (c.busy, k, n)))
-        .collect();
-    pooled_share(&counts, busy)
+    pooled_without(busy, name, |c| c.other)
 }
 
 /// `cpu_release_preempt` and `cpu_release_other_at_once` for a point, from the session's own
