@@ -373,7 +373,8 @@ pub fn round_u64(x: f64) -> u64 {
     }
 }
 
-fn normal_cdf(x: f64) -> f64 {
+/// The standard normal distribution function (the validation's per-configuration test uses it too).
+pub fn normal_cdf(x: f64) -> f64 {
     // Abramowitz-Stegun 7.1.26 erf approximation (|error| < 1.5e-7), ample for a reported mean.
     let z = x / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.3275911 * z.abs());
