@@ -488,7 +488,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "inrace-huge-gap0-busy4-repeat",
         "last quarter",
-        "the other way: the loop's heartbeats won all 10 gaps behind 1.2 s walks and nothing timed out after the trigger; hbsim's seeds sustain (median 0.43), as at its neighbour inrace-huge-gap0-busy4 (9 of 20 collapsed)",
+        "the other way: the loop's heartbeats won all 9 gaps behind 1.2 s walks and nothing timed out after the trigger; hbsim's seeds sustain (7 of 20 collapsed, median 0.43), as at inrace-huge-gap0-busy4 (9 of 20)",
     ),
     // 8 to 16 busy threads: the loop's end is more extreme than hbsim's seeds.
     (
