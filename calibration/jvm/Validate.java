@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 final class Validate {
+    /** The longest `gap_series` and `walk_ms_series` a run records (the hot points count 10,000 gaps). */
+    static final int SERIES_CAP = 4000;
+
     static int intOpt(Map<String, String> o, String k, int d) {
         return Integer.parseInt(o.getOrDefault(k, Integer.toString(d)));
     }
@@ -183,6 +186,11 @@ final class Validate {
         // the heirs' drain). A walker preempted at its release shows here.
         final List<Long> readyNs = new ArrayList<>();
         final List<Long> readyWonNs = new ArrayList<>();
+        // Every counted gap in order (`gap_series`): 'l' the walker got back in first, 'w' a
+        // heartbeat got in and the walker was ready within 1 ms (it kept its CPU), 'd' a heartbeat
+        // got in and the walker was ready only later (displaced). Whether lost gaps come in runs
+        // is what independent draws at the run's own share cannot show.
+        final StringBuilder gapSeries = new StringBuilder();
         // In the gaps the heirs won: how long the walker, once ready, stayed blocked on the monitor
         // while they drained (entered minus ready), apart for a walker ready within 1 ms (it kept
         // its CPU) and one displaced; and the calls the heirs made in those gaps.
@@ -229,6 +237,9 @@ final class Validate {
                         if (seen == lastSeen) {
                             // No heartbeat got in: the walker's own, uncontested return.
                             backLostNs.add(w0 - table.lastRelease);
+                        }
+                        if (gapSeries.length() < SERIES_CAP) {
+                            gapSeries.append(seen == lastSeen ? 'l' : ready - table.lastRelease > 1_000_000L ? 'd' : 'w');
                         }
                         if (seen != lastSeen) {
                             ev[2]++;
@@ -454,6 +465,15 @@ final class Validate {
             out.put("trigger_walk_us_mean", first == 0 ? 0.0 : sum / 1000.0 / first);
             out.put("trigger_span_ms", (span[1] - span[0]) / 1e6);
         }
+        out.put("gap_series", gapSeries.toString());
+        // Each walk's duration in order [ms, 0.1 ms], the first SERIES_CAP.
+        List<Object> walkSeries = new ArrayList<>();
+        synchronized (walkNs) {
+            for (int i = 0; i < Math.min(walkNs.size(), SERIES_CAP); i++) {
+                walkSeries.add(Math.round(walkNs.get(i) / 1e5) / 10.0);
+            }
+        }
+        out.put("walk_ms_series", walkSeries);
         putUs(out, "walker_back_us", backNs);
         putUs(out, "heir_in_us", heirNs);
         putUs(out, "walker_back_uncontested_us", backLostNs);
