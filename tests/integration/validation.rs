@@ -421,11 +421,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("knots-huge-gap0-busy4", "p50", "see share: hbsim's heartbeats rarely wait a walk (0.001 ms against 714 ms)"),
     ("knots-huge-gap0-busy4", "p90", "see share (310 ms against 2,472 ms)"),
-    (
-        "inrace-huge-gap0-busy4",
-        "p50",
-        "as knots-huge-gap0-busy4 the other way: the loop's heirs won 15 of 17 gaps, so half its heartbeats never waited a walk (0.05 ms); hbsim's won 80% and its seeds sit on the edge (6 of 20), where a heartbeat that loses a gap waits out a 1.2 s walk",
-    ),
     // acct1-, acct2- (pre-registered, the one account frozen at 48ec9f5): held out, as found;
     // their counts joined every other point's pool.
     (
@@ -444,21 +439,40 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the busy-12 knife edge: the loop's last quarter timed out 62% (5 of its 19 busy-12 recordings tipped; 12 of the other 14 timed out 28-46%); hbsim's heirs won 59% against the loop's 62% and 5 of 20 seeds collapsed, on its edge (8) before acct1-'s counts joined the pool. Per configuration hbsim agrees (7.0 tips expected in 19 against the loop's 5, p = 0.48)",
     ),
     (
-        "disp3-huge-gap0-busy16",
-        "tipped",
-        "the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; hbsim's won 56% and 15 of 20 seeds collapsed (13, on its edge, before acct1-'s counts joined the pool). The busy-16 recordings tip at 16 of 24 whatever their heirs won; per configuration hbsim agrees (15.2 tips expected in 24 against the loop's 16, p = 0.92)",
-    ),
-    (
         "park3-huge-gap0-busy16",
         "tipped",
-        "as disp3-huge-gap0-busy16: the loop did not tip (43%) with its heirs winning 8 of 15 gaps; hbsim's won 57% and 15 of 20 seeds collapsed (on its edge before acct1-'s counts joined the pool)",
+        "the loop did not tip (43%) with its heirs winning 8 of 15 gaps; hbsim's won 57% and 15 of 20 seeds collapsed (on its edge before acct1-'s counts joined the pool). The busy-16 recordings tip at 18 of 26 whatever their heirs won; per configuration hbsim agrees (17.4 tips expected in 26, p = 0.98), and at the last quarter (0.43; 7 seeds within 0.10)",
+    ),
+    // runs1-, runs2- (pre-registered at f3840e7, the model unchanged since 48ec9f5): held out, as
+    // found; their counts joined every other point's pool.
+    (
+        "park4-huge-gap0-busy16",
+        "tipped",
+        "as park3-huge-gap0-busy16, after runs1-'s and runs2-'s counts joined the pool: the loop did not tip (40%) with its heirs winning 9 of 15 gaps; hbsim's won 54% and 15 of 20 seeds collapsed; its last quarter agrees (4 seeds within 0.10)",
     ),
     (
-        "back-huge-gap0-busy4-repeat",
-        "p50",
-        "the loop ran on after the trigger without tipping (its last quarter timed out 36%) though its heirs won 39 of 54 gaps, and its median heartbeat waited a walk (1.4 s); hbsim's heirs won 89% and its median heartbeat did not wait (0.002 ms): the busy-4 overshoot above, here after acct1-'s busy-4 counts joined the pool",
+        "runs2-huge-gap0-busy4",
+        "tipped",
+        "the busy-4 drain short of the arrivals: the loop's heirs won 29 of 61 gaps (runs1-'s 42 of 59 and 8 of 10 minutes before), a heir got in on the other CPU with the walker quick at 3 of its 37 kept releases (the pool's 43%), and each won gap drained about 1,000 registerProducer calls: 0.48 x 505 heartbeats per 0.9 s walk against 330 arriving, so the backlog outran the deadline from the trigger on and every heartbeat of the last quarter failed. hbsim's heirs won 68% and no seed collapsed; with its long-park wake-up shifted 40 us (its heirs then win 48%) 1 of 20 collapsed, its won gaps draining 1,136-1,604 calls (docs/validation.md, the sixteenth session)",
     ),
-    ("back-huge-gap0-busy4-repeat", "p90", "see p50 (554 ms against 3,101 ms)"),
+    ("runs2-huge-gap0-busy4", "last quarter", "see tipped (1.00 against 0.00-0.29)"),
+    (
+        "runs2-huge-gap0-busy4-repeat",
+        "tipped",
+        "as runs2-huge-gap0-busy4, the next point of the same session: the loop's heirs won 28 of 60 gaps, a heir on the other CPU with the walker quick at 0 of 34 kept releases; hbsim's won 81% and no seed collapsed",
+    ),
+    ("runs2-huge-gap0-busy4-repeat", "last quarter", "see tipped (1.00 against 0.00-0.12)"),
+    ("runs2-huge-gap0-busy4-repeat", "share", "see tipped (0.47 against hbsim's 0.81)"),
+    (
+        "inrace-huge-gap0-busy4",
+        "last quarter",
+        "after runs1-'s and runs2-'s counts joined the pool hbsim sits on its edge (11 of 20) with its seeds' last quarters at a median of 0.60 and none within 0.10 of the loop's 0.00: the loop's heirs won 15 of 17 gaps behind 1.4 s walks, hbsim's 61%",
+    ),
+    (
+        "load4-huge-gap0-busy16",
+        "last quarter",
+        "as its tipped entry: the loop's last quarter failed 30% with its heirs winning 10 of 14 gaps; hbsim's won 62% and its seeds end at a median of 0.62 (one within 0.10)",
+    ),
     ("ready3-huge-gap0-busy8", "p90", "as its p50 (5.5 s against 1.1 s), after acct1-'s counts joined the pool"),
     // The last quarter's failed share (the figure the verdict thresholds; session 16), as found.
     // The idle AMD 300 ms edge: as their tipped entries.
@@ -499,8 +513,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("blk2-huge-gap0-busy12", "last quarter", "as quick3-huge-gap0-busy12 (0.79; median 0.46, one seed within 0.10)"),
     ("ready1-huge-gap0-busy12", "last quarter", "as quick3-huge-gap0-busy12 (0.75; median 0.38, one seed within 0.10)"),
     ("acct1-huge-gap0-busy16", "last quarter", "as quick3-huge-gap0-busy12 (1.00; median 0.64)"),
-    ("load3-huge-gap0-busy16", "last quarter", "as quick3-huge-gap0-busy12 (0.90; median 0.60, one seed within 0.10)"),
-    ("ready2-huge-gap0-busy16", "last quarter", "as quick3-huge-gap0-busy12 (1.00; median 0.53, one seed within 0.10)"),
     (
         "disp2-huge-gap0-busy12",
         "last quarter",
@@ -1448,7 +1460,11 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
-    "the low-grade sustain at 4 busy threads: in 4 of 14 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55); hbsim's seeds sustain too but fail less (mean 0.02 against the loop's 0.10; docs/validation.md, the sixteenth session)",
+    "the low-grade sustain at 4 busy threads: in 4 of 18 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (mean 0.02 against the loop's 0.19; docs/validation.md, the sixteenth session)",
+), (
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "tipped",
+    "the loop tipped in 3 of 18 recordings (back2- on the rule's edge, 55%; runs2-'s two at 100%), hbsim expects 0.4 (p = 0.017): at runs2- the heirs won 47-48% of the gaps where every other Intel busy-4 recording's won 64-100%, and each won gap drained fewer heartbeats than a walk's arrivals; hbsim's seeds collapse at none of the 18 (docs/validation.md, the sixteenth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -1628,11 +1644,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "user3-incident-hot-gap0-busy4",
         "share",
         "the loop's heirs won 26% of the gaps behind 0.3 ms walks with 4 busy threads, hbsim's 8% from the busy-4 calibration (27% from the point's own): a quick calibration under load swings between runs (docs/validation.md, the user2- session)",
-    ),
-    (
-        "user3-incident-hot-gap0-busy4",
-        "registers",
-        "as in KNOWN: 2.5 calls per won gap against hbsim's 5.5 (5 before pool1-'s busy-4 counts joined the pool)",
     ),
     ("user3-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu (23 calls against 5.4)"),
     // With cpu_release_preempt (the thirteenth session), as found.
