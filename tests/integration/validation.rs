@@ -453,7 +453,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "runs2-huge-gap0-busy4",
         "tipped",
-        "the busy-4 drain short of the arrivals: the loop's heirs won 29 of 61 gaps (runs1-'s 42 of 59 and 8 of 10 minutes before), a heir got in on the other CPU with the walker quick at 3 of its 37 kept releases (the pool's 43%), and each won gap drained about 1,000 registerProducer calls: 0.48 x 505 heartbeats per 0.9 s walk against 330 arriving, so the backlog outran the deadline from the trigger on and every heartbeat of the last quarter failed. hbsim's heirs won 68% and no seed collapsed; with its long-park wake-up shifted 40 us (its heirs then win 48%) 1 of 20 collapsed, its won gaps draining 1,136-1,604 calls (docs/validation.md, the sixteenth session)",
+        "the busy-4 drain short of the arrivals: the loop's heirs won 29 of 61 gaps (runs1-'s 42 of 59 and 8 of 10 minutes before), a heir got in on the other CPU with the walker quick at 3 of its 37 kept releases (the pool's 43%), and each won gap drained about 1,000 registerProducer calls: 0.48 x 505 heartbeats per 0.9 s walk against 330 arriving, so the backlog outran the deadline from the trigger on and every heartbeat of the last quarter failed. hbsim's heirs won 68% and no seed collapsed; with its long-park wake-up shifted 40 us (its heirs then win 48%) 1 of 20 collapsed, its won gaps draining 1,010-1,604 calls (8 seeds) (docs/validation.md, the sixteenth session)",
     ),
     ("runs2-huge-gap0-busy4", "last quarter", "see tipped (1.00 against 0.00-0.29)"),
     (
