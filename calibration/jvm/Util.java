@@ -58,6 +58,26 @@ final class Util {
         }
     }
 
+    /**
+     * Steal time per CPU so far [ms] (/proc/stat's eighth field, in USER_HZ = 100 ticks a second):
+     * time the hypervisor ran something else while this guest's vCPU wanted to run. Empty where
+     * it cannot be read.
+     */
+    static long[] stealMs() {
+        try {
+            List<Long> out = new ArrayList<>();
+            for (String line : Files.readAllLines(Paths.get("/proc/stat"))) {
+                if (line.startsWith("cpu") && line.length() > 3 && Character.isDigit(line.charAt(3))) {
+                    String[] f = line.trim().split("\\s+");
+                    out.add(f.length > 8 ? Long.parseLong(f[8]) * 10 : 0L);
+                }
+            }
+            return out.stream().mapToLong(Long::longValue).toArray();
+        } catch (IOException | RuntimeException e) {
+            return new long[0];
+        }
+    }
+
     static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {

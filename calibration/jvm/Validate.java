@@ -191,6 +191,9 @@ final class Validate {
         // got in and the walker was ready only later (displaced). Whether lost gaps come in runs
         // is what independent draws at the run's own share cannot show.
         final StringBuilder gapSeries = new StringBuilder();
+        // Per won gap, the walker's whole absence (release to its next acquisition): with the
+        // calls made in it, the heirs' drain rate while they hold the gap.
+        final List<Long> wonGapNs = new ArrayList<>();
         // In the gaps the heirs won: how long the walker, once ready, stayed blocked on the monitor
         // while they drained (entered minus ready), apart for a walker ready within 1 ms (it kept
         // its CPU) and one displaced; and the calls the heirs made in those gaps.
@@ -242,6 +245,7 @@ final class Validate {
                             gapSeries.append(seen == lastSeen ? 'l' : ready - table.lastRelease > 1_000_000L ? 'd' : 'w');
                         }
                         if (seen != lastSeen) {
+                            wonGapNs.add(w0 - table.lastRelease);
                             ev[2]++;
                             ev[3] += seen - lastSeen;
                             heirNs.add(table.firstAfterRelease - table.lastRelease);
@@ -319,6 +323,7 @@ final class Validate {
         }, "client-deadlines");
         deadlines.setDaemon(true);
 
+        final long[] stealBefore = Util.stealMs();
         eventThread.start();
         deadlines.start();
         HbCalib.log("validate " + point + ": running " + durationS + " s");
@@ -374,6 +379,7 @@ final class Validate {
             submitted.set(k);
         }
         stop[0] = true;
+        final long[] stealAfter = Util.stealMs();
         executor.shutdownNow();
         eventThread.join(5000);
         deadlines.join(5000);
@@ -466,6 +472,21 @@ final class Validate {
             out.put("trigger_span_ms", (span[1] - span[0]) / 1e6);
         }
         out.put("gap_series", gapSeries.toString());
+        putUs(out, "won_gap_us", wonGapNs);
+        long wonGapTotal = 0;
+        for (long v : wonGapNs) {
+            wonGapTotal += v;
+        }
+        out.put("won_gap_ms_total", wonGapTotal / 1e6);
+        // The heirs' drain rate: registerProducer calls per ms of the walker's absence in won gaps.
+        out.put("won_calls_per_ms", wonGapTotal == 0 ? 0.0 : ev[3] / (wonGapTotal / 1e6));
+        if (stealBefore.length > 0 && stealBefore.length == stealAfter.length) {
+            List<Object> steal = new ArrayList<>();
+            for (int i = 0; i < stealAfter.length; i++) {
+                steal.add(stealAfter[i] - stealBefore[i]);
+            }
+            out.put("steal_ms_per_cpu", steal);
+        }
         // Each walk's duration in order [ms, 0.1 ms], the first SERIES_CAP.
         List<Object> walkSeries = new ArrayList<>();
         synchronized (walkNs) {

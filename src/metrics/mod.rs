@@ -254,21 +254,24 @@ pub struct Recorder {
 
 /// The gaps between two close walks with the next event already waiting, as the JVM harness
 /// counts them (`calibration/jvm/Validate.java`): how many, how many a heartbeat thread won
-/// (a `registerProducer` ran in it), and the `registerProducer` calls in the won ones.
+/// (a `registerProducer` ran in it), the `registerProducer` calls in the won ones, and how long
+/// the won ones lasted (the walker's absence from its release to its next acquisition).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GapCounts {
     pub gaps: u64,
     pub won: u64,
     pub registers_in_won: u64,
+    pub won_ns: u64,
 }
 
 impl GapCounts {
-    /// A gap ended with `registers` calls in it.
-    pub fn add(&mut self, registers: u64) {
+    /// A gap of `duration_ns` ended with `registers` calls in it.
+    pub fn add(&mut self, registers: u64, duration_ns: u64) {
         self.gaps += 1;
         if registers > 0 {
             self.won += 1;
             self.registers_in_won += registers;
+            self.won_ns += duration_ns;
         }
     }
 }

@@ -75,13 +75,16 @@ pub struct Summary {
 /// `calibration/jvm/Validate.java`): gaps between two close walks with the next close event
 /// already queued; those a heartbeat thread won (a `registerProducer` ran between the walker's
 /// release and its next acquisition); `registerProducer` calls per won gap (a heartbeat of a
-/// producer client makes two: its group and `CLIENT_INNER_PRODUCER`).
+/// producer client makes two: its group and `CLIENT_INNER_PRODUCER`); the mean length of a won
+/// gap, from the walker's release to its next acquisition (the harness's `won_gap_us`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
 pub struct WalkerGapsSummary {
     pub gaps: u64,
     pub won_by_heartbeats: u64,
     pub won_share: f64,
     pub registers_per_won_gap: f64,
+    #[serde(default)]
+    pub won_gap_ms_mean: f64,
 }
 
 /// One broker's line in `summary.json`.
@@ -203,6 +206,7 @@ impl Summary {
                         },
                         3,
                     ),
+                    won_gap_ms_mean: round(if g.won == 0 { 0.0 } else { g.won_ns as f64 / g.won as f64 / 1e6 }, 6),
                 }
             },
             messages_produced: t.messages_produced,

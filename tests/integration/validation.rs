@@ -1124,6 +1124,8 @@ pub struct RunOutcome {
     pub p50_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
+    /// The mean length of a won gap (the walker's absence), ms.
+    pub won_gap_ms_mean: f64,
 }
 
 /// Runs `scenario` under `leaky` into `dir/out` and reads its figures.
@@ -1163,6 +1165,7 @@ pub fn hbsim_outcome(dir: &Path, scenario: &Path, out: &str) -> RunOutcome {
         p50_ms: summary["heartbeat_latency_p50_ms"].as_f64().expect("heartbeat_latency_p50_ms"),
         p90_ms: summary["heartbeat_latency_p90_ms"].as_f64().expect("heartbeat_latency_p90_ms"),
         p99_ms: summary["heartbeat_latency_p99_ms"].as_f64().expect("heartbeat_latency_p99_ms"),
+        won_gap_ms_mean: gaps["won_gap_ms_mean"].as_f64().expect("won_gap_ms_mean"),
     }
 }
 
@@ -1197,6 +1200,10 @@ pub struct Comparison {
     /// The loop's failed share of its last quarter, and each of hbsim's seeds'.
     pub harness_last_quarter: f64,
     pub last_quarter: Vec<f64>,
+    /// The heirs' drain rate, `registerProducer` calls per ms of the walker's absence in won gaps:
+    /// the harness's (recorded from `runs3-` on) and hbsim's (pooled over the seeds), with the
+    /// mean won gap in ms of each. Shown, not gated.
+    pub drain: Option<(f64, f64, f64, f64)>,
 }
 
 /// Runs and compares one point.
@@ -1341,6 +1348,22 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
         collapsed,
         harness_last_quarter: h_last,
         last_quarter: runs.iter().map(|r| r.last_quarter_failed).collect(),
+        drain: o["won_calls_per_ms"].as_f64().map(|h_rate| {
+            let (calls, ms) = runs.iter().fold((0.0, 0.0), |(c, m), r| {
+                (
+                    c + r.registers_per_won_gap * r.gaps_won as f64,
+                    m + r.won_gap_ms_mean * r.gaps_won as f64,
+                )
+            });
+            let h_mean = f("won_gap_ms_total") / h_won.max(1) as f64;
+            let won: u64 = runs.iter().map(|r| r.gaps_won).sum();
+            (
+                h_rate,
+                if ms > 0.0 { calls / ms } else { 0.0 },
+                h_mean,
+                if won > 0 { ms / won as f64 } else { 0.0 },
+            )
+        }),
     }
 }
 
@@ -1705,6 +1728,16 @@ fn compare_all(
     eprintln!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &results {
         eprintln!("{}", r.row);
+    }
+    if results.iter().any(|r| r.drain.is_some()) {
+        eprintln!();
+        eprintln!("| point | harness: calls per ms of a won gap | mean won gap (ms) | hbsim: calls per ms | mean won gap (ms) |");
+        eprintln!("|---|---|---|---|---|");
+        for r in &results {
+            if let Some((h_rate, rate, h_mean, mean)) = r.drain {
+                eprintln!("| {} | {h_rate:.1} | {h_mean:.1} | {rate:.1} | {mean:.1} |", r.name);
+            }
+        }
     }
     let mut problems = Vec::new();
     for r in results.iter().filter(|r| !r.uncontrolled) {

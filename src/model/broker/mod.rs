@@ -163,16 +163,18 @@ pub enum HousekeepingState {
 pub struct GapWatch {
     /// `registerProducer` calls applied so far (each group of a heartbeat is one call).
     pub registers: u64,
-    /// `registers` at the last walk's release.
+    /// `registers` at the last walk's release, and when it was.
     registers_at_release: u64,
+    released_ns: u64,
     /// The walker left a walk and has not been idle since.
     after_walk: bool,
 }
 
 impl GapWatch {
     /// The walker released the monitor after a walk.
-    pub(super) fn walk_released(&mut self) {
+    pub(super) fn walk_released(&mut self, now: u64) {
         self.registers_at_release = self.registers;
+        self.released_ns = now;
         self.after_walk = true;
     }
 
@@ -181,10 +183,12 @@ impl GapWatch {
         self.after_walk = false;
     }
 
-    /// The walker holds the monitor for its next walk: `Some(registrations in the gap)` when
-    /// that ends a gap.
-    pub(super) fn walk_acquired(&mut self) -> Option<u64> {
-        let ended = self.after_walk.then(|| self.registers - self.registers_at_release);
+    /// The walker holds the monitor for its next walk: `Some((registrations in the gap, its
+    /// length))` when that ends a gap.
+    pub(super) fn walk_acquired(&mut self, now: u64) -> Option<(u64, u64)> {
+        let ended = self
+            .after_walk
+            .then(|| (self.registers - self.registers_at_release, now - self.released_ns));
         self.after_walk = false;
         ended
     }

@@ -84,7 +84,7 @@ impl World {
             self.brokers[b as usize].close_producer(client, channel);
             if self.brokers[b as usize].monitor.owner() == Some(ThreadRef::Netty) {
                 long_walk = self.past_long_park(b, self.brokers[b as usize].monitor_acquired_ns, ctx.now().ns());
-                self.brokers[b as usize].gaps.walk_released();
+                self.brokers[b as usize].gaps.walk_released(ctx.now().ns());
                 exit_cost = self.release_monitor(ctx, b, ThreadRef::Netty);
             }
         }

@@ -472,8 +472,8 @@ impl World {
                     // It was parked: the scheduler gives it a CPU (and a fresh slice) again.
                     broker.netty.on_cpu_since_ns = now;
                 }
-                if let Some(registers) = broker.gaps.walk_acquired() {
-                    self.recorder.walker_gaps.add(registers);
+                if let Some((registers, duration)) = broker.gaps.walk_acquired(now) {
+                    self.recorder.walker_gaps.add(registers, duration);
                 }
                 broker.netty.state = NettyState::Holding;
             }
