@@ -463,6 +463,19 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("runs2-huge-gap0-busy4-repeat", "last quarter", "see tipped (1.00 against 0.00-0.12)"),
     ("runs2-huge-gap0-busy4-repeat", "share", "see tipped (0.47 against hbsim's 0.81)"),
+    // runs3- (pre-registered at c70c727): its three points agree; its counts joined every other
+    // point's pool, which put these back on the list, as found.
+    (
+        "back-huge-gap0-busy4-repeat",
+        "p50",
+        "the loop ran on after the trigger without tipping (its last quarter timed out 36%) though its heirs won 39 of 54 gaps, and its median heartbeat waited a walk (1.4 s); hbsim's heirs won 89% and its median heartbeat did not wait (0.002 ms): the busy-4 overshoot (on and off this list as the pool moves: off after runs2-, back after runs3-)",
+    ),
+    ("back-huge-gap0-busy4-repeat", "p90", "see p50 (554 ms against 3,101 ms)"),
+    (
+        "runs1-huge-gap0-busy4",
+        "p50",
+        "as back-huge-gap0-busy4-repeat: the loop fed itself all run (60 walks) and its median heartbeat waited a walk (701 ms) though its heirs won 42 of 59 gaps; hbsim's won 84% and its median heartbeat did not wait (0.001 ms); its p90 agrees",
+    ),
     (
         "inrace-huge-gap0-busy4",
         "last quarter",
@@ -1483,11 +1496,11 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
-    "the low-grade sustain at 4 busy threads: in 4 of 18 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (mean 0.02 against the loop's 0.19; docs/validation.md, the sixteenth session)",
+    "the low-grade sustain at 4 busy threads: in 4 of 20 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (mean 0.02 against the loop's 0.19; docs/validation.md, the sixteenth session)",
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "tipped",
-    "the loop tipped in 3 of 18 recordings (back2- on the rule's edge, 55%; runs2-'s two at 100%), hbsim expects 0.4 (p = 0.017): at runs2- the heirs won 47-48% of the gaps where every other Intel busy-4 recording's won 64-100%, and each won gap drained fewer heartbeats than a walk's arrivals; hbsim's seeds collapse at none of the 18 (docs/validation.md, the sixteenth session)",
+    "the loop tipped in 3 of 20 recordings (back2- on the rule's edge, 55%; runs2-'s two at 100%), hbsim expects 0.5 (p = 0.023): at runs2- the heirs won 47-48% of the gaps where every other Intel busy-4 recording's won 64-100%, and each won gap drained fewer heartbeats than a walk's arrivals; hbsim's seeds collapse at none of the 20 (docs/validation.md, the sixteenth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -1671,6 +1684,11 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user3-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu (23 calls against 5.4)"),
     // With cpu_release_preempt (the thirteenth session), as found.
     ("user-huge-gap0-busy8", "p50", "as in KNOWN (the loop's heirs won 8 of 9 gaps, hbsim's 69%)"),
+    (
+        "user-huge-gap0-busy8",
+        "p90",
+        "see p50: after runs3-'s counts joined the pool, hbsim's heirs win 57% and its p90 heartbeat waits 4.7 s against the loop's 1.1 s (8 of 9 gaps won)",
+    ),
     // The last quarter's failed share (session 16), as found.
     ("user2-huge-gap0", "last quarter", "see tipped (0.80 against 0% in every seed)"),
     ("user2-huge-gap0-busy4", "last quarter", "as in KNOWN"),
