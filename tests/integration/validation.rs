@@ -390,11 +390,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // park3- (pre-registered at 00:00): as found.
     // With cpu_release_other_at_once (the fourteenth session; measured on quick1- and the
     // recordings with the CPU probe, frozen before quick2-): applied to every point, as found.
-    (
-        "ready1-huge-gap0-busy12",
-        "tipped",
-        "the busy-12 knife edge: the loop tipped (75%) with its heirs winning 12 of 22 gaps; hbsim's won 64% and 4 of 20 seeds collapsed. Of the loop's 17 busy-12 recordings 5 tipped, and 10 of the other 12 timed out 30-46%; per configuration hbsim agrees (6.5 tips expected in 17 against the loop's 5, p = 0.60)",
-    ),
     // park4- (pre-registered at 00:19): as found.
     // The walker waits out the drain of a heir that ran at once on another CPU (the fourteenth
     // session, after blk1-): applied to every point, as found.
@@ -409,11 +404,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The walker's exit drawn under 1 ms where the CPU model decides its release, and the
     // displaced share as counted (the fifteenth session, one account of the release): applied to
     // every point, as found.
-    (
-        "load4-huge-gap0-busy16",
-        "tipped",
-        "the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip; hbsim's heirs won 65% and 16 of 20 seeds collapsed (13 before). The busy-16 recordings tip at 14 of 22 whatever their heirs won; per configuration hbsim agrees (12.7 tips expected in 22 against the loop's 14, p = 0.72)",
-    ),
     (
         "knots-huge-gap0-busy4",
         "share",
@@ -432,11 +422,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "acct1-huge-gap0-busy16",
         "share",
         "the loop's heirs won 3 of 15 gaps, the fewest of its 24 busy-16 recordings (20-75%): its walker was displaced at 3 releases and no heir got in on the other CPU at the 12 it kept (the pool's 37%); hbsim's won 63%. It tipped (100%) and hbsim sits on its edge (12 of 20)",
-    ),
-    (
-        "disp3-huge-gap0-busy12",
-        "tipped",
-        "the busy-12 knife edge: the loop's last quarter timed out 62% (5 of its 19 busy-12 recordings tipped; 12 of the other 14 timed out 28-46%); hbsim's heirs won 59% against the loop's 62% and 5 of 20 seeds collapsed, on its edge (8) before acct1-'s counts joined the pool. Per configuration hbsim agrees (7.0 tips expected in 19 against the loop's 5, p = 0.48)",
     ),
     (
         "park3-huge-gap0-busy16",
@@ -471,20 +456,24 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop ran on after the trigger without tipping (its last quarter timed out 36%) though its heirs won 39 of 54 gaps, and its median heartbeat waited a walk (1.4 s); hbsim's heirs won 89% and its median heartbeat did not wait (0.002 ms): the busy-4 overshoot (on and off this list as the pool moves: off after runs2-, back after runs3-)",
     ),
     ("back-huge-gap0-busy4-repeat", "p90", "see p50 (554 ms against 3,101 ms)"),
+    // runs4- (pre-registered at the commit after 4189506): its four points agree; its counts
+    // (few heirs on the other CPU at 8-16 busy threads) joined every other point's pool, as found.
+    (
+        "acct2-huge-gap0-busy12",
+        "tipped",
+        "the busy-12 knife edge the other way, after runs4-'s counts joined the pool: the loop did not tip (28%) with its heirs winning 13 of 20 gaps; hbsim's won less and 15 of 20 seeds collapsed. Per configuration hbsim agrees at 12 busy threads",
+    ),
+    ("acct2-huge-gap0-busy12", "last quarter", "see tipped (0.28 against a median of 0.62, one seed within 0.10)"),
+    (
+        "disp3-huge-gap0-busy16",
+        "tipped",
+        "back on the list after runs4-'s counts joined the pool: the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; 15 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads",
+    ),
+    ("ready2-huge-gap0-busy16", "last quarter", "as quick3-huge-gap0-busy12: the loop failed 100%, hbsim's seeds a median of 0.78 (one within 0.10)"),
     (
         "runs1-huge-gap0-busy4",
         "p50",
         "as back-huge-gap0-busy4-repeat: the loop fed itself all run (60 walks) and its median heartbeat waited a walk (701 ms) though its heirs won 42 of 59 gaps; hbsim's won 84% and its median heartbeat did not wait (0.001 ms); its p90 agrees",
-    ),
-    (
-        "inrace-huge-gap0-busy4",
-        "last quarter",
-        "after runs1-'s and runs2-'s counts joined the pool hbsim sits on its edge (11 of 20) with its seeds' last quarters at a median of 0.60 and none within 0.10 of the loop's 0.00: the loop's heirs won 15 of 17 gaps behind 1.4 s walks, hbsim's 61%",
-    ),
-    (
-        "load4-huge-gap0-busy16",
-        "last quarter",
-        "as its tipped entry: the loop's last quarter failed 30% with its heirs winning 10 of 14 gaps; hbsim's won 62% and its seeds end at a median of 0.62 (one within 0.10)",
     ),
     ("ready3-huge-gap0-busy8", "p90", "as its p50 (5.5 s against 1.1 s), after acct1-'s counts joined the pool"),
     // The last quarter's failed share (the figure the verdict thresholds; session 16), as found.
@@ -523,15 +512,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "last quarter",
         "a tail at 12-16 busy threads: the loop failed 100% of the last quarter (after the trigger its backlog drained for 5 s in all) where hbsim's seeds end in a partial failure (median 0.44, none within 0.10). Over each configuration the loop's mean and its scatter about hbsim's means agree (busy 12: 0.44 against 0.44, 1.1 times hbsim's spread; busy 16: 0.66 against 0.59, 1.1): hbsim reaches the extremes, full failure or none, less often than the loop",
     ),
-    ("blk2-huge-gap0-busy12", "last quarter", "as quick3-huge-gap0-busy12 (0.79; median 0.46, one seed within 0.10)"),
-    ("ready1-huge-gap0-busy12", "last quarter", "as quick3-huge-gap0-busy12 (0.75; median 0.38, one seed within 0.10)"),
-    ("acct1-huge-gap0-busy16", "last quarter", "as quick3-huge-gap0-busy12 (1.00; median 0.64)"),
     (
         "disp2-huge-gap0-busy12",
         "last quarter",
         "the extreme the other way: the loop's backlog drained between bursts and none fell in the last quarter (0.00); every hbsim seed ends in a partial failure (median 0.56)",
     ),
-    ("ready3-huge-gap0-busy8", "last quarter", "as disp2-huge-gap0-busy12 (0.00; median 0.37, one seed within 0.10)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1496,11 +1481,11 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
-    "the low-grade sustain at 4 busy threads: in 4 of 20 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (mean 0.02 against the loop's 0.19; docs/validation.md, the sixteenth session)",
+    "the low-grade sustain at 4 busy threads: in 4 of 21 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (mean 0.02 against the loop's 0.19; docs/validation.md, the sixteenth session)",
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "tipped",
-    "the loop tipped in 3 of 20 recordings (back2- on the rule's edge, 55%; runs2-'s two at 100%), hbsim expects 0.5 (p = 0.023): at runs2- the heirs won 47-48% of the gaps where every other Intel busy-4 recording's won 64-100%, and each won gap drained fewer heartbeats than a walk's arrivals; hbsim's seeds collapse at none of the 20 (docs/validation.md, the sixteenth session)",
+    "the loop tipped in 3 of 21 recordings (back2- on the rule's edge, 55%; runs2-'s two at 100%), hbsim expects 0.5 (p = 0.026): at runs2- the heirs won 47-48% of the gaps where every other Intel busy-4 recording's won 64-100%, and each won gap drained fewer heartbeats than a walk's arrivals; hbsim's seeds collapse at none of the 21 (docs/validation.md, the sixteenth session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
