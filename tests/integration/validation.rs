@@ -456,7 +456,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop ran on after the trigger without tipping (its last quarter timed out 36%) though its heirs won 39 of 54 gaps, and its median heartbeat waited a walk (1.4 s); hbsim's heirs won 89% and its median heartbeat did not wait (0.002 ms): the busy-4 overshoot (on and off this list as the pool moves: off after runs2-, back after runs3-)",
     ),
     ("back-huge-gap0-busy4-repeat", "p90", "see p50 (554 ms against 3,101 ms)"),
-    // runs4- (pre-registered at the commit after 4189506): its four points agree; its counts
+    // runs4- (pre-registered at 6dfc81e): its four points agree; its counts
     // (few heirs on the other CPU at 8-16 busy threads) joined every other point's pool, as found.
     (
         "acct2-huge-gap0-busy12",
