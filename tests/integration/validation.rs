@@ -504,18 +504,18 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "inrace-huge-gap0-busy4-repeat",
         "last quarter",
-        "the other way: the loop's heartbeats won all 9 gaps behind 1.2 s walks and nothing timed out after the trigger; hbsim's seeds sustain (7 of 20 collapsed, median 0.43), as at inrace-huge-gap0-busy4 (9 of 20)",
+        "the other way: the loop's heartbeats won all 9 gaps behind 1.2 s walks and nothing timed out after the trigger; hbsim's seeds sustain (as of runs4-: 10 of 20 collapsed, median 0.51), as at inrace-huge-gap0-busy4 (12 of 20)",
     ),
     // 8 to 16 busy threads: the loop's end is more extreme than hbsim's seeds.
     (
         "quick3-huge-gap0-busy12",
         "last quarter",
-        "a tail at 12-16 busy threads: the loop failed 100% of the last quarter (after the trigger its backlog drained for 5 s in all) where hbsim's seeds end in a partial failure (median 0.44, none within 0.10). Over each configuration the loop's mean and its scatter about hbsim's means agree (busy 12: 0.44 against 0.44, 1.1 times hbsim's spread; busy 16: 0.66 against 0.59, 1.1): hbsim reaches the extremes, full failure or none, less often than the loop",
+        "a tail at 12-16 busy threads: the loop failed 100% of the last quarter (after the trigger its backlog drained for 5 s in all) where hbsim's seeds end in a partial failure (as of runs4-: median 0.39, none within 0.10). Over each configuration the loop's mean and its scatter about hbsim's means agree (busy 12: 0.44 against 0.44, 1.1 times hbsim's spread; busy 16: 0.66 against 0.59, 1.1): hbsim reaches the extremes, full failure or none, less often than the loop",
     ),
     (
         "disp2-huge-gap0-busy12",
         "last quarter",
-        "the extreme the other way: the loop's backlog drained between bursts and none fell in the last quarter (0.00); every hbsim seed ends in a partial failure (median 0.56)",
+        "the extreme the other way: the loop's backlog drained between bursts and none fell in the last quarter (0.00); every hbsim seed ends in a partial failure (as of runs4-: median 0.64)",
     ),
 ];
 
