@@ -1444,10 +1444,8 @@ pub fn configuration_p_value(collapsed: &[u64], tipped: usize) -> f64 {
 /// against hbsim's (each recording's mean over its seeds), as a z score whose variance is hbsim's
 /// own spread over the seeds at each recording (each floored at the spread of a value known to
 /// [`LAST_QUARTER_SLACK`]: a recording where every seed ends alike still has the figure's
-/// whole-second granularity). Returns (the loop's mean, hbsim's, the two-sided p, and the
-/// dispersion: the root mean square of each recording's distance from hbsim's mean in units of
-/// hbsim's spread there, about 1 when the loop's ends scatter as hbsim's seeds do).
-pub fn last_quarter_test(recordings: &[(f64, &[f64])]) -> (f64, f64, f64, f64) {
+/// whole-second granularity).
+pub fn last_quarter_test(recordings: &[(f64, &[f64])]) -> LastQuarterTest {
     let floor = (LAST_QUARTER_SLACK / 3f64.sqrt()).powi(2);
     let n = recordings.len() as f64;
     let (mut loop_sum, mut hbsim_sum, mut var_sum, mut scaled) = (0.0, 0.0, 0.0, 0.0);
@@ -1463,8 +1461,35 @@ pub fn last_quarter_test(recordings: &[(f64, &[f64])]) -> (f64, f64, f64, f64) {
         scaled += (harness - mean).powi(2) / var;
     }
     let z = (loop_sum - hbsim_sum) / var_sum.sqrt();
-    let p = 2.0 * (1.0 - hbsim::scenario::units::normal_cdf(z.abs()));
-    (loop_sum / n, hbsim_sum / n, p, (scaled / n).sqrt())
+    LastQuarterTest {
+        loop_mean: loop_sum / n,
+        hbsim_mean: hbsim_sum / n,
+        p: 2.0 * (1.0 - hbsim::scenario::units::normal_cdf(z.abs())),
+        dispersion: (scaled / n).sqrt(),
+    }
+}
+
+/// What [`last_quarter_test`] found for one configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct LastQuarterTest {
+    pub loop_mean: f64,
+    pub hbsim_mean: f64,
+    /// Two-sided.
+    pub p: f64,
+    /// The root mean square of each recording's distance from hbsim's mean in units of hbsim's
+    /// spread there: about 1 when the loop's ends scatter as hbsim's seeds do.
+    pub dispersion: f64,
+}
+
+/// One configuration graded ([`compare_configurations`]).
+struct Graded<'a> {
+    config: &'a str,
+    recordings: usize,
+    /// The loop's tips, hbsim's expected tips and the Poisson binomial p.
+    tipped: usize,
+    expects: f64,
+    p: f64,
+    last: LastQuarterTest,
 }
 
 /// Configurations hbsim is known to misjudge, with the figure ("tipped": the count of tips;
@@ -1498,9 +1523,7 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str, &str
     for r in results.iter().filter(|r| !r.uncontrolled) {
         by.entry(r.configuration.as_str()).or_default().push(r);
     }
-    // (configuration, recordings, the loop's tips, hbsim's expected tips, p, the last quarter's test)
-    #[allow(clippy::type_complexity)]
-    let graded: Vec<(&str, usize, usize, f64, f64, (f64, f64, f64, f64))> = by
+    let graded: Vec<Graded> = by
         .into_iter()
         .filter(|(_, recordings)| recordings.len() >= CONFIGURATION_RECORDINGS)
         .map(|(config, recordings)| {
@@ -1511,14 +1534,14 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str, &str
                 .iter()
                 .map(|r| (r.harness_last_quarter, r.last_quarter.as_slice()))
                 .collect();
-            (
+            Graded {
                 config,
-                recordings.len(),
+                recordings: recordings.len(),
                 tipped,
                 expects,
-                configuration_p_value(&collapsed, tipped),
-                last_quarter_test(&last),
-            )
+                p: configuration_p_value(&collapsed, tipped),
+                last: last_quarter_test(&last),
+            }
         })
         .collect();
     let mut problems = Vec::new();
@@ -1534,7 +1557,9 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str, &str
         (false, true) => "**no** (known)",
         (false, false) => "**no**",
     };
-    for &(config, n, tipped, expects, p, (l_loop, l_hbsim, l_p, l_disp)) in &graded {
+    for g in &graded {
+        let (config, n, tipped, expects, p) = (g.config, g.recordings, g.tipped, g.expects, g.p);
+        let (l_loop, l_hbsim, l_p, l_disp) = (g.last.loop_mean, g.last.hbsim_mean, g.last.p, g.last.dispersion);
         let (agrees, l_agrees) = (p >= CONFIGURATION_P, l_p >= CONFIGURATION_P);
         let (tip_mark, last_mark) = (
             mark(agrees, listed(config, "tipped")),
@@ -1553,9 +1578,9 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str, &str
         }
     }
     for (config, figure, _) in known {
-        match graded.iter().find(|g| g.0 == *config) {
+        match graded.iter().find(|g| g.config == *config) {
             None => problems.push(format!("the known configurations name {config}, which has too few recordings")),
-            Some(g) if (if *figure == "tipped" { g.4 } else { (g.5).2 }) >= CONFIGURATION_P => {
+            Some(g) if (if *figure == "tipped" { g.p } else { g.last.p }) >= CONFIGURATION_P => {
                 problems.push(format!("configuration {config}: {figure} now agrees: take it off the known list"))
             }
             Some(_) => {}
@@ -1594,17 +1619,22 @@ fn configuration_test_is_the_poisson_binomial_tail() {
 #[test]
 fn last_quarter_test_weighs_the_loop_against_hbsims_spread() {
     let spread: Vec<f64> = (0..20).map(|i| f64::from(i) / 19.0).collect();
-    let (loop_mean, hbsim_mean, p, dispersion) = last_quarter_test(&[(0.5, spread.as_slice()); 10]);
+    let LastQuarterTest {
+        loop_mean,
+        hbsim_mean,
+        p,
+        dispersion,
+    } = last_quarter_test(&[(0.5, spread.as_slice()); 10]);
     assert!((loop_mean - 0.5).abs() < 1e-12 && (hbsim_mean - 0.5).abs() < 1e-12 && p > 0.99 && dispersion < 1e-12);
     // Ten loops at 0.9 where hbsim's seeds spread evenly over 0-1 (sd 0.31): z = 0.4 / (0.31 x 1.02 / sqrt 10).
-    let (_, _, p, dispersion) = last_quarter_test(&[(0.9, spread.as_slice()); 10]);
+    let LastQuarterTest { p, dispersion, .. } = last_quarter_test(&[(0.9, spread.as_slice()); 10]);
     assert!(p < 0.001 && (1.1..1.5).contains(&dispersion), "{p} {dispersion}");
     // Draws that scatter as the seeds do: about one spread.
     let draws: Vec<(f64, &[f64])> = [0.05, 0.3, 0.5, 0.7, 0.95, 0.2, 0.8]
         .iter()
         .map(|h| (*h, spread.as_slice()))
         .collect();
-    let (_, _, p, dispersion) = last_quarter_test(&draws);
+    let LastQuarterTest { p, dispersion, .. } = last_quarter_test(&draws);
     assert!(p > 0.5 && (0.6..1.4).contains(&dispersion), "{p} {dispersion}");
     // Every seed at 0: one loop at 0.05 of five is within the floor; all five at 0.10 are not.
     let zeros = [0.0; 20];
@@ -1615,8 +1645,8 @@ fn last_quarter_test_weighs_the_loop_against_hbsims_spread() {
         (0.0, &zeros[..]),
         (0.0, &zeros[..]),
     ];
-    assert!(last_quarter_test(&one).2 >= CONFIGURATION_P);
-    assert!(last_quarter_test(&[(0.1, zeros.as_slice()); 5]).2 < CONFIGURATION_P);
+    assert!(last_quarter_test(&one).p >= CONFIGURATION_P);
+    assert!(last_quarter_test(&[(0.1, zeros.as_slice()); 5]).p < CONFIGURATION_P);
 }
 
 #[test]
