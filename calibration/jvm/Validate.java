@@ -36,6 +36,9 @@ import java.util.concurrent.locks.LockSupport;
 final class Validate {
     /** The longest `gap_series` and `walk_ms_series` a run records (the hot points count 10,000 gaps). */
     static final int SERIES_CAP = 4000;
+    // A won gap "drained" its backlog when at most this many heartbeats were still queued as the
+    // walker got back in (hbsim's `DRAINED_QUEUE`, src/metrics/mod.rs).
+    static final long DRAINED_QUEUE = 10;
 
     static int intOpt(Map<String, String> o, String k, int d) {
         return Integer.parseInt(o.getOrDefault(k, Integer.toString(d)));
@@ -194,6 +197,15 @@ final class Validate {
         // Per won gap, the walker's whole absence (release to its next acquisition): with the
         // calls made in it, the heirs' drain rate while they hold the gap.
         final List<Long> wonGapNs = new ArrayList<>();
+        // Per counted gap, in order (the first SERIES_CAP): the heartbeats queued in the executor
+        // at the walker's release that began it, and, for a won gap, those still queued as the
+        // walker got back in. Whether the heirs drained their backlog before the walker returned,
+        // or the walker cut the drain short, is what the walker's absence alone cannot tell.
+        final List<Object> releaseQueueSeries = new ArrayList<>();
+        final List<Object> wonQueueLeftSeries = new ArrayList<>();
+        final long[] queueAtRelease = {0};
+        final long[] wonDrained = {0};
+        final List<Long> wonQueueLeft = new ArrayList<>();
         // In the gaps the heirs won: how long the walker, once ready, stayed blocked on the monitor
         // while they drained (entered minus ready), apart for a walker ready within 1 ms (it kept
         // its CPU) and one displaced; and the calls the heirs made in those gaps.
@@ -244,7 +256,18 @@ final class Validate {
                         if (gapSeries.length() < SERIES_CAP) {
                             gapSeries.append(seen == lastSeen ? 'l' : ready - table.lastRelease > 1_000_000L ? 'd' : 'w');
                         }
+                        if (releaseQueueSeries.size() < SERIES_CAP) {
+                            releaseQueueSeries.add(queueAtRelease[0]);
+                        }
                         if (seen != lastSeen) {
+                            long left = executor.getQueue().size();
+                            wonQueueLeft.add(left);
+                            if (left <= DRAINED_QUEUE) {
+                                wonDrained[0]++;
+                            }
+                            if (wonQueueLeftSeries.size() < SERIES_CAP) {
+                                wonQueueLeftSeries.add(left);
+                            }
                             wonGapNs.add(w0 - table.lastRelease);
                             ev[2]++;
                             ev[3] += seen - lastSeen;
@@ -276,6 +299,7 @@ final class Validate {
                     }
                     ev[4] += w1 - w0;
                     walkNs.add(w1 - w0);
+                    queueAtRelease[0] = executor.getQueue().size();
                     table.lastRelease = w1;
                 }
                 Util.spin(gapNs);
@@ -480,6 +504,21 @@ final class Validate {
         out.put("won_gap_ms_total", wonGapTotal / 1e6);
         // The heirs' drain rate: registerProducer calls per ms of the walker's absence in won gaps.
         out.put("won_calls_per_ms", wonGapTotal == 0 ? 0.0 : ev[3] / (wonGapTotal / 1e6));
+        // The heartbeats still queued as the walker got back in after a won gap.
+        long[] left = wonQueueLeft.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(left);
+        long leftSum = 0;
+        for (long v : left) {
+            leftSum += v;
+        }
+        out.put("won_gap_queue_left_mean", left.length == 0 ? 0.0 : leftSum / (double) left.length);
+        out.put("won_gap_queue_left_p50", Util.percentile(left, 0.5));
+        out.put("won_gap_queue_left_p90", Util.percentile(left, 0.9));
+        out.put("won_gap_queue_left_max", left.length == 0 ? 0 : left[left.length - 1]);
+        out.put("won_gaps_drained", wonDrained[0]);
+        out.put("won_gaps_drained_share", left.length == 0 ? 0.0 : wonDrained[0] / (double) left.length);
+        out.put("release_queue_series", releaseQueueSeries);
+        out.put("won_queue_left_series", wonQueueLeftSeries);
         if (stealBefore.length > 0 && stealBefore.length == stealAfter.length) {
             List<Object> steal = new ArrayList<>();
             for (int i = 0; i < stealAfter.length; i++) {

@@ -254,24 +254,38 @@ pub struct Recorder {
 
 /// The gaps between two close walks with the next event already waiting, as the JVM harness
 /// counts them (`calibration/jvm/Validate.java`): how many, how many a heartbeat thread won
-/// (a `registerProducer` ran in it), the `registerProducer` calls in the won ones, and how long
-/// the won ones lasted (the walker's absence from its release to its next acquisition).
+/// (a `registerProducer` ran in it), the `registerProducer` calls in the won ones, how long the
+/// won ones lasted (the walker's absence from its release to its next acquisition), and the
+/// heartbeats still queued when the walker got back in after a won gap: whether the heirs drained
+/// their backlog before the walker returned or the walker cut the drain short.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GapCounts {
     pub gaps: u64,
     pub won: u64,
     pub registers_in_won: u64,
     pub won_ns: u64,
+    /// Heartbeats queued at the walker's return, summed over the won gaps.
+    pub queue_left_in_won: u64,
+    /// Won gaps that ended with at most [`DRAINED_QUEUE`] heartbeats queued.
+    pub won_drained: u64,
 }
 
+/// A won gap "drained" its backlog when at most this many heartbeats were still queued as the
+/// walker got back in: a few milliseconds of arrivals at a broker's heartbeat rate, the same
+/// threshold as the harness's `won_gaps_drained` (`calibration/jvm/Validate.java`).
+pub const DRAINED_QUEUE: u64 = 10;
+
 impl GapCounts {
-    /// A gap of `duration_ns` ended with `registers` calls in it.
-    pub fn add(&mut self, registers: u64, duration_ns: u64) {
+    /// A gap of `duration_ns` ended with `registers` calls in it and `queue_left` heartbeats
+    /// queued.
+    pub fn add(&mut self, registers: u64, duration_ns: u64, queue_left: u64) {
         self.gaps += 1;
         if registers > 0 {
             self.won += 1;
             self.registers_in_won += registers;
             self.won_ns += duration_ns;
+            self.queue_left_in_won += queue_left;
+            self.won_drained += u64::from(queue_left <= DRAINED_QUEUE);
         }
     }
 }

@@ -76,7 +76,10 @@ pub struct Summary {
 /// already queued; those a heartbeat thread won (a `registerProducer` ran between the walker's
 /// release and its next acquisition); `registerProducer` calls per won gap (a heartbeat of a
 /// producer client makes two: its group and `CLIENT_INNER_PRODUCER`); the mean length of a won
-/// gap, from the walker's release to its next acquisition (the harness's `won_gap_us`).
+/// gap, from the walker's release to its next acquisition (the harness's `won_gap_us`); the
+/// heartbeats still queued as the walker got back in after a won gap, their mean and the share of
+/// won gaps that ended with at most [`crate::metrics::DRAINED_QUEUE`] (the harness's
+/// `won_gap_queue_left` and `won_gaps_drained`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
 pub struct WalkerGapsSummary {
     pub gaps: u64,
@@ -85,6 +88,10 @@ pub struct WalkerGapsSummary {
     pub registers_per_won_gap: f64,
     #[serde(default)]
     pub won_gap_ms_mean: f64,
+    #[serde(default)]
+    pub won_gap_queue_left_mean: f64,
+    #[serde(default)]
+    pub won_gaps_drained_share: f64,
 }
 
 /// One broker's line in `summary.json`.
@@ -207,6 +214,15 @@ impl Summary {
                         3,
                     ),
                     won_gap_ms_mean: round(if g.won == 0 { 0.0 } else { g.won_ns as f64 / g.won as f64 / 1e6 }, 6),
+                    won_gap_queue_left_mean: round(
+                        if g.won == 0 {
+                            0.0
+                        } else {
+                            g.queue_left_in_won as f64 / g.won as f64
+                        },
+                        3,
+                    ),
+                    won_gaps_drained_share: round(if g.won == 0 { 0.0 } else { g.won_drained as f64 / g.won as f64 }, 6),
                 }
             },
             messages_produced: t.messages_produced,

@@ -1124,6 +1124,8 @@ pub struct RunOutcome {
     pub p99_ms: f64,
     /// The mean length of a won gap (the walker's absence), ms.
     pub won_gap_ms_mean: f64,
+    /// The share of won gaps that ended with the backlog drained.
+    pub won_gaps_drained_share: f64,
 }
 
 /// Runs `scenario` under `leaky` into `dir/out` and reads its figures.
@@ -1164,6 +1166,7 @@ pub fn hbsim_outcome(dir: &Path, scenario: &Path, out: &str) -> RunOutcome {
         p90_ms: summary["heartbeat_latency_p90_ms"].as_f64().expect("heartbeat_latency_p90_ms"),
         p99_ms: summary["heartbeat_latency_p99_ms"].as_f64().expect("heartbeat_latency_p99_ms"),
         won_gap_ms_mean: gaps["won_gap_ms_mean"].as_f64().expect("won_gap_ms_mean"),
+        won_gaps_drained_share: gaps["won_gaps_drained_share"].as_f64().expect("won_gaps_drained_share"),
     }
 }
 
@@ -1198,10 +1201,24 @@ pub struct Comparison {
     /// The loop's failed share of its last quarter, and each of hbsim's seeds'.
     pub harness_last_quarter: f64,
     pub last_quarter: Vec<f64>,
-    /// The heirs' drain rate, `registerProducer` calls per ms of the walker's absence in won gaps:
-    /// the harness's (recorded from `runs3-` on) and hbsim's (pooled over the seeds), with the
-    /// mean won gap in ms of each. Shown, not gated.
-    pub drain: Option<(f64, f64, f64, f64)>,
+    /// The heirs' drain in won gaps, both sides (recorded from `runs3-` on). Shown, not gated.
+    pub drain: Option<Drain>,
+}
+
+/// How the heirs drained in the gaps they won: the harness's figures and hbsim's, pooled over the
+/// seeds.
+#[derive(Clone, Debug)]
+pub struct Drain {
+    /// `registerProducer` calls per ms of the walker's absence in won gaps.
+    pub harness_rate: f64,
+    pub rate: f64,
+    /// The mean won gap (the walker's absence), ms.
+    pub harness_mean_ms: f64,
+    pub mean_ms: f64,
+    /// The share of won gaps that ended with the backlog drained (at most 10 heartbeats queued as
+    /// the walker got back in; the harness's from `runs5-` on).
+    pub harness_drained: Option<f64>,
+    pub drained: f64,
 }
 
 /// Runs and compares one point.
@@ -1346,21 +1363,24 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
         collapsed,
         harness_last_quarter: h_last,
         last_quarter: runs.iter().map(|r| r.last_quarter_failed).collect(),
-        drain: o["won_calls_per_ms"].as_f64().map(|h_rate| {
-            let (calls, ms) = runs.iter().fold((0.0, 0.0), |(c, m), r| {
+        drain: o["won_calls_per_ms"].as_f64().map(|harness_rate| {
+            let (calls, ms, drained) = runs.iter().fold((0.0, 0.0, 0.0), |(c, m, d), r| {
                 (
                     c + r.registers_per_won_gap * r.gaps_won as f64,
                     m + r.won_gap_ms_mean * r.gaps_won as f64,
+                    d + r.won_gaps_drained_share * r.gaps_won as f64,
                 )
             });
-            let h_mean = f("won_gap_ms_total") / h_won.max(1) as f64;
             let won: u64 = runs.iter().map(|r| r.gaps_won).sum();
-            (
-                h_rate,
-                if ms > 0.0 { calls / ms } else { 0.0 },
-                h_mean,
-                if won > 0 { ms / won as f64 } else { 0.0 },
-            )
+            let per_won = |v: f64| if won > 0 { v / won as f64 } else { 0.0 };
+            Drain {
+                harness_rate,
+                rate: if ms > 0.0 { calls / ms } else { 0.0 },
+                harness_mean_ms: f("won_gap_ms_total") / h_won.max(1) as f64,
+                mean_ms: per_won(ms),
+                harness_drained: o["won_gaps_drained_share"].as_f64(),
+                drained: per_won(drained),
+            }
         }),
     }
 }
@@ -1764,11 +1784,15 @@ fn compare_all(
     }
     if results.iter().any(|r| r.drain.is_some()) {
         eprintln!();
-        eprintln!("| point | harness: calls per ms of a won gap | mean won gap (ms) | hbsim: calls per ms | mean won gap (ms) |");
-        eprintln!("|---|---|---|---|---|");
+        eprintln!("| point | harness: calls per ms of a won gap | mean won gap (ms) | won gaps drained | hbsim: calls per ms | mean won gap (ms) | won gaps drained |");
+        eprintln!("|---|---|---|---|---|---|---|");
         for r in &results {
-            if let Some((h_rate, rate, h_mean, mean)) = r.drain {
-                eprintln!("| {} | {h_rate:.1} | {h_mean:.1} | {rate:.1} | {mean:.1} |", r.name);
+            if let Some(d) = &r.drain {
+                let harness_drained = d.harness_drained.map_or("—".to_string(), |v| format!("{v:.2}"));
+                eprintln!(
+                    "| {} | {:.1} | {:.1} | {harness_drained} | {:.1} | {:.1} | {:.2} |",
+                    r.name, d.harness_rate, d.harness_mean_ms, d.rate, d.mean_ms, d.drained
+                );
             }
         }
     }

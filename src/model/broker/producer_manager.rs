@@ -473,7 +473,7 @@ impl World {
                     broker.netty.on_cpu_since_ns = now;
                 }
                 if let Some((registers, duration)) = broker.gaps.walk_acquired(now) {
-                    self.recorder.walker_gaps.add(registers, duration);
+                    self.recorder.walker_gaps.add(registers, duration, broker.hb.queue.len() as u64);
                 }
                 broker.netty.state = NettyState::Holding;
             }
