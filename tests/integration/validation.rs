@@ -423,11 +423,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "share",
         "the loop's heirs won 3 of 15 gaps, the fewest of its 24 busy-16 recordings (20-75%): its walker was displaced at 3 releases and no heir got in on the other CPU at the 12 it kept (the pool's 37%); hbsim's won 63%. It tipped (100%) and hbsim sits on its edge (12 of 20)",
     ),
-    (
-        "park3-huge-gap0-busy16",
-        "tipped",
-        "the loop did not tip (43%) with its heirs winning 8 of 15 gaps; hbsim's won 57% and 15 of 20 seeds collapsed (on its edge before acct1-'s counts joined the pool). The busy-16 recordings tip at 18 of 26 whatever their heirs won; per configuration hbsim agrees (17.4 tips expected in 26, p = 0.98), and at the last quarter (0.43; 7 seeds within 0.10)",
-    ),
     // runs1-, runs2- (pre-registered at f3840e7, the model unchanged since 48ec9f5): held out, as
     // found; their counts joined every other point's pool.
     (
@@ -458,18 +453,31 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("back-huge-gap0-busy4-repeat", "p90", "see p50 (554 ms against 3,101 ms)"),
     // runs4- (pre-registered at 6dfc81e): its four points agree; its counts
     // (few heirs on the other CPU at 8-16 busy threads) joined every other point's pool, as found.
+    ("ready2-huge-gap0-busy16", "last quarter", "as quick3-huge-gap0-busy12: the loop failed 100%, hbsim's seeds a median of 0.78 (one within 0.10)"),
     (
         "acct2-huge-gap0-busy12",
-        "tipped",
-        "the busy-12 knife edge the other way, after runs4-'s counts joined the pool: the loop did not tip (28%) with its heirs winning 13 of 20 gaps; hbsim's won less and 15 of 20 seeds collapsed. Per configuration hbsim agrees at 12 busy threads",
+        "last quarter",
+        "the busy-12 knife edge the other way: the loop's last quarter failed 28% with its heirs winning 13 of 20 gaps; hbsim's seeds end at a median of 0.72 (as of runs5-: one within 0.10), 14 of 20 collapsed (on its edge). Per configuration hbsim agrees at 12 busy threads",
     ),
-    ("acct2-huge-gap0-busy12", "last quarter", "see tipped (0.28 against a median of 0.62, one seed within 0.10)"),
+    // runs5- (pre-registered at 2d009ed, the model unchanged since 48ec9f5): held out, as found;
+    // its counts joined every other point's pool.
     (
-        "disp3-huge-gap0-busy16",
+        "runs5-huge-gap0-busy8",
         "tipped",
-        "back on the list after runs4-'s counts joined the pool: the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; 15 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads",
+        "the busy-8 knife edge: the loop's heirs won 12 of 27 gaps (hbsim's 58%), 4 of its 12 won gaps ended with 76-3,256 heartbeats still queued, and six gaps lost in a row at the end let the backlog outrun the deadline: 99% of the last quarter failed. 3 of 20 seeds collapsed (median 0.38). Per configuration hbsim agrees at 8 busy threads (3 tips in 14 against 3.2 expected)",
     ),
-    ("ready2-huge-gap0-busy16", "last quarter", "as quick3-huge-gap0-busy12: the loop failed 100%, hbsim's seeds a median of 0.78 (one within 0.10)"),
+    ("runs5-huge-gap0-busy8", "last quarter", "see tipped (0.99 against a median of 0.38, no seed within 0.10)"),
+    (
+        "inrace-huge-gap0-busy4",
+        "tipped",
+        "the other way, after runs5-'s counts joined the pool (12 of 20 before, on the edge): the loop's heirs won 15 of 17 gaps behind 1.2 s walks and nothing failed in its last quarter; hbsim's won 57% and 15 of 20 seeds collapsed. Per configuration (AMD, 4 busy threads) hbsim agrees: 1 tip in 23 recordings against 1.9 expected",
+    ),
+    ("inrace-huge-gap0-busy4", "last quarter", "see tipped (0.00 against a median of 0.69)"),
+    (
+        "load4-huge-gap0-busy16",
+        "tipped",
+        "back on the list after runs5-'s counts joined the pool: the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip; hbsim's heirs won 61% and 17 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads (20 tips in 28 against 19.4 expected), and at the last quarter (0.30; 2 seeds within 0.10)",
+    ),
     (
         "runs1-huge-gap0-busy4",
         "p50",
@@ -1717,6 +1725,11 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the loop's heirs won 26% of the gaps behind 0.3 ms walks with 4 busy threads, hbsim's 8% from the busy-4 calibration (27% from the point's own): a quick calibration under load swings between runs (docs/validation.md, the user2- session)",
     ),
     ("user3-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu (23 calls against 5.4)"),
+    (
+        "user3-incident-hot-gap0-busy4",
+        "registers",
+        "as in KNOWN: 2.5 calls per won gap against 5.4 on the whole user path once runs5-'s counts joined the pool (just outside the factor of 2)",
+    ),
     // With cpu_release_preempt (the thirteenth session), as found.
     ("user-huge-gap0-busy8", "p50", "as in KNOWN (the loop's heirs won 8 of 9 gaps, hbsim's 69%)"),
     (
