@@ -512,6 +512,19 @@ pub fn other_at_once_share(m: &Map<String, Value>) -> Option<(u64, u64)> {
     (kept > 0).then_some((won.min(kept), kept))
 }
 
+/// The long loop's releases at which the walker kept its CPU and a heir won on either CPU
+/// (`loop_long_won_heir_on_release_cpu_walker_quick` + `loop_long_won_heir_on_other_cpu_walker_quick`
+/// of the releases not counted by [`release_preempt_share`]): what
+/// `cpu_release_heir_waits` holds the model's race to ([`heir_waits_beyond_share`]). `None` as
+/// [`other_at_once_share`].
+pub fn kept_won_share(m: &Map<String, Value>) -> Option<(u64, u64)> {
+    let (over, gaps) = release_preempt_share(m)?;
+    let same = m.get("loop_long_won_heir_on_release_cpu_walker_quick").and_then(Value::as_u64)?;
+    let other = m.get("loop_long_won_heir_on_other_cpu_walker_quick").and_then(Value::as_u64)?;
+    let kept = gaps - over;
+    (kept > 0).then_some(((same + other).min(kept), kept))
+}
+
 /// The session's p50/p90/p99/max of `key` [µs] as an empirical distribution in scenario syntax
 /// (made non-decreasing). A lognormal through two percentiles cannot hold both the tight body and
 /// the millisecond tail, and the tail decides a gap (docs/validation.md). Its lower half is a
@@ -620,6 +633,19 @@ pub fn other_at_once_beyond_wake(share: f64, fast: f64) -> f64 {
         return 0.0;
     }
     ((share - fast) / (1.0 - fast)).clamp(0.0, 1.0)
+}
+
+/// `cpu_release_heir_waits`: at the releases the walker kept, the model's heir wins with
+/// probability q + (1 - q) x (1 - w) x `fast` (q = `cpu_release_other_at_once`, w the share at
+/// which the heir waits for a CPU instead of racing). Where q + (1 - q) x `fast` exceeds the share
+/// of those releases the loop's heirs won, on either CPU (`kept_won`), w brings it down to it;
+/// none where it does not.
+pub fn heir_waits_beyond_share(kept_won: f64, q: f64, fast: f64) -> f64 {
+    let racing = (1.0 - q) * fast;
+    if q + racing <= kept_won || racing <= 0.0 {
+        return 0.0;
+    }
+    (1.0 - (kept_won - q).max(0.0) / racing).clamp(0.0, 1.0)
 }
 
 /// The mean [µs] of the walker's wait for its CPU after it lost a gap (the `cpu_wait` of the CPU
@@ -1019,6 +1045,18 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 );
                 let q = other_at_once_beyond_wake(won as f64 / kept as f64, fast);
                 let _ = writeln!(out, "cpu_release_other_at_once = {q:.3}");
+                if let Some((won, kept)) = kept_won_share(m) {
+                    let w = heir_waits_beyond_share(won as f64 / kept as f64, q, fast);
+                    if w > 0.0 {
+                        let _ = writeln!(
+                            out,
+                            "# heirs won {won} of those {kept} releases on either CPU; the wake-up race alone would let\n\
+                             # {:.0}% in: at the rest the heir waits for a CPU (docs/validation.md, the seventeenth session)",
+                            (q + (1.0 - q) * fast) * 100.0
+                        );
+                        let _ = writeln!(out, "cpu_release_heir_waits = {w:.3}");
+                    }
+                }
             }
         }
     }
@@ -1096,6 +1134,32 @@ mod tests {
         assert!((other_at_once_beyond_wake(0.4, 0.25) - 0.2).abs() < 1e-12, "0.2 + 0.8 x 0.25 = 0.4");
         assert_eq!(other_at_once_beyond_wake(0.2, 0.5), 0.0, "the wake-up alone is faster");
         assert_eq!(other_at_once_beyond_wake(0.9, 1.0), 0.0);
+    }
+
+    #[test]
+    fn heir_waits_holds_the_race_to_the_share_the_loop_counted() {
+        // The race alone lets 60% in where the loop's heirs won 15%: w x 0.6 = 0.45.
+        let w = heir_waits_beyond_share(0.15, 0.0, 0.6);
+        assert!((w - 0.75).abs() < 1e-12, "{w}");
+        assert!(((1.0 - w) * 0.6 - 0.15).abs() < 1e-12, "the heir then wins at the loop's share");
+        // With q: q + (1 - q)(1 - w) fast = kept_won.
+        let (q, fast, won) = (0.1, 0.5, 0.3);
+        let w = heir_waits_beyond_share(won, q, fast);
+        assert!((q + (1.0 - q) * (1.0 - w) * fast - won).abs() < 1e-12, "{w}");
+        assert_eq!(heir_waits_beyond_share(0.7, 0.0, 0.6), 0.0, "the race lets in fewer than the loop");
+        assert_eq!(heir_waits_beyond_share(0.05, 0.1, 0.6), 1.0, "q alone exceeds the loop's share");
+        assert_eq!(heir_waits_beyond_share(0.2, 0.0, 0.0), 0.0, "no race to hold back");
+    }
+
+    #[test]
+    fn kept_won_share_counts_heirs_on_either_cpu() {
+        let mut m = Map::new();
+        m.insert("loop_long_walker_ready_gaps".into(), Value::from(15));
+        m.insert("loop_long_walker_ready_over_1ms".into(), Value::from(6));
+        m.insert("loop_long_won_heir_on_other_cpu_walker_quick".into(), Value::from(2));
+        assert_eq!(kept_won_share(&m), None, "the release CPU's count is missing");
+        m.insert("loop_long_won_heir_on_release_cpu_walker_quick".into(), Value::from(1));
+        assert_eq!(kept_won_share(&m), Some((3, 9)));
     }
 
     #[test]

@@ -132,6 +132,10 @@ pub struct BrokerParams {
     /// The share of the walker's own releases (on more than one CPU, every CPU wanted) at which
     /// it keeps its CPU and the heir still runs at once on another.
     pub cpu_release_other_at_once: f64,
+    /// The share of the walker's own releases (every CPU wanted) at which it keeps its CPU, the
+    /// heir does not run at once, and the heir waits for a CPU (a `cpu_wait` draw after its
+    /// wake-up) instead of racing the walker back.
+    pub cpu_release_heir_waits: f64,
     pub trylock_timeout_ns: u64,
     pub heartbeat_cost: Dist,
     pub register_producer_cost: Dist,
@@ -600,6 +604,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
     p.probability(b.cpu_release_preempt, &f("cpu_release_preempt"));
     p.probability(b.cpu_release_other_at_once, &f("cpu_release_other_at_once"));
+    p.probability(b.cpu_release_heir_waits, &f("cpu_release_heir_waits"));
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,
@@ -678,6 +683,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_wait: b.cpu_wait,
         cpu_release_preempt: b.cpu_release_preempt,
         cpu_release_other_at_once: b.cpu_release_other_at_once,
+        cpu_release_heir_waits: b.cpu_release_heir_waits,
         trylock_timeout_ns: b.trylock_timeout.0,
         heartbeat_cost: b.heartbeat_cost,
         register_producer_cost: b.register_producer_cost,
