@@ -449,12 +449,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the busy-8 knife edge: the loop's heirs won 12 of 27 gaps (hbsim's 58%), 4 of its 12 won gaps ended with 76-3,256 heartbeats still queued, and six gaps lost in a row at the end let the backlog outrun the deadline: 99% of the last quarter failed. 3 of 20 seeds collapsed (median 0.38). Per configuration hbsim agrees at 8 busy threads (3 tips in 14 against 3.2 expected)",
     ),
     ("runs5-huge-gap0-busy8", "last quarter", "see tipped (0.99 against a median of 0.38, no seed within 0.10)"),
-    (
-        "inrace-huge-gap0-busy4",
-        "tipped",
-        "the other way, after runs5-'s counts joined the pool (12 of 20 before, on the edge): the loop's heirs won 15 of 17 gaps behind 1.2 s walks and nothing failed in its last quarter; hbsim's won 57% and 15 of 20 seeds collapsed. Per configuration (AMD, 4 busy threads) hbsim agrees: 1 tip in 23 recordings against 1.9 expected",
-    ),
-    ("inrace-huge-gap0-busy4", "last quarter", "see tipped (0.00 against a median of 0.69)"),
     // cpu_release_heir_waits (the seventeenth session, frozen before runs6-): the race at the
     // walker's kept releases held to the share the configuration's other recordings counted.
     (
@@ -467,11 +461,22 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "share",
         "as disp1-huge-gap0-busy4 at 8 busy threads: the loop's heirs won 30 of 32 gaps (0.94); the configuration's pool (25% of kept releases) holds hbsim's to 0.57 (0.73 before)",
     ),
-    ("disp1-huge-gap0-busy8", "last quarter", "see share (0.14 against a median of 0.58; 14 of 20 seeds collapse, on hbsim's edge)"),
+    // runs6- (pre-registered at 4ff2357, the model frozen at 36ca856): held out, as found; its
+    // counts joined every other point's pool and moved these knife edges back on.
     (
-        "load4-huge-gap0-busy16",
+        "back-huge-gap0-busy4-repeat",
+        "last quarter",
+        "as back2-huge-gap0-busy4 (0.36, 55 walks): the loop fed itself all run; hbsim's seeds end at a median of 0.07 (as of runs6-, none within 0.10)",
+    ),
+    (
+        "disp3-huge-gap0-busy16",
         "tipped",
-        "back on the list after runs5-'s counts joined the pool: the loop's walks of 3.2-3.6 s with its heirs winning 10 of 14 gaps left 30% of the last quarter timed out and it did not tip; hbsim's heirs won 61% and 17 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads (20 tips in 28 against 19.4 expected), and at the last quarter (0.30; 2 seeds within 0.10)",
+        "the busy-16 knife edge, on and off this list as the pool moves (back after runs6-): the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; 15 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads (21 tips in 29 against 20.6 expected)",
+    ),
+    (
+        "park3-huge-gap0-busy16",
+        "tipped",
+        "as disp3-huge-gap0-busy16: the loop did not tip (43%) with its heirs winning 8 of 15 gaps; hbsim's won 54% and 17 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads, and at the last quarter (0.43 against a median of 0.66, 5 seeds within 0.10)",
     ),
     ("ready3-huge-gap0-busy8", "p90", "as its p50 (5.5 s against 1.1 s), after acct1-'s counts joined the pool"),
     // The last quarter's failed share (the figure the verdict thresholds; session 16), as found.
