@@ -473,6 +473,12 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "the busy-16 knife edge, on and off this list as the pool moves (back after runs6-): the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; 15 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads (21 tips in 29 against 20.6 expected)",
     ),
+    // runs7- (pre-registered at 8857bfb, the model frozen at 36ca856): held out, as found.
+    (
+        "back3-huge-gap0-busy8",
+        "tipped",
+        "the collapse rule's edge, back on after runs7-'s counts joined the pool: the loop's last quarter failed 51% (rule: more than 50%); 5 of 20 seeds collapsed. Per configuration hbsim agrees at 8 busy threads",
+    ),
     (
         "park3-huge-gap0-busy16",
         "tipped",
@@ -503,11 +509,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("park-huge-gap0-busy4-repeat", "last quarter", "as back2-huge-gap0-busy4 (0.23, 67 walks)"),
     ("spread-huge-gap0-busy4-repeat", "last quarter", "as back2-huge-gap0-busy4 (0.44, 58 walks)"),
     ("user2-huge-gap0-busy4", "last quarter", "as back2-huge-gap0-busy4 (0.51, 63 walks)"),
-    (
-        "inrace-huge-gap0-busy4-repeat",
-        "last quarter",
-        "the other way: the loop's heartbeats won all 9 gaps behind 1.2 s walks and nothing timed out after the trigger; hbsim's seeds sustain (as of runs4-: 10 of 20 collapsed, median 0.51), as at inrace-huge-gap0-busy4 (12 of 20)",
-    ),
     // 8 to 16 busy threads: the loop's end is more extreme than hbsim's seeds.
     (
         "quick3-huge-gap0-busy12",
