@@ -1586,7 +1586,7 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
-    "the low-grade sustain at 4 busy threads: in 4 of 22 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (mean 0.06 against the loop's 0.18 with cpu_release_heir_waits, 0.02 before; docs/validation.md, the sixteenth and seventeenth sessions)",
+    "the low-grade sustain at 4 busy threads: in 4 of 26 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (as of runs7-: mean 0.05 against the loop's 0.15 with cpu_release_heir_waits, 0.02 before; docs/validation.md, the sixteenth and seventeenth sessions)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
