@@ -648,6 +648,45 @@ pub fn heir_waits_beyond_share(kept_won: f64, q: f64, fast: f64) -> f64 {
     (1.0 - (kept_won - q).max(0.0) / racing).clamp(0.0, 1.0)
 }
 
+/// How far the share of kept releases at which the heirs won drifts between recordings of one
+/// configuration, beyond the counts' own binomial noise: the between-recording standard deviation
+/// (DerSimonian-Laird's moment estimate) where Cochran's Q says the recordings disagree at
+/// p < 0.05 (Wilson-Hilferty's approximation of the chi-square tail), else `None`. `counts` are
+/// (won, kept) per recording; recordings with nothing kept carry nothing. Measured on the Intel
+/// guest under 4 busy threads: Q = 59 on 14 degrees of freedom, a spread of about 0.18 around
+/// 0.31 (docs/validation.md, the eighteenth session).
+pub fn kept_won_drift(counts: &[(u64, u64)]) -> Option<f64> {
+    let counts: Vec<(f64, f64)> = counts.iter().filter(|c| c.1 > 0).map(|&(w, k)| (w as f64, k as f64)).collect();
+    let (won, kept) = counts.iter().fold((0.0, 0.0), |(a, b), (w, k)| (a + w, b + k));
+    if counts.len() < 3 || won == 0.0 || won == kept {
+        return None;
+    }
+    let p = won / kept;
+    let var = p * (1.0 - p);
+    let q: f64 = counts.iter().map(|(w, k)| k * (w / k - p).powi(2) / var).sum();
+    let df = (counts.len() - 1) as f64;
+    // Wilson-Hilferty: (Q / df)^(1/3) is about normal with mean 1 - 2 / (9 df), variance 2 / (9 df).
+    let z = ((q / df).cbrt() - (1.0 - 2.0 / (9.0 * df))) / (2.0 / (9.0 * df)).sqrt();
+    if 1.0 - crate::scenario::units::normal_cdf(z) >= 0.05 {
+        return None;
+    }
+    let weights: Vec<f64> = counts.iter().map(|(_, k)| k / var).collect();
+    let (sum, sum_sq) = weights.iter().fold((0.0, 0.0), |(a, b), w| (a + w, b + w * w));
+    let tau_sq = (q - df) / (sum - sum_sq / sum);
+    (tau_sq > 0.0).then(|| tau_sq.sqrt())
+}
+
+/// `cpu_release_heir_waits_sd`: the drift `tau` of the loop's share at kept releases
+/// ([`kept_won_drift`]) as a spread of `cpu_release_heir_waits`, which moves by 1 / ((1 - q) x
+/// `fast`) per unit of that share ([`heir_waits_beyond_share`]); at most 1, 0 with no race.
+pub fn heir_waits_sd(tau: f64, q: f64, fast: f64) -> f64 {
+    let racing = (1.0 - q) * fast;
+    if racing <= 0.0 {
+        return 0.0;
+    }
+    (tau / racing).min(1.0)
+}
+
 /// The mean [µs] of the walker's wait for its CPU after it lost a gap (the `cpu_wait` of the CPU
 /// model), from the hand-off experiment: there the heartbeat threads always want the monitor, so
 /// a walker that lost a gap waits until the scheduler gives it a CPU back. The harness records the
@@ -1134,6 +1173,23 @@ mod tests {
         assert!((other_at_once_beyond_wake(0.4, 0.25) - 0.2).abs() < 1e-12, "0.2 + 0.8 x 0.25 = 0.4");
         assert_eq!(other_at_once_beyond_wake(0.2, 0.5), 0.0, "the wake-up alone is faster");
         assert_eq!(other_at_once_beyond_wake(0.9, 1.0), 0.0);
+    }
+
+    #[test]
+    fn kept_won_drift_only_where_the_recordings_disagree_beyond_their_noise() {
+        // One share, binomial noise only: no drift.
+        assert_eq!(kept_won_drift(&[(10, 30), (9, 30), (11, 30), (10, 31)]), None);
+        // Shares of 0.05 and 0.6 at 30 releases each: far beyond the noise.
+        let tau = kept_won_drift(&[(2, 30), (18, 30), (1, 30), (19, 30)]).expect("drift");
+        assert!((0.25..0.35).contains(&tau), "{tau}");
+        // Too few recordings, or nothing to spread.
+        assert_eq!(kept_won_drift(&[(2, 30), (18, 30)]), None);
+        assert_eq!(kept_won_drift(&[(0, 30), (0, 30), (0, 30)]), None);
+        assert_eq!(kept_won_drift(&[(2, 0), (1, 0), (0, 0)]), None);
+        // The spread in units of the key: the share moves it by 1 / ((1 - q) fast).
+        assert!((heir_waits_sd(0.18, 0.0, 0.6) - 0.3).abs() < 1e-12);
+        assert_eq!(heir_waits_sd(0.18, 0.0, 0.1), 1.0);
+        assert_eq!(heir_waits_sd(0.18, 0.2, 0.0), 0.0);
     }
 
     #[test]

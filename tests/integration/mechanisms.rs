@@ -551,3 +551,48 @@ fn the_walkers_exit_is_not_a_second_displacement_where_the_cpu_model_decides_its
     assert_eq!(kept.won_by_heartbeats, 0, "the exit under 1 ms, no 2 ms wake-up beats it: {kept:?}");
     assert_eq!(displaced.won_by_heartbeats, displaced.gaps, "every release: {displaced:?}");
 }
+
+/// Issue 10 (`cpu_release_heir_waits`, `cpu_release_heir_waits_sd`): at that share of the
+/// releases the walker keeps, the heir waits for a CPU instead of racing the walker back. Here a
+/// heir's wake-up (5 µs) always beats the walker's 20 µs exit, so racing heirs win every gap and
+/// waiting ones (a 5 ms `cpu_wait`) none. With a spread each run draws its own share around the
+/// key: the seeds' shares then scatter far beyond a fixed share's binomial noise, around the
+/// same middle; a spread of 0 draws nothing (the same run, draw for draw).
+#[test]
+fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the_drift() {
+    let won = |cpu: &str, seed: u64| {
+        let broker = format!(
+            "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\ncpus = 2\ncpu_other_runnable = 2\n{cpu}netty_event_queue_cap = 100000"
+        );
+        let text = close_burst(&broker, "leaky")
+            .replace("count = 400", "count = 100")
+            .replace("clients = 400", "clients = 4000")
+            .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
+            .replace("seed = 9", &format!("seed = {seed}"));
+        assert!(text.contains(&format!("seed = {seed}")));
+        run(&text, "leaky").0.walker_gaps
+    };
+    let shares = |cpu: &str| (1..=12).map(|seed| won(cpu, seed + 8).won_share).collect::<Vec<f64>>();
+    let (racing, waiting) = (won("", 9), won("cpu_release_heir_waits = 1.0\n", 9));
+    assert!(racing.gaps >= 50, "{racing:?}");
+    assert!(racing.won_by_heartbeats + 2 >= racing.gaps, "racing heirs win: {racing:?}");
+    assert_eq!(waiting.won_by_heartbeats, 0, "waiting heirs never: {waiting:?}");
+    assert_eq!(
+        won("cpu_release_heir_waits = 0.5\ncpu_release_heir_waits_sd = 0.0\n", 9),
+        won("cpu_release_heir_waits = 0.5\n", 9),
+        "no spread, no draw"
+    );
+    let sd = |xs: &[f64]| {
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        (
+            mean,
+            (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt(),
+        )
+    };
+    let (fixed_mean, fixed_sd) = sd(&shares("cpu_release_heir_waits = 0.5\n"));
+    let (drift_mean, drift_sd) = sd(&shares("cpu_release_heir_waits = 0.5\ncpu_release_heir_waits_sd = 0.3\n"));
+    assert!((0.35..=0.65).contains(&fixed_mean), "about half: {fixed_mean}");
+    assert!(fixed_sd < 0.1, "binomial noise over 100 gaps: {fixed_sd}");
+    assert!((0.3..=0.7).contains(&drift_mean), "the same middle: {drift_mean}");
+    assert!(drift_sd > 0.15, "each run its own share: {drift_sd} against {fixed_sd}");
+}
