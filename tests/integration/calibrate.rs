@@ -628,3 +628,41 @@ fn the_heirs_on_the_other_cpu_are_written_beyond_the_wake_ups_that_beat_the_walk
     assert!(before["broker"].as_table().unwrap().contains_key("cpu_release_preempt"));
     assert!(!before["broker"].as_table().unwrap().contains_key("cpu_release_other_at_once"));
 }
+
+/// Issue 10 (`cpu_release_heir_waits`, `cpu_release_heir_waits_sd`): where the long loop's heirs
+/// won fewer kept releases than the wake-up race would let in (here the recorded busy-16 loop with
+/// its walker's return edited to 5 ms, so that most wake-up draws beat it), the calibration holds
+/// the race to the loop's share and offers the validation guest's drift between sessions in the
+/// key's units, commented out: one calibration cannot see it. Uncommented, a scenario accepts it.
+#[test]
+fn a_held_race_is_written_with_the_guests_drift_offered_as_an_assumption() {
+    let dir = TempDir::new("calibrate-heir-waits");
+    let recorded = repo_root().join("tests/data/calibration/intel-quick-busy16-2026-12-03.harness.json");
+    let back = 5_000.0;
+    let (written, cal) = calibrate_edited(&dir, &recorded, |doc| {
+        doc["measured"]["loop_long_walker_back_uncontested_us_p50"] = serde_json::json!(back);
+    });
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap();
+    let mut m = doc["measured"].as_object().unwrap().clone();
+    m.insert("loop_long_walker_back_uncontested_us_p50".into(), serde_json::json!(back));
+    let fast = hbsim::calibrate::heir_beats_walker_share(&m, "wake_latency_us_long_park", true, Some(back)).unwrap();
+    let q = hbsim::calibrate::other_at_once_beyond_wake(1.0 / 11.0, fast);
+    let w = hbsim::calibrate::heir_waits_beyond_share(1.0 / 11.0, q, fast);
+    assert!(w > 0.3, "most draws beat a 5 ms return, the loop's heirs won 1 of 11: {w} ({fast})");
+    let key = cal["broker"]["cpu_release_heir_waits"].as_float().expect("cpu_release_heir_waits");
+    assert!((key - w).abs() < 0.0005, "{key} against {w}\n{written}");
+    assert!(
+        !cal["broker"].as_table().unwrap().contains_key("cpu_release_heir_waits_sd"),
+        "{written}"
+    );
+    let sd = hbsim::calibrate::heir_waits_sd(hbsim::calibrate::GUEST_KEPT_WON_DRIFT, q, fast);
+    let offered = format!("# cpu_release_heir_waits_sd = {sd:.3}");
+    assert!(written.contains(&offered), "{written}");
+    std::fs::write(dir.path().join("cal.toml"), written.replace(&offered, &offered[2..])).unwrap();
+    dir.write(
+        "s.toml",
+        "name = \"busy\"\nduration = \"2s\"\npolicies = [\"leaky\"]\ncalibration = \"cal.toml\"\n[background]\nclients = 50\n[groups]\ninitial = 1000\n",
+    );
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--out", "out"]);
+    assert!(output.status.success(), "{}", text(&output));
+}
