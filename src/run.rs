@@ -136,6 +136,11 @@ pub fn simulate_traced(
     };
     let mut summary = Summary::build(&world.recorder, &meta);
     summary.calibration = scenario.calibration.as_ref().map(|c| c.to_json());
+    for (line, params) in summary.brokers.iter_mut().zip(&world.params.brokers) {
+        if params.cpu_release_heir_waits_sd > 0.0 {
+            line.cpu_release_heir_waits_drawn = Some((params.cpu_release_heir_waits * 1e6).round() / 1e6);
+        }
+    }
     Ok(RunOutput {
         summary,
         dumps: std::mem::take(&mut world.dumps),

@@ -108,6 +108,10 @@ pub struct BrokerSummary {
     pub heartbeat_queue_len_max: u64,
     /// Mean share of time the broker's monitor was owned.
     pub monitor_utilization: f64,
+    /// The `cpu_release_heir_waits` this run drew (present only where
+    /// `cpu_release_heir_waits_sd` is above 0): where in the drift between sessions this seed fell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_release_heir_waits_drawn: Option<f64>,
 }
 
 /// Run metadata that the recorder does not know.
@@ -241,6 +245,7 @@ impl Summary {
                     groups_in_table_max: s.groups_in_table_max,
                     heartbeat_queue_len_max: s.heartbeat_queue_len_max,
                     monitor_utilization: round(if s.samples == 0 { 0.0 } else { s.busy_share_sum / s.samples as f64 }, 6),
+                    cpu_release_heir_waits_drawn: None,
                 })
                 .collect(),
         }

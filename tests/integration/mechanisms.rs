@@ -570,18 +570,19 @@ fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the
             .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
             .replace("seed = 9", &format!("seed = {seed}"));
         assert!(text.contains(&format!("seed = {seed}")));
-        run(&text, "leaky").0.walker_gaps
+        run(&text, "leaky").0
     };
-    let shares = |cpu: &str| (1..=12).map(|seed| won(cpu, seed + 8).won_share).collect::<Vec<f64>>();
-    let (racing, waiting) = (won("", 9), won("cpu_release_heir_waits = 1.0\n", 9));
+    let shares = |cpu: &str| (1..=12).map(|seed| won(cpu, seed + 8).walker_gaps.won_share).collect::<Vec<f64>>();
+    let (racing, waiting) = (won("", 9).walker_gaps, won("cpu_release_heir_waits = 1.0\n", 9).walker_gaps);
     assert!(racing.gaps >= 50, "{racing:?}");
     assert!(racing.won_by_heartbeats + 2 >= racing.gaps, "racing heirs win: {racing:?}");
     assert_eq!(waiting.won_by_heartbeats, 0, "waiting heirs never: {waiting:?}");
-    assert_eq!(
+    let (zero, none) = (
         won("cpu_release_heir_waits = 0.5\ncpu_release_heir_waits_sd = 0.0\n", 9),
         won("cpu_release_heir_waits = 0.5\n", 9),
-        "no spread, no draw"
     );
+    assert_eq!(zero.trace_hash, none.trace_hash, "no spread, no draw");
+    assert_eq!(zero.walker_gaps, none.walker_gaps, "no spread, no draw");
     let sd = |xs: &[f64]| {
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         (
@@ -595,4 +596,17 @@ fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the
     assert!(fixed_sd < 0.1, "binomial noise over 100 gaps: {fixed_sd}");
     assert!((0.3..=0.7).contains(&drift_mean), "the same middle: {drift_mean}");
     assert!(drift_sd > 0.15, "each run its own share: {drift_sd} against {fixed_sd}");
+    // summary.json says what each run drew, and only where it drew: racing heirs win every gap
+    // but the share that waits.
+    assert_eq!(
+        won("cpu_release_heir_waits = 0.5\n", 9).brokers[0].cpu_release_heir_waits_drawn,
+        None
+    );
+    for seed in 9..=20 {
+        let summary = won("cpu_release_heir_waits = 0.5\ncpu_release_heir_waits_sd = 0.3\n", seed);
+        let drawn = summary.brokers[0].cpu_release_heir_waits_drawn.expect("drawn");
+        assert!((0.0..=1.0).contains(&drawn), "{drawn}");
+        let share = summary.walker_gaps.won_share;
+        assert!((share - (1.0 - drawn)).abs() < 0.2, "seed {seed}: won {share} with {drawn} waiting");
+    }
 }
