@@ -391,6 +391,28 @@ fn host_cpus_decide_whether_won_gaps_drain() {
         release(&both)[0].contains("at 31% of the rest it runs at once on another"),
         "{both:#}"
     );
+    assert!(
+        !release(&both)[0].contains("cpu_release_heir_waits"),
+        "not measured, not said: {both:#}"
+    );
+    // The held race at kept releases, as one session counted it, and with its drift.
+    let cal = dir.write(
+        "cal-release-waits.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.44\ncpu_release_heir_waits = 0.45\n",
+    );
+    let (_, waits) = run(&["--cpus", "2", "--busy-threads", "4", "--calibration", cal.to_str().unwrap()]);
+    assert_eq!(release(&waits).len(), 1, "{waits:#}");
+    assert!(release(&waits)[0].contains("at 45% of the releases it keeps"), "{waits:#}");
+    assert!(release(&waits)[0].contains("as one session counted"), "{waits:#}");
+    let cal = dir.write(
+        "cal-release-drift.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.44\ncpu_release_heir_waits = 0.45\ncpu_release_heir_waits_sd = 0.3\n",
+    );
+    let (_, drift) = run(&["--cpus", "2", "--busy-threads", "4", "--calibration", cal.to_str().unwrap()]);
+    assert!(
+        release(&drift)[0].contains("each run draws its own (cpu_release_heir_waits_sd 0.30)"),
+        "{drift:#}"
+    );
     let (code, large) = run(&["--cpus", "16", "--busy-threads", "4"]);
     assert_eq!(code, Some(1), "{large:#}");
     assert_eq!(large["state"], "collapsing");
