@@ -407,11 +407,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "the collapse rule's edge: the loop's last quarter timed out 52.8% (rule: more than 50%) with its heirs winning 16 of 32 gaps; hbsim's won 61% and 2 of 20 seeds collapsed. Per configuration hbsim agrees at 8 busy threads (2.7 tips expected in 11 against the loop's 2)",
     ),
-    (
-        "acct1-huge-gap0-busy16",
-        "share",
-        "the loop's heirs won 3 of 15 gaps, the fewest of its 24 busy-16 recordings (20-75%): its walker was displaced at 3 releases and no heir got in on the other CPU at the 12 it kept (the pool's 37%); hbsim's won 63%. It tipped (100%) and hbsim sits on its edge (12 of 20)",
-    ),
     // runs1-, runs2- (pre-registered at f3840e7, the model unchanged since 48ec9f5): held out, as
     // found; their counts joined every other point's pool.
     (
@@ -477,12 +472,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "as runs8-huge-gap0-busy16, after its counts joined the pool: the loop failed 49% of its last quarter; 16 of 20 seeds collapsed (14 before, on the edge); the last quarter agrees (3 seeds within 0.10)",
     ),
     (
-        "inrace-huge-gap0-busy4",
-        "tipped",
-        "the AMD busy-4 knife edge, on and off this list as the pool of displaced and other-CPU shares at 4 busy threads moves (off since runs6-, back after runs8-): the loop's heirs won 15 of 17 gaps and it stopped after the trigger (0.00); hbsim's won 58% and 15 of 20 seeds collapsed (13 before, on the edge). Per configuration hbsim agrees at 4 busy threads on the AMD hosts (1 tip in 23 against 1.6 expected)",
-    ),
-    ("inrace-huge-gap0-busy4", "last quarter", "see tipped (0.00 against a median of 0.60)"),
-    (
         "back2-huge-gap0-busy8",
         "last quarter",
         "the busy-8 knife edge, after runs8-'s counts joined the pool: the loop's heirs won 21 of 27 gaps and it failed 6% of its last quarter; 8 of 20 seeds collapsed (on the edge, as before) and only one ended within 0.10 (three before). Per configuration hbsim agrees at 8 busy threads (0.31 against 0.41)",
@@ -492,10 +481,32 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "last quarter",
         "as back2-huge-gap0-busy8: the loop failed 14% of its last quarter with its heirs winning 30 of 32 gaps (see its share); 14 of 20 seeds collapsed (11 before), none within 0.10",
     ),
+    // runs9- (pre-registered at bd50e64, the model frozen at 6c33278): held out, as found; its
+    // counts joined every other point's pool and moved these knife edges on.
     (
-        "load4-huge-gap0-busy16",
+        "runs9-huge-gap0-busy12",
         "last quarter",
-        "the busy-16 knife edge on the last quarter: the loop failed 30%, 14 of 20 seeds collapsed (on the edge) and one ended within 0.10 (two before runs8-). Per configuration hbsim agrees (0.70 against 0.65)",
+        "the busy-12 knife edge the other way, as acct2-huge-gap0-busy12: the loop's heirs won 12 of 17 gaps and it failed 17% of its last quarter; 14 of 20 seeds collapsed (on the edge, so tipped or not agrees) and none ended within 0.10 (median 0.62). Per configuration hbsim agrees at 12 busy threads",
+    ),
+    (
+        "acct2-huge-gap0-busy12",
+        "tipped",
+        "see its last quarter (0.28): 15 of 20 seeds collapsed after runs9-'s counts joined the pool (14 before, on the edge)",
+    ),
+    (
+        "park4-huge-gap0-busy16",
+        "tipped",
+        "the busy-16 knife edge, back on after runs9-: the loop did not tip (40%) with its heirs winning 9 of 15 gaps; 17 of 20 seeds collapsed; its last quarter agrees (3 seeds within 0.10)",
+    ),
+    (
+        "back-huge-gap0-busy4-repeat",
+        "last quarter",
+        "as disp1-huge-gap0-busy4 (0.36, 55 walks): the loop fed itself all run; hbsim's seeds end at a median of 0.00, one within 0.10 (back on after runs9-, whose busy-4 points stopped after the trigger)",
+    ),
+    (
+        "back2-huge-gap0-busy4-repeat",
+        "last quarter",
+        "as back-huge-gap0-busy4-repeat (0.19, 57 walks): one seed within 0.10 after runs9-",
     ),
     ("ready3-huge-gap0-busy8", "p90", "as its p50 (5.5 s against 1.1 s), after acct1-'s counts joined the pool"),
     // The last quarter's failed share (the figure the verdict thresholds; session 16), as found.
