@@ -369,49 +369,41 @@ fn host_cpus_decide_whether_won_gaps_drain() {
     assert!(release(&plain).is_empty(), "no busy threads, nothing to say: {plain:#}");
     assert_eq!(release(&small).len(), 1, "{small:#}");
     assert!(release(&small)[0].contains("not measured at this load"), "{small:#}");
-    // A calibration that measured it says its share.
-    let cal = dir.write(
-        "cal-release.toml",
-        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.27\n",
-    );
-    let (_, measured) = run(&["--cpus", "2", "--busy-threads", "16", "--calibration", cal.to_str().unwrap()]);
-    assert_eq!(release(&measured).len(), 1, "{measured:#}");
-    assert!(release(&measured)[0].contains("at 27% of them"), "{measured:#}");
-    assert!(
-        !release(&measured)[0].contains("on another"),
-        "not measured, not said: {measured:#}"
-    );
-    let cal = dir.write(
+    // A calibration that measured it says its share: the walker's-release assumptions of a run
+    // on 2 CPUs with `busy` busy threads and a calibration whose [broker] holds `broker`.
+    let calibrated = |file: &str, busy: &str, broker: &str| -> Vec<String> {
+        let cal = dir.write(file, &format!("[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\n{broker}"));
+        let (_, out) = run(&["--cpus", "2", "--busy-threads", busy, "--calibration", cal.to_str().unwrap()]);
+        let lines = release(&out);
+        assert_eq!(lines.len(), 1, "{out:#}");
+        lines
+    };
+    let measured = calibrated("cal-release.toml", "16", "cpu_release_preempt = 0.27\n");
+    assert!(measured[0].contains("at 27% of them"), "{measured:?}");
+    assert!(!measured[0].contains("on another"), "not measured, not said: {measured:?}");
+    let both = calibrated(
         "cal-release-other.toml",
-        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.27\ncpu_release_other_at_once = 0.31\n",
+        "16",
+        "cpu_release_preempt = 0.27\ncpu_release_other_at_once = 0.31\n",
     );
-    let (_, both) = run(&["--cpus", "2", "--busy-threads", "16", "--calibration", cal.to_str().unwrap()]);
-    assert_eq!(release(&both).len(), 1, "{both:#}");
-    assert!(
-        release(&both)[0].contains("at 31% of the rest it runs at once on another"),
-        "{both:#}"
-    );
-    assert!(
-        !release(&both)[0].contains("cpu_release_heir_waits"),
-        "not measured, not said: {both:#}"
-    );
+    assert!(both[0].contains("at 31% of the rest it runs at once on another"), "{both:?}");
+    assert!(!both[0].contains("cpu_release_heir_waits"), "not measured, not said: {both:?}");
     // The held race at kept releases, as one session counted it, and with its drift.
-    let cal = dir.write(
+    let waits = calibrated(
         "cal-release-waits.toml",
-        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.44\ncpu_release_heir_waits = 0.45\n",
+        "4",
+        "cpu_release_preempt = 0.44\ncpu_release_heir_waits = 0.45\n",
     );
-    let (_, waits) = run(&["--cpus", "2", "--busy-threads", "4", "--calibration", cal.to_str().unwrap()]);
-    assert_eq!(release(&waits).len(), 1, "{waits:#}");
-    assert!(release(&waits)[0].contains("at 45% of the releases it keeps"), "{waits:#}");
-    assert!(release(&waits)[0].contains("as one session counted"), "{waits:#}");
-    let cal = dir.write(
+    assert!(waits[0].contains("at 45% of the releases it keeps"), "{waits:?}");
+    assert!(waits[0].contains("as one session counted"), "{waits:?}");
+    let drift = calibrated(
         "cal-release-drift.toml",
-        "[meta]\njvm = \"test-jvm\"\ncpus = 2\n[broker]\ncpu_release_preempt = 0.44\ncpu_release_heir_waits = 0.45\ncpu_release_heir_waits_sd = 0.3\n",
+        "4",
+        "cpu_release_preempt = 0.44\ncpu_release_heir_waits = 0.45\ncpu_release_heir_waits_sd = 0.3\n",
     );
-    let (_, drift) = run(&["--cpus", "2", "--busy-threads", "4", "--calibration", cal.to_str().unwrap()]);
     assert!(
-        release(&drift)[0].contains("each run draws its own (cpu_release_heir_waits_sd 0.30)"),
-        "{drift:#}"
+        drift[0].contains("each run draws its own (cpu_release_heir_waits_sd 0.30)"),
+        "{drift:?}"
     );
     let (code, large) = run(&["--cpus", "16", "--busy-threads", "4"]);
     assert_eq!(code, Some(1), "{large:#}");
