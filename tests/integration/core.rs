@@ -292,6 +292,20 @@ fn bad_scenarios_give_clear_errors() {
         "name = \"x\"\nduration = \"1m\"\n[broker]\nheartbeat_threads = 0\nmonitor = \"fair\"\n[groups]\nunregister_probability = 1.5\n[[consumer_groups]]\nname = \"g\"\ntopic = \"missing\"\nconsumers = 1\nconsume_rate = -1.0\n",
         &["broker.heartbeat_threads", "broker.monitor", "groups.unregister_probability", "consumer_groups[0].topic", "consumer_groups[0].consume_rate", "5 problems"],
     );
+    // The CPU model's shares and the drift's spread: out of range, each named.
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[broker]\ncpu_release_heir_waits = 1.5\ncpu_release_heir_waits_sd = -0.1\n",
+        &[
+            "broker.cpu_release_heir_waits:",
+            "broker.cpu_release_heir_waits_sd",
+            "standard deviation between 0 and 1",
+            "-0.1",
+        ],
+    );
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[broker]\ncpu_release_heir_waits_sd = nan\n",
+        &["broker.cpu_release_heir_waits_sd", "NaN"],
+    );
     expect_error(
         "name = \"x\"\nduration = \"1m\"\n[[actions]]\nat = \"2m\"\naction = \"explode\"\n[[actions]]\nat = \"10s\"\naction = \"set\"\nparam = \"broker.heartbeat_threads\"\nvalue = 3\n",
         &["actions[0].at", "actions[0].action", "actions[1].param"],
