@@ -489,24 +489,54 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the busy-12 knife edge the other way, as acct2-huge-gap0-busy12: the loop's heirs won 12 of 17 gaps and it failed 17% of its last quarter; 14 of 20 seeds collapsed (on the edge, so tipped or not agrees) and none ended within 0.10 (median 0.62). Per configuration hbsim agrees at 12 busy threads",
     ),
     (
-        "acct2-huge-gap0-busy12",
-        "tipped",
-        "see its last quarter (0.28): 15 of 20 seeds collapsed after runs9-'s counts joined the pool (14 before, on the edge)",
-    ),
-    (
         "park4-huge-gap0-busy16",
         "tipped",
         "the busy-16 knife edge, back on after runs9-: the loop did not tip (40%) with its heirs winning 9 of 15 gaps; 17 of 20 seeds collapsed; its last quarter agrees (3 seeds within 0.10)",
     ),
+    // runs10- (pre-registered at 00063c5, the model frozen at 6c33278): held out, as found; its
+    // counts joined every other point's pool and moved these knife edges on (the largest move of
+    // any session: seven older verdicts, each a collapse rate crossing 14 of 20).
     (
-        "back-huge-gap0-busy4-repeat",
-        "last quarter",
-        "as disp1-huge-gap0-busy4 (0.36, 55 walks): the loop fed itself all run; hbsim's seeds end at a median of 0.00, one within 0.10 (back on after runs9-, whose busy-4 points stopped after the trigger)",
+        "runs10-huge-gap0-busy4",
+        "tipped",
+        "the collapse rule's edge at 4 busy threads, as back2-huge-gap0-busy4: the loop fed itself all run (56 walks, its heirs in at 29 of 55 gaps and at 7 of 32 kept releases) and its backlog outran the deadline in the last 7 s: 55% of the last quarter failed; no seed collapsed (median 0.01). Per configuration it tips the busy-4 table (see KNOWN_CONFIGURATIONS)",
+    ),
+    ("runs10-huge-gap0-busy4", "last quarter", "see tipped (0.55 against a median of 0.01, no seed within 0.10)"),
+    (
+        "back3-huge-gap0-busy8",
+        "tipped",
+        "the collapse rule's edge, back on after runs10-: the loop's last quarter failed 51% (rule: more than 50%); 5 of 20 seeds collapsed. Per configuration hbsim agrees at 8 busy threads",
     ),
     (
-        "back2-huge-gap0-busy4-repeat",
+        "quick2-huge-gap0-busy8",
+        "tipped",
+        "the busy-8 knife edge after runs10-'s counts joined the pool: the loop failed 12% with its heirs winning 21 of 35 gaps; 15 of 20 seeds collapsed (14 before, on the edge)",
+    ),
+    (
+        "load4-huge-gap0-busy12",
+        "tipped",
+        "the busy-12 knife edge after runs10-: the loop failed 45% (the rule's edge) with its heirs winning 12 of 20 gaps; 15 of 20 seeds collapsed; its last quarter agrees (4 seeds within 0.10)",
+    ),
+    (
+        "blk2-huge-gap0-busy16",
+        "tipped",
+        "the busy-16 knife edge after runs10-: the loop failed 49%; 16 of 20 seeds collapsed; its last quarter agrees (4 seeds within 0.10)",
+    ),
+    (
+        "disp3-huge-gap0-busy16",
+        "tipped",
+        "the busy-16 knife edge, on and off this list as the pool moves (back after runs10-): the loop's heirs won 12 of 16 gaps and its last quarter timed out 26%; 15 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads",
+    ),
+    (
+        "inrace-huge-gap0-busy4",
+        "tipped",
+        "the AMD busy-4 knife edge, on and off this list as the pool of displaced and other-CPU shares at 4 busy threads moves (on after runs8-, off after runs9-, on after runs10-): the loop's heirs won 15 of 17 gaps and it stopped after the trigger (0.00); 15 of 20 seeds collapsed. Per configuration hbsim agrees at 4 busy threads on the AMD hosts",
+    ),
+    ("inrace-huge-gap0-busy4", "last quarter", "see tipped (0.00 against a median of 0.70)"),
+    (
+        "load4-huge-gap0-busy16",
         "last quarter",
-        "as back-huge-gap0-busy4-repeat (0.19, 57 walks): one seed within 0.10 after runs9-",
+        "the busy-16 knife edge on the last quarter: the loop failed 30%, 13 of 20 seeds collapsed (on the edge) and one ended within 0.10 (on after runs8-, off after runs9-, on after runs10-). Per configuration hbsim agrees",
     ),
     ("ready3-huge-gap0-busy8", "p90", "as its p50 (5.5 s against 1.1 s), after acct1-'s counts joined the pool"),
     // The last quarter's failed share (the figure the verdict thresholds; session 16), as found.
@@ -1631,6 +1661,10 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "last quarter",
     "as its tipped entry: the loop's last quarters failed 0.64 on average, hbsim's 0.42",
+), (
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "tipped",
+    "the loop's full collapse at 4 busy threads: it tipped in 4 of 31 recordings (runs2-'s two at 1.00, back2- and runs10- at the rule's edge, 0.55 each) where hbsim's collapse rates add up to 0.9 (p = 0.026; 0.105-0.12 before runs10-). hbsim's seeds that feed themselves end at 0-0.52 as the loop's other recordings do, and its seeds that win few gaps drain more per won gap and keep up where runs2-'s loop fell behind (docs/validation.md, the eighteenth session)",
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
