@@ -653,8 +653,8 @@ pub fn heir_waits_beyond_share(kept_won: f64, q: f64, fast: f64) -> f64 {
 /// (DerSimonian-Laird's moment estimate) where Cochran's Q says the recordings disagree at
 /// p < 0.05 (Wilson-Hilferty's approximation of the chi-square tail), else `None`. `counts` are
 /// (won, kept) per recording; recordings with nothing kept carry nothing. Measured on the Intel
-/// guest under 4 busy threads: Q = 59 on 14 degrees of freedom, a spread of about 0.18 around
-/// 0.31 (docs/validation.md, the eighteenth session).
+/// guest under 4 busy threads: Q = 64.5 on 17 degrees of freedom, a spread of about 0.16 around
+/// 0.31 ([`GUEST_KEPT_WON_DRIFT`]; docs/validation.md, the eighteenth session).
 pub fn kept_won_drift(counts: &[(u64, u64)]) -> Option<f64> {
     let counts: Vec<(f64, f64)> = counts.iter().filter(|c| c.1 > 0).map(|&(w, k)| (w as f64, k as f64)).collect();
     let (won, kept) = counts.iter().fold((0.0, 0.0), |(a, b), (w, k)| (a + w, b + k));

@@ -242,16 +242,20 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
             let float = |key: &str| cal.broker.get(key).and_then(toml::Value::as_float).filter(|v| *v > 0.0);
             // The race at the releases the walker keeps, and how far it drifts between sessions
             // (docs/validation.md, the seventeenth and eighteenth sessions).
-            let waits = match (float("cpu_release_heir_waits"), float("cpu_release_heir_waits_sd")) {
-                (Some(w), Some(sd)) => format!(
-                    "; at {:.0}% of the releases it keeps the woken thread waits for a CPU instead of racing it back (cpu_release_heir_waits), a share that drifts between sessions on one host, so each run draws its own (cpu_release_heir_waits_sd {sd:.2})",
-                    w * 100.0
-                ),
-                (Some(w), None) => format!(
-                    "; at {:.0}% of the releases it keeps the woken thread waits for a CPU instead of racing it back (cpu_release_heir_waits), as one session counted: on the validation host that share drifted between sessions from 6% to over half of the kept releases won, which cpu_release_heir_waits_sd lets each run draw",
-                    w * 100.0
-                ),
-                _ => String::new(),
+            let waits = match float("cpu_release_heir_waits") {
+                Some(w) => {
+                    let drift = match float("cpu_release_heir_waits_sd") {
+                        Some(sd) => format!(
+                            "a share that drifts between sessions on one host, so each run draws its own (cpu_release_heir_waits_sd {sd:.2})"
+                        ),
+                        None => "as one session counted: on the validation host that share drifted between sessions from 6% to over half of the kept releases won, which cpu_release_heir_waits_sd lets each run draw".to_string(),
+                    };
+                    format!(
+                        "; at {:.0}% of the releases it keeps the woken thread waits for a CPU instead of racing it back (cpu_release_heir_waits), {drift}",
+                        w * 100.0
+                    )
+                }
+                None => String::new(),
             };
             inputs.assumptions.push(format!(
                 "the walker's release: the heartbeat thread it wakes takes its CPU at {:.0}% of them (the calibration's cpu_release_preempt){other}, measured at the load the calibration ran under{waits}",

@@ -324,13 +324,12 @@ impl World {
             p.monitor_wake_latency_long_park,
             p.monitor_wake_latency_very_long_park,
         );
-        let latency = wake.sample(&mut self.brokers[b as usize].rng);
-        let at_once = matches!(placement, Placement::WalkerCpuAtOnce | Placement::OtherCpuAtOnce);
-        let latency = if at_once { 0 } else { latency };
-        let latency = if placement == Placement::HeirWaitsForCpu {
-            latency.saturating_add(self.sample_cost(b, |p| p.cpu_wait))
-        } else {
-            latency
+        // The wake-up is drawn whatever the placement (the draw order stays one per wake-up).
+        let wake_up = wake.sample(&mut self.brokers[b as usize].rng);
+        let latency = match placement {
+            Placement::WalkerCpuAtOnce | Placement::OtherCpuAtOnce => 0,
+            Placement::HeirWaitsForCpu => wake_up.saturating_add(self.sample_cost(b, |p| p.cpu_wait)),
+            _ => wake_up,
         };
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
