@@ -30,6 +30,7 @@ public final class HbCalib {
             case "wake": wakeOnly(o); break;
             case "validate": Validate.run(o); break;
             case "loop": loopOnly(o); break;
+            case "drain": Drain.run(o); break;
             default:
                 System.err.println("HbCalib: unknown --mode " + mode);
                 System.exit(2);
