@@ -18,6 +18,7 @@ pub const HARNESS_VERSION: &str = "1";
 
 /// The harness sources, compiled with `javac` into a temporary folder at each run.
 pub const HARNESS_SOURCES: &[(&str, &str)] = &[
+    ("Drain.java", include_str!("../calibration/jvm/Drain.java")),
     ("HbCalib.java", include_str!("../calibration/jvm/HbCalib.java")),
     ("Heartbeat.java", include_str!("../calibration/jvm/Heartbeat.java")),
     ("Shapes.java", include_str!("../calibration/jvm/Shapes.java")),

@@ -666,3 +666,23 @@ fn a_held_race_is_written_with_the_guests_drift_offered_as_an_assumption() {
     let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--out", "out"]);
     assert!(output.status.success(), "{}", text(&output));
 }
+
+/// `hbsim calibrate` compiles the harness from the sources it embeds: every Java file of
+/// calibration/jvm/ must be among them (HbCalib.java names each mode's class, and a file left out
+/// fails the user's javac, not this build).
+#[test]
+fn calibrate_embeds_every_harness_source() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(repo_root().join("calibration/jvm"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".java"))
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = hbsim::calibrate::HARNESS_SOURCES.iter().map(|(name, _)| name.to_string()).collect();
+    embedded.sort();
+    assert_eq!(embedded, on_disk);
+    for (name, text) in hbsim::calibrate::HARNESS_SOURCES {
+        let file = std::fs::read_to_string(repo_root().join("calibration/jvm").join(name)).unwrap();
+        assert_eq!(*text, file, "{name}");
+    }
+}
