@@ -367,6 +367,31 @@ fn host_cpus_decide_whether_won_gaps_drain() {
             .collect()
     };
     assert!(release(&plain).is_empty(), "no busy threads, nothing to say: {plain:#}");
+    // The heartbeat threads' drain is said to be the model's idle one where the host is busy.
+    let drain = |v: &serde_json::Value| {
+        v["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a.as_str())
+            .filter(|a| a.starts_with("the heartbeat threads' drain on a loaded host"))
+            .count()
+    };
+    assert_eq!(drain(&plain), 0, "{plain:#}");
+    assert_eq!(drain(&small), 1, "{small:#}");
+    // ... and where the calibration ran beside busy threads, though none is given.
+    let busy_cal = dir.write(
+        "cal-busy.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\nbusy_threads = 4\n[broker]\n",
+    );
+    let (_, from_cal) = run(&["--calibration", busy_cal.to_str().unwrap()]);
+    assert_eq!(drain(&from_cal), 1, "{from_cal:#}");
+    let idle_cal = dir.write(
+        "cal-idle.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\nbusy_threads = 0\n[broker]\n",
+    );
+    let (_, from_idle) = run(&["--calibration", idle_cal.to_str().unwrap()]);
+    assert_eq!(drain(&from_idle), 0, "{from_idle:#}");
     assert_eq!(release(&small).len(), 1, "{small:#}");
     assert!(release(&small)[0].contains("not measured at this load"), "{small:#}");
     // A calibration that measured it says its share: the walker's-release assumptions of a run
