@@ -545,7 +545,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "fc1-huge-gap0-busy4",
         "registers",
-        "the drain on a slower host: this guest's heartbeat costs 4.3 us unlocked (p50 under 4 busy threads; the Intel guest's 1.3) and the loop's heirs passed the monitor at 69 calls per ms of a won gap, about a fifth of what the CPU time left to eight heartbeat threads beside 4 busy ones allows (4/3 of a CPU over 4.3 us: 310 per ms), as on the Intel guest (206 per ms against about 1,000); hbsim's heartbeat threads run their unlocked cost without waiting for a CPU, so their drain is set by the monitor's hand-offs (229 per ms here, 105-140 on the Intel guest) and does not slow with the host: 2,151 calls per won gap against 930, and none of the loop's 17 won gaps drained its queue. Tipped or not agrees (hbsim on its edge, 7 of 20)",
+        "the drain on a slower host: this guest's heartbeat costs 4.3 us unlocked (p50 under 4 busy threads; the Intel guest's 1.3) and the loop's heirs passed the monitor at 69 calls per ms of a won gap, about half the rate of the same eight threads draining alone beside 4 busy ones (121 per ms, HbCalib --mode drain; the walker wants the monitor back); hbsim's heartbeat threads do their work without waiting for a CPU, so their drain is set by the monitor's hand-offs (229 per ms in its won gaps, 446 alone) and does not slow with the host's load (DRAIN_RECORDINGS): 2,151 calls per won gap against 930, and none of the loop's 17 won gaps drained its queue. Tipped or not agrees (hbsim on its edge, 7 of 20)",
     ),
     (
         "fc1-incident-hot-gap0",
