@@ -181,7 +181,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "user2-huge-gap0-busy4",
         "tipped",
-        "the collapse rule's edge: the loop's last quarter timed out 51% (rule: more than 50%); hbsim's heartbeats won 92% of the gaps against the loop's 61% as first recorded (64% since fc1-'s counts joined the busy-4 pool, inside the share's tolerance), and no seed ran on",
+        "the collapse rule's edge: the loop's last quarter timed out 51% (rule: more than 50%); hbsim's heartbeats won 92% of the gaps against the loop's 61% (see share), and no seed ran on",
     ),
     (
         "user2-huge-gap15",
@@ -390,11 +390,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // every point, as found.
     // acct1-, acct2- (pre-registered, the one account frozen at 48ec9f5): held out, as found;
     // their counts joined every other point's pool.
-    (
-        "acct1-huge-gap0-busy8",
-        "tipped",
-        "the collapse rule's edge: the loop's last quarter timed out 52.8% (rule: more than 50%) with its heirs winning 16 of 32 gaps; hbsim's won 61% and 2 of 20 seeds collapsed. Per configuration hbsim agrees at 8 busy threads (2.7 tips expected in 11 against the loop's 2)",
-    ),
     // runs1-, runs2- (pre-registered at f3840e7, the model unchanged since 48ec9f5): held out, as
     // found; their counts joined every other point's pool.
     (
@@ -421,12 +416,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     // runs5- (pre-registered at 2d009ed, the model unchanged since 48ec9f5): held out, as found;
     // its counts joined every other point's pool.
-    (
-        "runs5-huge-gap0-busy8",
-        "tipped",
-        "the busy-8 knife edge: the loop's heirs won 12 of 27 gaps (hbsim's 58%), 4 of its 12 won gaps ended with 76-3,256 heartbeats still queued, and six gaps lost in a row at the end let the backlog outrun the deadline: 99% of the last quarter failed. 3 of 20 seeds collapsed (median 0.38). Per configuration hbsim agrees at 8 busy threads (3 tips in 14 against 3.2 expected)",
-    ),
-    ("runs5-huge-gap0-busy8", "last quarter", "see tipped (0.99 against a median of 0.38, no seed within 0.10)"),
     // cpu_release_heir_waits (the seventeenth session, frozen before runs6-): the race at the
     // walker's kept releases held to the share the configuration's other recordings counted.
     (
@@ -505,7 +494,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "last quarter",
         "the busy-16 knife edge on the last quarter: the loop failed 30%, 13 of 20 seeds collapsed (on the edge) and one ended within 0.10 (on after runs8-, off after runs9-, on after runs10-). Per configuration hbsim agrees",
     ),
-    ("ready3-huge-gap0-busy8", "p90", "as its p50 (5.5 s against 1.1 s), after acct1-'s counts joined the pool"),
     // The last quarter's failed share (the figure the verdict thresholds; session 16), as found.
     // The idle AMD 300 ms edge: as their tipped entries.
     ("edge-huge-gap0", "last quarter", "as its tipped entry: the loop failed 100%, hbsim's seeds 0% but for 2"),
@@ -563,19 +551,73 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the AMD busy-4 knife edge: the loop's heirs won 15 of 17 gaps and it stopped after the trigger (0.00); 14 of 20 seeds collapsed (on hbsim's edge, so tipped or not agrees; on and off KNOWN as the pool of displaced and other-CPU shares at 4 busy threads moves, off after fc1-), median 0.60, none within 0.10. Per configuration hbsim agrees at 4 busy threads on the AMD hosts",
     ),
     (
-        "inrace-huge-gap0-busy8",
-        "last quarter",
-        "the busy-8 tail after fc1-: the loop's heirs won 26 of 30 gaps and it failed 2% of its last quarter; 3 of 20 seeds collapsed (tipped or not agrees), median 0.35, one seed within 0.10",
-    ),
-    (
-        "user2-huge-gap0-busy8",
-        "last quarter",
-        "the busy-8 tail after fc1-: the loop failed 4% with its heirs winning 21 of 29 gaps; 5 of 20 seeds collapsed (tipped or not agrees), median 0.40, none within 0.10",
-    ),
-    (
         "runs8-huge-gap0-busy16",
         "last quarter",
         "see tipped (0.46 against a median of 0.80, one seed within 0.10; on after fc1-)",
+    ),
+    // fc2- (pre-registered at 6833322, the model frozen since 2e889c5): the fc1- guest's smaller
+    // tables, held out, as found, with the test's host rule of the same commit (a recorded idle
+    // driver other than haltpoll names its own host): its counts joined the pools by load and
+    // moved these.
+    (
+        "fc2-two-million-gap0",
+        "tipped",
+        "the deadline's knife edge, as the idle AMD 300 ms recordings: the trigger's ten walks (p50 275 ms) spanned 3.28 s against the 3 s deadline, the loop's heirs won 2 of 194 gaps and it fed itself to the end (1.00); hbsim's heirs won 1% too, but its trigger, drawn from the run's walks, put ten past the deadline in 2 of 20 seeds",
+    ),
+    (
+        "fc2-huge-gap15",
+        "last quarter",
+        "the collapse rule's edge: the loop failed 50.03% of its last quarter (tipped by the rule, as hbsim's 20 of 20 seeds), hbsim's seeds 100% but one (a 15 us gap behind 0.63 s walks)",
+    ),
+    (
+        "runs5-huge-gap0-busy8",
+        "last quarter",
+        "the busy-8 knife edge: the loop's heirs won 12 of 27 gaps and six gaps lost in a row at the end let the backlog outrun the deadline (0.99); 8 of 20 seeds collapsed after fc2-'s counts joined the pool (on hbsim's edge, so tipped or not agrees), median 0.47, one seed within 0.10",
+    ),
+    (
+        "back3-huge-gap0-busy8",
+        "tipped",
+        "the collapse rule's edge, on and off this list with the pool (back after fc2-): the loop's last quarter failed 51% (rule: more than 50%); 5 of 20 seeds collapsed, its last quarter agrees (8 seeds within 0.10). Per configuration hbsim agrees at 8 busy threads",
+    ),
+    (
+        "inrace-huge-gap0-busy8",
+        "share",
+        "the busy-8 pool after fc2-'s counts joined it (its walker displaced at 18 of 47 releases, its heirs in at 18 of 47 gaps): the loop's heirs won 26 of 30 gaps (87%, the top of the configuration's spread), hbsim's 54%; tipped or not agrees",
+    ),
+    (
+        "user3-huge-gap0-busy8",
+        "share",
+        "as inrace-huge-gap0-busy8: the loop's heirs won 24 of 29 gaps (83%), hbsim's 50% after fc2-'s counts joined the busy-8 pool; tipped or not agrees (3 of 20)",
+    ),
+    (
+        "user-huge-gap0-busy8",
+        "p90",
+        "see p50: hbsim's heirs win 54% after fc2-'s counts joined the busy-8 pool, and its p90 heartbeat waits 5.5 s against the loop's 1.1 s (8 of 9 gaps won)",
+    ),
+    (
+        "knots-huge-gap0-busy4",
+        "share",
+        "an AMD recording configured with the Intel guest's pooled shares (no recording of its host counts them; the fc1- guest's do, and until the host rule of the nineteenth session they entered this configuration's kept releases): the displaced share counted there at 4 busy threads (about 42%) on top of this session's fast wake-up (long-park p50 25 us against the walker's 52 us return) lets hbsim's heirs win 93% of the gaps against the loop's 59% (37 of 63); the AMD busy-4 configuration agrees on tipping (1 tip in 23)",
+    ),
+    (
+        "knots-huge-gap0-busy4",
+        "p50",
+        "see share: hbsim's heartbeats rarely wait a walk (0.001 ms against 714 ms)",
+    ),
+    (
+        "knots-huge-gap0-busy4",
+        "p90",
+        "see share (310 ms against 2,472 ms)",
+    ),
+    (
+        "user2-huge-gap0-busy4",
+        "share",
+        "the busy-4 calibration's long-park wake-up (p50 12 µs, this run) is faster than the loop's heirs got in (p50 35-59 µs in every busy-4 recording): with 4 spinning threads the wake-up is bimodal, a free CPU at once or a scheduler tick later, and a quick calibration's percentiles swing between runs (long-park p50 from 7 µs to 4 ms across the four quick runs with 4 or 8 busy threads)",
+    ),
+    (
+        "park-huge-gap0-busy4-repeat",
+        "last quarter",
+        "as disp1-huge-gap0-busy4 (0.23, 67 walks)",
     ),
 ];
 
@@ -1533,9 +1575,19 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
 /// the same kind of host at different moments. The host belongs in it: the idle 4,000,000-group
 /// table walked in 280-360 ms on the AMD EPYC guests and tipped in 18 of 26 recordings, in
 /// 400-430 ms on an Intel Xeon guest, whose walker came back twice as slowly, and tipped in 0 of
-/// 8 (docs/validation.md, the eleventh session).
+/// 8 (docs/validation.md, the eleventh session). The CPU model alone does not name the host: the
+/// `fc1-` and `fc2-` guests (AMD EPYC too) idle without a cpuidle driver where every earlier guest
+/// that recorded it ran `haltpoll`, walk 2.4 times slower, and under 2 busy threads their heirs won
+/// 38 of 99 gaps where the older AMD guests' won 52-88 of 99; so a recorded idle driver other than
+/// `haltpoll` is part of the host (the recordings that predate `cpu_idle` ran on older kernel
+/// builds, fc-v669 and fc-v1098, the latter recording `haltpoll` wherever it recorded a driver).
+/// Decided after `fc2-` was compared as found (docs/validation.md, the nineteenth session).
 pub fn configuration(doc: &serde_json::Value) -> String {
-    let host = doc["meta"]["cpu_model"].as_str().unwrap_or("unknown CPU");
+    let model = doc["meta"]["cpu_model"].as_str().unwrap_or("unknown CPU");
+    let host = match doc["meta"]["cpu_idle"].as_str().and_then(|idle| idle.split_whitespace().next()) {
+        Some(driver) if driver != "driver=haltpoll" => format!("{model} ({driver})"),
+        _ => model.to_string(),
+    };
     let p = &doc["params"];
     let mut text = format!(
         "{} groups, {} µs, {} closes, {} s",
@@ -1869,6 +1921,16 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user2-huge-gap0", "last quarter", "see tipped (0.80 against 0% in every seed)"),
     ("user2-huge-gap0-busy4", "last quarter", "as in KNOWN"),
     ("user2-large-gap0", "last quarter", "see tipped (1.00 against 0% in every seed)"),
+    (
+        "user2-huge-gap0-busy4",
+        "share",
+        "as in KNOWN",
+    ),
+    (
+        "user-huge-gap0-busy8",
+        "p90",
+        "see p50: after fc2-'s counts joined the pool, hbsim's heirs win 54% and its p90 heartbeat waits 5.2 s against the loop's 1.1 s (8 of 9 gaps won)",
+    ),
 ];
 
 /// The user session's points as a user would run them end to end: every `[broker]` key from
