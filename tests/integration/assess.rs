@@ -355,28 +355,22 @@ fn host_cpus_decide_whether_won_gaps_drain() {
         .unwrap()
         .iter()
         .any(|a| a.as_str().unwrap().starts_with("host CPUs")));
-    // Busy threads with no calibration: the walker's release is not measured, and says so.
-    let release = |v: &serde_json::Value| -> Vec<String> {
+    // The assumptions of an answer that begin with `prefix`.
+    let starting = |v: &serde_json::Value, prefix: &str| -> Vec<String> {
         v["assumptions"]
             .as_array()
             .unwrap()
             .iter()
             .filter_map(|a| a.as_str())
-            .filter(|a| a.starts_with("the walker's release"))
+            .filter(|a| a.starts_with(prefix))
             .map(str::to_string)
             .collect()
     };
+    // Busy threads with no calibration: the walker's release is not measured, and says so.
+    let release = |v: &serde_json::Value| starting(v, "the walker's release");
     assert!(release(&plain).is_empty(), "no busy threads, nothing to say: {plain:#}");
     // The heartbeat threads' drain is said to be the model's idle one where the host is busy.
-    let drain = |v: &serde_json::Value| {
-        v["assumptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|a| a.as_str())
-            .filter(|a| a.starts_with("the heartbeat threads' drain on a loaded host"))
-            .count()
-    };
+    let drain = |v: &serde_json::Value| starting(v, "the heartbeat threads' drain on a loaded host").len();
     assert_eq!(drain(&plain), 0, "{plain:#}");
     assert_eq!(drain(&small), 1, "{small:#}");
     // ... and where the calibration ran beside busy threads, though none is given.
