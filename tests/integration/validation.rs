@@ -2294,14 +2294,14 @@ fn hbsim_isolated_drain(point: &str) -> f64 {
 }
 
 /// **Known**: hbsim's heartbeat threads drain a backlog faster than the JVM's at every load, and
-/// the more so the busier the host. The JVM's drain after a 50 ms park falls about tenfold from 0 to 16 busy threads,
-/// its rounds in steps of the scheduler's 4 ms tick (which suggests a heartbeat thread preempted
-/// while it holds the monitor, and woken ones waiting for a CPU; not measured apart); hbsim's executor threads do their work without
-/// waiting for a CPU, so its drain does not slow with the busy threads at all (docs/validation.md,
-/// the nineteenth session). Asserted as it stands, so that a model which makes them wait turns
-/// this test around: hbsim above the JVM's median round everywhere, beyond [`REGISTERS_FACTOR`]
-/// from 4 busy threads on, and its excess at 16 busy threads at least three times its excess on
-/// the idle host.
+/// the more so the busier the host. The JVM's drain after a 50 ms park falls about tenfold from 0
+/// to 16 busy threads, its rounds in steps of the scheduler's 4 ms tick (which suggests a
+/// heartbeat thread preempted while it holds the monitor, and woken ones waiting for a CPU; not
+/// measured apart); hbsim's executor threads do their work without waiting for a CPU, so its
+/// drain does not slow with the busy threads at all (docs/validation.md, the nineteenth session).
+/// Asserted as it stands, so that a model which makes them wait turns this test around: hbsim
+/// above the JVM's median round everywhere, beyond [`REGISTERS_FACTOR`] from 4 busy threads on,
+/// and its excess at 16 busy threads at least three times its excess on the idle host.
 #[test]
 fn the_heartbeat_threads_drain_faster_than_the_jvms_and_do_not_slow_under_load() {
     let mut table = String::from(
