@@ -420,6 +420,8 @@ pub struct Calibration {
     pub meta: Vec<String>,
     /// The numbers of the `[measured]` table (absent in a hand-written file: empty).
     pub measured: std::collections::BTreeMap<String, f64>,
+    /// The busy threads the harness ran beside (`[meta] busy_threads`; 0 where absent).
+    pub busy_threads: u64,
 }
 
 impl Calibration {
@@ -466,10 +468,15 @@ pub fn read_calibration(path: &Path) -> Result<Calibration, Error> {
         }
     };
     let mut meta = Vec::new();
+    let mut busy_threads = 0;
     if let Some(toml::Value::Table(t)) = doc.get("meta") {
         for (key, value) in t {
             meta.push(format!("{key} = {value}"));
         }
+        busy_threads = t
+            .get("busy_threads")
+            .and_then(toml::Value::as_integer)
+            .map_or(0, |n| n.max(0) as u64);
     }
     let mut measured = std::collections::BTreeMap::new();
     match doc.get("measured") {
@@ -486,7 +493,12 @@ pub fn read_calibration(path: &Path) -> Result<Calibration, Error> {
         }
         Some(_) => return Err(bad(path, "`measured` must be a table".into())),
     }
-    Ok(Calibration { broker, meta, measured })
+    Ok(Calibration {
+        broker,
+        meta,
+        measured,
+        busy_threads,
+    })
 }
 
 #[cfg(test)]

@@ -270,14 +270,7 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
     }
     // The heartbeat threads' own drain on a loaded host (docs/validation.md, the nineteenth
     // session): the model lets them work without waiting for a CPU.
-    let calibrated_busy = cal
-        .meta
-        .iter()
-        .filter_map(|line| line.strip_prefix("busy_threads = "))
-        .filter_map(|v| v.trim().parse::<u64>().ok())
-        .max()
-        .unwrap_or(0);
-    if busy || calibrated_busy > 0 {
+    if busy || cal.busy_threads > 0 {
         inputs.assumptions.push(
             "the heartbeat threads' drain on a loaded host: they never wait for a CPU in the model, so they drain a backlog as fast as on an idle host; measured on a 2-CPU guest the JVM's drain fell five- to tenfold from an idle host to 16 busy threads, and hbsim's drained 4-12 times as fast as it under 4-16 busy threads (2 times idle). In the real loop's won gaps the model's heartbeat threads drained 2-6 times as fast as the real ones there and its walker came back 1.5-5 times as soon (cpu_wait), so from 8 busy threads on a won gap drains about as many calls as the real one: a loaded-host answer rests on that balance"
                 .into(),
