@@ -1,6 +1,6 @@
 //! Core behaviour of `hbsim replay`: determinism, output files, bad input.
 
-use crate::common::{run_in, text, TempDir};
+use crate::common::{column, read_timeline, run_in, text, TempDir};
 
 pub const SMALL: &str = r#"
 name = "small"
@@ -61,19 +61,6 @@ fn replay_writes_timeline_and_summary() {
             assert!(summary.contains(&format!("\"{key}\"")), "summary lacks {key}");
         }
     }
-}
-
-/// Reads a timeline as (header, rows of fields).
-fn read_timeline(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().iter().map(String::from).collect();
-    let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
-    (header, rows)
-}
-
-fn column(header: &[String], rows: &[Vec<String>], name: &str) -> Vec<f64> {
-    let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
-    rows.iter().map(|r| r[i].parse::<f64>().unwrap()).collect()
 }
 
 fn replay_to(dir: &TempDir, scenario: &std::path::Path, out: &str, extra: &[&str]) -> std::path::PathBuf {

@@ -9,7 +9,7 @@
 //! listed as known disagreements (each asserted to still disagree, so a model that fixes one has
 //! to take it off its list). No JVM and no real time is needed here.
 
-use crate::common::{repo_root, run_in, text, TempDir};
+use crate::common::{column, read_timeline, repo_root, run_in, text, TempDir};
 use std::path::{Path, PathBuf};
 
 /// hbsim's verdict at a point: tipped in the majority of these seeds ("k of n seeds collapsed",
@@ -2267,17 +2267,9 @@ fn hbsim_isolated_drain(point: &str) -> f64 {
             dir.write("s.toml", &replace_keys(&scenario, &[("seed", seed.to_string())]));
             let out = run_in(dir.path(), &["replay", "s.toml", "--policy", "leaky", "--no-charts", "--out", "o"]);
             assert!(out.status.success(), "{point}: {}", text(&out));
-            let csv = std::fs::read_to_string(dir.path().join("o/leaky/timeline.csv")).unwrap();
-            let mut lines = csv.lines();
-            let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-            let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
-            let (t, ok, queue) = (col("time_s"), col("heartbeats_ok"), col("heartbeat_queue_len"));
-            let rows: Vec<(f64, f64, f64)> = lines
-                .map(|l| {
-                    let f: Vec<&str> = l.split(',').collect();
-                    (f[t].parse().unwrap(), f[ok].parse().unwrap(), f[queue].parse().unwrap())
-                })
-                .collect();
+            let (header, fields) = read_timeline(&dir.path().join("o/leaky/timeline.csv"));
+            let [t, ok, queue] = ["time_s", "heartbeats_ok", "heartbeat_queue_len"].map(|n| column(&header, &fields, n));
+            let rows: Vec<(f64, f64, f64)> = (0..t.len()).map(|i| (t[i], ok[i], queue[i])).collect();
             let start = rows
                 .iter()
                 .position(|r| r.0 > walk_end && r.1 > 0.0)
