@@ -219,11 +219,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The very- session: recorded after b565e87 (the harness's 300 ms park in every session
     // calibration); compared once with the in-loop mirror frozen at 26b110d, as found.
     (
-        "very-incident-hot-gap0-busy4",
-        "p90",
-        "19.1 ms against hbsim's 5.4 ms: as lowload-incident-hot-gap0-busy4 (20.3 ms), the top of this point's spread across ten recordings (1.1-20.3 ms, 282 ms under the first session's load); the loop's mean walk was 1.03 ms against its p50 of 0.33 ms: walks preempted inside the monitor",
-    ),
-    (
         "very-incident-hot-gap15",
         "registers",
         "2.0 calls per won gap against hbsim's 5.0 (just outside the factor of 2): the harness's heartbeats won 11% of the gaps here (7-9% in the seven other recordings since spread-, 13-16% in the first two sessions), hbsim's 5%, so each of hbsim's wins drains the heartbeats of twice as many walks",
@@ -238,12 +233,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // harness's gap and the short-park costs instead, hbsim's heirs won 30% and 20 of 20 seeds
     // ran on). Tipped or not now agrees (4 of 20).
     (
-        "inrace-huge-gap0-busy4-repeat",
-        "p50",
-        "the loop's heirs won all 9 of the trigger's gaps behind 1.2 s walks, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 66% with 4 busy threads (the CPU model's race), and a heartbeat that loses a gap waits out the next 1.2 s walk (p50 1.4 s)",
-    ),
-    ("inrace-huge-gap0-busy4-repeat", "p90", "as its p50 (0.65 s against 4.2 s)"),
-    (
         "inrace-huge-gap15",
         "share",
         "the loop ran on for a while after the trigger (185 gaps, p50 846 ms, 1.5% timed out in the last quarter) and its heirs won 35% of the gaps, hbsim's 59%; no seed ran on",
@@ -254,11 +243,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "inrace-incident-hot-gap15",
         "registers",
         "13 calls per won gap against the loop's 2: hbsim's heirs won 1% of the gaps, the loop's 8%. This session's short-park wake-up (p1 30 us) is slower than the walker's return (16 us), while the loop's heirs came in at 21 us (p50): behind 0.2 ms walks they wake faster in the loop than the separate measurement says, the opposite of behind long walks",
-    ),
-    (
-        "inrace-incident-hot-gap0-busy4",
-        "p90",
-        "36 ms against hbsim's 9.2 ms: as lowload- and very-incident-hot-gap0-busy4, the top of this point's spread across its recordings (1.1-36 ms)",
     ),
     (
         "inrace2-incident-hot-gap0",
@@ -590,19 +574,9 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "see share: hbsim's heartbeats rarely wait a walk (0.001 ms against 714 ms)",
     ),
     (
-        "knots-huge-gap0-busy4",
-        "p90",
-        "see share (310 ms against 2,472 ms)",
-    ),
-    (
         "user2-huge-gap0-busy4",
         "share",
         "the busy-4 calibration's long-park wake-up (p50 12 µs, this run) is faster than the loop's heirs got in (p50 35-59 µs in every busy-4 recording): with 4 spinning threads the wake-up is bimodal, a free CPU at once or a scheduler tick later, and a quick calibration's percentiles swing between runs (long-park p50 from 7 µs to 4 ms across the four quick runs with 4 or 8 busy threads)",
-    ),
-    (
-        "park-huge-gap0-busy4-repeat",
-        "last quarter",
-        "as disp1-huge-gap0-busy4 (0.23, 67 walks)",
     ),
     // fc3- (pre-registered at aa4216a, the model frozen at d922d3b): as found, with the pools it moved
     (
@@ -626,11 +600,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the deadline's knife edge, as fc2-two-million-gap0: ten walks of 375 ms spanned 4.09 s and the loop fed itself to the end (1.00) with its heirs in at 4 of 151 gaps; hbsim's won 17%, 13 of 20 seeds collapsed (its edge, so tipped agrees) and their median last quarter failed 0.57",
     ),
     // fc4- to fc6- (pre-registered at 3713164, the model frozen at d922d3b), with the release shares pooled per host as that pre-registration decided
-    (
-        "fc5-huge-gap0-busy4",
-        "share",
-        "the fewest won gaps of this guest's five busy-4 recordings: the loop's heirs won 7 of 24 (29%; the other four 10-17 of 22-25), hbsim's 65% with the host's own pooled shares. Both sides tipped (hbsim on its edge, 11 of 20)",
-    ),
     (
         "inrace-huge-gap0-busy4",
         "tipped",
@@ -660,6 +629,57 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "ready3-huge-gap0-busy8",
         "p90",
         "as its p50: the loop's heirs won all 9 gaps of the trigger and nothing queued (p90 1.1 s, the trigger's walks); hbsim's heirs won 54% and its heartbeats that lose a gap wait out a walk (p90 5.2 s)",
+    ),
+    // fc7- (pre-registered at 76e5474, the model frozen at d922d3b, the rules of 33ea880): as found, with the pools it moved
+    (
+        "fc7-incident-hot-gap0-busy4",
+        "share",
+        "behind 2.4 ms walks under 4 busy threads on the fc guest (the 10,000-close trigger spanned 34 s) the loop's heirs won 36% of the gaps (its walker displaced at 8% of the releases); hbsim's, with this guest's 4,000,000-group busy-4 recordings' displaced share (0.39), won 56%: the pool by load mixes tables whose walks the scheduler treats differently (docs/validation.md, the twentieth session)",
+    ),
+    (
+        "fc7-incident-hot-gap0-busy4",
+        "p50",
+        "as its share: the loop's heartbeats waited a walk or two (p50 3.8 ms, 2,000 in the executor behind displaced releases), hbsim's heirs, winning more gaps, none (0.008 ms)",
+    ),
+    (
+        "fc7-incident-hot-gap0-busy4",
+        "p90",
+        "as its p50: 81 ms against 5.1 ms",
+    ),
+    (
+        "fc7-large-gap0-busy2",
+        "share",
+        "the loop's heirs won 28 of 99 gaps behind 112 ms walks (fc2-'s and fc3-'s: 38 and 56 of 99), hbsim's 61% with the guest's other busy-2 shares; neither tipped",
+    ),
+    (
+        "inloop2-huge-gap0-busy4",
+        "share",
+        "the loop's heirs won 52 of 66 gaps, hbsim's 42%: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+    ),
+    (
+        "inrace-huge-gap0-busy4",
+        "share",
+        "the loop's heirs won 15 of 17 gaps, hbsim's 31%: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+    ),
+    (
+        "inrace-huge-gap0-busy4-repeat",
+        "tipped",
+        "the loop's heirs won all 9 gaps and nothing failed after the trigger; 20 of 20 seeds collapse: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+    ),
+    (
+        "inrace2-incident-hot-gap0-busy4",
+        "share",
+        "the loop's heirs won 6% of the gaps behind 0.4 ms walks, hbsim's 22%: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+    ),
+    (
+        "very-huge-gap0-busy4",
+        "p50",
+        "the loop's heirs won 8 of 9 gaps (p50 0.03 ms), hbsim's 56% and its median heartbeat waits out a walk (1.4 s; 5 of 20 seeds collapse): moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+    ),
+    (
+        "very-huge-gap0-busy4",
+        "p90",
+        "as its p50: 0.4 s against 4.7 s",
     ),
 ];
 
@@ -1790,13 +1810,17 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "last quarter",
     "the low-grade sustain at 4 busy threads: in 4 of 26 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (as of runs7-: mean 0.05 against the loop's 0.15 with cpu_release_heir_waits, 0.02 before; docs/validation.md, the sixteenth and seventeenth sessions)",
 ), (
-    "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
-    "last quarter",
-    "the loop's full collapse under 4 busy threads on the fc guest: all five recordings (fc1-, fc3- to fc6-) failed their whole last quarter, hbsim's seeds 0.69 on average (p = 0.002); the tips agree (5 against 3.7). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way (docs/validation.md, the twentieth session)",
-), (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy",
     "last quarter",
     "moved by another host's counts: the older AMD guests count no releases, so their busy-8 shares are every host's pool, which took the fc guests' eight busy-8 recordings (fc4- to fc6- the last); the table's mean last quarter went to 0.41 against the loop's 0.26 (p = 0.028; it agreed before fc4-)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "tipped",
+    "moved by another table's counts: fc7-incident-hot-gap0-busy4 is the first busy recording of the hot table that counts the walker's releases, 827 displaced of 9,999, and the older AMD guests, which count none, take every host's pool by load, which its releases now dominate (8% displaced where the 4,000,000-group recordings count 39-43%). hbsim's heirs there win less and its seeds collapse more: 4.2 tips expected in 23 against the loop's 1 (p = 0.020; 1.8 before fc7-). Pooling per recording or per table is the next question (docs/validation.md, the twentieth session)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "last quarter",
+    "as its tipped entry: the loop's last quarters failed 0.07 on average, hbsim's 0.23",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
