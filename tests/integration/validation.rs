@@ -515,11 +515,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // recording came from (no cpuidle driver, walks 2.4 times the older AMD guests'); held out,
     // as found. Its counts joined every other point's pool and moved the knife edges after it.
     (
-        "fc1-huge-gap0-busy4",
-        "registers",
-        "the drain on a slower host: this guest's heartbeat costs 4.3 us unlocked (p50 under 4 busy threads; the Intel guest's 1.3) and the loop's heirs passed the monitor at 69 calls per ms of a won gap, about half the rate of the same eight threads draining alone beside 4 busy ones (121 per ms, HbCalib --mode drain; the walker wants the monitor back); hbsim's heartbeat threads do their work without waiting for a CPU, so their drain is set by the monitor's hand-offs (229 per ms in its won gaps, 446 alone) and does not slow with the host's load (DRAIN_RECORDINGS): 2,151 calls per won gap against 930, and none of the loop's 17 won gaps drained its queue. Tipped or not agrees (hbsim on its edge, 7 of 20)",
-    ),
-    (
         "fc1-incident-hot-gap0",
         "registers",
         "as spread-incident-hot-gap0: behind 0.4 ms walks the harness's heartbeats won 0.3% of the gaps (27 of 9,999), draining about 115 heartbeats each; hbsim's won 2%, 18 each. The walker is back in 7 us (p50) and this session's wake-up has its p1 at 6.7 us",
@@ -601,11 +596,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     // fc4- to fc6- (pre-registered at 3713164, the model frozen at d922d3b), with the release shares pooled per host as that pre-registration decided
     (
-        "inrace-huge-gap0-busy4",
-        "tipped",
-        "the AMD busy-4 knife edge, on and off this list as the pool at 4 busy threads moves (the older AMD guests count no releases, so theirs is every host's; back on with fc4- to fc6-'s busy-4 counts): the loop's heirs won 15 of 17 gaps and it stopped after the trigger (0.00); 15 of 20 seeds collapsed. Per configuration hbsim agrees at 4 busy threads on the older AMD guests",
-    ),
-    (
         "inrace-huge-gap0-busy4-repeat",
         "last quarter",
         "the other way, as its neighbour inrace-huge-gap0-busy4: the loop's heartbeats won all 9 gaps behind 1.2 s walks and nothing timed out after the trigger; hbsim's seeds sustain (8 of 20 collapsed, median 0.49), moved there by fc4- to fc6-'s busy-4 counts in the every-host pool the older AMD guests take",
@@ -633,11 +623,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // fc7- (pre-registered at 76e5474, the model frozen at d922d3b, the rules of 33ea880): as found, with the pools it moved
     (
         "fc7-incident-hot-gap0-busy4",
-        "share",
-        "behind 2.4 ms walks under 4 busy threads on the fc guest (the 10,000-close trigger spanned 34 s) the loop's heirs won 36% of the gaps (its walker displaced at 8% of the releases); hbsim's, with this guest's 4,000,000-group busy-4 recordings' displaced share (0.39), won 56%: the pool by load mixes tables whose walks the scheduler treats differently (docs/validation.md, the twentieth session)",
-    ),
-    (
-        "fc7-incident-hot-gap0-busy4",
         "p50",
         "as its share: the loop's heartbeats waited a walk or two (p50 3.8 ms, 2,000 in the executor behind displaced releases), hbsim's heirs, winning more gaps, none (0.008 ms)",
     ),
@@ -651,35 +636,71 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "share",
         "the loop's heirs won 28 of 99 gaps behind 112 ms walks (fc2-'s and fc3-'s: 38 and 56 of 99), hbsim's 61% with the guest's other busy-2 shares; neither tipped",
     ),
+    // The hot table under load, as found again with the shares pooled per walk class (fc8-, fc9-, pre-registered at 85f0fab)
     (
-        "inloop2-huge-gap0-busy4",
+        "fc7-incident-hot-gap0-busy4",
         "share",
-        "the loop's heirs won 52 of 66 gaps, hbsim's 42%: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
-    ),
-    (
-        "inrace-huge-gap0-busy4",
-        "share",
-        "the loop's heirs won 15 of 17 gaps, hbsim's 31%: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
-    ),
-    (
-        "inrace-huge-gap0-busy4-repeat",
-        "tipped",
-        "the loop's heirs won all 9 gaps and nothing failed after the trigger; 20 of 20 seeds collapse: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+        "the hot table under 4 busy threads on the fc guest: its walker lost its CPU at 5-8% of its releases (fc7- to fc9-: 827, 529 and 548 of 9,999), and hbsim, given that share (the release shares pooled per walk class), still lets its heirs in at 54% of the gaps against the loop's 36% (behind 2.4 ms walks; the trigger spanned 34 s): what lets them in is the wake-up race and the other CPU, not the displacement. Neither side tips (docs/validation.md, the twenty-first session)",
     ),
     (
         "inrace2-incident-hot-gap0-busy4",
         "share",
-        "the loop's heirs won 6% of the gaps behind 0.4 ms walks, hbsim's 22%: moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+        "the loop's heirs won 6% of the gaps behind 0.4 ms walks under 4 busy threads on an older AMD guest, hbsim's 22% with every host's hot-table pool at that load (the fc guest's three recordings, 6% displaced): as fc7-incident-hot-gap0-busy4, the heirs get in through the wake-up race and the other CPU, not the displacement",
     ),
     (
-        "very-huge-gap0-busy4",
+        "fc8-incident-hot-gap0-busy4",
+        "share",
+        "the hot table under 4 busy threads on the fc guest: its walker lost its CPU at 5-8% of its releases (fc7- to fc9-: 827, 529 and 548 of 9,999), and hbsim, given that share (the release shares pooled per walk class), still lets its heirs in at 39% of the gaps against the loop's 21%: what lets them in is the wake-up race and the other CPU, not the displacement. Neither side tips (docs/validation.md, the twenty-first session)",
+    ),
+    (
+        "fc8-incident-hot-gap0-busy4",
         "p50",
-        "the loop's heirs won 8 of 9 gaps (p50 0.03 ms), hbsim's 56% and its median heartbeat waits out a walk (1.4 s; 5 of 20 seeds collapse): moved by fc7-incident-hot-gap0-busy4, the first busy recording of the hot table that counts the walker's releases: 827 of its 9,999 displaced (8%), which outweigh every 4,000,000-group busy-4 recording in the pool by load (Intel 383 of 895, fc 47 of 121). The older AMD guests count no releases, so their busy-4 shares are every host's and fell with it",
+        "as its share: the loop's heartbeats waited a walk (p50 1.0 ms behind 1.2 ms walks), hbsim's, winning more gaps, none (0.010 ms)",
     ),
     (
-        "very-huge-gap0-busy4",
+        "fc8-incident-hot-gap0-busy4",
         "p90",
-        "as its p50: 0.4 s against 4.7 s",
+        "as its p50: 76 ms against 6.7 ms",
+    ),
+    (
+        "fc9-incident-hot-gap0-busy4",
+        "share",
+        "the hot table under 4 busy threads on the fc guest: its walker lost its CPU at 5-8% of its releases (fc7- to fc9-: 827, 529 and 548 of 9,999), and hbsim, given that share (the release shares pooled per walk class), still lets its heirs in at 47% of the gaps against the loop's 30%: what lets them in is the wake-up race and the other CPU, not the displacement. Neither side tips (docs/validation.md, the twenty-first session)",
+    ),
+    (
+        "fc9-incident-hot-gap0-busy4",
+        "p90",
+        "as fc8-'s: 86 ms against 5.1 ms (the p50 agrees, 0.8 ms against 0.010 ms within the tolerance)",
+    ),
+    (
+        "inrace-huge-gap0-busy4",
+        "p50",
+        "the AMD busy-4 knife edge (10 of 20 seeds collapse, so tipped or not agrees): the loop's heirs won 15 of 17 gaps behind 0.9 s walks, so half its heartbeats never waited a walk (p50 0.05 ms); hbsim's won 56% and its median heartbeat waits out a walk or more (3.7 s). On and off this list as the older AMD guests' busy-4 pool moves (every host's; with the shares per walk class it is the long-walk recordings' 39-43% again)",
+    ),
+    (
+        "inrace-huge-gap0-busy4",
+        "p90",
+        "as its p50: 1.3 s against 8.9 s",
+    ),
+    (
+        "inrace-huge-gap0-busy4-repeat",
+        "p50",
+        "the loop's heirs won all 9 of the trigger's gaps behind 1.2 s walks, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 66% with 4 busy threads (the CPU model's race), 10 of 20 seeds collapse, and a heartbeat that loses a gap waits out the next 1.2 s walk (p50 2.5 s)",
+    ),
+    (
+        "inrace-huge-gap0-busy4-repeat",
+        "p90",
+        "as its p50 (0.65 s against 5.8 s)",
+    ),
+    (
+        "knots-huge-gap0-busy4",
+        "p90",
+        "see share (310 ms against 2,472 ms)",
+    ),
+    (
+        "park-huge-gap0-busy4-repeat",
+        "last quarter",
+        "as disp1-huge-gap0-busy4 (0.23, 66 walks; hbsim 0 of 20 seeds collapse, median 0.00): the low-grade sustain at 4 busy threads",
     ),
 ];
 
@@ -991,6 +1012,8 @@ pub struct ReleaseCounts {
     pub host: String,
     /// Its configuration ([`configuration`]: host, table, gap, trigger, load).
     pub configuration: String,
+    /// Its walks' class ([`short_walks`]).
+    pub short_walks: bool,
     pub busy: u64,
     /// (releases displaced, releases): `walker_ready_over_1ms` of `walker_ready_gaps`, or 0 of
     /// the gaps where the harness did not count but its largest ready time was under 1 ms.
@@ -1043,6 +1066,7 @@ pub fn release_counts() -> &'static [ReleaseCounts] {
                     name,
                     host: host(&json),
                     configuration: configuration(&json),
+                    short_walks: short_walks(&json),
                     busy,
                     displaced,
                     other,
@@ -1060,27 +1084,48 @@ pub fn release_preempt(busy: u64, point: &Pooling) -> f64 {
     pooled_without(busy, point, |c| c.displaced)
 }
 
-/// The share `count` picks of [`release_counts`], every recording but `point`'s own, at `busy`:
-/// pooled over the other recordings of the point's host at that load where the host counted it
-/// there, else over every host ([`pooled_share`], which interpolates between loads). The host
-/// decides how its scheduler places a woken thread at the walker's release: under 8 busy threads
-/// the `fc` guests' heirs got in on the other CPU at 5% of the kept releases where the Intel
-/// guest's did at 23%, and pooled over both hosts each one's recordings moved the other's
-/// tables (the Intel busy-8 table's last quarter after `fc3-`). Decided as pre-registered for
-/// `fc4-` to `fc6-`: per host agreed at more configurations (40 of 46 graded verdicts against
-/// 39) and at as many of those six recordings' verdicts (docs/validation.md, the twentieth
-/// session).
+/// The share `count` picks of [`release_counts`], every recording but `point`'s own, at `busy`,
+/// from the recordings of the point's walk class ([`short_walks`]; every recording where its
+/// class has none counted): pooled over the other recordings of the point's host at that load
+/// where the host counted it there, else over every host ([`pooled_share`], which interpolates
+/// between loads).
+///
+/// The host decides how its scheduler places a woken thread at the walker's release: under 8
+/// busy threads the `fc` guests' heirs got in on the other CPU at 5% of the kept releases where
+/// the Intel guest's did at 23%, and pooled over both hosts each one's recordings moved the
+/// other's tables (the Intel busy-8 table's last quarter after `fc3-`). Decided as
+/// pre-registered for `fc4-` to `fc6-` (docs/validation.md, the twentieth session).
+///
+/// The walk decides how often the walker loses its CPU at its release: behind the incident's
+/// table (walks of 1-2 ms under 4 busy threads) the `fc` guest displaced its walker at 5-8% of
+/// its releases, behind 4,000,000 groups (walks of 2 s) at 32-55%. Summed over releases, one hot
+/// recording's 9,999 outweighed every long-walk recording at its load. Decided as
+/// pre-registered for `fc8-` and `fc9-` (docs/validation.md, the twenty-first session).
 fn pooled_without(busy: u64, point: &Pooling, count: impl Fn(&ReleaseCounts) -> Option<(u64, u64)>) -> f64 {
     let others = || release_counts().iter().filter(|c| c.name != point.name);
-    let (own_k, own_n) = others()
+    let class_counted = others().any(|c| c.short_walks == point.short_walks && count(c).is_some());
+    let pool = || others().filter(move |c| !class_counted || c.short_walks == point.short_walks);
+    let (own_k, own_n) = pool()
         .filter(|c| c.host == point.host && c.busy == busy)
         .filter_map(&count)
         .fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
     if own_n > 0 {
         return own_k as f64 / own_n as f64;
     }
-    let counts: Vec<(u64, u64, u64)> = others().filter_map(|c| count(c).map(|(k, n)| (c.busy, k, n))).collect();
+    let counts: Vec<(u64, u64, u64)> = pool().filter_map(|c| count(c).map(|(k, n)| (c.busy, k, n))).collect();
     pooled_share(&counts, busy)
+}
+
+/// Whether a recording's table walks short: under 10 ms uncontested (its groups at its session's
+/// median per-group cost, `walk_ns_per_group_p50`). The incident's 15,742 groups walk in
+/// 0.1-6.2 ms that way on every session, 400,000 groups in 12 ms or more: any bound between
+/// classifies alike.
+pub fn short_walks(doc: &serde_json::Value) -> bool {
+    let groups = doc["params"]["groups"].as_f64().expect("params.groups");
+    let per_group_ns = doc["calibration"]["walk_ns_per_group_p50"]
+        .as_f64()
+        .expect("calibration.walk_ns_per_group_p50");
+    groups * per_group_ns < 10e6
 }
 
 /// The share of the releases its walker kept at which a heir won, on either CPU, for `point`:
@@ -1142,6 +1187,7 @@ pub struct Pooling {
     pub name: String,
     pub host: String,
     pub configuration: String,
+    pub short_walks: bool,
 }
 
 impl Pooling {
@@ -1150,6 +1196,7 @@ impl Pooling {
             name: recording_name(json),
             host: host(json),
             configuration: configuration(json),
+            short_walks: short_walks(json),
         }
     }
 }
@@ -1814,13 +1861,9 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "last quarter",
     "moved by another host's counts: the older AMD guests count no releases, so their busy-8 shares are every host's pool, which took the fc guests' eight busy-8 recordings (fc4- to fc6- the last); the table's mean last quarter went to 0.41 against the loop's 0.26 (p = 0.028; it agreed before fc4-)",
 ), (
-    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
-    "tipped",
-    "moved by another table's counts: fc7-incident-hot-gap0-busy4 is the first busy recording of the hot table that counts the walker's releases, 827 displaced of 9,999, and the older AMD guests, which count none, take every host's pool by load, which its releases now dominate (8% displaced where the 4,000,000-group recordings count 39-43%). hbsim's heirs there win less and its seeds collapse more: 4.2 tips expected in 23 against the loop's 1 (p = 0.020; 1.8 before fc7-). Pooling per recording or per table is the next question (docs/validation.md, the twentieth session)",
-), (
-    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
-    "as its tipped entry: the loop's last quarters failed 0.07 on average, hbsim's 0.23",
+    "the loop's full collapse under 4 busy threads on the fc guest: seven of its eight recordings (fc1-, fc3- to fc9-) failed their whole last quarter and fc8- half of it (0.94 on average), hbsim's seeds 0.67 (p = 0.001); the tips agree (8 against 5.7). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -2006,11 +2049,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the loop's heirs won 26% of the gaps behind 0.3 ms walks with 4 busy threads, hbsim's 8% from the busy-4 calibration (27% from the point's own): a quick calibration under load swings between runs (docs/validation.md, the user2- session)",
     ),
     ("user3-large-gap0-onecpu", "registers", "as user-large-gap0-onecpu (23 calls against 5.4)"),
-    (
-        "user3-incident-hot-gap0-busy4",
-        "registers",
-        "as in KNOWN: 2.5 calls per won gap against 5.4 on the whole user path once runs5-'s counts joined the pool (just outside the factor of 2)",
-    ),
     // With cpu_release_preempt (the thirteenth session), as found.
     ("user-huge-gap0-busy8", "p50", "as in KNOWN (the loop's heirs won 8 of 9 gaps, hbsim's 69%)"),
     // The last quarter's failed share (session 16), as found.
@@ -2117,6 +2155,30 @@ fn compare_all(
         }
     }
     assert!(problems.is_empty(), "hbsim disagrees with the harness:\n{}", problems.join("\n"));
+}
+
+/// The walk classes the release shares are pooled by ([`short_walks`]) split the incident's
+/// 15,742-group table from every larger one at every recording, and the two classes count
+/// different populations: at 4 busy threads on the `fc` guest the short walks displaced their
+/// walker at under a quarter of the long walks' share (5-8% against 32-55%).
+#[test]
+fn walk_classes_split_the_hot_table_from_the_long_walks() {
+    for (name, json, _) in points() {
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let groups = doc["params"]["groups"].as_u64().expect("groups");
+        assert_eq!(short_walks(&doc), groups <= 15_742, "{name}: {groups} groups");
+    }
+    let share = |short: bool| {
+        let (k, n) = release_counts()
+            .iter()
+            .filter(|c| c.busy == 4 && c.host.starts_with("AMD EPYC (driver=none)") && c.short_walks == short)
+            .filter_map(|c| c.displaced)
+            .fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
+        assert!(n > 0, "no busy-4 recording of the fc guest with short walks {short}");
+        k as f64 / n as f64
+    };
+    let (short, long) = (share(true), share(false));
+    assert!(short < long / 4.0, "short walks {short:.3}, long walks {long:.3}");
 }
 
 /// The edge is 6 to 14 collapsed of 20 seeds; the uncontrolled-load rule picks the first
