@@ -153,6 +153,8 @@ final class Validate {
         AtomicLongArray doneAt = new AtomicLongArray(maxHb);
         int[] hbClient = new int[maxHb];
         AtomicInteger submitted = new AtomicInteger();
+        // Heartbeat threads between their unlocked work and the end of their registerProducer calls.
+        AtomicInteger contending = new AtomicInteger();
         AtomicLong rejected = new AtomicLong();
         AtomicLong fastFailed = new AtomicLong();
         AtomicLong timedOut = new AtomicLong();
@@ -204,6 +206,13 @@ final class Validate {
         final List<Object> releaseQueueSeries = new ArrayList<>();
         final List<Object> wonQueueLeftSeries = new ArrayList<>();
         final long[] queueAtRelease = {0};
+        // Per counted gap, whether a heartbeat thread wanted the monitor at the walker's release
+        // (between its unlocked work and the end of its two registerProducer calls, so parked on
+        // the monitor or about to be): whether that release could wake a heir at all. The
+        // executor's queue cannot say it: it counts only heartbeats no thread has taken yet.
+        final long[] waitersAtRelease = {0};
+        final long[] readyWithWaiter = new long[2]; // gaps, of them ready only after more than 1 ms
+        final long[] wonWithWaiter = new long[2]; // gaps won, of them with the walker displaced
         final long[] wonDrained = {0};
         final List<Long> wonQueueLeft = new ArrayList<>();
         // In the gaps the heirs won: how long the walker, once ready, stayed blocked on the monitor
@@ -253,6 +262,15 @@ final class Validate {
                             // No heartbeat got in: the walker's own, uncontested return.
                             backLostNs.add(w0 - table.lastRelease);
                         }
+                        if (waitersAtRelease[0] > 0) {
+                            boolean late = ready - table.lastRelease > 1_000_000L;
+                            readyWithWaiter[0]++;
+                            readyWithWaiter[1] += late ? 1 : 0;
+                            if (seen != lastSeen) {
+                                wonWithWaiter[0]++;
+                                wonWithWaiter[1] += late ? 1 : 0;
+                            }
+                        }
                         if (gapSeries.length() < SERIES_CAP) {
                             gapSeries.append(seen == lastSeen ? 'l' : ready - table.lastRelease > 1_000_000L ? 'd' : 'w');
                         }
@@ -300,6 +318,7 @@ final class Validate {
                     ev[4] += w1 - w0;
                     walkNs.add(w1 - w0);
                     queueAtRelease[0] = executor.getQueue().size();
+                    waitersAtRelease[0] = contending.get();
                     table.lastRelease = w1;
                 }
                 Util.spin(gapNs);
@@ -391,8 +410,11 @@ final class Validate {
                     }
                     Info info = new Info(ch, "client-" + c);
                     Util.sink += Heartbeat.unlocked(bodies[c], ch, consumers);
+                    // On its way to the monitor or parked on it: what the walker's release can wake.
+                    contending.incrementAndGet();
                     table.registerProducer("CLIENT_INNER_PRODUCER", info);
                     table.registerProducer(liveNames[c % liveNames.length], info);
+                    contending.decrementAndGet();
                     doneAt.set(id, System.nanoTime());
                 });
                 pending.add(id);
@@ -548,6 +570,12 @@ final class Validate {
         // uncontested return is 10-100 us, so these are releases at which it lost its CPU.
         out.put("walker_ready_gaps", readyNs.size());
         out.put("walker_ready_over_1ms", countOver(readyNs, 1_000_000L));
+        // The same at the releases a heartbeat thread wanted the monitor (it could wake a heir):
+        // what hbsim's cpu_release_preempt is drawn at.
+        out.put("walker_ready_gaps_with_waiter", readyWithWaiter[0]);
+        out.put("walker_ready_over_1ms_with_waiter", readyWithWaiter[1]);
+        out.put("gaps_won_with_waiter", wonWithWaiter[0]);
+        out.put("gaps_won_displaced_with_waiter", wonWithWaiter[1]);
         if (table.cpuProbe) {
             out.put("won_heir_on_release_cpu_walker_displaced", cpuWon[0]);
             out.put("won_heir_on_other_cpu_walker_displaced", cpuWon[1]);
