@@ -673,16 +673,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "as fc8-'s: 86 ms against 5.1 ms (the p50 agrees, 0.8 ms against 0.010 ms within the tolerance)",
     ),
     (
-        "inrace-huge-gap0-busy4",
-        "p50",
-        "the AMD busy-4 knife edge (10 of 20 seeds collapse, so tipped or not agrees): the loop's heirs won 15 of 17 gaps behind 0.9 s walks, so half its heartbeats never waited a walk (p50 0.05 ms); hbsim's won 56% and its median heartbeat waits out a walk or more (3.7 s). On and off this list as the older AMD guests' busy-4 pool moves (every host's; with the shares per walk class it is the long-walk recordings' 39-43% again)",
-    ),
-    (
-        "inrace-huge-gap0-busy4",
-        "p90",
-        "as its p50: 1.3 s against 8.9 s",
-    ),
-    (
         "inrace-huge-gap0-busy4-repeat",
         "p50",
         "the loop's heirs won all 9 of the trigger's gaps behind 1.2 s walks, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 66% with 4 busy threads (the CPU model's race), 10 of 20 seeds collapse, and a heartbeat that loses a gap waits out the next 1.2 s walk (p50 2.5 s)",
@@ -701,6 +691,17 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "park-huge-gap0-busy4-repeat",
         "last quarter",
         "as disp1-huge-gap0-busy4 (0.23, 66 walks; hbsim 0 of 20 seeds collapse, median 0.00): the low-grade sustain at 4 busy threads",
+    ),
+    // fc10- (pre-registered at 109f099, the model frozen at d922d3b): as found
+    (
+        "fc10-incident-hot-gap0-busy4",
+        "share",
+        "as fc7- to fc9-'s: the loop's heirs won 23% of the gaps behind 0.8 ms walks, hbsim's 42%. This session counted the releases at which a heartbeat thread wanted the monitor: the walker lost its CPU at 429 of those 6,468 (6.6%; 4.4% of every release), so the hot class's low displaced share holds per woken heir too; what lets hbsim's heirs in is the wake-up race and the other CPU (docs/validation.md, the twenty-first session)",
+    ),
+    (
+        "fc10-incident-hot-gap0-busy4",
+        "p90",
+        "as its share: 52 ms against 4.9 ms (the p50 agrees)",
     ),
 ];
 
@@ -1863,7 +1864,7 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
 ), (
     "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
-    "the loop's full collapse under 4 busy threads on the fc guest: seven of its eight recordings (fc1-, fc3- to fc9-) failed their whole last quarter and fc8- half of it (0.94 on average), hbsim's seeds 0.67 (p = 0.001); the tips agree (8 against 5.7). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
+    "the loop's full collapse under 4 busy threads on the fc guest: eight of its nine recordings (fc1-, fc3- to fc10-) failed their whole last quarter and fc8- half of it (0.94 on average), hbsim's seeds 0.67 (p = 0.001); the tips agree (9 against 6.4, p = 0.071). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
