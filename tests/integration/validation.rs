@@ -703,6 +703,12 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "p90",
         "as its share: 52 ms against 4.9 ms (the p50 agrees)",
     ),
+    // fc11-, fc12- (pre-registered at ed6c23b, the model frozen at d922d3b): as found
+    (
+        "fc11-incident-hot-gap0-busy4",
+        "p90",
+        "as fc7- to fc10-'s: 43 ms against 5.9 ms (the share agrees this time, 37% of the gaps against hbsim's 40%, and the p50): the loop's slowest tenth waited out walks that hbsim's heartbeats did not",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
