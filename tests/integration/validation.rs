@@ -2170,8 +2170,8 @@ fn compare_all(
 /// walker at under a quarter of the long walks' share (5-8% against 32-55%).
 #[test]
 fn walk_classes_split_the_hot_table_from_the_long_walks() {
-    for (name, json, _) in points() {
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for (name, _, _) in points() {
+        let (_, doc) = recorded(&name);
         let groups = doc["params"]["groups"].as_u64().expect("groups");
         assert_eq!(short_walks(&doc), groups <= 15_742, "{name}: {groups} groups");
     }
