@@ -709,6 +709,22 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "p90",
         "as fc7- to fc10-'s: 43 ms against 5.9 ms (the share agrees this time, 37% of the gaps against hbsim's 40%, and the p50): the loop's slowest tenth waited out walks that hbsim's heartbeats did not",
     ),
+    // fc13- to fc15- (pre-registered at 78fdaf1, the model frozen at d922d3b): as found
+    (
+        "fc14-large-gap0",
+        "tipped",
+        "the deadline's knife edge on the idle 400,000-group table: the trigger's 100 walks of 44 ms spanned 5.7 s and the loop fed itself for a while (42% of all heartbeats timed out) but recovered into its last quarter (0.18); every hbsim seed fed itself to the end. The configuration agrees (this guest's five recordings: the loop tipped in 3, hbsim expects 2.1), its heirs won the same share of the gaps (2% against hbsim's 0.4%)",
+    ),
+    (
+        "fc14-large-gap0",
+        "last quarter",
+        "as its tipped entry: the loop's last quarter failed 0.18, every hbsim seed's 1.00",
+    ),
+    (
+        "fc14-large-gap0",
+        "registers",
+        "as its tipped entry: hbsim's heirs drained a collapsed loop's backlog (5,336 calls a won gap) where the loop's drained a recovering one's (1,761)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
