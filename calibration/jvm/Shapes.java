@@ -71,6 +71,22 @@ final class ProducerTable {
     boolean cpuProbe;
     int releaseCpu = -1;
     int heirCpu = -1;
+    /** Diagnostics only (`--trace-holds FILE`; null otherwise): per registerProducer call, when
+     *  its thread wanted the monitor ({@link #wantMonitor}), entered and left it, and the thread. */
+    long[] traceArrive;
+    long[] traceIn;
+    long[] traceOut;
+    int[] traceTid;
+    int traceN;
+    final long[] arriveSlot = new long[64];
+
+    /** Diagnostics: the calling thread is about to call registerProducer. */
+    void wantMonitor() {
+        if (traceIn != null) {
+            arriveSlot[(int) (Thread.currentThread().getId() & 63)] = System.nanoTime();
+        }
+    }
+
     /** Keeps padding objects alive when the table is spread in memory. */
     final List<Object> padding = new ArrayList<>();
 
@@ -112,6 +128,14 @@ final class ProducerTable {
 
     /** registerProducer: find or create the group's map, then find or add the channel. */
     synchronized void registerProducer(String group, Info info) {
+        int trace = -1;
+        if (traceIn != null && traceN < traceIn.length) {
+            trace = traceN++;
+            traceIn[trace] = System.nanoTime();
+            int slot = (int) (Thread.currentThread().getId() & 63);
+            traceArrive[trace] = arriveSlot[slot];
+            traceTid[trace] = slot;
+        }
         registers++;
         if (firstAfterRelease < lastRelease) {
             firstAfterRelease = System.nanoTime();
@@ -130,6 +154,9 @@ final class ProducerTable {
             clientChannelTable.put(info.clientId, info.channel);
         } else {
             found.lastUpdateTimestamp = System.currentTimeMillis();
+        }
+        if (trace >= 0) {
+            traceOut[trace] = System.nanoTime();
         }
     }
 }

@@ -15,6 +15,8 @@
 // Options: --point NAME --groups G --live-groups 310 --gap-us X --rate R (heartbeats/s) --deadline-ms 3000
 //   --duration-s D --trigger K --trigger-at-s T --busy-threads B --cache-pressure MB --spread BYTES
 //   --hb-threads 8 --queue 50000 --event-cap 10000
+//   --trace-holds FILE (a diagnostic, not for recordings: every registerProducer's arrival, entry and
+//   exit and every walk's ready time, entry and exit, to FILE; calibration/jvm/holds.py reads it)
 //
 // "Tipped": of the heartbeats whose deadline falls in the last quarter of the run, more than 50% timed out.
 
@@ -110,6 +112,10 @@ final class Validate {
 
         boolean[] stopBusy = {false};
         Util.startBusy(busy, cacheMb, stopBusy);
+        // Diagnostics (`--trace-holds FILE`, not for recordings): every registerProducer's
+        // arrival, entry and exit, and every walk's ready time, entry and exit, written to FILE.
+        String traceFile = o.get("trace-holds");
+        final List<long[]> traceWalks = new ArrayList<>();
 
         // The calibration of this session, under the same load (quick figures).
         Map<String, Object> cal = new LinkedHashMap<>();
@@ -136,6 +142,13 @@ final class Validate {
             doc.put("calibration", cal);
         }
 
+        if (traceFile != null) {
+            int cap = 2_000_000;
+            table.traceArrive = new long[cap];
+            table.traceIn = new long[cap];
+            table.traceOut = new long[cap];
+            table.traceTid = new int[cap];
+        }
         ConsumerTable consumers = ConsumerTable.build(300, 2);
         String[] liveNames = new String[liveGroups];
         for (int i = 0; i < liveGroups; i++) {
@@ -312,6 +325,9 @@ final class Validate {
                         table.heirCpu = -1;
                     }
                     long w1 = System.nanoTime();
+                    if (traceFile != null) {
+                        traceWalks.add(new long[] {ready, w0, w1, counting ? 1 : 0});
+                    }
                     if (ev[0] == trigger) {
                         span[1] = w1;
                     }
@@ -412,7 +428,9 @@ final class Validate {
                     Util.sink += Heartbeat.unlocked(bodies[c], ch, consumers);
                     // On its way to the monitor or parked on it: what the walker's release can wake.
                     contending.incrementAndGet();
+                    table.wantMonitor();
                     table.registerProducer("CLIENT_INNER_PRODUCER", info);
+                    table.wantMonitor();
                     table.registerProducer(liveNames[c % liveNames.length], info);
                     contending.decrementAndGet();
                     doneAt.set(id, System.nanoTime());
@@ -432,6 +450,19 @@ final class Validate {
         stopBusy[0] = true;
         long stopAt = System.nanoTime();
 
+        if (traceFile != null) {
+            try (java.io.PrintWriter w = new java.io.PrintWriter(new java.io.BufferedWriter(new java.io.FileWriter(traceFile)))) {
+                w.println("# kind,a,b,c,d: H arrive,in,out,thread; W ready,in,out,counted (System.nanoTime)");
+                for (int i = 0; i < table.traceN; i++) {
+                    w.println("H," + table.traceArrive[i] + "," + table.traceIn[i] + "," + table.traceOut[i] + "," + table.traceTid[i]);
+                }
+                synchronized (traceWalks) {
+                    for (long[] t : traceWalks) {
+                        w.println("W," + t[0] + "," + t[1] + "," + t[2] + "," + t[3]);
+                    }
+                }
+            }
+        }
         int n = submitted.get();
         // Outcome. A heartbeat's response: completion - submission; never completed: censored at the end.
         List<Long> all = new ArrayList<>();

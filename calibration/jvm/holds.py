@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Reads a hold trace of the validation loop (`HbCalib --mode validate ... --trace-holds FILE`) and
+says who held the ProducerManager monitor while a walker, back from its gap, was kept out.
+
+A diagnostic, not a recording: the trace adds two clock reads to every registerProducer hold.
+
+For each gap the heartbeat threads won (a registerProducer between the walker's release and its
+next acquisition), the walker's side: ready (release to its next attempt to enter) and blocked
+(that attempt to its acquisition). For the gaps where it was blocked, what filled the blocked
+time: the heartbeat threads' holds (their count, their time, the longest one) and the time the
+monitor was free while the walker still waited (the longest such stretch). Then every hold's
+length: a hold of 100 us or more is a heartbeat thread that lost its CPU while it held the monitor
+(the work under it is a few hundred ns).
+
+  python3 calibration/jvm/holds.py TRACE [TRACE...]     # one summary per trace
+  python3 calibration/jvm/holds.py --gaps TRACE          # and every won gap
+"""
+
+import bisect
+import sys
+
+LONG_HOLD_NS = 100_000
+BLOCKED_NS = 1_000_000
+
+
+def load(path):
+    holds, walks = [], []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("H,"):
+                _, arrive, t_in, t_out, tid = line.split(",")
+                holds.append((int(t_in), int(t_out), int(arrive), int(tid)))
+            elif line.startswith("W,"):
+                _, ready, t_in, t_out, counted = line.split(",")
+                walks.append((int(ready), int(t_in), int(t_out), int(counted)))
+    holds.sort()
+    return holds, walks
+
+
+def pct(sorted_values, q):
+    if not sorted_values:
+        return 0
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def won_gaps(holds, walks):
+    """Per won gap: (index, release, ready, entered, holds in the gap)."""
+    starts = [h[0] for h in holds]
+    out = []
+    for k in range(1, len(walks)):
+        ready, entered, _, counted = walks[k]
+        release = walks[k - 1][2]
+        if not counted:
+            continue
+        a = bisect.bisect_left(starts, release)
+        b = bisect.bisect_left(starts, entered)
+        if a < b:
+            out.append((k, release, ready, entered, holds[a:b]))
+    return out
+
+
+def blocked_parts(ready, entered, gap_holds):
+    """The heartbeat threads' holds that began while the walker was blocked, and what was free."""
+    inside = [h for h in gap_holds if h[0] >= ready]
+    held = sum(min(h[1], entered) - h[0] for h in inside)
+    long_held = sum(min(h[1], entered) - h[0] for h in inside if h[1] - h[0] >= LONG_HOLD_NS)
+    t, longest_free = ready, 0
+    for h in inside:
+        longest_free = max(longest_free, h[0] - t)
+        t = max(t, h[1])
+    longest_free = max(longest_free, entered - t)
+    longest_hold = max((h[1] - h[0] for h in inside), default=0)
+    return inside, held, long_held, longest_free, longest_hold
+
+
+def summary(path, show_gaps):
+    holds, walks = load(path)
+    lengths = sorted(h[1] - h[0] for h in holds)
+    gaps = won_gaps(holds, walks)
+    print(f"== {path}")
+    print(f"holds: {len(holds)}; p50 {pct(lengths, .5) / 1e3:.2f} us, p99 {pct(lengths, .99) / 1e3:.1f} us, "
+          f"p99.9 {pct(lengths, .999) / 1e3:.1f} us, max {lengths[-1] / 1e6 if lengths else 0:.2f} ms; "
+          f">= 100 us: {sum(1 for v in lengths if v >= LONG_HOLD_NS)}, >= 1 ms: {sum(1 for v in lengths if v >= 1e6)}")
+    in_gaps = sorted(h[1] - h[0] for g in gaps for h in g[4])
+    long_in_gaps = sum(1 for v in in_gaps if v >= LONG_HOLD_NS)
+    print(f"won gaps: {len(gaps)}; their holds {len(in_gaps)}, of them >= 100 us: {long_in_gaps} "
+          f"({long_in_gaps / max(1, len(in_gaps)):.1e} per hold)")
+    blocked = [g for g in gaps if g[3] - g[2] >= BLOCKED_NS]
+    tot = sum(g[3] - g[2] for g in blocked)
+    held = long_held = free = 0
+    frees = []
+    rows = []
+    for k, release, ready, entered, gh in gaps:
+        inside, h, lh, lf, lhold = blocked_parts(ready, entered, gh)
+        if entered - ready >= BLOCKED_NS:
+            held += h
+            long_held += lh
+            free += entered - ready - h
+            frees.append(lf)
+        rows.append((k, (ready - release) / 1e6, (entered - ready) / 1e6, len(gh) - len(inside), len(inside),
+                     h / 1e6, lh / 1e6, lhold / 1e6, lf / 1e6))
+    frees.sort()
+    print(f"walker blocked >= 1 ms after its attempt: {len(blocked)} of {len(gaps)} won gaps; blocked "
+          f"{tot / 1e6:.1f} ms in all: heirs held {held / 1e6:.1f} ms ({long_held / 1e6:.1f} ms in holds >= 100 us), "
+          f"free {free / 1e6:.1f} ms (longest free stretch per gap p50 {pct(frees, .5) / 1e6:.2f} ms, "
+          f"max {frees[-1] / 1e6 if frees else 0:.2f} ms)")
+    if show_gaps:
+        print("| gap | ready ms | blocked ms | holds before the attempt | holds while blocked | held ms | "
+              "in holds >= 100 us ms | longest hold ms | longest free ms |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print("| %d | %.2f | %.2f | %d | %d | %.2f | %.2f | %.3f | %.2f |" % r)
+
+
+def main():
+    args = sys.argv[1:]
+    show = "--gaps" in args
+    paths = [a for a in args if a != "--gaps"]
+    if not paths:
+        sys.exit(__doc__)
+    for p in paths:
+        summary(p, show)
+
+
+if __name__ == "__main__":
+    main()
