@@ -1887,6 +1887,10 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
     "the loop's full collapse under 4 busy threads on the fc guest: eight of its nine recordings (fc1-, fc3- to fc10-) failed their whole last quarter and fc8- half of it (0.94 on average), hbsim's seeds 0.67 (p = 0.001); the tips agree (9 against 6.4, p = 0.071). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
+), (
+    "AMD EPYC (driver=none): 2000000 groups, 0 µs, 10 closes, 60 s",
+    "last quarter",
+    "the deadline's knife edge on the fc guest's idle 2,000,000-group table: where the trigger's ten walks spanned 3.3-4.1 s (fc2-, fc3-) the loop fed itself to the end (1.00 both) and hbsim's seeds ended at a median 0.00 and 0.57 (each point in KNOWN); where they spanned 1.7-2.8 s (fc24- to fc26-) no heartbeat timed out on either side. So the loop's last quarters average 0.40 against hbsim's 0.12 (p = 0.0014) while the tips agree (2 of 5 against 0.8 expected, p = 0.24): past the deadline hbsim's seeds recover where the loop's sustain, the older AMD guests' idle 4,000,000-group miss at the same edge (docs/validation.md, the twenty-third session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
