@@ -105,6 +105,9 @@ pub struct BrokerParams {
     pub monitor_exit_cost: Dist,
     /// HotSpot's spin window before parking (0 = park at once).
     pub monitor_spin_ns: u64,
+    /// Whether the NettyEventExecutor spins too (false: it parks at once when the monitor is
+    /// owned, as the harness's loop measured; the heartbeat threads still spin).
+    pub monitor_spin_walker: bool,
     /// A waiter parked at least this long wakes with the `_long_park` costs (0 = never).
     pub monitor_long_park_ns: u64,
     /// The wake-up of a waiter parked at least `monitor_long_park` (unset: `monitor_wake_latency`).
@@ -680,6 +683,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_wake_latency: b.monitor_wake_latency,
         monitor_exit_cost: b.monitor_exit_cost,
         monitor_spin_ns: b.monitor_spin.0,
+        monitor_spin_walker: b.monitor_spin_walker,
         monitor_long_park_ns: b.monitor_long_park.0,
         monitor_wake_latency_long_park: b.monitor_wake_latency_long_park,
         monitor_exit_cost_long_park: b.monitor_exit_cost_long_park,

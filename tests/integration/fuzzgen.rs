@@ -144,6 +144,7 @@ const BROKER: &[(&str, Kind)] = &[
     ("monitor_wake_latency", Kind::Dist),
     ("monitor_exit_cost", Kind::Dist),
     ("monitor_spin", Kind::Dur),
+    ("monitor_spin_walker", Kind::Bool),
     ("monitor_long_park", Kind::Dur),
     ("monitor_wake_latency_long_park", Kind::Dist),
     ("monitor_exit_cost_long_park", Kind::Dist),

@@ -430,6 +430,40 @@ fn the_heir_runs_at_once_on_another_cpu_at_the_measured_share_of_the_releases_th
     assert_eq!(one_cpu, one_cpu_before, "one CPU has no other");
 }
 
+/// Issue 10 (`monitor_spin_walker`): the harness's walker, back from its gap, parked at once when
+/// it found the monitor owned, and the heartbeat threads spinning for it took each release while
+/// it sat parked (a spinner's `_succ` keeps the owner's exit from waking it). With a backlog the
+/// heirs keep one another spinning, so a walker that parks waits out far more of their drain
+/// than one that spins in at the next release; the default (`true`) is the model before it.
+#[test]
+fn a_walker_that_parks_waits_while_the_spinning_heirs_pass_the_monitor_on() {
+    let gaps = |walker: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_spin = \"50us\"\n\
+                 heartbeat_cost = \"2us\"\nregister_producer_cost = \"1us\"\n{walker}"
+            ),
+            40_000,
+        )
+    };
+    let spins = gaps("");
+    let spins_too = gaps("monitor_spin_walker = true\n");
+    let parks = gaps("monitor_spin_walker = false\n");
+    assert_eq!(spins, spins_too, "the default is the model before it");
+    assert!(
+        spins.won_by_heartbeats >= 20 && parks.won_by_heartbeats >= 20,
+        "{spins:?} {parks:?}"
+    );
+    assert!(
+        parks.won_gap_ms_mean > 2.0 * spins.won_gap_ms_mean,
+        "the parked walker waits out the drain: {parks:?} against {spins:?}"
+    );
+    assert!(
+        parks.registers_per_won_gap > 2.0 * spins.registers_per_won_gap,
+        "the heirs pass the monitor on meanwhile: {parks:?} against {spins:?}"
+    );
+}
+
 /// The second tier: a waiter parked at least `monitor_very_long_park` wakes with its own costs,
 /// one parked less with the first tier's; unset costs fall back to the first tier's; the tier
 /// must lie beyond the first and bring a cost.
