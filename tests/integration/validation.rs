@@ -725,6 +725,31 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "registers",
         "as its tipped entry: hbsim's heirs drained a collapsed loop's backlog (5,336 calls a won gap) where the loop's drained a recovering one's (1,761)",
     ),
+    (
+        "fc28-huge-gap0-busy4",
+        "tipped",
+        "the busy-4 table's full collapse on the fc guest, walking faster this session (1.4 s against fc1- to fc10-'s 1.9-2.4 s): the loop fed itself to the end (1.00) with its heirs in at 13 of 37 gaps; hbsim's won 51%, 5 of 20 seeds collapsed (median 0.38). Per configuration the table's tips now miss too (see KNOWN_CONFIGURATIONS; docs/validation.md, the twenty-third session)",
+    ),
+    (
+        "fc28-huge-gap0-busy4",
+        "last quarter",
+        "see tipped (1.00 against a median of 0.38, no seed within 0.10)",
+    ),
+    (
+        "fc29-huge-gap0-busy4",
+        "tipped",
+        "the busy-4 table at the collapse rule's edge on the fc guest (1.1 s walks): the loop kept feeding itself and failed 53% of its last quarter, its heirs in at 22 of 49 gaps; hbsim's won 48%, 2 of 20 seeds collapsed (median 0.28, 4 within 0.10, so its last quarter agrees)",
+    ),
+    (
+        "fc1-huge-gap0-busy4",
+        "registers",
+        "moved by the pool: fc27- to fc29- joined this table's release shares and hbsim's heirs now drain 2,371 calls per won gap against the loop's 930 (2,512 before, inside the test's spread then); the loop's drained at 69 per ms, the JVM's drain under load that hbsim's heartbeat threads do not slow to (docs/validation.md, the nineteenth and twenty-third sessions)",
+    ),
+    (
+        "fc9-huge-gap0-busy4",
+        "last quarter",
+        "moved by the pool: with fc27- to fc29- in this table's release shares hbsim's seeds end at a median 0.58 (0.47 before, 2 within 0.10) against the loop's 1.00: the busy-4 table's full collapse hbsim's seeds do not reach (KNOWN_CONFIGURATIONS)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1906,8 +1931,12 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "moved by another host's counts: the older AMD guests count no releases, so their busy-8 shares are every host's pool, which took the fc guests' eight busy-8 recordings (fc4- to fc6- the last); the table's mean last quarter went to 0.41 against the loop's 0.26 (p = 0.028; it agreed before fc4-)",
 ), (
     "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "tipped",
+    "the loop's collapse under 4 busy threads on the fc guest: it tipped in 11 of 12 recordings where hbsim's collapse rates add up to 7.1 (p = 0.014; it agreed at 9 of 9 against 6.4 before fc27- to fc29-, p = 0.071). This session's walks were faster (1.0-1.4 s against 1.9-2.4 s) and hbsim collapsed 7, 5 and 2 of 20 seeds at them where the loop tipped at two (1.00, 0.53). The twenty-third session's candidate mirror (the loop's own hold, heirs that spin, a walker that parks) agrees here (8.4 expected, p = 0.090) but not on the last quarter (docs/validation.md, the twenty-third session)",
+), (
+    "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
-    "the loop's full collapse under 4 busy threads on the fc guest: eight of its nine recordings (fc1-, fc3- to fc10-) failed their whole last quarter and fc8- half of it (0.94 on average), hbsim's seeds 0.67 (p = 0.001); the tips agree (9 against 6.4, p = 0.071). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
+    "the loop's full collapse under 4 busy threads on the fc guest: eight of its first nine recordings (fc1-, fc3- to fc10-) failed their whole last quarter and fc8- half of it; with fc27- to fc29- (0.14, 1.00, 0.53) the loop's twelve average 0.85, hbsim's seeds 0.60 (p < 0.001; 0.94 against 0.67 before). As the tips agreed then (9 against 6.4, p = 0.071). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
 ), (
     "AMD EPYC (driver=none): 2000000 groups, 0 µs, 10 closes, 60 s",
     "last quarter",
