@@ -584,6 +584,12 @@ pub fn heir_beats_walker_share(m: &Map<String, Value>, key: &str, lower_tail: bo
 /// (`lower_tail` as there) that fall under `limit_us`: the knots' cumulative shares, linear between
 /// them as hbsim draws them (without the lower tail, a straight line from 0 to the median).
 pub fn share_below(m: &Map<String, Value>, key: &str, lower_tail: bool, limit_us: f64) -> Option<f64> {
+    Some(knots_cdf(&draw_knots(m, key, lower_tail)?, limit_us))
+}
+
+/// The (value [µs], cumulative share) knots hbsim draws `key` of `m` through, as
+/// [`empirical_knots`] writes it (`lower_tail` as there; without it, from (0, 0) to the median).
+fn draw_knots(m: &Map<String, Value>, key: &str, lower_tail: bool) -> Option<Vec<(f64, f64)>> {
     let mut knots: Vec<(f64, f64)> = Vec::new();
     let mut last = 0.0f64;
     for (p, share) in [
@@ -609,16 +615,72 @@ pub fn share_below(m: &Map<String, Value>, key: &str, lower_tail: bool, limit_us
     if knots.first().is_some_and(|k| k.1 > 0.0) {
         knots.insert(0, (0.0, 0.0));
     }
-    if limit_us < knots[0].0 {
-        return Some(0.0);
+    Some(knots)
+}
+
+/// The cumulative share of `knots` ([`draw_knots`]) under `x_us`.
+fn knots_cdf(knots: &[(f64, f64)], x_us: f64) -> f64 {
+    if x_us < knots[0].0 {
+        return 0.0;
     }
     for w in knots.windows(2) {
         let ((v0, p0), (v1, p1)) = (w[0], w[1]);
-        if limit_us < v1 {
-            return Some(p0 + (p1 - p0) * (limit_us - v0) / (v1 - v0));
+        if x_us < v1 {
+            return p0 + (p1 - p0) * (x_us - v0) / (v1 - v0);
         }
     }
-    Some(1.0)
+    1.0
+}
+
+/// The value of `knots` ([`draw_knots`]) at cumulative share `u` in [0, 1].
+fn knots_quantile(knots: &[(f64, f64)], u: f64) -> f64 {
+    for w in knots.windows(2) {
+        let ((v0, p0), (v1, p1)) = (w[0], w[1]);
+        if u <= p1 && p1 > p0 {
+            return v0 + (v1 - v0) * (u - p0) / (p1 - p0);
+        }
+    }
+    knots.last().map_or(0.0, |k| k.0)
+}
+
+/// Where the CPU model decides the walker's release, its exit is drawn under this [µs]
+/// (`DISPLACED_READY_NS` in the model: the releases at which it lost its CPU are
+/// `cpu_release_preempt`'s).
+pub const KEPT_EXIT_LIMIT_US: f64 = 1_000.0;
+
+/// The share of the walker's kept releases at which the model's heir wins on its own: its wake-up
+/// (`wake_key` of `m`) ends before the walker is back, and the model's walker is back after its
+/// exit (`exit_key`, drawn under [`KEPT_EXIT_LIMIT_US`] as the model draws it at a kept release)
+/// and the event thread's gap `gap_us` (`netty_event_gap`, with `netty_event_gap_long_walk_extra`
+/// behind long walks). Each distribution as the scenario writes it (`wake_tail`, `exit_tail`: with
+/// its recorded lower tail or not, [`draw_knots`]). This is the race `cpu_release_other_at_once`
+/// and `cpu_release_heir_waits` are derived beyond ([`other_at_once_beyond_wake`],
+/// [`heir_waits_beyond_share`]): derived against another race (the loop's measured return alone,
+/// which only the walker's won gaps show), they would hold the model's heirs to a share the model
+/// does not reach (docs/validation.md, the twenty-fourth session). `None` without either.
+pub fn heir_beats_walker_in_model(
+    m: &Map<String, Value>,
+    wake_key: &str,
+    wake_tail: bool,
+    exit_key: &str,
+    exit_tail: bool,
+    gap_us: f64,
+) -> Option<f64> {
+    let wake = draw_knots(m, wake_key, wake_tail)?;
+    let exit = draw_knots(m, exit_key, exit_tail)?;
+    let kept = knots_cdf(&exit, KEPT_EXIT_LIMIT_US);
+    if kept <= 0.0 {
+        return Some(knots_cdf(&wake, KEPT_EXIT_LIMIT_US + gap_us));
+    }
+    // The exit's draws under the limit, by their quantiles: midpoints of N equal shares.
+    const N: usize = 4_000;
+    let sum: f64 = (0..N)
+        .map(|i| {
+            let u = kept * (i as f64 + 0.5) / N as f64;
+            knots_cdf(&wake, knots_quantile(&exit, u) + gap_us)
+        })
+        .sum();
+    Some(sum / N as f64)
 }
 
 /// `cpu_release_other_at_once` from the share of the releases at which the walker kept its CPU and
@@ -1058,7 +1120,23 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         };
         let lower_tail = in_loop.is_some() && m.contains_key(&format!("{wake_key}_min"));
         let back = m.get("loop_long_walker_back_uncontested_us_p50").and_then(Value::as_f64);
-        if let (Some((over, gaps)), Some(fast)) = (release_preempt_share(m), heir_beats_walker_share(m, wake_key, lower_tail, back)) {
+        // The race the model runs at a kept release: the heir's wake-up against the walker's exit
+        // and return gap as written above (behind the long loop's walks).
+        let race = in_loop.as_ref().map(|r| {
+            let exit_key = wake_key.replace("wake_latency", "exit_cost");
+            let exit_tail = m.contains_key(&format!("{exit_key}_min"));
+            let gap = if r.long_walk_p10_ms * 1e6 >= LONG_PARK_NS as f64 {
+                r.long_gap.max(r.short_gap)
+            } else {
+                r.short_gap
+            };
+            (exit_key, exit_tail, gap)
+        });
+        let fast = match &race {
+            Some((exit_key, exit_tail, gap)) => heir_beats_walker_in_model(m, wake_key, lower_tail, exit_key, *exit_tail, *gap),
+            None => heir_beats_walker_share(m, wake_key, lower_tail, back),
+        };
+        if let (Some((over, gaps)), Some(fast)) = (release_preempt_share(m), fast) {
             let displaced = over as f64 / gaps as f64;
             let (lo, hi) = crate::sweep::wilson95(over as usize, gaps as usize);
             let _ = writeln!(
@@ -1072,9 +1150,10 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             let _ = writeln!(out, "cpu_release_preempt = {displaced:.3}");
             if let Some((won, kept)) = other_at_once_share(m) {
                 let (lo, hi) = crate::sweep::wilson95(won as usize, kept as usize);
-                let back_text = match back {
-                    Some(us) => format!("{us:.0} us, loop_long_walker_back_uncontested_us_p50"),
-                    None => format!("{FAST_WAKE_US} us, not measured: an assumption"),
+                let back_text = match (&race, back) {
+                    (Some((exit_key, _, gap)), _) => format!("{exit_key} drawn under 1 ms plus {gap:.0} us of gap, as written above"),
+                    (None, Some(us)) => format!("{us:.0} us, loop_long_walker_back_uncontested_us_p50"),
+                    (None, None) => format!("{FAST_WAKE_US} us, not measured: an assumption"),
                 };
                 let _ = writeln!(
                     out,
@@ -1188,6 +1267,33 @@ mod tests {
         assert!((other_at_once_beyond_wake(0.4, 0.25) - 0.2).abs() < 1e-12, "0.2 + 0.8 x 0.25 = 0.4");
         assert_eq!(other_at_once_beyond_wake(0.2, 0.5), 0.0, "the wake-up alone is faster");
         assert_eq!(other_at_once_beyond_wake(0.9, 1.0), 0.0);
+    }
+
+    #[test]
+    fn the_models_race_draws_the_exit_under_its_limit_and_adds_the_gap() {
+        let mut m = Map::new();
+        // Uniform on [0, 200] us (no lower tail: a line from 0 to the median).
+        for (p, v) in [("p50", 100.0), ("p90", 180.0), ("p99", 198.0), ("max", 200.0)] {
+            m.insert(format!("w_{p}"), Value::from(v));
+            m.insert(format!("e_{p}"), Value::from(v));
+            m.insert(format!("long_{p}"), Value::from(v * 10.0));
+        }
+        let race = |m: &Map<String, Value>, exit: &str, gap: f64| heir_beats_walker_in_model(m, "w", false, exit, false, gap).unwrap();
+        // Two uniforms on the same range: even.
+        assert!((race(&m, "e", 0.0) - 0.5).abs() < 1e-4, "{}", race(&m, "e", 0.0));
+        // 100 us more for the walker: 1/2 (exits over 100 us) + the mean of (e + 100) / 200 over
+        // the exits under 100 us (3/4 of 1/2).
+        assert!((race(&m, "e", 100.0) - 0.875).abs() < 1e-4, "{}", race(&m, "e", 100.0));
+        // An exit uniform on [0, 2 ms] is drawn under 1 ms: uniform on [0, 1 ms], and a wake-up
+        // under 200 us beats it unless the exit is shorter: 1 - 100 / 1000.
+        assert!((race(&m, "long", 0.0) - 0.9).abs() < 1e-4, "{}", race(&m, "long", 0.0));
+        assert_eq!(heir_beats_walker_in_model(&m, "w", false, "x", false, 0.0), None);
+        // A lower tail moves the exit's draws up: a walker never back before 150 us.
+        let untailed = race(&m, "e", 0.0);
+        m.insert("e_min".into(), Value::from(150.0));
+        m.insert("e_p10".into(), Value::from(150.0));
+        let tailed = heir_beats_walker_in_model(&m, "w", false, "e", true, 0.0).unwrap();
+        assert!(tailed > untailed + 0.2, "{tailed}");
     }
 
     #[test]

@@ -583,6 +583,29 @@ fn the_walkers_displaced_releases_are_written_as_counted() {
     assert!(!older["broker"].as_table().unwrap().contains_key("cpu_release_preempt"));
 }
 
+/// The race a calibration's heir runs against the walker at a kept release, as `hbsim calibrate`
+/// writes it from harness output `m` (its long loop's walks are past `monitor_long_park`): the
+/// long-park wake-up against the long-park exit plus the walker's return gap (the short loop's
+/// `netty_event_gap` and the long walk's extra). (share, gap [µs]).
+fn model_race(m: &serde_json::Map<String, serde_json::Value>) -> (f64, f64) {
+    let f = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+    assert!(f("loop_long_walk_us_p10") * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64);
+    let short = hbsim::calibrate::walker_return_gap_us(f("loop_short_walker_back_uncontested_us_p50"), 0.0, f("exit_cost_us_p50"));
+    let long = hbsim::calibrate::walker_return_gap_us(f("loop_long_walker_back_uncontested_us_p50"), 0.0, f("exit_cost_us_long_park_p50"));
+    let gap = long.max(short);
+    let tail = |k: &str| m.contains_key(&format!("{k}_min"));
+    let fast = hbsim::calibrate::heir_beats_walker_in_model(
+        m,
+        "wake_latency_us_long_park",
+        tail("wake_latency_us_long_park"),
+        "exit_cost_us_long_park",
+        tail("exit_cost_us_long_park"),
+        gap,
+    )
+    .expect("the long-park wake-up and exit");
+    (fast, gap)
+}
+
 /// Issue 10 (`cpu_release_other_at_once`): a quick calibration under 16 busy threads on the Intel
 /// guest (2026-12-03, after the long loop reported where the winning heirs ran). Its long loop's
 /// walker kept its CPU at 11 of 17 releases and a heir on the other CPU still won at 1 of them: it
@@ -600,12 +623,13 @@ fn the_heirs_on_the_other_cpu_are_written_beyond_the_wake_ups_that_beat_the_walk
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap();
     let m = doc["measured"].as_object().unwrap();
     assert_eq!(hbsim::calibrate::other_at_once_share(m), Some((1, 11)));
-    let back = m["loop_long_walker_back_uncontested_us_p50"].as_f64().expect("the walker's return");
+    let (fast, gap) = model_race(m);
     assert!(
-        written.contains(&format!("({back:.0} us, loop_long_walker_back_uncontested_us_p50)")),
+        written.contains(&format!(
+            "(exit_cost_us_long_park drawn under 1 ms plus {gap:.0} us of gap, as written above)"
+        )),
         "{written}"
     );
-    let fast = hbsim::calibrate::heir_beats_walker_share(m, "wake_latency_us_long_park", true, Some(back)).unwrap();
     assert!(fast < 0.05, "a tick behind 16 busy threads: {fast}");
     assert!((q - (1.0 / 11.0 - fast) / (1.0 - fast)).abs() < 0.0005, "{q}\n{written}");
     let (lo, hi) = hbsim::sweep::wilson95(1, 11);
@@ -645,7 +669,7 @@ fn a_held_race_is_written_with_the_guests_drift_offered_as_an_assumption() {
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap();
     let mut m = doc["measured"].as_object().unwrap().clone();
     m.insert("loop_long_walker_back_uncontested_us_p50".into(), serde_json::json!(back));
-    let fast = hbsim::calibrate::heir_beats_walker_share(&m, "wake_latency_us_long_park", true, Some(back)).unwrap();
+    let (fast, _) = model_race(&m);
     let q = hbsim::calibrate::other_at_once_beyond_wake(1.0 / 11.0, fast);
     let w = hbsim::calibrate::heir_waits_beyond_share(1.0 / 11.0, q, fast);
     assert!(w > 0.3, "most draws beat a 5 ms return, the loop's heirs won 1 of 11: {w} ({fast})");
