@@ -1170,7 +1170,8 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 let _ = writeln!(out, "cpu_release_other_at_once = {q:.3}");
                 if let Some((won, kept)) = kept_won_share(m) {
                     let w = heir_waits_beyond_share(won as f64 / kept as f64, q, fast);
-                    if w > 0.0 {
+                    // Written where it holds the race back at all at the key's precision.
+                    if w >= 0.0005 {
                         let _ = writeln!(
                             out,
                             "# heirs won {won} of those {kept} releases on either CPU; the wake-up race alone would let\n\
