@@ -982,7 +982,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         .and_then(|v| v.as_object().cloned())
         .unwrap_or_default();
     let broker = cal["broker"].as_table().expect("[broker]");
-    let key = if broker.contains_key("monitor_wake_latency_long_park") {
+    let long_walks = walks_past_long_park(json);
+    let key = if broker.contains_key("monitor_wake_latency_long_park") && long_walks {
         "wake_latency_us_long_park"
     } else {
         "wake_latency_us"
@@ -991,7 +992,12 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         .get(&format!("monitor_{}", key.replace("_us", "")))
         .is_some_and(|d| d.to_string().contains("min"));
     let busy = params["busy_threads"].as_f64().expect("params.busy_threads") as u64;
-    let back = measured.get("loop_long_walker_back_uncontested_us_p50").and_then(|v| v.as_f64());
+    let back_key = if long_walks {
+        "loop_long_walker_back_uncontested_us_p50"
+    } else {
+        "loop_short_walker_back_uncontested_us_p50"
+    };
+    let back = measured.get(back_key).and_then(|v| v.as_f64());
     if let Some((preempt, other, waits, waits_sd)) =
         cpu_shares_for(&measured, key, written_with_tail, back, gap_us, busy, &Pooling::of(json))
     {
@@ -1212,13 +1218,17 @@ pub fn other_at_once(busy: u64, point: &Pooling) -> f64 {
 }
 
 /// `cpu_release_preempt`, `cpu_release_other_at_once` and `cpu_release_heir_waits` for a point,
-/// from the session's own
-/// wake-up at the walker's release (the long-park one in the in-loop mirror, else the short one):
-/// [`cpu_shares_for`].
+/// from the session's own wake-up and exit at the walker's release (the long-park ones in the
+/// in-loop mirror behind walks past `monitor_long_park`, [`walks_past_long_park`], else the short
+/// ones): [`cpu_shares_for`].
 fn session_cpu_shares(json: &serde_json::Value, busy: u64) -> (f64, f64, f64, f64) {
     let cal = json["calibration"].as_object().expect("calibration");
     let in_loop = loop_return_gap(json).is_some();
-    let key = if in_loop { "wake_latency_us_long_park" } else { "wake_latency_us" };
+    let key = if in_loop && walks_past_long_park(json) {
+        "wake_latency_us_long_park"
+    } else {
+        "wake_latency_us"
+    };
     let gap_us = json["params"]["gap_us"].as_f64().expect("params.gap_us");
     cpu_shares_for(cal, key, in_loop, walker_back_us(json), gap_us, busy, &Pooling::of(json))
         .unwrap_or_else(|| panic!("{}: no {key}", json["point"]))
@@ -1281,6 +1291,15 @@ fn model_race(
     let gap = back_us.map_or(gap_us, |back| hbsim::calibrate::walker_return_gap_us(back, gap_us, exit_p50));
     let tail = |k: &str| lower_tail && measured.contains_key(&format!("{k}_min"));
     hbsim::calibrate::heir_beats_walker_in_model(measured, key, tail(key), &exit_key, tail(&exit_key), gap)
+}
+
+/// Whether the loop's walks (their mean) last at least `monitor_long_park`
+/// ([`hbsim::calibrate::LONG_PARK_NS`]), as [`loop_return_gap`] decides it: a heir parked through
+/// one of them draws the long-park wake-up and exit, so the race the shares are derived beyond
+/// ([`model_race`]) is that tier's; behind shorter walks the short-park one (before the
+/// twenty-fourth session the long-park race wherever the session measured it; no verdict moved).
+pub fn walks_past_long_park(json: &serde_json::Value) -> bool {
+    json["outcome"]["walk_us_mean"].as_f64().unwrap_or(0.0) * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64
 }
 
 /// Whether `cpu_release_other_at_once` and `cpu_release_heir_waits` are derived beyond the race
