@@ -1159,9 +1159,10 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     out,
                     "# at {won} of the {kept} releases where it kept its CPU a heir still won on the other CPU\n\
                      # (95% {:.0}-{:.0}%; loop_long_won_heir_on_other_cpu_walker_quick), beyond the {:.0}% of {wake_key}\n\
-                     # draws that beat the walker's return ({back_text}). What lets the scheduler pick those heirs\n\
-                     # so soon is not settled (docs/validation.md, the fourteenth session): calibrate again under the\n\
-                     # same load and compare",
+                     # draws that beat the walker back\n\
+                     # ({back_text}).\n\
+                     # What lets the scheduler pick those heirs so soon is not settled (docs/validation.md, the\n\
+                     # fourteenth session): calibrate again under the same load and compare",
                     lo * 100.0,
                     hi * 100.0,
                     fast * 100.0
