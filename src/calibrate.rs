@@ -644,9 +644,9 @@ fn knots_quantile(knots: &[(f64, f64)], u: f64) -> f64 {
 }
 
 /// Where the CPU model decides the walker's release, its exit is drawn under this [µs]
-/// (`DISPLACED_READY_NS` in the model: the releases at which it lost its CPU are
+/// ([`crate::model::broker::DISPLACED_READY_NS`]: the releases at which it lost its CPU are
 /// `cpu_release_preempt`'s).
-pub const KEPT_EXIT_LIMIT_US: f64 = 1_000.0;
+pub const KEPT_EXIT_LIMIT_US: f64 = crate::model::broker::DISPLACED_READY_NS as f64 / 1_000.0;
 
 /// The share of the walker's kept releases at which the model's heir wins on its own: its wake-up
 /// (`wake_key` of `m`) ends before the walker is back, and the model's walker is back after its

@@ -750,6 +750,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "the AMD busy-4 knife edge (see its last quarter), moved by the pool of displaced shares at 4 busy threads, which this host does not count and every host's recordings give: with fc30- to fc32- in it 17 of 20 seeds collapse (14 before, on the edge) where the loop stopped after the trigger",
     ),
+    (
+        "fc35-huge-gap0-busy16",
+        "last quarter",
+        "held out (the twenty-fourth session): the loop tipped at the rule's edge (0.55) with its heirs in at 4 of 13 gaps; hbsim's won 28% and every seed failed its whole last quarter (1.00). Per configuration the busy-16 table agrees on both figures (0.91 against 0.97)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU

@@ -25,7 +25,7 @@ mod netty_event_executor;
 mod producer_manager;
 mod restart;
 
-pub use producer_manager::{ChannelEntry, ChannelMap, ChannelRegistry, GroupEntry, IdHasher, ProducerTable};
+pub use producer_manager::{ChannelEntry, ChannelMap, ChannelRegistry, GroupEntry, IdHasher, ProducerTable, DISPLACED_READY_NS};
 
 use super::monitor::{Entry, Monitor, Release};
 use super::policy::{LockKind, Policy, WalkCost};

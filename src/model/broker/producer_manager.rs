@@ -284,7 +284,7 @@ impl Park {
 
 /// A walker ready again this long or later after its release lost its CPU there (the harness's
 /// `walker_ready_over_1ms`, which `cpu_release_preempt` counts).
-const DISPLACED_READY_NS: u64 = 1_000_000;
+pub const DISPLACED_READY_NS: u64 = 1_000_000;
 
 /// Where the CPU model put a thread the monitor woke ([`World::place_woken_thread`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
