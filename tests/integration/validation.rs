@@ -870,7 +870,8 @@ pub fn loop_return_gap(json: &serde_json::Value) -> Option<(String, Option<Strin
     let back = walker_back_us(json)?;
     cal["wake_latency_us_long_park_p50"].as_f64()?;
     let gap = params["gap_us"].as_f64()?;
-    let long = outcome["walk_us_mean"].as_f64()? * 1000.0 >= hbsim::calibrate::LONG_PARK_NS as f64;
+    outcome["walk_us_mean"].as_f64()?;
+    let long = walks_past_long_park(json);
     let exit = cal[if long { "exit_cost_us_long_park_p50" } else { "exit_cost_us_p50" }].as_f64()?;
     let us = |v: f64| format!("\"{}ns\"", (v * 1000.0).round());
     let ret = hbsim::calibrate::walker_return_gap_us(back, gap, exit);
