@@ -226,8 +226,9 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The inrace- sessions: recorded after 8314002 with the race in the loop's own state measured
     // before each point (Validate.java `raceInLoop`; `inrace-` first thing in the JVM, `inrace2-`
     // to `inrace4-` after the session's calibration on the point's table); the mirror's shift to
-    // it was frozen there, compared once each way, and is not applied ([`RACE_IN_LOOP_SHIFT`]).
-    // As found with the mirror applied.
+    // it was frozen there, compared once each way, and not applied until the twenty-sixth
+    // session ([`RACE_IN_LOOP_SHIFT`]; it needs the pre-run's second run, which these sessions
+    // did not record, so their mirrors are unshifted). As found with the mirror applied.
     // The loop's heirs won all 9 gaps, so it recorded no uncontested return of the walker; the
     // mirror takes the pre-run's (55 µs, same table) since the walker's-return fallback (with the
     // harness's gap and the short-park costs instead, hbsim's heirs won 30% and 20 of 20 seeds
@@ -267,35 +268,42 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("inrace4-huge-gap0", "share", "see tipped"),
     // The warm- sessions: the pre-run twice, the second recorded (after 29a5208); warm- and
     // warm2- before the shift's rule was frozen, warm3- to warm5- held out; as found with the
-    // mirror applied (unshifted: RACE_IN_LOOP_SHIFT is off).
-    (
-        "warm-huge-gap0",
-        "tipped",
-        "the race after 300 ms walks, as edge-huge-gap0: span 3.27 s, the loop's heirs won 5 of 162 gaps and its pre-run's second run 1 of 29; the unshifted mirror's won 28% and 1 of 20 seeds ran on (shifted to the pre-run's share: 3% and 17 of 20)",
-    ),
-    ("warm-huge-gap0", "share", "see tipped"),
-    ("warm-huge-gap0", "registers", "see tipped: the loop ran on for 162 gaps, hbsim's seeds did not"),
-    (
-        "warm-huge-gap15",
-        "registers",
-        "12 of 20 seeds ran on (on the edge) behind 360 ms walks with a 15 us gap and drained 10 times the calls per won gap; the loop did not run on (its heirs won 8 of 9 gaps, the pre-run's 25 of 29, the unshifted mirror's 13%)",
-    ),
-    (
-        "warm2-huge-gap0",
-        "tipped",
-        "as warm-huge-gap0: span 3.45 s, the loop's heirs won 9 of 160 gaps, its pre-run 2 of 29, the unshifted mirror's 35%, and no seed ran on (shifted: 8%, 15 of 20)",
-    ),
-    ("warm2-huge-gap0", "share", "see tipped"),
-    ("warm2-huge-gap0", "registers", "see tipped"),
-    (
-        "warm3-large-gap0",
-        "registers",
-        "both tipped (the loop, and 20 of 20 seeds; the loop's second large-gap0 tip in a row since the pre-run runs twice, none in the 18 recordings before), but the loop's won gaps drained 2,062 calls each and hbsim's median seed's 30: where hbsim's heirs won a gap at all it was before the backlog had built; not investigated further",
-    ),
+    // mirror unshifted then. Since the twenty-sixth session the shift applies
+    // ([`RACE_IN_LOOP_SHIFT`]): warm- and warm2-'s misses agree, these are its own.
     (
         "warm5-huge-gap0",
         "tipped",
-        "the knife edge the other way: span 3.44 s and the loop's heirs won 1 of the trigger's 9 gaps, which drained the queue before enough heartbeats timed out; 16 of 20 seeds ran on (warm4-: span 3.32 s, also 1 of 9, 14 of 20: on the edge)",
+        "the knife edge the other way: span 3.44 s and the loop's heirs won 1 of the trigger's 9 gaps, which drained the queue before enough heartbeats timed out; 18 of 20 seeds ran on with the race's shift (its pre-run's heirs won 0 of 29), 16 of 20 without",
+    ),
+    (
+        "warm4-huge-gap0",
+        "tipped",
+        "as warm5-huge-gap0, moved by the race's shift: span 3.32 s, the loop's heirs won 1 of the trigger's 9 gaps and it stopped; its pre-run's won 1 of 29, and shifted there 17 of 20 seeds ran on (14 of 20 without, on the edge)",
+    ),
+    (
+        "warm3-large-gap0",
+        "tipped",
+        "moved by the race's shift: the loop tipped (1.00; its heirs won 6 of 1,131 gaps behind 31 ms walks) where 5 of 20 seeds collapsed (20 of 20 unshifted: this session's long-park wake-up, p50 98 us, lost hbsim's heirs every race; its pre-run's heirs won 3 of 187, and shifted there they win about as often as the loop's and most seeds recover)",
+    ),
+    (
+        "warm3-huge-gap0",
+        "last quarter",
+        "moved by the race's shift: the loop failed all of its last quarter (its heirs in at 4 of 167 gaps); 8 of 20 seeds collapsed (on the edge, so tipped or not agrees; 19 of 20 unshifted) and the median failed 0.24, none within 0.10",
+    ),
+    (
+        "warm3-huge-gap15",
+        "last quarter",
+        "moved by the race's shift: the loop ran on after the trigger (161 gaps, its heirs in at 55%) and failed 14% of its last quarter; hbsim's heirs win 51% of the gaps shifted (36% unshifted) and no seed runs on (median 0.00, one within 0.10 where the rule asks two; four unshifted)",
+    ),
+    (
+        "warm-large-gap0",
+        "last quarter",
+        "moved by the race's shift: the loop failed 71% of its last quarter (its heirs in at 9 of 1,068 gaps); 8 of 20 seeds collapsed (6 unshifted; on the edge either way), their median 0.38 and none within 0.10 (two unshifted, at 0.35)",
+    ),
+    (
+        "warm-huge-gap0-cold",
+        "registers",
+        "moved by the race's shift: the cold table's loop let its heirs win all 9 gaps (397 calls each), its pre-run on the same table 7 of 26; shifted to that, hbsim's heirs win 28% and 5 of 20 seeds run on, and a seed that runs on drains more per won gap (1,334; 456 unshifted)",
     ),
     // The back- sessions (after 5d39480, held out for the walker's-return fallback, which applied
     // at their three cold points: tipped or not agrees there either way). As found: the two
@@ -475,8 +483,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("holdout-huge-gap0", "last quarter", "as its tipped entry (0.80)"),
     ("inrace4-huge-gap0", "last quarter", "as its tipped entry (1.00; hbsim's median 0.26)"),
     ("knots-huge-gap0", "last quarter", "as its tipped entry (0.73; one seed within 0.10)"),
-    ("warm-huge-gap0", "last quarter", "as its tipped entry (1.00)"),
-    ("warm2-huge-gap0", "last quarter", "as its tipped entry (1.00)"),
     (
         "hg2-huge-gap0",
         "last quarter",
@@ -521,8 +527,9 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "fc2-two-million-gap0",
         "tipped",
-        "the deadline's knife edge, as the idle AMD 300 ms recordings: the trigger's ten walks (p50 275 ms) spanned 3.28 s against the 3 s deadline, the loop's heirs won 2 of 194 gaps and it fed itself to the end (1.00); hbsim's heirs won 1% too, but its trigger, drawn from the run's walks, put ten past the deadline in 2 of 20 seeds",
+        "the deadline's knife edge, as the idle AMD 300 ms recordings: the trigger's ten walks (p50 275 ms) spanned 3.28 s against the 3 s deadline, the loop's heirs won 2 of 194 gaps and it fed itself to the end (1.00); hbsim's heirs won 7% (1% unshifted; the race's shift), but its trigger, drawn from the run's walks, put ten past the deadline in 2 of 20 seeds",
     ),
+    ("fc2-two-million-gap0", "last quarter", "as its tipped entry: the loop failed all of its last quarter, hbsim's median seed none (one seed within 0.10, two before the race's shift)"),
     (
         "fc2-huge-gap15",
         "last quarter",
@@ -578,11 +585,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "fc3-large-gap0",
         "last quarter",
         "as its tipped entry: the loop failed all of its last quarter, hbsim's seeds none of theirs",
-    ),
-    (
-        "fc3-two-million-gap0",
-        "last quarter",
-        "the deadline's knife edge, as fc2-two-million-gap0: ten walks of 375 ms spanned 4.09 s and the loop fed itself to the end (1.00) with its heirs in at 4 of 151 gaps; hbsim's won 17%, 13 of 20 seeds collapsed (its edge, so tipped agrees) and their median last quarter failed 0.57",
     ),
     // fc4- to fc6- (pre-registered at 3713164, the model frozen at d922d3b), with the release shares pooled per host as that pre-registration decided
     (
@@ -692,18 +694,8 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // fc13- to fc15- (pre-registered at 78fdaf1, the model frozen at d922d3b): as found
     (
         "fc14-large-gap0",
-        "tipped",
-        "the deadline's knife edge on the idle 400,000-group table: the trigger's 100 walks of 44 ms spanned 5.7 s and the loop fed itself for a while (42% of all heartbeats timed out) but recovered into its last quarter (0.18); every hbsim seed fed itself to the end. The configuration agrees (this guest's five recordings: the loop tipped in 3, hbsim expects 2.1), its heirs won the same share of the gaps (2% against hbsim's 0.4%)",
-    ),
-    (
-        "fc14-large-gap0",
         "last quarter",
-        "as its tipped entry: the loop's last quarter failed 0.18, every hbsim seed's 1.00",
-    ),
-    (
-        "fc14-large-gap0",
-        "registers",
-        "as its tipped entry: hbsim's heirs drained a collapsed loop's backlog (5,336 calls a won gap) where the loop's drained a recovering one's (1,761)",
+        "the deadline's knife edge on the idle 400,000-group table: the trigger's 100 walks of 44 ms spanned 5.7 s and the loop fed itself for a while (42% of all heartbeats timed out) but recovered into its last quarter (0.18); with the race's shift 14 of 20 seeds fed themselves to the end (on the edge, so tipped or not agrees; 20 of 20 unshifted), median 0.71, none within 0.10",
     ),
     (
         "fc28-huge-gap0-busy4",
@@ -754,6 +746,59 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "fc35-huge-gap0-busy16",
         "last quarter",
         "held out (the twenty-fourth session): the loop tipped at the rule's edge (0.55) with its heirs in at 4 of 13 gaps; hbsim's won 28% and every seed failed its whole last quarter (1.00). Per configuration the busy-16 table agrees on both figures (0.91 against 0.97)",
+    ),
+    // fc45- to fc52- (the twenty-sixth session; pre-registered for the `fc` guest, recorded on
+    // a guest reporting `haltpoll`, so graded with the older AMD guests' configurations), held
+    // out, as found. Their four huge-gap15 misses agree with the race's shift, switched on by
+    // fc53- to fc55-'s pre-registered rule.
+    (
+        "fc49-incident-hot-gap0",
+        "registers",
+        "as fc1-incident-hot-gap0: behind 0.3 ms walks the loop's heirs won 52 of 9,999 gaps, draining 38.9 heartbeats each; hbsim's won more gaps, 3.1 each",
+    ),
+    (
+        "fc50-incident-hot-gap0",
+        "registers",
+        "as fc1-incident-hot-gap0: behind 0.3 ms walks the loop's heirs won 37 of 9,999 gaps, draining 51.0 heartbeats each; hbsim's won more gaps, 2.4 each",
+    ),
+    (
+        "fc52-incident-hot-gap0",
+        "registers",
+        "as fc1-incident-hot-gap0: behind 0.3 ms walks the loop's heirs won 33 of 9,999 gaps, draining 39.2 heartbeats each; hbsim's won more gaps, 3.5 each",
+    ),
+    // fc53- to fc55- (the twenty-sixth session, pre-registered at 82ecb5f: the race's shift
+    // against the mirror as it stands), held out, as found with the shift, which their rule
+    // switched on (tipped or not 11 of 12 shifted against 7 of 12, the last quarter 10 against 9).
+    (
+        "fc53-huge-gap0",
+        "last quarter",
+        "the idle AMD 300 ms edge: the trigger's ten walks spanned 3.03 s, the loop's heirs won 3 of 183 gaps and it fed itself to 0.89; 8 of 20 seeds collapsed (on the edge, so tipped or not agrees), median 0.00, one within 0.10",
+    ),
+    (
+        "fc55-huge-gap0",
+        "tipped",
+        "the idle AMD 300 ms edge, as fc53-huge-gap0: span 3.09 s, the loop's heirs won 4 of 184 gaps and it fed itself to the end (1.00); its pre-run's heirs won 1 of 29, and 4 of 20 seeds collapsed (5 unshifted). Per configuration the table is KNOWN_CONFIGURATIONS's first",
+    ),
+    (
+        "fc54-huge-gap15",
+        "last quarter",
+        "the loop ran on after the trigger (165 gaps, its heirs in at 33%) and failed 13% of its last quarter; hbsim's heirs win 51% shifted (22% unshifted, 3 of 20 seeds ran on) and no seed runs on (median 0.00, none within 0.10)",
+    ),
+    ("fc54-huge-gap15", "p50", "see last quarter: the loop ran on, hbsim's seeds did not (519 ms against 0.002 ms)"),
+    ("fc54-huge-gap15", "p90", "as its p50"),
+    // Moved by the race's shift at the points recorded before it.
+    (
+        "hg6-huge-gap0",
+        "last quarter",
+        "moved by the race's shift: behind 419 ms walks (span 4.29 s) the loop ran on for 130 gaps with its heirs in at 30% and failed 33% of its last quarter; its pre-run's heirs won 15 of 26, and shifted there hbsim's win 57% and no seed runs on (10 of 20 unshifted, on the edge, with 16%)",
+    ),
+    ("hg6-huge-gap0", "share", "see last quarter"),
+    ("hg6-huge-gap0", "p50", "see last quarter: the loop ran on, hbsim's seeds did not"),
+    ("hg6-huge-gap0", "p90", "as its p50"),
+    (
+        "back2-huge-gap0-cold",
+        "registers",
+        "as warm-huge-gap0-cold: the loop's heirs won all 9 gaps (293 calls each), its pre-run's 7 of 29; shifted there hbsim's win 24% and 5 of 20 seeds run on, draining 1,198 calls per won gap (296 unshifted)",
     ),
 ];
 
@@ -1437,18 +1482,22 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
 
 /// Whether the mirror moves the long-park wake-up to the race the session measured in the loop's
 /// own state ([`race_in_loop_shift_us`]: behind walks of at least `monitor_long_park`, with no
-/// busy threads, where the pre-run ran twice). **Not applied.** The `inrace-` sessions' pre-runs
-/// (once, the first time the JVM ran the loop's code) gave the heirs far more gaps than the loop
-/// that followed (huge-gap0: 21-52% against 1-4% in four recordings), and with the shift frozen
-/// at 8314002 tipped or not agreed at 33 of their 36 points against 34 without it. Run a second
-/// time, the pre-run matched the loop at the idle points behind long walks (`warm-`: huge-gap0
-/// 3.5% and 3.1%, large-gap0 1.1% and 0.8%), and the shifted mirror agreed on every figure at the
-/// 8 `warm-` points (6 of 8 tipped or not without). Frozen at 29a5208 and held out on `warm3-` to
-/// `warm5-` (8 points): the shares agree either way, tipped or not 5 of 8 shifted against 7 of 8
-/// without. Behind 300 ms walks whose ten outlast the deadline the loop tipped in 11 of 14
-/// recordings, and one heir that wins early saves it: a recording is one toss, and neither
-/// mirror calls the tosses better (docs/validation.md, the tenth session).
-pub const RACE_IN_LOOP_SHIFT: bool = false;
+/// busy threads, where the pre-run ran twice). **Applied since the twenty-sixth session.** The
+/// `inrace-` sessions' pre-runs (once, the first time the JVM ran the loop's code) gave the heirs
+/// far more gaps than the loop that followed (huge-gap0: 21-52% against 1-4% in four
+/// recordings), and with the shift frozen at 8314002 tipped or not agreed at 33 of their 36
+/// points against 34 without it. Run a second time, the pre-run matched the loop at the idle
+/// points behind long walks (`warm-`: huge-gap0 3.5% and 3.1%, large-gap0 1.1% and 0.8%). Frozen
+/// at 29a5208 and held out on `warm3-` to `warm5-` (8 points): tipped or not 5 of 8 shifted
+/// against 7 of 8 without, so it stayed off. On a guest whose long-park wake-up measured apart
+/// ran slow (p50 69-132 µs against the loop's heirs' 40-55 µs in its own race), `fc45-` to
+/// `fc48-` (`huge-gap15`) missed all four unshifted and agreed at all four shifted; pre-registered
+/// then (82ecb5f: switched on if, at twelve new idle long-walk points, it agrees on tipped or not
+/// at more and on the last quarter at no fewer), `fc53-` to `fc55-` gave 11 of 12 shifted against
+/// 7 of 12 on tipped or not and 10 against 9 on the last quarter, and it was switched on. Its
+/// held-out record on tipped or not, with `hg1-` to `hg8-` (8 of 8 either way): 28 of 32
+/// against 22 of 32 (docs/validation.md, the tenth and twenty-sixth sessions).
+pub const RACE_IN_LOOP_SHIFT: bool = true;
 
 /// Whether the mirror takes the candidate of the twenty-third session: a `registerProducer` hold
 /// as the loop's won gaps measured it ([`LOOP_HOLD`], the `fc` guest under 4 busy threads, traced
@@ -1974,11 +2023,11 @@ struct Graded<'a> {
 pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "tipped",
-    "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
+    "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5; with fc53- to fc55- (all three tipped) and the race's shift (RACE_IN_LOOP_SHIFT, the twenty-sixth session), 21 of 29 against 14.3 (13.2 unshifted), p = 0.001. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
 ), (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "last quarter",
-    "as its tipped entry: the loop's last quarters failed 0.64 on average, hbsim's 0.42",
+    "as its tipped entry: the loop's last quarters failed 0.64 on average, hbsim's 0.42; with fc53- to fc55- and the race's shift 0.68 against 0.47",
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "tipped",
@@ -2002,7 +2051,7 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
 ), (
     "AMD EPYC (driver=none): 2000000 groups, 0 µs, 10 closes, 60 s",
     "last quarter",
-    "the deadline's knife edge on the fc guest's idle 2,000,000-group table: where the trigger's ten walks spanned 3.3-4.1 s (fc2-, fc3-) the loop fed itself to the end (1.00 both) and hbsim's seeds ended at a median 0.00 and 0.57 (each point in KNOWN); where they spanned 1.7-2.8 s (fc24- to fc26-) no heartbeat timed out on either side. So the loop's last quarters average 0.40 against hbsim's 0.12 (p = 0.0014) while the tips agree (2 of 5 against 0.8 expected, p = 0.24): past the deadline hbsim's seeds recover where the loop's sustain, the older AMD guests' idle 4,000,000-group miss at the same edge (docs/validation.md, the twenty-third session)",
+    "the deadline's knife edge on the fc guest's idle 2,000,000-group table: where the trigger's ten walks spanned 3.3-4.1 s (fc2-, fc3-) the loop fed itself to the end (1.00 both) and hbsim's seeds ended at a median 0.00 and 0.57 (each point in KNOWN); where they spanned 1.7-2.8 s (fc24- to fc26-) no heartbeat timed out on either side. So the loop's last quarters average 0.40 against hbsim's 0.12 (p = 0.0014; 0.21, p = 0.005, with the race's shift) while the tips agree (2 of 5 against 0.8 expected, p = 0.24; 1.1 shifted): past the deadline hbsim's seeds recover where the loop's sustain, the older AMD guests' idle 4,000,000-group miss at the same edge (docs/validation.md, the twenty-third session)",
 )];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
