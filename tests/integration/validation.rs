@@ -786,6 +786,15 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("fc54-huge-gap15", "p50", "see last quarter: the loop ran on, hbsim's seeds did not (519 ms against 0.002 ms)"),
     ("fc54-huge-gap15", "p90", "as its p50"),
+    // fc56- to fc58- (pre-registered at 37bdfac: the shift held out after it was switched on),
+    // as found: 8 of 9 on tipped or not and on the last quarter (unshifted 5 and 5).
+    (
+        "fc58-large-gap0",
+        "tipped",
+        "the loop tipped behind 30 ms walks (0.82; its heirs in at 8 of 1,083 gaps, the older AMD guests' large-gap0 4 of 23 now), where its pre-run's heirs won 6 of 187 (3%) and, shifted there, hbsim's won 3% and every seed recovered; unshifted (this session's long-park wake-up p50 99 us) 20 of 20 seeds collapsed",
+    ),
+    ("fc58-large-gap0", "last quarter", "as its tipped entry (0.82 against a median of 0.00)"),
+    ("fc58-large-gap0", "registers", "as its tipped entry: the loop's heirs drained a collapsed loop's backlog (3,188 calls a won gap), hbsim's a recovering one's (536)"),
     // Moved by the race's shift at the points recorded before it.
     (
         "hg6-huge-gap0",
@@ -1494,9 +1503,10 @@ pub fn configured_scenario(json: &serde_json::Value, toml_text: &str) -> String 
 /// `fc48-` (`huge-gap15`) missed all four unshifted and agreed at all four shifted; pre-registered
 /// then (82ecb5f: switched on if, at twelve new idle long-walk points, it agrees on tipped or not
 /// at more and on the last quarter at no fewer), `fc53-` to `fc55-` gave 11 of 12 shifted against
-/// 7 of 12 on tipped or not and 10 against 9 on the last quarter, and it was switched on. Its
-/// held-out record on tipped or not, with `hg1-` to `hg8-` (8 of 8 either way): 28 of 32
-/// against 22 of 32 (docs/validation.md, the tenth and twenty-sixth sessions).
+/// 7 of 12 on tipped or not and 10 against 9 on the last quarter, and it was switched on; held
+/// out after that (`fc56-` to `fc58-`), 8 of 9 against 5 of 9. Its held-out record on tipped or
+/// not, with `hg1-` to `hg8-` (8 of 8 either way): 36 of 41 against 27 of 41 (docs/validation.md,
+/// the tenth and twenty-sixth sessions).
 pub const RACE_IN_LOOP_SHIFT: bool = true;
 
 /// Whether the mirror takes the candidate of the twenty-third session: a `registerProducer` hold
@@ -2023,11 +2033,11 @@ struct Graded<'a> {
 pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "tipped",
-    "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5; with fc53- to fc55- (all three tipped) and the race's shift (RACE_IN_LOOP_SHIFT, the twenty-sixth session), 21 of 29 against 14.3 (13.2 unshifted), p = 0.001. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
+    "the idle 4,000,000-group table at 280-360 ms walks on the AMD hosts: the loop tipped in 18 of 26 recordings, hbsim's collapse rates add up to 11.5; with fc53- to fc55- (all three tipped) and the race's shift (RACE_IN_LOOP_SHIFT, the twenty-sixth session), 21 of 29 against 14.3 (13.2 unshifted), p = 0.001; with fc56- to fc58- (all three tipped) 24 of 32 against 16.7. Its heirs win 21-36% of the gaps behind those walks against the loop's 1-5%: the long-park wake-up measured apart (a 50 ms park, p10 36-54 µs) sits on the walker's 45 µs return, and the loop's heirs wake later than that (docs/validation.md, one configuration)",
 ), (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s",
     "last quarter",
-    "as its tipped entry: the loop's last quarters failed 0.64 on average, hbsim's 0.42; with fc53- to fc55- and the race's shift 0.68 against 0.47",
+    "as its tipped entry: the loop's last quarters failed 0.64 on average, hbsim's 0.42; with fc53- to fc55- and the race's shift 0.68 against 0.47, with fc56- to fc58- 0.71 against 0.50",
 ), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "tipped",
