@@ -268,6 +268,10 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
         .collect();
         loop_args.extend(["--busy-threads".to_string(), options.busy_threads.to_string()]);
         loop_args.extend(["--cache-pressure".to_string(), options.cache_pressure_mb.to_string()]);
+        if tag == "long" && options.busy_threads == 0 && options.cache_pressure_mb == 0 {
+            // The race in the loop's state on the long loop's table ([`loop_race`]): about 20 s more.
+            loop_args.push("--race".to_string());
+        }
         match run_harness(jdk, dir.path(), &[], &loop_args) {
             Ok(run) => merge_measured(&mut main, &run),
             Err(e) => {
@@ -288,7 +292,8 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
 /// walks) for the walker's own return: tag, groups, trigger closes, seconds. `short`: the
 /// incident's table, walks of about 0.2 ms; `long`: a million groups, walks of 60-100 ms on the
 /// validation host (at least [`LONG_PARK_NS`] on any host that walks under 100 ns per group).
-/// About 20 s together.
+/// About 20 s together; on an idle run the long one then runs the race in the loop's state
+/// ([`loop_race`]), about 20 s more.
 const LOOPS: [(&str, &str, &str, &str); 2] = [("short", "15742", "3000", "6"), ("long", "1000000", "60", "12")];
 
 /// Adds `extra`'s `measured` figures to `main`'s.
@@ -397,6 +402,61 @@ pub const LONG_PARK_NS: u64 = 20_000_000;
 /// 50-150 ms (docs/calibration.md, "Wake-up by park length").
 pub const VERY_LONG_PARK_NS: u64 = 100_000_000;
 
+/// The race at the walker's release as a pre-run of the loop measured it in the loop's own state
+/// (the `race_*` figures: Validate.java `raceInLoop`, the loop's code run twice on the table, no
+/// deadline, the second run recorded).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoopRace {
+    /// Gaps between two walks.
+    pub gaps: u64,
+    /// Of those, the gaps a heartbeat thread took before the walker came back.
+    pub won: u64,
+    /// The pre-run's mean walk [ns].
+    pub walk_ns: f64,
+}
+
+/// The pre-run's race where the shift of the long-park wake-up is fitted to it: recorded with its
+/// warm-up (`race_warmup_*`: the first run of the loop's code in a JVM keeps the other CPU awake
+/// compiling and hands the heirs far more gaps, docs/validation.md, the tenth session), with at
+/// least one gap, behind walks of at least [`LONG_PARK_NS`] (behind short walks the race is the
+/// short-park wake-up's, measured as it is). `None` otherwise.
+pub fn loop_race(m: &Map<String, Value>) -> Option<LoopRace> {
+    let gaps = m.get("race_gaps_between_walks")?.as_u64()?;
+    let won = m.get("race_gaps_won_by_heartbeats")?.as_u64()?;
+    let walk_ns = m.get("race_walk_us_mean")?.as_f64()? * 1000.0;
+    m.get("race_warmup_gaps_between_walks")?.as_u64()?;
+    (gaps > 0 && walk_ns >= LONG_PARK_NS as f64).then_some(LoopRace { gaps, won, walk_ns })
+}
+
+/// The shift [µs] of every knot of the long-park wake-up at which the race `scenario` runs behind
+/// the pre-run's walks (the one `hbsim assess` computes: the heir's wake-up against the walker's
+/// exit, gap and long-walk extra, no CPU model) gives the heirs the share of gaps they won in the
+/// pre-run ([`crate::assess::analytic::race_share`]). Positive: the loop's heirs woke later than
+/// the wake-up measured apart after a 50 ms park. The validation applies it since the
+/// twenty-sixth session (docs/validation.md): held out, tipped or not agreed at 36 of 41 idle
+/// long-walk points with it and 27 without.
+pub fn race_in_loop_shift_us(race: &LoopRace, scenario: &crate::scenario::Scenario) -> f64 {
+    use crate::assess::analytic;
+    let params = analytic::Params::from_scenario(scenario, crate::model::policy::Policy::Leaky);
+    let (wake, back) = params.race(race.walk_ns);
+    analytic::race_wake_shift_ns(wake, &back, analytic::race_share(race.won, race.gaps)) / 1000.0
+}
+
+/// `m` with every figure of `key` (`{key}_min` … `{key}_max`) later by `shift_us` (earlier when
+/// negative, never below 0).
+pub fn shifted_figures(m: &Map<String, Value>, key: &str, shift_us: f64) -> Map<String, Value> {
+    let prefix = format!("{key}_");
+    let mut shifted = m.clone();
+    for (name, value) in shifted.iter_mut() {
+        if name.starts_with(&prefix) {
+            if let Some(v) = value.as_f64() {
+                *value = Value::from((v + shift_us).max(0.0));
+            }
+        }
+    }
+    shifted
+}
+
 /// The event thread's unlocked time after a walk (`netty_event_gap`; behind long walks, that plus
 /// `netty_event_gap_long_walk_extra`) [µs] from the loop's measurement: the
 /// walker's uncontested return to the monitor (`walker_back_uncontested_us_p50`: release to its
@@ -444,6 +504,70 @@ struct LoopReturns {
     long_back: f64,
     long_exit: f64,
     long_gap: f64,
+}
+
+/// What the calibration does with the race the long loop's pre-run measured ([`loop_race`]).
+enum RaceShift {
+    /// The long-park wake-up as written: every knot shifted by `shift_us`.
+    Shifted { race: LoopRace, shift_us: f64, wake: String },
+    /// Measured, not applied, and why (a comment for the file).
+    NotOnThisHost(String),
+    /// Not measured (a harness output from before `--race`, or a loaded run that skips it).
+    NotMeasured,
+}
+
+/// The race's shift for the calibration file: fitted to the long loop's pre-run with the race as
+/// the file writes it (the long-park exit, `netty_event_gap` and the long-walk extra), as the
+/// validation's mirror fits it to each point's pre-run. Only on an idle run: with busy threads
+/// or cache pressure the validation has not tried it (and the harness skips the pre-run).
+fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) -> Result<RaceShift, Error> {
+    if !m.contains_key("race_gaps_between_walks") {
+        return Ok(RaceShift::NotMeasured);
+    }
+    if busy > 0 || cache > 0 {
+        return Ok(RaceShift::NotOnThisHost(
+            "the race in the loop's state was measured under load; its shift of the long-park wake-up is validated\n\
+             # on idle hosts only, so the wake-up is written as measured apart"
+                .to_string(),
+        ));
+    }
+    let Some(race) = loop_race(m) else {
+        let walk_ms = m.get("race_walk_us_mean").and_then(Value::as_f64).unwrap_or(f64::NAN) / 1000.0;
+        return Ok(RaceShift::NotOnThisHost(format!(
+            "the race in the loop's state was not fitted (its walks {walk_ms:.1} ms, under monitor_long_park, or no gap\n\
+             # between them): the long-park wake-up is written as measured apart"
+        )));
+    };
+    let dist = |key: &str| -> Result<String, Error> {
+        if m.contains_key(&format!("{key}_min")) {
+            empirical_toml_with_tail(m, key)
+        } else {
+            empirical_toml(m, key)
+        }
+    };
+    let mut text = format!(
+        "name = \"the calibration's race\"\nduration = \"1s\"\n[broker]\nmonitor_long_park = \"{}\"\n\
+         monitor_wake_latency_long_park = {}\nmonitor_exit_cost_long_park = {}\nnetty_event_gap = \"{}\"\n",
+        duration_text(LONG_PARK_NS as f64),
+        dist("wake_latency_us_long_park")?,
+        dist("exit_cost_us_long_park")?,
+        duration_text((r.short_gap * 1000.0).round()),
+    );
+    if r.long_walk_p10_ms * 1e6 >= LONG_PARK_NS as f64 {
+        let _ = writeln!(
+            text,
+            "netty_event_gap_long_walk_extra = \"{}\"",
+            duration_text(((r.long_gap - r.short_gap).max(0.0) * 1000.0).round())
+        );
+    }
+    let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
+        .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
+    let shift_us = race_in_loop_shift_us(&race, &scenario);
+    let wake = empirical_toml_with_tail(
+        &shifted_figures(m, "wake_latency_us_long_park", shift_us),
+        "wake_latency_us_long_park",
+    )?;
+    Ok(RaceShift::Shifted { race, shift_us, wake })
 }
 
 /// `None` unless the harness ran both loops and the long-park exit and wake-up.
@@ -984,7 +1108,34 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
              # is an assumption (docs/calibration.md)"
         );
         let _ = writeln!(out, "monitor_long_park = \"{}\"", duration_text(LONG_PARK_NS as f64));
-        let _ = writeln!(out, "monitor_wake_latency_long_park = {}", dist("wake_latency_us_long_park")?);
+        match race_shift(m, r, busy, cache)? {
+            RaceShift::Shifted { race, shift_us, wake } => {
+                let _ = writeln!(
+                    out,
+                    "# the race in the loop's own state (race_*: the loop's code run twice more on the long loop's table,\n\
+                     # no deadline, the second run recorded): heirs won {} of {} gaps behind {:.0} ms walks. The race\n\
+                     # written here gives them that share with every knot of the long-park wake-up {:.1} us {} than\n\
+                     # measured apart (p50 {:.1} us), as the validation mirrors each point (docs/calibration.md, the\n\
+                     # race's shift). Measured apart, unshifted:\n\
+                     # monitor_wake_latency_long_park = {}",
+                    race.won,
+                    race.gaps,
+                    race.walk_ns / 1e6,
+                    shift_us.abs(),
+                    if shift_us >= 0.0 { "later" } else { "earlier" },
+                    number(m, "wake_latency_us_long_park_p50")?,
+                    dist("wake_latency_us_long_park")?,
+                );
+                let _ = writeln!(out, "monitor_wake_latency_long_park = {wake}");
+            }
+            RaceShift::NotOnThisHost(why) => {
+                let _ = writeln!(out, "# {why}");
+                let _ = writeln!(out, "monitor_wake_latency_long_park = {}", dist("wake_latency_us_long_park")?);
+            }
+            RaceShift::NotMeasured => {
+                let _ = writeln!(out, "monitor_wake_latency_long_park = {}", dist("wake_latency_us_long_park")?);
+            }
+        }
         bimodal_note(&mut out, m, "wake_latency_us_long_park");
         let _ = writeln!(out, "monitor_exit_cost_long_park = {}", dist("exit_cost_us_long_park")?);
         if m.contains_key("wake_latency_us_very_long_park_p50") {

@@ -6,6 +6,7 @@
 //                                                                             exit cost and wake latency only
 //   java HbCalib --mode validate --groups G --gap-us X ... (see Validate.java)  the whole loop in real time
 //   java HbCalib --mode loop --tag T --groups G --trigger K --duration-s D     the loop briefly: the walker's return
+//                [--race]                                                    (and the race in the loop's state)
 //
 // Every figure is from System.nanoTime after a warm-up, over many repetitions; medians and percentiles.
 
@@ -46,7 +47,7 @@ public final class HbCalib {
                 System.exit(2);
             }
             String k = a.substring(2);
-            if (k.equals("quick") || k.equals("cold")) {
+            if (k.equals("quick") || k.equals("cold") || k.equals("race")) {
                 o.put(k, "true");
             } else if (i + 1 < args.length) {
                 o.put(k, args[++i]);
@@ -95,7 +96,7 @@ public final class HbCalib {
 
     /**
      * `--mode loop --tag T --groups G --trigger K --duration-s D [--trigger-at-s S] [--busy-threads B]
-     * [--cache-pressure MB]`: the whole loop (Validate.java, no gap between walks) once, briefly, for
+     * [--cache-pressure MB] [--race]`: the whole loop (Validate.java, no gap between walks) once, briefly, for
      * the walker's own return in it: from a walk's release to its next acquisition in the gaps no
      * heartbeat won (its exit, the event thread's poll and dispatch of the next close). Measured
      * after walks of the given table; `hbsim calibrate` runs it for a short-walk table and a
@@ -106,7 +107,15 @@ public final class HbCalib {
         Map<String, String> lo = new LinkedHashMap<>(o);
         lo.put("point", "calibrate-" + tag);
         lo.putIfAbsent("gap-us", "0");
-        Map<String, Object> run = Validate.loop(lo, false, null);
+        // `--race`: after the loop, the race at the walker's release in the loop's state on the
+        // same table, as each validation point measures it before its loop (Validate.raceInLoop:
+        // twice, no deadline, the second recorded as `race_*`). Run on an idle host only: the
+        // race's shift of the long-park wake-up is validated there (docs/calibration.md).
+        boolean race = lo.containsKey("race");
+        ProducerTable table = race
+                ? ProducerTable.build(Validate.intOpt(lo, "groups", 15742), Validate.intOpt(lo, "live-groups", 310), 0, 0)
+                : null;
+        Map<String, Object> run = Validate.loop(lo, false, table);
         @SuppressWarnings("unchecked")
         Map<String, Object> params = (Map<String, Object>) run.get("params");
         @SuppressWarnings("unchecked")
@@ -137,6 +146,9 @@ public final class HbCalib {
             }
         }
         m.put(p + "walk_us_mean", out.get("walk_us_mean"));
+        if (race) {
+            m.putAll(Validate.raceInLoop(lo, table));
+        }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("harness_version", HARNESS_VERSION);
         doc.put("mode", "loop");

@@ -175,7 +175,7 @@ def scenario(point, doc):
                 f'# the race in the loop\'s own state, measured before it (race_*): heirs won {c["race_gaps_won_by_heartbeats"]} '
                 f'of {c["race_gaps_between_walks"]} gaps behind',
                 f'# {c["race_walk_us_mean"] / 1000:.1f} ms walks; the validation test can shift the long-park wake-up to that share',
-                '# (RACE_IN_LOOP_SHIFT: off, it did not call the held-out points better; docs/validation.md)',
+                '# (RACE_IN_LOOP_SHIFT: on since the twenty-sixth session, idle points behind long walks; docs/validation.md)',
             ]
         if long:
             # Behind walks of 20 ms and more the extra is what a long walk adds (hbsim calibrate's

@@ -710,3 +710,113 @@ fn calibrate_embeds_every_harness_source() {
         assert_eq!(*text, file, "{name}");
     }
 }
+
+/// The session's idle quick calibration with the race in the loop's state (`race_*`: the long
+/// loop's table run twice more, since the twenty-seventh session).
+fn with_race() -> std::path::PathBuf {
+    repo_root().join("tests/data/calibration/user4-session-2026-12-04.harness.json")
+}
+
+/// The long-park wake-up's knots as a calibration's `[broker]` writes them [ns].
+fn knots_ns(broker: &toml::Table) -> Vec<(String, u64)> {
+    broker["monitor_wake_latency_long_park"]
+        .as_table()
+        .expect("an empirical table")
+        .iter()
+        .filter(|(k, _)| *k != "dist")
+        .map(|(k, v)| (k.clone(), duration_ns(v)))
+        .collect()
+}
+
+/// Issue 10: where the long loop's pre-run measured the race at the walker's release in the
+/// loop's own state, `hbsim calibrate` moves every knot of the long-park wake-up by one constant,
+/// the one at which the race the file writes (the long-park exit, `netty_event_gap`, the long
+/// walk's extra) gives the heirs the share of gaps they won in the pre-run, as the validation's
+/// mirror does per point. A scenario that takes the file runs that race.
+#[test]
+fn the_race_in_the_loops_state_shifts_the_long_park_wake_up() {
+    let dir = TempDir::new("calibrate-race");
+    let (written, cal) = calibrate_output(&dir, &with_race(), &[]);
+    let m = cal["measured"].as_table().unwrap();
+    let f = |key: &str| m[key].as_float().unwrap_or_else(|| panic!("{key}"));
+    let knots = knots_ns(cal["broker"].as_table().unwrap());
+    assert!(knots.len() >= 6, "{knots:?}");
+    let shifts: Vec<f64> = knots
+        .iter()
+        .map(|(q, ns)| *ns as f64 - f(&format!("wake_latency_us_long_park_{q}")) * 1000.0)
+        .collect();
+    for s in &shifts {
+        assert!((s - shifts[0]).abs() <= 1.0, "one shift for every knot: {shifts:?}");
+    }
+    assert!(
+        shifts[0].abs() > 1000.0,
+        "this host's race moves the wake-up by microseconds: {shifts:?}"
+    );
+    let (won, gaps) = (
+        m["race_gaps_won_by_heartbeats"].as_integer().unwrap() as u64,
+        m["race_gaps_between_walks"].as_integer().unwrap() as u64,
+    );
+    assert!(written.contains(&format!("heirs won {won} of {gaps} gaps")), "{written}");
+    assert!(
+        written.contains("# monitor_wake_latency_long_park = "),
+        "the unshifted line offered"
+    );
+
+    std::fs::write(dir.path().join("cal.toml"), &written).unwrap();
+    let text = "name = \"race\"\ncalibration = \"cal.toml\"\nduration = \"2s\"\n";
+    let scenario = hbsim::scenario::parse_in(std::path::Path::new("s.toml"), text.as_bytes(), dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    use hbsim::assess::analytic;
+    let params = analytic::Params::from_scenario(&scenario, hbsim::model::policy::Policy::Leaky);
+    let (wake, back) = params.race(f("race_walk_us_mean") * 1000.0);
+    let share = analytic::race_share(won, gaps);
+    let p = analytic::win_probability(wake, &back);
+    assert!(
+        (p - share).abs() < 0.005,
+        "the file's race gives the heirs {p}, the pre-run {share}"
+    );
+    // The wake-up as measured apart gives them another share: the shift is not idle.
+    let apart = analytic::win_probability_shifted(wake, -shifts[0], &back);
+    assert!((apart - share).abs() > 0.005, "unshifted {apart} against {share}");
+}
+
+/// The shift is fitted only where the validation applies it: an idle run (no busy threads, no
+/// cache pressure), a pre-run run twice (its warm-up recorded) behind walks of at least
+/// `monitor_long_park`. Anywhere else the file writes the wake-up as measured apart and says why.
+#[test]
+fn the_race_is_not_shifted_under_load_without_a_warm_up_or_behind_short_walks() {
+    let dir = TempDir::new("calibrate-race-not");
+    let (_, shifted) = calibrate_output(&dir, &with_race(), &[]);
+    let measured = |cal: &toml::Table| -> Vec<(String, u64)> {
+        let m = cal["measured"].as_table().unwrap();
+        knots_ns(cal["broker"].as_table().unwrap())
+            .into_iter()
+            .map(|(q, _)| {
+                let us = m[&format!("wake_latency_us_long_park_{q}")].as_float().unwrap();
+                (q, (us * 1000.0).round() as u64)
+            })
+            .collect()
+    };
+    assert_ne!(knots_ns(shifted["broker"].as_table().unwrap()), measured(&shifted));
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 4] = [
+        ("busy threads", |d| d["busy_threads"] = 4.into(), "on idle hosts only"),
+        ("cache pressure", |d| d["cache_pressure_mb"] = 64.into(), "on idle hosts only"),
+        (
+            "short walks",
+            |d| d["measured"]["race_walk_us_mean"] = 5000.0.into(),
+            "was not fitted (its walks 5.0 ms",
+        ),
+        (
+            "no warm-up",
+            |d| {
+                d["measured"].as_object_mut().unwrap().remove("race_warmup_gaps_between_walks");
+            },
+            "was not fitted",
+        ),
+    ];
+    for (what, edit, says) in cases {
+        let (written, cal) = calibrate_edited(&dir, &with_race(), edit);
+        assert_eq!(knots_ns(cal["broker"].as_table().unwrap()), measured(&cal), "{what}");
+        assert!(written.contains(says), "{what}: {written}");
+    }
+}

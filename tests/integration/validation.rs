@@ -945,6 +945,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // Recorded after 7c44b4b on an Intel Xeon guest (every earlier session: AMD EPYC): the five
     // calibrations first, then the points (docs/validation.md, the eleventh session).
     ("user3", "tests/data/calibration/user3-session-2026-12-02"),
+    // Pre-registered after `hbsim calibrate` took the race's shift (the twenty-seventh session):
+    // each set's idle quick calibration first, then its four idle long-walk points.
+    ("user4", "tests/data/calibration/user4-session-2026-12-04"),
+    ("user5", "tests/data/calibration/user5-session-2026-12-04"),
+    ("user6", "tests/data/calibration/user6-session-2026-12-04"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1562,14 +1567,8 @@ pub fn configured_scenario_with(json: &serde_json::Value, toml_text: &str, race_
     match shift {
         Some(shift_us) => {
             // Every knot of the session's long-park wake-up later (earlier) by the shift.
-            let mut shifted = cal.as_object().expect("calibration is an object").clone();
-            for (key, value) in shifted.iter_mut() {
-                if key.starts_with("wake_latency_us_long_park_") {
-                    if let Some(v) = value.as_f64() {
-                        *value = serde_json::json!((v + shift_us).max(0.0));
-                    }
-                }
-            }
+            let measured = cal.as_object().expect("calibration is an object");
+            let shifted = hbsim::calibrate::shifted_figures(measured, "wake_latency_us_long_park", shift_us);
             let wake = empirical_with_tail(&serde_json::Value::Object(shifted), "wake_latency_us_long_park");
             replace_keys(&text, &[("monitor_wake_latency_long_park", wake)])
         }
@@ -1588,26 +1587,18 @@ pub fn configured_scenario_with(json: &serde_json::Value, toml_text: &str, race_
 /// race is the short-park wake-up's, measured as before. `None` where the session did not
 /// measure it. Used only with [`RACE_IN_LOOP_SHIFT`].
 pub fn race_in_loop_shift_us(json: &serde_json::Value, text: &str) -> Option<f64> {
-    let cal = &json["calibration"];
-    let gaps = cal["race_gaps_between_walks"].as_u64()?;
-    let won = cal["race_gaps_won_by_heartbeats"].as_u64()?;
-    let race_walk_ns = cal["race_walk_us_mean"].as_f64()? * 1000.0;
+    // The pre-run's second run (`race_warmup_*` recorded: the `warm-` sessions on), behind walks
+    // of at least `LONG_PARK_NS` ([`hbsim::calibrate::loop_race`]): `hbsim calibrate` fits its
+    // shift with the same code.
+    let race = hbsim::calibrate::loop_race(json["calibration"].as_object()?)?;
     let walk_ns = json["outcome"]["walk_us_mean"].as_f64()? * 1000.0;
-    let long = hbsim::calibrate::LONG_PARK_NS as f64;
-    // The pre-run's second run (`race_warmup_*` recorded: the `warm-` sessions on); the earlier
-    // pre-runs ran the loop's code for the first time in the JVM, and its compilation kept the
-    // other CPU awake (docs/validation.md, the tenth session).
-    cal["race_warmup_gaps_between_walks"].as_u64()?;
     // No busy threads: the shift is fitted with `hbsim assess`'s race, which has no CPU model.
     let busy = json["params"]["busy_threads"].as_u64().unwrap_or(0);
-    if gaps == 0 || race_walk_ns < long || walk_ns < long || busy > 0 {
+    if walk_ns < hbsim::calibrate::LONG_PARK_NS as f64 || busy > 0 {
         return None;
     }
     let scenario = hbsim::scenario::parse(Path::new("mirror.toml"), text.as_bytes()).unwrap_or_else(|e| panic!("mirror: {e}"));
-    let params = hbsim::assess::analytic::Params::from_scenario(&scenario, hbsim::model::policy::Policy::Leaky);
-    let (wake, back) = params.race(race_walk_ns);
-    let share = hbsim::assess::analytic::race_share(won, gaps);
-    Some(hbsim::assess::analytic::race_wake_shift_ns(wake, &back, share) / 1000.0)
+    Some(hbsim::calibrate::race_in_loop_shift_us(&race, &scenario))
 }
 
 /// One hbsim run at a point.
