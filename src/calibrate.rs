@@ -442,6 +442,18 @@ pub fn race_in_loop_shift_us(race: &LoopRace, scenario: &crate::scenario::Scenar
     analytic::race_wake_shift_ns(wake, &back, analytic::race_share(race.won, race.gaps)) / 1000.0
 }
 
+/// The shift of [`race_in_loop_shift_us`] at the two ends of the 95% Wilson interval of the
+/// pre-run's share (a quick run counts a few dozen gaps): (the earlier shift, for the upper end
+/// of the share; the later, for the lower end) [µs].
+pub fn race_shift_range_us(race: &LoopRace, scenario: &crate::scenario::Scenario) -> (f64, f64) {
+    use crate::assess::analytic;
+    let params = analytic::Params::from_scenario(scenario, crate::model::policy::Policy::Leaky);
+    let (wake, back) = params.race(race.walk_ns);
+    let (lo, hi) = crate::sweep::wilson95(race.won as usize, race.gaps as usize);
+    let at = |share: f64| analytic::race_wake_shift_ns(wake, &back, share) / 1000.0;
+    (at(hi), at(lo))
+}
+
 /// `m` with every figure of `key` (`{key}_min` … `{key}_max`) later by `shift_us` (earlier when
 /// negative, never below 0).
 pub fn shifted_figures(m: &Map<String, Value>, key: &str, shift_us: f64) -> Map<String, Value> {
@@ -509,7 +521,13 @@ struct LoopReturns {
 /// What the calibration does with the race the long loop's pre-run measured ([`loop_race`]).
 enum RaceShift {
     /// The long-park wake-up as written: every knot shifted by `shift_us`.
-    Shifted { race: LoopRace, shift_us: f64, wake: String },
+    /// `range_us`: the shift at the two ends of the share's 95% interval (the earlier end first).
+    Shifted {
+        race: LoopRace,
+        shift_us: f64,
+        range_us: (f64, f64),
+        wake: String,
+    },
     /// Measured, not applied, and why (a comment for the file).
     NotOnThisHost(String),
     /// Not measured (a harness output from before `--race`, or a loaded run that skips it).
@@ -563,11 +581,17 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
         .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
     let shift_us = race_in_loop_shift_us(&race, &scenario);
+    let range_us = race_shift_range_us(&race, &scenario);
     let wake = empirical_toml_with_tail(
         &shifted_figures(m, "wake_latency_us_long_park", shift_us),
         "wake_latency_us_long_park",
     )?;
-    Ok(RaceShift::Shifted { race, shift_us, wake })
+    Ok(RaceShift::Shifted {
+        race,
+        shift_us,
+        range_us,
+        wake,
+    })
 }
 
 /// `None` unless the harness ran both loops and the long-park exit and wake-up.
@@ -1109,14 +1133,24 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         );
         let _ = writeln!(out, "monitor_long_park = \"{}\"", duration_text(LONG_PARK_NS as f64));
         match race_shift(m, r, busy, cache)? {
-            RaceShift::Shifted { race, shift_us, wake } => {
+            RaceShift::Shifted {
+                race,
+                shift_us,
+                range_us,
+                wake,
+            } => {
+                let wilson = crate::sweep::wilson95(race.won as usize, race.gaps as usize);
                 let _ = writeln!(
                     out,
                     "# the race in the loop's own state (race_*: the loop's code run twice more on the long loop's table,\n\
                      # no deadline, the second run recorded): heirs won {} of {} gaps behind {:.0} ms walks. The race\n\
                      # written here gives them that share with every knot of the long-park wake-up {:.1} us {} than\n\
                      # measured apart (p50 {:.1} us), as the validation mirrors each point (docs/calibration.md, the\n\
-                     # race's shift). Measured apart, unshifted:\n\
+                     # race's shift). Fitted with no gap between walks: behind a broker's unlocked work between close\n\
+                     # walks the loop's heirs won far more gaps than this race gives them (docs/validation.md, the\n\
+                     # twenty-seventh session). The share's 95% interval ({:.1}-{:.1}% of {} gaps) puts it between {:+.1} and\n\
+                     # {:+.1} us: read a verdict that changes within that range as depending on this race.\n\
+                     # Measured apart, unshifted:\n\
                      # monitor_wake_latency_long_park = {}",
                     race.won,
                     race.gaps,
@@ -1124,6 +1158,11 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     shift_us.abs(),
                     if shift_us >= 0.0 { "later" } else { "earlier" },
                     number(m, "wake_latency_us_long_park_p50")?,
+                    wilson.0 * 100.0,
+                    wilson.1 * 100.0,
+                    race.gaps,
+                    range_us.0,
+                    range_us.1,
                     dist("wake_latency_us_long_park")?,
                 );
                 let _ = writeln!(out, "monitor_wake_latency_long_park = {wake}");

@@ -777,6 +777,14 @@ fn the_race_in_the_loops_state_shifts_the_long_park_wake_up() {
     // The wake-up as measured apart gives them another share: the shift is not idle.
     let apart = analytic::win_probability_shifted(wake, -shifts[0], &back);
     assert!((apart - share).abs() > 0.005, "unshifted {apart} against {share}");
+    // Fitted again to the file as written, the shift is nil, and the share's interval brackets it.
+    let json = serde_json::to_value(m).unwrap();
+    let race = hbsim::calibrate::loop_race(json.as_object().unwrap()).expect("the race, fitted");
+    let again = hbsim::calibrate::race_in_loop_shift_us(&race, &scenario);
+    assert!(again.abs() < 0.2, "refitted: {again} us");
+    let (early, late) = hbsim::calibrate::race_shift_range_us(&race, &scenario);
+    assert!(early < -1.0 && late > 1.0, "the interval's shifts {early}, {late} us");
+    assert!(written.contains("read a verdict that changes within that range"), "{written}");
 }
 
 /// The shift is fitted only where the validation applies it: an idle run (no busy threads, no
