@@ -421,10 +421,16 @@ pub struct LoopRace {
 /// least one gap, behind walks of at least [`LONG_PARK_NS`] (behind short walks the race is the
 /// short-park wake-up's, measured as it is). `None` otherwise.
 pub fn loop_race(m: &Map<String, Value>) -> Option<LoopRace> {
-    let gaps = m.get("race_gaps_between_walks")?.as_u64()?;
-    let won = m.get("race_gaps_won_by_heartbeats")?.as_u64()?;
-    let walk_ns = m.get("race_walk_us_mean")?.as_f64()? * 1000.0;
-    m.get("race_warmup_gaps_between_walks")?.as_u64()?;
+    loop_race_at(m, "race")
+}
+
+/// As [`loop_race`], for the figures under `prefix` (`race`, or `race_gap`: the second race of
+/// `hbsim calibrate`, behind a busy gap of `race_gap_gap_us` between walks).
+pub fn loop_race_at(m: &Map<String, Value>, prefix: &str) -> Option<LoopRace> {
+    let gaps = m.get(&format!("{prefix}_gaps_between_walks"))?.as_u64()?;
+    let won = m.get(&format!("{prefix}_gaps_won_by_heartbeats"))?.as_u64()?;
+    let walk_ns = m.get(&format!("{prefix}_walk_us_mean"))?.as_f64()? * 1000.0;
+    m.get(&format!("{prefix}_warmup_gaps_between_walks"))?.as_u64()?;
     (gaps > 0 && walk_ns >= LONG_PARK_NS as f64).then_some(LoopRace { gaps, won, walk_ns })
 }
 
@@ -522,16 +528,29 @@ struct LoopReturns {
 enum RaceShift {
     /// The long-park wake-up as written: every knot shifted by `shift_us`.
     /// `range_us`: the shift at the two ends of the share's 95% interval (the earlier end first).
+    /// `two_races`: the wake-up fitted to both races where the second was measured
+    /// ([`race_wake_affine`](crate::assess::analytic::race_wake_affine)), offered as a comment.
     Shifted {
         race: LoopRace,
         shift_us: f64,
         range_us: (f64, f64),
         wake: String,
+        two_races: Option<TwoRaces>,
     },
     /// Measured, not applied, and why (a comment for the file).
     NotOnThisHost(String),
     /// Not measured (a harness output from before `--race`, or a loaded run that skips it).
     NotMeasured,
+}
+
+/// The long-park wake-up fitted to the calibration's two races (no gap, and a busy gap).
+struct TwoRaces {
+    gap: LoopRace,
+    gap_us: f64,
+    shift_us: f64,
+    scale: f64,
+    clamped: bool,
+    wake: String,
 }
 
 /// The race's shift for the calibration file: fitted to the long loop's pre-run with the race as
@@ -580,6 +599,7 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
     }
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
         .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
+    let two_races = two_races(m, &race, &text)?;
     let shift_us = race_in_loop_shift_us(&race, &scenario);
     let range_us = race_shift_range_us(&race, &scenario);
     let wake = empirical_toml_with_tail(
@@ -591,7 +611,71 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
         shift_us,
         range_us,
         wake,
+        two_races,
     })
+}
+
+/// The two-race fit where the harness ran the second race (`race_gap_*`) behind long walks and
+/// measured the walker's return there: the first race's scenario `text` with the second's busy
+/// gap as `netty_event_gap` and what its walker's return adds beyond it (and beyond the long-park
+/// exit) as the long-walk extra, as the validation's mirror configures a point with that gap.
+fn two_races(m: &Map<String, Value>, race: &LoopRace, text: &str) -> Result<Option<TwoRaces>, Error> {
+    use crate::assess::analytic;
+    let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
+    let (Some(gap), Some(gap_us), Some(back), Some(exit)) = (
+        loop_race_at(m, "race_gap"),
+        f("race_gap_gap_us"),
+        f("race_gap_walker_back_uncontested_us_p50"),
+        f("exit_cost_us_long_park_p50"),
+    ) else {
+        return Ok(None);
+    };
+    let ret = walker_return_gap_us(back, gap_us, exit);
+    let gapped: String = text
+        .lines()
+        .filter(|l| !l.starts_with("netty_event_gap"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + &format!(
+            "netty_event_gap = \"{}\"\nnetty_event_gap_long_walk_extra = \"{}\"\n",
+            duration_text((gap_us * 1000.0).round()),
+            duration_text(((ret - gap_us) * 1000.0).round())
+        );
+    let parse = |t: &str| {
+        crate::scenario::parse(Path::new("calibration.toml"), t.as_bytes())
+            .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))
+    };
+    let (first, second) = (parse(text)?, parse(&gapped)?);
+    let pa = analytic::Params::from_scenario(&first, crate::model::policy::Policy::Leaky);
+    let pb = analytic::Params::from_scenario(&second, crate::model::policy::Policy::Leaky);
+    let ((wake, back_a), (_, back_b)) = (pa.race(race.walk_ns), pb.race(gap.walk_ns));
+    let (shift_ns, scale, clamped) = analytic::race_wake_affine(
+        wake,
+        &back_a,
+        analytic::race_share(race.won, race.gaps),
+        &back_b,
+        analytic::race_share(gap.won, gap.gaps),
+    );
+    let shift_us = shift_ns / 1000.0;
+    let key = "wake_latency_us_long_park";
+    let prefix = format!("{key}_");
+    let mut fitted = m.clone();
+    for (name, value) in fitted.iter_mut() {
+        if name.starts_with(&prefix) {
+            if let Some(v) = value.as_f64() {
+                *value = Value::from((shift_us + scale * v).max(0.0));
+            }
+        }
+    }
+    let wake = empirical_toml_with_tail(&fitted, key)?;
+    Ok(Some(TwoRaces {
+        gap,
+        gap_us,
+        shift_us,
+        scale,
+        clamped,
+        wake,
+    }))
 }
 
 /// `None` unless the harness ran both loops and the long-park exit and wake-up.
@@ -1138,6 +1222,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 shift_us,
                 range_us,
                 wake,
+                two_races,
             } => {
                 let wilson = crate::sweep::wilson95(race.won as usize, race.gaps as usize);
                 let _ = writeln!(
@@ -1165,6 +1250,27 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     range_us.1,
                     dist("wake_latency_us_long_park")?,
                 );
+                if let Some(t) = two_races {
+                    let _ = writeln!(
+                        out,
+                        "# the same race behind a {:.0} us busy gap between walks (race_gap_*): heirs won {} of {} gaps. Fitted to\n\
+                         # both races, the wake-up is {:.2} x the one measured apart {} {:.1} us{}. Not applied until validated\n\
+                         # (docs/validation.md, the twenty-seventh session); to try it, put this line in place of the next:\n\
+                         # monitor_wake_latency_long_park = {}",
+                        t.gap_us,
+                        t.gap.won,
+                        t.gap.gaps,
+                        t.scale,
+                        if t.shift_us >= 0.0 { "plus" } else { "minus" },
+                        t.shift_us.abs(),
+                        if t.clamped {
+                            " (the scale at its range's end: the second share not reached)"
+                        } else {
+                            ""
+                        },
+                        t.wake,
+                    );
+                }
                 let _ = writeln!(out, "monitor_wake_latency_long_park = {wake}");
             }
             RaceShift::NotOnThisHost(why) => {

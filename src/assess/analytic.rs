@@ -201,6 +201,82 @@ pub fn race_wake_shift_ns(wake: &Dist, back: &[&Dist], share: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// The race's draws kept ([`win_probability_shifted`]'s: the same seed, the same order), so that
+/// many transforms of the wake-up can be tried against them cheaply.
+pub struct RaceDraws {
+    /// (wake-up, the walker's way back) [ns].
+    draws: Vec<(f64, f64)>,
+}
+
+impl RaceDraws {
+    pub fn new(wake: &Dist, back: &[&Dist]) -> RaceDraws {
+        let mut rng = ChaCha8Rng::seed_from_u64(0x6173_7365_7373);
+        let draws = (0..20_000)
+            .map(|_| {
+                let w = wake.sample(&mut rng) as f64;
+                let b = back.iter().map(|d| d.sample(&mut rng)).fold(0u64, u64::saturating_add) as f64;
+                (w, b)
+            })
+            .collect();
+        RaceDraws { draws }
+    }
+
+    /// P(`shift_ns` + `scale` × wake < back), the wake-up never below 0.
+    pub fn win(&self, shift_ns: f64, scale: f64) -> f64 {
+        let wins = self.draws.iter().filter(|(w, b)| (scale * w + shift_ns).max(0.0) < *b).count();
+        wins as f64 / self.draws.len() as f64
+    }
+
+    /// The shift [ns] at which, with `scale`, the wake-up wins with probability `share`
+    /// (bisection to 0.1 µs between −10 ms and +10 ms, as [`race_wake_shift_ns`]).
+    pub fn shift_for(&self, scale: f64, share: f64) -> f64 {
+        let (mut lo, mut hi) = (-10e6, 10e6);
+        while hi - lo > 100.0 {
+            let mid = 0.5 * (lo + hi);
+            if self.win(mid, scale) > share {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
+/// The smallest and largest scale [`race_wake_affine`] tries.
+pub const RACE_SCALE_RANGE: (f64, f64) = (0.1, 4.0);
+
+/// The wake-up transformed as `shift + scale × wake` so that it wins two races: with probability
+/// `share_a` against `back_a` and `share_b` against `back_b` (the loop's race with no gap between
+/// walks and with one; both sides drawn as in [`win_probability`]). One share pins the wake-up's
+/// quantile at that share and the other another quantile: a shift alone moves both together. For
+/// each scale the shift is fitted to the first race; the scale is then bisected (geometrically,
+/// in [`RACE_SCALE_RANGE`]) on the second. Returns (shift [ns], scale, whether the scale hit the
+/// range's end: the second share not reached).
+pub fn race_wake_affine(wake: &Dist, back_a: &[&Dist], share_a: f64, back_b: &[&Dist], share_b: f64) -> (f64, f64, bool) {
+    let (a, b) = (RaceDraws::new(wake, back_a), RaceDraws::new(wake, back_b));
+    // With the first race held, a wider wake-up (a larger scale) puts more of it late: the second
+    // race is won less often as the scale grows.
+    let second = |scale: f64| b.win(a.shift_for(scale, share_a), scale);
+    let (mut lo, mut hi) = RACE_SCALE_RANGE;
+    if second(lo) < share_b {
+        return (a.shift_for(lo, share_a), lo, true);
+    }
+    if second(hi) > share_b {
+        return (a.shift_for(hi, share_a), hi, true);
+    }
+    for _ in 0..30 {
+        let mid = (lo * hi).sqrt();
+        if second(mid) > share_b {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let scale = (lo * hi).sqrt();
+    (a.shift_for(scale, share_a), scale, false)
+}
+
 /// A share of gaps won, `won` of `gaps`, as the race's target: the plain ratio, kept half a gap
 /// off 0 and 1 (no finite shift makes a race never or always won).
 pub fn race_share(won: u64, gaps: u64) -> f64 {
@@ -396,6 +472,35 @@ pub fn corners(p: &Params, r: &Ranges) -> Vec<Params> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Two races pin two quantiles: a wake-up transformed by a known shift and scale is found again
+    /// from the shares it would win (uniform wake-ups, constant ways back: closed forms).
+    #[test]
+    fn two_races_give_back_the_shift_and_the_scale() {
+        let wake = Dist::Uniform {
+            min_ns: 0,
+            max_ns: 100_000,
+        };
+        let (a, b) = (Dist::Const(20_000), Dist::Const(50_000));
+        // −10 µs + 0.8 × U[0, 100 µs] is below 20 µs with probability 0.375, below 50 µs with 0.75.
+        let (shift, scale, clamped) = race_wake_affine(&wake, &[&a], 0.375, &[&b], 0.75);
+        assert!(!clamped);
+        assert!((shift + 10_000.0).abs() < 1_500.0, "shift {shift} ns");
+        assert!((scale - 0.8).abs() < 0.03, "scale {scale}");
+        // A shift alone (scale 1) holds the first race and misses the second.
+        let draws = RaceDraws::new(&wake, &[&b]);
+        let one = RaceDraws::new(&wake, &[&a]).shift_for(1.0, 0.375);
+        assert!((draws.win(one, 1.0) - 0.675).abs() < 0.02);
+        // A second share no scale in range reaches is clamped and says so.
+        // (at the widest scale, 4, the wake-up held at 20 µs still wins 45% below 50 µs).
+        let (_, scale, clamped) = race_wake_affine(&wake, &[&a], 0.375, &[&b], 0.3);
+        assert!(clamped && scale == RACE_SCALE_RANGE.1, "{scale}");
+        // The kept draws are win_probability_shifted's.
+        let kept = RaceDraws::new(&wake, &[&a]);
+        for shift in [-30_000.0, 0.0, 12_345.0] {
+            assert_eq!(kept.win(shift, 1.0), win_probability_shifted(&wake, shift, &[&a]));
+        }
+    }
     use super::*;
 
     fn params(policy: Policy, clients: f64) -> Params {

@@ -970,6 +970,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user4", "tests/data/calibration/user4-session-2026-12-04"),
     ("user5", "tests/data/calibration/user5-session-2026-12-04"),
     ("user6", "tests/data/calibration/user6-session-2026-12-04"),
+    // Pre-registered with the calibration's second race (behind a 15 us gap, the two-race fit
+    // offered as a comment): the twenty-seventh session, second part.
+    ("user7", "tests/data/calibration/user7-session-2026-12-04"),
+    ("user8", "tests/data/calibration/user8-session-2026-12-04"),
+    ("user9", "tests/data/calibration/user9-session-2026-12-04"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
