@@ -829,6 +829,22 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "400,000 groups walked in 39 ms (the other two sets' 30-31 ms): the trigger's 100 walks outlast the 3 s deadline by a second and the loop fed itself to 0.53 of its last quarter with its heirs in at 14 of 897 gaps; hbsim's heirs win 3% too and its seeds mostly drain the backlog in time (2 of 20 collapsed; 6 of 20 with the calibration unshifted, on the edge)",
     ),
     ("user5-large-gap0", "last quarter", "as its tipped entry (0.53 against a median of 0.00)"),
+    // Its second part (`user7-` to `user9-`, pre-registered): the calibration's second race is
+    // offered, not applied; these are the one-race shift's misses.
+    (
+        "user7-huge-gap15",
+        "tipped",
+        "as user4-huge-gap15: the loop's heirs won 5 of 9 gaps, hbsim's 8%; 18 of 20 seeds (15 with the calibration's two-race fit, which its own second race could not reach: docs/validation.md, the twenty-seventh session)",
+    ),
+    ("user7-huge-gap15", "registers", "see tipped: hbsim's heirs drain a collapsed loop's backlog (2,543 calls a won gap against 508)"),
+    ("user8-huge-gap15", "tipped", "as user4-huge-gap15: the loop's heirs won 3 of 9 gaps, hbsim's 3%; 20 of 20 seeds (15 with the two-race fit)"),
+    ("user8-huge-gap15", "last quarter", "see tipped (0.00 against a median of 1.00)"),
+    (
+        "user7-large-gap0",
+        "tipped",
+        "as user5-large-gap0: 400,000 groups in 39 ms, the trigger's 100 walks spanning 4.15 s, and the loop fed itself to 0.70 of its last quarter (its heirs in at 15 of 893 gaps); hbsim's heirs win 3% too and 2 of 20 seeds collapsed",
+    ),
+    ("user7-large-gap0", "last quarter", "as its tipped entry (0.70 against a median of 0.00)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -2307,6 +2323,16 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user5-large-gap0", "tipped", "as in KNOWN (0 of 20 seeds with the calibration's walks)"),
     ("user5-large-gap0", "last quarter", "see tipped"),
     ("user5-large-gap0", "registers", "see tipped: the loop's heirs drained a collapsed loop's backlog (1,834 calls a won gap), hbsim's a recovering one's (362)"),
+    ("user7-large-gap0", "tipped", "as in KNOWN (0 of 20 seeds with the calibration's walks)"),
+    ("user7-large-gap0", "last quarter", "see tipped"),
+    ("user8-huge-gap15", "tipped", "as in KNOWN (19 of 20 seeds with the calibration's walks)"),
+    ("user8-huge-gap15", "last quarter", "see tipped"),
+    (
+        "user9-huge-gap0",
+        "tipped",
+        "the deadline's knife edge with the calibration's walk cost: its long loop walked at 71.9 ns a group, so 288 ms walks at 4,000,000 groups and 2.88 s for the trigger's ten, where the loop walked 327 ms (3.18 s) and tipped; with its own walks hbsim agrees (19 of 20)",
+    ),
+    ("user9-huge-gap0", "last quarter", "see tipped (1.00 against 0.00 in every seed)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -2321,6 +2347,16 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
         "AMD EPYC: 4000000 groups, 15 µs, 10 closes, 60 s, a user's calibration",
         "last quarter",
         "as in KNOWN_CONFIGURATIONS: 0.04 against 0.40",
+    ),
+    (
+        "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
+        "tipped",
+        "the deadline's knife edge with the calibration's walk cost (user9-huge-gap0: 2.88 s of trigger walks against the loop's 3.18 s, 0 of 20 seeds where it tipped): 7 of 8 against 5.2 expected (p = 0.036); with each point's own walks it agrees (6.8)",
+    ),
+    (
+        "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
+        "last quarter",
+        "as its tipped entry: 0.85 against 0.64",
     ),
     (
         "AMD EPYC: 400000 groups, 0 µs, 100 closes, 40 s, a user's calibration",
