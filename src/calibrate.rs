@@ -463,16 +463,21 @@ pub fn race_shift_range_us(race: &LoopRace, scenario: &crate::scenario::Scenario
 /// `m` with every figure of `key` (`{key}_min` … `{key}_max`) later by `shift_us` (earlier when
 /// negative, never below 0).
 pub fn shifted_figures(m: &Map<String, Value>, key: &str, shift_us: f64) -> Map<String, Value> {
+    transformed_figures(m, key, shift_us, 1.0)
+}
+
+/// `m` with every figure `v` of `key` replaced by `shift_us + scale × v` (never below 0).
+fn transformed_figures(m: &Map<String, Value>, key: &str, shift_us: f64, scale: f64) -> Map<String, Value> {
     let prefix = format!("{key}_");
-    let mut shifted = m.clone();
-    for (name, value) in shifted.iter_mut() {
+    let mut out = m.clone();
+    for (name, value) in out.iter_mut() {
         if name.starts_with(&prefix) {
             if let Some(v) = value.as_f64() {
-                *value = Value::from((v + shift_us).max(0.0));
+                *value = Value::from((shift_us + scale * v).max(0.0));
             }
         }
     }
-    shifted
+    out
 }
 
 /// The event thread's unlocked time after a walk (`netty_event_gap`; behind long walks, that plus
@@ -658,16 +663,7 @@ fn two_races(m: &Map<String, Value>, race: &LoopRace, text: &str) -> Result<Opti
     );
     let shift_us = shift_ns / 1000.0;
     let key = "wake_latency_us_long_park";
-    let prefix = format!("{key}_");
-    let mut fitted = m.clone();
-    for (name, value) in fitted.iter_mut() {
-        if name.starts_with(&prefix) {
-            if let Some(v) = value.as_f64() {
-                *value = Value::from((shift_us + scale * v).max(0.0));
-            }
-        }
-    }
-    let wake = empirical_toml_with_tail(&fitted, key)?;
+    let wake = empirical_toml_with_tail(&transformed_figures(m, key, shift_us, scale), key)?;
     Ok(Some(TwoRaces {
         gap,
         gap_us,
