@@ -269,7 +269,8 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
         loop_args.extend(["--busy-threads".to_string(), options.busy_threads.to_string()]);
         loop_args.extend(["--cache-pressure".to_string(), options.cache_pressure_mb.to_string()]);
         if tag == "long" && options.busy_threads == 0 && options.cache_pressure_mb == 0 {
-            // The race in the loop's state on the long loop's table ([`loop_race`]): about 20 s more.
+            // The race in the loop's state on the long loop's table ([`loop_race`]), behind no gap,
+            // a short one and a long one: about 60 s more.
             loop_args.push("--race".to_string());
         }
         match run_harness(jdk, dir.path(), &[], &loop_args) {
@@ -293,7 +294,7 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
 /// incident's table, walks of about 0.2 ms; `long`: a million groups, walks of 60-100 ms on the
 /// validation host (at least [`LONG_PARK_NS`] on any host that walks under 100 ns per group).
 /// About 20 s together; on an idle run the long one then runs the race in the loop's state
-/// ([`loop_race`]), about 20 s more.
+/// ([`loop_race`]) three times, behind gaps of 0, 15 and 200 µs: about 60 s more.
 const LOOPS: [(&str, &str, &str, &str); 2] = [("short", "15742", "3000", "6"), ("long", "1000000", "60", "12")];
 
 /// Adds `extra`'s `measured` figures to `main`'s.
@@ -535,17 +536,63 @@ enum RaceShift {
     /// `range_us`: the shift at the two ends of the share's 95% interval (the earlier end first).
     /// `two_races`: the wake-up fitted to both races where the second was measured
     /// ([`race_wake_affine`](crate::assess::analytic::race_wake_affine)), offered as a comment.
+    /// `open`: the heirs' times in behind the third race's long gap, offered as a comment.
     Shifted {
         race: LoopRace,
         shift_us: f64,
         range_us: (f64, f64),
         wake: String,
         two_races: Option<TwoRaces>,
+        open: Option<OpenRace>,
     },
     /// Measured, not applied, and why (a comment for the file).
     NotOnThisHost(String),
     /// Not measured (a harness output from before `--race`, or a loaded run that skips it).
     NotMeasured,
+}
+
+/// The third race of `hbsim calibrate` (`race_open_*`): behind a busy gap between walks longer
+/// than the heirs' wake-up, so they win nearly every release and their times in after it are the
+/// long-park wake-up in the loop's own state, uncensored by the walker's return (behind no gap
+/// only its lowest percent shows, behind 15 µs its part under the walker's return).
+struct OpenRace {
+    race: LoopRace,
+    gap_us: f64,
+    /// Of the heirs that won, those that ran on the other CPU than the walker's (where probed).
+    other_cpu: Option<(u64, u64)>,
+    wake: String,
+}
+
+/// The share of gaps the heirs must win in the third race for its times in to stand for the
+/// wake-up: the gaps they lost are its tail beyond the walker's return, left out of the knots.
+pub const OPEN_RACE_MIN_SHARE: f64 = 0.9;
+
+/// The third race where the harness ran it behind long walks and the heirs won at least
+/// [`OPEN_RACE_MIN_SHARE`] of its gaps: their times in (`race_open_heir_in_us_*`) as an empirical
+/// wake-up with its lower tail. `None` otherwise.
+fn open_race(m: &Map<String, Value>) -> Result<Option<OpenRace>, Error> {
+    let (Some(race), Some(gap_us)) = (loop_race_at(m, "race_open"), m.get("race_open_gap_us").and_then(Value::as_f64)) else {
+        return Ok(None);
+    };
+    if (race.won as f64) < OPEN_RACE_MIN_SHARE * race.gaps as f64 || !m.contains_key("race_open_heir_in_us_p50") {
+        return Ok(None);
+    }
+    let count = |k: &str| m.get(&format!("race_open_won_heir_on_{k}")).and_then(Value::as_u64);
+    let other_cpu = match (
+        count("other_cpu_walker_quick"),
+        count("other_cpu_walker_displaced"),
+        count("release_cpu_walker_quick"),
+        count("release_cpu_walker_displaced"),
+    ) {
+        (Some(a), Some(b), Some(c), Some(d)) if a + b + c + d > 0 => Some((a + b, a + b + c + d)),
+        _ => None,
+    };
+    Ok(Some(OpenRace {
+        race,
+        gap_us,
+        other_cpu,
+        wake: empirical_toml_with_tail(m, "race_open_heir_in_us")?,
+    }))
 }
 
 /// The long-park wake-up fitted to the calibration's two races (no gap, and a busy gap).
@@ -605,6 +652,7 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
         .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
     let two_races = two_races(m, &race, &text)?;
+    let open = open_race(m)?;
     let shift_us = race_in_loop_shift_us(&race, &scenario);
     let range_us = race_shift_range_us(&race, &scenario);
     let wake = empirical_toml_with_tail(
@@ -617,6 +665,7 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
         range_us,
         wake,
         two_races,
+        open,
     })
 }
 
@@ -1219,6 +1268,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 range_us,
                 wake,
                 two_races,
+                open,
             } => {
                 let wilson = crate::sweep::wilson95(race.won as usize, race.gaps as usize);
                 let _ = writeln!(
@@ -1265,6 +1315,26 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                             ""
                         },
                         t.wake,
+                    );
+                }
+                if let Some(o) = open {
+                    let cpu = match o.other_cpu {
+                        Some((other, all)) => format!(" ({other} of the {all} it won on the other CPU than the walker's)"),
+                        None => String::new(),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "# the same race behind a {:.0} us busy gap (race_open_*): heirs won {} of {} gaps{}. Their times in\n\
+                         # after the release are the wake-up in the loop's state itself (p50 {:.1} us), not only its part\n\
+                         # that beat the walker. Not applied until validated (docs/validation.md, the twenty-eighth\n\
+                         # session); to try it, put this line in place of the next:\n\
+                         # monitor_wake_latency_long_park = {}",
+                        o.gap_us,
+                        o.race.won,
+                        o.race.gaps,
+                        cpu,
+                        number(m, "race_open_heir_in_us_p50")?,
+                        o.wake,
                     );
                 }
                 let _ = writeln!(out, "monitor_wake_latency_long_park = {wake}");

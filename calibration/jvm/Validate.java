@@ -697,6 +697,17 @@ final class Validate {
                 r.put("race_" + d + "_" + q, out.get(d + "_" + q));
             }
         }
+        // The heirs' lower tail (behind a gap long enough for them to win every release, the
+        // wake-up itself: HbCalib's third race) and where the heirs that won ran.
+        for (String q : new String[] {"p1", "p5"}) {
+            r.put("race_heir_in_us_" + q, out.get("heir_in_us_" + q));
+        }
+        for (String k : new String[] {"won_heir_on_release_cpu_walker_displaced", "won_heir_on_other_cpu_walker_displaced",
+                "won_heir_on_release_cpu_walker_quick", "won_heir_on_other_cpu_walker_quick", "won_cpu_unknown"}) {
+            if (out.containsKey(k)) {
+                r.put("race_" + k, out.get(k));
+            }
+        }
         r.put("race_walker_ready_gaps", out.get("walker_ready_gaps"));
         r.put("race_walker_ready_over_1ms", out.get("walker_ready_over_1ms"));
         return r;
