@@ -543,7 +543,7 @@ enum RaceShift {
         range_us: (f64, f64),
         wake: String,
         two_races: Option<TwoRaces>,
-        open: Option<OpenRace>,
+        open: Option<Box<OpenRace>>,
     },
     /// Measured, not applied, and why (a comment for the file).
     NotOnThisHost(String),
@@ -652,7 +652,7 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
         .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
     let two_races = two_races(m, &race, &text)?;
-    let open = open_race(m)?;
+    let open = open_race(m)?.map(Box::new);
     let shift_us = race_in_loop_shift_us(&race, &scenario);
     let range_us = race_shift_range_us(&race, &scenario);
     let wake = empirical_toml_with_tail(
