@@ -991,6 +991,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user7", "tests/data/calibration/user7-session-2026-12-04"),
     ("user8", "tests/data/calibration/user8-session-2026-12-04"),
     ("user9", "tests/data/calibration/user9-session-2026-12-04"),
+    // Pre-registered with the calibration's third race (behind a 200 us gap, its heirs' times in
+    // offered as the long-park wake-up): the twenty-eighth session.
+    ("user10", "tests/data/calibration/user10-session-2026-12-04"),
+    ("user11", "tests/data/calibration/user11-session-2026-12-04"),
+    ("user12", "tests/data/calibration/user12-session-2026-12-04"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
