@@ -536,7 +536,8 @@ enum RaceShift {
     /// `range_us`: the shift at the two ends of the share's 95% interval (the earlier end first).
     /// `two_races`: the wake-up fitted to both races where the second was measured
     /// ([`race_wake_affine`](crate::assess::analytic::race_wake_affine)), offered as a comment.
-    /// `open`: the heirs' times in behind the third race's long gap, offered as a comment.
+    /// `open`: the heirs' times in behind the third race's long gap, applied in place of the
+    /// shifted wake-up where measured.
     Shifted {
         race: LoopRace,
         shift_us: f64,
@@ -561,6 +562,9 @@ struct OpenRace {
     /// Of the heirs that won, those that ran on the other CPU than the walker's (where probed).
     other_cpu: Option<(u64, u64)>,
     wake: String,
+    /// The share of gaps the race the file writes, with this wake-up, gives the heirs behind the
+    /// first race's walks and no gap (`race_*`: an out-of-sample check of the wake-up).
+    first_share: f64,
 }
 
 /// The share of gaps the heirs must win in the third race for its times in to stand for the
@@ -570,7 +574,7 @@ pub const OPEN_RACE_MIN_SHARE: f64 = 0.9;
 /// The third race where the harness ran it behind long walks and the heirs won at least
 /// [`OPEN_RACE_MIN_SHARE`] of its gaps: their times in (`race_open_heir_in_us_*`) as an empirical
 /// wake-up with its lower tail. `None` otherwise.
-fn open_race(m: &Map<String, Value>) -> Result<Option<OpenRace>, Error> {
+fn open_race(m: &Map<String, Value>, first: &LoopRace, text: &str) -> Result<Option<OpenRace>, Error> {
     let (Some(race), Some(gap_us)) = (loop_race_at(m, "race_open"), m.get("race_open_gap_us").and_then(Value::as_f64)) else {
         return Ok(None);
     };
@@ -587,12 +591,100 @@ fn open_race(m: &Map<String, Value>) -> Result<Option<OpenRace>, Error> {
         (Some(a), Some(b), Some(c), Some(d)) if a + b + c + d > 0 => Some((a + b, a + b + c + d)),
         _ => None,
     };
+    let wake = empirical_toml_with_tail(m, "race_open_heir_in_us")?;
+    let with_open: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("monitor_wake_latency_long_park") {
+                format!("monitor_wake_latency_long_park = {wake}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let scenario = crate::scenario::parse(Path::new("calibration.toml"), with_open.as_bytes())
+        .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
+    let params = crate::assess::analytic::Params::from_scenario(&scenario, crate::model::policy::Policy::Leaky);
+    let (w, back) = params.race(first.walk_ns);
+    let first_share = crate::assess::analytic::win_probability(w, &back);
     Ok(Some(OpenRace {
         race,
         gap_us,
         other_cpu,
-        wake: empirical_toml_with_tail(m, "race_open_heir_in_us")?,
+        wake,
+        first_share,
     }))
+}
+
+/// The long-park wake-up as the third race measured it ([`OpenRace`]), with what it rests on: the
+/// share of gaps it gives the heirs behind the first race's walks and no gap against the share
+/// they won there (an out-of-sample check), and, offered as comments, the wake-up measured apart
+/// and the first race's shift of it (`shift_us`, `shifted`: what the file applied before).
+fn write_open_race(
+    out: &mut String,
+    m: &Map<String, Value>,
+    first: &LoopRace,
+    shift_us: f64,
+    shifted: &str,
+    o: &OpenRace,
+) -> Result<(), Error> {
+    let cpu = match o.other_cpu {
+        Some((other, all)) if other == all => ", every winner on the other CPU than the walker's".to_string(),
+        Some((other, all)) => format!(", {} of the winners on the walker's own CPU", all - other),
+        None => String::new(),
+    };
+    let (lo, hi) = crate::sweep::wilson95(first.won as usize, first.gaps as usize);
+    let dist = |key: &str| -> Result<String, Error> {
+        if m.contains_key(&format!("{key}_min")) {
+            empirical_toml_with_tail(m, key)
+        } else {
+            empirical_toml(m, key)
+        }
+    };
+    let _ = writeln!(
+        out,
+        "# the long-park wake-up in the loop's own state (race_open_*: the loop's code run twice more on the long\n\
+         # loop's table behind a {:.0} us busy gap between walks, no deadline, the second run recorded): heirs won\n\
+         # {} of {} gaps{}. Their times in after the walker's release are the wake-up\n\
+         # itself (p50 {:.1} us), not only its part that beat the walker (docs/calibration.md, the race's wake-up).\n\
+         # Against the same loop behind no gap (race_*: heirs won {} of {} behind {:.0} ms walks, 95% {:.1}-{:.1}%)\n\
+         # the race written here gives them {:.1}%. Validated against a real JVM on idle hosts and 12 points\n\
+         # (docs/validation.md, the twenty-eighth session); one run counts {} gaps: calibrate again and compare.\n\
+         # Measured apart, after a {} ms park:\n\
+         # monitor_wake_latency_long_park = {}\n\
+         # the same, every knot {:.1} us {} (the first race's share fitted, applied before the twenty-eighth session):\n\
+         # monitor_wake_latency_long_park = {}",
+        o.gap_us,
+        o.race.won,
+        o.race.gaps,
+        cpu,
+        number(m, "race_open_heir_in_us_p50")?,
+        first.won,
+        first.gaps,
+        first.walk_ns / 1e6,
+        lo * 100.0,
+        hi * 100.0,
+        o.first_share * 100.0,
+        o.race.gaps,
+        m.get("long_park_hold_ms").and_then(Value::as_f64).unwrap_or(50.0),
+        dist("wake_latency_us_long_park")?,
+        shift_us.abs(),
+        if shift_us >= 0.0 { "later" } else { "earlier" },
+        shifted,
+    );
+    if o.first_share < lo || o.first_share > hi {
+        // Seen once in three runs (`user12-`): the open race's lowest knots beat the model's
+        // walker behind no gap where the real loop's heirs won none of 74 (docs/validation.md,
+        // the twenty-eighth session).
+        let _ = writeln!(
+            out,
+            "# outside that interval: under the model the two races of this run disagree (the walker's return is\n\
+             # drawn apart from the heir's wake-up, which a real release may not be). Read a verdict behind long\n\
+             # walks with no unlocked work between them as depending on it; the shifted line above fits that race"
+        );
+    }
+    let _ = writeln!(out, "monitor_wake_latency_long_park = {}", o.wake);
+    Ok(())
 }
 
 /// The long-park wake-up fitted to the calibration's two races (no gap, and a busy gap).
@@ -652,7 +744,7 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
         .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
     let two_races = two_races(m, &race, &text)?;
-    let open = open_race(m)?.map(Box::new);
+    let open = open_race(m, &race, &text)?.map(Box::new);
     let shift_us = race_in_loop_shift_us(&race, &scenario);
     let range_us = race_shift_range_us(&race, &scenario);
     let wake = empirical_toml_with_tail(
@@ -1270,74 +1362,61 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 two_races,
                 open,
             } => {
-                let wilson = crate::sweep::wilson95(race.won as usize, race.gaps as usize);
-                let _ = writeln!(
-                    out,
-                    "# the race in the loop's own state (race_*: the loop's code run twice more on the long loop's table,\n\
-                     # no deadline, the second run recorded): heirs won {} of {} gaps behind {:.0} ms walks. The race\n\
-                     # written here gives them that share with every knot of the long-park wake-up {:.1} us {} than\n\
-                     # measured apart (p50 {:.1} us), as the validation mirrors each point (docs/calibration.md, the\n\
-                     # race's shift). Fitted with no gap between walks: behind a broker's unlocked work between close\n\
-                     # walks the loop's heirs won far more gaps than this race gives them (docs/validation.md, the\n\
-                     # twenty-seventh session). The share's 95% interval ({:.1}-{:.1}% of {} gaps) puts it between {:+.1} and\n\
-                     # {:+.1} us: read a verdict that changes within that range as depending on this race.\n\
-                     # Measured apart, unshifted:\n\
-                     # monitor_wake_latency_long_park = {}",
-                    race.won,
-                    race.gaps,
-                    race.walk_ns / 1e6,
-                    shift_us.abs(),
-                    if shift_us >= 0.0 { "later" } else { "earlier" },
-                    number(m, "wake_latency_us_long_park_p50")?,
-                    wilson.0 * 100.0,
-                    wilson.1 * 100.0,
-                    race.gaps,
-                    range_us.0,
-                    range_us.1,
-                    dist("wake_latency_us_long_park")?,
-                );
-                if let Some(t) = two_races {
-                    let _ = writeln!(
-                        out,
-                        "# the same race behind a {:.0} us busy gap between walks (race_gap_*): heirs won {} of {} gaps. Fitted to\n\
-                         # both races, the wake-up is {:.2} x the one measured apart {} {:.1} us{}. Not applied until validated\n\
-                         # (docs/validation.md, the twenty-seventh session); to try it, put this line in place of the next:\n\
-                         # monitor_wake_latency_long_park = {}",
-                        t.gap_us,
-                        t.gap.won,
-                        t.gap.gaps,
-                        t.scale,
-                        if t.shift_us >= 0.0 { "plus" } else { "minus" },
-                        t.shift_us.abs(),
-                        if t.clamped {
-                            " (the scale at its range's end: the second share not reached)"
-                        } else {
-                            ""
-                        },
-                        t.wake,
-                    );
-                }
                 if let Some(o) = open {
-                    let cpu = match o.other_cpu {
-                        Some((other, all)) => format!(" ({other} of the {all} it won on the other CPU than the walker's)"),
-                        None => String::new(),
-                    };
+                    // Applied since the twenty-eighth session (pre-registered against 12 points:
+                    // docs/validation.md). The two-race fit is not offered beside it: the open race
+                    // measures the middle of the wake-up that fit could only guess at.
+                    write_open_race(&mut out, m, &race, shift_us, &wake, &o)?;
+                } else {
+                    let wilson = crate::sweep::wilson95(race.won as usize, race.gaps as usize);
                     let _ = writeln!(
                         out,
-                        "# the same race behind a {:.0} us busy gap (race_open_*): heirs won {} of {} gaps{}. Their times in\n\
-                         # after the release are the wake-up in the loop's state itself (p50 {:.1} us), not only its part\n\
-                         # that beat the walker. Not applied until validated (docs/validation.md, the twenty-eighth\n\
-                         # session); to try it, put this line in place of the next:\n\
+                        "# the race in the loop's own state (race_*: the loop's code run twice more on the long loop's table,\n\
+                         # no deadline, the second run recorded): heirs won {} of {} gaps behind {:.0} ms walks. The race\n\
+                         # written here gives them that share with every knot of the long-park wake-up {:.1} us {} than\n\
+                         # measured apart (p50 {:.1} us), as the validation mirrors each point (docs/calibration.md, the\n\
+                         # race's shift). Fitted with no gap between walks: behind a broker's unlocked work between close\n\
+                         # walks the loop's heirs won far more gaps than this race gives them (docs/validation.md, the\n\
+                         # twenty-seventh session). The share's 95% interval ({:.1}-{:.1}% of {} gaps) puts it between {:+.1} and\n\
+                         # {:+.1} us: read a verdict that changes within that range as depending on this race.\n\
+                         # Measured apart, unshifted:\n\
                          # monitor_wake_latency_long_park = {}",
-                        o.gap_us,
-                        o.race.won,
-                        o.race.gaps,
-                        cpu,
-                        number(m, "race_open_heir_in_us_p50")?,
-                        o.wake,
+                        race.won,
+                        race.gaps,
+                        race.walk_ns / 1e6,
+                        shift_us.abs(),
+                        if shift_us >= 0.0 { "later" } else { "earlier" },
+                        number(m, "wake_latency_us_long_park_p50")?,
+                        wilson.0 * 100.0,
+                        wilson.1 * 100.0,
+                        race.gaps,
+                        range_us.0,
+                        range_us.1,
+                        dist("wake_latency_us_long_park")?,
                     );
+                    if let Some(t) = two_races {
+                        let _ = writeln!(
+                            out,
+                            "# the same race behind a {:.0} us busy gap between walks (race_gap_*): heirs won {} of {} gaps. Fitted to\n\
+                             # both races, the wake-up is {:.2} x the one measured apart {} {:.1} us{}. Not applied until validated\n\
+                             # (docs/validation.md, the twenty-seventh session); to try it, put this line in place of the next:\n\
+                             # monitor_wake_latency_long_park = {}",
+                            t.gap_us,
+                            t.gap.won,
+                            t.gap.gaps,
+                            t.scale,
+                            if t.shift_us >= 0.0 { "plus" } else { "minus" },
+                            t.shift_us.abs(),
+                            if t.clamped {
+                                " (the scale at its range's end: the second share not reached)"
+                            } else {
+                                ""
+                            },
+                            t.wake,
+                        );
+                    }
+                    let _ = writeln!(out, "monitor_wake_latency_long_park = {wake}");
                 }
-                let _ = writeln!(out, "monitor_wake_latency_long_park = {wake}");
             }
             RaceShift::NotOnThisHost(why) => {
                 let _ = writeln!(out, "# {why}");

@@ -845,6 +845,19 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "as user5-large-gap0: 400,000 groups in 39 ms, the trigger's 100 walks spanning 4.15 s, and the loop fed itself to 0.70 of its last quarter (its heirs in at 15 of 893 gaps); hbsim's heirs win 3% too and 2 of 20 seeds collapsed",
     ),
     ("user7-large-gap0", "last quarter", "as its tipped entry (0.70 against a median of 0.00)"),
+    // The twenty-eighth session (`user10-` to `user12-`, pre-registered): the calibration's
+    // long-park wake-up is its third race's (behind a 200 us gap, every heir's time in).
+    (
+        "user10-huge-gap0",
+        "tipped",
+        "the loop's heirs won 2 of 9 gaps behind no gap (its pre-run 2 of 29) and drained the backlog each time, so nothing timed out though the trigger's walks spanned 3.66 s; hbsim's heirs win under 1% there and 20 of 20 seeds collapsed (20 with the one-race shift too)",
+    ),
+    ("user10-huge-gap0", "last quarter", "see tipped (0.00 against a median of 1.00)"),
+    (
+        "user10-huge-gap15",
+        "tipped",
+        "the knife edge of one won gap: the loop's heirs won 1 of 9 behind 15 us (its pre-run 9 of 29) and that one drained the backlog in time (3.62 s of trigger walks); hbsim's win 6% and 16 of 20 seeds collapsed (11 with the one-race shift, on the edge)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -2338,6 +2351,30 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the deadline's knife edge with the calibration's walk cost: its long loop walked at 71.9 ns a group, so 288 ms walks at 4,000,000 groups and 2.88 s for the trigger's ten, where the loop walked 327 ms (3.18 s) and tipped; with its own walks hbsim agrees (19 of 20)",
     ),
     ("user9-huge-gap0", "last quarter", "see tipped (1.00 against 0.00 in every seed)"),
+    // The twenty-eighth session, with the third race's wake-up, as found.
+    (
+        "user10-large-gap0",
+        "tipped",
+        "as user5-large-gap0: 400,000 groups in 37 ms, the trigger's walks spanning 4.21 s, the loop fed itself to 1.00; with the calibration's walk cost (72.9 ns a group, 29 ms walks) hbsim's seeds drain in time (0 of 20; 18 of 20 with the point's own walks)",
+    ),
+    ("user10-large-gap0", "last quarter", "see tipped"),
+    (
+        "user11-huge-gap0",
+        "tipped",
+        "the deadline's knife edge with the calibration's walk cost, as user9-huge-gap0: 78.9 ns a group, 316 ms walks and 3.16 s for the ten, where the loop's trigger spanned 3.90 s and tipped; 5 of 20 seeds (19 of 20 with the point's own walks)",
+    ),
+    ("user11-huge-gap15", "registers", "hbsim's seeds that collapsed (5 of 20) drain a collapsed loop's backlog (2,040 calls a won gap against 254); the verdict agrees"),
+    (
+        "user11-large-gap0",
+        "tipped",
+        "the 400,000-group knife edge: the trigger's walks spanned 3.18 s and the loop fed itself to 0.56 of its last quarter; 4 of 20 seeds with the calibration's walk cost (10 of 20 with the point's own, on the edge)",
+    ),
+    (
+        "user12-huge-gap0",
+        "tipped",
+        "the run whose two races disagree under the model (the calibration says so): its third race's lowest knots (30 and 42 us) let hbsim's heirs win 18% of the gaps behind no gap where the loop's won 2 of 162 (its own race none of 74), and no seed collapsed with the calibration's walks (7 of 20 with the point's own, on the edge; 20 of 20 with the one-race shift)",
+    ),
+    ("user12-huge-gap0", "last quarter", "see tipped (1.00 against 0.00 in every seed)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -2367,6 +2404,11 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
         "AMD EPYC: 400000 groups, 0 µs, 100 closes, 40 s, a user's calibration",
         "last quarter",
         "the deadline's knife edge at 400,000 groups (user5-large-gap0's 39 ms walks: 0.53 of its last quarter, 0 of 20 hbsim seeds; user2-large-gap0 1.00 against 0): with the calibration's walk cost hbsim's seeds drain in time where the loop fed itself, 0.31 against 0.06 on average (p = 0.001); the tips agree (2 of 5 against 0.5)",
+    ),
+    (
+        "AMD EPYC: 400000 groups, 0 µs, 100 closes, 40 s, a user's calibration",
+        "tipped",
+        "as its last quarter: with user10- and user11- the loop tipped in 5 of 11 recordings, hbsim expects 1.5 with the calibrations' walk cost (p = 0.003); with each point's own walks it agrees",
     ),
 ];
 
