@@ -645,8 +645,9 @@ fn write_open_race(
         out,
         "# the long-park wake-up in the loop's own state (race_open_*: the loop's code run twice more on the long\n\
          # loop's table behind a {:.0} us busy gap between walks, no deadline, the second run recorded): heirs won\n\
-         # {} of {} gaps{}. Their times in after the walker's release are the wake-up\n\
-         # itself (p50 {:.1} us), not only its part that beat the walker (docs/calibration.md, the race's wake-up).\n\
+         # {} of {} gaps{}.\n\
+         # Their times in after the walker's release are the wake-up itself (p50 {:.1} us), not only its\n\
+         # part that beat the walker (docs/calibration.md, the race's wake-up).\n\
          # Against the same loop behind no gap (race_*: heirs won {} of {} behind {:.0} ms walks, 95% {:.1}-{:.1}%)\n\
          # the race written here gives them {:.1}%. Validated against a real JVM on idle hosts and 12 points\n\
          # (docs/validation.md, the twenty-eighth session); one run counts {} gaps: calibrate again and compare.\n\

@@ -858,6 +858,24 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "the knife edge of one won gap: the loop's heirs won 1 of 9 behind 15 us (its pre-run 9 of 29) and that one drained the backlog in time (3.62 s of trigger walks); hbsim's win 6% and 16 of 20 seeds collapsed (11 with the one-race shift, on the edge)",
     ),
+    // Held out (`user13-` to `user15-`), the open race applied, as found.
+    (
+        "user14-large-gap0",
+        "tipped",
+        "the 400,000-group knife edge again: the trigger's walks spanned 3.43 s and the loop fed itself to 0.74 of its last quarter; this run's open race is flagged in its file (under the model its heirs win 10.8% behind no gap against 1 of 74 in its first race) and hbsim's heirs won 11% of the gaps where the loop's won 1%: 0 of 20 seeds (6 of 20 with the shifted line, on the edge)",
+    ),
+    ("user14-large-gap0", "last quarter", "see tipped (0.74 against 0.00 in every seed)"),
+    ("user14-large-gap0", "registers", "see tipped: the loop's heirs drained a collapsed loop's backlog (2,295 calls a won gap), hbsim's a recovering one's (173)"),
+    (
+        "user14-huge-gap0",
+        "last quarter",
+        "the flagged run (see user14-large-gap0): hbsim's heirs won 11% of the gaps behind no gap against the loop's 1%, so its seeds sit on the edge (7 of 20) with a median last quarter of 0.34 against the loop's 1.00 (20 of 20 and agreeing with the shifted line)",
+    ),
+    (
+        "user15-huge-gap0",
+        "last quarter",
+        "as user14-huge-gap0, the other flagged run (13.7% against 0 of 74): hbsim's heirs won 13% against 1%, 7 of 20 seeds, median 0.31 against 0.88",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1009,6 +1027,10 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user10", "tests/data/calibration/user10-session-2026-12-04"),
     ("user11", "tests/data/calibration/user11-session-2026-12-04"),
     ("user12", "tests/data/calibration/user12-session-2026-12-04"),
+    // Held out after the open race was applied (the twenty-eighth session).
+    ("user13", "tests/data/calibration/user13-session-2026-12-04"),
+    ("user14", "tests/data/calibration/user14-session-2026-12-04"),
+    ("user15", "tests/data/calibration/user15-session-2026-12-04"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2375,6 +2397,29 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the run whose two races disagree under the model (the calibration says so): its third race's lowest knots (30 and 42 us) let hbsim's heirs win 18% of the gaps behind no gap where the loop's won 2 of 162 (its own race none of 74), and no seed collapsed with the calibration's walks (7 of 20 with the point's own, on the edge; 20 of 20 with the one-race shift)",
     ),
     ("user12-huge-gap0", "last quarter", "see tipped (1.00 against 0.00 in every seed)"),
+    // Held out (`user13-` to `user15-`), as found.
+    ("user14-large-gap0", "tipped", "as in KNOWN (0 of 20 seeds with the calibration's walks)"),
+    ("user14-large-gap0", "last quarter", "see tipped"),
+    ("user14-large-gap0", "registers", "as in KNOWN (171 calls a won gap against 2,295)"),
+    (
+        "user14-huge-gap0",
+        "tipped",
+        "the flagged run (its file: the open race's heirs win 10.8% behind no gap under the model, against 1 of 74) with the calibration's walk cost (74.9 ms walks of a million groups, 300 ms at four million, against the loop's 318 ms and its 3.19 s trigger span): 0 of 20 seeds where the loop tipped",
+    ),
+    ("user14-huge-gap0", "last quarter", "see tipped"),
+    (
+        "user15-huge-gap0",
+        "tipped",
+        "as user14-huge-gap0, the other flagged run (13.7% against 0 of 74), the loop's 330 ms walks spanning 3.32 s: 0 of 20 seeds",
+    ),
+    ("user15-huge-gap0", "last quarter", "see tipped"),
+    (
+        "user15-huge-gap15",
+        "registers",
+        "the loop ran on part-way without tipping (158 gaps, its heirs in at 41, 0.01 of its last quarter failed) with a deep backlog per won gap (982 calls); hbsim's seeds drain it at once (340): the same verdict",
+    ),
+    ("user15-huge-gap15", "p50", "see registers: the loop's heartbeats waited 0.84 s at the median while it ran on, hbsim's none"),
+    ("user15-huge-gap15", "p90", "as its p50 (4.06 s against 0.004 ms)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
