@@ -634,13 +634,7 @@ fn write_open_race(
         None => String::new(),
     };
     let (lo, hi) = crate::sweep::wilson95(first.won as usize, first.gaps as usize);
-    let dist = |key: &str| -> Result<String, Error> {
-        if m.contains_key(&format!("{key}_min")) {
-            empirical_toml_with_tail(m, key)
-        } else {
-            empirical_toml(m, key)
-        }
-    };
+    let dist = |key: &str| empirical_toml_as_recorded(m, key);
     let _ = writeln!(
         out,
         "# the long-park wake-up in the loop's own state (race_open_*: the loop's code run twice more on the long\n\
@@ -720,13 +714,7 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
              # between them): the long-park wake-up is written as measured apart"
         )));
     };
-    let dist = |key: &str| -> Result<String, Error> {
-        if m.contains_key(&format!("{key}_min")) {
-            empirical_toml_with_tail(m, key)
-        } else {
-            empirical_toml(m, key)
-        }
-    };
+    let dist = |key: &str| empirical_toml_as_recorded(m, key);
     let mut text = format!(
         "name = \"the calibration's race\"\nduration = \"1s\"\n[broker]\nmonitor_long_park = \"{}\"\n\
          monitor_wake_latency_long_park = {}\nmonitor_exit_cost_long_park = {}\nnetty_event_gap = \"{}\"\n",
@@ -744,8 +732,9 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
     }
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
         .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
-    let two_races = two_races(m, &race, &text)?;
     let open = open_race(m, &race, &text)?.map(Box::new);
+    // The two-race fit is offered only where the open race is not applied.
+    let two_races = if open.is_some() { None } else { two_races(m, &race, &text)? };
     let shift_us = race_in_loop_shift_us(&race, &scenario);
     let range_us = race_shift_range_us(&race, &scenario);
     let wake = empirical_toml_with_tail(
@@ -912,6 +901,16 @@ pub fn empirical_toml(m: &Map<String, Value>, key: &str) -> Result<String, Error
 /// as the loop ran them (docs/validation.md, the `inloop-` session).
 pub fn empirical_toml_with_tail(m: &Map<String, Value>, key: &str) -> Result<String, Error> {
     empirical_knots(m, key, true)
+}
+
+/// [`empirical_toml_with_tail`] where the harness recorded `key`'s lower tail (`{key}_min`),
+/// [`empirical_toml`] otherwise.
+fn empirical_toml_as_recorded(m: &Map<String, Value>, key: &str) -> Result<String, Error> {
+    if m.contains_key(&format!("{key}_min")) {
+        empirical_toml_with_tail(m, key)
+    } else {
+        empirical_toml(m, key)
+    }
 }
 
 fn empirical_knots(m: &Map<String, Value>, key: &str, lower_tail: bool) -> Result<String, Error> {
