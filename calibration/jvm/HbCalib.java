@@ -144,6 +144,12 @@ public final class HbCalib {
                 m.put(p + d + "_" + q, out.get(d + "_" + q));
             }
         }
+        // The walker's exit and its return after it, paired per gap (Validate.loop).
+        for (String d : new String[] {"walker_exit_us", "walker_back_after_exit_us"}) {
+            for (String q : new String[] {"min", "p10", "p50", "p90", "p99", "max"}) {
+                m.put(p + d + "_" + q, out.get(d + "_" + q));
+            }
+        }
         m.put(p + "walker_ready_gaps", out.get("walker_ready_gaps"));
         m.put(p + "walker_ready_over_1ms", out.get("walker_ready_over_1ms"));
         // Where the heirs that won ran (behind tables of 400,000 groups and more: the long loop).

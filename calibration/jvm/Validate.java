@@ -204,6 +204,15 @@ final class Validate {
         // the heirs' drain). A walker preempted at its release shows here.
         final List<Long> readyNs = new ArrayList<>();
         final List<Long> readyWonNs = new ArrayList<>();
+        // Per counted gap, the walker's own exit from the release that began it (its release to its
+        // first statement after the monitor, the unpark of a waiter included); per won gap, the
+        // first heartbeat's time in after that exit; per lost gap, the walker's time back in after
+        // it. Paired in the same gap: a release's exit and the heir's wake-up are one event, so the
+        // race is the two sides after the exit (docs/calibration.md, the race after the exit).
+        final List<Long> exitNs = new ArrayList<>();
+        final List<Long> heirAfterExitNs = new ArrayList<>();
+        final List<Long> backAfterExitNs = new ArrayList<>();
+        final long[] lastExit = {0};
         // Every counted gap in order (`gap_series`): 'l' the walker got back in first, 'w' a
         // heartbeat got in and the walker was ready within 1 ms (it kept its CPU), 'd' a heartbeat
         // got in and the walker was ready only later (displaced). Whether lost gaps come in runs
@@ -264,6 +273,7 @@ final class Validate {
                     if (counting) {
                         ev[1]++;
                         backNs.add(w0 - table.lastRelease);
+                        exitNs.add(lastExit[0]);
                         readyNs.add(ready - table.lastRelease);
                         if (seen != lastSeen) {
                             readyWonNs.add(ready - table.lastRelease);
@@ -274,6 +284,7 @@ final class Validate {
                         if (seen == lastSeen) {
                             // No heartbeat got in: the walker's own, uncontested return.
                             backLostNs.add(w0 - table.lastRelease);
+                            backAfterExitNs.add(w0 - table.lastRelease - lastExit[0]);
                         }
                         if (waitersAtRelease[0] > 0) {
                             boolean late = ready - table.lastRelease > 1_000_000L;
@@ -303,6 +314,7 @@ final class Validate {
                             ev[2]++;
                             ev[3] += seen - lastSeen;
                             heirNs.add(table.firstAfterRelease - table.lastRelease);
+                            heirAfterExitNs.add(table.firstAfterRelease - table.lastRelease - lastExit[0]);
                             if (table.cpuProbe) {
                                 boolean displaced = ready - table.lastRelease > 1_000_000L;
                                 if (table.heirCpu < 0 || table.releaseCpu < 0) {
@@ -337,6 +349,7 @@ final class Validate {
                     waitersAtRelease[0] = contending.get();
                     table.lastRelease = w1;
                 }
+                lastExit[0] = System.nanoTime() - table.lastRelease;
                 Util.spin(gapNs);
                 counting = !events.isEmpty();
             }
@@ -592,6 +605,9 @@ final class Validate {
         putUs(out, "walker_back_uncontested_us", backLostNs);
         putUs(out, "walker_ready_us", readyNs);
         putUs(out, "walker_ready_heirs_won_us", readyWonNs);
+        putUs(out, "walker_exit_us", exitNs);
+        putUs(out, "heir_after_exit_us", heirAfterExitNs);
+        putUs(out, "walker_back_after_exit_us", backAfterExitNs);
         putUs(out, "walker_blocked_won_quick_us", blockedQuickNs);
         putUs(out, "walker_blocked_won_displaced_us", blockedDisplacedNs);
         out.put("won_gaps_walker_quick", blockedQuickNs.size());
@@ -694,6 +710,12 @@ final class Validate {
         }
         for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us", "walker_ready_us", "walker_ready_heirs_won_us"}) {
             for (String q : new String[] {"min", "p10", "p50", "p90", "p99", "max"}) {
+                r.put("race_" + d + "_" + q, out.get(d + "_" + q));
+            }
+        }
+        // Both sides of the race after the walker's exit, paired per gap, with the lower tail.
+        for (String d : new String[] {"walker_exit_us", "heir_after_exit_us", "walker_back_after_exit_us"}) {
+            for (String q : new String[] {"min", "p1", "p5", "p10", "p50", "p90", "p99", "max"}) {
                 r.put("race_" + d + "_" + q, out.get(d + "_" + q));
             }
         }
