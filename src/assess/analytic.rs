@@ -50,6 +50,9 @@ pub struct Params {
 pub struct LongWalk {
     pub threshold_ns: f64,
     pub wake: Dist,
+    /// The wake-up counted from the end of the walker's exit (`monitor_wake_after_exit_long_park`):
+    /// the race is then the two sides after that exit, which cancels from both.
+    pub wake_after_exit: Option<Dist>,
     pub exit: Dist,
     pub extra: Dist,
 }
@@ -86,6 +89,7 @@ impl Params {
             long_walk: (b.monitor_long_park_ns > 0).then(|| LongWalk {
                 threshold_ns: b.monitor_long_park_ns as f64,
                 wake: b.monitor_wake_latency_long_park.unwrap_or(b.monitor_wake_latency),
+                wake_after_exit: b.monitor_wake_after_exit_long_park,
                 exit: b.monitor_exit_cost_long_park.unwrap_or(b.monitor_exit_cost),
                 extra: b.netty_event_gap_long_walk_extra,
             }),
@@ -95,6 +99,12 @@ impl Params {
                     .monitor_wake_latency_very_long_park
                     .or(b.monitor_wake_latency_long_park)
                     .unwrap_or(b.monitor_wake_latency),
+                // The tier's own wake-up (from the release) where it sets one, as the engine.
+                wake_after_exit: b
+                    .monitor_wake_latency_very_long_park
+                    .is_none()
+                    .then_some(b.monitor_wake_after_exit_long_park)
+                    .flatten(),
                 exit: b
                     .monitor_exit_cost_very_long_park
                     .or(b.monitor_exit_cost_long_park)
@@ -133,21 +143,39 @@ impl Params {
     /// The race at the walker's release behind a walk of `walk_ns`: the woken waiter's wake-up,
     /// and the parts of the walker's way back (its exit, the gap, and behind a long walk the
     /// extra).
+    /// Where the wake-up counts from the end of the walker's exit, the two sides after it: the
+    /// wake-up against the gap and the extra.
     pub fn race(&self, walk_ns: f64) -> (&Dist, Vec<&Dist>) {
-        let tier = [self.very_long_walk.as_ref(), self.long_walk.as_ref()]
+        match self.tier(walk_ns) {
+            Some(l) => match &l.wake_after_exit {
+                Some(after) => (after, vec![&self.gap, &l.extra]),
+                None => (&l.wake, vec![&l.exit, &self.gap, &l.extra]),
+            },
+            None => (&self.wake, vec![&self.exit, &self.gap]),
+        }
+    }
+
+    /// The long-walk tier behind a walk of `walk_ns`, if any.
+    fn tier(&self, walk_ns: f64) -> Option<&LongWalk> {
+        [self.very_long_walk.as_ref(), self.long_walk.as_ref()]
             .into_iter()
             .flatten()
-            .find(|l| walk_ns >= l.threshold_ns);
-        match tier {
-            Some(l) => (&l.wake, vec![&l.exit, &self.gap, &l.extra]),
-            None => (&self.wake, vec![&self.exit, &self.gap]),
+            .find(|l| walk_ns >= l.threshold_ns)
+    }
+
+    /// The walker's way back after a walk of `walk_ns`: its exit, the gap, and behind a long
+    /// walk the extra.
+    pub fn way_back(&self, walk_ns: f64) -> Vec<&Dist> {
+        match self.tier(walk_ns) {
+            Some(l) => vec![&l.exit, &self.gap, &l.extra],
+            None => vec![&self.exit, &self.gap],
         }
     }
 
     /// Mean Netty time of one close walk plus its way back to the next (exit and gap) [ns].
     pub fn walk_cycle_ns(&self, groups: f64) -> f64 {
         let walk = self.walk_ns(groups);
-        walk + self.race(walk).1.iter().map(|d| d.mean_ns()).sum::<f64>()
+        walk + self.way_back(walk).iter().map(|d| d.mean_ns()).sum::<f64>()
     }
 }
 
@@ -314,7 +342,7 @@ pub fn estimate(p: &Params, groups: f64) -> Estimate {
     let cycle_s = cycle_ns / 1e9;
     let (wake, back) = p.race(p.walk_ns(groups));
     let win = win_probability(wake, &back);
-    let back_ns: f64 = back.iter().map(|d| d.mean_ns()).sum();
+    let back_ns: f64 = p.way_back(p.walk_ns(groups)).iter().map(|d| d.mean_ns()).sum();
     let blocks = p.policy.lock() != LockKind::None;
     // While the Netty thread walks back to back, heartbeats are served only when a woken
     // thread wins a gap (about one per cycle): the rest wait for the whole busy period, and
@@ -568,6 +596,7 @@ mod tests {
         p.long_walk = Some(LongWalk {
             threshold_ns: 10e6,
             wake: Dist::Const(90_000),
+            wake_after_exit: None,
             exit: Dist::Const(20_000),
             extra: Dist::Const(80_000),
         });
@@ -581,12 +610,34 @@ mod tests {
         p.very_long_walk = Some(LongWalk {
             threshold_ns: 20e6,
             wake: Dist::Const(200_000),
+            wake_after_exit: None,
             exit: Dist::Const(30_000),
             extra: Dist::Const(80_000),
         });
         assert_eq!(estimate(&p, 15_742.0).win_probability, 1.0, "15.8 ms walks: still the long tier");
         let very = estimate(&p, 25_000.0);
         assert_eq!(very.win_probability, 0.0, "25 ms walks: 200 us against 30 + 5 + 80 us");
+    }
+
+    /// Counted from the end of the walker's exit, the wake-up races the gap and the extra alone:
+    /// the exit is on neither side of the race, and still in the walker's cycle.
+    #[test]
+    fn a_wake_up_after_the_exit_leaves_the_exit_out_of_the_race() {
+        let mut p = params(Policy::Leaky, 11_000.0);
+        p.gap = Dist::Const(5_000);
+        let long = |after: u64| LongWalk {
+            threshold_ns: 10e6,
+            wake: Dist::Const(1_000_000),
+            wake_after_exit: Some(Dist::Const(after)),
+            exit: Dist::Const(40_000),
+            extra: Dist::Const(8_000),
+        };
+        p.long_walk = Some(long(15_000));
+        let est = estimate(&p, 15_742.0);
+        assert_eq!(est.win_probability, 0.0, "15 us after the exit against 5 + 8 us after it");
+        assert!((est.walk_cycle_ms - (15.762 + 0.053)).abs() < 1e-9, "{}", est.walk_cycle_ms);
+        p.long_walk = Some(long(10_000));
+        assert_eq!(estimate(&p, 15_742.0).win_probability, 1.0, "10 us against 13 us");
     }
 
     #[test]

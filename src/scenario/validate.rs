@@ -114,6 +114,12 @@ pub struct BrokerParams {
     pub monitor_wake_latency_long_park: Option<Dist>,
     /// The exit that wakes a waiter parked at least `monitor_long_park` (unset: `monitor_exit_cost`).
     pub monitor_exit_cost_long_park: Option<Dist>,
+    /// The wake-up of a waiter parked at least `monitor_long_park`, counted from the end of the
+    /// releaser's exit (its unpark) instead of from the release: the heir is in the race after the
+    /// same exit the releaser's own way back waits for (the harness's `heir_after_exit_us`,
+    /// docs/calibration.md, the race after the exit). Replaces `monitor_wake_latency_long_park`,
+    /// and the very-long-park wake-up where that tier sets none of its own.
+    pub monitor_wake_after_exit_long_park: Option<Dist>,
     /// A waiter parked at least this long (longer than `monitor_long_park`) wakes with the
     /// `_very_long_park` costs (0 = never).
     pub monitor_very_long_park_ns: u64,
@@ -579,12 +585,25 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     // 0 turns the long-park costs off, so a scenario can switch off what a calibration file
     // beneath it sets; a threshold with nothing to apply is a mistake.
     let long_park_costs = b.monitor_wake_latency_long_park.is_some()
+        || b.monitor_wake_after_exit_long_park.is_some()
         || b.monitor_exit_cost_long_park.is_some()
         || b.netty_event_gap_long_walk_extra != Dist::Const(0);
     if b.monitor_long_park.0 > 0 && !long_park_costs {
         p.push(
             &f("monitor_long_park"),
-            "needs `monitor_wake_latency_long_park`, `monitor_exit_cost_long_park` or `netty_event_gap_long_walk_extra`: what changes after a long park",
+            "needs `monitor_wake_latency_long_park`, `monitor_wake_after_exit_long_park`, `monitor_exit_cost_long_park` or `netty_event_gap_long_walk_extra`: what changes after a long park",
+        );
+    }
+    if b.monitor_wake_after_exit_long_park.is_some() {
+        p.check(
+            b.monitor_long_park.0 > 0,
+            &f("monitor_wake_after_exit_long_park"),
+            "needs `monitor_long_park`: the park after which the wake-up counts from the releaser's exit",
+        );
+        p.check(
+            b.monitor_wake_latency_long_park.is_none(),
+            &f("monitor_wake_after_exit_long_park"),
+            "set it or `monitor_wake_latency_long_park`, not both: both are the long-park wake-up (one from the release, one from the end of the releaser's exit)",
         );
     }
     // The second tier: beyond the first, and with something of its own to apply.
@@ -641,6 +660,10 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             f("monitor_exit_cost_long_park"),
         ),
         (
+            b.monitor_wake_after_exit_long_park.as_ref().unwrap_or(&b.monitor_wake_latency),
+            f("monitor_wake_after_exit_long_park"),
+        ),
+        (
             b.monitor_wake_latency_very_long_park.as_ref().unwrap_or(&b.monitor_wake_latency),
             f("monitor_wake_latency_very_long_park"),
         ),
@@ -687,6 +710,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_long_park_ns: b.monitor_long_park.0,
         monitor_wake_latency_long_park: b.monitor_wake_latency_long_park,
         monitor_exit_cost_long_park: b.monitor_exit_cost_long_park,
+        monitor_wake_after_exit_long_park: b.monitor_wake_after_exit_long_park,
         monitor_very_long_park_ns: b.monitor_very_long_park.0,
         monitor_wake_latency_very_long_park: b.monitor_wake_latency_very_long_park,
         monitor_exit_cost_very_long_park: b.monitor_exit_cost_very_long_park,

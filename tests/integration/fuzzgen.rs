@@ -148,6 +148,7 @@ const BROKER: &[(&str, Kind)] = &[
     ("monitor_long_park", Kind::Dur),
     ("monitor_wake_latency_long_park", Kind::Dist),
     ("monitor_exit_cost_long_park", Kind::Dist),
+    ("monitor_wake_after_exit_long_park", Kind::Dist),
     ("monitor_very_long_park", Kind::Dur),
     ("monitor_wake_latency_very_long_park", Kind::Dist),
     ("monitor_exit_cost_very_long_park", Kind::Dist),

@@ -352,6 +352,58 @@ fn waiters_parked_through_a_walk_wake_slower() {
     assert_eq!(above, plain, "no park reaches 1 s: the plain model");
 }
 
+/// Issue 10, the twenty-ninth session: a wake-up counted from the end of the releaser's exit
+/// races the walker's way back after that same exit, so a long exit no longer lets the heir in.
+/// A 20-60 us exit and a 45 us wake-up from the release (the event thread's gap 5 us): the heir beats the walker's exit plus
+/// its 5 us gap at about half the releases (the exit over 40 us). Counted from the end of the
+/// exit, the same wake-up against the 5 us gap never wins (a waiter parked under the threshold
+/// aside), and a 2 us one wins wherever a waiter was parked. The key is refused
+/// without `monitor_long_park` and beside `monitor_wake_latency_long_park`, with the field named.
+#[test]
+fn a_wake_up_after_the_exit_races_the_walker_after_it() {
+    let won = |long: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+                 monitor_exit_cost_long_park = {{ dist = \"uniform\", min = \"20us\", max = \"60us\" }}\n{long}"
+            ),
+            400,
+        )
+    };
+    let apart = won("monitor_wake_latency_long_park = \"45us\"\n");
+    let after = won("monitor_wake_after_exit_long_park = \"45us\"\n");
+    let quick = won("monitor_wake_after_exit_long_park = \"2us\"\n");
+    assert!(apart.gaps >= 50, "{apart:?}");
+    assert!(
+        (0.3..=0.7).contains(&apart.won_share),
+        "45 us from the release beats a 20-60 us exit plus 5 us about half the time: {apart:?}"
+    );
+    // A waiter parked under 10 ms (the short park's 5 us wake-up) may still win one.
+    assert!(after.won_share < 0.02, "45 us after the exit never beats 5 us after it: {after:?}");
+    // Not every gap: the quick heirs drain the queue, and a release with no waiter parked wakes none.
+    assert!(
+        quick.won_by_heartbeats >= 20 && quick.won_share > after.won_share + 0.3,
+        "2 us after the exit beats 5 us after it: {quick:?}"
+    );
+    for (broker, needle) in [
+        ("monitor_wake_after_exit_long_park = \"5us\"", "needs `monitor_long_park`"),
+        (
+            "monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"5us\"\nmonitor_wake_after_exit_long_park = \"5us\"",
+            "not both",
+        ),
+    ] {
+        let text = close_burst(broker, "leaky");
+        let err = hbsim::scenario::parse(Path::new("after-exit.toml"), text.as_bytes())
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {broker}"));
+        let message = err.to_string();
+        assert!(
+            message.contains("broker.monitor_wake_after_exit_long_park") && message.contains(needle),
+            "{message}"
+        );
+    }
+}
+
 /// Issue 10 (`cpu_release_preempt`): on a host whose CPUs are all wanted, the heir the walker
 /// unparks at its own release takes the walker's CPU at that share of its releases, runs at once,
 /// and the walker waits. Here a heir's own wake-up (500 µs) never beats the walker's 20 µs exit,

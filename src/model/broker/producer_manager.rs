@@ -308,29 +308,67 @@ enum Placement {
     HeirWaitsForCpu,
 }
 
+/// A woken waiter's way back to the monitor, as drawn at the unpark ([`World::draw_monitor_wake`]).
+struct Wake {
+    placement: Placement,
+    /// From the release (or, with `after_exit`, from the end of the releaser's exit) to its
+    /// attempt on the monitor [ns].
+    latency: u64,
+    /// The wake-up counts from the end of the releaser's exit (`monitor_wake_after_exit_long_park`).
+    after_exit: bool,
+}
+
 impl World {
-    /// The waiter `next` was unparked: it competes for the monitor again after its wake-up
-    /// latency (one draw of `monitor_wake_latency`).
-    /// `park`: how long it has been parked ([`Self::parked_for`]).
+    /// The waiter `next` was unparked by a cancelled wait (`trylock_timeout`; no releaser's exit,
+    /// so a wake-up counted from the end of one counts from now): it competes for the monitor
+    /// again after its wake-up latency (one draw of `monitor_wake_latency`). `park`: how long it
+    /// has been parked ([`Self::parked_for`]).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) -> Placement {
+        let wake = self.draw_monitor_wake(ctx, b, next, park);
+        self.schedule_wake_event(ctx, b, next, wake.latency);
+        wake.placement
+    }
+
+    /// Where the woken waiter `next` runs and its wake-up latency: one draw of the wake-up
+    /// whatever the placement (the draw order stays one per wake-up).
+    fn draw_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) -> Wake {
         let placement = if next == ThreadRef::Netty {
             Placement::Elsewhere
         } else {
             self.place_woken_thread(ctx, b)
         };
         let p = &self.params.brokers[b as usize];
-        let wake = park.pick(
-            p.monitor_wake_latency,
-            p.monitor_wake_latency_long_park,
-            p.monitor_wake_latency_very_long_park,
-        );
-        // The wake-up is drawn whatever the placement (the draw order stays one per wake-up).
+        // After a long park the wake-up may count from the end of the releaser's exit: the heir
+        // cannot run before the unpark that ends it (the harness's `heir_after_exit_us`: no heir
+        // in less than 10 us after the walker's exit, docs/validation.md, the twenty-ninth session).
+        let after_exit = match park {
+            Park::Short => None,
+            Park::Long => p.monitor_wake_after_exit_long_park,
+            Park::VeryLong if p.monitor_wake_latency_very_long_park.is_some() => None,
+            Park::VeryLong => p.monitor_wake_after_exit_long_park,
+        };
+        let wake = after_exit.unwrap_or_else(|| {
+            park.pick(
+                p.monitor_wake_latency,
+                p.monitor_wake_latency_long_park,
+                p.monitor_wake_latency_very_long_park,
+            )
+        });
         let wake_up = wake.sample(&mut self.brokers[b as usize].rng);
         let latency = match placement {
             Placement::WalkerCpuAtOnce | Placement::OtherCpuAtOnce => 0,
             Placement::HeirWaitsForCpu => wake_up.saturating_add(self.sample_cost(b, |p| p.cpu_wait)),
             _ => wake_up,
         };
+        Wake {
+            placement,
+            latency,
+            after_exit: after_exit.is_some() && latency > 0,
+        }
+    }
+
+    /// The woken waiter's attempt on the monitor, `latency` from now.
+    fn schedule_wake_event(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, latency: u64) {
         let epoch = self.brokers[b as usize].epoch;
         ctx.schedule_in(
             latency,
@@ -340,7 +378,6 @@ impl World {
                 epoch,
             },
         );
-        placement
     }
 
     /// When `thread` last parked on the monitor.
@@ -602,7 +639,8 @@ impl World {
                     broker.monitor_acquired_ns = now;
                 }
                 let park = self.parked_for(now, b, next);
-                let placement = self.schedule_monitor_wake(ctx, b, next, park);
+                let wake = self.draw_monitor_wake(ctx, b, next, park);
+                let placement = wake.placement;
                 let p = &self.params.brokers[b as usize];
                 let exit = park.pick(
                     p.monitor_exit_cost,
@@ -616,7 +654,7 @@ impl World {
                     Placement::WalkerCpuAtOnce => p.cpus > 1,
                     Placement::Elsewhere | Placement::WalkerCpu => false,
                 };
-                if decided_at_release {
+                let exit = if decided_at_release {
                     // The CPU model decided the walker's release on a host with every CPU
                     // wanted: whether it lost its CPU there is `cpu_release_preempt`'s draw (the
                     // loop's `walker_ready_over_1ms`), so its exit is the measured exit of a
@@ -627,7 +665,15 @@ impl World {
                     exit.sample_at_most(rng, DISPLACED_READY_NS)
                 } else {
                     exit.sample(rng)
-                }
+                };
+                // The heir's wake-up, from the release or from the end of this exit.
+                let latency = if wake.after_exit {
+                    wake.latency.saturating_add(exit)
+                } else {
+                    wake.latency
+                };
+                self.schedule_wake_event(ctx, b, next, latency);
+                exit
             }
         }
     }
