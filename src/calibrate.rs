@@ -565,6 +565,24 @@ struct OpenRace {
     /// The share of gaps the race the file writes, with this wake-up, gives the heirs behind the
     /// first race's walks and no gap (`race_*`: an out-of-sample check of the wake-up).
     first_share: f64,
+    /// The same race counted from the end of the walker's exit, where the harness paired them.
+    after_exit: Option<AfterExit>,
+}
+
+/// The third race's heirs counted from the end of the walker's exit, and the long loop's walker
+/// back after its own (`race_open_heir_after_exit_us_*`, `loop_long_walker_back_after_exit_us_p50`):
+/// the race as two sides after one exit, which a release is (docs/validation.md, the
+/// twenty-ninth session: no heir in less than 10 us after the exit; drawn apart, a long exit and
+/// an early heir let the model's heir in where the loop's did not get in).
+struct AfterExit {
+    /// `monitor_wake_after_exit_long_park`.
+    wake: String,
+    /// The long loop's walker back after its exit, p50 [µs].
+    back_us: f64,
+    /// `netty_event_gap_long_walk_extra`: that less `netty_event_gap`, at least 0 [µs].
+    extra_us: f64,
+    /// As [`OpenRace::first_share`], with this race.
+    first_share: f64,
 }
 
 /// The share of gaps the heirs must win in the third race for its times in to stand for the
@@ -574,7 +592,7 @@ pub const OPEN_RACE_MIN_SHARE: f64 = 0.9;
 /// The third race where the harness ran it behind long walks and the heirs won at least
 /// [`OPEN_RACE_MIN_SHARE`] of its gaps: their times in (`race_open_heir_in_us_*`) as an empirical
 /// wake-up with its lower tail. `None` otherwise.
-fn open_race(m: &Map<String, Value>, first: &LoopRace, text: &str) -> Result<Option<OpenRace>, Error> {
+fn open_race(m: &Map<String, Value>, first: &LoopRace, text: &str, short_gap_us: f64) -> Result<Option<OpenRace>, Error> {
     let (Some(race), Some(gap_us)) = (loop_race_at(m, "race_open"), m.get("race_open_gap_us").and_then(Value::as_f64)) else {
         return Ok(None);
     };
@@ -602,16 +620,65 @@ fn open_race(m: &Map<String, Value>, first: &LoopRace, text: &str) -> Result<Opt
             }
         })
         .collect();
-    let scenario = crate::scenario::parse(Path::new("calibration.toml"), with_open.as_bytes())
-        .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
-    let params = crate::assess::analytic::Params::from_scenario(&scenario, crate::model::policy::Policy::Leaky);
-    let (w, back) = params.race(first.walk_ns);
-    let first_share = crate::assess::analytic::win_probability(w, &back);
+    let first_share = race_share(&with_open, first.walk_ns)?;
+    let after_exit = after_exit_race(m, first, text, short_gap_us)?;
     Ok(Some(OpenRace {
         race,
         gap_us,
         other_cpu,
         wake,
+        first_share,
+        after_exit,
+    }))
+}
+
+/// The share of gaps the model's race gives the heirs behind walks of `walk_ns` under the
+/// scenario `text` (its `[broker]` as the file writes it).
+fn race_share(text: &str, walk_ns: f64) -> Result<f64, Error> {
+    let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
+        .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
+    let params = crate::assess::analytic::Params::from_scenario(&scenario, crate::model::policy::Policy::Leaky);
+    let (w, back) = params.race(walk_ns);
+    Ok(crate::assess::analytic::win_probability(w, &back))
+}
+
+/// [`AfterExit`] where the harness paired the third race's heirs and the long loop's returns
+/// with the walker's exit (since the twenty-ninth session). A heir in before the exit ended (on
+/// the walker's own CPU, seen behind short gaps only) is counted at 0.
+fn after_exit_race(m: &Map<String, Value>, first: &LoopRace, text: &str, short_gap_us: f64) -> Result<Option<AfterExit>, Error> {
+    let key = "race_open_heir_after_exit_us";
+    let back = m
+        .get("loop_long_walker_back_after_exit_us_p50")
+        .and_then(Value::as_f64)
+        .filter(|v| v.is_finite() && *v >= 0.0);
+    let (Some(back_us), true) = (
+        back,
+        m.get(&format!("{key}_p50")).and_then(Value::as_f64).is_some_and(f64::is_finite),
+    ) else {
+        return Ok(None);
+    };
+    let wake = empirical_toml_with_tail(&shifted_figures(m, key, 0.0), key)?;
+    let extra_us = (back_us - short_gap_us).max(0.0);
+    let candidate: String = text
+        .lines()
+        .filter(|l| !l.starts_with("netty_event_gap_long_walk_extra"))
+        .map(|l| {
+            if l.starts_with("monitor_wake_latency_long_park") {
+                format!("monitor_wake_after_exit_long_park = {wake}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect::<String>()
+        + &format!(
+            "netty_event_gap_long_walk_extra = \"{}\"\n",
+            duration_text((extra_us * 1000.0).round())
+        );
+    let first_share = race_share(&candidate, first.walk_ns)?;
+    Ok(Some(AfterExit {
+        wake,
+        back_us,
+        extra_us,
         first_share,
     }))
 }
@@ -679,6 +746,31 @@ fn write_open_race(
         );
     }
     let _ = writeln!(out, "monitor_wake_latency_long_park = {}", o.wake);
+    if let Some(a) = &o.after_exit {
+        let _ = writeln!(
+            out,
+            "# the same race counted from the end of the walker's exit (race_open_heir_after_exit_us_*: the heirs' times\n\
+             # in after it, p50 {:.1} us; the long loop's walker back {:.1} us after its own, loop_long_walker_back_after_exit_us):\n\
+             # a release's exit and the heir's wake-up are one event, drawn apart above (docs/validation.md, the\n\
+             # twenty-ninth session). Against the first race it gives the heirs {:.1}% (95% {:.1}-{:.1}%{}).\n\
+             # Offered, pre-registered, not yet applied: in place of the long-park wake-up above and the long-walk\n\
+             # extra below,\n\
+             # monitor_wake_after_exit_long_park = {}\n\
+             # netty_event_gap_long_walk_extra = \"{}\"",
+            number(m, "race_open_heir_after_exit_us_p50")?,
+            a.back_us,
+            a.first_share * 100.0,
+            lo * 100.0,
+            hi * 100.0,
+            if a.first_share < lo || a.first_share > hi {
+                ", outside"
+            } else {
+                ", inside"
+            },
+            a.wake,
+            duration_text((a.extra_us * 1000.0).round()),
+        );
+    }
     Ok(())
 }
 
@@ -732,7 +824,7 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
     }
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), text.as_bytes())
         .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))?;
-    let open = open_race(m, &race, &text)?.map(Box::new);
+    let open = open_race(m, &race, &text, r.short_gap)?.map(Box::new);
     // The two-race fit is offered only where the open race is not applied.
     let two_races = if open.is_some() { None } else { two_races(m, &race, &text)? };
     let shift_us = race_in_loop_shift_us(&race, &scenario);

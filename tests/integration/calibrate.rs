@@ -968,3 +968,82 @@ fn the_third_race_is_the_long_park_wake_up() {
     assert_eq!(applied(&shifted), shifted_offered, "the shifted line applied");
     assert!(!shifted.contains("race_open_*"), "{shifted}");
 }
+
+/// Issue 10, the twenty-ninth session: where the harness paired each gap's walker exit with the
+/// heir's time in and the walker's return (`user16-` on), the file offers the race counted from
+/// the end of the exit: the third race's heirs after it, knot for knot (a heir in before the exit
+/// ended at 0), and the long loop's walker back after its exit less `netty_event_gap` as the
+/// long-walk extra; and states the share that race gives the heirs behind the first race's walks,
+/// which is the model's with the two lines in place. An older output offers nothing of it.
+#[test]
+fn the_race_after_the_exit_is_offered() {
+    let dir = TempDir::new("calibrate-after-exit");
+    let (written, cal) = calibrate_output(&dir, &with_open_race(16), &[]);
+    let m = cal["measured"].as_table().unwrap();
+    let f = |key: &str| m[key].as_float().unwrap_or_else(|| panic!("{key}"));
+    let offered = |key: &str| {
+        written
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("# {key} = ")))
+            .unwrap_or_else(|| panic!("{key} not offered: {written}"))
+            .to_string()
+    };
+    let wake: toml::Table = format!("w = {}", offered("monitor_wake_after_exit_long_park")).parse().unwrap();
+    let knots: Vec<(String, u64)> = wake["w"]
+        .as_table()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "dist")
+        .map(|(k, v)| (k.clone(), duration_ns(v)))
+        .collect();
+    assert_eq!(knots.len(), 8, "{knots:?}");
+    for (name, ns) in &knots {
+        let want = f(&format!("race_open_heir_after_exit_us_{name}")).max(0.0) * 1000.0;
+        assert!((*ns as f64 - want).abs() <= 1.0, "{name}: {ns} ns against {want}");
+    }
+    let broker = cal["broker"].as_table().unwrap();
+    let gap = duration_ns(&broker["netty_event_gap"]) as f64;
+    let extra = hbsim::scenario::parse_duration(offered("netty_event_gap_long_walk_extra").trim_matches('"')).unwrap() as f64;
+    let back = f("loop_long_walker_back_after_exit_us_p50") * 1000.0;
+    assert!(
+        (extra - (back - gap).max(0.0)).abs() <= 1.0,
+        "extra {extra} ns, back {back} ns, gap {gap} ns"
+    );
+    assert!(!broker.contains_key("monitor_wake_after_exit_long_park"), "offered, not applied");
+
+    // The stated share is the model's with the two offered lines in place.
+    let stated: f64 = written
+        .split("Against the first race it gives the heirs ")
+        .nth(1)
+        .and_then(|rest| rest.split('%').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no stated share: {written}"));
+    let swapped: String = written
+        .lines()
+        .map(|l| {
+            if l.starts_with("monitor_wake_latency_long_park =") || l.starts_with("netty_event_gap_long_walk_extra =") {
+                String::new()
+            } else if let Some(rest) = l.strip_prefix("# monitor_wake_after_exit_long_park = ") {
+                format!("monitor_wake_after_exit_long_park = {rest}")
+            } else if let Some(rest) = l.strip_prefix("# netty_event_gap_long_walk_extra = ") {
+                format!("netty_event_gap_long_walk_extra = {rest}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.path().join("after.toml"), swapped).unwrap();
+    let scenario = "name = \"race\"\ncalibration = \"after.toml\"\nduration = \"2s\"\n";
+    let scenario =
+        hbsim::scenario::parse_in(std::path::Path::new("s.toml"), scenario.as_bytes(), dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let params = hbsim::assess::analytic::Params::from_scenario(&scenario, hbsim::model::policy::Policy::Leaky);
+    let (wake, back) = params.race(f("race_walk_us_mean") * 1000.0);
+    assert_eq!(back.len(), 2, "the exit is on neither side: {back:?}");
+    let model = hbsim::assess::analytic::win_probability(wake, &back) * 100.0;
+    assert!((stated - model).abs() < 0.051, "stated {stated}%, model {model}%");
+
+    // Before the harness paired them: nothing offered.
+    let (older, _) = calibrate_output(&dir, &with_open_race(10), &[]);
+    assert!(!older.contains("monitor_wake_after_exit_long_park"), "{older}");
+}

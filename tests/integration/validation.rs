@@ -876,6 +876,18 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "last quarter",
         "as user14-huge-gap0, the other flagged run (13.7% against 0 of 74): hbsim's heirs won 13% against 1%, 7 of 20 seeds, median 0.31 against 0.88",
     ),
+    // The twenty-ninth session (`user16-` to `user18-`), the open race applied, as found.
+    (
+        "user17-huge-gap0",
+        "last quarter",
+        "the loop's heirs won 6 of 161 gaps behind no gap and cut its last quarter to 0.78; under this run's open race (0.2% behind no gap under the model) hbsim's won none and every seed stayed at 1.00. The race after the walker's exit, offered in the file, gives them 3% and agrees (18 of 20 seeds, median within 0.1)",
+    ),
+    ("user17-huge-gap0", "registers", "see last quarter: hbsim's heirs won no gap to drain (4 calls a won gap against 5,840)"),
+    (
+        "user18-huge-gap15",
+        "registers",
+        "the seeds that collapsed (14 of 20, on the edge) drain a collapsed loop's backlog (1,989 calls a won gap against 367): the loop's heirs won 5 of 9 gaps behind 15 us, hbsim's 9%, as with the race after the exit (5%, whose long-walk extra this run's short gap of 12 us clamped to 0)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1031,6 +1043,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user13", "tests/data/calibration/user13-session-2026-12-04"),
     ("user14", "tests/data/calibration/user14-session-2026-12-04"),
     ("user15", "tests/data/calibration/user15-session-2026-12-04"),
+    // Pre-registered with each gap's walker exit paired with the heir's time in (the race after
+    // the exit offered as a comment): the twenty-ninth session.
+    ("user16", "tests/data/calibration/user16-session-2026-12-04"),
+    ("user17", "tests/data/calibration/user17-session-2026-12-04"),
+    ("user18", "tests/data/calibration/user18-session-2026-12-04"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1129,7 +1146,13 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         .unwrap_or_default();
     let broker = cal["broker"].as_table().expect("[broker]");
     let long_walks = walks_past_long_park(json);
-    let key = if broker.contains_key("monitor_wake_latency_long_park") && long_walks {
+    // The race counted from the end of the walker's exit where the calibration writes it
+    // (the twenty-ninth session): the third race's heirs after the exit against the walker's
+    // return after it, the point's busy gap in place of the calibration's gap.
+    let after_exit = broker.contains_key("monitor_wake_after_exit_long_park") && long_walks;
+    let key = if after_exit {
+        AFTER_EXIT_KEY
+    } else if broker.contains_key("monitor_wake_latency_long_park") && long_walks {
         "wake_latency_us_long_park"
     } else {
         "wake_latency_us"
@@ -1143,7 +1166,18 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     } else {
         "loop_short_walker_back_uncontested_us_p50"
     };
-    let back = measured.get(back_key).and_then(|v| v.as_f64());
+    let back = if after_exit {
+        let f = |k: &str| measured.get(k).and_then(|v| v.as_f64());
+        let short_gap = hbsim::calibrate::walker_return_gap_us(
+            f("loop_short_walker_back_uncontested_us_p50").expect("loop_short_walker_back_uncontested_us_p50"),
+            0.0,
+            f("exit_cost_us_p50").expect("exit_cost_us_p50"),
+        );
+        let extra = (f("loop_long_walker_back_after_exit_us_p50").expect("loop_long_walker_back_after_exit_us_p50") - short_gap).max(0.0);
+        Some(if gap_us > 0.0 { gap_us } else { short_gap } + extra)
+    } else {
+        measured.get(back_key).and_then(|v| v.as_f64())
+    };
     if let Some((preempt, other, waits, waits_sd)) =
         cpu_shares_for(&measured, key, written_with_tail, back, gap_us, busy, &Pooling::of(json))
     {
@@ -1422,6 +1456,9 @@ fn recording_name(json: &serde_json::Value) -> String {
 /// walker's exit of the same tier (`exit_cost_us…`) and the return gap the mirror writes
 /// ([`hbsim::calibrate::walker_return_gap_us`] from the loop's return `back_us`; the harness's gap
 /// `gap_us` where none was measured).
+/// The third race's heirs counted from the end of the walker's exit (the twenty-ninth session).
+const AFTER_EXIT_KEY: &str = "race_open_heir_after_exit_us";
+
 fn model_race(
     measured: &serde_json::Map<String, serde_json::Value>,
     key: &str,
@@ -1429,6 +1466,10 @@ fn model_race(
     back_us: Option<f64>,
     gap_us: f64,
 ) -> Option<f64> {
+    if key == AFTER_EXIT_KEY {
+        // Both sides after the exit: `back_us` is the walker's return after it, gap included.
+        return hbsim::calibrate::heir_beats_walker_share(measured, key, true, back_us);
+    }
     if !MODEL_RACE {
         return hbsim::calibrate::heir_beats_walker_share(measured, key, lower_tail, back_us);
     }
@@ -2407,6 +2448,20 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the flagged run (its file: the open race's heirs win 10.8% behind no gap under the model, against 1 of 74) with the calibration's walk cost (74.9 ms walks of a million groups, 300 ms at four million, against the loop's 318 ms and its 3.19 s trigger span): 0 of 20 seeds where the loop tipped",
     ),
     ("user14-huge-gap0", "last quarter", "see tipped"),
+    // The twenty-ninth session (`user16-` to `user18-`), as found.
+    (
+        "user17-huge-gap0",
+        "tipped",
+        "the deadline's knife edge with the calibration's walk cost: 63 ms walks of a million groups, 252 ms at four million, against the loop's 341 ms and its 3.44 s trigger span; 0 of 20 seeds (20 of 20 with the point's own walks)",
+    ),
+    ("user17-huge-gap0", "last quarter", "see tipped"),
+    ("user17-huge-gap0", "registers", "see tipped (344 calls a won gap against 5,840)"),
+    (
+        "user18-huge-gap0",
+        "tipped",
+        "as user17-huge-gap0: 64 ms walks of a million groups, 254 ms at four million, against the loop's 307 ms and its 3.11 s trigger span; 0 of 20 seeds (12 of 20 with the point's own walks, on the edge)",
+    ),
+    ("user18-huge-gap0", "last quarter", "see tipped"),
     (
         "user15-huge-gap0",
         "tipped",
