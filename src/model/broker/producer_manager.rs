@@ -339,8 +339,9 @@ impl World {
         };
         let p = &self.params.brokers[b as usize];
         // After a long park the wake-up may count from the end of the releaser's exit: the heir
-        // cannot run before the unpark that ends it (the harness's `heir_after_exit_us`: no heir
-        // in less than 10 us after the walker's exit, docs/validation.md, the twenty-ninth session).
+        // cannot run before the unpark that ends it (the harness's `heir_after_exit_us`: 217 of
+        // 219 heirs 9.9 us or more after the walker's exit, docs/validation.md, the twenty-ninth
+        // session).
         let after_exit = match park {
             Park::Short => None,
             Park::Long => p.monitor_wake_after_exit_long_park,
