@@ -887,6 +887,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "user18-huge-gap15",
         "registers",
         "the seeds that collapsed (14 of 20, on the edge) drain a collapsed loop's backlog (1,989 calls a won gap against 367): the loop's heirs won 5 of 9 gaps behind 15 us, hbsim's 9%, as with the race after the exit (5%, whose long-walk extra this run's short gap of 12 us clamped to 0)",
+    ),    // Held out (`user19-` to `user21-`), the open race applied, as found.
+    (
+        "user19-huge-gap0",
+        "last quarter",
+        "the flagged run (its file: the open race's heirs win 12.8% behind no gap under the model, against 1 of 74): hbsim's heirs won 13% of the gaps where the loop's won 1 of 144, so its seeds sit on the edge (8 of 20) with a median last quarter of 0.45 against the loop's 1.00. The race after the exit, offered in the file, gives them 0% and agrees (20 of 20 seeds at 1.00)",
     ),
 ];
 
@@ -1048,6 +1053,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user16", "tests/data/calibration/user16-session-2026-12-04"),
     ("user17", "tests/data/calibration/user17-session-2026-12-04"),
     ("user18", "tests/data/calibration/user18-session-2026-12-04"),
+    // Held out after the twenty-ninth session's comparison (the open race applied, the race
+    // after the exit offered).
+    ("user19", "tests/data/calibration/user19-session-2026-12-04"),
+    ("user20", "tests/data/calibration/user20-session-2026-12-04"),
+    ("user21", "tests/data/calibration/user21-session-2026-12-04"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2462,6 +2472,25 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "as user17-huge-gap0: 64 ms walks of a million groups, 254 ms at four million, against the loop's 307 ms and its 3.11 s trigger span; 0 of 20 seeds (12 of 20 with the point's own walks, on the edge)",
     ),
     ("user18-huge-gap0", "last quarter", "see tipped"),
+    // Held out (`user19-` to `user21-`), as found.
+    (
+        "user19-huge-gap0",
+        "tipped",
+        "the deadline's knife edge with the calibration's walk cost: 74 ms walks of a million groups, 298 ms at four million, against the loop's 381 ms and its 3.47 s trigger span; 0 of 20 seeds (8 of 20 with the point's own walks, on the edge)",
+    ),
+    ("user19-huge-gap0", "last quarter", "see tipped"),
+    (
+        "user20-huge-gap0",
+        "tipped",
+        "as user19-huge-gap0: 69 ms walks of a million groups, 276 ms at four million, against the loop's 303 ms and its 3.09 s trigger span; 0 of 20 seeds (19 of 20 with the point's own walks)",
+    ),
+    ("user20-huge-gap0", "last quarter", "see tipped"),
+    (
+        "user21-huge-gap0",
+        "tipped",
+        "as user19-huge-gap0: 63 ms walks of a million groups, 251 ms at four million, against the loop's 314 ms and its 3.12 s trigger span; 0 of 20 seeds (18 of 20 with the point's own walks)",
+    ),
+    ("user21-huge-gap0", "last quarter", "see tipped"),
     (
         "user15-huge-gap0",
         "tipped",
