@@ -905,6 +905,16 @@ fn a_second_race_offers_the_wake_up_fitted_to_both() {
 }
 
 /// A run with the third race (`race_open_*`, behind a 200 us gap: `user10-`, recorded 2026-12-04).
+/// The share [%] a calibration file states right after `lead`.
+fn stated_share(written: &str, lead: &str) -> f64 {
+    written
+        .split(lead)
+        .nth(1)
+        .and_then(|rest| rest.split('%').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no stated share after {lead:?}: {written}"))
+}
+
 fn with_open_race(n: u32) -> std::path::PathBuf {
     repo_root().join(format!("tests/data/calibration/user{n}-session-2026-12-04.harness.json"))
 }
@@ -936,12 +946,7 @@ fn the_third_race_is_the_long_park_wake_up() {
     assert!(!written.contains("outside that interval"), "{written}");
 
     // The share the file states is the model's race with the file's own wake-up.
-    let stated: f64 = written
-        .split("the race written here gives them ")
-        .nth(1)
-        .and_then(|rest| rest.split('%').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no stated share: {written}"));
+    let stated = stated_share(&written, "the race written here gives them ");
     let scenario = "name = \"race\"\ncalibration = \"cal.toml\"\nduration = \"2s\"\n";
     let scenario =
         hbsim::scenario::parse_in(std::path::Path::new("s.toml"), scenario.as_bytes(), dir.path()).unwrap_or_else(|e| panic!("{e}"));
@@ -1012,12 +1017,7 @@ fn the_race_after_the_exit_is_offered() {
     assert!(!broker.contains_key("monitor_wake_after_exit_long_park"), "offered, not applied");
 
     // The stated share is the model's with the two offered lines in place.
-    let stated: f64 = written
-        .split("Against the first race it gives the heirs ")
-        .nth(1)
-        .and_then(|rest| rest.split('%').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no stated share: {written}"));
+    let stated = stated_share(&written, "Against the first race it gives the heirs ");
     let swapped: String = written
         .lines()
         .map(|l| {

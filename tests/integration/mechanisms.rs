@@ -392,15 +392,7 @@ fn a_wake_up_after_the_exit_races_the_walker_after_it() {
             "not both",
         ),
     ] {
-        let text = close_burst(broker, "leaky");
-        let err = hbsim::scenario::parse(Path::new("after-exit.toml"), text.as_bytes())
-            .err()
-            .unwrap_or_else(|| panic!("accepted: {broker}"));
-        let message = err.to_string();
-        assert!(
-            message.contains("broker.monitor_wake_after_exit_long_park") && message.contains(needle),
-            "{message}"
-        );
+        assert_refused(broker, "broker.monitor_wake_after_exit_long_park", needle);
     }
 }
 
@@ -549,16 +541,18 @@ fn waiters_parked_very_long_wake_with_the_second_tier() {
         ),
     ] {
         let broker = format!("monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"5us\"\n{tiers}");
-        let text = close_burst(&broker, "leaky");
-        let err = hbsim::scenario::parse(Path::new("very-long.toml"), text.as_bytes())
-            .err()
-            .unwrap_or_else(|| panic!("accepted: {tiers}"));
-        let message = err.to_string();
-        assert!(
-            message.contains("broker.monitor_very_long_park") && message.contains(needle),
-            "{message}"
-        );
+        assert_refused(&broker, "broker.monitor_very_long_park", needle);
     }
+}
+
+/// `close_burst` with `broker` keys is refused, naming `field` with a message containing `needle`.
+fn assert_refused(broker: &str, field: &str, needle: &str) {
+    let text = close_burst(broker, "leaky");
+    let err = hbsim::scenario::parse(Path::new("refused.toml"), text.as_bytes())
+        .err()
+        .unwrap_or_else(|| panic!("accepted: {broker}"));
+    let message = err.to_string();
+    assert!(message.contains(field) && message.contains(needle), "{message}");
 }
 
 /// A long-park threshold with nothing to apply is refused with the field named; costs with the
@@ -566,14 +560,10 @@ fn waiters_parked_very_long_wake_with_the_second_tier() {
 /// draw for draw the plain model.
 #[test]
 fn long_park_threshold_needs_a_cost_and_zero_turns_it_off() {
-    let text = close_burst("monitor_long_park = \"20ms\"", "leaky");
-    let err = hbsim::scenario::parse(Path::new("long-park.toml"), text.as_bytes())
-        .err()
-        .unwrap_or_else(|| panic!("a threshold without costs was accepted"));
-    let message = err.to_string();
-    assert!(
-        message.contains("broker.monitor_long_park") && message.contains("needs `monitor_wake_latency_long_park`"),
-        "{message}"
+    assert_refused(
+        "monitor_long_park = \"20ms\"",
+        "broker.monitor_long_park",
+        "needs `monitor_wake_latency_long_park`",
     );
     let gaps = |broker: &str| {
         let text = close_burst(broker, "leaky").replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"");
