@@ -68,6 +68,9 @@ pub struct CalibrateOptions {
     pub cache_pressure_mb: u32,
     /// Hot or cold walk cost for `close_cost_per_group`; default cold with cache pressure, else hot.
     pub table: Option<TableTemperature>,
+    /// With [`TableTemperature::Large`]: the table size the walk cost is for ([`walk_ns_per_group_at`]);
+    /// default the long loop's million groups.
+    pub groups: Option<u64>,
 }
 
 impl CalibrateOptions {
@@ -275,6 +278,14 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
         }
         match run_harness(jdk, dir.path(), &[], &loop_args) {
             Ok(run) => merge_measured(&mut main, &run),
+            Err(e) if tag == "huge" => {
+                // Only the walk cost at four million groups is lost (a JVM whose default heap is
+                // too small for the table, say): `--table large` falls back to the long loop's.
+                eprintln!("hbsim: warning: the {tag} run of the loop failed ({e}); the walk cost at four million groups is not measured");
+                if let Some(top) = main.as_object_mut() {
+                    top.insert("loop_huge_error".to_string(), Value::String(e.to_string()));
+                }
+            }
             Err(e) => {
                 // The rest is measured: keep it. Without the walker's return the file offers the
                 // long-park lines commented out and says why (`loop_error`).
@@ -289,13 +300,20 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
     Ok(main)
 }
 
-/// The two short runs of the whole loop (`HbCalib --mode loop`, Validate.java with no gap between
+/// The short runs of the whole loop (`HbCalib --mode loop`, Validate.java with no gap between
 /// walks) for the walker's own return: tag, groups, trigger closes, seconds. `short`: the
 /// incident's table, walks of about 0.2 ms; `long`: a million groups, walks of 60-100 ms on the
 /// validation host (at least [`LONG_PARK_NS`] on any host that walks under 100 ns per group).
 /// About 20 s together; on an idle run the long one then runs the race in the loop's state
-/// ([`loop_race`]) three times, behind gaps of 0, 15 and 200 µs: about 60 s more.
-const LOOPS: [(&str, &str, &str, &str); 2] = [("short", "15742", "3000", "6"), ("long", "1000000", "60", "12")];
+/// ([`loop_race`]) three times, behind gaps of 0, 15 and 200 µs: about 60 s more. `huge`: four
+/// million groups, for the walk cost alone (walks of about 300 ms; about 15 s and 1.1 GB more):
+/// a table that size walks 10% slower per group than a million on the validation host
+/// ([`walk_ns_per_group_at`]).
+const LOOPS: [(&str, &str, &str, &str); 3] = [
+    ("short", "15742", "3000", "6"),
+    ("long", "1000000", "60", "12"),
+    ("huge", "4000000", "10", "8"),
+];
 
 /// Adds `extra`'s `measured` figures to `main`'s.
 fn merge_measured(main: &mut Value, extra: &Value) {
@@ -1292,6 +1310,71 @@ fn toml_number(v: f64) -> String {
     }
 }
 
+/// The loop's walks of tables far beyond the caches: (groups, ns per group at the p50) of the long
+/// loop (a million groups) and, where it ran, of the huge one (four million).
+#[derive(Clone, Copy, Debug)]
+struct LargeTableWalks {
+    long: (f64, f64),
+    huge: Option<(f64, f64)>,
+}
+
+fn large_table_walks(m: &serde_json::Map<String, Value>) -> Option<LargeTableWalks> {
+    let walk = |tag: &str| {
+        let groups = m.get(&format!("loop_{tag}_groups")).and_then(Value::as_f64).filter(|g| *g > 0.0)?;
+        let us = m.get(&format!("loop_{tag}_walk_us_p50")).and_then(Value::as_f64).filter(|w| *w > 0.0)?;
+        Some((groups, us * 1000.0 / groups))
+    };
+    Some(LargeTableWalks {
+        long: walk("long")?,
+        huge: walk("huge").filter(|huge| huge.0 > walk("long").map_or(f64::MAX, |long| long.0)),
+    })
+}
+
+/// The per-group walk cost (ns) of a table of `groups`, from the loop's walks of two tables far
+/// beyond the caches, each `(groups, ns per group)`: linear in ln(groups) between them, the nearer
+/// one's outside (nothing is measured there). Without the second, the first's.
+///
+/// Why: per group a walk of four million groups cost about 10% more than one of a million in the
+/// loop on the validation host (a bigger table's page tables miss the caches too), while 400,000
+/// to 2,000,000 cost about the same (docs/calibration.md, the walk cost by table size).
+pub fn walk_ns_per_group_at(groups: f64, long: (f64, f64), huge: Option<(f64, f64)>) -> f64 {
+    match huge {
+        Some(huge) if huge.0 > long.0 => {
+            let at = ((groups.max(1.0) / long.0).ln() / (huge.0 / long.0).ln()).clamp(0.0, 1.0);
+            long.1 + (huge.1 - long.1) * at
+        }
+        _ => long.1,
+    }
+}
+
+/// The comment beside `close_cost_per_group` on the large tables' walks, and how to take them.
+fn large_table_comment(walks: &LargeTableWalks, table: TableTemperature, groups: Option<u64>) -> String {
+    let (g1, c1) = walks.long;
+    let measured = match walks.huge {
+        Some((g4, c4)) => format!(
+            "{} per group at {g1} groups (loop_long_walk_us_p50), {} at {g4} (loop_huge_walk_us_p50)",
+            duration_text(c1),
+            duration_text(c4)
+        ),
+        None => format!("{} per group at {g1} groups (loop_long_walk_us_p50)", duration_text(c1)),
+    };
+    match (table, groups, walks.huge) {
+        (TableTemperature::Large, Some(g), Some(_)) => format!(
+            "# the loop walked {measured};\n# for a table of {g} groups: linear in ln(groups) between them, the nearer one's outside"
+        ),
+        (TableTemperature::Large, Some(g), None) => format!(
+            "# the loop walked {measured}; no four-million-group walk in this output, so that one for {g} groups"
+        ),
+        (TableTemperature::Large, None, _) => format!(
+            "# the loop walked {measured};\n# this is the first: `--groups N` writes the cost for a table of N groups (docs/calibration.md)"
+        ),
+        _ => format!(
+            "# a table far beyond the caches walks slower: {measured};\n\
+             # for tables of a few hundred thousand groups and more, `--table large --groups N` writes that (docs/calibration.md)"
+        ),
+    }
+}
+
 /// The calibration file's text from the harness's document.
 pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<String, Error> {
     let m = measured(main);
@@ -1334,7 +1417,16 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     let _ = writeln!(out, "table = {}", toml_string(table.name()));
     let _ = writeln!(out, "hbsim_version = {}", toml_string(env!("CARGO_PKG_VERSION")));
     let _ = writeln!(out, "harness_version = {}", toml_string(HARNESS_VERSION));
-    for key in ["same_cpu_method", "same_cpu_loadavg_before", "same_cpu_loadavg_after", "loop_error"] {
+    if let (TableTemperature::Large, Some(groups)) = (table, options.groups) {
+        let _ = writeln!(out, "table_groups = {groups}");
+    }
+    for key in [
+        "same_cpu_method",
+        "same_cpu_loadavg_before",
+        "same_cpu_loadavg_after",
+        "loop_error",
+        "loop_huge_error",
+    ] {
         if let Some(v) = main.get(key).and_then(Value::as_str) {
             let _ = writeln!(out, "{key} = {}", toml_string(v));
         }
@@ -1355,19 +1447,17 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         TableTemperature::Cold => "walk_ns_per_group_cold_p50",
         TableTemperature::Large => "loop_long_walk_us_p50",
     };
+    let large = large_table_walks(m);
     let per_group = match table {
         TableTemperature::Large => {
-            let groups = m
-                .get("loop_long_groups")
-                .and_then(Value::as_f64)
-                .filter(|g| *g > 0.0)
-                .ok_or_else(|| {
-                    harness_error(
-                        "output",
-                        "no `loop_long_groups`: --table large needs a harness output with the loop runs".to_string(),
-                    )
-                })?;
-            number(m, per_group_key)? * 1000.0 / groups
+            number(m, per_group_key)?;
+            let walks = large.ok_or_else(|| {
+                harness_error(
+                    "output",
+                    "no `loop_long_groups`: --table large needs a harness output with the loop runs".to_string(),
+                )
+            })?;
+            walk_ns_per_group_at(options.groups.map_or(walks.long.0, |g| g as f64), walks.long, walks.huge)
         }
         _ => number(m, per_group_key)?,
     };
@@ -1385,21 +1475,11 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         match table {
             TableTemperature::Hot => "back-to-back walks, the table stays in the caches",
             TableTemperature::Cold => "caches evicted between walks",
-            TableTemperature::Large => "per group: the loop's walks of a million groups, far beyond the caches",
+            TableTemperature::Large => "per group: the loop's walks of a table far beyond the caches",
         }
     );
-    if table != TableTemperature::Large {
-        if let (Some(walk), Some(groups)) = (
-            m.get("loop_long_walk_us_p50").and_then(Value::as_f64),
-            m.get("loop_long_groups").and_then(Value::as_f64).filter(|g| *g > 0.0),
-        ) {
-            let _ = writeln!(
-                out,
-                "# a table far beyond the caches walks slower: {} per group at {groups} groups (loop_long_walk_us_p50);\n\
-                 # for tables of a few hundred thousand groups and more, `--table large` writes that (docs/calibration.md)",
-                duration_text(walk * 1000.0 / groups)
-            );
-        }
+    if let Some(walks) = large {
+        let _ = writeln!(out, "{}", large_table_comment(&walks, table, options.groups));
     }
     let _ = writeln!(out, "close_cost_per_group = \"{}\"", duration_text(per_group));
     let _ = writeln!(

@@ -110,6 +110,9 @@ pub struct CalibrateArgs {
     /// Which walk cost becomes close_cost_per_group: hot (the incident's 15,742 groups walked back to back), cold (caches evicted between walks) or large (a million groups walked back to back, far beyond the caches) (default: cold with --cache-pressure, else hot).
     #[arg(long, value_name = "hot|cold|large")]
     pub table: Option<String>,
+    /// With --table large: the table size to write the walk cost for, between the loop's walks of a million and of four million groups (default: a million).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub groups: Option<u64>,
     /// Do not run the JVM: write the calibration from a harness output recorded earlier (its JSON).
     #[arg(long, value_name = "FILE")]
     pub from_output: Option<PathBuf>,
@@ -349,11 +352,15 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
             Some(TableTemperature::parse(text).ok_or_else(|| Error::Usage(format!("--table: `{text}` is not `hot`, `cold` or `large`")))?)
         }
     };
+    if args.groups.is_some() && table != Some(TableTemperature::Large) {
+        return Err(Error::Usage("--groups: applies to `--table large` only (the walk cost of a table far beyond the caches)".into()).into());
+    }
     let options = CalibrateOptions {
         quick: args.quick,
         busy_threads: args.busy_threads,
         cache_pressure_mb: args.cache_pressure,
         table,
+        groups: args.groups,
     };
     let doc = match &args.from_output {
         Some(path) => {

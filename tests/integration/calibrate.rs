@@ -397,6 +397,62 @@ fn large_table_takes_the_long_loop_walks() {
     assert!(!dir.path().join("old.toml").exists(), "nothing written");
 }
 
+/// `--table large --groups N`: between the loop's walks of a million groups and of four million,
+/// linear in ln(groups); outside them the nearer one's; without the four-million walk the
+/// million's, and the file says so. `--groups` is refused without `--table large`.
+#[test]
+fn a_table_of_n_groups_takes_the_walk_between_the_two_loops() {
+    let dir = TempDir::new("calibrate-groups");
+    let input = repo_root().join("tests/data/calibration/quick-loop-2026-12-02.harness.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let m = &doc["measured"];
+    let long = m["loop_long_walk_us_p50"].as_f64().unwrap() * 1000.0 / m["loop_long_groups"].as_f64().unwrap();
+    let without = dir.path().join("without.json");
+    std::fs::write(&without, doc.to_string()).unwrap();
+    // The huge loop walked 20% slower per group.
+    let huge = long * 1.2;
+    let measured = doc["measured"].as_object_mut().unwrap();
+    measured.insert("loop_huge_groups".into(), serde_json::Value::from(4_000_000));
+    measured.insert("loop_huge_walk_us_p50".into(), serde_json::Value::from(huge * 4_000_000.0 / 1000.0));
+    let with = dir.path().join("with.json");
+    std::fs::write(&with, doc.to_string()).unwrap();
+
+    let per_group = |input: &std::path::Path, groups: Option<&str>| {
+        let mut extra = vec!["--table", "large"];
+        extra.extend(groups.map(|g| ["--groups", g]).iter().flatten());
+        let (written, cal) = calibrate_output(&dir, input, &extra);
+        (duration_ns(&cal["broker"]["close_cost_per_group"]) as f64, written)
+    };
+    for (groups, expected) in [
+        (None, long),
+        (Some("400000"), long),
+        (Some("1000000"), long),
+        (Some("2000000"), long + (huge - long) * 0.5),
+        (Some("4000000"), huge),
+        (Some("16000000"), huge),
+    ] {
+        let (got, written) = per_group(&with, groups);
+        assert!((got - expected).abs() <= 1.0, "{groups:?}: {got} ns against {expected}\n{written}");
+    }
+    let (_, written) = per_group(&with, None);
+    assert!(written.contains("`--groups N` writes the cost"), "{written}");
+    let (_, written) = per_group(&with, Some("2000000"));
+    assert!(written.contains("table_groups = 2000000"), "{written}");
+    assert!(written.contains("loop_huge_walk_us_p50"), "{written}");
+    // An output from before the huge loop: the million's, said so.
+    let (got, written) = per_group(&without, Some("4000000"));
+    assert!((got - long).abs() <= 1.0, "{got} against {long}");
+    assert!(written.contains("no four-million-group walk"), "{written}");
+
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", with.to_str().unwrap(), "--groups", "4000000", "--out", "hot.toml"],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("--groups"), "{}", text(&output));
+    assert!(!dir.path().join("hot.toml").exists(), "nothing written");
+}
+
 /// A wake-up with draws both under 100 µs and at a millisecond or more (8 busy threads on 2
 /// CPUs) is flagged in the file and on stderr; the idle host's is not.
 #[test]
