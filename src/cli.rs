@@ -95,7 +95,7 @@ fn parse_seed(text: &str) -> Result<u64, String> {
 /// `hbsim calibrate`.
 #[derive(clap::Args, Debug)]
 pub struct CalibrateArgs {
-    /// Fewer repetitions: about 1 minute instead of 3 (measured on a loaded 2-core host).
+    /// Fewer repetitions: about 2 min 20 s on an idle 2-core host (measured 2026-12-04), under the 5-minute budget.
     #[arg(long)]
     pub quick: bool,
     /// The calibration file to write.

@@ -429,17 +429,22 @@ impl Calibration {
     /// (fastest, slowest) for a table of `groups`; `None` without both a hot and a cold walk.
     /// A table of at least `walk_large_groups` is beyond the caches even when walked back to back:
     /// its range is the large-table walks (`walk_ns_per_group_large_hot_p50`, the long loop's
-    /// walks per group) up to the cold ones; a smaller one runs from the hot walk to the cold ones
+    /// walks per group, taken at `groups` between it and the huge loop's where that ran) up to the
+    /// cold ones; a smaller one runs from the hot walk to the cold ones
     /// (`walk_ns_per_group_cold_p50`, `_cold_spread_p50`: caches evicted between walks).
     pub fn walk_per_group_range(&self, groups: u64) -> Option<(f64, f64)> {
         let m = |k: &str| self.measured.get(k).copied().filter(|v| v.is_finite() && *v > 0.0);
         let hot = m("walk_ns_per_group_hot_p50")?;
         let cold = [m("walk_ns_per_group_cold_p50"), m("walk_ns_per_group_cold_spread_p50")];
         let cold_max = cold.iter().flatten().copied().reduce(f64::max)?;
-        let loop_long = match (m("loop_long_walk_us_p50"), m("loop_long_groups")) {
-            (Some(us), Some(g)) => Some(us * 1e3 / g),
+        // The loop's walks of a million groups, and where it ran of four million: at this table's
+        // size between them (`hbsim calibrate --table large --groups N`).
+        let loop_walk = |tag: &str| match (m(&format!("loop_{tag}_walk_us_p50")), m(&format!("loop_{tag}_groups"))) {
+            (Some(us), Some(g)) => Some((g, us * 1e3 / g)),
             _ => None,
         };
+        let loop_long = loop_walk("long")
+            .map(|long| crate::calibrate::walk_ns_per_group_at(groups as f64, long, loop_walk("huge")));
         let large: Vec<f64> = [m("walk_ns_per_group_large_hot_p50"), loop_long].into_iter().flatten().collect();
         let large_from = m("walk_large_groups").unwrap_or(f64::INFINITY);
         if groups as f64 >= large_from && !large.is_empty() {
@@ -559,6 +564,13 @@ mod tests {
         assert_eq!(cal.walk_per_group_range(15_742), Some((14.7, 29.8)));
         let (lo, hi) = cal.walk_per_group_range(4_000_000).unwrap();
         assert!((lo - 76.0045).abs() < 1e-9 && hi == 98.4, "{lo} {hi}");
+        // With the four-million-group loop (84 ns a group), the walk at the table's size.
+        cal.measured.insert("loop_huge_walk_us_p50".into(), 336_000.0);
+        cal.measured.insert("loop_huge_groups".into(), 4_000_000.0);
+        let (lo, _) = cal.walk_per_group_range(2_000_000).unwrap();
+        assert!((lo - (76.0045 + (84.0 - 76.0045) * 0.5)).abs() < 1e-9, "{lo}");
+        let (lo, hi) = cal.walk_per_group_range(4_000_000).unwrap();
+        assert!((lo - 84.0).abs() < 1e-9 && hi == 98.4, "{lo} {hi}");
         cal.measured.remove("walk_ns_per_group_cold_p50");
         cal.measured.remove("walk_ns_per_group_cold_spread_p50");
         assert_eq!(cal.walk_per_group_range(15_742), None);
