@@ -1321,7 +1321,10 @@ struct LargeTableWalks {
 fn large_table_walks(m: &serde_json::Map<String, Value>) -> Option<LargeTableWalks> {
     let walk = |tag: &str| {
         let groups = m.get(&format!("loop_{tag}_groups")).and_then(Value::as_f64).filter(|g| *g > 0.0)?;
-        let us = m.get(&format!("loop_{tag}_walk_us_p50")).and_then(Value::as_f64).filter(|w| *w > 0.0)?;
+        let us = m
+            .get(&format!("loop_{tag}_walk_us_p50"))
+            .and_then(Value::as_f64)
+            .filter(|w| *w > 0.0)?;
         Some((groups, us * 1000.0 / groups))
     };
     Some(LargeTableWalks {
@@ -1362,9 +1365,9 @@ fn large_table_comment(walks: &LargeTableWalks, table: TableTemperature, groups:
         (TableTemperature::Large, Some(g), Some(_)) => format!(
             "# the loop walked {measured};\n# for a table of {g} groups: linear in ln(groups) between them, the nearer one's outside"
         ),
-        (TableTemperature::Large, Some(g), None) => format!(
-            "# the loop walked {measured}; no four-million-group walk in this output, so that one for {g} groups"
-        ),
+        (TableTemperature::Large, Some(g), None) => {
+            format!("# the loop walked {measured}; no four-million-group walk in this output, so that one for {g} groups")
+        }
         (TableTemperature::Large, None, _) => format!(
             "# the loop walked {measured};\n# this is the first: `--groups N` writes the cost for a table of N groups (docs/calibration.md)"
         ),

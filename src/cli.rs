@@ -353,7 +353,9 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
         }
     };
     if args.groups.is_some() && table != Some(TableTemperature::Large) {
-        return Err(Error::Usage("--groups: applies to `--table large` only (the walk cost of a table far beyond the caches)".into()).into());
+        return Err(
+            Error::Usage("--groups: applies to `--table large` only (the walk cost of a table far beyond the caches)".into()).into(),
+        );
     }
     let options = CalibrateOptions {
         quick: args.quick,

@@ -443,8 +443,7 @@ impl Calibration {
             (Some(us), Some(g)) => Some((g, us * 1e3 / g)),
             _ => None,
         };
-        let loop_long = loop_walk("long")
-            .map(|long| crate::calibrate::walk_ns_per_group_at(groups as f64, long, loop_walk("huge")));
+        let loop_long = loop_walk("long").map(|long| crate::calibrate::walk_ns_per_group_at(groups as f64, long, loop_walk("huge")));
         let large: Vec<f64> = [m("walk_ns_per_group_large_hot_p50"), loop_long].into_iter().flatten().collect();
         let large_from = m("walk_large_groups").unwrap_or(f64::INFINITY);
         if groups as f64 >= large_from && !large.is_empty() {

@@ -446,7 +446,15 @@ fn a_table_of_n_groups_takes_the_walk_between_the_two_loops() {
 
     let output = run_in(
         dir.path(),
-        &["calibrate", "--from-output", with.to_str().unwrap(), "--groups", "4000000", "--out", "hot.toml"],
+        &[
+            "calibrate",
+            "--from-output",
+            with.to_str().unwrap(),
+            "--groups",
+            "4000000",
+            "--out",
+            "hot.toml",
+        ],
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("--groups"), "{}", text(&output));
