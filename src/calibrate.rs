@@ -1453,11 +1453,11 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
     let large = large_table_walks(m);
     let per_group = match table {
         TableTemperature::Large => {
-            number(m, per_group_key)?;
             let walks = large.ok_or_else(|| {
                 harness_error(
                     "output",
-                    "no `loop_long_groups`: --table large needs a harness output with the loop runs".to_string(),
+                    "no `loop_long_groups` and `loop_long_walk_us_p50`: --table large needs a harness output with the loop runs"
+                        .to_string(),
                 )
             })?;
             walk_ns_per_group_at(options.groups.map_or(walks.long.0, |g| g as f64), walks.long, walks.huge)
