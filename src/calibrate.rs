@@ -1313,24 +1313,30 @@ fn toml_number(v: f64) -> String {
 /// The loop's walks of tables far beyond the caches: (groups, ns per group at the p50) of the long
 /// loop (a million groups) and, where it ran, of the huge one (four million).
 #[derive(Clone, Copy, Debug)]
-struct LargeTableWalks {
+pub struct LargeTableWalks {
     long: (f64, f64),
     huge: Option<(f64, f64)>,
 }
 
-fn large_table_walks(m: &serde_json::Map<String, Value>) -> Option<LargeTableWalks> {
-    let walk = |tag: &str| {
-        let groups = m.get(&format!("loop_{tag}_groups")).and_then(Value::as_f64).filter(|g| *g > 0.0)?;
-        let us = m
-            .get(&format!("loop_{tag}_walk_us_p50"))
-            .and_then(Value::as_f64)
-            .filter(|w| *w > 0.0)?;
-        Some((groups, us * 1000.0 / groups))
-    };
-    Some(LargeTableWalks {
-        long: walk("long")?,
-        huge: walk("huge").filter(|huge| huge.0 > walk("long").map_or(f64::MAX, |long| long.0)),
-    })
+impl LargeTableWalks {
+    /// From measured figures looked up by key (`loop_<tag>_groups`, `loop_<tag>_walk_us_p50`);
+    /// `None` without the long loop's.
+    pub fn read(measured: impl Fn(&str) -> Option<f64>) -> Option<LargeTableWalks> {
+        let walk = |tag: &str| {
+            let groups = measured(&format!("loop_{tag}_groups")).filter(|g| *g > 0.0)?;
+            let us = measured(&format!("loop_{tag}_walk_us_p50")).filter(|w| *w > 0.0)?;
+            Some((groups, us * 1000.0 / groups))
+        };
+        Some(LargeTableWalks {
+            long: walk("long")?,
+            huge: walk("huge"),
+        })
+    }
+
+    /// The per-group walk (ns) of a table of `groups` ([`walk_ns_per_group_at`]).
+    pub fn at(&self, groups: f64) -> f64 {
+        walk_ns_per_group_at(groups, self.long, self.huge)
+    }
 }
 
 /// The per-group walk cost (ns) of a table of `groups`, from the loop's walks of two tables far
@@ -1450,7 +1456,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         TableTemperature::Cold => "walk_ns_per_group_cold_p50",
         TableTemperature::Large => "loop_long_walk_us_p50",
     };
-    let large = large_table_walks(m);
+    let large = LargeTableWalks::read(|key| m.get(key).and_then(Value::as_f64));
     let per_group = match table {
         TableTemperature::Large => {
             let walks = large.ok_or_else(|| {
@@ -1460,7 +1466,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                         .to_string(),
                 )
             })?;
-            walk_ns_per_group_at(options.groups.map_or(walks.long.0, |g| g as f64), walks.long, walks.huge)
+            walks.at(options.groups.map_or(walks.long.0, |g| g as f64))
         }
         _ => number(m, per_group_key)?,
     };

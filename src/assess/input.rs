@@ -439,11 +439,7 @@ impl Calibration {
         let cold_max = cold.iter().flatten().copied().reduce(f64::max)?;
         // The loop's walks of a million groups, and where it ran of four million: at this table's
         // size between them (`hbsim calibrate --table large --groups N`).
-        let loop_walk = |tag: &str| match (m(&format!("loop_{tag}_walk_us_p50")), m(&format!("loop_{tag}_groups"))) {
-            (Some(us), Some(g)) => Some((g, us * 1e3 / g)),
-            _ => None,
-        };
-        let loop_long = loop_walk("long").map(|long| crate::calibrate::walk_ns_per_group_at(groups as f64, long, loop_walk("huge")));
+        let loop_long = crate::calibrate::LargeTableWalks::read(m).map(|walks| walks.at(groups as f64));
         let large: Vec<f64> = [m("walk_ns_per_group_large_hot_p50"), loop_long].into_iter().flatten().collect();
         let large_from = m("walk_large_groups").unwrap_or(f64::INFINITY);
         if groups as f64 >= large_from && !large.is_empty() {

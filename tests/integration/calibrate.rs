@@ -29,6 +29,18 @@ fn calibrate_output(dir: &TempDir, input: &std::path::Path, extra: &[&str]) -> (
     (written, cal)
 }
 
+/// `hbsim calibrate --from-output <input> <extra> --out refused.toml` in `dir`, which must exit
+/// with `code`, say `names` and write nothing.
+fn calibrate_refused(dir: &TempDir, input: &std::path::Path, extra: &[&str], code: i32, names: &str) {
+    let mut args = vec!["calibrate", "--from-output", input.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", "refused.toml"]);
+    let output = run_in(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(code), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(names), "{}", text(&output));
+    assert!(!dir.path().join("refused.toml").exists(), "nothing written");
+}
+
 /// [`calibrate_output`] on a copy of the harness output `input` that `edit` changed first.
 fn calibrate_edited(dir: &TempDir, input: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) -> (String, toml::Table) {
     let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
@@ -161,28 +173,9 @@ fn broken_recorded_output_is_refused_and_writes_nothing() {
         "bad.json",
         "{\"harness_version\": \"1\", \"measured\": {\"walk_ns_per_group_hot_p50\": 20}}",
     );
-    let output = run_in(
-        dir.path(),
-        &["calibrate", "--from-output", bad.to_str().unwrap(), "--out", "cal.toml"],
-    );
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("wake_latency_us_p50"),
-        "{}",
-        text(&output)
-    );
-    assert!(!dir.path().join("cal.toml").exists());
+    calibrate_refused(&dir, &bad, &[], 3, "wake_latency_us_p50");
     let garbage = dir.write("garbage.json", "java.lang.OutOfMemoryError");
-    let output = run_in(
-        dir.path(),
-        &["calibrate", "--from-output", garbage.to_str().unwrap(), "--out", "cal.toml"],
-    );
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("garbage.json"),
-        "{}",
-        text(&output)
-    );
+    calibrate_refused(&dir, &garbage, &[], 3, "garbage.json");
 }
 
 /// The recorded validation points: each .json has the parameters and outcome the comparison needs,
@@ -380,21 +373,7 @@ fn large_table_takes_the_long_loop_walks() {
     assert_eq!(cal["meta"]["table"].as_str(), Some("large"));
 
     let old = repo_root().join("tests/data/calibration/quick-2026-12-02.harness.json");
-    let output = run_in(
-        dir.path(),
-        &[
-            "calibrate",
-            "--from-output",
-            old.to_str().unwrap(),
-            "--table",
-            "large",
-            "--out",
-            "old.toml",
-        ],
-    );
-    assert!(!output.status.success());
-    assert!(text(&output).contains("loop_long_groups"), "{}", text(&output));
-    assert!(!dir.path().join("old.toml").exists(), "nothing written");
+    calibrate_refused(&dir, &old, &["--table", "large"], 3, "loop_long_groups");
 }
 
 /// `--table large --groups N`: between the loop's walks of a million groups and of four million,
@@ -444,21 +423,7 @@ fn a_table_of_n_groups_takes_the_walk_between_the_two_loops() {
     assert!((got - long).abs() <= 1.0, "{got} against {long}");
     assert!(written.contains("no four-million-group walk"), "{written}");
 
-    let output = run_in(
-        dir.path(),
-        &[
-            "calibrate",
-            "--from-output",
-            with.to_str().unwrap(),
-            "--groups",
-            "4000000",
-            "--out",
-            "hot.toml",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("--groups"), "{}", text(&output));
-    assert!(!dir.path().join("hot.toml").exists(), "nothing written");
+    calibrate_refused(&dir, &with, &["--groups", "4000000"], 2, "--groups");
 }
 
 /// A wake-up with draws both under 100 µs and at a millisecond or more (8 busy threads on 2

@@ -1241,13 +1241,10 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
             let per_group = if groups >= LARGE_TABLE_GROUPS {
                 // As `hbsim calibrate --table large --groups <the point's>` writes it: between the
                 // loop's walks of a million and four million groups where the file has both.
-                let num = |key: String| m.get(&key).and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)));
-                let walk = |tag: &str| {
-                    let g = num(format!("loop_{tag}_groups"))?;
-                    Some((g, num(format!("loop_{tag}_walk_us_p50"))? * 1000.0 / g))
-                };
-                let long = (f("loop_long_groups"), f("loop_long_walk_us_p50") * 1000.0 / f("loop_long_groups"));
-                hbsim::calibrate::walk_ns_per_group_at(groups, long, walk("huge"))
+                let num = |key: &str| m.get(key).and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)));
+                hbsim::calibrate::LargeTableWalks::read(num)
+                    .unwrap_or_else(|| panic!("{}: measured.loop_long_*", calibration.display()))
+                    .at(groups)
             } else {
                 f("walk_ns_per_group_hot_p50")
             };
