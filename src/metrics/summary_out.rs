@@ -112,6 +112,10 @@ pub struct BrokerSummary {
     /// `cpu_release_heir_waits_sd` is above 0): where in the drift between sessions this seed fell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_release_heir_waits_drawn: Option<f64>,
+    /// The factor on `close_cost_per_group` this run drew (present only where
+    /// `close_cost_per_group_drift` is above 0): how much slower or faster than the key its walks were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_cost_per_group_factor_drawn: Option<f64>,
 }
 
 /// Run metadata that the recorder does not know.
@@ -246,6 +250,7 @@ impl Summary {
                     heartbeat_queue_len_max: s.heartbeat_queue_len_max,
                     monitor_utilization: round(if s.samples == 0 { 0.0 } else { s.busy_share_sum / s.samples as f64 }, 6),
                     cpu_release_heir_waits_drawn: None,
+                    close_cost_per_group_factor_drawn: None,
                 })
                 .collect(),
         }

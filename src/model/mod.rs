@@ -164,6 +164,9 @@ pub mod streams {
     /// Broker `b` draws its run's `cpu_release_heir_waits` from `HEIR_WAITS_BASE + b` (only where
     /// `cpu_release_heir_waits_sd` is above 0).
     pub const HEIR_WAITS_BASE: u64 = 2_000;
+    /// Broker `b` draws its run's factor on `close_cost_per_group` from `WALK_DRIFT_BASE + b`
+    /// (only where `close_cost_per_group_drift` is above 0).
+    pub const WALK_DRIFT_BASE: u64 = 3_000;
     /// Client `c` draws from `CLIENT_BASE + c`.
     pub const CLIENT_BASE: u64 = 1 << 32;
 }
@@ -292,6 +295,19 @@ fn run_heir_waits(p: &crate::scenario::BrokerParams, rng: &mut ChaCha8Rng) -> f6
     (p.cpu_release_heir_waits + p.cpu_release_heir_waits_sd * z).clamp(0.0, 1.0)
 }
 
+/// This run's factor on `close_cost_per_group`: 1, or where `close_cost_per_group_drift` (σ) is
+/// above 0 a draw of exp(σ·z), z standard normal (median 1). The per-group walk a real loop
+/// meets strays from its host's calibration by a run's factor, not a walk's: the trigger's walks
+/// average out their walk-to-walk spread, and a run's walks are slower or faster together
+/// (docs/validation.md, the thirty-first session). The run keeps its draw.
+fn run_walk_factor(p: &crate::scenario::BrokerParams, rng: &mut ChaCha8Rng) -> f64 {
+    if p.close_cost_per_group_drift == 0.0 {
+        return 1.0;
+    }
+    let z: f64 = rand_distr::StandardNormal.sample(rng);
+    (p.close_cost_per_group_drift * z).exp()
+}
+
 impl World {
     /// Builds the world at t=0 and schedules its first events.
     pub fn new(scenario: Scenario, policy: Policy, seed: u64, ctx: &mut Ctx<Event>, extra_levels: &[u64]) -> World {
@@ -310,6 +326,7 @@ impl World {
         };
         for (b, p) in params.brokers.iter_mut().enumerate() {
             p.cpu_release_heir_waits = run_heir_waits(p, &mut streams.stream(streams::HEIR_WAITS_BASE + b as u64));
+            p.close_cost_per_group_factor = run_walk_factor(p, &mut streams.stream(streams::WALK_DRIFT_BASE + b as u64));
         }
         let brokers = (0..scenario.broker.count)
             .map(|b| {

@@ -154,6 +154,12 @@ pub struct BrokerParams {
     pub unregister_cost: Dist,
     pub close_cost_base: Dist,
     pub close_cost_per_group: Dist,
+    /// How far a run's per-group walk strays from `close_cost_per_group`: each run draws a
+    /// factor exp(σ·z), z standard normal, for the whole run (0: no draw).
+    pub close_cost_per_group_drift: f64,
+    /// This run's factor on `close_cost_per_group` (1 unless `close_cost_per_group_drift` drew
+    /// another when the world was built); not a scenario key.
+    pub close_cost_per_group_factor: f64,
     pub netty_event_gap: Dist,
     /// Added to the event thread's gap after a walk that held the monitor at least
     /// `monitor_long_park` (0: nothing, no draw).
@@ -692,6 +698,12 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         &f("close_cost_per_group"),
         "must be at most 1s per group",
     );
+    let drift = b.close_cost_per_group_drift;
+    p.check(
+        drift.is_finite() && (0.0..=1.0).contains(&drift),
+        &f("close_cost_per_group_drift"),
+        format!("must be a standard deviation of ln(walk cost) between 0 and 1, got {drift}"),
+    );
     p.range_u32(b.untracked_consumer_groups, 0, 10_000_000, &f("untracked_consumer_groups"));
     BrokerParams {
         count: b.count,
@@ -728,6 +740,8 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         unregister_cost: b.unregister_cost,
         close_cost_base: b.close_cost_base,
         close_cost_per_group: b.close_cost_per_group,
+        close_cost_per_group_drift: b.close_cost_per_group_drift,
+        close_cost_per_group_factor: 1.0,
         netty_event_gap: b.netty_event_gap,
         netty_event_gap_long_walk_extra: b.netty_event_gap_long_walk_extra,
         connect_event_cost: b.connect_event_cost,

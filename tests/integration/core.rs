@@ -294,6 +294,14 @@ fn bad_scenarios_give_clear_errors() {
         &["broker.cpu_release_heir_waits_sd", "NaN"],
     );
     expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[broker]\nclose_cost_per_group_drift = 1.5\n",
+        &["broker.close_cost_per_group_drift", "between 0 and 1", "1.5"],
+    );
+    expect_error(
+        "name = \"x\"\nduration = \"1m\"\n[broker]\nclose_cost_per_group_drift = -inf\n",
+        &["broker.close_cost_per_group_drift", "-inf"],
+    );
+    expect_error(
         "name = \"x\"\nduration = \"1m\"\n[[actions]]\nat = \"2m\"\naction = \"explode\"\n[[actions]]\nat = \"10s\"\naction = \"set\"\nparam = \"broker.heartbeat_threads\"\nvalue = 3\n",
         &["actions[0].at", "actions[0].action", "actions[1].param"],
     );

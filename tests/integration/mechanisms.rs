@@ -628,6 +628,52 @@ fn the_walkers_exit_is_not_a_second_displacement_where_the_cpu_model_decides_its
     assert_eq!(displaced.won_by_heartbeats, displaced.gaps, "every release: {displaced:?}");
 }
 
+/// Issue 10 (`close_cost_per_group_drift`): each run draws one factor on the per-group walk and
+/// keeps it, so every walk of a run is slower or faster together, the seeds' walks scatter as
+/// exp(σ·z) around the key, and a drift of 0 draws nothing (the same run, draw for draw).
+#[test]
+fn each_run_draws_one_factor_on_the_per_group_walk_from_the_drift() {
+    let walked = |drift: &str, seed: u64| {
+        let broker = format!("close_cost_per_group = \"1us\"\n{drift}");
+        let text = close_burst(&broker, "leaky")
+            .replace("close_cost_per_group = \"0\"\n", "")
+            .replace("count = 400", "count = 20")
+            .replace("seed = 9", &format!("seed = {seed}"))
+            + "[groups]\ninitial = 10000\n";
+        assert!(text.contains(&format!("seed = {seed}")));
+        run(&text, "leaky").0
+    };
+    let (zero, none) = (walked("close_cost_per_group_drift = 0.0\n", 9), walked("", 9));
+    assert_eq!(zero.trace_hash, none.trace_hash, "no drift, no draw");
+    assert_eq!(none.brokers[0].close_cost_per_group_factor_drawn, None);
+    // Without drift a walk is the base and 1 µs for each group in the table.
+    let walk_ms = |s: &Summary, factor: f64| (10.0 + s.groups_in_table_max as f64 * factor) / 1000.0;
+    assert!(none.close_walks >= 20, "{}", none.close_walks);
+    assert!(
+        (none.monitor_hold_max_ms - walk_ms(&none, 1.0)).abs() < 0.01,
+        "{} against {}",
+        none.monitor_hold_max_ms,
+        walk_ms(&none, 1.0)
+    );
+    let mut logs = Vec::new();
+    for seed in 1..=40 {
+        let s = walked("close_cost_per_group_drift = 0.3\n", seed);
+        let factor = s.brokers[0].close_cost_per_group_factor_drawn.expect("drawn");
+        // The longest hold is a walk at the drawn factor: the run's walks took it, all of them.
+        assert!(
+            (s.monitor_hold_max_ms - walk_ms(&s, factor)).abs() < 0.01,
+            "seed {seed}: held {} ms with factor {factor}",
+            s.monitor_hold_max_ms
+        );
+        logs.push(factor.ln());
+    }
+    let mean = logs.iter().sum::<f64>() / logs.len() as f64;
+    let sd = (logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (logs.len() - 1) as f64).sqrt();
+    // 40 draws of N(0, 0.3): the mean within 3 standard errors (0.14), the sd within about 35%.
+    assert!(mean.abs() < 0.15, "median factor 1: mean of ln {mean}");
+    assert!((0.2..0.4).contains(&sd), "spread of ln {sd}");
+}
+
 /// Issue 10 (`cpu_release_heir_waits`, `cpu_release_heir_waits_sd`): at that share of the
 /// releases the walker keeps, the heir waits for a CPU instead of racing the walker back. Here a
 /// heir's wake-up (5 µs) always beats the walker's 20 µs exit, so racing heirs win every gap and

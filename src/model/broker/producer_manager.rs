@@ -562,7 +562,15 @@ impl World {
                 };
                 let base = self.sample_cost(b, |p| p.close_cost_base);
                 let per_group = self.sample_cost(b, |p| p.close_cost_per_group);
-                base.saturating_add(per_group.saturating_mul(groups))
+                // This run's drift (1 unless `close_cost_per_group_drift` drew another factor).
+                let factor = self.params.brokers[b as usize].close_cost_per_group_factor;
+                let walk = if factor == 1.0 {
+                    per_group.saturating_mul(groups)
+                } else {
+                    // A float product saturates at u64::MAX and rounds to the nanosecond.
+                    (per_group as f64 * groups as f64 * factor).round() as u64
+                };
+                base.saturating_add(walk)
             }
             ThreadRef::Housekeeping => {
                 // rocketmq-all-4.6.0 ProducerManager.scanNotActiveChannel (lines 76-111) holds the
