@@ -1356,6 +1356,13 @@ pub fn walk_ns_per_group_at(groups: f64, long: (f64, f64), huge: Option<(f64, f6
     }
 }
 
+/// How far a run's per-group walk strays from the `--table large --groups N` figure
+/// (`close_cost_per_group_drift`), measured on the AMD validation guest: the root mean square of
+/// ln(the loop's trigger walk per group / its session's figure) over the 42 idle points of
+/// `user4-` to `user27-` at 400,000 to 4,000,000 groups where the file had the walk at that
+/// size (docs/validation.md, the thirty-first session). One calibration sees one session.
+pub const LARGE_TABLE_WALK_DRIFT: f64 = 0.123;
+
 /// The comment beside `close_cost_per_group` on the large tables' walks, and how to take them.
 fn large_table_comment(walks: &LargeTableWalks, table: TableTemperature, groups: Option<u64>) -> String {
     let (g1, c1) = walks.long;
@@ -1491,6 +1498,16 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         let _ = writeln!(out, "{}", large_table_comment(&walks, table, options.groups));
     }
     let _ = writeln!(out, "close_cost_per_group = \"{}\"", duration_text(per_group));
+    if table == TableTemperature::Large {
+        let _ = writeln!(
+            out,
+            "# a run's walks are slower or faster together than any one calibration's: on the AMD validation\n\
+             # guest ln(the loop's walk per group / this figure) had a root mean square of {LARGE_TABLE_WALK_DRIFT} over\n\
+             # 42 points at 0.4-4 million groups (docs/validation.md, the thirty-first session); each run draws\n\
+             # its own factor from it (0: this figure as exact)"
+        );
+        let _ = writeln!(out, "close_cost_per_group_drift = {LARGE_TABLE_WALK_DRIFT}");
+    }
     let _ = writeln!(
         out,
         "# wake_latency_us_p50/p90/p99/max (the woken thread on another CPU; the tail is the host's load)"

@@ -371,6 +371,16 @@ fn large_table_takes_the_long_loop_walks() {
         "beyond the caches a walk costs more per group: {per_group} vs {hot} ns"
     );
     assert_eq!(cal["meta"]["table"].as_str(), Some("large"));
+    // A run's walks stray from the figure together: the file gives the measured drift, live.
+    assert_eq!(
+        cal["broker"]["close_cost_per_group_drift"].as_float(),
+        Some(hbsim::calibrate::LARGE_TABLE_WALK_DRIFT)
+    );
+    let (_, hot_file) = calibrate_output(&dir, &input, &[]);
+    assert!(
+        !hot_file["broker"].as_table().unwrap().contains_key("close_cost_per_group_drift"),
+        "measured for the large tables only"
+    );
 
     let old = repo_root().join("tests/data/calibration/quick-2026-12-02.harness.json");
     calibrate_refused(&dir, &old, &["--table", "large"], 3, "loop_long_groups");
