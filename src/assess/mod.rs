@@ -276,6 +276,18 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
                 .into(),
         );
     }
+    // A run's walks stray from any one figure together (docs/validation.md, the thirty-first
+    // session): where the calibration gives that drift, each simulated run draws its own factor.
+    if let Some(sd) = cal
+        .broker
+        .get("close_cost_per_group_drift")
+        .and_then(toml::Value::as_float)
+        .filter(|sd| *sd > 0.0)
+    {
+        inputs.assumptions.push(format!(
+            "the walk cost drifts between runs: each simulated run draws a factor exp({sd:.3} z) on the per-group walk (close_cost_per_group_drift; measured across sessions on the validation guest, not by one calibration), so near the cliff its seeds split"
+        ));
+    }
     let mut pinned: Vec<String> = ["close_cost_per_group", "monitor_wake_latency", "netty_event_gap"]
         .iter()
         .filter(|k| cal.broker.contains_key(**k))

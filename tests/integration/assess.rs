@@ -424,6 +424,20 @@ fn host_cpus_decide_whether_won_gaps_drain() {
         drift[0].contains("each run draws its own (cpu_release_heir_waits_sd 0.30)"),
         "{drift:?}"
     );
+    // The walk's drift between runs, where the calibration gives it (`--table large`).
+    let walk_drift = |broker: &str| {
+        let cal = dir.write("cal-drift.toml", &format!("[meta]\njvm = \"test-jvm\"\n[broker]\n{broker}"));
+        let (_, out) = run(&["--calibration", cal.to_str().unwrap()]);
+        starting(&out, "the walk cost drifts between runs")
+    };
+    let drifting = walk_drift("close_cost_per_group_drift = 0.123\n");
+    assert_eq!(drifting.len(), 1, "{drifting:?}");
+    assert!(drifting[0].contains("exp(0.123 z)"), "{drifting:?}");
+    assert!(walk_drift("").is_empty(), "no drift, not said");
+    assert!(
+        walk_drift("close_cost_per_group_drift = 0.0\n").is_empty(),
+        "0 draws nothing, not said"
+    );
     let (code, large) = run(&["--cpus", "16", "--busy-threads", "4"]);
     assert_eq!(code, Some(1), "{large:#}");
     assert_eq!(large["state"], "collapsing");
