@@ -912,6 +912,12 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "registers",
         "the loop's heirs won 8 of 9 gaps behind 4,000,000 groups and a 15 µs gap, hbsim's 2% (the race at long walks' releases, as user18-huge-gap15), so each of its won gaps drains a longer backlog: 897 calls against 231",
     ),
+    // Held out (`user31-` to `user33-`), as found.
+    (
+        "user31-huge-gap0",
+        "tipped",
+        "the deadline's knife edge, as user23-huge-gap0: the trigger's ten walks averaged 78.0 ns a group where the run's p50 was 73.9 (its span 3.12 s), and hbsim draws every walk from the whole run's walks: 3 of 20 seeds (7 of 20 with the calibration's walk and its drift, on the edge)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1086,6 +1092,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user28", "tests/data/calibration/user28-session-2026-12-05"),
     ("user29", "tests/data/calibration/user29-session-2026-12-05"),
     ("user30", "tests/data/calibration/user30-session-2026-12-05"),
+    ("user31", "tests/data/calibration/user31-session-2026-12-05"),
+    ("user32", "tests/data/calibration/user32-session-2026-12-05"),
+    ("user33", "tests/data/calibration/user33-session-2026-12-05"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
