@@ -7,6 +7,7 @@
 //   java HbCalib --mode validate --groups G --gap-us X ... (see Validate.java)  the whole loop in real time
 //   java HbCalib --mode loop --tag T --groups G --trigger K --duration-s D     the loop briefly: the walker's return
 //                [--race]                                                    (and the race in the loop's state)
+//   java HbCalib --mode firstwalk --groups G [--rounds R] [--idle-ms 0,10,1000]  the first walk after a quiet spell
 //
 // Every figure is from System.nanoTime after a warm-up, over many repetitions; medians and percentiles.
 
@@ -32,6 +33,7 @@ public final class HbCalib {
             case "validate": Validate.run(o); break;
             case "loop": loopOnly(o); break;
             case "drain": Drain.run(o); break;
+            case "firstwalk": FirstWalk.run(o); break;
             default:
                 System.err.println("HbCalib: unknown --mode " + mode);
                 System.exit(2);

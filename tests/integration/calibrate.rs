@@ -363,9 +363,18 @@ fn large_table_takes_the_long_loop_walks() {
     let m = &doc["measured"];
     let expected = m["loop_long_walk_us_p50"].as_f64().unwrap() * 1000.0 / m["loop_long_groups"].as_f64().unwrap();
     let hot = m["walk_ns_per_group_hot_p50"].as_f64().unwrap();
-    let (_, cal) = calibrate_output(&dir, &input, &["--table", "large"]);
+    let (written, cal) = calibrate_output(&dir, &input, &["--table", "large"]);
     let per_group = duration_ns(&cal["broker"]["close_cost_per_group"]) as f64;
     assert!((per_group - expected).abs() <= 1.0, "{per_group} ns vs {expected}");
+    // The loop's mean walk is offered beside it, commented out (the thirty-second session).
+    let mean = m["loop_long_walk_us_mean"].as_f64().unwrap() * 1000.0 / m["loop_long_groups"].as_f64().unwrap();
+    let offered = written
+        .lines()
+        .find_map(|l| l.strip_prefix("# close_cost_per_group = "))
+        .unwrap_or_else(|| panic!("no offered mean walk:\n{written}"));
+    let offered: toml::Value = toml::from_str(&format!("v = {offered}")).unwrap();
+    let offered = duration_ns(&offered["v"]) as f64;
+    assert!((offered - mean).abs() <= 1.0 && offered > per_group, "{offered} ns vs {mean}");
     assert!(
         per_group > 3.0 * hot,
         "beyond the caches a walk costs more per group: {per_group} vs {hot} ns"
