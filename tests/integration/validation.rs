@@ -167,11 +167,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // --quick` runs (`user_scenario`), compared as found with the calibration that matches the
     // point's load (docs/validation.md).
     (
-        "user-huge-gap0-busy8",
-        "p50",
-        "the loop's heirs won 8 of 9 gaps, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 72% (the busy-8 calibration's long-park wake-up has a median of 4.0 ms, a scheduler tick behind 8 spinning threads; cpu_release_preempt and cpu_release_other_at_once add the rest), and a heartbeat that loses a gap waits out the next walk (p50 1.1 s)",
-    ),
-    (
         "user-incident-hot-gap0",
         "registers",
         "as spread-incident-hot-gap0: the harness's heartbeats won 0.5% of the gaps (51 of 9,999), draining about 10 heartbeats each; hbsim's 5%, one each",
@@ -503,26 +498,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "share",
         "the busy-8 pool after fc2-'s counts joined it (its walker displaced at 18 of 47 releases, its heirs in at 18 of 47 gaps): the loop's heirs won 26 of 30 gaps (87%, the top of the configuration's spread), hbsim's 54%; tipped or not agrees",
     ),
-    (
-        "user-huge-gap0-busy8",
-        "p90",
-        "see p50: hbsim's heirs win 54% after fc2-'s counts joined the busy-8 pool, and its p90 heartbeat waits 5.5 s against the loop's 1.1 s (8 of 9 gaps won)",
-    ),
-    (
-        "knots-huge-gap0-busy4",
-        "share",
-        "an AMD recording configured with the Intel guest's pooled shares (no recording of its host counts them; the fc1- guest's do, and until the host rule of the nineteenth session they entered this configuration's kept releases): the displaced share counted there at 4 busy threads (about 42%) on top of this session's fast wake-up (long-park p50 25 us against the walker's 52 us return) lets hbsim's heirs win 93% of the gaps against the loop's 59% (37 of 63); the AMD busy-4 configuration agrees on tipping (1 tip in 23)",
-    ),
-    (
-        "knots-huge-gap0-busy4",
-        "p50",
-        "see share: hbsim's heartbeats rarely wait a walk (0.001 ms against 714 ms)",
-    ),
-    (
-        "user2-huge-gap0-busy4",
-        "share",
-        "the busy-4 calibration's long-park wake-up (p50 12 µs, this run) is faster than the loop's heirs got in (p50 35-59 µs in every busy-4 recording): with 4 spinning threads the wake-up is bimodal, a free CPU at once or a scheduler tick later, and a quick calibration's percentiles swing between runs (long-park p50 from 7 µs to 4 ms across the four quick runs with 4 or 8 busy threads)",
-    ),
     // fc3- (pre-registered at aa4216a, the model frozen at d922d3b): as found, with the pools it moved
     (
         "acct1-huge-gap0-busy8",
@@ -606,16 +581,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "inrace-huge-gap0-busy4-repeat",
         "p90",
         "as its p50 (0.65 s against 5.8 s)",
-    ),
-    (
-        "knots-huge-gap0-busy4",
-        "p90",
-        "see share (310 ms against 2,472 ms)",
-    ),
-    (
-        "park-huge-gap0-busy4-repeat",
-        "last quarter",
-        "as disp1-huge-gap0-busy4 (0.23, 66 walks; hbsim 0 of 20 seeds collapse, median 0.00): the low-grade sustain at 4 busy threads",
     ),
     // fc10- (pre-registered at 109f099, the model frozen at d922d3b): as found
     (
@@ -879,11 +844,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop near full failure (0.92) where hbsim's seeds split (12 of 20 collapse, on the edge): 7 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it (median 0.53)",
     ),
     (
-        "very-huge-gap0-busy4-repeat",
-        "last quarter",
-        "the loop's low-grade sustain under 4 busy threads (0.14) where hbsim's seeds recover (0.00): 2 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it",
-    ),
-    (
         "very3-huge-gap0",
         "registers",
         "the loop's heirs won 6 of 150 gaps, hbsim's none in 19 of 20 seeds: at the trigger's level (the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session): 323 ms against the run's mean of 365) one seed's heirs won gaps, and its calls per won gap (22,798: a collapsed loop's whole backlog) are the only ones compared",
@@ -892,6 +852,57 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "warm3-large-gap0",
         "last quarter",
         "see tipped: 3 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it",
+    ),
+    // Moved by the pool when trig1- to trig3- joined it (the thirty-second session), as found.
+    (
+        "inloop2-huge-gap0-busy4",
+        "share",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: hbsim's heirs win 51% of the gaps against the loop's 79% (52 of 66)",
+    ),
+    (
+        "inrace-huge-gap0-busy4",
+        "tipped",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: 16 of 20 seeds collapse where the loop recovered (0.00)",
+    ),
+    (
+        "inrace-huge-gap0-busy8",
+        "last quarter",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: hbsim's median 0.47 against the loop's 0.02",
+    ),
+    (
+        "spread-huge-gap0-busy8",
+        "last quarter",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: hbsim's median 0.60 against the loop's 0.05",
+    ),
+    (
+        "spread-huge-gap0-busy8",
+        "share",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: hbsim's heirs win 37% of the gaps against the loop's 76% (26 of 34)",
+    ),
+    (
+        "user-huge-gap0-busy8",
+        "last quarter",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: hbsim's median 0.59 against the loop's 0.00",
+    ),
+    (
+        "user2-huge-gap0-busy8",
+        "tipped",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: 17 of 20 seeds collapse where the loop recovered (0.04)",
+    ),
+    (
+        "user2-huge-gap0-busy8",
+        "share",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: hbsim's heirs win 36% of the gaps against the loop's 72% (21 of 29)",
+    ),
+    (
+        "very-huge-gap0-busy8",
+        "tipped",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: 16 of 20 seeds collapse where the loop fed itself part-way (0.25)",
+    ),
+    (
+        "very-million-gap0-busy8",
+        "share",
+        "moved by the pool: trig1- to trig3- (this guest's huge-gap0-busy4 and -busy8, the thirty-second session) joined the AMD configurations' release shares, and this guest's busy loops let their heirs in at fewer releases (busy 8: 33-46% of the gaps) than the older AMD guests' did: hbsim's heirs win 39% of the gaps against the loop's 79% (15 of 19)",
     ),
 ];
 
@@ -2269,6 +2280,18 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
     "the loop's full collapse under 4 busy threads on the fc guest: eight of its first nine recordings (fc1-, fc3- to fc10-) failed their whole last quarter and fc8- half of it; with fc27- to fc29- (0.14, 1.00, 0.53) the loop's twelve average 0.85, hbsim's seeds 0.60 (p < 0.001; 0.94 against 0.67 before); with fc30- to fc32- (0.18, 0.35, 0.92) and the model's own race, fifteen: 0.77 against 0.57 (p = 0.001). As the tips agreed then (9 against 6.4, p = 0.071). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy",
+    "tipped",
+    "the loop tipped in 2 of 12 recordings, hbsim expects 6.8 (p = 0.005; 2 of 9 against 2.8 before trig1- to trig3- joined): this guest's busy-8 loops (trig-, the thirty-second session) let their heirs in at 33-46% of the gaps, the older AMD guests' at 54-79%, and pooled together the release shares give the older points too few won gaps and too many collapses",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy",
+    "last quarter",
+    "as its tipped entry: the loop's last quarters failed 0.30 on average, hbsim's 0.57 (p = 0.0001)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "last quarter",
+    "as the 8-busy entry, milder: the loop's last quarters failed 0.06 on average, hbsim's 0.15 (p = 0.005); the tips agree",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -2449,11 +2472,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user2-huge-gap0-busy4", "last quarter", "as in KNOWN"),
     ("user2-large-gap0", "last quarter", "see tipped (1.00 against 0% in every seed)"),
     (
-        "user2-huge-gap0-busy4",
-        "share",
-        "as in KNOWN",
-    ),
-    (
         "user-huge-gap0-busy8",
         "p90",
         "see p50: after fc2-'s counts joined the pool, hbsim's heirs win 54% and its p90 heartbeat waits 5.2 s against the loop's 1.1 s (8 of 9 gaps won)",
@@ -2544,11 +2562,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ),
     ("user11-large-gap0", "last quarter", "see tipped (0.56 against 0.00 in 17 of 20 seeds)"),
     (
-        "user2-huge-gap0-busy8",
-        "last quarter",
-        "the loop's 8 busy threads fed it a low-grade sustain that ended at 0.04; hbsim's seeds split between recovering and collapsing (8 of 20 on the edge, median 0.48), one within 0.1 (two before the walk's drift)",
-    ),
-    (
         "user5-huge-gap15",
         "last quarter",
         "the loop ran on part-way (0.18); hbsim's seeds recover (median 0.00) or collapse (3 of 20), one within 0.1 (two before the walk's drift)",
@@ -2564,6 +2577,12 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "user29-huge-gap15",
         "registers",
         "as in KNOWN: the loop's heirs won 8 of 9 gaps behind 4,000,000 groups and 15 µs, hbsim's 3%, so each of its won gaps drains a longer backlog (3,460 calls against 231; 11 of 20 seeds collapse with the walk's drift, on the edge)",
+    ),
+    // Moved by the pool when trig1- to trig3- joined it (the thirty-second session), as found.
+    (
+        "user-huge-gap0-busy8",
+        "last quarter",
+        "moved by the pool, as in KNOWN: this guest's busy-8 loops (trig1- to trig3-) let their heirs in at fewer releases than the older AMD guests', and pooled together the release shares give this point too few won gaps: hbsim's median 0.37 against the loop's 0.00",
     ),
 ];
 
