@@ -1505,21 +1505,20 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         let _ = writeln!(out, "{}", large_table_comment(&walks, table, options.groups));
     }
     let _ = writeln!(out, "close_cost_per_group = \"{}\"", duration_text(per_group));
-    let mean_walks = LargeTableWalks::read_stat(|key| m.get(key).and_then(Value::as_f64), "mean");
-    if let (TableTemperature::Large, Some(means)) = (table, mean_walks) {
-        // Offered, not applied: pre-registered against 12 points it scored worse than the median
-        // (docs/validation.md, the thirty-second session).
-        let at = means.at(options.groups.map_or(means.long.0, |g| g as f64));
-        let _ = writeln!(
-            out,
-            "# the loops' mean walk instead (a trigger of n closes spans n times the mean; the first walk after\n\
-             # a quiet spell is the slow one): tried on 12 held-out points it did worse than this median\n\
-             # (docs/validation.md, the thirty-second session)\n\
-             # close_cost_per_group = \"{}\"",
-            duration_text(at)
-        );
-    }
     if table == TableTemperature::Large {
+        // The loops' mean walk, offered, not applied: pre-registered against 12 points it scored
+        // worse than the median (docs/validation.md, the thirty-second session).
+        if let Some(means) = LargeTableWalks::read_stat(|key| m.get(key).and_then(Value::as_f64), "mean") {
+            let at = means.at(options.groups.map_or(means.long.0, |g| g as f64));
+            let _ = writeln!(
+                out,
+                "# the loops' mean walk instead (a trigger of n closes spans n times the mean; the first walk after\n\
+                 # a quiet spell is the slow one): tried on 12 held-out points it did worse than this median\n\
+                 # (docs/validation.md, the thirty-second session)\n\
+                 # close_cost_per_group = \"{}\"",
+                duration_text(at)
+            );
+        }
         let _ = writeln!(
             out,
             "# a run's walks are slower or faster together than any one calibration's: on the AMD validation\n\
