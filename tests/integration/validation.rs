@@ -873,10 +873,31 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     (
         "user-huge-gap0-busy8",
-        "p50",
-        "the loop's heirs won 8 of 9 gaps, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 48% (this session's busy-8 long-park wake-up has a median of 4.0 ms, a scheduler tick behind 8 spinning threads; every host's pooled shares at 8 busy threads add the rest), and a heartbeat that loses a gap waits out the next walk (p50 1.8 s)",
+        "last quarter",
+        "on hbsim's edge (13 of 20 seeds, median 0.55) where the loop's heirs won 8 of 9 gaps and it recovered (0.00): one seed within 0.10 after trig4- to trig6- joined every host's pool at 8 busy threads that this older guest's point draws",
     ),
-    ("user-huge-gap0-busy8", "p90", "see p50: hbsim's p90 heartbeat waits 7.1 s against the loop's 1.1 s (8 of 9 gaps won)"),
+    (
+        "inrace-huge-gap0-busy4",
+        "share",
+        "88% of the gaps won by the loop's heirs (15 of 17), the top of its configuration's spread; hbsim's 50% from every host's pooled shares at 4 busy threads (this guest's trig4- to trig6- among them)",
+    ),
+    // trig1- to trig6- (this guest under 4 and 8 busy threads, the thirty-third session), as found.
+    (
+        "trig1-huge-gap0-busy8",
+        "tipped",
+        "this guest's busy-8 knife edge: the loop's heirs won 16 of 35 gaps and it recovered (0.11); pooled with trig2- to trig6- (their heirs at 25-39%), hbsim's win 35% and 16 of 20 seeds collapse (on the edge before the three joined). The configuration agrees on the tips (4 of 15 against 6.7)",
+    ),
+    ("trig1-huge-gap0-busy8", "last quarter", "see tipped (0.11 against hbsim's median 0.70)"),
+    (
+        "trig4-huge-gap0-busy4",
+        "tipped",
+        "this guest under 4 busy threads tipped in 3 of trig4- to trig6- (0.56, 1.00, 0.86) and in none of trig1- to trig3-, with its heirs at 27-48% of the gaps against 46-57%; hbsim's heirs win 44-50% at every one and 0-2 of 20 seeds collapse: its heartbeat threads drain a won gap's backlog as fast as on an idle host, where beside busy threads the JVM's drain five to ten times slower (not modelled; as the Intel busy-4 configuration)",
+    ),
+    ("trig4-huge-gap0-busy4", "last quarter", "see tipped (0.56 against hbsim's median 0.13)"),
+    ("trig5-huge-gap0-busy4", "tipped", "as trig4-huge-gap0-busy4: the loop's heirs won 18 of 67 gaps and it collapsed fully (1.00); hbsim's won 50%, 0 of 20 seeds"),
+    ("trig5-huge-gap0-busy4", "last quarter", "see tipped (1.00 against hbsim's median 0.03)"),
+    ("trig6-huge-gap0-busy4", "tipped", "as trig4-huge-gap0-busy4 (0.86; hbsim 2 of 20 seeds)"),
+    ("trig6-huge-gap0-busy4", "last quarter", "see tipped (0.86 against hbsim's median 0.15)"),
     (
         "park-huge-gap0-busy4-repeat",
         "last quarter",
@@ -2432,6 +2453,10 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
     "last quarter",
     "the loop's full collapse under 4 busy threads on the fc guest: eight of its first nine recordings (fc1-, fc3- to fc10-) failed their whole last quarter and fc8- half of it; with fc27- to fc29- (0.14, 1.00, 0.53) the loop's twelve average 0.85, hbsim's seeds 0.60 (p < 0.001; 0.94 against 0.67 before); with fc30- to fc32- (0.18, 0.35, 0.92) and the model's own race, fifteen: 0.77 against 0.57 (p = 0.001). As the tips agreed then (9 against 6.4, p = 0.071). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy",
+    "last quarter",
+    "the loop's last quarters failed 0.37 on average over 15 recordings, hbsim's 0.49 (p = 0.046; the tips agree, 4 against 6.7): trig4- to trig6- joined every host's pool at 8 busy threads, which the older guests' points draw, and this guest's busy-8 heirs win fewer gaps than theirs (the thirty-third session)",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -2725,11 +2750,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "last quarter",
         "on hbsim's edge (7 of 20 seeds collapse, median 0.36) where the loop recovered (0.00): none of its seeds within 0.10 (4 before trig1- to trig3- recorded; their counts now join every host's pool at 8 busy threads that this older guest's point draws)",
     ),
-    (
-        "user2-huge-gap0-busy8",
-        "last quarter",
-        "the loop's 8 busy threads fed it a low-grade sustain that ended at 0.04; hbsim's seeds split between recovering and collapsing (9 of 20, on the edge, median 0.48), none within 0.1",
-    ),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -2861,7 +2881,7 @@ fn compare_all(
 /// The guests the release shares pool by ([`pool_key`]): this guest's busy recordings and the
 /// older AMD guests' share a host ([`host`]) but not a pool under load, idle only under C1; and
 /// this guest's busy-8 loops let their heirs in at fewer gaps than every older AMD guest's busy-8
-/// loop but one (the split's reason, the thirty-second session).
+/// loop but one (the split's reason, the thirty-second session; held, `trig4-` to `trig6-`, 25-39%).
 #[test]
 fn release_pools_split_this_guest_from_the_older_amd_guests() {
     let (_, trig) = recorded("trig1-huge-gap0-busy8");
@@ -2888,7 +2908,7 @@ fn release_pools_split_this_guest_from_the_older_amd_guests() {
     let share = |doc: &serde_json::Value| doc["outcome"]["gap_won_share"].as_f64().expect("gap_won_share");
     let highest = this.iter().map(share).fold(0.0, f64::max);
     let above = others.iter().filter(|doc| share(doc) > highest).count();
-    assert_eq!(this.len(), 3);
+    assert!(this.len() >= 6, "{}", this.len());
     assert!(
         others.len() >= 10 && above + 1 >= others.len(),
         "{above} of {} above {highest}",
