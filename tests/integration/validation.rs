@@ -891,7 +891,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (
         "trig4-huge-gap0-busy4",
         "tipped",
-        "this guest under 4 busy threads tipped in 3 of trig4- to trig6- (0.56, 1.00, 0.86) and in none of trig1- to trig3-, with its heirs at 27-48% of the gaps against 46-57%; hbsim's heirs win 44-50% at every one and 0-2 of 20 seeds collapse: its heartbeat threads drain a won gap's backlog as fast as on an idle host, where beside busy threads the JVM's drain five to ten times slower (not modelled; as the Intel busy-4 configuration)",
+        "this guest under 4 busy threads tipped in 3 of trig4- to trig6- (0.56, 1.00, 0.86) and in none of trig1- to trig3-, with its heirs at 27-48% of the gaps against 46-57%; hbsim's heirs win 44-50% at every one and 0-2 of 20 seeds collapse: its heartbeat threads drain a won gap's backlog as fast as on an idle host (797 calls per ms configured as this point), where on this guest the JVM's drain 281 beside 4 busy threads against 725 idle (this_guests_drain_slows_under_load_and_hbsims_does_not; not modelled; as the Intel busy-4 configuration)",
     ),
     ("trig4-huge-gap0-busy4", "last quarter", "see tipped (0.56 against hbsim's median 0.13)"),
     ("trig5-huge-gap0-busy4", "tipped", "as trig4-huge-gap0-busy4: the loop's heirs won 18 of 67 gaps and it collapsed fully (1.00); hbsim's won 50%, 0 of 20 seeds"),
@@ -2876,6 +2876,39 @@ fn compare_all(
         }
     }
     assert!(problems.is_empty(), "hbsim disagrees with the harness:\n{}", problems.join("\n"));
+}
+
+/// The drain on this guest (`fc-v1252`, recorded after `trig4-` to `trig6-`, the thirty-third
+/// session: `HbCalib --mode drain --busy-threads B --hold-ms H`, two rounds of each in
+/// alternation): the JVM's heartbeat threads drain 2.6-2.9 times slower beside 4 busy threads than
+/// idle, and hbsim's, configured as `trig4-huge-gap0-busy4` is, drain far faster than the JVM's
+/// there. That is the known reason of the busy-4 misses (`trig4-` to `trig6-`, the Intel guest's
+/// `runs2-`): asserted as it stands, so that a model which slows the drain turns it around.
+#[test]
+fn this_guests_drain_slows_under_load_and_hbsims_does_not() {
+    let jvm = |busy: u64, hold_ms: u64| {
+        let hold = if hold_ms == 50 {
+            String::new()
+        } else {
+            format!("-hold{}s", hold_ms / 1000)
+        };
+        let stems = [format!("drain-trig{hold}-busy{busy}-a"), format!("drain-trig{hold}-busy{busy}-b")];
+        median_drain_round(&[&stems[0], &stems[1]], busy, hold_ms)
+    };
+    for hold_ms in [50, 3000] {
+        let (idle, busy4, busy8) = (jvm(0, hold_ms), jvm(4, hold_ms), jvm(8, hold_ms));
+        assert!(
+            idle > 2.2 * busy4 && busy4 > busy8,
+            "{hold_ms} ms: {idle:.0}, {busy4:.0}, {busy8:.0} calls per ms"
+        );
+    }
+    let hbsim = hbsim_isolated_drain("trig4-huge-gap0-busy4");
+    let real = jvm(4, 3000);
+    eprintln!("busy 4: JVM {real:.0} calls per ms after a 3 s park (idle {:.0}), hbsim {hbsim:.0}", jvm(0, 3000));
+    assert!(
+        hbsim > REGISTERS_FACTOR * real,
+        "hbsim {hbsim:.0} against the JVM's {real:.0} calls per ms under 4 busy threads: the drain under load agrees: update the test, KNOWN and the docs"
+    );
 }
 
 /// The guests the release shares pool by ([`pool_key`]): this guest's busy recordings and the
