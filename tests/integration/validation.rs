@@ -2904,7 +2904,10 @@ fn this_guests_drain_slows_under_load_and_hbsims_does_not() {
     }
     let hbsim = hbsim_isolated_drain("trig4-huge-gap0-busy4");
     let real = jvm(4, 3000);
-    eprintln!("busy 4: JVM {real:.0} calls per ms after a 3 s park (idle {:.0}), hbsim {hbsim:.0}", jvm(0, 3000));
+    eprintln!(
+        "busy 4: JVM {real:.0} calls per ms after a 3 s park (idle {:.0}), hbsim {hbsim:.0}",
+        jvm(0, 3000)
+    );
     assert!(
         hbsim > REGISTERS_FACTOR * real,
         "hbsim {hbsim:.0} against the JVM's {real:.0} calls per ms under 4 busy threads: the drain under load agrees: update the test, KNOWN and the docs"
