@@ -43,9 +43,7 @@ final class Drain {
         int groups = Integer.parseInt(o.getOrDefault("groups", Integer.toString(HbCalib.INCIDENT_GROUPS)));
         int hbThreads = 8;
         int clients = 1000;
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("harness_version", HbCalib.HARNESS_VERSION);
-        doc.put("mode", "drain");
+        Map<String, Object> doc = HbCalib.newDoc("drain");
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("busy_threads", busy);
         params.put("backlog_heartbeats", backlog);

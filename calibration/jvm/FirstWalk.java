@@ -30,9 +30,7 @@ final class FirstWalk {
         int busy = Integer.parseInt(o.getOrDefault("busy-threads", "0"));
         long[] idles = Arrays.stream(o.getOrDefault("idle-ms", "0,1,10,100,1000,3000").split(","))
                 .mapToLong(Long::parseLong).toArray();
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("harness_version", HbCalib.HARNESS_VERSION);
-        doc.put("mode", "firstwalk");
+        Map<String, Object> doc = HbCalib.newDoc("firstwalk");
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("groups", groups);
         params.put("rounds", rounds);

@@ -21,6 +21,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 public final class HbCalib {
     static final String HARNESS_VERSION = "1";
+
+    /** The top of every mode's output document: the harness version, then the mode. */
+    static Map<String, Object> newDoc(String mode) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("harness_version", HARNESS_VERSION);
+        doc.put("mode", mode);
+        return doc;
+    }
     /** The incident's table size (groups in the producer table). */
     static final int INCIDENT_GROUPS = 15742;
 
@@ -69,9 +77,7 @@ public final class HbCalib {
         boolean quick = o.containsKey("quick");
         int busy = Integer.parseInt(o.getOrDefault("busy-threads", "0"));
         int cacheMb = Integer.parseInt(o.getOrDefault("cache-pressure", "0"));
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("harness_version", HARNESS_VERSION);
-        doc.put("mode", "calibrate");
+        Map<String, Object> doc = newDoc("calibrate");
         doc.put("quick", quick);
         doc.put("busy_threads", busy);
         doc.put("cache_pressure_mb", cacheMb);
@@ -183,9 +189,7 @@ public final class HbCalib {
             }
             m.put("race_open_gap_us", RACE_OPEN_GAP_US);
         }
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("harness_version", HARNESS_VERSION);
-        doc.put("mode", "loop");
+        Map<String, Object> doc = newDoc("loop");
         doc.put("meta", run.get("meta"));
         doc.put("loadavg_before", run.get("loadavg_before"));
         doc.put("loadavg_after", run.get("loadavg_after"));
@@ -200,9 +204,7 @@ public final class HbCalib {
         String tag = o.getOrDefault("tag", "same_cpu");
         long holdNs = (long) (Double.parseDouble(o.getOrDefault("hold-ms", "1")) * 1e6);
         boolean spinAfter = Boolean.parseBoolean(o.getOrDefault("spin-after", "false"));
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("harness_version", HARNESS_VERSION);
-        doc.put("mode", "wake");
+        Map<String, Object> doc = newDoc("wake");
         doc.put("meta", Util.meta());
         doc.put("loadavg_before", Util.loadavg());
         Map<String, Object> m = new LinkedHashMap<>();

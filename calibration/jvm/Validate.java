@@ -83,9 +83,7 @@ final class Validate {
         int eventCap = intOpt(o, "event-cap", 10000);
         int clients = (int) Math.round(rate * 30.0);
 
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("harness_version", HbCalib.HARNESS_VERSION);
-        doc.put("mode", "validate");
+        Map<String, Object> doc = HbCalib.newDoc("validate");
         doc.put("point", point);
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("groups", groups);
