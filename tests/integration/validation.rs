@@ -1958,34 +1958,29 @@ pub struct RunOutcome {
     pub won_gaps_drained_share: f64,
 }
 
-/// Runs `scenario` under `leaky` into `dir/out` and reads its figures.
-pub fn hbsim_outcome(dir: &Path, scenario: &Path, out: &str) -> RunOutcome {
-    let output = run_in(
-        dir,
-        &[
-            "replay",
-            scenario.to_str().unwrap(),
-            "--policy",
-            "leaky",
-            "--no-charts",
-            "--out",
-            out,
-        ],
-    );
-    assert!(output.status.success(), "{}", text(&output));
-    let timeline = std::fs::read_to_string(dir.join(out).join("leaky/timeline.csv")).unwrap();
-    let mut lines = timeline.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
-    let (ok, timed_out, busy) = (col("heartbeats_ok"), col("heartbeats_timed_out"), col("heartbeats_busy"));
-    let rows: Vec<Vec<f64>> = lines
-        .map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap_or(0.0)).collect())
-        .collect();
+/// Runs `scenario` under `leaky` and reads its figures.
+pub fn hbsim_outcome(scenario: &Path) -> RunOutcome {
+    // In process, as `hbsim replay SCENARIO --policy leaky --no-charts` runs it (the same load,
+    // seed and simulation; the CLI's own path is tested in cli.rs): the timeline's rows and the
+    // summary's JSON are read as they would be from its files, without writing them (a process
+    // and an output set per seed were most of this test's time).
+    let loaded = hbsim::scenario::load(scenario).unwrap_or_else(|e| panic!("{}: {e}", scenario.display()));
+    let mut rows: Vec<(u64, u64, u64)> = Vec::new();
+    let output = hbsim::run::simulate(
+        &loaded,
+        hbsim::model::policy::Policy::parse("leaky").expect("the leaky policy"),
+        loaded.seed,
+        &hbsim::run::RunOptions::default(),
+        &mut |chunk| {
+            rows.extend(chunk.iter().map(|r| (r.heartbeats_ok, r.heartbeats_timed_out, r.heartbeats_busy)));
+            Ok(())
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", scenario.display()));
     let last = &rows[rows.len() - rows.len() / 4..];
-    let failed: f64 = last.iter().map(|r| r[timed_out] + r[busy]).sum();
-    let total: f64 = last.iter().map(|r| r[timed_out] + r[busy] + r[ok]).sum();
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(out).join("leaky/summary.json")).unwrap()).unwrap();
+    let failed: f64 = last.iter().map(|&(_, timed_out, busy)| (timed_out + busy) as f64).sum();
+    let total: f64 = last.iter().map(|&(ok, timed_out, busy)| (ok + timed_out + busy) as f64).sum();
+    let summary: serde_json::Value = serde_json::from_str(&output.summary.to_json()).unwrap();
     let gaps = &summary["walker_gaps"];
     RunOutcome {
         last_quarter_failed: if total == 0.0 { 0.0 } else { failed / total },
@@ -2073,7 +2068,7 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
         .map(|seed| {
             let path = dir.join(format!("{name}-{seed}.toml"));
             std::fs::write(&path, base.replacen("\nseed = 1\n", &format!("\nseed = {seed}\n"), 1)).unwrap();
-            hbsim_outcome(dir, &path, &format!("{name}-{seed}"))
+            hbsim_outcome(&path)
         })
         .collect();
     let collapsed = runs.iter().filter(|r| r.last_quarter_failed > TIPPED_SHARE).count() as u64;
@@ -3184,7 +3179,7 @@ fn heartbeat_wakeups_keep_the_walker_away_until_the_backlog_drains() {
                     base.replace("\ncpus = 2\n", &format!("\ncpus = {cpus}\n"))
                         .replacen("\nseed = 1\n", &format!("\nseed = {seed}\n"), 1);
                 let path = dir.write(&format!("cpus{cpus}-{seed}.toml"), &text);
-                hbsim_outcome(dir.path(), &path, &format!("cpus{cpus}-{seed}"))
+                hbsim_outcome(&path)
             })
             .collect()
     };
