@@ -373,6 +373,11 @@ fn host_cpus_decide_whether_won_gaps_drain() {
     let drain = |v: &serde_json::Value| starting(v, "the heartbeat threads' drain on a loaded host").len();
     assert_eq!(drain(&plain), 0, "{plain:#}");
     assert_eq!(drain(&small), 1, "{small:#}");
+    // ... with where the validation found a loaded host's answer optimistic.
+    let few = |v: &serde_json::Value| starting(v, "a few busy threads");
+    assert!(few(&plain).is_empty(), "{plain:#}");
+    assert_eq!(few(&small).len(), 1, "{small:#}");
+    assert!(few(&small)[0].contains("as optimistic"), "{small:#}");
     // ... and where the calibration ran beside busy threads, though none is given.
     let busy_cal = dir.write(
         "cal-busy.toml",
