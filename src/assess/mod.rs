@@ -278,7 +278,7 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
         // Where that balance was graded against the real loop (docs/validation.md, known
         // disagreements; docs/validation-log.md, the thirty-fourth session).
         inputs.assumptions.push(
-            "a few busy threads: against a real JVM loop on 2-CPU guests (4,000,000 groups, no gap), the model's runs tip about as often as the loop's under 8-16 busy threads (23 of 32 real runs under 16, the model expecting 23.8), but under 4 busy threads the real loop tipped more often (4 of 29 runs against 1.0 expected on one guest, 3 of 10 against 0.6 on another): the won gaps agree, a late run of lost gaps tipped it, and why the model reaches it less often is not found. Read \"survives\" with a few busy threads as optimistic"
+            "a few busy threads: against a real JVM loop on 2-CPU guests (4,000,000 groups, no gap), the model's runs tip about as often as the loop's under 8-16 busy threads (23 of 32 real runs under 16, the model expecting 23.8), but under 4 busy threads the real loop tipped more often (4 of 29 runs against 1.0 expected on one guest, 4 of 15 against 0.7 on another): the won gaps agree, a late run of lost gaps tipped it, and why the model reaches it less often is not found. Read \"survives\" with a few busy threads as optimistic"
                 .into(),
         );
     }
