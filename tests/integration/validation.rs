@@ -2325,9 +2325,16 @@ pub fn configuration(doc: &serde_json::Value) -> String {
 /// [`configuration`], and for a user session's point ([`USER_SESSIONS`]) that hbsim was configured
 /// from a user's calibration, not from the point's own measurements: a configuration grades one
 /// way of configuring hbsim against the loop's recordings, so the two are graded apart (since the
-/// twenty-seventh session; before, a user session's points were pooled with the others).
+/// twenty-seventh session; before, a user session's points were pooled with the others). Under
+/// load a configuration is graded per guest ([`pool_key`], the kernel build in brackets), as the
+/// release shares are pooled: pooled across guests, this guest's busy-4 lean (4 tips of 15
+/// against 0.7) and the older guests' (0 of 16 against 1.8) hid each other under one label
+/// (since the thirty-fourth session).
 pub fn graded_configuration(name: &str, doc: &serde_json::Value) -> String {
-    let loop_configuration = configuration(doc);
+    let loop_configuration = match pool_key(doc) {
+        key if key != host(doc) => format!("{} [{}]", configuration(doc), key[host(doc).len()..].trim_start_matches([' ', '/'])),
+        _ => configuration(doc),
+    };
     match user_calibration(name, doc) {
         Some(_) => format!("{loop_configuration}, a user's calibration"),
         None => loop_configuration,
@@ -2451,11 +2458,11 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "last quarter",
     "as its tipped entry: the loop's last quarters failed 0.64 on average, hbsim's 0.42; with fc53- to fc55- and the race's shift 0.68 against 0.47, with fc56- to fc58- 0.71 against 0.50",
 ), (
-    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1045]",
     "tipped",
     "the loop's full collapse at 4 busy threads: it tipped in 4 of 31 recordings (runs2-'s two at 1.00, back2- and runs10- at the rule's edge, 0.55 each) where hbsim's collapse rates add up to 0.9 (p = 0.026; 0.105-0.12 before runs10-). hbsim's seeds that feed themselves end at 0-0.52 as the loop's other recordings do, and its seeds that win few gaps drain more per won gap and keep up where runs2-'s loop fell behind (docs/validation.md, the eighteenth session)",
 ), (
-    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1045]",
     "last quarter",
     "the low-grade sustain at 4 busy threads: in 4 of 26 recordings the loop fed itself a few closes per 1 s walk for the whole run and its backlog outran the 3 s deadline for seconds at a time (last quarter 0.19-0.55), and in runs2-'s two it tipped (1.00); hbsim's seeds sustain too but fail less (as of runs7-: mean 0.05 against the loop's 0.15 with cpu_release_heir_waits, 0.02 before; docs/validation.md, the sixteenth and seventeenth sessions)",
 ), (
@@ -2463,9 +2470,17 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "last quarter",
     "graded apart from the user path since the twenty-seventh session (user3-huge-gap0 left it): of its eight recordings hg2- and hg6- fed themselves part-way (0.14 and 0.33 of the last quarter, each in KNOWN) where every hbsim seed recovered, so the loop's mean 0.06 against hbsim's 0.01 (p = 0.022); the tips agree (0 of 8 against 0.2)",
 ), (
-    "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy",
+    "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1147]",
     "last quarter",
     "the loop's full collapse under 4 busy threads on the fc guest: eight of its first nine recordings (fc1-, fc3- to fc10-) failed their whole last quarter and fc8- half of it; with fc27- to fc29- (0.14, 1.00, 0.53) the loop's twelve average 0.85, hbsim's seeds 0.60 (p < 0.001; 0.94 against 0.67 before); with fc30- to fc32- (0.18, 0.35, 0.92) and the model's own race, fifteen: 0.77 against 0.57 (p = 0.001). As the tips agreed then (9 against 6.4, p = 0.071). As on the Intel guest at that load, what hbsim does not reach is the full collapse: its seeds that feed themselves end part-way. It agreed from fc7- until the release shares were pooled per walk class, only because the hot recording's 8% displaced share had pulled this table's pool down from its own recordings' 39% (docs/validation.md, the twentieth and twenty-first sessions)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
+    "tipped",
+    "this guest under 4 busy threads, graded apart from the older AMD guests since the thirty-fourth session: the loop tipped in 4 of 15 (trig4- to trig6-, trig14-), hbsim expects 0.7 (p = 0.0085). Two of the four ran with the heirs at a third of the gaps or fewer (trig5-, trig14-) where hbsim's draw about half; the won gaps agree on both sides; neither the displaced share's spread (F), the guest's own walker wait (G) nor the loop's hold and succession (H1, H2) reached it (docs/validation-log.md, the thirty-fourth session)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
+    "last quarter",
+    "see tipped (the loop's mean 0.25 against hbsim's 0.13, p = 0.003)",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
