@@ -2250,11 +2250,15 @@ pub fn host(doc: &serde_json::Value) -> String {
 /// guests' won 43-89% (median 53%; docs/validation-log.md, the thirty-second and thirty-third
 /// sessions).
 pub fn guest(doc: &serde_json::Value) -> String {
-    let build = doc["meta"]["os"]
+    format!("{} / {}", host(doc), kernel_build(doc))
+}
+
+/// The guest's kernel build (the release in `meta.os`, e.g. `6.18.44-fc-v1252`).
+fn kernel_build(doc: &serde_json::Value) -> &str {
+    doc["meta"]["os"]
         .as_str()
         .and_then(|os| os.split_whitespace().nth(1))
-        .unwrap_or("unknown kernel");
-    format!("{} / {build}", host(doc))
+        .unwrap_or("unknown kernel")
 }
 
 /// Where the release-share pools split by [`guest`] rather than by [`host`]: the thirty-third
@@ -2331,9 +2335,10 @@ pub fn configuration(doc: &serde_json::Value) -> String {
 /// against 0.7) and the older guests' (0 of 16 against 1.8) hid each other under one label
 /// (since the thirty-fourth session).
 pub fn graded_configuration(name: &str, doc: &serde_json::Value) -> String {
-    let loop_configuration = match pool_key(doc) {
-        key if key != host(doc) => format!("{} [{}]", configuration(doc), key[host(doc).len()..].trim_start_matches([' ', '/'])),
-        _ => configuration(doc),
+    let loop_configuration = if pool_key(doc) != host(doc) {
+        format!("{} [{}]", configuration(doc), kernel_build(doc))
+    } else {
+        configuration(doc)
     };
     match user_calibration(name, doc) {
         Some(_) => format!("{loop_configuration}, a user's calibration"),
