@@ -912,11 +912,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("trig6-huge-gap0-busy8", "last quarter", "as trig11-huge-gap0-busy8 (the loop 1.00 with its heirs at 8 of 32; hbsim 9 of 20 seeds, median 0.49): moved by trig11- to trig15- joining the pool"),
     (
-        "inrace-huge-gap0-busy8",
-        "last quarter",
-        "the older guest's busy-8 point on every host's shares (this guest's among them): the loop's heirs won 26 of 30 gaps and it recovered (0.02), hbsim's 45%, 9 of 20 seeds collapse (on the edge), median 0.48, one seed within 0.10 (moved by trig11- to trig15-)",
-    ),
-    (
         "park-huge-gap0-busy4-repeat",
         "last quarter",
         "as disp1-huge-gap0-busy4 (0.23, 66 walks; hbsim 0 of 20 seeds collapse, median 0.00): the low-grade sustain at 4 busy threads",
@@ -939,7 +934,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "a new host's busy-8 pool of one: cpu_release_preempt comes from this host's only other busy-8 recording (million-gap0-busy8, its walker displaced at 6 of 19 releases), where this run's was displaced at 14 of 27; the loop's heirs won 16 of 27 gaps (hbsim's 42%) and it failed 0.40 of its last quarter; hbsim 19 of 20 seeds",
     ),
-    ("user37-huge-gap0-busy8", "last quarter", "see tipped (0.40 against hbsim's median 1.00, no seed within 0.10)"),
     (
         "user37-incident-hot-gap0",
         "registers",
@@ -955,6 +949,17 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "user37-large-gap0",
         "last quarter",
         "as user5-large-gap0: 400,000 groups walked in 37 ms on this host, so the trigger's 100 walks outlast the 3 s deadline and the loop fed itself to 0.41 of its last quarter with its heirs in at 19 of 967 gaps; hbsim's heirs won 2% too, 6 of 20 seeds collapse (on the edge), median 0.00, one within 0.10",
+    ),
+    // The thirty-fifth session, second part (`user38-`, the fourth host again), as found.
+    (
+        "user38-huge-gap15",
+        "tipped",
+        "as user37-huge-gap15: behind the 15 us gap the loop's heirs won 4 of 9 gaps, hbsim's 10% from the calibration's no-gap race; 16 of 20 seeds (13 of 20 with the calibration's walks, on the edge)",
+    ),
+    (
+        "user38-incident-hot-gap0",
+        "registers",
+        "the hot table the other way: the loop's heirs won 38 of 9,999 gaps, 70 calls each, hbsim's about as few (0.3%) but draining 242 each, the backlog of its longer waits (p90 124 ms against 75 ms, within the tolerance)",
     ),
 ];
 
@@ -1184,6 +1189,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // Held out on a fourth host, an Intel Xeon guest without a cpuidle driver (the thirty-fifth
     // session): four quick calibrations (idle, 4, 8, 12 busy threads) first, then eleven points.
     ("user37", "tests/data/calibration/user37-session-2026-12-05"),
+    // The same host again, its pools filled by `user37-` (the thirty-fifth session, second part).
+    ("user38", "tests/data/calibration/user38-session-2026-12-05"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2813,10 +2820,14 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user37-huge-gap15", "tipped", "as in KNOWN (19 of 20 seeds with the calibration's walks)"),
     ("user37-huge-gap15", "last quarter", "see tipped (0.00 against hbsim's median 1.00, one seed within 0.10)"),
     ("user37-huge-gap0-busy8", "tipped", "as in KNOWN (17 of 20 seeds)"),
-    ("user37-huge-gap0-busy8", "last quarter", "as in KNOWN (median 1.00, one seed within 0.10)"),
     ("user37-incident-hot-gap0", "registers", "as in KNOWN (309 calls against 3.7)"),
     ("user37-incident-hot-gap0", "p90", "as in KNOWN (330 ms against 7.7 ms)"),
     ("user37-incident-hot-gap0-busy4", "p90", "as in KNOWN (55 ms against 0.6 ms)"),
+    (
+        "user38-incident-hot-gap0-busy4",
+        "p90",
+        "as user37-incident-hot-gap0-busy4: the loop's heirs won 24% of the gaps, hbsim's 15% from this set's busy-4 calibration (29% from the point's own); between won gaps the loop's heartbeats waited longer (p90 23 ms against 0.3 ms)",
+    ),
     (
         "user-incident-hot-gap0-busy4",
         "registers",
