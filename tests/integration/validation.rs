@@ -2816,7 +2816,8 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "user-huge-gap0-busy8",
         "last quarter",
         "on hbsim's edge (7 of 20 seeds collapse, median 0.36) where the loop recovered (0.00): none of its seeds within 0.10 (4 before trig1- to trig3- recorded; their counts now join every host's pool at 8 busy threads that this older guest's point draws)",
-    ),    // The thirty-fifth session (`user37-`, a fourth host, held out), as found.
+    ),
+    // The thirty-fifth session (`user37-`, a fourth host, held out), as found.
     ("user37-huge-gap15", "tipped", "as in KNOWN (19 of 20 seeds with the calibration's walks)"),
     ("user37-huge-gap15", "last quarter", "see tipped (0.00 against hbsim's median 1.00, one seed within 0.10)"),
     ("user37-huge-gap0-busy8", "tipped", "as in KNOWN (17 of 20 seeds)"),
