@@ -564,6 +564,7 @@ enum RaceShift {
         wake: String,
         two_races: Option<TwoRaces>,
         open: Option<Box<OpenRace>>,
+        gap: Option<Box<GapRace>>,
     },
     /// Measured, not applied, and why (a comment for the file).
     NotOnThisHost(String),
@@ -852,6 +853,19 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
         &shifted_figures(m, "wake_latency_us_long_park", shift_us),
         "wake_latency_us_long_park",
     )?;
+    // The wake-up behind a busy gap, from the one the file applies: the open race's where it
+    // does, the shifted one otherwise.
+    let gap = match &open {
+        Some(o) => gap_race(m, m, "race_open_heir_in_us", &o.wake, &text, r.short_gap)?,
+        None => gap_race(
+            m,
+            &shifted_figures(m, "wake_latency_us_long_park", shift_us),
+            "wake_latency_us_long_park",
+            &wake,
+            &text,
+            r.short_gap,
+        )?,
+    };
     Ok(RaceShift::Shifted {
         race,
         shift_us,
@@ -859,6 +873,112 @@ fn race_shift(m: &Map<String, Value>, r: &LoopReturns, busy: i64, cache: i64) ->
         wake,
         two_races,
         open,
+        gap: gap.map(Box::new),
+    })
+}
+
+/// The long-park wake-up behind a busy gap between walks: the second race (`race_gap_*`) fitted
+/// by one shift of the wake-up the file applies (the thirty-sixth session's G).
+pub struct GapRace {
+    /// The second race.
+    pub race: LoopRace,
+    /// The second race's busy gap between walks [µs].
+    pub gap_us: f64,
+    /// The shift of every knot of the applied long-park wake-up that gives the heirs the second
+    /// race's share in the model's race behind it [µs].
+    pub shift_us: f64,
+    /// `monitor_wake_latency_long_park_gap`.
+    pub wake: String,
+    /// `monitor_wake_long_park_gap_range` [µs]: the file's own `netty_event_gap` (the first race,
+    /// no busy gap) and the second race's busy gap.
+    pub range_us: (f64, f64),
+}
+
+/// [`GapRace`] where the harness ran the second race: `applied`'s figures of `key` are the
+/// long-park wake-up the file applies (written `applied_wake`), `text` the first race's scenario
+/// (its long-park wake-up replaced by the applied one here), `floor_gap_us` the file's
+/// `netty_event_gap`. The second race's scenario is `text` with its busy gap as `netty_event_gap`
+/// and what its walker's return adds beyond it (and beyond the long-park exit) as the long-walk
+/// extra, as the two-race fit builds it.
+fn gap_race(
+    m: &Map<String, Value>,
+    applied: &Map<String, Value>,
+    key: &str,
+    applied_wake: &str,
+    text: &str,
+    floor_gap_us: f64,
+) -> Result<Option<GapRace>, Error> {
+    let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
+    let (Some(race), Some(gap_us), Some(back), Some(exit)) = (
+        loop_race_at(m, "race_gap"),
+        f("race_gap_gap_us"),
+        f("race_gap_walker_back_uncontested_us_p50"),
+        f("exit_cost_us_long_park_p50"),
+    ) else {
+        return Ok(None);
+    };
+    let floor_ns = (floor_gap_us * 1000.0).round();
+    if gap_us * 1000.0 <= floor_ns {
+        return Ok(None);
+    }
+    let ret = walker_return_gap_us(back, gap_us, exit);
+    let gapped: String = text
+        .lines()
+        .filter(|l| !l.starts_with("netty_event_gap") && !l.starts_with("monitor_wake_latency_long_park"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + &format!(
+            "monitor_wake_latency_long_park = {applied_wake}\nnetty_event_gap = \"{}\"\nnetty_event_gap_long_walk_extra = \"{}\"\n",
+            duration_text((gap_us * 1000.0).round()),
+            duration_text(((ret - gap_us) * 1000.0).round())
+        );
+    let scenario = crate::scenario::parse(Path::new("calibration.toml"), gapped.as_bytes())
+        .map_err(|e| harness_error("output", format!("the second race's scenario does not parse: {e}")))?;
+    let shift_us = race_in_loop_shift_us(&race, &scenario);
+    let wake = empirical_toml_with_tail(&shifted_figures(applied, key, shift_us), key)?;
+    Ok(Some(GapRace {
+        race,
+        gap_us,
+        shift_us,
+        wake,
+        range_us: (floor_ns / 1000.0, gap_us),
+    }))
+}
+
+/// The wake-up behind a busy gap, offered as a comment until its held-out validation decides
+/// (docs/validation.md, the thirty-sixth session).
+fn write_gap_race(out: &mut String, g: &GapRace) {
+    let _ = writeln!(
+        out,
+        "# the long-park wake-up behind a busy gap between walks (race_gap_*: the loop's code run again behind a\n\
+         # {:.0} us busy gap): heirs won {} of {} gaps, where the wake-up above gives them that share with every\n\
+         # knot {:.1} us {}. Behind no gap and behind a busy one the loop's heirs get in as no one wake-up says\n\
+         # (docs/validation.md, the twenty-seventh session). hbsim weighs it in at the walker's releases after long\n\
+         # walks by netty_event_gap's mean: not at this file's own gap, at every release from the second race's\n\
+         # gap on, linearly between (an assumption: the loop was measured at the two ends). Offered, pre-registered,\n\
+         # not yet applied (docs/validation.md, the thirty-sixth session); to try it, uncomment both lines:\n\
+         # monitor_wake_latency_long_park_gap = {}\n\
+         # monitor_wake_long_park_gap_range = [\"{}\", \"{}\"]",
+        g.gap_us,
+        g.race.won,
+        g.race.gaps,
+        g.shift_us.abs(),
+        if g.shift_us >= 0.0 { "later" } else { "earlier" },
+        g.wake,
+        duration_text((g.range_us.0 * 1000.0).round()),
+        duration_text((g.range_us.1 * 1000.0).round()),
+    );
+}
+
+/// The wake-up behind a busy gap ([`GapRace`]) as `hbsim calibrate` writes it from the harness
+/// figures `m` of an idle run; `None` where it writes none (no second race, or no race fitted).
+pub fn gap_race_from(m: &Map<String, Value>) -> Result<Option<GapRace>, Error> {
+    let Some(r) = loop_returns(m) else {
+        return Ok(None);
+    };
+    Ok(match race_shift(m, &r, 0, 0)? {
+        RaceShift::Shifted { gap, .. } => gap.map(|g| *g),
+        _ => None,
     })
 }
 
@@ -1579,6 +1699,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 wake,
                 two_races,
                 open,
+                gap,
             } => {
                 if let Some(o) = open {
                     // Applied since the twenty-eighth session (pre-registered against 12 points:
@@ -1634,6 +1755,9 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                         );
                     }
                     let _ = writeln!(out, "monitor_wake_latency_long_park = {wake}");
+                }
+                if let Some(g) = gap {
+                    write_gap_race(&mut out, &g);
                 }
             }
             RaceShift::NotOnThisHost(why) => {

@@ -59,6 +59,11 @@ POINTS = {
     # deadline, 16 past it (5 closes, so that the trigger's walks still end before the last quarter).
     "huge-gap0-busy12": dict(groups=4000000, gap_us=0, trigger=10, duration_s=60, busy_threads=12),
     "huge-gap0-busy16": dict(groups=4000000, gap_us=0, trigger=5, duration_s=60, busy_threads=16),
+    # Between no gap and 15 us (added 2026-12-05, the thirty-sixth session): where the loop's heirs
+    # go from losing nearly every release behind long walks to winning about half, and where hbsim
+    # weighs in the calibration's wake-up behind a busy gap linearly (an assumption it tests).
+    "huge-gap5": dict(groups=4000000, gap_us=5, trigger=10, duration_s=60),
+    "huge-gap10": dict(groups=4000000, gap_us=10, trigger=10, duration_s=60),
 }
 
 DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)

@@ -53,6 +53,9 @@ pub struct LongWalk {
     /// The wake-up counted from the end of the walker's exit (`monitor_wake_after_exit_long_park`):
     /// the race is then the two sides after that exit, which cancels from both.
     pub wake_after_exit: Option<Dist>,
+    /// The wake-up behind the walker's busy gap (`monitor_wake_latency_long_park_gap`) and the
+    /// share of releases that draw it (`long_park_gap_weight`), as the engine weighs it in.
+    pub gap_wake: Option<(Dist, f64)>,
     pub exit: Dist,
     pub extra: Dist,
 }
@@ -90,6 +93,10 @@ impl Params {
                 threshold_ns: b.monitor_long_park_ns as f64,
                 wake: b.monitor_wake_latency_long_park.unwrap_or(b.monitor_wake_latency),
                 wake_after_exit: b.monitor_wake_after_exit_long_park,
+                gap_wake: b
+                    .monitor_wake_latency_long_park_gap
+                    .filter(|_| b.long_park_gap_weight > 0.0 && b.monitor_wake_after_exit_long_park.is_none())
+                    .map(|d| (d, b.long_park_gap_weight)),
                 exit: b.monitor_exit_cost_long_park.unwrap_or(b.monitor_exit_cost),
                 extra: b.netty_event_gap_long_walk_extra,
             }),
@@ -105,6 +112,15 @@ impl Params {
                     .is_none()
                     .then_some(b.monitor_wake_after_exit_long_park)
                     .flatten(),
+                // As the engine: the tier's own wake-up (where it sets one) is not weighed.
+                gap_wake: b
+                    .monitor_wake_latency_long_park_gap
+                    .filter(|_| {
+                        b.long_park_gap_weight > 0.0
+                            && b.monitor_wake_latency_very_long_park.is_none()
+                            && b.monitor_wake_after_exit_long_park.is_none()
+                    })
+                    .map(|d| (d, b.long_park_gap_weight)),
                 exit: b
                     .monitor_exit_cost_very_long_park
                     .or(b.monitor_exit_cost_long_park)
@@ -152,6 +168,17 @@ impl Params {
                 None => (&l.wake, vec![&l.exit, &self.gap, &l.extra]),
             },
             None => (&self.wake, vec![&self.exit, &self.gap]),
+        }
+    }
+
+    /// P(a woken heir wins the gap after a walk of `walk_ns`): the race of [`Self::race`], and
+    /// behind a long walk with a busy gap the wake-up behind it weighed in as the engine draws it.
+    pub fn heir_win_probability(&self, walk_ns: f64) -> f64 {
+        let (wake, back) = self.race(walk_ns);
+        let win = win_probability(wake, &back);
+        match self.tier(walk_ns).and_then(|l| l.gap_wake.as_ref()) {
+            Some((gap_wake, weight)) => (1.0 - weight) * win + weight * win_probability(gap_wake, &back),
+            None => win,
         }
     }
 
@@ -340,8 +367,7 @@ pub struct Estimate {
 pub fn estimate(p: &Params, groups: f64) -> Estimate {
     let cycle_ns = p.walk_cycle_ns(groups);
     let cycle_s = cycle_ns / 1e9;
-    let (wake, back) = p.race(p.walk_ns(groups));
-    let win = win_probability(wake, &back);
+    let win = p.heir_win_probability(p.walk_ns(groups));
     let back_ns: f64 = p.way_back(p.walk_ns(groups)).iter().map(|d| d.mean_ns()).sum();
     let blocks = p.policy.lock() != LockKind::None;
     // While the Netty thread walks back to back, heartbeats are served only when a woken
@@ -597,6 +623,7 @@ mod tests {
             threshold_ns: 10e6,
             wake: Dist::Const(90_000),
             wake_after_exit: None,
+            gap_wake: None,
             exit: Dist::Const(20_000),
             extra: Dist::Const(80_000),
         });
@@ -611,6 +638,7 @@ mod tests {
             threshold_ns: 20e6,
             wake: Dist::Const(200_000),
             wake_after_exit: None,
+            gap_wake: None,
             exit: Dist::Const(30_000),
             extra: Dist::Const(80_000),
         });
@@ -629,6 +657,7 @@ mod tests {
             threshold_ns: 10e6,
             wake: Dist::Const(1_000_000),
             wake_after_exit: Some(Dist::Const(after)),
+            gap_wake: None,
             exit: Dist::Const(40_000),
             extra: Dist::Const(8_000),
         };

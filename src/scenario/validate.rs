@@ -120,6 +120,14 @@ pub struct BrokerParams {
     /// docs/calibration.md, the race after the exit). Replaces `monitor_wake_latency_long_park`,
     /// and the very-long-park wake-up where that tier sets none of its own.
     pub monitor_wake_after_exit_long_park: Option<Dist>,
+    /// The long-park wake-up of a heir the walker releases when the walker does unlocked work
+    /// between close walks (`monitor_wake_latency_long_park_gap`: measured behind a busy gap).
+    pub monitor_wake_latency_long_park_gap: Option<Dist>,
+    /// The share of the walker's releases after a long walk at which a long-parked heir draws
+    /// `monitor_wake_latency_long_park_gap` instead of the long-park wake-up: 0 at or below the
+    /// first end of `monitor_wake_long_park_gap_range`, 1 at or beyond the second, linear between
+    /// (in `netty_event_gap`'s mean).
+    pub long_park_gap_weight: f64,
     /// A waiter parked at least this long (longer than `monitor_long_park`) wakes with the
     /// `_very_long_park` costs (0 = never).
     pub monitor_very_long_park_ns: u64,
@@ -612,6 +620,45 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             "set it or `monitor_wake_latency_long_park`, not both: both are the long-park wake-up (one from the release, one from the end of the releaser's exit)",
         );
     }
+    // The wake-up behind a busy gap: both keys or neither, on the long-park wake-up counted from
+    // the release (`monitor_long_park = 0` turns it off with the other long-park costs).
+    let long_park_gap_weight = match (&b.monitor_wake_latency_long_park_gap, b.monitor_wake_long_park_gap_range) {
+        (None, None) => 0.0,
+        (Some(_), None) => {
+            p.push(
+                &f("monitor_wake_latency_long_park_gap"),
+                "needs `monitor_wake_long_park_gap_range`: the event thread's gaps between which it takes over",
+            );
+            0.0
+        }
+        (None, Some(_)) => {
+            p.push(
+                &f("monitor_wake_long_park_gap_range"),
+                "needs `monitor_wake_latency_long_park_gap`: the wake-up it weighs in",
+            );
+            0.0
+        }
+        (Some(_), Some([lo, hi])) => {
+            p.check(
+                b.monitor_wake_after_exit_long_park.is_none(),
+                &f("monitor_wake_latency_long_park_gap"),
+                "not with `monitor_wake_after_exit_long_park`: it weighs in beside the long-park wake-up counted from the release",
+            );
+            p.check(
+                lo.0 < hi.0 && hi.0 <= 1_000_000_000,
+                &f("monitor_wake_long_park_gap_range"),
+                format!(
+                    "must be two gaps, the first below the second and the second at most 1s, got [{}ns, {}ns]",
+                    lo.0, hi.0
+                ),
+            );
+            if lo.0 < hi.0 {
+                ((b.netty_event_gap.mean_ns() - lo.0 as f64) / (hi.0 - lo.0) as f64).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        }
+    };
     // The second tier: beyond the first, and with something of its own to apply.
     if b.monitor_very_long_park.0 > 0 {
         p.check(
@@ -670,6 +717,10 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             f("monitor_wake_after_exit_long_park"),
         ),
         (
+            b.monitor_wake_latency_long_park_gap.as_ref().unwrap_or(&b.monitor_wake_latency),
+            f("monitor_wake_latency_long_park_gap"),
+        ),
+        (
             b.monitor_wake_latency_very_long_park.as_ref().unwrap_or(&b.monitor_wake_latency),
             f("monitor_wake_latency_very_long_park"),
         ),
@@ -723,6 +774,8 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_wake_latency_long_park: b.monitor_wake_latency_long_park,
         monitor_exit_cost_long_park: b.monitor_exit_cost_long_park,
         monitor_wake_after_exit_long_park: b.monitor_wake_after_exit_long_park,
+        monitor_wake_latency_long_park_gap: b.monitor_wake_latency_long_park_gap,
+        long_park_gap_weight,
         monitor_very_long_park_ns: b.monitor_very_long_park.0,
         monitor_wake_latency_very_long_park: b.monitor_wake_latency_very_long_park,
         monitor_exit_cost_very_long_park: b.monitor_exit_cost_very_long_park,

@@ -1221,6 +1221,16 @@ pub fn user_calibration(name: &str, json: &serde_json::Value) -> Option<PathBuf>
 /// (docs/validation-log.md, the thirty-third session).
 pub const AFTER_EXIT_RACE: bool = false;
 
+/// Whether the user path takes each calibration's offered wake-up behind a busy gap
+/// (`monitor_wake_latency_long_park_gap`, [`hbsim::calibrate::gap_race_from`]): the thirty-sixth
+/// session's G, pre-registered (docs/validation-log.md). `HBSIM_GAP_RACE=1` turns it on for a
+/// comparison run.
+pub const GAP_RACE: bool = false;
+
+fn gap_race_applied() -> bool {
+    GAP_RACE || std::env::var_os("HBSIM_GAP_RACE").is_some()
+}
+
 /// `calibration`, or with [`AFTER_EXIT_RACE`] a copy at `copy` with the file's offer taken
 /// ([`after_exit_offer_applied`]; the file itself where it offers none).
 fn with_after_exit_race(calibration: &Path, copy: &Path) -> PathBuf {
@@ -1380,6 +1390,18 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     }
     if gap_us > 0.0 {
         replace.push(("netty_event_gap", format!("\"{}ns\"", (gap_us * 1000.0).round())));
+    }
+    if gap_race_applied() {
+        // G: the calibration's wake-up behind a busy gap, as `hbsim calibrate` offers it from the
+        // file's own figures (the same code; files written before it offer none).
+        if let Some(g) = hbsim::calibrate::gap_race_from(&measured).unwrap_or_else(|e| panic!("{}: {e}", calibration.display())) {
+            let text = |us: f64| hbsim::calibrate::duration_text((us * 1000.0).round());
+            replace.push(("monitor_wake_latency_long_park_gap", g.wake));
+            replace.push((
+                "monitor_wake_long_park_gap_range",
+                format!("[\"{}\", \"{}\"]", text(g.range_us.0), text(g.range_us.1)),
+            ));
+        }
     }
     match walks {
         Walks::Loop if outcome["walks"].as_f64().unwrap_or(0.0) > 0.0 => {

@@ -324,14 +324,15 @@ impl World {
     /// again after its wake-up latency (one draw of `monitor_wake_latency`). `park`: how long it
     /// has been parked ([`Self::parked_for`]).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) -> Placement {
-        let wake = self.draw_monitor_wake(ctx, b, next, park);
+        let wake = self.draw_monitor_wake(ctx, b, next, park, false);
         self.schedule_wake_event(ctx, b, next, wake.latency);
         wake.placement
     }
 
     /// Where the woken waiter `next` runs and its wake-up latency: one draw of the wake-up
-    /// whatever the placement (the draw order stays one per wake-up).
-    fn draw_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) -> Wake {
+    /// whatever the placement (the draw order stays one per wake-up). `by_walker`: the
+    /// NettyEventExecutor's release after its walk (the race the calibration measures).
+    fn draw_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park, by_walker: bool) -> Wake {
         let placement = if next == ThreadRef::Netty {
             Placement::Elsewhere
         } else {
@@ -348,7 +349,28 @@ impl World {
             Park::VeryLong if p.monitor_wake_latency_very_long_park.is_some() => None,
             Park::VeryLong => p.monitor_wake_after_exit_long_park,
         };
-        let wake = after_exit.unwrap_or_else(|| {
+        // Behind a walker that does unlocked work between close walks, the heir it releases after
+        // a long walk gets in earlier than behind one that re-enters at once: measured in the
+        // loop's own state behind no gap and behind a 15 us busy gap, one long-park wake-up does
+        // not carry both (docs/validation.md, the twenty-seventh and thirty-sixth sessions). At
+        // the share `long_park_gap_weight` of such releases (from `netty_event_gap`'s mean
+        // between the two gaps of `monitor_wake_long_park_gap_range`; linear between them: an
+        // assumption) the heir draws `monitor_wake_latency_long_park_gap`. One more draw only
+        // where the weight is strictly between 0 and 1.
+        let long_park_wake = match park {
+            Park::Short => false,
+            Park::Long => true,
+            Park::VeryLong => p.monitor_wake_latency_very_long_park.is_none(),
+        };
+        let (gap_wake, weight) = (p.monitor_wake_latency_long_park_gap, p.long_park_gap_weight);
+        let behind_gap = match gap_wake {
+            Some(d) if by_walker && long_park_wake && after_exit.is_none() && weight > 0.0 => {
+                (weight >= 1.0 || self.brokers[b as usize].rng.gen_bool(weight)).then_some(d)
+            }
+            _ => None,
+        };
+        let p = &self.params.brokers[b as usize];
+        let wake = after_exit.or(behind_gap).unwrap_or_else(|| {
             park.pick(
                 p.monitor_wake_latency,
                 p.monitor_wake_latency_long_park,
@@ -648,7 +670,7 @@ impl World {
                     broker.monitor_acquired_ns = now;
                 }
                 let park = self.parked_for(now, b, next);
-                let wake = self.draw_monitor_wake(ctx, b, next, park);
+                let wake = self.draw_monitor_wake(ctx, b, next, park, thread == ThreadRef::Netty);
                 let placement = wake.placement;
                 let p = &self.params.brokers[b as usize];
                 let exit = park.pick(
