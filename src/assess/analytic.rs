@@ -669,6 +669,36 @@ mod tests {
         assert_eq!(estimate(&p, 15_742.0).win_probability, 1.0, "10 us against 13 us");
     }
 
+    /// Behind the walker's busy gap the wake-up measured behind one weighs in at its share of the
+    /// releases (the engine's draw): the heirs' chance is the two races' weighted mean, and the
+    /// short race (walks under the threshold) is untouched.
+    #[test]
+    fn a_wake_up_behind_a_busy_gap_weighs_in_at_its_share() {
+        let mut p = params(Policy::Leaky, 11_000.0);
+        p.gap = Dist::Const(5_000);
+        p.exit = Dist::Const(20_000);
+        p.wake = Dist::Const(30_000);
+        let long = |gap_wake: Option<(Dist, f64)>| LongWalk {
+            threshold_ns: 10e6,
+            wake: Dist::Const(90_000),
+            wake_after_exit: None,
+            gap_wake,
+            exit: Dist::Const(20_000),
+            extra: Dist::Const(8_000),
+        };
+        p.long_walk = Some(long(None));
+        assert_eq!(estimate(&p, 15_742.0).win_probability, 0.0, "90 us against 20 + 5 + 8 us");
+        p.long_walk = Some(long(Some((Dist::Const(10_000), 1.0))));
+        assert_eq!(estimate(&p, 15_742.0).win_probability, 1.0, "10 us against 33 us at every release");
+        p.long_walk = Some(long(Some((Dist::Const(10_000), 0.25))));
+        assert!((estimate(&p, 15_742.0).win_probability - 0.25).abs() < 1e-12);
+        assert_eq!(
+            estimate(&p, 5_000.0).win_probability,
+            0.0,
+            "5 ms walks: the short race, 30 us against 25 us"
+        );
+    }
+
     #[test]
     fn gain_grows_with_the_table_and_crosses_one_at_the_metastable_size() {
         let p = params(Policy::Leaky, 11_000.0);

@@ -620,8 +620,9 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             "set it or `monitor_wake_latency_long_park`, not both: both are the long-park wake-up (one from the release, one from the end of the releaser's exit)",
         );
     }
-    // The wake-up behind a busy gap: both keys or neither, on the long-park wake-up counted from
-    // the release (`monitor_long_park = 0` turns it off with the other long-park costs).
+    // The wake-up behind a busy gap: both keys or neither, weighed in beside the long-park wake-up
+    // counted from the release (`monitor_long_park = 0` turns it off with the other long-park
+    // costs, `monitor_wake_after_exit_long_park` too).
     let long_park_gap_weight = match (&b.monitor_wake_latency_long_park_gap, b.monitor_wake_long_park_gap_range) {
         (None, None) => 0.0,
         (Some(_), None) => {
@@ -640,11 +641,6 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         }
         (Some(_), Some([lo, hi])) => {
             p.check(
-                b.monitor_wake_after_exit_long_park.is_none(),
-                &f("monitor_wake_latency_long_park_gap"),
-                "not with `monitor_wake_after_exit_long_park`: it weighs in beside the long-park wake-up counted from the release",
-            );
-            p.check(
                 lo.0 < hi.0 && hi.0 <= 1_000_000_000,
                 &f("monitor_wake_long_park_gap_range"),
                 format!(
@@ -652,7 +648,9 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
                     lo.0, hi.0
                 ),
             );
-            if lo.0 < hi.0 {
+            // Beside the wake-up counted from the releaser's exit (a user who takes that offer over a
+            // calibration file that applies this) the after-exit race decides: this one is off.
+            if lo.0 < hi.0 && b.monitor_wake_after_exit_long_park.is_none() {
                 ((b.netty_event_gap.mean_ns() - lo.0 as f64) / (hi.0 - lo.0) as f64).clamp(0.0, 1.0)
             } else {
                 0.0

@@ -149,6 +149,8 @@ const BROKER: &[(&str, Kind)] = &[
     ("monitor_wake_latency_long_park", Kind::Dist),
     ("monitor_exit_cost_long_park", Kind::Dist),
     ("monitor_wake_after_exit_long_park", Kind::Dist),
+    ("monitor_wake_latency_long_park_gap", Kind::Dist),
+    ("monitor_wake_long_park_gap_range", Kind::Durs),
     ("monitor_very_long_park", Kind::Dur),
     ("monitor_wake_latency_very_long_park", Kind::Dist),
     ("monitor_exit_cost_very_long_park", Kind::Dist),

@@ -396,6 +396,76 @@ fn a_wake_up_after_the_exit_races_the_walker_after_it() {
     }
 }
 
+/// Issue 10, the thirty-sixth session (G): behind a walker that does unlocked work between close
+/// walks, the heir it releases after a long walk draws `monitor_wake_latency_long_park_gap` at the
+/// share of its releases that `netty_event_gap`'s mean (here 5 us) sets over
+/// `monitor_wake_long_park_gap_range`: none at or below the range's first end, all from its second
+/// on, linearly between. A 20 us exit and 5 us gap against a 500 us long-park wake-up: the heirs
+/// never win; a 2 us wake-up behind the gap wins wherever it is drawn. At weight 0 the model is
+/// the plain one, draw for draw, and beside the after-exit wake-up that race alone decides. The
+/// keys are refused alone and reversed, with the field named.
+#[test]
+fn a_busy_gap_weighs_in_the_wake_up_behind_it() {
+    let won = |gap: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+                 monitor_wake_latency_long_park = \"500us\"\n{gap}"
+            ),
+            400,
+        )
+    };
+    let range = |lo: &str, hi: &str| {
+        format!("monitor_wake_latency_long_park_gap = \"2us\"\nmonitor_wake_long_park_gap_range = [\"{lo}\", \"{hi}\"]\n")
+    };
+    let plain = won("");
+    let off = won(&range("5us", "10us"));
+    let all = won(&range("1us", "5us"));
+    let half = won(&range("2us", "8us"));
+    assert!(plain.gaps >= 50, "{plain:?}");
+    assert_eq!(plain.won_by_heartbeats, 0, "500 us never beats 20 + 5 us: {plain:?}");
+    assert_eq!(
+        off, plain,
+        "weight 0 (the gap at the range's first end): the plain model, draw for draw"
+    );
+    // Beside the wake-up counted from the exit (taken over a file that applies this), that race decides.
+    let after = "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\nmonitor_wake_after_exit_long_park = \"500us\"\n";
+    assert_eq!(
+        gaps_between_50ms_walks(&format!("{after}{}", range("1us", "5us")), 400),
+        gaps_between_50ms_walks(after, 400),
+        "off beside monitor_wake_after_exit_long_park"
+    );
+    // Not every gap: the quick heirs drain the queue, and a release with no waiter parked wakes none.
+    assert!(
+        all.won_by_heartbeats >= 20 && all.won_share > 0.3,
+        "2 us at every walker's release: {all:?}"
+    );
+    assert!(
+        half.won_share > 0.2 * all.won_share && half.won_share < 0.8 * all.won_share,
+        "weight 0.5: about half as many: {half:?} against {all:?}"
+    );
+    for (broker, field, needle) in [
+        (
+            "monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park_gap = \"2us\"",
+            "broker.monitor_wake_latency_long_park_gap",
+            "needs `monitor_wake_long_park_gap_range`",
+        ),
+        (
+            "monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"5us\"\nmonitor_wake_long_park_gap_range = [\"1us\", \"5us\"]",
+            "broker.monitor_wake_long_park_gap_range",
+            "needs `monitor_wake_latency_long_park_gap`",
+        ),
+        (
+            "monitor_long_park = \"10ms\"\nmonitor_wake_latency_long_park = \"5us\"\n\
+             monitor_wake_latency_long_park_gap = \"2us\"\nmonitor_wake_long_park_gap_range = [\"5us\", \"1us\"]",
+            "broker.monitor_wake_long_park_gap_range",
+            "the first below the second",
+        ),
+    ] {
+        assert_refused(broker, field, needle);
+    }
+}
+
 /// Issue 10 (`cpu_release_preempt`): on a host whose CPUs are all wanted, the heir the walker
 /// unparks at its own release takes the walker's CPU at that share of its releases, runs at once,
 /// and the walker waits. Here a heir's own wake-up (500 µs) never beats the walker's 20 µs exit,
