@@ -945,8 +945,8 @@ fn gap_race(
     }))
 }
 
-/// The wake-up behind a busy gap, offered as a comment until its held-out validation decides
-/// (docs/validation.md, the thirty-sixth session).
+/// The wake-up behind a busy gap, applied since the thirty-sixth session (pre-registered, held
+/// out on nine points behind 5, 10 and 15 µs gaps: docs/validation.md).
 fn write_gap_race(out: &mut String, g: &GapRace) {
     let _ = writeln!(
         out,
@@ -955,15 +955,18 @@ fn write_gap_race(out: &mut String, g: &GapRace) {
          # knot {:.1} us {}. Behind no gap and behind a busy one the loop's heirs get in as no one wake-up says\n\
          # (docs/validation.md, the twenty-seventh session). hbsim weighs it in at the walker's releases after long\n\
          # walks by netty_event_gap's mean: not at this file's own gap, at every release from the second race's\n\
-         # gap on, linearly between (an assumption: the loop was measured at the two ends). Offered, pre-registered,\n\
-         # not yet applied (docs/validation.md, the thirty-sixth session); to try it, uncomment both lines:\n\
-         # monitor_wake_latency_long_park_gap = {}\n\
-         # monitor_wake_long_park_gap_range = [\"{}\", \"{}\"]",
+         # gap on, linearly between (an assumption: the loop was measured at the two ends, and behind 5 us it held\n\
+         # where this weight still lets hbsim collapse on the edge). Held out on nine points behind 5, 10 and 15 us,\n\
+         # it agreed on tipped or not at 9 where the wake-up above alone agreed at 5 (docs/validation.md, the\n\
+         # thirty-sixth session); one run counts {} gaps: calibrate again and compare.\n\
+         monitor_wake_latency_long_park_gap = {}\n\
+         monitor_wake_long_park_gap_range = [\"{}\", \"{}\"]",
         g.gap_us,
         g.race.won,
         g.race.gaps,
         g.shift_us.abs(),
         if g.shift_us >= 0.0 { "later" } else { "earlier" },
+        g.race.gaps,
         g.wake,
         duration_text((g.range_us.0 * 1000.0).round()),
         duration_text((g.range_us.1 * 1000.0).round()),
@@ -1737,8 +1740,8 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                         let _ = writeln!(
                             out,
                             "# the same race behind a {:.0} us busy gap between walks (race_gap_*): heirs won {} of {} gaps. Fitted to\n\
-                             # both races, the wake-up is {:.2} x the one measured apart {} {:.1} us{}. Not applied until validated\n\
-                             # (docs/validation.md, the twenty-seventh session); to try it, put this line in place of the next:\n\
+                             # both races, the wake-up is {:.2} x the one measured apart {} {:.1} us{}. Not applied: the wake-up behind a\n\
+                             # busy gap below carries that race since the thirty-sixth session; to try it, put this line in place of the next:\n\
                              # monitor_wake_latency_long_park = {}",
                             t.gap_us,
                             t.gap.won,

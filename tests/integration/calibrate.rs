@@ -1095,3 +1095,53 @@ fn the_race_after_the_exit_is_offered() {
     let (older, _) = calibrate_output(&dir, &with_open_race(10), &[]);
     assert!(!older.contains("monitor_wake_after_exit_long_park"), "{older}");
 }
+
+/// The thirty-sixth session's G: where the harness ran the race a second time behind a busy gap
+/// (`race_gap_*`, `user38-`: heirs won 65 of 74 behind 15 us), the file applies the long-park
+/// wake-up behind it, one shift of the applied wake-up fitted to that race, and the range of gaps
+/// over which the engine weighs it in, as `gap_race_from` computes them from the same figures. A
+/// scenario on the file at its own gap weighs none of it in, one at the second race's gap all of
+/// it, one halfway half. A harness output without the second race (`user4-`) writes none.
+#[test]
+fn the_wake_up_behind_a_busy_gap_is_applied() {
+    let dir = TempDir::new("calibrate-gap-race");
+    let input = repo_root().join("tests/data/calibration/user38-session-2026-12-05.harness.json");
+    let (written, cal) = calibrate_output(&dir, &input, &[]);
+    let broker = cal["broker"].as_table().unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let g = hbsim::calibrate::gap_race_from(doc["measured"].as_object().unwrap())
+        .unwrap()
+        .expect("user38- ran the second race");
+    assert_eq!((g.race.won, g.race.gaps, g.gap_us), (65, 74, 15.0));
+    assert!(g.shift_us < 0.0, "behind the gap the heirs get in earlier: {}", g.shift_us);
+    assert!(
+        written
+            .lines()
+            .any(|l| l == format!("monitor_wake_latency_long_park_gap = {}", g.wake)),
+        "{written}"
+    );
+    let own_gap = broker["netty_event_gap"].as_str().unwrap();
+    let range: Vec<&str> = broker["monitor_wake_long_park_gap_range"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(range, [own_gap, "15us"]);
+    let weight = |gap: &str| {
+        let scenario = format!("calibration = \"cal.toml\"\nname = \"x\"\nduration = \"1s\"\n[broker]\n{gap}");
+        hbsim::scenario::parse(&dir.path().join("s.toml"), scenario.as_bytes())
+            .unwrap_or_else(|e| panic!("the file does not load: {e}"))
+            .broker
+            .long_park_gap_weight
+    };
+    assert_eq!(weight(""), 0.0, "the file's own gap");
+    assert_eq!(weight("netty_event_gap = \"15us\""), 1.0);
+    assert_eq!(weight("netty_event_gap = \"40us\""), 1.0);
+    let lo = hbsim::scenario::parse_duration(own_gap).unwrap() as f64;
+    let mid = format!("netty_event_gap = \"{}ns\"", ((lo + 15_000.0) / 2.0).round());
+    assert!((weight(&mid) - 0.5).abs() < 1e-3, "{}", weight(&mid));
+    let old = repo_root().join("tests/data/calibration/user4-session-2026-12-04.harness.json");
+    let (written, _) = calibrate_output(&dir, &old, &[]);
+    assert!(!written.contains("monitor_wake_latency_long_park_gap"), "{written}");
+}

@@ -708,14 +708,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // Its second part (`user7-` to `user9-`, pre-registered): the calibration's second race is
     // offered, not applied; these are the one-race shift's misses.
     (
-        "user7-huge-gap15",
-        "tipped",
-        "as user4-huge-gap15: the loop's heirs won 5 of 9 gaps, hbsim's 8%; 18 of 20 seeds (15 with the calibration's two-race fit, which its own second race could not reach: docs/validation.md, the twenty-seventh session)",
-    ),
-    ("user7-huge-gap15", "registers", "see tipped: hbsim's heirs drain a collapsed loop's backlog (2,543 calls a won gap against 508)"),
-    ("user8-huge-gap15", "tipped", "as user4-huge-gap15: the loop's heirs won 3 of 9 gaps, hbsim's 3%; 20 of 20 seeds (15 with the two-race fit)"),
-    ("user8-huge-gap15", "last quarter", "see tipped (0.00 against a median of 1.00)"),
-    (
         "user7-large-gap0",
         "tipped",
         "as user5-large-gap0: 400,000 groups in 39 ms, the trigger's 100 walks spanning 4.15 s, and the loop fed itself to 0.70 of its last quarter (its heirs in at 15 of 893 gaps); hbsim's heirs win 3% too and 2 of 20 seeds collapsed",
@@ -728,11 +720,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop's heirs won 2 of 9 gaps behind no gap (its pre-run 2 of 29) and drained the backlog each time, so nothing timed out though the trigger's walks spanned 3.66 s; hbsim's heirs win under 1% there and 20 of 20 seeds collapsed (20 with the one-race shift too)",
     ),
     ("user10-huge-gap0", "last quarter", "see tipped (0.00 against a median of 1.00)"),
-    (
-        "user10-huge-gap15",
-        "tipped",
-        "the knife edge of one won gap: the loop's heirs won 1 of 9 behind 15 us (its pre-run 9 of 29) and that one drained the backlog in time (3.62 s of trigger walks); hbsim's win 6% and 16 of 20 seeds collapsed (11 with the one-race shift, on the edge)",
-    ),
     // Held out (`user13-` to `user15-`), the open race applied, as found.
     (
         "user14-large-gap0",
@@ -747,12 +734,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "last quarter",
         "the loop's heirs won 6 of 161 gaps behind no gap and cut its last quarter to 0.78; under this run's open race (0.2% behind no gap under the model) hbsim's won none and every seed stayed at 1.00. The race after the walker's exit, offered in the file, gives them 3% and agrees (18 of 20 seeds, median within 0.1)",
     ),
-    ("user17-huge-gap0", "registers", "see last quarter: hbsim's heirs won no gap to drain (4 calls a won gap against 5,840)"),
-    (
-        "user18-huge-gap15",
-        "registers",
-        "the seeds that collapsed (14 of 20, on the edge) drain a collapsed loop's backlog (1,989 calls a won gap against 367): the loop's heirs won 5 of 9 gaps behind 15 us, hbsim's 9%, as with the race after the exit (5%, whose long-walk extra this run's short gap of 12 us clamped to 0)",
-    ),    // Held out (`user19-` to `user21-`), the open race applied, as found.
+    ("user17-huge-gap0", "registers", "see last quarter: hbsim's heirs won no gap to drain (4 calls a won gap against 5,840)"),    // Held out (`user19-` to `user21-`), the open race applied, as found.
     (
         "user19-huge-gap0",
         "last quarter",
@@ -761,11 +743,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The thirtieth session (`user22-` to `user24-`), as found.
     // Held out (`user25-` to `user27-`), as found.
     // The thirty-first session (`user28-` to `user30-`), as found.
-    (
-        "user29-huge-gap15",
-        "registers",
-        "the loop's heirs won 8 of 9 gaps behind 4,000,000 groups and a 15 µs gap, hbsim's 2% (the race at long walks' releases, as user18-huge-gap15), so each of its won gaps drains a longer backlog: 897 calls against 231",
-    ),
     // Held out (`user31-` to `user33-`), as found.
     // The thirty-second session: the own-walks mirror at the trigger's level, as found.
     (
@@ -925,11 +902,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // without a cpuidle driver, held out; as found. A user session: this table takes its quick
     // calibrations with the loop's own walks.
     (
-        "user37-huge-gap15",
-        "tipped",
-        "as user4-huge-gap15: the calibration's race is fitted behind no gap (its long loop's heirs won 1 of 74), and behind the 15 us gap the loop's heirs won 5 of 9 gaps (the point's own pre-run 24 of 29, the calibration's race behind 15 us 36 of 74), hbsim's 6%; 17 of 20 seeds. The point's own mirror, shifted at its gap, collapsed in none of 8 seeds (checked once, not gated)",
-    ),
-    (
         "user37-huge-gap0-busy8",
         "tipped",
         "a new host's busy-8 pool of one: cpu_release_preempt comes from this host's only other busy-8 recording (million-gap0-busy8, its walker displaced at 6 of 19 releases), where this run's was displaced at 14 of 27; the loop's heirs won 16 of 27 gaps (hbsim's 42%) and it failed 0.40 of its last quarter; hbsim 19 of 20 seeds",
@@ -952,15 +924,26 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     // The thirty-fifth session, second part (`user38-`, the fourth host again), as found.
     (
-        "user38-huge-gap15",
-        "tipped",
-        "as user37-huge-gap15: behind the 15 us gap the loop's heirs won 4 of 9 gaps, hbsim's 10% from the calibration's no-gap race; 16 of 20 seeds (13 of 20 with the calibration's walks, on the edge)",
-    ),
-    (
         "user38-incident-hot-gap0",
         "registers",
         "the hot table the other way: the loop's heirs won 38 of 9,999 gaps, 70 calls each, hbsim's about as few (0.3%) but draining 242 each, the backlog of its longer waits (p90 124 ms against 75 ms, within the tolerance)",
     ),
+    // The thirty-sixth session: G applied (the wake-up behind a busy gap, held out on `user39-` to
+    // `user41-`); what it moved, as found.
+    (
+        "user15-huge-gap15",
+        "share",
+        "the loop ran on for a while (its heartbeats waited 0.84 s at the median) and its heirs won 41 of 158 gaps; with the calibration's race behind 15 us (52 of 74 won) hbsim's heirs win 75% and its seeds never run on (before G: 47%, inside the loop's interval)",
+    ),
+    ("user15-huge-gap15", "registers", "see share: the loop's won gaps drained a run-on backlog (982 calls each), hbsim's a short one (284)"),
+    ("user15-huge-gap15", "p50", "see share (0.84 s against 0.003 ms)"),
+    ("user15-huge-gap15", "p90", "see share (4.06 s against 0.005 ms)"),
+    (
+        "user39-huge-gap5",
+        "tipped",
+        "behind a 5 us gap the loop held (0.23 of its last quarter, its heirs in at 18 of 135 gaps); G weighs the wake-up behind a busy gap in at 9% of the releases there (linear between this file's 4.0 us gap and 15 us: the assumption on trial), so hbsim's heirs win 9% and 16 of 20 seeds collapse. The other two sets held at 5 us too, on hbsim's edge (12 and 13 of 20): the heirs' faster entry sets in at a smaller gap than linear puts it",
+    ),
+    ("user39-huge-gap5", "last quarter", "see tipped (0.23 against a median of 0.81, none within 0.10)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1191,6 +1174,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user37", "tests/data/calibration/user37-session-2026-12-05"),
     // The same host again, its pools filled by `user37-` (the thirty-fifth session, second part).
     ("user38", "tests/data/calibration/user38-session-2026-12-05"),
+    // G held out on the same host (the thirty-sixth session): each set's idle quick calibration
+    // (which offers the wake-up behind a busy gap), then `huge-gap5`, `huge-gap10`, `huge-gap15`.
+    ("user39", "tests/data/calibration/user39-session-2026-12-05"),
+    ("user40", "tests/data/calibration/user40-session-2026-12-05"),
+    ("user41", "tests/data/calibration/user41-session-2026-12-05"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1221,14 +1209,21 @@ pub fn user_calibration(name: &str, json: &serde_json::Value) -> Option<PathBuf>
 /// (docs/validation-log.md, the thirty-third session).
 pub const AFTER_EXIT_RACE: bool = false;
 
-/// Whether the user path takes each calibration's offered wake-up behind a busy gap
-/// (`monitor_wake_latency_long_park_gap`, [`hbsim::calibrate::gap_race_from`]): the thirty-sixth
-/// session's G, pre-registered (docs/validation-log.md). `HBSIM_GAP_RACE=1` turns it on for a
-/// comparison run.
-pub const GAP_RACE: bool = false;
+/// Whether the user path takes each calibration's wake-up behind a busy gap
+/// (`monitor_wake_latency_long_park_gap` and its range, [`hbsim::calibrate::gap_race_from`]: the
+/// same code `hbsim calibrate` writes them with, so the files written before it are configured as
+/// `--from-output` writes them now): the thirty-sixth session's G. **Applied**: pre-registered and
+/// held out on `user39-` to `user41-` (nine points behind 5, 10 and 15 µs, none tipped), Brier
+/// 0.675 → 0.158 with the loops' own walks and 0.494 → 0.104 on the whole user path, tipped or not
+/// 3 → 8 and 5 → 9 of 9 (docs/validation-log.md). `HBSIM_GAP_RACE=0` leaves it out for a comparison
+/// (where the file does not write it applied itself: every file before that session's).
+pub const GAP_RACE: bool = true;
 
 fn gap_race_applied() -> bool {
-    GAP_RACE || std::env::var_os("HBSIM_GAP_RACE").is_some()
+    match std::env::var("HBSIM_GAP_RACE") {
+        Ok(v) => v != "0",
+        Err(_) => GAP_RACE,
+    }
 }
 
 /// `calibration`, or with [`AFTER_EXIT_RACE`] a copy at `copy` with the file's offer taken
@@ -2732,15 +2727,12 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user5-large-gap0", "registers", "see tipped: the loop's heirs drained a collapsed loop's backlog (1,834 calls a won gap), hbsim's a recovering one's (362)"),
     ("user7-large-gap0", "tipped", "as in KNOWN (0 of 20 seeds (0 before the walk's drift) with the calibration's walks)"),
     ("user7-large-gap0", "last quarter", "see tipped"),
-    ("user8-huge-gap15", "tipped", "as in KNOWN (20 of 20 seeds (19 before the walk's drift) with the calibration's walks)"),
-    ("user8-huge-gap15", "last quarter", "see tipped"),
     // The twenty-eighth session, with the third race's wake-up, as found.
     (
         "user10-large-gap0",
         "tipped",
         "as user5-large-gap0: 400,000 groups in 37 ms, the trigger's walks spanning 4.21 s, the loop fed itself to 1.00; with the calibration's walk cost (72.9 ns a group, 29 ms walks) hbsim's seeds drain in time (0 of 20; 18 of 20 with the point's own walks)",
     ),
-    ("user11-huge-gap15", "registers", "hbsim's seeds that collapsed (5 of 20) drain a collapsed loop's backlog (2,040 calls a won gap against 254); the verdict agrees"),
     (
         "user11-large-gap0",
         "tipped",
@@ -2816,17 +2808,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "the loop ran on part-way (0.18); hbsim's seeds recover (median 0.00) or collapse (3 of 20), one within 0.1 (two before the walk's drift)",
     ),
     ("user5-huge-gap15", "p50", "see last quarter: the loop's heartbeats waited 0.5 s at the median while it ran on, hbsim's seeds that recover none"),
-    (
-        "user27-huge-gap15",
-        "registers",
-        "as user11-huge-gap15: hbsim's seeds that collapse (12 of 20 with the walk's drift, on the edge) drain a collapsed loop's backlog (1,626 calls a won gap against 301)",
-    ),
-    ("user28-huge-gap15", "registers", "as user27-huge-gap15 (5 of 20 seeds collapse; 2,000 calls a won gap against 262)"),
-    (
-        "user29-huge-gap15",
-        "registers",
-        "as in KNOWN: the loop's heirs won 8 of 9 gaps behind 4,000,000 groups and 15 µs, hbsim's 3%, so each of its won gaps drains a longer backlog (3,460 calls against 231; 11 of 20 seeds collapse with the walk's drift, on the edge)",
-    ),
     // The thirty-third session, the release shares pooled by guest under load, as found.
     ("user2-huge-gap0-busy4", "share", "as in KNOWN (hbsim 94% against the loop's 61%)"),
     (
@@ -2840,8 +2821,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "on hbsim's edge (7 of 20 seeds collapse, median 0.36) where the loop recovered (0.00): none of its seeds within 0.10 (4 before trig1- to trig3- recorded; their counts now join every host's pool at 8 busy threads that this older guest's point draws)",
     ),
     // The thirty-fifth session (`user37-`, a fourth host, held out), as found.
-    ("user37-huge-gap15", "tipped", "as in KNOWN (19 of 20 seeds with the calibration's walks)"),
-    ("user37-huge-gap15", "last quarter", "see tipped (0.00 against hbsim's median 1.00, one seed within 0.10)"),
     ("user37-huge-gap0-busy8", "tipped", "as in KNOWN (17 of 20 seeds)"),
     ("user37-incident-hot-gap0", "registers", "as in KNOWN (309 calls against 3.7)"),
     ("user37-incident-hot-gap0", "p90", "as in KNOWN (330 ms against 7.7 ms)"),
@@ -2856,21 +2835,19 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "registers",
         "6.2 calls per won gap against hbsim's 2.9, its heirs at 7% of the gaps as the loop's: this older guest's calibration predates the release counts, so the point draws every host's short-walk busy-4 pool, which user37-incident-hot-gap0-busy4 (its walker displaced at 209 of 9,999 releases) joined",
     ),
+    // The thirty-sixth session: G applied, as found.
+    ("user15-huge-gap15", "share", "as in KNOWN (hbsim 74% against the loop's 26% of 158)"),
+    ("user15-huge-gap15", "registers", "as in KNOWN (238 calls a won gap against 982)"),
+    (
+        "user39-huge-gap5",
+        "last quarter",
+        "as in KNOWN: the loop held at 0.23, hbsim's median 0.80 (13 of 20 seeds collapse, on the edge), none within 0.10",
+    ),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
 /// [`KNOWN_CONFIGURATIONS`].
 pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
-    (
-        "AMD EPYC: 4000000 groups, 15 µs, 10 closes, 60 s, a user's calibration",
-        "tipped",
-        "as in KNOWN_CONFIGURATIONS: the loop tipped in none of 5, hbsim expects 2.1 (p = 0.041)",
-    ),
-    (
-        "AMD EPYC: 4000000 groups, 15 µs, 10 closes, 60 s, a user's calibration",
-        "last quarter",
-        "as in KNOWN_CONFIGURATIONS: 0.04 against 0.40",
-    ),
     (
         "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
         "tipped",
