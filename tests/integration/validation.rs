@@ -1179,6 +1179,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user39", "tests/data/calibration/user39-session-2026-12-05"),
     ("user40", "tests/data/calibration/user40-session-2026-12-05"),
     ("user41", "tests/data/calibration/user41-session-2026-12-05"),
+    // Where the loop turns between no gap and 5 us (the thirty-sixth session, second part): each
+    // set's idle quick calibration (G applied), then `huge-gap0`, `huge-gap3`, `huge-gap5`.
+    ("user42", "tests/data/calibration/user42-session-2026-12-05"),
+    ("user43", "tests/data/calibration/user43-session-2026-12-05"),
+    ("user44", "tests/data/calibration/user44-session-2026-12-05"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
