@@ -944,6 +944,32 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "behind a 5 us gap the loop held (0.23 of its last quarter, its heirs in at 18 of 135 gaps); G weighs the wake-up behind a busy gap in at 9% of the releases there (linear between this file's 4.0 us gap and 15 us: the assumption on trial), so hbsim's heirs win 9% and 16 of 20 seeds collapse. The other two sets held at 5 us too, on hbsim's edge (12 and 13 of 20): the heirs' faster entry sets in at a smaller gap than linear puts it",
     ),
     ("user39-huge-gap5", "last quarter", "see tipped (0.23 against a median of 0.81, none within 0.10)"),
+    // The thirty-sixth session, second part (`user42-` to `user44-`: where the loop turns between
+    // no gap and 5 us), as found. Each file's own gap 3.4-4.8 us, so G weighs nothing in at 3 us
+    // and 0.02-0.12 at 5 us: hbsim there is the race behind no gap.
+    (
+        "user42-huge-gap0",
+        "last quarter",
+        "the loop tipped but fed itself part-way (0.80 of its last quarter, its heirs in at 6 of 174 gaps); every hbsim seed at 1.00 (heirs at 0%)",
+    ),
+    (
+        "user42-huge-gap3",
+        "tipped",
+        "behind 3 us the loop held (its heirs won 1 of 9 gaps and drained the backlog) where hbsim, with this file's own gap at 3.7 us, runs the race behind no gap (heirs 0%, 20 of 20 seeds): the loop turns within a microsecond or two of the event thread's own gap, far below where G's linear weight does",
+    ),
+    ("user42-huge-gap3", "last quarter", "see tipped (0.00 against 1.00)"),
+    ("user43-huge-gap0", "last quarter", "as user42-huge-gap0 (0.58, its heirs in at 5 of 161 gaps; hbsim 1.00)"),
+    ("user43-huge-gap3", "tipped", "as user42-huge-gap3 (the loop's heirs 2 of 9; this file's own gap 4.8 us, above the busy gap: 20 of 20 seeds)"),
+    ("user43-huge-gap3", "last quarter", "see tipped (0.00 against 1.00)"),
+    (
+        "user43-huge-gap5",
+        "tipped",
+        "as user39-huge-gap5: the loop ran on part-way (0.43, its heirs in at 16 of 157 gaps) and held under the half; G's weight 0.02 at 5 us, hbsim's heirs 2%, 16 of 20 seeds",
+    ),
+    ("user43-huge-gap5", "last quarter", "see tipped (0.43 against 1.00)"),
+    ("user44-huge-gap3", "last quarter", "the one 3 us loop that tipped, part-way (0.69, its heirs in at 11 of 136 gaps): hbsim's 20 of 20 seeds at 1.00"),
+    ("user44-huge-gap5", "tipped", "as user43-huge-gap5 (0.17, its heirs in at 19 of 146 gaps; G's weight 0.14, hbsim's heirs 7%, 16 of 20 seeds)"),
+    ("user44-huge-gap5", "last quarter", "see tipped (0.17 against 0.98)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -2548,6 +2574,18 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
     "last quarter",
     "see tipped (the loop's mean 0.25 against hbsim's 0.13, p = 0.003)",
+), (
+    "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
+    "last quarter",
+    "the loop tipped at all five idle user recordings on this host, three of them part-way (0.58-0.80 of the last quarter, the thirty-sixth session's second part); hbsim's seeds all at 1.00 (0.88 against 1.00)",
+), (
+    "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 5 µs, 10 closes, 60 s, a user's calibration",
+    "tipped",
+    "behind 5 us the loop held at six of six on this host (two part-way, 0.17 and 0.43) where G's linear weight (0.02-0.16 at each file's own gap) leaves hbsim near the race behind no gap: 3.9 expected tips (the thirty-sixth session: the loop turns within a microsecond or two of the event thread's own gap)",
+), (
+    "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 5 µs, 10 closes, 60 s, a user's calibration",
+    "last quarter",
+    "see tipped (0.14 against 0.60)",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -2848,6 +2886,22 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "last quarter",
         "as in KNOWN: the loop held at 0.23, hbsim's median 0.80 (13 of 20 seeds collapse, on the edge), none within 0.10",
     ),
+    // The thirty-sixth session, second part, as found.
+    ("user42-huge-gap0", "last quarter", "as in KNOWN (0.80 against 1.00)"),
+    ("user42-huge-gap3", "tipped", "as in KNOWN (18 of 20 seeds)"),
+    ("user43-huge-gap0", "last quarter", "as in KNOWN (0.58 against 1.00)"),
+    ("user43-huge-gap3", "tipped", "as in KNOWN (20 of 20 seeds)"),
+    ("user43-huge-gap3", "last quarter", "see tipped"),
+    ("user43-huge-gap5", "tipped", "as in KNOWN (20 of 20 seeds)"),
+    ("user43-huge-gap5", "last quarter", "see tipped"),
+    (
+        "user44-huge-gap3",
+        "last quarter",
+        "the loop tipped part-way (0.69); with the calibration's walks (shorter than the loop's) hbsim's seeds split, 7 of 20 on the edge, median 0.00",
+    ),
+    ("user44-huge-gap5", "last quarter", "the loop ran on part-way (0.17); with the calibration's walks 2 of 20 seeds collapse, the rest recover (median 0.00), none within 0.10"),
+    ("user44-huge-gap5", "p50", "see last quarter: the loop's heartbeats waited 1.7 s at the median while it ran on, hbsim's recovering seeds none"),
+    ("user44-huge-gap5", "p90", "as its p50 (6.2 s against 0.004 ms)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -2867,6 +2921,16 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
         "AMD EPYC: 400000 groups, 0 µs, 100 closes, 40 s, a user's calibration",
         "last quarter",
         "the deadline's knife edge at 400,000 groups (user5-large-gap0's 39 ms walks: 0.53 of its last quarter, 0 of 20 hbsim seeds; user2-large-gap0 1.00 against 0): with the calibration's walk cost hbsim's seeds drain in time where the loop fed itself, 0.31 against 0.06 on average (p = 0.001); the tips agree (2 of 5 against 0.5)",
+    ),
+    (
+        "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 5 µs, 10 closes, 60 s, a user's calibration",
+        "tipped",
+        "as in KNOWN_CONFIGURATIONS (0 of 6 against 3.2)",
+    ),
+    (
+        "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 5 µs, 10 closes, 60 s, a user's calibration",
+        "last quarter",
+        "see tipped (0.14 against 0.51)",
     ),
 ];
 
