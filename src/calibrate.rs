@@ -908,30 +908,20 @@ fn gap_race(
     text: &str,
     floor_gap_us: f64,
 ) -> Result<Option<GapRace>, Error> {
-    let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
-    let (Some(race), Some(gap_us), Some(back), Some(exit)) = (
-        loop_race_at(m, "race_gap"),
-        f("race_gap_gap_us"),
-        f("race_gap_walker_back_uncontested_us_p50"),
-        f("exit_cost_us_long_park_p50"),
-    ) else {
+    let Some(SecondRace { race, gap_us, ret_us }) = second_race(m) else {
         return Ok(None);
     };
     let floor_ns = (floor_gap_us * 1000.0).round();
     if gap_us * 1000.0 <= floor_ns {
         return Ok(None);
     }
-    let ret = walker_return_gap_us(back, gap_us, exit);
-    let gapped: String = text
+    let applied_text: String = text
         .lines()
-        .filter(|l| !l.starts_with("netty_event_gap") && !l.starts_with("monitor_wake_latency_long_park"))
+        .filter(|l| !l.starts_with("monitor_wake_latency_long_park"))
         .map(|l| format!("{l}\n"))
         .collect::<String>()
-        + &format!(
-            "monitor_wake_latency_long_park = {applied_wake}\nnetty_event_gap = \"{}\"\nnetty_event_gap_long_walk_extra = \"{}\"\n",
-            duration_text((gap_us * 1000.0).round()),
-            duration_text(((ret - gap_us) * 1000.0).round())
-        );
+        + &format!("monitor_wake_latency_long_park = {applied_wake}\n");
+    let gapped = with_busy_gap(&applied_text, gap_us, ret_us);
     let scenario = crate::scenario::parse(Path::new("calibration.toml"), gapped.as_bytes())
         .map_err(|e| harness_error("output", format!("the second race's scenario does not parse: {e}")))?;
     let shift_us = race_in_loop_shift_us(&race, &scenario);
@@ -985,32 +975,51 @@ pub fn gap_race_from(m: &Map<String, Value>) -> Result<Option<GapRace>, Error> {
     })
 }
 
-/// The two-race fit where the harness ran the second race (`race_gap_*`) behind long walks and
-/// measured the walker's return there: the first race's scenario `text` with the second's busy
-/// gap as `netty_event_gap` and what its walker's return adds beyond it (and beyond the long-park
-/// exit) as the long-walk extra, as the validation's mirror configures a point with that gap.
-fn two_races(m: &Map<String, Value>, race: &LoopRace, text: &str) -> Result<Option<TwoRaces>, Error> {
-    use crate::assess::analytic;
+/// The calibration's second race (`race_gap_*`) where the harness ran it behind long walks: the
+/// race, its busy gap [µs], and the walker's return gap there ([`walker_return_gap_us`] of its
+/// uncontested return, less the long-park exit) [µs].
+struct SecondRace {
+    race: LoopRace,
+    gap_us: f64,
+    ret_us: f64,
+}
+
+fn second_race(m: &Map<String, Value>) -> Option<SecondRace> {
     let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
-    let (Some(gap), Some(gap_us), Some(back), Some(exit)) = (
-        loop_race_at(m, "race_gap"),
-        f("race_gap_gap_us"),
-        f("race_gap_walker_back_uncontested_us_p50"),
-        f("exit_cost_us_long_park_p50"),
-    ) else {
-        return Ok(None);
-    };
-    let ret = walker_return_gap_us(back, gap_us, exit);
-    let gapped: String = text
-        .lines()
+    let race = loop_race_at(m, "race_gap")?;
+    let gap_us = f("race_gap_gap_us")?;
+    let ret_us = walker_return_gap_us(
+        f("race_gap_walker_back_uncontested_us_p50")?,
+        gap_us,
+        f("exit_cost_us_long_park_p50")?,
+    );
+    Some(SecondRace { race, gap_us, ret_us })
+}
+
+/// A race's scenario `text` behind a busy gap: `gap_us` as `netty_event_gap` and what the
+/// walker's return `ret_us` adds beyond it as the long-walk extra.
+fn with_busy_gap(text: &str, gap_us: f64, ret_us: f64) -> String {
+    text.lines()
         .filter(|l| !l.starts_with("netty_event_gap"))
         .map(|l| format!("{l}\n"))
         .collect::<String>()
         + &format!(
             "netty_event_gap = \"{}\"\nnetty_event_gap_long_walk_extra = \"{}\"\n",
             duration_text((gap_us * 1000.0).round()),
-            duration_text(((ret - gap_us) * 1000.0).round())
-        );
+            duration_text(((ret_us - gap_us) * 1000.0).round())
+        )
+}
+
+/// The two-race fit where the harness ran the second race (`race_gap_*`) behind long walks and
+/// measured the walker's return there: the first race's scenario `text` with the second's busy
+/// gap as `netty_event_gap` and what its walker's return adds beyond it (and beyond the long-park
+/// exit) as the long-walk extra, as the validation's mirror configures a point with that gap.
+fn two_races(m: &Map<String, Value>, race: &LoopRace, text: &str) -> Result<Option<TwoRaces>, Error> {
+    use crate::assess::analytic;
+    let Some(SecondRace { race: gap, gap_us, ret_us }) = second_race(m) else {
+        return Ok(None);
+    };
+    let gapped = with_busy_gap(text, gap_us, ret_us);
     let parse = |t: &str| {
         crate::scenario::parse(Path::new("calibration.toml"), t.as_bytes())
             .map_err(|e| harness_error("output", format!("the race's scenario does not parse: {e}")))
