@@ -1127,7 +1127,14 @@ fn the_wake_up_behind_a_busy_gap_is_applied() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert_eq!(range, [own_gap, "15us"]);
+    let lo = hbsim::scenario::parse_duration(own_gap).unwrap() as f64;
+    let hi = format!("{}ns", lo + 15_000.0);
+    assert_eq!(range[0], own_gap);
+    assert_eq!(
+        hbsim::scenario::parse_duration(range[1]),
+        Ok(lo as u64 + 15_000),
+        "the busy gap adds to the own: {range:?}"
+    );
     let weight = |gap: &str| {
         let scenario = format!("calibration = \"cal.toml\"\nname = \"x\"\nduration = \"1s\"\n[broker]\n{gap}");
         hbsim::scenario::parse(&dir.path().join("s.toml"), scenario.as_bytes())
@@ -1136,10 +1143,10 @@ fn the_wake_up_behind_a_busy_gap_is_applied() {
             .long_park_gap_weight
     };
     assert_eq!(weight(""), 0.0, "the file's own gap");
-    assert_eq!(weight("netty_event_gap = \"15us\""), 1.0);
+    assert_eq!(weight(&format!("netty_event_gap = \"{hi}\"")), 1.0);
+    assert!(weight("netty_event_gap = \"15us\"") < 1.0, "15 us is the busy gap without the own");
     assert_eq!(weight("netty_event_gap = \"40us\""), 1.0);
-    let lo = hbsim::scenario::parse_duration(own_gap).unwrap() as f64;
-    let mid = format!("netty_event_gap = \"{}ns\"", ((lo + 15_000.0) / 2.0).round());
+    let mid = format!("netty_event_gap = \"{}ns\"", (lo + 7_500.0).round());
     assert!((weight(&mid) - 0.5).abs() < 1e-3, "{}", weight(&mid));
     let old = repo_root().join("tests/data/calibration/user4-session-2026-12-04.harness.json");
     let (written, _) = calibrate_output(&dir, &old, &[]);
