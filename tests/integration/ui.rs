@@ -421,6 +421,32 @@ fn implausible_values_warn_naming_the_range() {
         err.contains("warning: slow.toml: broker.close_cost_per_group = 1ms is outside its plausible range (5ns to 20us)"),
         "{err}"
     );
+    // Under a calibration, an event-thread gap below the calibration's own (the harness's floor:
+    // a broker's unlocked work adds to it) warns, naming both and the file.
+    let cal = repo_root().join("tests/data/calibration/user45-session-2026-12-05.toml");
+    let under = |gap: &str| {
+        let text = format!(
+            "calibration = {}\n{}",
+            toml::Value::String(cal.display().to_string()),
+            mini()
+                .lines()
+                .filter(|l| !l.starts_with("netty_event_gap "))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+                .replacen("[broker]\n", &format!("[broker]\nnetty_event_gap = \"{gap}\"\n"), 1)
+        );
+        let s = hbsim::scenario::parse(&dir.path().join("under.toml"), text.as_bytes()).unwrap();
+        hbsim::scenario::plausibility_warnings(&s)
+    };
+    let warned = under("2us");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].starts_with("broker.netty_event_gap's mean 2us is below the calibration's 2.359us (")
+            && warned[0].contains("user45-session-2026-12-05.toml"),
+        "{warned:?}"
+    );
+    assert_eq!(under("2.359us"), Vec::<String>::new());
+    assert_eq!(under("17.359us"), Vec::<String>::new());
     // The shipped scenarios warn about nothing, the measured calibrations' included (a hot
     // table's 25 ns per group once warned in the idle-host companion).
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("scenarios"))
