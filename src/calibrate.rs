@@ -1811,7 +1811,8 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             out,
             "# the walker's uncontested return in the loop less its exit: {:.1} us - {:.1} us behind {:.2} ms walks of\n\
              # {} groups (loop_short_*). The loop's event thread only polls and dispatches: a floor for a broker's\n\
-             # (a scenario that models ConsumerManager's walk and the rest sets its own netty_event_gap)",
+             # (a scenario that models ConsumerManager's walk and the rest sets this plus that work: a busy gap adds\n\
+             # to it, docs/scenario-format.md; one below it warns)",
             r.short_back, r.short_exit, r.short_walk_ms, r.short_groups
         );
         let _ = writeln!(out, "netty_event_gap = \"{}\"", duration_text((r.short_gap * 1000.0).round()));
