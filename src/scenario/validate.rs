@@ -126,8 +126,13 @@ pub struct BrokerParams {
     /// The share of the walker's releases after a long walk at which a long-parked heir draws
     /// `monitor_wake_latency_long_park_gap` instead of the long-park wake-up: 0 at or below the
     /// first end of `monitor_wake_long_park_gap_range`, 1 at or beyond the second, linear between
-    /// (in `netty_event_gap`'s mean).
+    /// (in `netty_event_gap`'s mean). The engine weighs each release by the event thread's whole
+    /// unlocked work instead ([`BrokerParams::long_park_gap_weight_at`]); this is that weight
+    /// with no consumer groups to walk.
     pub long_park_gap_weight: f64,
+    /// `monitor_wake_long_park_gap_range` [ns] where the wake-up behind a busy gap applies (both
+    /// keys set, and no `monitor_wake_after_exit_long_park`); `None` where it does not.
+    pub long_park_gap_range_ns: Option<(u64, u64)>,
     /// A waiter parked at least this long (longer than `monitor_long_park`) wakes with the
     /// `_very_long_park` costs (0 = never).
     pub monitor_very_long_park_ns: u64,
@@ -192,6 +197,23 @@ pub struct BrokerParams {
     pub channel_expired_timeout_ns: u64,
     pub pull_batch_max: u32,
     pub long_poll_timeout_ns: u64,
+}
+
+impl BrokerParams {
+    /// The share of the walker's releases after a long walk at which a long-parked heir draws
+    /// `monitor_wake_latency_long_park_gap`, for an event thread whose unlocked work between two
+    /// walks averages `unlocked_ns`: 0 at or below the range's first end, 1 at or beyond its
+    /// second, linear between (an assumption), 0 where the wake-up does not apply. Any unlocked
+    /// work counts, as the harness's busy gap added to the event thread's own (the thirty-seventh
+    /// session, docs/validation-log.md).
+    pub fn long_park_gap_weight_at(&self, unlocked_ns: f64) -> f64 {
+        self.long_park_gap_range_ns.map_or(0.0, |range| gap_weight(unlocked_ns, range))
+    }
+}
+
+/// Linear from 0 at `lo` to 1 at `hi` [ns], clamped.
+fn gap_weight(unlocked_ns: f64, (lo, hi): (u64, u64)) -> f64 {
+    ((unlocked_ns - lo as f64) / (hi - lo) as f64).clamp(0.0, 1.0)
 }
 
 /// `[clients]`, validated.
@@ -623,6 +645,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     // The wake-up behind a busy gap: both keys or neither, weighed in beside the long-park wake-up
     // counted from the release (`monitor_long_park = 0` turns it off with the other long-park
     // costs, `monitor_wake_after_exit_long_park` too).
+    let mut long_park_gap_range_ns = None;
     let long_park_gap_weight = match (&b.monitor_wake_latency_long_park_gap, b.monitor_wake_long_park_gap_range) {
         (None, None) => 0.0,
         (Some(_), None) => {
@@ -651,7 +674,8 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             // Beside the wake-up counted from the releaser's exit (a user who takes that offer over a
             // calibration file that applies this) the after-exit race decides: this one is off.
             if lo.0 < hi.0 && b.monitor_wake_after_exit_long_park.is_none() {
-                ((b.netty_event_gap.mean_ns() - lo.0 as f64) / (hi.0 - lo.0) as f64).clamp(0.0, 1.0)
+                long_park_gap_range_ns = Some((lo.0, hi.0));
+                gap_weight(b.netty_event_gap.mean_ns(), (lo.0, hi.0))
             } else {
                 0.0
             }
@@ -774,6 +798,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_wake_after_exit_long_park: b.monitor_wake_after_exit_long_park,
         monitor_wake_latency_long_park_gap: b.monitor_wake_latency_long_park_gap,
         long_park_gap_weight,
+        long_park_gap_range_ns,
         monitor_very_long_park_ns: b.monitor_very_long_park.0,
         monitor_wake_latency_very_long_park: b.monitor_wake_latency_very_long_park,
         monitor_exit_cost_very_long_park: b.monitor_exit_cost_very_long_park,

@@ -466,6 +466,45 @@ fn a_busy_gap_weighs_in_the_wake_up_behind_it() {
     }
 }
 
+/// The thirty-seventh session: unlocked work between walks adds to the event thread's own gap
+/// wherever it comes from, so ConsumerManager's walk of the consumer groups (here 101 groups at
+/// 60 ns, about 6 µs, beside a 5 µs `netty_event_gap`) weighs the wake-up behind a busy gap in as
+/// the same work in `netty_event_gap` would: a range `[5 us, 10 us]` that `netty_event_gap` alone
+/// leaves at 0 is at 1 with the walk. Without the wake-up behind a gap the walk alone lets no heir
+/// in (500 µs never beats the walker's 20 µs exit and 11 µs back).
+#[test]
+fn consumer_walks_count_toward_the_busy_gap() {
+    let won = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+                 monitor_wake_latency_long_park = \"500us\"\n{extra}"
+            ),
+            400,
+        )
+    };
+    let range = "monitor_wake_latency_long_park_gap = \"2us\"\nmonitor_wake_long_park_gap_range = [\"5us\", \"10us\"]\n";
+    let walk = "untracked_consumer_groups = 100\nconsumer_close_cost_per_group = \"60ns\"\n";
+    let plain = won("");
+    let gap_alone = won(range);
+    let walk_alone = won(walk);
+    let both = won(&format!("{range}{walk}"));
+    assert_eq!(
+        gap_alone, plain,
+        "netty_event_gap at the range's first end: weight 0, draw for draw"
+    );
+    assert_eq!(walk_alone.won_by_heartbeats, 0, "{walk_alone:?}");
+    assert!(
+        both.won_by_heartbeats >= 20 && both.won_share > 0.3,
+        "the consumer walk takes the unlocked work past the range's second end: {both:?}"
+    );
+    let all = won(&range.replace("[\"5us\", \"10us\"]", "[\"1us\", \"5us\"]"));
+    assert_eq!(
+        both.won_by_heartbeats, all.won_by_heartbeats,
+        "weight 1 either way: {both:?} {all:?}"
+    );
+}
+
 /// Issue 10 (`cpu_release_preempt`): on a host whose CPUs are all wanted, the heir the walker
 /// unparks at its own release takes the walker's CPU at that share of its releases, runs at once,
 /// and the walker waits. Here a heir's own wake-up (500 µs) never beats the walker's 20 µs exit,

@@ -119,17 +119,47 @@ impl World {
     ///   of 30 ms and more, 2-5 µs behind 0.2 ms walks; docs/calibration.md).
     ///
     /// Costs of 0 (the defaults of the new parts) draw nothing: the old single draw.
+    /// How many consumer groups `ConsumerManager.doChannelCloseEvent` visits for the close of a
+    /// channel that was (`was_consumer`) or was not a consumer's (see [`Self::close_gap`]).
+    fn consumer_groups_visited(&self, b: u16, was_consumer: bool) -> u64 {
+        if self.brokers[b as usize].policy.consumer_close_per_channel() {
+            u64::from(was_consumer)
+        } else {
+            self.brokers[b as usize].consumer_table.len() as u64 + u64::from(self.params.brokers[b as usize].untracked_consumer_groups)
+        }
+    }
+
+    /// The share of the walker's releases after a long walk at which the heir draws the wake-up
+    /// behind a busy gap ([`crate::scenario::BrokerParams::long_park_gap_weight_at`]), from the
+    /// event thread's unlocked work before its next walk as it stands at this release:
+    /// `netty_event_gap`'s mean and ConsumerManager's walk of the groups it will visit for the
+    /// close it is on (the notifications a consumer's close sends are left out). With
+    /// `consumer_close_cost_per_group` at 0 it is the validated weight, `netty_event_gap` alone.
+    pub(super) fn long_park_gap_weight(&self, b: u16) -> f64 {
+        let p = &self.params.brokers[b as usize];
+        if p.long_park_gap_range_ns.is_none() {
+            return 0.0;
+        }
+        let mut unlocked = p.netty_event_gap.mean_ns();
+        if p.consumer_close_cost_per_group != crate::scenario::Dist::Const(0) {
+            let broker = &self.brokers[b as usize];
+            let consumer = broker
+                .netty
+                .current
+                .and_then(|e| broker.channels.get(e.client, e.channel))
+                .is_some_and(|e| e.consumer_group != NO_GROUP);
+            unlocked += p.consumer_close_cost_per_group.mean_ns() * self.consumer_groups_visited(b, consumer) as f64;
+        }
+        p.long_park_gap_weight_at(unlocked)
+    }
+
     pub(super) fn close_gap(&mut self, b: u16, was_consumer: bool, notified: u64, long_walk: bool) -> u64 {
         let mut gap = self.sample_cost(b, |p| p.netty_event_gap);
         if long_walk && self.params.brokers[b as usize].netty_event_gap_long_walk_extra != crate::scenario::Dist::Const(0) {
             gap = gap.saturating_add(self.sample_cost(b, |p| p.netty_event_gap_long_walk_extra));
         }
         let params = &self.params.brokers[b as usize];
-        let visited = if self.brokers[b as usize].policy.consumer_close_per_channel() {
-            u64::from(was_consumer)
-        } else {
-            self.brokers[b as usize].consumer_table.len() as u64 + u64::from(params.untracked_consumer_groups)
-        };
+        let visited = self.consumer_groups_visited(b, was_consumer);
         if visited > 0 && params.consumer_close_cost_per_group != crate::scenario::Dist::Const(0) {
             let per_group = self.sample_cost(b, |p| p.consumer_close_cost_per_group);
             gap = gap.saturating_add(per_group.saturating_mul(visited));

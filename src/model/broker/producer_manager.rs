@@ -353,19 +353,21 @@ impl World {
         // a long walk gets in earlier than behind one that re-enters at once: measured in the
         // loop's own state behind no gap and behind a 15 us busy gap, one long-park wake-up does
         // not carry both (docs/validation.md, the twenty-seventh and thirty-sixth sessions). At
-        // the share `long_park_gap_weight` of such releases (from `netty_event_gap`'s mean
-        // between the two gaps of `monitor_wake_long_park_gap_range`; linear between them: an
-        // assumption) the heir draws `monitor_wake_latency_long_park_gap`. One more draw only
-        // where the weight is strictly between 0 and 1.
+        // a share of such releases (from the event thread's unlocked work between the walks,
+        // `netty_event_gap`'s mean and ConsumerManager's walk, between the two gaps of
+        // `monitor_wake_long_park_gap_range`; linear between them: an assumption) the heir draws
+        // `monitor_wake_latency_long_park_gap`. One more draw only where the weight is strictly
+        // between 0 and 1.
         let long_park_wake = match park {
             Park::Short => false,
             Park::Long => true,
             Park::VeryLong => p.monitor_wake_latency_very_long_park.is_none(),
         };
-        let (gap_wake, weight) = (p.monitor_wake_latency_long_park_gap, p.long_park_gap_weight);
+        let gap_wake = p.monitor_wake_latency_long_park_gap;
         let behind_gap = match gap_wake {
-            Some(d) if by_walker && long_park_wake && after_exit.is_none() && weight > 0.0 => {
-                (weight >= 1.0 || self.brokers[b as usize].rng.gen_bool(weight)).then_some(d)
+            Some(d) if by_walker && long_park_wake && after_exit.is_none() => {
+                let weight = self.long_park_gap_weight(b);
+                (weight >= 1.0 || (weight > 0.0 && self.brokers[b as usize].rng.gen_bool(weight))).then_some(d)
             }
             _ => None,
         };
