@@ -498,6 +498,17 @@ fn consumer_walks_count_toward_the_busy_gap() {
         both.won_by_heartbeats >= 20 && both.won_share > 0.3,
         "the consumer walk takes the unlocked work past the range's second end: {both:?}"
     );
+    // An action that lengthens `netty_event_gap` before the burst moves the weight with it.
+    let broker = format!(
+        "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+         monitor_wake_latency_long_park = \"500us\"\n{range}netty_event_queue_cap = 100000"
+    );
+    let text = close_burst(&broker, "leaky")
+        .replace("count = 400", "count = 100")
+        .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
+        + "[[actions]]\nat = \"1s\"\naction = \"set\"\nparam = \"broker.netty_event_gap\"\nvalue = \"12us\"\n";
+    let set = run(&text, "leaky").0.walker_gaps;
+    assert!(set.won_by_heartbeats >= 20 && set.won_share > 0.3, "set to 12 us mid-run: {set:?}");
     let all = won(&range.replace("[\"5us\", \"10us\"]", "[\"1us\", \"5us\"]"));
     assert_eq!(
         both.won_by_heartbeats, all.won_by_heartbeats,
