@@ -62,6 +62,7 @@ POINTS = {
     # Between no gap and 15 us (added 2026-12-05, the thirty-sixth session): where the loop's heirs
     # go from losing nearly every release behind long walks to winning about half, and where hbsim
     # weighs in the calibration's wake-up behind a busy gap linearly (an assumption it tests).
+    "huge-gap1": dict(groups=4000000, gap_us=1, trigger=10, duration_s=60),
     "huge-gap2": dict(groups=4000000, gap_us=2, trigger=10, duration_s=60),
     "huge-gap3": dict(groups=4000000, gap_us=3, trigger=10, duration_s=60),
     "huge-gap5": dict(groups=4000000, gap_us=5, trigger=10, duration_s=60),
