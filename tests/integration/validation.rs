@@ -963,6 +963,13 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("user46-huge-gap2", "last quarter", "see tipped (0.22 against 1.00)"),
     ("user46-huge-gap3", "last quarter", "the loop ran on part-way (0.38, its heirs in at 16 of 159 gaps); hbsim's seeds split on the edge (11 of 20), median 0.58, none within 0.10"),
+    // The thirty-seventh session, second part (`user48-` to `user50-`, M frozen), as found.
+    (
+        "user49-huge-gap2",
+        "tipped",
+        "behind 2 us the loop held (0.00; its heirs in at 1 of 9 gaps, the trigger's alone) with walks of 410 ms, where the other two sets here tipped behind 2 us with walks of 371 and 430 ms; M's weight 0.13, hbsim's heirs 15%, 15 of 20 seeds. Behind 2 us on this host the loop tipped 2 of 6",
+    ),
+    ("user50-huge-gap1", "last quarter", "the loop tipped part-way (0.64, its heirs in at 8 of 145 gaps); hbsim's seeds all at 1.00 but one"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1206,6 +1213,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user45", "tests/data/calibration/user45-session-2026-12-05"),
     ("user46", "tests/data/calibration/user46-session-2026-12-05"),
     ("user47", "tests/data/calibration/user47-session-2026-12-05"),
+    ("user48", "tests/data/calibration/user48-session-2026-12-05"),
+    ("user49", "tests/data/calibration/user49-session-2026-12-05"),
+    ("user50", "tests/data/calibration/user50-session-2026-12-05"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2609,6 +2619,10 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[(
     "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
     "last quarter",
     "the loop tipped at all five idle user recordings on this host, three of them part-way (0.58-0.80 of the last quarter, the thirty-sixth session's second part); hbsim's seeds all at 1.00 (0.88 against 1.00)",
+), (
+    "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 2 µs, 10 closes, 60 s, a user's calibration",
+    "last quarter",
+    "behind 2 us the loop tipped 2 of 6 and ran on part-way once (0.22): its last quarters average 0.37 where hbsim's seeds average 0.58 (p = 0.044); the tips agree (M's weight 0.13 there; the thirty-seventh session)",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -2926,6 +2940,9 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ),
     ("user47-huge-gap3", "p50", "see last quarter: the loop's heartbeats waited 2.7 s at the median while it ran on, hbsim's recovering seeds none"),
     ("user47-huge-gap3", "p90", "as its p50 (9.9 s against 0.003 ms)"),
+    // The thirty-seventh session, second part, as found.
+    ("user49-huge-gap2", "tipped", "as in KNOWN (16 of 20 seeds)"),
+    ("user50-huge-gap1", "last quarter", "as in KNOWN (0.64 against 1.00; 13 of 20 seeds on the edge, those that recover at 0.00)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
