@@ -54,7 +54,7 @@ pub struct LongWalk {
     /// the race is then the two sides after that exit, which cancels from both.
     pub wake_after_exit: Option<Dist>,
     /// The wake-up behind the walker's busy gap (`monitor_wake_latency_long_park_gap`) and the
-    /// share of releases that draw it (`long_park_gap_weight`), as the engine weighs it in.
+    /// share of releases that draw it (`BrokerParams::long_park_gap_weight`), as the engine weighs it in.
     pub gap_wake: Option<(Dist, f64)>,
     pub exit: Dist,
     pub extra: Dist,
@@ -95,8 +95,8 @@ impl Params {
                 wake_after_exit: b.monitor_wake_after_exit_long_park,
                 gap_wake: b
                     .monitor_wake_latency_long_park_gap
-                    .filter(|_| b.long_park_gap_weight > 0.0 && b.monitor_wake_after_exit_long_park.is_none())
-                    .map(|d| (d, b.long_park_gap_weight)),
+                    .filter(|_| b.long_park_gap_weight() > 0.0 && b.monitor_wake_after_exit_long_park.is_none())
+                    .map(|d| (d, b.long_park_gap_weight())),
                 exit: b.monitor_exit_cost_long_park.unwrap_or(b.monitor_exit_cost),
                 extra: b.netty_event_gap_long_walk_extra,
             }),
@@ -116,11 +116,11 @@ impl Params {
                 gap_wake: b
                     .monitor_wake_latency_long_park_gap
                     .filter(|_| {
-                        b.long_park_gap_weight > 0.0
+                        b.long_park_gap_weight() > 0.0
                             && b.monitor_wake_latency_very_long_park.is_none()
                             && b.monitor_wake_after_exit_long_park.is_none()
                     })
-                    .map(|d| (d, b.long_park_gap_weight)),
+                    .map(|d| (d, b.long_park_gap_weight())),
                 exit: b
                     .monitor_exit_cost_very_long_park
                     .or(b.monitor_exit_cost_long_park)

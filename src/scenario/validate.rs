@@ -123,13 +123,6 @@ pub struct BrokerParams {
     /// The long-park wake-up of a heir the walker releases when the walker does unlocked work
     /// between close walks (`monitor_wake_latency_long_park_gap`: measured behind a busy gap).
     pub monitor_wake_latency_long_park_gap: Option<Dist>,
-    /// The share of the walker's releases after a long walk at which a long-parked heir draws
-    /// `monitor_wake_latency_long_park_gap` instead of the long-park wake-up: 0 at or below the
-    /// first end of `monitor_wake_long_park_gap_range`, 1 at or beyond the second, linear between
-    /// (in `netty_event_gap`'s mean). The engine weighs each release by the event thread's whole
-    /// unlocked work instead ([`BrokerParams::long_park_gap_weight_at`]); this is that weight
-    /// with no consumer groups to walk.
-    pub long_park_gap_weight: f64,
     /// `monitor_wake_long_park_gap_range` [ns] where the wake-up behind a busy gap applies (both
     /// keys set, and no `monitor_wake_after_exit_long_park`); `None` where it does not.
     pub long_park_gap_range_ns: Option<(u64, u64)>,
@@ -208,6 +201,12 @@ impl BrokerParams {
     /// session, docs/validation-log.md).
     pub fn long_park_gap_weight_at(&self, unlocked_ns: f64) -> f64 {
         self.long_park_gap_range_ns.map_or(0.0, |range| gap_weight(unlocked_ns, range))
+    }
+
+    /// [`Self::long_park_gap_weight_at`] `netty_event_gap`'s mean: the weight with no consumer
+    /// groups to walk (the engine weighs each release by the whole unlocked work).
+    pub fn long_park_gap_weight(&self) -> f64 {
+        self.long_park_gap_weight_at(self.netty_event_gap.mean_ns())
     }
 }
 
@@ -645,22 +644,21 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     // The wake-up behind a busy gap: both keys or neither, weighed in beside the long-park wake-up
     // counted from the release (`monitor_long_park = 0` turns it off with the other long-park
     // costs, `monitor_wake_after_exit_long_park` too).
-    let mut long_park_gap_range_ns = None;
-    let long_park_gap_weight = match (&b.monitor_wake_latency_long_park_gap, b.monitor_wake_long_park_gap_range) {
-        (None, None) => 0.0,
+    let long_park_gap_range_ns = match (&b.monitor_wake_latency_long_park_gap, b.monitor_wake_long_park_gap_range) {
+        (None, None) => None,
         (Some(_), None) => {
             p.push(
                 &f("monitor_wake_latency_long_park_gap"),
                 "needs `monitor_wake_long_park_gap_range`: the event thread's gaps between which it takes over",
             );
-            0.0
+            None
         }
         (None, Some(_)) => {
             p.push(
                 &f("monitor_wake_long_park_gap_range"),
                 "needs `monitor_wake_latency_long_park_gap`: the wake-up it weighs in",
             );
-            0.0
+            None
         }
         (Some(_), Some([lo, hi])) => {
             p.check(
@@ -673,12 +671,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             );
             // Beside the wake-up counted from the releaser's exit (a user who takes that offer over a
             // calibration file that applies this) the after-exit race decides: this one is off.
-            if lo.0 < hi.0 && b.monitor_wake_after_exit_long_park.is_none() {
-                long_park_gap_range_ns = Some((lo.0, hi.0));
-                gap_weight(b.netty_event_gap.mean_ns(), (lo.0, hi.0))
-            } else {
-                0.0
-            }
+            (lo.0 < hi.0 && b.monitor_wake_after_exit_long_park.is_none()).then_some((lo.0, hi.0))
         }
     };
     // The second tier: beyond the first, and with something of its own to apply.
@@ -797,7 +790,6 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_exit_cost_long_park: b.monitor_exit_cost_long_park,
         monitor_wake_after_exit_long_park: b.monitor_wake_after_exit_long_park,
         monitor_wake_latency_long_park_gap: b.monitor_wake_latency_long_park_gap,
-        long_park_gap_weight,
         long_park_gap_range_ns,
         monitor_very_long_park_ns: b.monitor_very_long_park.0,
         monitor_wake_latency_very_long_park: b.monitor_wake_latency_very_long_park,

@@ -1140,7 +1140,7 @@ fn the_wake_up_behind_a_busy_gap_is_applied() {
         hbsim::scenario::parse(&dir.path().join("s.toml"), scenario.as_bytes())
             .unwrap_or_else(|e| panic!("the file does not load: {e}"))
             .broker
-            .long_park_gap_weight
+            .long_park_gap_weight()
     };
     assert_eq!(weight(""), 0.0, "the file's own gap");
     assert_eq!(weight(&format!("netty_event_gap = \"{hi}\"")), 1.0);

@@ -327,13 +327,22 @@ fn policies_command_lists_every_policy() {
 /// The walker's gaps after 100 closes of 50 ms walks, with `broker` (ending in a newline) and
 /// `clients` background clients.
 fn gaps_between_50ms_walks(broker: &str, clients: u32) -> hbsim::metrics::summary_out::WalkerGapsSummary {
+    run(&fifty_ms_walks(broker, clients), "leaky").0.walker_gaps
+}
+
+/// The scenario of [`gaps_between_50ms_walks`].
+fn fifty_ms_walks(broker: &str, clients: u32) -> String {
     let broker = format!("{broker}netty_event_queue_cap = 100000");
-    let text = close_burst(&broker, "leaky")
+    close_burst(&broker, "leaky")
         .replace("count = 400", "count = 100")
         .replace("clients = 400", &format!("clients = {clients}"))
-        .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"");
-    run(&text, "leaky").0.walker_gaps
+        .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
 }
+
+/// The `[broker]` lines of the busy-gap tests: a 20 µs exit and a 5 µs short-park wake-up, and a
+/// 500 µs wake-up after a park of 10 ms or more, which never beats the walker back.
+const SLOW_LONG_PARK: &str = "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+     monitor_wake_latency_long_park = \"500us\"\n";
 
 #[test]
 fn waiters_parked_through_a_walk_wake_slower() {
@@ -406,15 +415,7 @@ fn a_wake_up_after_the_exit_races_the_walker_after_it() {
 /// keys are refused alone and reversed, with the field named.
 #[test]
 fn a_busy_gap_weighs_in_the_wake_up_behind_it() {
-    let won = |gap: &str| {
-        gaps_between_50ms_walks(
-            &format!(
-                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
-                 monitor_wake_latency_long_park = \"500us\"\n{gap}"
-            ),
-            400,
-        )
-    };
+    let won = |gap: &str| gaps_between_50ms_walks(&format!("{SLOW_LONG_PARK}{gap}"), 400);
     let range = |lo: &str, hi: &str| {
         format!("monitor_wake_latency_long_park_gap = \"2us\"\nmonitor_wake_long_park_gap_range = [\"{lo}\", \"{hi}\"]\n")
     };
@@ -474,15 +475,7 @@ fn a_busy_gap_weighs_in_the_wake_up_behind_it() {
 /// in (500 µs never beats the walker's 20 µs exit and 11 µs back).
 #[test]
 fn consumer_walks_count_toward_the_busy_gap() {
-    let won = |extra: &str| {
-        gaps_between_50ms_walks(
-            &format!(
-                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
-                 monitor_wake_latency_long_park = \"500us\"\n{extra}"
-            ),
-            400,
-        )
-    };
+    let won = |extra: &str| gaps_between_50ms_walks(&format!("{SLOW_LONG_PARK}{extra}"), 400);
     let range = "monitor_wake_latency_long_park_gap = \"2us\"\nmonitor_wake_long_park_gap_range = [\"5us\", \"10us\"]\n";
     let walk = "untracked_consumer_groups = 100\nconsumer_close_cost_per_group = \"60ns\"\n";
     let plain = won("");
@@ -499,13 +492,7 @@ fn consumer_walks_count_toward_the_busy_gap() {
         "the consumer walk takes the unlocked work past the range's second end: {both:?}"
     );
     // An action that lengthens `netty_event_gap` before the burst moves the weight with it.
-    let broker = format!(
-        "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
-         monitor_wake_latency_long_park = \"500us\"\n{range}netty_event_queue_cap = 100000"
-    );
-    let text = close_burst(&broker, "leaky")
-        .replace("count = 400", "count = 100")
-        .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
+    let text = fifty_ms_walks(&format!("{SLOW_LONG_PARK}{range}"), 400)
         + "[[actions]]\nat = \"1s\"\naction = \"set\"\nparam = \"broker.netty_event_gap\"\nvalue = \"12us\"\n";
     let set = run(&text, "leaky").0.walker_gaps;
     assert!(set.won_by_heartbeats >= 20 && set.won_share > 0.3, "set to 12 us mid-run: {set:?}");
