@@ -497,6 +497,7 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
     progress.finish();
     report::write_report(&ReportInput {
         scenario: &scenario,
+        scenario_path: &args.run.scenario,
         seed,
         dir: set.path(),
         summaries: &summaries,
@@ -551,6 +552,7 @@ fn execute_compare(args: CompareArgs, out: &mut dyn Write) -> Result<i32, Failur
     let comparison = compare::compare(&request)?;
     report::write_report(&ReportInput {
         scenario: &scenario,
+        scenario_path: &args.run.scenario,
         seed,
         dir: set.path(),
         summaries: &comparison.summaries,

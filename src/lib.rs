@@ -8,6 +8,7 @@
 
 #[allow(missing_docs)]
 pub mod assess;
+pub mod basis;
 pub mod calibrate;
 #[allow(missing_docs)]
 pub mod check;

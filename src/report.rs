@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 pub struct ReportInput<'a> {
     /// The scenario that ran.
     pub scenario: &'a Scenario,
+    /// Its file, as the command line named it (for the commands the report suggests).
+    pub scenario_path: &'a Path,
     /// The master seed.
     pub seed: u64,
     /// The output folder (policy folders are `dir/<policy>/`).
@@ -102,6 +104,7 @@ pub fn render(input: &ReportInput) -> Result<String, Error> {
         }
         html.push_str("</ul>\n");
     }
+    html.push_str(&rests_on(input));
     html.push_str("<h2 id=\"figures\">Figures</h2>\n");
     html.push_str(&summary_table(input.summaries, &timelines, scenario));
     if input.comparison.is_some() && input.charts {
@@ -603,6 +606,192 @@ fn summary_table(summaries: &[Summary], timelines: &[charts::Timeline], scenario
     }
     html.push_str("</tr>\n</table>\n");
     html
+}
+
+/// "What this answer rests on": the `[broker]` values that decide whether the close-walk loop
+/// tips, where each came from and how it stands against the JVM harness's measurements
+/// ([`crate::basis`]), the calibration's host, the plausibility warnings, and a sweep command
+/// over the values that lie outside what was measured.
+fn rests_on(input: &ReportInput) -> String {
+    use crate::basis::{against_words, basis, Against, Source};
+    let scenario = input.scenario;
+    let rows = basis(scenario);
+    let mut html = String::from("<h2 id=\"rests-on\">What this answer rests on</h2>\n");
+    match &scenario.calibration {
+        Some(cal) => {
+            let _ = writeln!(
+                html,
+                "<p>The <code>[broker]</code> values come from the calibration <code>{}</code>{}, beneath the scenario's own keys.</p>",
+                escape(&cal.file),
+                escape(&calibration_host(&cal.meta)),
+            );
+        }
+        None => html.push_str(
+            "<p>No calibration file: these are the scenario's own values and hbsim's defaults. \
+             <code>hbsim calibrate</code> measures them on your own JVM and host (docs/calibration.md).</p>\n",
+        ),
+    }
+    html.push_str(
+        "<p>Whether the close-walk loop tips (heartbeat threads blocked behind the walks, heartbeats timing out, \
+         timed-out clients closing their sockets: more walks) depends on the values below. They belong to the host \
+         and the JVM, not to RocketMQ. The measurements are the JVM harness's (<code>calibration/jvm/</code>: idle \
+         2-core OpenJDK 17 hosts, docs/calibration.md).</p>\n",
+    );
+    html.push_str(
+        "<table>\n<tr><th>key</th><th>what it is</th><th>this run</th><th>from</th><th>measured</th><th>this run against it</th></tr>\n",
+    );
+    for row in &rows {
+        let from = match row.source {
+            Source::Scenario => "the scenario".to_string(),
+            Source::Calibration => "the calibration".to_string(),
+            Source::Default => format!("default: {}", row.default_status),
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            row.key,
+            escape(row.what),
+            escape(&row.value),
+            escape(&from),
+            escape(row.measured),
+            escape(&against_words(row.against)),
+        );
+    }
+    html.push_str("</table>\n");
+    if scenario.brokers.len() > 1 {
+        let _ = writeln!(
+            html,
+            "<p>These are <code>[broker]</code>'s values; the cluster's {} brokers start from them, and \
+             <code>[[broker_overrides]]</code> may set others for some of them.</p>",
+            scenario.brokers.len()
+        );
+    }
+    let outside: Vec<&crate::basis::Basis> = rows
+        .iter()
+        .filter(|r| matches!(r.against, Against::Above(_) | Against::Below(_)))
+        .collect();
+    if outside.is_empty() {
+        html.push_str("<p>Every value compared lies within what the harness measured.</p>\n");
+    } else {
+        let names: Vec<String> = outside.iter().map(|r| format!("<code>{}</code>", r.key)).collect();
+        let _ = writeln!(
+            html,
+            "<p>{} of these values lie outside what the harness measured ({}): the answer above holds for a host \
+             and JVM with those values, not for one measured.</p>",
+            outside.len(),
+            names.join(", "),
+        );
+        if let Some(command) = sweep_command(input, &outside) {
+            let _ = writeln!(
+                html,
+                "<p>Where the answer flips, seeds collapsed per cell from the measured values to this run's \
+                 (docs/calibration.md, \"Sensitivity\"):</p>\n<pre>{}</pre>",
+                escape(&command)
+            );
+            if let Some(at) = first_restart(scenario) {
+                let _ = writeln!(
+                    html,
+                    "<p>A sweep calls a run collapsed when most heartbeats of its last quarter failed, and this \
+                     scenario restarts the broker at {}: in a copy, move that restart to the end first.</p>",
+                    format_clock(at)
+                );
+            }
+        }
+    }
+    let warnings = crate::scenario::plausibility_warnings(scenario);
+    if !warnings.is_empty() {
+        html.push_str("<p>Warnings about the scenario's values:</p>\n<ul>\n");
+        for w in warnings {
+            let _ = writeln!(html, "<li>{}</li>", escape(&w));
+        }
+        html.push_str("</ul>\n");
+    }
+    html
+}
+
+/// The calibration's host in words, from its `[meta]`: " (measured on 2 × Intel(R) Xeon(R)
+/// Processor, Linux 6.18, OpenJDK 17.0.15, 1-minute load 0.77, a quick run)".
+fn calibration_host(meta: &toml::Table) -> String {
+    let text = |k: &str| meta.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty());
+    let int = |k: &str| meta.get(k).and_then(|v| v.as_integer());
+    let mut parts = Vec::new();
+    match (int("cpus"), text("cpu_model")) {
+        (Some(n), Some(model)) => parts.push(format!("{n} × {model}")),
+        (Some(n), None) => parts.push(format!("{n} CPUs")),
+        (None, Some(model)) => parts.push(model.to_string()),
+        (None, None) => {}
+    }
+    parts.extend(text("os").map(str::to_string));
+    parts.extend(text("jvm_version").or(text("jvm")).map(str::to_string));
+    if let Some(load) = text("loadavg_before").and_then(|l| l.split_whitespace().next()) {
+        parts.push(format!("1-minute load {load}"));
+    } else if let Some(load) = text("loadavg") {
+        parts.push(format!("load: {load}"));
+    }
+    if let Some(n) = int("busy_threads").filter(|n| *n > 0) {
+        parts.push(format!("{n} busy threads"));
+    }
+    if let Some(mb) = int("cache_pressure_mb").filter(|n| *n > 0) {
+        parts.push(format!("{mb} MB of cache pressure"));
+    }
+    match meta.get("quick").and_then(|v| v.as_bool()) {
+        Some(true) => parts.push("a quick run".into()),
+        Some(false) => parts.push("a full run".into()),
+        None => {}
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" (measured on {})", parts.join(", "))
+    }
+}
+
+/// `hbsim sweep` over the first two values outside the measured range: each from its lowest and
+/// highest measured value to this run's mean (a sweep sets constants), with this run marked.
+fn sweep_command(input: &ReportInput, outside: &[&crate::basis::Basis]) -> Option<String> {
+    let b = &input.scenario.broker;
+    let axis = |key: &str| -> Option<(String, String)> {
+        let range = crate::basis::MEASURED.iter().find(|r| r.key == key)?;
+        let dist = match key {
+            "close_cost_per_group" => &b.close_cost_per_group,
+            "heartbeat_cost" => &b.heartbeat_cost,
+            "netty_event_gap" => &b.netty_event_gap,
+            "monitor_wake_latency" => &b.monitor_wake_latency,
+            "monitor_exit_cost" => &b.monitor_exit_cost,
+            "register_producer_cost" => &b.register_producer_cost,
+            _ => return None,
+        };
+        // A sweep sets a constant: this run's mean stands for its distribution.
+        let at = dist.mean_ns();
+        let show = |ns: f64| crate::scenario::units::time_words(ns).replace(' ', "").replace('µ', "u");
+        let mut values = vec![show(range.low_ns), show(range.high_ns), show(at)];
+        values.dedup();
+        Some((values.join(","), show(at)))
+    };
+    let path = input.scenario_path.display().to_string();
+    let path = if path.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    } else {
+        path
+    };
+    let mut axes = outside.iter().filter_map(|r| axis(r.key).map(|a| (r.key, a)));
+    let (k1, (v1, at1)) = axes.next()?;
+    let mut command = format!("hbsim sweep {path} --policy leaky --seeds 3 \\\n  --param broker.{k1} --values {v1}");
+    if let Some((k2, (v2, at2))) = axes.next() {
+        let _ = write!(command, " \\\n  --param2 broker.{k2} --values2 {v2} --mark 'this run={at2},{at1}'");
+    }
+    Some(command)
+}
+
+/// The first broker restart before the run's end: a sweep grades the run's last quarter, which
+/// a restart before it leaves recovering.
+fn first_restart(scenario: &Scenario) -> Option<u64> {
+    scenario
+        .actions
+        .iter()
+        .filter(|a| matches!(a.kind, ActionKind::RestartBroker(_)) && a.at_ns < scenario.duration_ns)
+        .map(|a| a.at_ns)
+        .min()
 }
 
 /// Hashes, versions and counts that identify a run, apart from the operator's figures.

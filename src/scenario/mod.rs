@@ -100,6 +100,13 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
     let mut scenario = validate::validate(raw, hash)
         .map_err(|problems| scenario_error(problems.iter().map(|p| with_line(&crate::suggest::annotate(p), text)).collect()))?;
     scenario.calibration = loaded;
+    // The file parsed as TOML above, so it parses as a table here.
+    let own: toml::Table = toml::from_str(text).unwrap_or_default();
+    if let Some(toml::Value::Table(broker)) = own.get("broker") {
+        let mut keys: Vec<String> = broker.keys().cloned().collect();
+        keys.sort();
+        scenario.broker_keys = keys;
+    }
     Ok(scenario)
 }
 

@@ -336,10 +336,97 @@ impl Dist {
         }
     }
 
+    /// The median of the distribution as sampled [ns] (a truncated normal's by bisection).
+    pub fn median_ns(&self) -> f64 {
+        match *self {
+            Dist::Const(ns) => ns as f64,
+            Dist::Exponential { mean_ns } => mean_ns * std::f64::consts::LN_2,
+            Dist::Uniform { min_ns, max_ns } => (min_ns as f64 + max_ns as f64) / 2.0,
+            Dist::LogNormal { median_ns, .. } => median_ns,
+            Dist::Empirical(knots) => {
+                let k = (1..knots.n).find(|&k| knots.q[k] >= 0.5).unwrap_or(knots.n - 1);
+                let (q0, q1) = (knots.q[k - 1], knots.q[k]);
+                let (v0, v1) = (knots.v[k - 1] as f64, knots.v[k] as f64);
+                v0 + (0.5 - q0) / (q1 - q0) * (v1 - v0)
+            }
+            Dist::Normal { mean_ns, std_dev_ns } => {
+                if std_dev_ns == 0.0 {
+                    return mean_ns;
+                }
+                // Redrawn below 0: the median is where the normal's distribution function is
+                // halfway between its value at 0 and 1.
+                let below = normal_cdf(-mean_ns / std_dev_ns);
+                let target = below + (1.0 - below) / 2.0;
+                let (mut lo, mut hi) = (0.0, mean_ns.max(0.0) + 10.0 * std_dev_ns);
+                for _ in 0..100 {
+                    let mid = (lo + hi) / 2.0;
+                    if normal_cdf((mid - mean_ns) / std_dev_ns) < target {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                (lo + hi) / 2.0
+            }
+        }
+    }
+
+    /// The distribution in words for a reader: "1 µs", "exponential, mean 60 µs", "lognormal,
+    /// median 150 µs", "measured: p50 30 µs, p90 763 µs, p99 3.26 ms".
+    pub fn words(&self) -> String {
+        match *self {
+            Dist::Const(ns) => time_words(ns as f64),
+            Dist::Exponential { mean_ns } => format!("exponential, mean {}", time_words(mean_ns)),
+            Dist::Uniform { min_ns, max_ns } => {
+                format!("uniform, {} to {}", time_words(min_ns as f64), time_words(max_ns as f64))
+            }
+            Dist::LogNormal { median_ns, sigma } => {
+                format!("lognormal, median {} (σ {sigma})", time_words(median_ns))
+            }
+            Dist::Normal { mean_ns, std_dev_ns } => {
+                format!("normal, mean {}, sd {}", time_words(mean_ns), time_words(std_dev_ns))
+            }
+            Dist::Empirical(knots) => {
+                let at = |q: f64| knots.at(q).map(|v| time_words(v as f64));
+                match (at(0.5), at(0.9), at(0.99)) {
+                    (Some(p50), Some(p90), Some(p99)) => format!("measured: p50 {p50}, p90 {p90}, p99 {p99}"),
+                    _ => format!("measured: median {}", time_words(self.median_ns())),
+                }
+            }
+        }
+    }
+
     /// True when every draw is the same value.
     pub fn is_const(&self) -> bool {
         matches!(self, Dist::Const(_))
     }
+}
+
+/// A time for a reader, three significant figures at most: 25 ns, 4.54 µs, 60 µs, 15.8 ms, 3 s.
+pub fn time_words(ns: f64) -> String {
+    // Each unit up to where its rounded value would read 1000.
+    let (value, unit) = if ns < 999.5 {
+        (ns, "ns")
+    } else if ns < 999_500.0 {
+        (ns / 1e3, "µs")
+    } else if ns < 999_500_000.0 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    let text = if value >= 100.0 || unit == "ns" {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text} {unit}")
 }
 
 /// Rounds a draw to whole nanoseconds (0 for anything not finite and positive).
@@ -677,6 +764,67 @@ mod tests {
         for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5, -0.0, 0.0, 1.8e19, 1.9e19] {
             assert_eq!(round_u64(x), x.round() as u64, "{x:e}");
         }
+    }
+
+    #[test]
+    fn sample_medians_match() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let wake: toml::Value = toml::from_str::<toml::Table>(
+            "d = { dist = \"empirical\", min = \"5us\", p10 = \"12us\", p50 = \"30us\", p90 = \"763us\", p99 = \"3.26ms\", max = \"11ms\" }",
+        )
+        .unwrap()["d"]
+            .clone();
+        let empirical = Dist::deserialize(wake).unwrap();
+        assert_eq!(empirical.median_ns(), 30_000.0);
+        let dists = [
+            Dist::Const(7),
+            Dist::Exponential { mean_ns: 1000.0 },
+            Dist::Uniform { min_ns: 0, max_ns: 2000 },
+            Dist::LogNormal {
+                median_ns: 1000.0,
+                sigma: 0.5,
+            },
+            Dist::Normal {
+                mean_ns: 1000.0,
+                std_dev_ns: 300.0,
+            },
+            Dist::Normal {
+                mean_ns: 0.0,
+                std_dev_ns: 1000.0,
+            },
+            empirical,
+        ];
+        for dist in dists {
+            let n = 100_001;
+            let mut draws: Vec<u64> = (0..n).map(|_| dist.sample(&mut rng)).collect();
+            draws.sort_unstable();
+            let median = draws[n / 2] as f64;
+            let expected = dist.median_ns();
+            assert!(
+                (median - expected).abs() <= expected * 0.02 + 1.0,
+                "{dist:?}: sample median {median} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn times_and_distributions_read_as_words() {
+        assert_eq!(time_words(25.0), "25 ns");
+        assert_eq!(time_words(999.6), "1 µs");
+        assert_eq!(time_words(4_539.0), "4.54 µs");
+        assert_eq!(time_words(60_000.0), "60 µs");
+        assert_eq!(time_words(15_766_000.0), "15.8 ms");
+        assert_eq!(time_words(3e9), "3 s");
+        assert_eq!(Dist::Const(1_000).words(), "1 µs");
+        assert_eq!(Dist::Exponential { mean_ns: 60_000.0 }.words(), "exponential, mean 60 µs");
+        assert_eq!(
+            Dist::LogNormal {
+                median_ns: 150_000.0,
+                sigma: 0.5
+            }
+            .words(),
+            "lognormal, median 150 µs (σ 0.5)"
+        );
     }
 
     #[test]

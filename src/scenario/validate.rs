@@ -64,6 +64,9 @@ pub struct Scenario {
     pub source_hash: u64,
     /// The `calibration` file, if the scenario names one.
     pub calibration: Option<super::calibration::Calibration>,
+    /// The keys the scenario's own `[broker]` sets, sorted (a key it leaves out is the
+    /// calibration's or hbsim's default): what a report says each value rests on.
+    pub broker_keys: Vec<String>,
 }
 
 /// One broker of the cluster as `[[broker_overrides]]` made it.
@@ -565,6 +568,7 @@ pub fn validate(raw: ScenarioFile, source_hash: u64) -> Result<Scenario, Vec<Str
         expect,
         source_hash,
         calibration: None,
+        broker_keys: Vec::new(),
     })
 }
 

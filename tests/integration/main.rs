@@ -1,6 +1,7 @@
 //! The one integration-test binary: CLI tests run the real `hbsim` in a fresh temporary folder.
 
 mod assess;
+mod basis;
 mod calibrate;
 mod charts;
 mod check;
