@@ -654,7 +654,10 @@ fn rests_on(input: &ReportInput) -> String {
             escape(&row.value),
             escape(&from),
             escape(row.measured),
-            escape(&against_words(row.against)),
+            match row.against {
+                Against::Above(_) | Against::Below(_) => format!("<strong>{}</strong>", escape(&against_words(row.against))),
+                _ => escape(&against_words(row.against)),
+            },
         );
     }
     html.push_str("</table>\n");
