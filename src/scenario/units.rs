@@ -249,7 +249,9 @@ impl Dist {
             Dist::Empirical(knots) => {
                 let u: f64 = rng.gen::<f64>();
                 let (q, v, n) = (&knots.q[..knots.n], &knots.v, knots.n);
-                let k = q.windows(2).position(|w| u < w[1]).unwrap_or(n - 2);
+                // The first segment whose upper knot lies above u (the last one if none does):
+                // by bisection over the upper knots, the same segment a scan finds.
+                let k = q[1..].partition_point(|&upper| upper <= u).min(n - 2);
                 let (q0, q1) = (q[k], q[k + 1]);
                 let (v0, v1) = (v[k] as f64, v[k + 1] as f64);
                 to_ns(v0 + (u - q0) / (q1 - q0) * (v1 - v0))
