@@ -204,6 +204,19 @@ pub fn source_of(key: &str, scenario: &Scenario) -> Source {
     }
 }
 
+/// The distribution of a time key with a measured range ([`MEASURED`]).
+pub fn measured_dist<'a>(b: &'a BrokerParams, key: &str) -> Option<&'a Dist> {
+    Some(match key {
+        "close_cost_per_group" => &b.close_cost_per_group,
+        "heartbeat_cost" => &b.heartbeat_cost,
+        "netty_event_gap" => &b.netty_event_gap,
+        "monitor_wake_latency" => &b.monitor_wake_latency,
+        "monitor_exit_cost" => &b.monitor_exit_cost,
+        "register_producer_cost" => &b.register_producer_cost,
+        _ => return None,
+    })
+}
+
 /// `dist`'s median or mean against the measured range of `key`.
 pub fn against(key: &str, dist: &Dist) -> Against {
     let Some(range) = MEASURED.iter().find(|r| r.key == key) else {
@@ -235,11 +248,6 @@ fn value_of(key: &str, b: &BrokerParams, scenario: &Scenario) -> (String, Agains
                 against,
             )
         }
-        "heartbeat_cost" => dist(&b.heartbeat_cost),
-        "netty_event_gap" => dist(&b.netty_event_gap),
-        "monitor_wake_latency" => dist(&b.monitor_wake_latency),
-        "monitor_exit_cost" => dist(&b.monitor_exit_cost),
-        "register_producer_cost" => dist(&b.register_producer_cost),
         "monitor_long_park" => match (b.monitor_long_park_ns, &b.monitor_wake_latency_long_park) {
             (0, _) | (_, None) => ("off: every wake-up is monitor_wake_latency".into(), Against::NotCompared),
             (ns, Some(wake)) => (
@@ -258,7 +266,7 @@ fn value_of(key: &str, b: &BrokerParams, scenario: &Scenario) -> (String, Agains
                 Against::NotCompared,
             ),
         },
-        _ => (String::new(), Against::NotCompared),
+        _ => measured_dist(b, key).map_or((String::new(), Against::NotCompared), dist),
     }
 }
 

@@ -755,15 +755,7 @@ fn sweep_command(input: &ReportInput, outside: &[&crate::basis::Basis]) -> Optio
     let b = &input.scenario.broker;
     let axis = |key: &str| -> Option<(String, String)> {
         let range = crate::basis::MEASURED.iter().find(|r| r.key == key)?;
-        let dist = match key {
-            "close_cost_per_group" => &b.close_cost_per_group,
-            "heartbeat_cost" => &b.heartbeat_cost,
-            "netty_event_gap" => &b.netty_event_gap,
-            "monitor_wake_latency" => &b.monitor_wake_latency,
-            "monitor_exit_cost" => &b.monitor_exit_cost,
-            "register_producer_cost" => &b.register_producer_cost,
-            _ => return None,
-        };
+        let dist = crate::basis::measured_dist(b, key)?;
         // A sweep sets a constant: this run's mean stands for its distribution.
         let at = dist.mean_ns();
         let show = |ns: f64| crate::scenario::units::time_words(ns).replace(' ', "").replace('µ', "u");

@@ -768,18 +768,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sample_medians_match() {
-        let mut rng = ChaCha8Rng::seed_from_u64(2);
-        let wake: toml::Value = toml::from_str::<toml::Table>(
-            "d = { dist = \"empirical\", min = \"5us\", p10 = \"12us\", p50 = \"30us\", p90 = \"763us\", p99 = \"3.26ms\", max = \"11ms\" }",
-        )
-        .unwrap()["d"]
-            .clone();
-        let empirical = Dist::deserialize(wake).unwrap();
-        assert_eq!(empirical.median_ns(), 30_000.0);
-        let dists = [
-            Dist::Const(7),
+    /// One of each parametric shape, a normal truncated hard at 0 among them.
+    fn shapes() -> [Dist; 5] {
+        [
             Dist::Exponential { mean_ns: 1000.0 },
             Dist::Uniform { min_ns: 0, max_ns: 2000 },
             Dist::LogNormal {
@@ -794,17 +785,32 @@ mod tests {
                 mean_ns: 0.0,
                 std_dev_ns: 1000.0,
             },
-            empirical,
-        ];
+        ]
+    }
+
+    #[test]
+    fn sample_medians_match() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let wake: toml::Value = toml::from_str::<toml::Table>(
+            "d = { dist = \"empirical\", min = \"5us\", p10 = \"12us\", p50 = \"30us\", p90 = \"763us\", p99 = \"3.26ms\", max = \"11ms\" }",
+        )
+        .unwrap()["d"]
+            .clone();
+        let empirical = Dist::deserialize(wake).unwrap();
+        assert_eq!(empirical.median_ns(), 30_000.0);
+        let dists = [Dist::Const(7), empirical].into_iter().chain(shapes());
         for dist in dists {
-            let n = 100_001;
-            let mut draws: Vec<u64> = (0..n).map(|_| dist.sample(&mut rng)).collect();
-            draws.sort_unstable();
-            let median = draws[n / 2] as f64;
-            let expected = dist.median_ns();
+            // Half the draws lie on either side of the median, whatever the density there (a
+            // steep quantile function moves the sample median, not the share below it): within
+            // 0.01, over 6 standard errors at this n.
+            let n = 100_000;
+            let draws: Vec<u64> = (0..n).map(|_| dist.sample(&mut rng)).collect();
+            let m = dist.median_ns();
+            let below = draws.iter().filter(|&&x| (x as f64) < m - 0.5).count() as f64 / n as f64;
+            let at_or_below = draws.iter().filter(|&&x| (x as f64) <= m + 0.5).count() as f64 / n as f64;
             assert!(
-                (median - expected).abs() <= expected * 0.02 + 1.0,
-                "{dist:?}: sample median {median} vs {expected}"
+                below <= 0.51 && at_or_below >= 0.49,
+                "{dist:?}: {below} of the draws below the median {m}, {at_or_below} at or below"
             );
         }
     }
@@ -832,23 +838,7 @@ mod tests {
     #[test]
     fn sample_means_match() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let dists = [
-            Dist::Exponential { mean_ns: 1000.0 },
-            Dist::Uniform { min_ns: 0, max_ns: 2000 },
-            Dist::LogNormal {
-                median_ns: 1000.0,
-                sigma: 0.5,
-            },
-            Dist::Normal {
-                mean_ns: 1000.0,
-                std_dev_ns: 300.0,
-            },
-            Dist::Normal {
-                mean_ns: 0.0,
-                std_dev_ns: 1000.0,
-            },
-        ];
-        for dist in dists {
+        for dist in shapes() {
             let n = 200_000;
             let sum: f64 = (0..n).map(|_| dist.sample(&mut rng) as f64).sum();
             let mean = sum / n as f64;

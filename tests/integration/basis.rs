@@ -2,8 +2,8 @@
 //! the recorded calibrations', and the report names each value's source and where it leaves them.
 
 use crate::common::{repo_root, run_in, text, TempDir};
-use hbsim::basis::{against, Against, MEASURED};
-use hbsim::scenario::{BrokerParams, Dist};
+use hbsim::basis::{against, measured_dist, Against, MEASURED};
+use hbsim::scenario::BrokerParams;
 use std::path::{Path, PathBuf};
 
 /// Every idle calibration recorded here (no busy threads, no cache pressure): `hbsim calibrate`
@@ -37,18 +37,6 @@ fn broker_under(calibration: &Path) -> BrokerParams {
         .broker
 }
 
-fn dist<'a>(b: &'a BrokerParams, key: &str) -> &'a Dist {
-    match key {
-        "close_cost_per_group" => &b.close_cost_per_group,
-        "heartbeat_cost" => &b.heartbeat_cost,
-        "netty_event_gap" => &b.netty_event_gap,
-        "monitor_wake_latency" => &b.monitor_wake_latency,
-        "monitor_exit_cost" => &b.monitor_exit_cost,
-        "register_producer_cost" => &b.register_producer_cost,
-        other => panic!("no measured range for {other}"),
-    }
-}
-
 #[test]
 fn the_measured_ranges_are_the_recorded_calibrations() {
     let files = idle_calibrations();
@@ -67,7 +55,7 @@ fn the_measured_ranges_are_the_recorded_calibrations() {
                 doc.get("broker").and_then(|b| b.get(range.key)).is_some()
             })
             .map(|(f, b)| {
-                let d = dist(b, range.key);
+                let d = measured_dist(b, range.key).expect("a time key");
                 assert_eq!(against(range.key, d), Against::Within, "{}: {}", f.display(), range.key);
                 if range.median {
                     d.median_ns()
