@@ -902,6 +902,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "a new host's busy-8 pool of one: cpu_release_preempt comes from this host's only other busy-8 recording (million-gap0-busy8, its walker displaced at 6 of 19 releases), where this run's was displaced at 14 of 27; the loop's heirs won 16 of 27 gaps (hbsim's 42%) and it failed 0.40 of its last quarter; hbsim 19 of 20 seeds",
     ),
     (
+        "user37-huge-gap0-busy8",
+        "last quarter",
+        "as its tipped entry, moved by user51- to user53- joining this guest's busy-8 pool (the thirty-eighth session): hbsim's seeds' median 0.91 with one within 0.10 of the loop's 0.40 (two before)",
+    ),
+    (
         "user37-incident-hot-gap0",
         "registers",
         "as fc1-incident-hot-gap0: behind 0.6 ms walks the loop's heirs won 12 of 9,999 gaps, 309 calls each; hbsim's won 12%, 3.6 each",
@@ -1216,6 +1221,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user48", "tests/data/calibration/user48-session-2026-12-05"),
     ("user49", "tests/data/calibration/user49-session-2026-12-05"),
     ("user50", "tests/data/calibration/user50-session-2026-12-05"),
+    // This guest under 8 busy threads (the thirty-eighth session, second part): each set's idle
+    // quick calibration, then `huge-gap0-busy8`.
+    ("user51", "tests/data/calibration/user51-session-2026-12-05"),
+    ("user52", "tests/data/calibration/user52-session-2026-12-05"),
+    ("user53", "tests/data/calibration/user53-session-2026-12-05"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2893,8 +2903,14 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     (
         "user-huge-gap0-busy8",
         "last quarter",
-        "on hbsim's edge (7 of 20 seeds collapse, median 0.36) where the loop recovered (0.00): none of its seeds within 0.10 (4 before trig1- to trig3- recorded; their counts now join every host's pool at 8 busy threads that this older guest's point draws)",
+        "on hbsim's edge (7 of 20 seeds collapse, median 0.36) where the loop recovered (0.00): none of its seeds within 0.10 (4 before trig1- to trig3- recorded; their counts now join every host's pool at 8 busy threads that this older guest's point draws; with user51- to user53- in that pool, 10 of 20 and median 0.51)",
     ),
+    (
+        "user-huge-gap0-busy8",
+        "p50",
+        "see last quarter: since user51- to user53- joined the pool (the thirty-eighth session) hbsim's median response over the seeds is 2.0 s, against the loop's 0.03 ms, with fewer than 2 seeds in the loop's mode",
+    ),
+    ("user-huge-gap0-busy8", "p90", "see p50 (6.0 s against the loop's 1.1 s)"),
     // The thirty-fifth session (`user37-`, a fourth host, held out), as found.
     ("user37-huge-gap0-busy8", "tipped", "as in KNOWN (17 of 20 seeds)"),
     ("user37-incident-hot-gap0", "registers", "as in KNOWN (309 calls against 3.7)"),
@@ -2948,6 +2964,16 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
 /// [`KNOWN_CONFIGURATIONS`].
 pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
+    (
+        "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1252], a user's calibration",
+        "tipped",
+        "graded once user51- to user53- made five (the thirty-eighth session, pre-registered): the loop held at all five (last quarters 0.07-0.40) where hbsim, from the busy-8 quick calibrations, expects 2.1 tips (p = 0.044); with each point's own calibration (the first table) 1.9 (p = 0.095), agreeing. hbsim leans toward collapse under 8 busy threads on this guest, though its heartbeat threads drain faster than this guest's JVM (drain-intel*)",
+    ),
+    (
+        "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1252], a user's calibration",
+        "last quarter",
+        "as its tipped entry: the loop's 0.22 on average against hbsim's 0.47 (p = 0.016); the first table 0.44 (p = 0.059)",
+    ),
     (
         "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
         "tipped",
