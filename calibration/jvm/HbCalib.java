@@ -143,11 +143,12 @@ public final class HbCalib {
         m.put(p + "duration_s", params.get("duration_s"));
         m.put(p + "trigger_closes", params.get("trigger_closes"));
         for (String k : new String[] {"walks", "gaps_between_walks", "gaps_won_by_heartbeats", "gap_won_share",
-                "last_quarter_timeout_share", "response_ms_p50", "response_ms_p90"}) {
+                "last_quarter_timeout_share", "response_ms_p50", "response_ms_p90", "won_gaps_drained",
+                "won_gaps_drained_share", "won_calls_per_ms", "won_gaps_idle_before_ready", "won_gaps_idle_while_blocked"}) {
             m.put(p + k, out.get(k));
         }
         for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us", "walker_ready_us",
-                "walker_ready_heirs_won_us"}) {
+                "walker_ready_heirs_won_us", "won_gap_us", "won_ready_after_idle_us"}) {
             for (String q : new String[] {"min", "p10", "p50", "p90", "p99", "max"}) {
                 m.put(p + d + "_" + q, out.get(d + "_" + q));
             }

@@ -166,6 +166,10 @@ final class Validate {
         AtomicInteger submitted = new AtomicInteger();
         // Heartbeat threads between their unlocked work and the end of their registerProducer calls.
         AtomicInteger contending = new AtomicInteger();
+        // Heartbeat tasks under way, and when the executor last fell idle (no task under way, none
+        // queued): the end of the heirs' drain, set against the walker's return after a won gap.
+        AtomicInteger inTask = new AtomicInteger();
+        AtomicLong idleAt = new AtomicLong();
         AtomicLong rejected = new AtomicLong();
         AtomicLong fastFailed = new AtomicLong();
         AtomicLong timedOut = new AtomicLong();
@@ -234,6 +238,13 @@ final class Validate {
         final long[] readyWithWaiter = new long[2]; // gaps, of them ready only after more than 1 ms
         final long[] wonWithWaiter = new long[2]; // gaps won, of them with the walker displaced
         final long[] wonDrained = {0};
+        // Per won gap (the first SERIES_CAP), from the walker's release, in us: when the walker was
+        // ready to re-enter, when it got in, and when the executor last fell idle before that (-1:
+        // not since the release). Whether the walker comes back once its heirs have drained (EEVDF
+        // runs the threads that slept ahead of it) or by a wait of its own whatever they have left.
+        final List<Object> wonGapTimesSeries = new ArrayList<>();
+        final List<Long> readyAfterIdleNs = new ArrayList<>();
+        final long[] wonIdle = new long[2]; // idle before the walker was ready; idle while it was blocked
         final List<Long> wonQueueLeft = new ArrayList<>();
         // In the gaps the heirs won: how long the walker, once ready, stayed blocked on the monitor
         // while they drained (entered minus ready), apart for a walker ready within 1 ms (it kept
@@ -309,6 +320,18 @@ final class Validate {
                                 wonQueueLeftSeries.add(left);
                             }
                             wonGapNs.add(w0 - table.lastRelease);
+                            long idle = idleAt.get();
+                            boolean idleSince = idle > table.lastRelease;
+                            if (idleSince && idle <= ready) {
+                                wonIdle[0]++;
+                                readyAfterIdleNs.add(ready - idle);
+                            } else if (idleSince) {
+                                wonIdle[1]++;
+                            }
+                            if (wonGapTimesSeries.size() < SERIES_CAP) {
+                                wonGapTimesSeries.add(List.of((ready - table.lastRelease) / 1000,
+                                        (w0 - table.lastRelease) / 1000, idleSince ? (idle - table.lastRelease) / 1000 : -1));
+                            }
                             ev[2]++;
                             ev[3] += seen - lastSeen;
                             heirNs.add(table.firstAfterRelease - table.lastRelease);
@@ -435,6 +458,7 @@ final class Validate {
                         fastFailed.incrementAndGet();
                         return;
                     }
+                    inTask.incrementAndGet();
                     Info info = new Info(ch, "client-" + c);
                     Util.sink += Heartbeat.unlocked(bodies[c], ch, consumers);
                     // On its way to the monitor or parked on it: what the walker's release can wake.
@@ -444,7 +468,11 @@ final class Validate {
                     table.wantMonitor();
                     table.registerProducer(liveNames[c % liveNames.length], info);
                     contending.decrementAndGet();
-                    doneAt.set(id, System.nanoTime());
+                    long done = System.nanoTime();
+                    doneAt.set(id, done);
+                    if (inTask.decrementAndGet() == 0 && executor.getQueue().isEmpty()) {
+                        idleAt.set(done);
+                    }
                 });
                 pending.add(id);
             } catch (RejectedExecutionException e) {
@@ -583,6 +611,11 @@ final class Validate {
         out.put("won_gaps_drained_share", left.length == 0 ? 0.0 : wonDrained[0] / (double) left.length);
         out.put("release_queue_series", releaseQueueSeries);
         out.put("won_queue_left_series", wonQueueLeftSeries);
+        // The walker's return against the end of its heirs' drain (the executor idle).
+        out.put("won_gaps_idle_before_ready", wonIdle[0]);
+        out.put("won_gaps_idle_while_blocked", wonIdle[1]);
+        putUs(out, "won_ready_after_idle_us", readyAfterIdleNs);
+        out.put("won_gap_times_series", wonGapTimesSeries);
         if (stealBefore.length > 0 && stealBefore.length == stealAfter.length) {
             List<Object> steal = new ArrayList<>();
             for (int i = 0; i < stealAfter.length; i++) {
