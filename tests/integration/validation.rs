@@ -975,6 +975,17 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "behind 2 us the loop held (0.00; its heirs in at 1 of 9 gaps, the trigger's alone) with walks of 410 ms, where the other two sets here tipped behind 2 us with walks of 371 and 430 ms; M's weight 0.13, hbsim's heirs 15%, 15 of 20 seeds. Behind 2 us on this host the loop tipped 2 of 6",
     ),
     ("user50-huge-gap1", "last quarter", "the loop tipped part-way (0.64, its heirs in at 8 of 145 gaps); hbsim's seeds all at 1.00 but one"),
+    // The thirty-ninth session (`user54-` to `user56-`, this guest under 4 and 12 busy threads), as found.
+    (
+        "user54-huge-gap0-busy4",
+        "last quarter",
+        "the loop ran on part-way and held under the half (0.18; its heirs in at 31 of 64 gaps, 24 of its releases displaced, 90% of its won gaps drained); hbsim's heirs won 75% and its seeds recover (median 0.00, one within 0.10). On the whole user path it agrees (0.01, five within); the configuration agrees on both tables",
+    ),
+    (
+        "ends1-huge-gap0-busy12",
+        "share",
+        "the loop's heirs got in at none of 19 gaps: its walker kept its CPU at every release (user55-huge-gap0-busy12, 2 of 27, agrees since this point's counts joined the pool; this guest's other busy-12 recordings lost their walker's CPU at 4-10 of 17-23 releases); hbsim's pool gives 37%. Tipped agrees (20 of 20 seeds)",
+    ),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1226,6 +1237,11 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user51", "tests/data/calibration/user51-session-2026-12-05"),
     ("user52", "tests/data/calibration/user52-session-2026-12-05"),
     ("user53", "tests/data/calibration/user53-session-2026-12-05"),
+    // This guest under 4 and 12 busy threads (the thirty-ninth session): each set's idle, busy-4
+    // and busy-12 quick calibrations, then `huge-gap0-busy4` and `huge-gap0-busy12`.
+    ("user54", "tests/data/calibration/user54-session-2026-12-05"),
+    ("user55", "tests/data/calibration/user55-session-2026-12-05"),
+    ("user56", "tests/data/calibration/user56-session-2026-12-05"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2905,12 +2921,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "last quarter",
         "on hbsim's edge (7 of 20 seeds collapse, median 0.36) where the loop recovered (0.00): none of its seeds within 0.10 (4 before trig1- to trig3- recorded; their counts now join every host's pool at 8 busy threads that this older guest's point draws; with user51- to user53- in that pool, 10 of 20 and median 0.51)",
     ),
-    (
-        "user-huge-gap0-busy8",
-        "p50",
-        "see last quarter: since user51- to user53- joined the pool (the thirty-eighth session) hbsim's median response over the seeds is 2.0 s, against the loop's 0.03 ms, with fewer than 2 seeds in the loop's mode",
-    ),
-    ("user-huge-gap0-busy8", "p90", "see p50 (6.0 s against the loop's 1.1 s)"),
     // The thirty-fifth session (`user37-`, a fourth host, held out), as found.
     ("user37-huge-gap0-busy8", "tipped", "as in KNOWN (17 of 20 seeds)"),
     ("user37-incident-hot-gap0", "registers", "as in KNOWN (309 calls against 3.7)"),
@@ -2959,6 +2969,24 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The thirty-seventh session, second part, as found.
     ("user49-huge-gap2", "tipped", "as in KNOWN (16 of 20 seeds)"),
     ("user50-huge-gap1", "last quarter", "as in KNOWN (0.64 against 1.00; 13 of 20 seeds on the edge, those that recover at 0.00)"),
+    // The thirty-ninth session: moved by the pool (user54- to user56- joined this guest's busy-4
+    // and busy-12 release counts), as found.
+    (
+        "user37-huge-gap0-busy12",
+        "last quarter",
+        "the loop tipped part-way (0.87, its heirs in at 9 of 17 gaps); hbsim's seeds all collapse to 1.00 from this set's busy-12 calibration once user54- to user56- (whose walkers kept their CPU more often) joined the pool, none within 0.10. Tipped agrees, and the configuration (5 tips in 5) on both tables",
+    ),
+    (
+        "user38-huge-gap0-busy4",
+        "p50",
+        "the loop's heirs won 8 of 9 gaps, so most heartbeats never waited a walk (p50 0.025 ms); hbsim's 74% from this set's busy-4 calibration and the pool user54- to user56- joined (their loops' heirs won 48-67%), and its median heartbeat waits out a walk (1.5 s). Tipped agrees",
+    ),
+    ("user38-huge-gap0-busy4", "p90", "see p50 (4.2 s against 0.43 s)"),
+    (
+        "user56-huge-gap0-busy12",
+        "last quarter",
+        "the loop tipped part-way (0.63, its heirs in at 5 of 23 gaps); hbsim's seeds all collapse to 1.00 from this set's busy-12 calibration, none within 0.10. Tipped agrees",
+    ),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
