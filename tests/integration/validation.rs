@@ -2995,7 +2995,7 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
     (
         "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1252], a user's calibration",
         "tipped",
-        "graded once user51- to user53- made five (the thirty-eighth session, pre-registered): the loop held at all five (last quarters 0.07-0.40) where hbsim, from the busy-8 quick calibrations, expects 2.1 tips (p = 0.044); with each point's own calibration (the first table) 1.9 (p = 0.095), agreeing. hbsim leans toward collapse under 8 busy threads on this guest, though its heartbeat threads drain faster than this guest's JVM (drain-intel*)",
+        "graded once user51- to user53- made five (the thirty-eighth session, pre-registered): the loop held at all five (last quarters 0.07-0.40) where hbsim, from the busy-8 quick calibrations, expects 2.1 tips (p = 0.044); with each point's own calibration (the first table) 1.9 (p = 0.095), agreeing. hbsim leans toward collapse under 8 busy threads on this guest, though its heartbeat threads drain faster than this guest's JVM (drain-intel*); 2.4 (p = 0.030) once user54- to user56- and ends1- joined the pool. Why, measured by ends1- (the thirty-ninth session): this guest's walker gets its CPU back once its heirs have drained, hbsim's after a cpu_wait draw that cuts drains short",
     ),
     (
         "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1252], a user's calibration",
