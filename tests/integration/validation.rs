@@ -2217,6 +2217,10 @@ pub struct Drain {
     /// the walker got back in; the harness's from `runs5-` on).
     pub harness_drained: Option<f64>,
     pub drained: f64,
+    /// The harness's won gaps whose executor fell idle before the walker was ready again, of
+    /// those it won, with the median of the walker's readiness after that idle moment [µs]
+    /// (`won_gaps_idle_before_ready`, `won_ready_after_idle_us_p50`; from `ends1-` on).
+    pub harness_ready_after_idle: Option<(u64, u64, f64)>,
 }
 
 /// Runs and compares one point.
@@ -2383,6 +2387,9 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
                 mean_ms: per_won(ms),
                 harness_drained: o["won_gaps_drained_share"].as_f64(),
                 drained: per_won(drained),
+                harness_ready_after_idle: o["won_gaps_idle_before_ready"]
+                    .as_u64()
+                    .map(|idle| (idle, h_won, o["won_ready_after_idle_us_p50"].as_f64().unwrap_or(f64::NAN))),
             }
         }),
     }
@@ -3079,13 +3086,18 @@ fn compare_all(
     }
     if results.iter().any(|r| r.drain.is_some()) {
         eprintln!();
-        eprintln!("| point | harness: calls per ms of a won gap | mean won gap (ms) | won gaps drained | hbsim: calls per ms | mean won gap (ms) | won gaps drained |");
-        eprintln!("|---|---|---|---|---|---|---|");
+        eprintln!("| point | harness: calls per ms of a won gap | mean won gap (ms) | won gaps drained | walker ready after the drain (won gaps; p50) | hbsim: calls per ms | mean won gap (ms) | won gaps drained |");
+        eprintln!("|---|---|---|---|---|---|---|---|");
         for r in &results {
             if let Some(d) = &r.drain {
                 let harness_drained = d.harness_drained.map_or("—".to_string(), |v| format!("{v:.2}"));
+                let after_idle = match d.harness_ready_after_idle {
+                    None => "—".to_string(),
+                    Some((idle, won, p50)) if p50.is_finite() => format!("{idle} of {won}; {:.2} ms", p50 / 1000.0),
+                    Some((idle, won, _)) => format!("{idle} of {won}"),
+                };
                 eprintln!(
-                    "| {} | {:.1} | {:.1} | {harness_drained} | {:.1} | {:.1} | {:.2} |",
+                    "| {} | {:.1} | {:.1} | {harness_drained} | {after_idle} | {:.1} | {:.1} | {:.2} |",
                     r.name, d.harness_rate, d.harness_mean_ms, d.rate, d.mean_ms, d.drained
                 );
             }
