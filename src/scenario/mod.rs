@@ -66,6 +66,9 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
     let text = std::str::from_utf8(bytes).map_err(|e| scenario_error(vec![format!("the file is not UTF-8 text ({e})")]))?;
     let mut raw: file::ScenarioFile =
         toml::from_str(text).map_err(|e| scenario_error(vec![crate::suggest::annotate(&toml_message(&e, text))]))?;
+    // The same text as a table: the scenario's own keys, beneath which a calibration merges and
+    // over which `[[broker_overrides]]` apply. It parsed as a scenario, so it parses here.
+    let own: toml::Table = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
     let mut hash = fnv1a(bytes);
     let mut loaded = None;
     let mut merged_doc = None;
@@ -76,7 +79,7 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
         })?;
         // Re-read the scenario with the calibration's [broker] keys beneath its own. The scenario
         // alone was valid, so a problem now comes from a calibration value.
-        let mut doc: toml::Table = toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?;
+        let mut doc = own.clone();
         calibration::merge_beneath(&mut doc, &cal);
         raw = file::ScenarioFile::deserialize(toml::Value::Table(doc.clone())).map_err(|e| Error::Scenario {
             path: calibration::resolve(base, &file),
@@ -89,10 +92,7 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
     // `[[broker_overrides]]` are merged over the `[broker]` table as written (with the
     // calibration's keys beneath it).
     if !raw.broker_overrides.is_empty() {
-        let table: toml::Table = match merged_doc {
-            Some(doc) => doc,
-            None => toml::from_str(text).map_err(|e| scenario_error(vec![toml_message(&e, text)]))?,
-        };
+        let table = merged_doc.as_ref().unwrap_or(&own);
         if let Some(toml::Value::Table(broker)) = table.get("broker") {
             raw.broker_raw = broker.clone();
         }
@@ -100,8 +100,6 @@ pub fn parse_in(path: &Path, bytes: &[u8], base: &Path) -> Result<Scenario, Erro
     let mut scenario = validate::validate(raw, hash)
         .map_err(|problems| scenario_error(problems.iter().map(|p| with_line(&crate::suggest::annotate(p), text)).collect()))?;
     scenario.calibration = loaded;
-    // The file parsed as TOML above, so it parses as a table here.
-    let own: toml::Table = toml::from_str(text).unwrap_or_default();
     if let Some(toml::Value::Table(broker)) = own.get("broker") {
         let mut keys: Vec<String> = broker.keys().cloned().collect();
         keys.sort();
