@@ -1409,6 +1409,88 @@ pub fn walker_wait_mean_us(sessions: &[&Map<String, Value>]) -> Option<f64> {
     })
 }
 
+/// The fewest won gaps in the long loop from which [`drain_wait_from`] takes the walker's wait.
+pub const DRAIN_WAIT_MIN_WON: u64 = 5;
+
+/// The fewest won gaps counting the walker's readiness after its heirs' drain
+/// (`loop_long_won_gaps_idle_before_ready`) from which [`drain_wait_from`] takes its median.
+pub const DRAIN_WAIT_MIN_IDLE: u64 = 3;
+
+/// The walker's wait after a lost gap on a host whose busy threads fill its CPUs, from the
+/// calibration's long loop (D, pre-registered in the fortieth session; docs/validation-log.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DrainWait {
+    /// The long loop's won gaps (`loop_long_gaps_won_by_heartbeats`).
+    pub won: u64,
+    /// Those that ended drained, at most 10 heartbeats left (`loop_long_won_gaps_drained`).
+    pub drained: u64,
+    /// Their median length [µs] (`loop_long_won_gap_us_p50`).
+    pub gap_us: f64,
+    /// `cpu_wait`'s mean [µs]: the walker's own return as a censored exponential over the won
+    /// gaps, each gap not drained one return and one return added, `won × gap / (won − drained + 1)`.
+    pub cpu_wait_mean_us: f64,
+    /// The won gaps whose executor fell idle before the walker was ready.
+    pub idle_counted: u64,
+    /// `cpu_wait_after_drain`'s mean [µs]: an exponential through the median of the walker's
+    /// readiness after that moment (`loop_long_won_ready_after_idle_us_p50` / ln 2) where at least
+    /// [`DRAIN_WAIT_MIN_IDLE`] gaps counted it, else 0 (back at the idle moment).
+    pub after_drain_mean_us: f64,
+}
+
+impl DrainWait {
+    /// `cpu_wait` as `hbsim calibrate` writes it (an exponential, its mean to 0.1 ms).
+    pub fn cpu_wait_text(&self) -> String {
+        format!(
+            "{{ dist = \"exponential\", mean = \"{}\" }}",
+            duration_text((self.cpu_wait_mean_us / 100.0).round() * 100_000.0)
+        )
+    }
+
+    /// `cpu_wait_after_drain` as `hbsim calibrate` writes it (an exponential, its mean to 1 µs,
+    /// or `"0"`).
+    pub fn after_drain_text(&self) -> String {
+        if self.after_drain_mean_us > 0.0 {
+            format!(
+                "{{ dist = \"exponential\", mean = \"{}\" }}",
+                duration_text((self.after_drain_mean_us.round() * 1000.0).max(1.0))
+            )
+        } else {
+            "\"0\"".to_string()
+        }
+    }
+}
+
+/// [`DrainWait`] from a calibration's figures `m`, on a host of `cpus` CPUs under `busy` busy
+/// threads; `None` where it does not apply (fewer busy threads than CPUs: the walker is back at
+/// its heirs' idle moment anyway) or the long loop did not count it (a harness before
+/// `f6ff6be`, or fewer than [`DRAIN_WAIT_MIN_WON`] won gaps).
+pub fn drain_wait_from(m: &Map<String, Value>, cpus: i64, busy: i64) -> Option<DrainWait> {
+    let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
+    let busy = m.get("loop_long_busy_threads").and_then(Value::as_i64).unwrap_or(busy);
+    if cpus <= 0 || busy < cpus {
+        return None;
+    }
+    let won = m.get("loop_long_gaps_won_by_heartbeats").and_then(Value::as_u64)?;
+    let drained = m.get("loop_long_won_gaps_drained").and_then(Value::as_u64)?.min(won);
+    let gap_us = f("loop_long_won_gap_us_p50")?;
+    if won < DRAIN_WAIT_MIN_WON || gap_us <= 0.0 {
+        return None;
+    }
+    let idle_counted = m.get("loop_long_won_gaps_idle_before_ready").and_then(Value::as_u64).unwrap_or(0);
+    let after_drain_mean_us = match f("loop_long_won_ready_after_idle_us_p50") {
+        Some(p50) if idle_counted >= DRAIN_WAIT_MIN_IDLE => p50.max(0.0) / std::f64::consts::LN_2,
+        _ => 0.0,
+    };
+    Some(DrainWait {
+        won,
+        drained,
+        gap_us,
+        cpu_wait_mean_us: won as f64 * gap_us / ((won - drained) as f64 + 1.0),
+        idle_counted,
+        after_drain_mean_us,
+    })
+}
+
 /// The hand-off shares by gap: the median over rounds when the harness repeated them, else round 0.
 fn handoff_points(m: &Map<String, Value>) -> Vec<(f64, f64)> {
     let mut points = Vec::new();
@@ -1913,6 +1995,28 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 duration_text((mean / 100.0).round() * 100_000.0)
             );
         }
+        if let Some(d) = drain_wait_from(m, cpus, busy) {
+            // D, offered and not applied: held out on the Intel guest it tipped the busy-8 loop
+            // less often than the loop did (docs/validation-log.md, the fortieth session).
+            let _ = writeln!(
+                out,
+                "# under {busy} busy threads on {cpus} CPUs the long loop's heirs won {} gaps (median {}), {} of them drained, and\n\
+                 # {} counted the walker's readiness after the executor's idle moment (loop_long_won_*). From them the walker's\n\
+                 # own return (a censored exponential, mean won x gap / (won - drained + 1)) and its turn after its heirs'\n\
+                 # drain (an exponential through loop_long_won_ready_after_idle_us_p50, or 0 under {DRAIN_WAIT_MIN_IDLE} gaps).\n\
+                 # Not applied: held out, it lets hbsim's heartbeat threads, which never wait for a CPU, drain a won gap in a\n\
+                 # third of the real one's time, and tipped the busy-8 loop less often than the loop did (docs/validation-log.md,\n\
+                 # the fortieth session). To try it, put these two lines in place of the cpu_wait line above:\n\
+                 # cpu_wait = {}\n\
+                 # cpu_wait_after_drain = {}",
+                d.won,
+                duration_text((d.gap_us / 100.0).round() * 100_000.0),
+                d.drained,
+                d.idle_counted,
+                d.cpu_wait_text(),
+                d.after_drain_text()
+            );
+        }
         // The wake-up a heir draws at the walker's release behind a long walk, as written above.
         let wake_key = if in_loop.is_some() && m.contains_key("wake_latency_us_long_park_p50") {
             "wake_latency_us_long_park"
@@ -2021,6 +2125,39 @@ mod tests {
         assert!(((40.0 * (sigma * 1.281_551_565_5).exp()) - 100.0).abs() < 1e-6);
         assert_eq!(lognormal_sigma(40.0, 30.0), 0.0);
         assert_eq!(lognormal_sigma(1.0, 1e9), 5.0);
+    }
+
+    #[test]
+    fn the_drain_wait_is_the_long_loops_censored_return() {
+        let loop_counts = |won: u64, drained: u64, idle: u64| {
+            let mut m = Map::new();
+            m.insert("loop_long_busy_threads".into(), Value::from(8));
+            m.insert("loop_long_gaps_won_by_heartbeats".into(), Value::from(won));
+            m.insert("loop_long_won_gaps_drained".into(), Value::from(drained));
+            m.insert("loop_long_won_gap_us_p50".into(), Value::from(9_000.0));
+            m.insert("loop_long_won_gaps_idle_before_ready".into(), Value::from(idle));
+            m.insert("loop_long_won_ready_after_idle_us_p50".into(), Value::from(1_100.0));
+            m
+        };
+        // 20 won gaps of 9 ms, 18 drained: 2 returns (and 1 added) over 180 ms.
+        let d = drain_wait_from(&loop_counts(20, 18, 9), 2, 8).unwrap();
+        assert!((d.cpu_wait_mean_us - 60_000.0).abs() < 1e-6, "{d:?}");
+        assert!((d.after_drain_mean_us - 1_100.0 / std::f64::consts::LN_2).abs() < 1e-6, "{d:?}");
+        assert_eq!(d.cpu_wait_text(), "{ dist = \"exponential\", mean = \"60ms\" }");
+        assert_eq!(d.after_drain_text(), "{ dist = \"exponential\", mean = \"1.587ms\" }");
+        // Every gap drained: a finite mean, the whole 180 ms over the one added return.
+        assert!((drain_wait_from(&loop_counts(20, 20, 9), 2, 8).unwrap().cpu_wait_mean_us - 180_000.0).abs() < 1e-6);
+        // Too few gaps counted the readiness after the drain: back at the idle moment.
+        let few = drain_wait_from(&loop_counts(20, 18, 2), 2, 8).unwrap();
+        assert_eq!((few.after_drain_mean_us, few.after_drain_text().as_str()), (0.0, "\"0\""));
+        // Too few won gaps, a CPU to spare, or a loop that did not count: none.
+        assert_eq!(drain_wait_from(&loop_counts(4, 4, 4), 2, 8), None);
+        let mut spare = loop_counts(20, 18, 9);
+        spare.insert("loop_long_busy_threads".into(), Value::from(1));
+        assert_eq!(drain_wait_from(&spare, 2, 8), None);
+        let mut old = loop_counts(20, 18, 9);
+        old.remove("loop_long_won_gaps_drained");
+        assert_eq!(drain_wait_from(&old, 2, 8), None);
     }
 
     #[test]

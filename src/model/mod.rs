@@ -110,7 +110,14 @@ pub enum Event {
     /// A thread woken on a monitor release is runnable again.
     MonitorWake { broker: u16, thread: ThreadRef, epoch: u32 },
     /// A preempted NettyEventExecutor gets its CPU back (CPU model; `preemption` numbers it).
-    NettyResume { broker: u16, epoch: u32, preemption: u32 },
+    /// `after_drain`: its turn after the heartbeat executor's idle moment, void if a heartbeat
+    /// thread has come back on a CPU since.
+    NettyResume {
+        broker: u16,
+        epoch: u32,
+        preemption: u32,
+        after_drain: bool,
+    },
     /// A `tryLock` wait runs out (`v4.6.0`).
     TryLockTimeout {
         broker: u16,
@@ -781,9 +788,14 @@ impl Model for World {
                     self.on_monitor_wake(ctx, broker, thread);
                 }
             }
-            Event::NettyResume { broker, epoch, preemption } => {
+            Event::NettyResume {
+                broker,
+                epoch,
+                preemption,
+                after_drain,
+            } => {
                 if self.brokers[broker as usize].epoch == epoch {
-                    self.on_netty_resume(ctx, broker, preemption);
+                    self.on_netty_resume(ctx, broker, preemption, after_drain);
                 }
             }
             Event::TryLockTimeout {

@@ -144,6 +144,10 @@ pub struct BrokerParams {
     pub cpu_slice_ns: u64,
     /// How long a preempted walker stays off its CPU.
     pub cpu_wait: Dist,
+    /// On a host whose other work fills its CPUs: how long after the last heartbeat-executor
+    /// thread leaves its CPU a walker that lost a gap gets its own back (or at the end of its
+    /// `cpu_wait`, whichever comes first). Unset: only at the end of its `cpu_wait`.
+    pub cpu_wait_after_drain: Option<Dist>,
     /// The share of the walker's own releases (on more than one CPU, every CPU wanted) at which
     /// the heir it unparks takes its CPU.
     pub cpu_release_preempt: f64,
@@ -748,6 +752,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             f("monitor_exit_cost_very_long_park"),
         ),
         (&b.cpu_wait, f("cpu_wait")),
+        (b.cpu_wait_after_drain.as_ref().unwrap_or(&b.cpu_wait), f("cpu_wait_after_drain")),
         (&b.heartbeat_cost, f("heartbeat_cost")),
         (&b.register_producer_cost, f("register_producer_cost")),
         (&b.unregister_cost, f("unregister_cost")),
@@ -802,6 +807,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_other_runnable: b.cpu_other_runnable,
         cpu_slice_ns: b.cpu_slice.0,
         cpu_wait: b.cpu_wait,
+        cpu_wait_after_drain: b.cpu_wait_after_drain,
         cpu_release_preempt: b.cpu_release_preempt,
         cpu_release_other_at_once: b.cpu_release_other_at_once,
         cpu_release_heir_waits: b.cpu_release_heir_waits,

@@ -158,6 +158,7 @@ const BROKER: &[(&str, Kind)] = &[
     ("cpu_other_runnable", Kind::Int),
     ("cpu_slice", Kind::Dur),
     ("cpu_wait", Kind::Dist),
+    ("cpu_wait_after_drain", Kind::Dist),
     ("trylock_timeout", Kind::Dur),
     ("heartbeat_cost", Kind::Dist),
     ("register_producer_cost", Kind::Dist),

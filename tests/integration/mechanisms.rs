@@ -581,6 +581,41 @@ fn the_heir_runs_at_once_on_another_cpu_at_the_measured_share_of_the_releases_th
     assert_eq!(one_cpu, one_cpu_before, "one CPU has no other");
 }
 
+/// Issue 10, the fortieth session (`cpu_wait_after_drain`): on a host whose other work fills its
+/// CPUs a walker that lost its CPU at its release comes back a `cpu_wait_after_drain` draw after
+/// the heartbeat executor's last thread has left its CPU, or at the end of its `cpu_wait`,
+/// whichever comes first. The heir takes the walker's CPU at every release and drains about 7
+/// heartbeats in well under 1 ms; `cpu_wait` is 40 ms. Unset, the walker stays away its 40 ms;
+/// at 0 it is back with the drain; 2 ms later with a 2 ms draw; never at 1 s (past its
+/// `cpu_wait`: the run unchanged). With a CPU to spare it is back with the drain already.
+#[test]
+fn a_walker_on_a_full_host_is_back_its_draw_after_its_heirs_drain() {
+    let run = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"40ms\"\n\
+                 cpus = 2\ncpu_release_preempt = 1.0\n{extra}"
+            ),
+            4000,
+        )
+    };
+    let unset = run("cpu_other_runnable = 2\n");
+    let zero = run("cpu_other_runnable = 2\ncpu_wait_after_drain = \"0\"\n");
+    let two = run("cpu_other_runnable = 2\ncpu_wait_after_drain = \"2ms\"\n");
+    let past = run("cpu_other_runnable = 2\ncpu_wait_after_drain = \"1s\"\n");
+    let spare = run("cpu_other_runnable = 1\n");
+    assert!(unset.gaps >= 50 && unset.won_by_heartbeats + 2 >= unset.gaps, "{unset:?}");
+    assert!((39.0..=41.0).contains(&unset.won_gap_ms_mean), "its whole cpu_wait: {unset:?}");
+    assert!(
+        zero.won_gap_ms_mean < 2.0 && zero.won_gaps_drained_share > 0.95,
+        "back with the drain: {zero:?}"
+    );
+    let later = two.won_gap_ms_mean - zero.won_gap_ms_mean;
+    assert!((1.7..=2.3).contains(&later), "2 ms after the drain: {later} ({two:?})");
+    assert_eq!(past, unset, "a draw past its cpu_wait never comes first");
+    assert!(spare.won_gap_ms_mean < 2.0, "a CPU to spare: back with the drain: {spare:?}");
+}
+
 /// Issue 10 (`monitor_spin_walker`): the harness's walker, back from its gap, parked at once when
 /// it found the monitor owned, and the heartbeat threads spinning for it took each release while
 /// it sat parked (a spinner's `_succ` keeps the owner's exit from waking it). With a backlog the
