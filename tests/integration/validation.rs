@@ -1330,18 +1330,21 @@ pub const GAP_RACE: bool = true;
 /// for a comparison.
 pub const DRAIN_WAIT: bool = false;
 
-fn drain_wait_applied() -> bool {
-    match std::env::var("HBSIM_DRAIN_WAIT") {
+/// A rule's switch for a comparison: `var` set to `0` leaves it out, set otherwise applies it,
+/// unset takes `default` (the rule as decided).
+fn switch(var: &str, default: bool) -> bool {
+    match std::env::var(var) {
         Ok(v) => v != "0",
-        Err(_) => DRAIN_WAIT,
+        Err(_) => default,
     }
 }
 
+fn drain_wait_applied() -> bool {
+    switch("HBSIM_DRAIN_WAIT", DRAIN_WAIT)
+}
+
 fn gap_race_applied() -> bool {
-    match std::env::var("HBSIM_GAP_RACE") {
-        Ok(v) => v != "0",
-        Err(_) => GAP_RACE,
-    }
+    switch("HBSIM_GAP_RACE", GAP_RACE)
 }
 
 /// Whether a busy gap the harness ran between walks adds to the event thread's own gap in the
@@ -1357,10 +1360,7 @@ fn gap_race_applied() -> bool {
 pub const BUSY_GAP_ADDS: bool = true;
 
 fn busy_gap_adds() -> bool {
-    match std::env::var("HBSIM_BUSY_GAP_ADDS") {
-        Ok(v) => v != "0",
-        Err(_) => BUSY_GAP_ADDS,
-    }
+    switch("HBSIM_BUSY_GAP_ADDS", BUSY_GAP_ADDS)
 }
 
 /// `calibration`, or with [`AFTER_EXIT_RACE`] a copy at `copy` with the file's offer taken

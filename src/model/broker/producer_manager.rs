@@ -875,14 +875,15 @@ impl World {
     /// The preempted walker runs again: a step that fell due meanwhile is taken now.
     pub(crate) fn on_netty_resume(&mut self, ctx: &mut Ctx<Event>, b: u16, preemption: u32, after_drain: bool) {
         let now = ctx.now().ns();
+        let broker = &self.brokers[b as usize];
+        if broker.netty.preemption != preemption || broker.netty.preempted_until_ns == 0 {
+            return;
+        }
         // A heartbeat thread back on a CPU takes the walker's turn: the next idle moment draws again.
-        if after_drain && self.brokers[b as usize].executor_threads_running() > 0 {
+        if after_drain && broker.executor_threads_running() > 0 {
             return;
         }
         let netty = &mut self.brokers[b as usize].netty;
-        if netty.preemption != preemption || netty.preempted_until_ns == 0 {
-            return;
-        }
         netty.preempted_until_ns = 0;
         netty.on_cpu_since_ns = now;
         if std::mem::take(&mut netty.step_deferred) {
