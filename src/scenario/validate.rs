@@ -148,6 +148,10 @@ pub struct BrokerParams {
     /// thread leaves its CPU a walker that lost a gap gets its own back (or at the end of its
     /// `cpu_wait`, whichever comes first). Unset: only at the end of its `cpu_wait`.
     pub cpu_wait_after_drain: Option<Dist>,
+    /// The executor threads share the host's CPUs with its other runnable threads and the walker
+    /// (processor sharing): each piece of their work takes its cost times the runnable threads
+    /// per CPU, when they outnumber the CPUs.
+    pub cpu_time_sharing: bool,
     /// The share of the walker's own releases (on more than one CPU, every CPU wanted) at which
     /// the heir it unparks takes its CPU.
     pub cpu_release_preempt: f64,
@@ -808,6 +812,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_slice_ns: b.cpu_slice.0,
         cpu_wait: b.cpu_wait,
         cpu_wait_after_drain: b.cpu_wait_after_drain,
+        cpu_time_sharing: b.cpu_time_sharing,
         cpu_release_preempt: b.cpu_release_preempt,
         cpu_release_other_at_once: b.cpu_release_other_at_once,
         cpu_release_heir_waits: b.cpu_release_heir_waits,

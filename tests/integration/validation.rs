@@ -1343,6 +1343,14 @@ fn drain_wait_applied() -> bool {
     switch("HBSIM_DRAIN_WAIT", DRAIN_WAIT)
 }
 
+/// Whether every point runs with the executor threads sharing the host's CPUs
+/// (`cpu_time_sharing`, the forty-first session's E). `HBSIM_TIME_SHARING` switches it.
+pub const TIME_SHARING: bool = false;
+
+fn time_sharing_applied() -> bool {
+    switch("HBSIM_TIME_SHARING", TIME_SHARING)
+}
+
 fn gap_race_applied() -> bool {
     switch("HBSIM_GAP_RACE", GAP_RACE)
 }
@@ -1531,12 +1539,14 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     let cal_cpus = cal["meta"]["cpus"].as_integer().expect("meta.cpus");
     match hbsim::calibrate::drain_wait_from(&measured, cal_cpus, busy as i64) {
         Some(d) if drain_wait_applied() => {
-            replace.retain(|(k, _)| *k != "cpu_wait");
+            replace.retain(|(k, _)| !matches!(*k, "cpu_wait" | "cpu_wait_after_drain"));
             replace.push(("cpu_wait", d.cpu_wait_text()));
             replace.push(("cpu_wait_after_drain", d.after_drain_text()));
         }
         // Left out: never before the `cpu_wait` draw ends (a file that sets it by hand).
-        _ if broker.contains_key("cpu_wait_after_drain") => replace.push(("cpu_wait_after_drain", "\"1h\"".to_string())),
+        _ if broker.contains_key("cpu_wait_after_drain") && !replace.iter().any(|(k, _)| *k == "cpu_wait_after_drain") => {
+            replace.push(("cpu_wait_after_drain", "\"1h\"".to_string()))
+        }
         _ => {}
     }
     // The calibration's own gap between walks (the poll and dispatch of the next close).
@@ -1608,7 +1618,14 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
     let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
     let busy = json["params"]["busy_threads"].as_f64().expect("params.busy_threads") as u64;
     let (preempt, other, waits, waits_sd) = session_cpu_shares(json, busy);
-    vec![
+    let sharing = time_sharing_applied();
+    let mut keys = Vec::new();
+    if sharing && busy >= cpus {
+        // E's walker, back when its heirs have drained (`ends1-`).
+        keys.push(("cpu_wait_after_drain", "\"0\"".to_string()));
+    }
+    keys.extend([
+        ("cpu_time_sharing", sharing.to_string()),
         ("cpus", cpus.to_string()),
         ("cpu_other_runnable", busy.to_string()),
         ("cpu_wait", cpu_wait()),
@@ -1616,7 +1633,8 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
         ("cpu_release_other_at_once", format!("{other:.3}")),
         ("cpu_release_heir_waits", format!("{waits:.3}")),
         ("cpu_release_heir_waits_sd", format!("{waits_sd:.3}")),
-    ]
+    ]);
+    keys
 }
 
 /// What one recording counted of the race at the walker's release, for pooling across sessions.

@@ -75,6 +75,7 @@ impl World {
             TaskKind::Heartbeat => self.sample_cost(b, |p| p.heartbeat_cost),
             TaskKind::Unregister => 0,
         };
+        let cost = self.time_shared(b, cost);
         self.schedule_step(ctx, b, thread, cost);
     }
 

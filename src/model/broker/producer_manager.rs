@@ -549,7 +549,40 @@ impl World {
             }
             ThreadRef::Housekeeping => broker.housekeeping = HousekeepingState::Holding,
         }
+        let cost = match thread {
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => self.time_shared(b, cost),
+            ThreadRef::Netty | ThreadRef::Housekeeping => cost,
+        };
         self.schedule_step(ctx, b, thread, cost);
+    }
+
+    /// An executor thread's piece of work of `cost` on its CPU, as long as it takes with
+    /// `cpu_time_sharing`: the host's CPUs shared evenly among the threads that want one
+    /// (processor sharing, the limit of a fair scheduler's slices; Linux CFS/EEVDF), so a piece
+    /// of work takes `cost` times the runnable threads per CPU when they outnumber the CPUs.
+    /// Runnable: the host's other work (`cpu_other_runnable`), the executor threads at work or
+    /// spinning on the monitor, and the walker on its CPU. Counted as the piece starts (a
+    /// thread's pieces are 0.1-10 µs, the busy threads' share changes slower). Off, or with
+    /// `cpus = 0`, `cost` itself.
+    pub(super) fn time_shared(&self, b: u16, cost: u64) -> u64 {
+        let p = &self.params.brokers[b as usize];
+        if !p.cpu_time_sharing || p.cpus == 0 {
+            return cost;
+        }
+        let broker = &self.brokers[b as usize];
+        let netty = &broker.netty;
+        let walker = matches!(netty.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch) && netty.preempted_until_ns == 0;
+        let spinning = (0..broker.hb.workers.len())
+            .map(|i| ThreadRef::Heartbeat(i as u16))
+            .chain((0..broker.cm.workers.len()).map(|i| ThreadRef::ClientManage(i as u16)))
+            .filter(|&t| broker.monitor.is_spinning(t))
+            .count() as u64;
+        let runnable = u64::from(p.cpu_other_runnable) + broker.executor_threads_running() + spinning + u64::from(walker);
+        let cpus = u64::from(p.cpus);
+        if runnable <= cpus {
+            return cost;
+        }
+        u64::try_from(u128::from(cost) * u128::from(runnable) / u128::from(cpus)).unwrap_or(u64::MAX)
     }
 
     /// How long `thread`'s next step inside ProducerManager takes.
@@ -818,7 +851,12 @@ impl World {
             // once on another, blocked on the monitor while the heirs drain their backlog (the
             // harness's `walker_blocked_won_quick_us`: 6-32 ms in all 9 such gaps of `blk1-`,
             // with the heirs' calls a full drain; docs/validation.md, the fourteenth session).
+            // With `cpu_time_sharing` the wait lengthens as the host's runnable threads per CPU
+            // (`cpu_wait` as at no more runnable threads than CPUs; an assumption: the scheduler
+            // owes a thread that ran past its share a fixed amount of CPU time, which it repays
+            // the slower the more threads share the CPUs).
             let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
+            let wait = self.time_shared(b, wait);
             let netty = &mut self.brokers[b as usize].netty;
             netty.preempted_until_ns = now + wait;
             netty.preemption += 1;
