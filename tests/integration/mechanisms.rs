@@ -616,6 +616,46 @@ fn a_walker_on_a_full_host_is_back_its_draw_after_its_heirs_drain() {
     assert!(spare.won_gap_ms_mean < 2.0, "a CPU to spare: back with the drain: {spare:?}");
 }
 
+/// Issue 10, the forty-first session (`cpu_time_sharing`): the executor threads share the host's
+/// CPUs with its other work. Behind 50 ms walks with 40,000 clients, the heir takes the walker's
+/// CPU at every release and the heirs drain about 70 heartbeats (140 calls) each gap. On 2 CPUs
+/// beside 6 other runnable threads the drain's pieces take 3.5-4 times as long (7 or 8 threads
+/// wanting a CPU: the 6, the heir at work, now and then a second; the drain as a whole 3-4 times:
+/// its wake-ups are not CPU work), and the walker's 40 ms wait, taken as it
+/// loses its CPU (the 6 and the walker itself), 3.5 times as long: 140 ms. With a CPU for every
+/// thread (`cpus = 64`) or `cpus = 0` the model is the one before it, draw for draw.
+#[test]
+fn executor_threads_sharing_a_full_host_drain_slower_and_the_walker_waits_longer() {
+    let run = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nheartbeat_cost = \"20us\"\n\
+                 register_producer_cost = \"2us\"\ncpu_wait = \"40ms\"\ncpu_release_preempt = 1.0\n{extra}"
+            ),
+            40_000,
+        )
+    };
+    let rate = |g: &hbsim::metrics::summary_out::WalkerGapsSummary| g.registers_per_won_gap / g.won_gap_ms_mean;
+    let off = run("cpus = 2\ncpu_other_runnable = 6\ncpu_wait_after_drain = \"0\"\n");
+    let on = run("cpus = 2\ncpu_other_runnable = 6\ncpu_wait_after_drain = \"0\"\ncpu_time_sharing = true\n");
+    let wait_off = run("cpus = 2\ncpu_other_runnable = 6\n");
+    let wait_on = run("cpus = 2\ncpu_other_runnable = 6\ncpu_time_sharing = true\n");
+    assert!(off.gaps >= 50 && off.won_by_heartbeats + 2 >= off.gaps, "{off:?}");
+    assert!(
+        off.won_gaps_drained_share > 0.95 && on.won_gaps_drained_share > 0.95,
+        "{off:?} {on:?}"
+    );
+    let slower = rate(&off) / rate(&on);
+    assert!((3.0..=4.2).contains(&slower), "the drain {slower:.2} times slower: {off:?} {on:?}");
+    assert!((39.0..=42.0).contains(&wait_off.won_gap_ms_mean), "its 40 ms: {wait_off:?}");
+    assert!((139.0..=143.0).contains(&wait_on.won_gap_ms_mean), "40 ms x 7 / 2: {wait_on:?}");
+    // Nothing shares a CPU: the model before it.
+    let spare = |sharing: &str| run(&format!("cpus = 64\ncpu_other_runnable = 6\n{sharing}"));
+    assert_eq!(spare("cpu_time_sharing = true\n"), spare(""), "a CPU for every thread");
+    let none = |sharing: &str| run(&format!("cpus = 0\ncpu_other_runnable = 6\n{sharing}"));
+    assert_eq!(none("cpu_time_sharing = true\n"), none(""), "no CPU model");
+}
+
 /// Issue 10 (`monitor_spin_walker`): the harness's walker, back from its gap, parked at once when
 /// it found the monitor owned, and the heartbeat threads spinning for it took each release while
 /// it sat parked (a spinner's `_succ` keeps the owner's exit from waking it). With a backlog the

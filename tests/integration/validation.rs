@@ -67,6 +67,12 @@ pub const MIN_GAPS: u64 = 10;
 /// by up to 1.4x (3,626 and 2,878; 1,957 and 1,422), and the figure goes as 1/share: the share's
 /// tolerance at the long-walk points (about 20 gaps) moves it by as much again.
 pub const REGISTERS_FACTOR: f64 = 2.0;
+
+/// With the executor threads sharing the host's CPUs (E, [`TIME_SHARING`]): hbsim's drain measured
+/// on its own within this factor of the JVM's at every load. The idle drain itself runs 1.4-1.9
+/// times the JVM's on the guests measured (hbsim's hand-off among the heartbeat threads, which no
+/// CPU model changes), and the JVM's rounds scatter by up to 2 times between two runs.
+pub const SHARED_DRAIN_FACTOR: f64 = 2.5;
 /// ... compared where the harness won at least this many gaps: a mean over one or two won gaps is
 /// one or two events (`holdout-two-million-gap0`: one won gap, 3 calls).
 pub const MIN_WON_GAPS: u64 = 5;
@@ -988,11 +994,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     // The fortieth session (`user57-` to `user59-`, held out for D, which was not kept), as found.
     (
-        "user52-huge-gap0-busy8",
-        "last quarter",
-        "the loop held with a part-way run (0.14, its heirs in at 19 of 37 gaps); hbsim's seeds split on the edge (6 of 20), median 0.44, one within 0.10: moved by user57- to user59- joining this guest's busy-8 pool. Tipped agrees",
-    ),
-    (
         "user55-huge-gap0-busy12",
         "share",
         "back on the list as user57- to user59- joined this guest's busy-12 pool (user59-'s walker lost its CPU at most releases): the loop's heirs got in at 2 of 27 gaps, hbsim's pool gives 43%. Tipped agrees (18 of 20 seeds)",
@@ -1008,6 +1009,20 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop tipped (0.80; its heirs in at 12 of 36 gaps, hbsim's 51%) after holding at all five busy-8 recordings before it on this guest; hbsim 2 of 20 seeds (median 0.23). user59- tipped too (1.00, on hbsim's edge at 10 of 20): the configuration, 2 tips in 8, agrees (3.6 expected, p = 0.37)",
     ),
     ("user58-huge-gap0-busy8", "last quarter", "see tipped (0.80 against a median of 0.23, one seed within 0.10)"),
+    // The forty-first session (`user60-` and `user61-`, held out for E, which was not kept), as
+    // found; user52-huge-gap0-busy8's last quarter came off this list as they joined its pool.
+    (
+        "user60-huge-gap0-busy4",
+        "p50",
+        "the loop's heartbeats got through between walks at a median 0.03 ms (its heirs in at 6 of 9 gaps, none tipped); hbsim's median response 990 ms, its heartbeats waiting out walks the loop's got in before. Tipped agrees (0 of 20 seeds)",
+    ),
+    ("user60-huge-gap0-busy4", "p90", "see p50 (3.15 s against 0.57 s)"),
+    (
+        "user61-huge-gap0-busy8",
+        "tipped",
+        "the loop held with a part-way run (0.30, its heirs in at 14 of 33 gaps); hbsim 15 of 20 seeds (median 0.56, one within 0.10). On the user path it agrees on the edge (7 of 20); with E, on the edge on both tables (10 and 9 of 20)",
+    ),
+    ("user61-huge-gap0-busy8", "last quarter", "see tipped (0.30 against a median of 0.56, one seed within 0.10)"),
     (
         "user59-huge-gap0-busy12",
         "tipped",
@@ -1277,6 +1292,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user57", "tests/data/calibration/user57-session-2026-12-05"),
     ("user58", "tests/data/calibration/user58-session-2026-12-05"),
     ("user59", "tests/data/calibration/user59-session-2026-12-05"),
+    ("user60", "tests/data/calibration/user60-session-2026-12-06"),
+    ("user61", "tests/data/calibration/user61-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1343,8 +1360,17 @@ fn drain_wait_applied() -> bool {
     switch("HBSIM_DRAIN_WAIT", DRAIN_WAIT)
 }
 
-/// Whether every point runs with the executor threads sharing the host's CPUs
-/// (`cpu_time_sharing`, the forty-first session's E). `HBSIM_TIME_SHARING` switches it.
+/// Whether every point runs with the executor threads sharing the host's CPUs (the forty-first
+/// session's E: `cpu_time_sharing`, which also lengthens the walker's `cpu_wait` as the runnable
+/// threads per CPU, and `cpu_wait_after_drain = "0"` where the host's other work fills its CPUs).
+/// **Not applied**: pre-registered (0e3b9d8) and held out on `user60-` and `user61-` (six points
+/// under 4, 8 and 12 busy threads), it brought hbsim's drain measured on its own to the JVM's at
+/// every load and the won gaps' length nearer the loop's (median |ln ratio| 0.59 → 0.46), and
+/// agreed on tipped or not at 6 of 6 where the standing model agrees at 5 (first table; Brier
+/// 0.122 → 0.107; user path 6 and 6, 0.087 → 0.105), but the calls per ms of a won gap moved away
+/// from the loop's (0.41 → 0.57), and the rule needed both nearer: hbsim's drain with few busy
+/// threads runs at 320-680 calls per ms against the loop's 180-190 (docs/validation-log.md).
+/// `HBSIM_TIME_SHARING=1` applies it for a comparison.
 pub const TIME_SHARING: bool = false;
 
 fn time_sharing_applied() -> bool {
@@ -3080,10 +3106,12 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ),
     ("user55-huge-gap0-busy12", "share", "as in KNOWN (2 of 27 gaps against 41%)"),
     ("user57-huge-gap0-busy12", "last quarter", "as in KNOWN (0.52 against 1.00, 20 of 20 seeds)"),
+    // The forty-first session (`user60-`, `user61-`), as found: their joining this guest's busy-8
+    // pool moved user58-'s last quarter onto this list and user59-'s off it.
     (
-        "user59-huge-gap0-busy8",
+        "user58-huge-gap0-busy8",
         "last quarter",
-        "the loop tipped whole (1.00; its heirs in at 9 of 30 gaps); hbsim's seeds split on the edge (9 of 20), median 0.45, one within 0.10. Tipped agrees on the edge",
+        "the loop tipped (0.80; its heirs in at 12 of 36 gaps); hbsim's seeds split on the edge, median 0.45, one within 0.10. Tipped agrees on the edge",
     ),
     ("user59-huge-gap0-busy12", "tipped", "as in KNOWN (20 of 20 seeds)"),
     ("user59-huge-gap0-busy12", "last quarter", "as in KNOWN (0.18 against 1.00)"),
@@ -3224,6 +3252,9 @@ fn compare_all(
 /// - This Intel guest (`cpu_idle driver=none`, `fc-v1252`, the thirty-eighth session): 2.0 and 2.4
 ///   times slower after a 50 ms and a 3 s park (its idle 50 ms rounds scattered, 531 and 274
 ///   calls per ms at the two rounds' medians).
+///
+/// With E ([`TIME_SHARING`], `HBSIM_TIME_SHARING=1`) hbsim's drain is asserted within
+/// [`SHARED_DRAIN_FACTOR`] of the JVM's instead (366 and 395 calls per ms against 281 and 212).
 #[test]
 fn the_jvms_drain_slows_under_load_and_hbsims_does_not() {
     // (files' guest tag, the guest's busy-4 point for hbsim, idle over busy-4 at least, at each park)
@@ -3254,10 +3285,17 @@ fn the_jvms_drain_slows_under_load_and_hbsims_does_not() {
             "{guest}, busy 4: JVM {real:.0} calls per ms after a 3 s park (idle {:.0}), hbsim {hbsim:.0}",
             jvm(0, 3000)
         );
-        assert!(
-            hbsim > REGISTERS_FACTOR * real,
-            "{guest}: hbsim {hbsim:.0} against the JVM's {real:.0} calls per ms under 4 busy threads: the drain under load agrees: update the test, KNOWN and the docs"
-        );
+        if time_sharing_applied() {
+            assert!(
+                (1.0 / SHARED_DRAIN_FACTOR..=SHARED_DRAIN_FACTOR).contains(&(hbsim / real)),
+                "{guest}: hbsim {hbsim:.0} against the JVM's {real:.0} calls per ms under 4 busy threads"
+            );
+        } else {
+            assert!(
+                hbsim > REGISTERS_FACTOR * real,
+                "{guest}: hbsim {hbsim:.0} against the JVM's {real:.0} calls per ms under 4 busy threads: the drain under load agrees: update the test, KNOWN and the docs"
+            );
+        }
     }
 }
 
@@ -3817,6 +3855,25 @@ fn the_heartbeat_threads_drain_faster_than_the_jvms_and_do_not_slow_under_load()
         long_park.push((busy, hold_ms, hbsim / jvm));
     }
     eprintln!("{table}");
+    if time_sharing_applied() {
+        // E: the drain slows with the load as the JVM's does; what is left is the idle drain's
+        // own excess (hbsim's hand-off, not the CPU).
+        for &(busy, ratio) in &ratios {
+            assert!(
+                (1.0 / SHARED_DRAIN_FACTOR..=SHARED_DRAIN_FACTOR).contains(&ratio),
+                "busy {busy}: hbsim's drain against the JVM's\n{table}"
+            );
+        }
+        for (busy, hold_ms, ratio) in long_park {
+            assert!(
+                (1.0 / SHARED_DRAIN_FACTOR..=SHARED_DRAIN_FACTOR).contains(&ratio),
+                "busy {busy}, {hold_ms} ms park: hbsim's drain against the JVM's\n{table}"
+            );
+        }
+        let (idle, loaded) = (ratios[0].1, ratios.last().expect("16 busy threads").1);
+        assert!(loaded < 1.5 * idle, "the excess grows with the load again\n{table}");
+        return;
+    }
     for (busy, hold_ms, ratio) in long_park {
         assert!(
             ratio > 1.0,
