@@ -147,6 +147,13 @@ pub struct NettyThread {
     pub preemption: u32,
 }
 
+impl NettyThread {
+    /// On its CPU and running: walking, in its gap or dispatching, and not preempted.
+    pub fn runs_on_cpu(&self) -> bool {
+        matches!(self.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch) && self.preempted_until_ns == 0
+    }
+}
+
 /// What the housekeeping thread is doing (it only takes the lock under `v4.6.0`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HousekeepingState {

@@ -570,8 +570,7 @@ impl World {
             return cost;
         }
         let broker = &self.brokers[b as usize];
-        let netty = &broker.netty;
-        let walker = matches!(netty.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch) && netty.preempted_until_ns == 0;
+        let walker = broker.netty.runs_on_cpu();
         let spinning = (0..broker.hb.workers.len())
             .map(|i| ThreadRef::Heartbeat(i as u16))
             .chain((0..broker.cm.workers.len()).map(|i| ThreadRef::ClientManage(i as u16)))
@@ -787,8 +786,7 @@ impl World {
         }
         let broker = &mut self.brokers[b as usize];
         let netty = &broker.netty;
-        let on_cpu = matches!(netty.state, NettyState::Holding | NettyState::Gap | NettyState::Dispatch);
-        if !on_cpu || netty.preempted_until_ns != 0 {
+        if !netty.runs_on_cpu() {
             return Placement::Elsewhere;
         }
         let at_release = netty.state == NettyState::Holding;
