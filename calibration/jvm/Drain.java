@@ -18,7 +18,9 @@
 // Output: one JSON document on stdout: per round the drain's registerProducer calls per ms, and
 // their median; per round a task's own time (`drain_task_us_mean`, over the tasks taken after the
 // release), the heartbeat threads' CPU time over the drain's wall time times the CPUs
-// (`drain_cpu_share`: near 1, the drain is bound by the CPUs) and the collector's time; HotSpot's
+// (`drain_cpu_share`: near 1, the drain is bound by the CPUs), their CPU time per task
+// (`drain_cpu_per_task_us`) and over the same task's body run back to back on the main thread just
+// before the round (`back_to_back_task_us`, `drain_over_back_to_back`), and the collector's time; HotSpot's
 // monitor counters over the counted rounds (`sync_*`, the JVM's sun.rt._sync_* perf counters read
 // with `jcmd <pid> PerfCounter.print` before and after; absent when jcmd is not there): contended
 // entries, parks, futile wake-ups, in all and per registerProducer call (the rounds' parks behind
@@ -95,11 +97,22 @@ final class Drain {
         double[] taskUs = new double[rounds];
         double[] gcMsRound = new double[rounds];
         double[] cpuShare = new double[rounds];
+        double[] tightTaskUs = new double[rounds];
+        double[] cpuPerTaskUs = new double[rounds];
         Map<String, Long> syncBefore = null;
         for (int round = -warmup; round < rounds; round++) {
             if (round == 0) {
                 syncBefore = syncCounters();
             }
+            // The same task's body run back to back on this thread just before the round, with
+            // nobody else on the monitor (a tight loop, as `hbsim calibrate` measures the heartbeat's
+            // costs): the drain's cost per task over this one, taken minutes or seconds apart, is
+            // the host's drift; taken here, it is the drain's own.
+            long tl0 = System.nanoTime();
+            for (int k = 0; k < backlog; k++) {
+                Util.sink += backToBack(k % clients, table, consumers, bodies, chans, liveNames);
+            }
+            double tightUs = (System.nanoTime() - tl0) / 1e3 / backlog;
             CountDownLatch done = new CountDownLatch(backlog);
             AtomicLong lastDone = new AtomicLong();
             AtomicLong firstIn = new AtomicLong();
@@ -139,6 +152,8 @@ final class Drain {
             long awaited = System.nanoTime();
             long cpuUsed = workersCpuNs(mx, workers) - cpuBefore;
             if (round >= 0) {
+                tightTaskUs[round] = tightUs;
+                cpuPerTaskUs[round] = cpuUsed / 1e3 / backlog;
                 cpuShare[round] = cpuUsed / (double) (awaited - released) / Runtime.getRuntime().availableProcessors();
                 double ms = (lastDone.get() - released) / 1e6;
                 perMs[round] = 2.0 * backlog / ms;
@@ -146,8 +161,9 @@ final class Drain {
                 taskUs[round] = taskNs.sum() / 1e3 / Math.max(1, tasksTimed.sum());
                 gcMsRound[round] = gcMs() - gcBefore;
                 HbCalib.log(String.format(
-                        "drain round %d: %.1f calls per ms, first in %.1f us, task %.2f us, CPUs %.2f, gc %.0f ms", round,
-                        perMs[round], firstInUs[round], taskUs[round], cpuShare[round], gcMsRound[round]));
+                        "drain round %d: %.1f calls per ms, first in %.1f us, task %.2f us, CPUs %.2f, CPU per task %.2f us"
+                                + " (back to back %.2f us), gc %.0f ms", round, perMs[round], firstInUs[round], taskUs[round],
+                        cpuShare[round], cpuPerTaskUs[round], tightTaskUs[round], gcMsRound[round]));
             }
         }
         Map<String, Long> syncAfter = syncCounters();
@@ -178,9 +194,32 @@ final class Drain {
         // CPUs: near 1, the drain is bound by the CPUs; well below, by something the threads wait on.
         m.put("drain_cpu_share", list3(cpuShare));
         m.put("drain_cpu_share_p50", Math.round(Util.median(cpuShare.clone()) * 1000.0) / 1000.0);
+        // The heartbeat threads' CPU time per task in the drain, and the same task's body back to
+        // back on the main thread just before each round (no contention, no park in between).
+        m.put("drain_cpu_per_task_us", list3(cpuPerTaskUs));
+        m.put("drain_cpu_per_task_us_p50", Math.round(Util.median(cpuPerTaskUs.clone()) * 1000.0) / 1000.0);
+        m.put("back_to_back_task_us", list3(tightTaskUs));
+        m.put("back_to_back_task_us_p50", Math.round(Util.median(tightTaskUs.clone()) * 1000.0) / 1000.0);
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            ratio[r] = cpuPerTaskUs[r] / tightTaskUs[r];
+        }
+        m.put("drain_over_back_to_back", list3(ratio));
+        m.put("drain_over_back_to_back_p50", Math.round(Util.median(ratio) * 1000.0) / 1000.0);
         doc.put("measured", m);
         doc.put("loadavg_after", Util.loadavg());
         System.out.println(Util.json(doc));
+    }
+
+    /** One task's body as the drain's tasks run it, less their counters (a method of its own, so
+     *  that the JIT compiles it as it compiles the tasks, not as an interpreted loop). */
+    static int backToBack(int c, ProducerTable table, ConsumerTable consumers, byte[][] bodies, Chan[] chans,
+            String[] liveNames) {
+        Info info = new Info(chans[c], "client-" + c);
+        int r = Heartbeat.unlocked(bodies[c], chans[c], consumers);
+        table.registerProducer("CLIENT_INNER_PRODUCER", info);
+        table.registerProducer(liveNames[c % liveNames.length], info);
+        return r;
     }
 
     private static java.util.List<Object> list3(double[] v) {
