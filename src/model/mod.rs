@@ -815,7 +815,7 @@ impl Model for World {
                 attempt,
             } => {
                 if self.brokers[broker as usize].epoch == epoch {
-                    self.on_spin_end(ctx.now().ns(), broker, thread, attempt);
+                    self.on_spin_end(ctx, broker, thread, attempt);
                 }
             }
             Event::FastFailure { broker, epoch } => {

@@ -152,6 +152,9 @@ pub struct BrokerParams {
     /// (processor sharing): each piece of their work takes its cost times the runnable threads
     /// per CPU, when they outnumber the CPUs.
     pub cpu_time_sharing: bool,
+    /// At most `cpus` executor threads run at once; the others wait for a CPU in a FIFO run
+    /// queue, and those that run share the CPUs with the host's other work and the walker.
+    pub cpu_run_queue: bool,
     /// The share of the walker's own releases (on more than one CPU, every CPU wanted) at which
     /// the heir it unparks takes its CPU.
     pub cpu_release_preempt: f64,
@@ -813,6 +816,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_wait: b.cpu_wait,
         cpu_wait_after_drain: b.cpu_wait_after_drain,
         cpu_time_sharing: b.cpu_time_sharing,
+        cpu_run_queue: b.cpu_run_queue,
         cpu_release_preempt: b.cpu_release_preempt,
         cpu_release_other_at_once: b.cpu_release_other_at_once,
         cpu_release_heir_waits: b.cpu_release_heir_waits,

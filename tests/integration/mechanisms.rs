@@ -914,3 +914,43 @@ fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the
         assert!((share - (1.0 - drawn)).abs() < 0.2, "seed {seed}: won {share} with {drawn} waiting");
     }
 }
+
+/// Issue 10, the forty-second session (`cpu_run_queue`): the JVM's heartbeat threads drain a
+/// backlog as many at a time as there are CPUs, bound by them (`HbCalib --mode drain
+/// --heartbeat-threads T`). With the run queue on 2 CPUs, heirs that spin for one another's
+/// holds drain a won gap a quarter as fast as eight that all run at once (20 µs of work and a 1
+/// µs hold each: 2 / 21 against 8 / 21 per µs); beside 4 busy threads the two that run get their
+/// fair share among six, a third as fast again or slower. With a CPU for every thread (`cpus = 64`) or
+/// `cpus = 0` the model is the one before it, draw for draw.
+#[test]
+fn executor_threads_run_as_many_at_a_time_as_there_are_cpus() {
+    let run = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_spin = \"50us\"\n\
+                 monitor_spin_walker = false\nheartbeat_cost = \"20us\"\nregister_producer_cost = \"1us\"\n{extra}"
+            ),
+            40_000,
+        )
+    };
+    let rate = |g: &hbsim::metrics::summary_out::WalkerGapsSummary| g.registers_per_won_gap / g.won_gap_ms_mean;
+    let all_at_once = run("cpus = 2\n");
+    let two = run("cpus = 2\ncpu_run_queue = true\n");
+    let two_busy = run("cpus = 2\ncpu_other_runnable = 4\ncpu_run_queue = true\n");
+    for g in [&all_at_once, &two, &two_busy] {
+        assert!(g.gaps >= 50 && g.won_by_heartbeats >= 20, "{g:?}");
+    }
+    let slower = rate(&all_at_once) / rate(&two);
+    assert!(
+        (3.0..=4.5).contains(&slower),
+        "two at a time {slower:.2} times slower: {all_at_once:?} {two:?}"
+    );
+    // At least the fair share's third; the won gap beside busy threads also holds the walker's
+    // wait for its CPU once the heirs have drained, so its rate falls further.
+    let busy = rate(&two) / rate(&two_busy);
+    assert!(busy >= 2.5, "beside 4 busy threads {busy:.2} times slower: {two:?} {two_busy:?}");
+    let spare = |queue: &str| run(&format!("cpus = 64\n{queue}"));
+    assert_eq!(spare("cpu_run_queue = true\n"), spare(""), "a CPU for every thread");
+    let none = |queue: &str| run(&format!("cpus = 0\n{queue}"));
+    assert_eq!(none("cpu_run_queue = true\n"), none(""), "no CPU model");
+}

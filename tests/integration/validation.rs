@@ -1373,6 +1373,16 @@ fn drain_wait_applied() -> bool {
 /// `HBSIM_TIME_SHARING=1` applies it for a comparison.
 pub const TIME_SHARING: bool = false;
 
+/// Whether the idle points run with the executor threads as the JVM runs them in a drain (the
+/// forty-second session's F on an idle host: `cpu_run_queue`, heartbeat threads that spin 10 µs
+/// before parking, a walker that parks at once, `register_producer_cost` = [`LOOP_HOLD`]).
+/// Pre-registered, off at this commit: `HBSIM_RUN_QUEUE=1` applies it for a comparison.
+pub const RUN_QUEUE: bool = false;
+
+fn run_queue_applied() -> bool {
+    switch("HBSIM_RUN_QUEUE", RUN_QUEUE)
+}
+
 fn time_sharing_applied() -> bool {
     switch("HBSIM_TIME_SHARING", TIME_SHARING)
 }
@@ -1649,6 +1659,17 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
     if sharing && busy >= cpus {
         // E's walker, back when its heirs have drained (`ends1-`).
         keys.push(("cpu_wait_after_drain", "\"0\"".to_string()));
+    }
+    if busy == 0 && run_queue_applied() {
+        // F on an idle host (the forty-second session): the executor threads run at most `cpus`
+        // at once, bound by the CPUs, their contention resolved by a spin; the walker parks at
+        // once behind them; a hold as the loop's won gaps measured it.
+        keys.extend([
+            ("cpu_run_queue", "true".to_string()),
+            ("monitor_spin", "\"10us\"".to_string()),
+            ("monitor_spin_walker", "false".to_string()),
+            ("register_producer_cost", LOOP_HOLD.to_string()),
+        ]);
     }
     keys.extend([
         ("cpu_time_sharing", sharing.to_string()),

@@ -70,13 +70,14 @@ impl World {
             attempt: w.attempt,
             wait_started_ns: 0,
             parked_ns: w.parked_ns,
+            on_cpu: w.on_cpu,
+            on_cpu_since_ns: w.on_cpu_since_ns,
         };
         let cost = match kind {
             TaskKind::Heartbeat => self.sample_cost(b, |p| p.heartbeat_cost),
             TaskKind::Unregister => 0,
         };
-        let cost = self.time_shared(b, cost);
-        self.schedule_step(ctx, b, thread, cost);
+        self.run_on_cpu(ctx, b, thread, RunPending::Step(cost));
     }
 
     pub(super) fn worker_step(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
@@ -157,9 +158,15 @@ impl World {
         };
         let pool = broker.pool(task.kind);
         match pool.queue.pop_front() {
-            Some(next) => self.start_task(ctx, b, task.kind, index, next),
+            Some(next) => {
+                // A thread past its slice with others waiting for a CPU takes its next task
+                // behind them (`cpu_run_queue`): the scheduler's turn, taken between two tasks.
+                self.yield_cpu_past_slice(ctx, b, thread);
+                self.start_task(ctx, b, task.kind, index, next);
+            }
             None => {
                 pool.idle.push_back(index);
+                self.leave_cpu(ctx, b, thread);
                 self.executor_thread_off_cpu(ctx, b);
             }
         }

@@ -24,6 +24,7 @@ mod long_polling;
 mod netty_event_executor;
 mod producer_manager;
 mod restart;
+mod run_queue;
 
 pub use producer_manager::{ChannelEntry, ChannelMap, ChannelRegistry, GroupEntry, IdHasher, ProducerTable, DISPLACED_READY_NS};
 
@@ -66,6 +67,9 @@ pub struct Worker {
     pub wait_started_ns: u64,
     /// When it last parked on the monitor (a long park wakes with the `_long_park` costs).
     pub parked_ns: u64,
+    /// `cpu_run_queue`: it holds one of the CPUs the executor threads may run on, since when.
+    pub on_cpu: bool,
+    pub on_cpu_since_ns: u64,
 }
 
 impl Worker {
@@ -78,8 +82,19 @@ impl Worker {
             attempt: 0,
             wait_started_ns: 0,
             parked_ns: 0,
+            on_cpu: false,
+            on_cpu_since_ns: 0,
         }
     }
+}
+
+/// `cpu_run_queue`: what an executor thread waiting for a CPU does once it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunPending {
+    /// Its next piece of work, of this cost (before the CPUs' sharing stretches it).
+    Step(u64),
+    /// Its monitor wake-up arrived: it competes for the monitor.
+    Wake,
 }
 
 /// A thread pool with a bounded FIFO queue (`BrokerFixedThreadPoolExecutor`).
@@ -212,6 +227,8 @@ pub struct Broker {
     pub cm: Pool,
     pub netty_queue: VecDeque<NettyEvent>,
     pub netty: NettyThread,
+    /// `cpu_run_queue`: executor threads waiting for a CPU, first come first served.
+    pub run_queue: VecDeque<(ThreadRef, RunPending)>,
     pub housekeeping: HousekeepingState,
     pub housekeeping_attempt: u32,
     /// When the housekeeping thread last parked on the monitor.
@@ -276,6 +293,7 @@ impl Broker {
                 step_deferred: false,
                 preemption: 0,
             },
+            run_queue: VecDeque::new(),
             housekeeping: HousekeepingState::Idle,
             housekeeping_attempt: 0,
             housekeeping_parked_ns: 0,
@@ -308,6 +326,11 @@ impl Broker {
         assert_eq!(counts.0 + counts.1 + counts.2, self.hb.workers.len() as u32);
         assert_eq!(counts.0, self.hb_blocked, "blocked counter out of step");
         counts
+    }
+
+    /// `cpu_run_queue`: executor threads holding one of the CPUs.
+    pub fn executor_threads_on_cpu(&self) -> u64 {
+        self.hb.workers.iter().chain(&self.cm.workers).filter(|w| w.on_cpu).count() as u64
     }
 
     /// Executor threads (heartbeat and client-manage) on a CPU or wanting one.

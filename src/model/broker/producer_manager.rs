@@ -469,6 +469,7 @@ impl World {
         if entry == Entry::Parked {
             *self.parked_at(b, thread) = now;
             if matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+                self.leave_cpu(ctx, b, thread);
                 self.executor_thread_off_cpu(ctx, b);
             }
         }
@@ -566,17 +567,23 @@ impl World {
     /// `cpus = 0`, `cost` itself.
     pub(super) fn time_shared(&self, b: u16, cost: u64) -> u64 {
         let p = &self.params.brokers[b as usize];
-        if !p.cpu_time_sharing || p.cpus == 0 {
+        if !(p.cpu_time_sharing || p.cpu_run_queue) || p.cpus == 0 {
             return cost;
         }
         let broker = &self.brokers[b as usize];
         let walker = broker.netty.runs_on_cpu();
-        let spinning = (0..broker.hb.workers.len())
-            .map(|i| ThreadRef::Heartbeat(i as u16))
-            .chain((0..broker.cm.workers.len()).map(|i| ThreadRef::ClientManage(i as u16)))
-            .filter(|&t| broker.monitor.is_spinning(t))
-            .count() as u64;
-        let runnable = u64::from(p.cpu_other_runnable) + broker.executor_threads_running() + spinning + u64::from(walker);
+        let executors = if p.cpu_run_queue {
+            // Only those holding a CPU (run_queue.rs).
+            broker.executor_threads_on_cpu()
+        } else {
+            let spinning = (0..broker.hb.workers.len())
+                .map(|i| ThreadRef::Heartbeat(i as u16))
+                .chain((0..broker.cm.workers.len()).map(|i| ThreadRef::ClientManage(i as u16)))
+                .filter(|&t| broker.monitor.is_spinning(t))
+                .count() as u64;
+            broker.executor_threads_running() + spinning
+        };
+        let runnable = u64::from(p.cpu_other_runnable) + executors + u64::from(walker);
         let cpus = u64::from(p.cpus);
         if runnable <= cpus {
             return cost;
@@ -676,9 +683,12 @@ impl World {
     }
 
     /// A spin window ran out: the thread parks if it is still spinning on this wait.
-    pub(crate) fn on_spin_end(&mut self, now: u64, b: u16, thread: ThreadRef, attempt: u32) {
+    pub(crate) fn on_spin_end(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef, attempt: u32) {
         if self.thread_attempt(b, thread) == attempt && self.brokers[b as usize].monitor.stop_spinning(thread) {
-            *self.parked_at(b, thread) = now;
+            *self.parked_at(b, thread) = ctx.now().ns();
+            if matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+                self.leave_cpu(ctx, b, thread);
+            }
         }
     }
 
@@ -854,7 +864,11 @@ impl World {
             // owes a thread that ran past its share a fixed amount of CPU time, which it repays
             // the slower the more threads share the CPUs).
             let wait = self.sample_cost(b, |p| p.cpu_wait).max(1);
-            let wait = self.time_shared(b, wait);
+            let wait = if self.params.brokers[b as usize].cpu_time_sharing {
+                self.time_shared(b, wait)
+            } else {
+                wait
+            };
             let netty = &mut self.brokers[b as usize].netty;
             netty.preempted_until_ns = now + wait;
             netty.preemption += 1;
@@ -928,11 +942,26 @@ impl World {
     }
 
     pub(crate) fn on_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
+        let broker = &self.brokers[b as usize];
+        if !broker.monitor.is_waiting(thread) && broker.monitor.owner() != Some(thread) {
+            // It gave up (tryLock timeout) before the wake-up arrived.
+            return;
+        }
+        if matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+            // It needs a CPU to compete (run_queue.rs; at once without the run queue).
+            self.run_on_cpu(ctx, b, thread, RunPending::Wake);
+        } else {
+            self.compete_after_wake(ctx, b, thread);
+        }
+    }
+
+    /// A woken `thread`, on a CPU, competes for the monitor.
+    pub(super) fn compete_after_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
         let now = ctx.now().ns();
         let spin = self.spins(b, thread);
         let broker = &mut self.brokers[b as usize];
         if !broker.monitor.is_waiting(thread) && broker.monitor.owner() != Some(thread) {
-            // It gave up (tryLock timeout) before the wake-up arrived.
+            // It gave up (tryLock timeout) while it waited for a CPU.
             return;
         }
         let was_owner = broker.monitor.owner() == Some(thread);
@@ -949,6 +978,9 @@ impl World {
         } else if !self.brokers[b as usize].monitor.is_spinning(thread) {
             // A futile wake-up without spinning: it parks again at once.
             *self.parked_at(b, thread) = now;
+            if matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+                self.leave_cpu(ctx, b, thread);
+            }
         }
     }
 
@@ -980,6 +1012,7 @@ impl World {
                 let w = broker.worker(thread);
                 w.state = WorkerState::Unlocked;
                 w.group_idx += 1;
+                self.take_cpu(now, b, thread);
                 self.next_producer_group(ctx, b, thread);
             }
             ThreadRef::Netty => {
