@@ -1481,7 +1481,24 @@ pub fn plausibility_warnings(scenario: &Scenario) -> Vec<String> {
         }
     }
     warnings.extend(below_calibration_floor(scenario));
+    warnings.extend(run_queue_under_load(scenario));
     warnings
+}
+
+/// `cpu_run_queue` beside the host's other work: validated on idle hosts only. Run over the
+/// recordings under load it collapsed far more often than the real loop from 8 busy threads on,
+/// its won gaps still ending with the walker's `cpu_wait` (docs/validation-log.md, the
+/// forty-second session); `hbsim calibrate --busy-threads` does not write it.
+fn run_queue_under_load(scenario: &Scenario) -> Option<String> {
+    let b = &scenario.broker;
+    (b.cpu_run_queue && b.cpus > 0 && b.cpu_other_runnable > 0).then(|| {
+        format!(
+            "broker.cpu_run_queue = true with broker.cpu_other_runnable = {}: validated on idle hosts only (under load it \
+             collapsed far more often than the real loop; docs/validation-log.md, the forty-second session), so this \
+             answer leans pessimistic (runs anyway)",
+            b.cpu_other_runnable
+        )
+    })
 }
 
 /// A scenario's own `netty_event_gap` whose mean is under its calibration's: the calibration

@@ -447,6 +447,19 @@ fn implausible_values_warn_naming_the_range() {
     );
     assert_eq!(under("2.359us"), Vec::<String>::new());
     assert_eq!(under("17.359us"), Vec::<String>::new());
+    // The run queue (F) beside the host's other work: validated on idle hosts only.
+    let queue = |keys: &str| {
+        let text = mini().replacen("[broker]\n", &format!("[broker]\ncpus = 2\ncpu_run_queue = true\n{keys}"), 1);
+        let s = hbsim::scenario::parse(&dir.path().join("queue.toml"), text.as_bytes()).unwrap();
+        hbsim::scenario::plausibility_warnings(&s)
+    };
+    assert_eq!(queue(""), Vec::<String>::new());
+    let loaded = queue("cpu_other_runnable = 4\n");
+    assert_eq!(loaded.len(), 1, "{loaded:?}");
+    assert!(
+        loaded[0].starts_with("broker.cpu_run_queue = true with broker.cpu_other_runnable = 4: validated on idle hosts only"),
+        "{loaded:?}"
+    );
     // The shipped scenarios warn about nothing, the measured calibrations' included (a hot
     // table's 25 ns per group once warned in the idle-host companion).
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("scenarios"))
