@@ -3578,32 +3578,25 @@ fn heartbeat_wakeups_keep_the_walker_away_until_the_backlog_drains() {
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("lowload-large-gap0.json")).unwrap()).unwrap();
     let base = configured_scenario(&doc, &std::fs::read_to_string(root.join("lowload-large-gap0.toml")).unwrap());
     assert!(base.contains("\ncpus = 2\n"), "the point ran on 2 CPUs");
-    let run = |cpus: u32| -> Vec<RunOutcome> {
+    let run = |base: &str, name: &str, cpus: u32| -> Vec<RunOutcome> {
         (1..=5)
             .map(|seed| {
                 let text =
                     base.replace("\ncpus = 2\n", &format!("\ncpus = {cpus}\n"))
                         .replacen("\nseed = 1\n", &format!("\nseed = {seed}\n"), 1);
-                let path = dir.write(&format!("cpus{cpus}-{seed}.toml"), &text);
+                let path = dir.write(&format!("{name}-cpus{cpus}-{seed}.toml"), &text);
                 hbsim_outcome(&path)
             })
             .collect()
     };
-    let (with, without) = (run(2), run(0));
+    let with = run(&base, "as-run", 2);
     // With F on an idle host the walker also parks behind heirs that spin (HotSpot's succession),
     // which keeps it away as the CPU model does: without either, the model before both.
     let without = if run_queue_applied() {
         let plain = without_f(&base, &std::fs::read_to_string(root.join("lowload-large-gap0.toml")).unwrap());
-        (1..=5)
-            .map(|seed| {
-                let text = plain
-                    .replace("\ncpus = 2\n", "\ncpus = 0\n")
-                    .replacen("\nseed = 1\n", &format!("\nseed = {seed}\n"), 1);
-                hbsim_outcome(&dir.write(&format!("plain-{seed}.toml"), &text))
-            })
-            .collect()
+        run(&plain, "plain", 0)
     } else {
-        without
+        run(&base, "as-run", 0)
     };
     let collapsed = |runs: &[RunOutcome]| runs.iter().filter(|r| r.last_quarter_failed > TIPPED_SHARE).count();
     let drained = |runs: &[RunOutcome]| median(&mut runs.iter().map(|r| r.registers_per_won_gap).collect::<Vec<_>>());
@@ -3893,6 +3886,7 @@ fn the_jvms_drain_is_bound_by_the_cpus() {
     let mut idle_rate = std::collections::BTreeMap::new();
     for (busy, threads, runs) in DRAIN_BY_THREADS {
         let mut rates = Vec::new();
+        let mut ratios = Vec::new();
         let mut row = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for run in runs {
             let stem = format!("drain-threads-intel-busy{busy}-t{threads}-{run}");
@@ -3931,22 +3925,15 @@ fn the_jvms_drain_is_bound_by_the_cpus() {
                     "{stem}: a task costs {ratio} times its body back to back"
                 );
             }
+            if let Some(ratio) = m["drain_over_back_to_back_p50"].as_f64() {
+                ratios.push(format!("{ratio:.2}"));
+            }
             rates.push(rate);
             row.0.push(format!("{rate:.0}"));
             row.1.push(format!("{share:.2}"));
             row.2.push(format!("{contended:.4}"));
             row.3.push(format!("{parks:.0}"));
         }
-        let ratios: Vec<String> = runs
-            .iter()
-            .filter_map(|run| {
-                let path = repo_root().join(format!(
-                    "tests/data/calibration/drain-threads-intel-busy{busy}-t{threads}-{run}.harness.json"
-                ));
-                let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-                doc["measured"]["drain_over_back_to_back_p50"].as_f64().map(|r| format!("{r:.2}"))
-            })
-            .collect();
         rates.sort_by(f64::total_cmp);
         let n = rates.len();
         let median = if n % 2 == 0 {

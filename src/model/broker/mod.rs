@@ -73,6 +73,12 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// `cpu_run_queue`: it holds a CPU from `now` (run_queue.rs).
+    fn take_cpu(&mut self, now: u64) {
+        self.on_cpu = true;
+        self.on_cpu_since_ns = now;
+    }
+
     fn idle() -> Worker {
         Worker {
             state: WorkerState::Idle,

@@ -44,9 +44,7 @@ impl World {
                     broker.run_queue.push_back((thread, pending));
                     return;
                 }
-                let w = broker.worker(thread);
-                w.on_cpu = true;
-                w.on_cpu_since_ns = now;
+                broker.worker(thread).take_cpu(now);
             }
         }
         self.run_pending(ctx, b, thread, pending);
@@ -83,8 +81,7 @@ impl World {
         if self.run_queue_on(b) {
             let w = self.brokers[b as usize].worker(thread);
             if !w.on_cpu {
-                w.on_cpu = true;
-                w.on_cpu_since_ns = now;
+                w.take_cpu(now);
             }
         }
     }
@@ -98,9 +95,7 @@ impl World {
             let Some((next, pending)) = broker.run_queue.pop_front() else {
                 break;
             };
-            let w = broker.worker(next);
-            w.on_cpu = true;
-            w.on_cpu_since_ns = now;
+            broker.worker(next).take_cpu(now);
             self.run_pending(ctx, b, next, pending);
         }
     }
