@@ -128,7 +128,6 @@ final class Util {
         return m;
     }
 
-    /** Extra runnable threads competing for the CPUs (what a busy host adds). */
     /** The CPU the calling thread last ran on (field 39 of /proc/thread-self/stat; -1 where it
      *  cannot be read). Costs a procfs read, some 10-30 us: only outside the race it observes. */
     static int currentCpu() {
@@ -141,6 +140,7 @@ final class Util {
         }
     }
 
+    /** Extra runnable threads competing for the CPUs (what a busy host adds). */
     static List<Thread> startBusy(int n, int cacheMb, boolean[] stop) {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < n; i++) {
