@@ -16,9 +16,14 @@
 //! wake-up) while they all do waits in a FIFO run queue, and gets a CPU when one of them parks on
 //! the monitor, goes idle, or takes its next task past its `cpu_slice` with others waiting (the
 //! turn is taken between two tasks, never inside a hold). Those that hold a CPU share the CPUs
-//! with the host's other work and the walker: each piece of their work takes its cost times R /
-//! `cpus` when R, the executor threads on a CPU + `cpu_other_runnable` + the walker on its CPU,
-//! outnumbers the CPUs. A woken thread waiting in the queue stays the monitor's heir (HotSpot's
+//! with the host's other work and the walker: each unlocked piece of their work takes its cost
+//! times R / `cpus` when R, the executor threads on a CPU + `cpu_other_runnable` + the walker on
+//! its CPU, outnumbers the CPUs. A hold takes its own cost: it runs inside the thread's slice
+//! (the JVM's holds beside 8 busy threads stayed as short as on an idle host, the forty-second
+//! session's trace; stretched evenly, hbsim's drain configured as `user51-huge-gap0-busy8` ran
+//! at 80 calls per ms against the JVM's 91-201 beside 8 busy threads, at its own cost 189: the
+//! forty-third session, `a_woken_heartbeat_thread_takes_its_fair_share_of_a_busy_host`).
+//! A woken thread waiting in the queue stays the monitor's heir (HotSpot's
 //! `_succ`): exits wake nobody else meanwhile.
 //!
 //! Must not: decide who owns the monitor (monitor.rs) or the walker's CPU (producer_manager.rs).
