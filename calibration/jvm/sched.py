@@ -5,7 +5,10 @@ hold of 100 us or more, whether its heartbeat thread was switched out while runn
 what else ran on the CPUs (a `VM Thread` or `GC Thread` is a safepoint; nothing at all is time the
 guest does not see, e.g. the hypervisor's); for each won gap in which the returning walker was
 blocked 1 ms or more, when it parked, when and by whom it was woken, and how many holds the
-heartbeat threads made meanwhile.
+heartbeat threads made meanwhile; and the heartbeat threads woken while it sat parked: how many,
+each one's time from its wake-up to its CPU, and how many of them were woken and not yet running
+at once (HotSpot wakes at a monitor exit only when no woken successor is on its way: woken one at a
+time, each waiting for a CPU, they hold the walker's own wake-up back).
 
 The events come from tracefs with the monotonic clock (System.nanoTime's on Linux), as root:
 
@@ -74,6 +77,11 @@ def main():
     switches, wakeups = load_sched(sys.argv[2])
     times = [s[0] for s in switches]
     walker = {s[3] for s in switches if role(s[2]) == "walker"} | {s[6] for s in switches if role(s[5]) == "walker"}
+    heirs = {s[3] for s in switches if role(s[2]) == "heir"} | {s[6] for s in switches if role(s[5]) == "heir"}
+    # When each thread got a CPU: the switches to it, by pid.
+    runs_of = collections.defaultdict(list)
+    for s in switches:
+        runs_of[s[6]].append(s[0])
 
     causes = collections.Counter()
     cause_ms = collections.Counter()
@@ -97,8 +105,9 @@ def main():
 
     starts = [h[0] for h in holds]
     print("won gaps with the walker blocked >= 1 ms: parked (after its attempt), woken, in")
-    print("| gap | blocked ms | held at its attempt | parked to woken ms | woken by | heirs' holds meanwhile | monitor held meanwhile | woken to in ms |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| gap | blocked ms | held at its attempt | parked to woken ms | woken by | heirs' holds meanwhile | monitor held meanwhile | woken to in ms "
+          "| heirs woken meanwhile | their wake-up to a CPU: p50 / max ms | woken, not yet running: most at once |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for k, release, ready, entered, gap_holds in H.won_gaps(holds, walks):
         if entered - ready < H.BLOCKED_NS:
             continue
@@ -115,9 +124,24 @@ def main():
         held_at_attempt = j >= 0 and holds[j][1] > ready
         between = holds[bisect.bisect_left(starts, park):bisect.bisect_left(starts, wake)]
         held = sum(min(h[1], wake) - h[0] for h in between)
+        # The heartbeat threads woken while the walker sat parked, and each one's wait for a CPU.
+        waits = []
+        for pid in heirs:
+            for t, _ in wakeups[pid]:
+                if park <= t < wake:
+                    later = runs_of[pid][bisect.bisect_left(runs_of[pid], t):][:1]
+                    waits.append((t, later[0] if later else wake))
+        waits.sort()
+        delays = sorted(b - a for a, b in waits)
+        edges = sorted([(a, 1) for a, _ in waits] + [(b, -1) for _, b in waits])
+        pending = most = 0
+        for _, d in edges:
+            pending += d
+            most = max(most, pending)
+        spread = (f"{delays[len(delays) // 2] / 1e6:.3f} / {delays[-1] / 1e6:.3f}" if delays else "—")
         print(f"| {k} | {(entered - ready) / 1e6:.2f} | {'yes' if held_at_attempt else 'no'} | {(wake - park) / 1e6:.2f} | "
               f"{role(waker)} | {len(between)} | {100 * held / max(1, wake - park):.0f}% | "
-              f"{(runs[0] - wake) / 1e6 if runs else float('nan'):.3f} |")
+              f"{(runs[0] - wake) / 1e6 if runs else float('nan'):.3f} | {len(waits)} | {spread} | {most} |")
 
 
 if __name__ == "__main__":
