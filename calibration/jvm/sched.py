@@ -106,7 +106,7 @@ def main():
     starts = [h[0] for h in holds]
     print("won gaps with the walker blocked >= 1 ms: parked (after its attempt), woken, in")
     print("| gap | blocked ms | held at its attempt | parked to woken ms | woken by | heirs' holds meanwhile | monitor held meanwhile | woken to in ms "
-          "| heirs woken meanwhile | their wake-up to a CPU: p50 / max ms | woken, not yet running: most at once |")
+          "| heirs woken meanwhile | their wake-up to a CPU: p50 / max / sum ms | woken, not yet running: most at once |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for k, release, ready, entered, gap_holds in H.won_gaps(holds, walks):
         if entered - ready < H.BLOCKED_NS:
@@ -138,7 +138,7 @@ def main():
         for _, d in edges:
             pending += d
             most = max(most, pending)
-        spread = (f"{delays[len(delays) // 2] / 1e6:.3f} / {delays[-1] / 1e6:.3f}" if delays else "—")
+        spread = (f"{delays[len(delays) // 2] / 1e6:.3f} / {delays[-1] / 1e6:.3f} / {sum(delays) / 1e6:.2f}" if delays else "—")
         print(f"| {k} | {(entered - ready) / 1e6:.2f} | {'yes' if held_at_attempt else 'no'} | {(wake - park) / 1e6:.2f} | "
               f"{role(waker)} | {len(between)} | {100 * held / max(1, wake - park):.0f}% | "
               f"{(runs[0] - wake) / 1e6 if runs else float('nan'):.3f} | {len(waits)} | {spread} | {most} |")
