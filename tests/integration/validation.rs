@@ -1642,10 +1642,6 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     replace_keys(&text, &replace)
 }
 
-/// The CPU model's keys for a point, as every session sets them: `cpus` (the session's
-/// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads), `cpu_wait` ([`cpu_wait`]),
-/// `cpu_release_preempt`, `cpu_release_other_at_once`, `cpu_release_heir_waits` and
-/// `cpu_release_heir_waits_sd` ([`session_cpu_shares`]).
 /// The mirror `configured` without F's keys: no run queue, no spin, a walker that spins, and the
 /// point's own `register_producer_cost` (from `toml_text`, its `.toml`).
 fn without_f(configured: &str, toml_text: &str) -> String {
@@ -1664,6 +1660,21 @@ fn without_f(configured: &str, toml_text: &str) -> String {
     )
 }
 
+/// F's keys: the executor threads run at most `cpus` at once, their contention resolved by a 10 µs
+/// spin; the walker parks at once behind them; a hold as the loop's won gaps measured it.
+fn run_queue_keys() -> [(&'static str, String); 4] {
+    [
+        ("cpu_run_queue", "true".to_string()),
+        ("monitor_spin", "\"10us\"".to_string()),
+        ("monitor_spin_walker", "false".to_string()),
+        ("register_producer_cost", LOOP_HOLD.to_string()),
+    ]
+}
+
+/// The CPU model's keys for a point, as every session sets them: `cpus` (the session's
+/// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads), `cpu_wait` ([`cpu_wait`]),
+/// `cpu_release_preempt`, `cpu_release_other_at_once`, `cpu_release_heir_waits` and
+/// `cpu_release_heir_waits_sd` ([`session_cpu_shares`]); F's ([`run_queue_keys`]) on an idle host.
 fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
     let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
     let busy = json["params"]["busy_threads"].as_f64().expect("params.busy_threads") as u64;
@@ -1678,12 +1689,7 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
         // F on an idle host (the forty-second session): the executor threads run at most `cpus`
         // at once, bound by the CPUs, their contention resolved by a spin; the walker parks at
         // once behind them; a hold as the loop's won gaps measured it.
-        keys.extend([
-            ("cpu_run_queue", "true".to_string()),
-            ("monitor_spin", "\"10us\"".to_string()),
-            ("monitor_spin_walker", "false".to_string()),
-            ("register_producer_cost", LOOP_HOLD.to_string()),
-        ]);
+        keys.extend(run_queue_keys());
     }
     keys.extend([
         ("cpu_time_sharing", sharing.to_string()),
@@ -4085,13 +4091,7 @@ fn a_woken_heartbeat_thread_takes_its_fair_share_of_a_busy_host() {
     let (busy, json) = recorded(point);
     assert_eq!(busy, 8);
     let toml_text = std::fs::read_to_string(repo_root().join(format!("tests/data/validation/{point}.toml"))).unwrap();
-    let f = [
-        ("cpu_run_queue", "true".to_string()),
-        ("monitor_spin", "\"10us\"".to_string()),
-        ("monitor_spin_walker", "false".to_string()),
-        ("register_producer_cost", LOOP_HOLD.to_string()),
-    ];
-    let (rate, _) = isolated_drain_of(point, &replace_keys(&configured_scenario(&json, &toml_text), &f));
+    let (rate, _) = isolated_drain_of(point, &replace_keys(&configured_scenario(&json, &toml_text), &run_queue_keys()));
     let ratio = rate / jvm;
     table.push_str(&format!(
         "\nhbsim with F ({point}): {rate:.0} calls per ms, {ratio:.2} of the JVM's 2,000-heartbeat drains beside 8 busy threads ({jvm:.0})\n"
