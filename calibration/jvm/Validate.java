@@ -17,6 +17,9 @@
 //   --hb-threads 8 --queue 50000 --event-cap 10000
 //   --trace-holds FILE (a diagnostic, not for recordings: every registerProducer's arrival, entry and
 //   exit and every walk's ready time, entry and exit, to FILE; calibration/jvm/holds.py reads it)
+//   --gap-cpu (a diagnostic, not for recordings: the heartbeat threads' CPU time read inside the
+//   walker's hold at each walk's start and end, ThreadMXBean, some 10-20 us a read: what the heirs'
+//   drain in the won gaps costs in CPU, `won_gap_cpu_*`)
 //
 // "Tipped": of the heartbeats whose deadline falls in the last quarter of the run, more than 50% timed out.
 
@@ -113,6 +116,13 @@ final class Validate {
         // Diagnostics (`--trace-holds FILE`, not for recordings): every registerProducer's
         // arrival, entry and exit, and every walk's ready time, entry and exit, written to FILE.
         String traceFile = o.get("trace-holds");
+        final boolean gapCpu = o.containsKey("gap-cpu");
+        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        final List<Thread> hbThreadList = java.util.Collections.synchronizedList(new ArrayList<>());
+        // The heirs' CPU time at the walker's last release, and over the won gaps: CPU ns, calls, gap ns.
+        final long[] cpuAtRelease = {-1};
+        final long[] wonCpu = new long[3];
+        final List<Long> wonCpuPerCallNs = new ArrayList<>();
         final List<long[]> traceWalks = new ArrayList<>();
 
         // The calibration of this session, under the same load (quick figures).
@@ -186,6 +196,7 @@ final class Validate {
                     public Thread newThread(Runnable r) {
                         Thread t = new Thread(r, "HeartbeatThread_" + n.incrementAndGet());
                         t.setDaemon(true);
+                        hbThreadList.add(t);
                         return t;
                     }
                 });
@@ -334,6 +345,13 @@ final class Validate {
                             }
                             ev[2]++;
                             ev[3] += seen - lastSeen;
+                            if (gapCpu && cpuAtRelease[0] >= 0) {
+                                long used = Drain.workersCpuNs(mx, hbThreadList) - cpuAtRelease[0];
+                                wonCpu[0] += used;
+                                wonCpu[1] += seen - lastSeen;
+                                wonCpu[2] += w0 - table.lastRelease;
+                                wonCpuPerCallNs.add(used / Math.max(1, seen - lastSeen));
+                            }
                             heirNs.add(table.firstAfterRelease - table.lastRelease);
                             heirAfterExitNs.add(table.firstAfterRelease - table.lastRelease - lastExit[0]);
                             if (table.cpuProbe) {
@@ -358,6 +376,9 @@ final class Validate {
                         table.heirCpu = -1;
                     }
                     long w1 = System.nanoTime();
+                    if (gapCpu) {
+                        cpuAtRelease[0] = Drain.workersCpuNs(mx, hbThreadList);
+                    }
                     if (traceFile != null) {
                         traceWalks.add(new long[] {ready, w0, w1, counting ? 1 : 0});
                     }
@@ -596,6 +617,14 @@ final class Validate {
         out.put("won_gap_ms_total", wonGapTotal / 1e6);
         // The heirs' drain rate: registerProducer calls per ms of the walker's absence in won gaps.
         out.put("won_calls_per_ms", wonGapTotal == 0 ? 0.0 : ev[3] / (wonGapTotal / 1e6));
+        if (gapCpu) {
+            // The heirs' CPU time in the won gaps (from the walker's release to its entry), over
+            // the gaps' wall time times the CPUs, and per registerProducer call.
+            int cpus = Runtime.getRuntime().availableProcessors();
+            out.put("won_gap_cpu_share", wonCpu[2] == 0 ? 0.0 : wonCpu[0] / (double) (wonCpu[2] * cpus));
+            out.put("won_gap_cpu_per_call_us_mean", wonCpu[1] == 0 ? 0.0 : wonCpu[0] / 1000.0 / wonCpu[1]);
+            putUs(out, "won_gap_cpu_per_call_us", wonCpuPerCallNs);
+        }
         // The heartbeats still queued as the walker got back in after a won gap.
         long[] left = wonQueueLeft.stream().mapToLong(Long::longValue).toArray();
         Arrays.sort(left);
