@@ -17,7 +17,7 @@
 //   --hb-threads 8 --queue 50000 --event-cap 10000
 //   --trace-holds FILE (a diagnostic, not for recordings: every registerProducer's arrival, entry and
 //   exit and every walk's ready time, entry and exit, to FILE; calibration/jvm/holds.py reads it)
-//   --gap-cpu (a diagnostic, not for recordings: the heartbeat threads' CPU time read inside the
+//   --gap-cpu true (a diagnostic, not for recordings: the heartbeat threads' CPU time read inside the
 //   walker's hold at each walk's start and end, ThreadMXBean, some 10-20 us a read: what the heirs'
 //   drain in the won gaps costs in CPU, `won_gap_cpu_*`)
 //
