@@ -920,7 +920,8 @@ fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the
 /// --heartbeat-threads T`). With the run queue on 2 CPUs, heirs that spin for one another's
 /// holds drain a won gap a quarter as fast as eight that all run at once (20 µs of work and a 1
 /// µs hold each: 2 / 21 against 8 / 21 per µs); beside 4 busy threads the two that run get their
-/// fair share among six, a third as fast again or slower. With a CPU for every thread (`cpus = 64`) or
+/// fair share among six for their unlocked work (the hold at its own cost), a third as fast again
+/// or slower. With a CPU for every thread (`cpus = 64`) or
 /// `cpus = 0` the model is the one before it, draw for draw.
 #[test]
 fn executor_threads_run_as_many_at_a_time_as_there_are_cpus() {

@@ -3787,14 +3787,26 @@ pub const LONG_PARK_DRAIN_RECORDINGS: [(u64, &str, u64); 7] = [
 /// The median round of the drain recordings `stems` (`tests/data/calibration/<stem>.harness.json`,
 /// each checked to be a 2,000-heartbeat backlog at `busy` busy threads after a `hold_ms` park), in
 /// `registerProducer` calls per ms.
+/// The drain recording `tests/data/calibration/<stem>.harness.json`, checked to be what its name
+/// says: `busy` busy threads, a `hold_ms` hold, a `backlog` of heartbeats, and `threads` heartbeat
+/// threads where the recording names them (`--heartbeat-threads`, from the forty-second session).
+fn drain_recording(stem: &str, busy: u64, threads: Option<u64>, hold_ms: u64, backlog: u64) -> serde_json::Value {
+    let path = repo_root().join(format!("tests/data/calibration/{stem}.harness.json"));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let params = &doc["params"];
+    assert_eq!(params["busy_threads"].as_u64(), Some(busy), "{stem}");
+    assert_eq!(params["hold_ms"].as_u64(), Some(hold_ms), "{stem}");
+    assert_eq!(params["backlog_heartbeats"].as_u64(), Some(backlog), "{stem}");
+    if let Some(threads) = threads {
+        assert_eq!(params["heartbeat_threads"].as_u64(), Some(threads), "{stem}");
+    }
+    doc
+}
+
 fn median_drain_round(stems: &[&str], busy: u64, hold_ms: u64) -> f64 {
     let mut rounds = Vec::new();
     for stem in stems {
-        let path = repo_root().join(format!("tests/data/calibration/{stem}.harness.json"));
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(doc["params"]["busy_threads"].as_u64(), Some(busy), "{stem}");
-        assert_eq!(doc["params"]["backlog_heartbeats"].as_u64(), Some(2000), "{stem}");
-        assert_eq!(doc["params"]["hold_ms"].as_u64(), Some(hold_ms), "{stem}");
+        let doc = drain_recording(stem, busy, None, hold_ms, 2000);
         let per_round = doc["measured"]["drain_calls_per_ms"].as_array().expect("drain_calls_per_ms");
         rounds.extend(per_round.iter().map(|v| v.as_f64().expect("a rate")));
     }
@@ -3905,10 +3917,7 @@ fn the_jvms_drain_is_bound_by_the_cpus() {
         let mut row = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for run in runs {
             let stem = format!("drain-threads-intel-busy{busy}-t{threads}-{run}");
-            let path = repo_root().join(format!("tests/data/calibration/{stem}.harness.json"));
-            let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            assert_eq!(doc["params"]["busy_threads"].as_u64(), Some(busy), "{stem}");
-            assert_eq!(doc["params"]["heartbeat_threads"].as_u64(), Some(threads), "{stem}");
+            let doc = drain_recording(&stem, busy, Some(threads), 50, 2000);
             let m = &doc["measured"];
             let f = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("{stem}: no {k}"));
             let (rate, share, contended, parks) = (
@@ -4043,13 +4052,8 @@ fn a_woken_heartbeat_thread_takes_its_fair_share_of_a_busy_host() {
         for run in ["a", "b"] {
             let n = if backlog == 2000 { String::new() } else { format!("-n{backlog}") };
             let stem = format!("drain-threads-intel-hold{hold}-busy{busy}-t{threads}{n}-{run}");
-            let path = repo_root().join(format!("tests/data/calibration/{stem}.harness.json"));
-            let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            assert_eq!(doc["params"]["busy_threads"].as_u64(), Some(busy), "{stem}");
-            assert_eq!(doc["params"]["heartbeat_threads"].as_u64(), Some(threads), "{stem}");
-            assert_eq!(doc["params"]["backlog_heartbeats"].as_u64(), Some(backlog), "{stem}");
             let hold_ms = if hold == "3s" { 3000 } else { 50 };
-            assert_eq!(doc["params"]["hold_ms"].as_u64(), Some(hold_ms), "{stem}");
+            let doc = drain_recording(&stem, busy, Some(threads), hold_ms, backlog);
             let m = &doc["measured"];
             let f = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("{stem}: no {k}"));
             let (rate, share, per_task) = (
