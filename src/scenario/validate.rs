@@ -148,6 +148,9 @@ pub struct BrokerParams {
     /// thread leaves its CPU a walker that lost a gap gets its own back (or at the end of its
     /// `cpu_wait`, whichever comes first). Unset: only at the end of its `cpu_wait`.
     pub cpu_wait_after_drain: Option<Dist>,
+    /// How long a walker that lost its CPU at its release waits for it while its heirs still
+    /// run (ended early by `cpu_wait_after_drain` once they have drained). Unset: `cpu_wait`.
+    pub cpu_wait_displaced: Option<Dist>,
     /// The executor threads share the host's CPUs with its other runnable threads and the walker
     /// (processor sharing): each piece of their work takes its cost times the runnable threads
     /// per CPU, when they outnumber the CPUs.
@@ -760,6 +763,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         ),
         (&b.cpu_wait, f("cpu_wait")),
         (b.cpu_wait_after_drain.as_ref().unwrap_or(&b.cpu_wait), f("cpu_wait_after_drain")),
+        (b.cpu_wait_displaced.as_ref().unwrap_or(&b.cpu_wait), f("cpu_wait_displaced")),
         (&b.heartbeat_cost, f("heartbeat_cost")),
         (&b.register_producer_cost, f("register_producer_cost")),
         (&b.unregister_cost, f("unregister_cost")),
@@ -815,6 +819,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_slice_ns: b.cpu_slice.0,
         cpu_wait: b.cpu_wait,
         cpu_wait_after_drain: b.cpu_wait_after_drain,
+        cpu_wait_displaced: b.cpu_wait_displaced,
         cpu_time_sharing: b.cpu_time_sharing,
         cpu_run_queue: b.cpu_run_queue,
         cpu_release_preempt: b.cpu_release_preempt,
