@@ -1276,6 +1276,10 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // then `huge-gap0`, `huge-gap3`, `huge-gap5`.
     ("user62", "tests/data/calibration/user62-session-2026-12-06"),
     ("user63", "tests/data/calibration/user63-session-2026-12-06"),
+    // H held out (the forty-fourth session, 2a667f7): each set's quick calibrations under 8 and
+    // 12 busy threads, then `huge-gap0-busy8`, `huge-gap0-busy12`.
+    ("user64", "tests/data/calibration/user64-session-2026-12-06"),
+    ("user65", "tests/data/calibration/user65-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
