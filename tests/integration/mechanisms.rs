@@ -616,6 +616,38 @@ fn a_walker_on_a_full_host_is_back_its_draw_after_its_heirs_drain() {
     assert!(spare.won_gap_ms_mean < 2.0, "a CPU to spare: back with the drain: {spare:?}");
 }
 
+/// Issue 10, the forty-fourth session (`cpu_wait_displaced`): in place of `cpu_wait` for the
+/// preempted walker only. The heir takes the walker's CPU at every release and drains in well
+/// under 1 ms; the walker stays away its whole wait on a full host: 40 ms with `cpu_wait`, 10 ms
+/// with `cpu_wait_displaced = "10ms"`, the same run draw for draw with `"40ms"`. The heir that
+/// waits for a CPU (`cpu_release_heir_waits`) keeps `cpu_wait`: setting it changes nothing there.
+#[test]
+fn a_displaced_walker_waits_its_own_draw_and_the_heirs_keep_cpu_wait() {
+    let run = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"40ms\"\n\
+                 cpus = 2\ncpu_other_runnable = 2\n{extra}"
+            ),
+            4000,
+        )
+    };
+    let unset = run("cpu_release_preempt = 1.0\n");
+    let own = run("cpu_release_preempt = 1.0\ncpu_wait_displaced = \"10ms\"\n");
+    let same = run("cpu_release_preempt = 1.0\ncpu_wait_displaced = \"40ms\"\n");
+    assert!(unset.gaps >= 50 && unset.won_by_heartbeats + 2 >= unset.gaps, "{unset:?}");
+    assert!((39.0..=41.0).contains(&unset.won_gap_ms_mean), "its cpu_wait: {unset:?}");
+    assert!((9.5..=10.5).contains(&own.won_gap_ms_mean), "its own 10 ms: {own:?}");
+    assert_eq!(same, unset, "the same wait, the same run");
+    let heirs = run("cpu_release_heir_waits = 1.0\n");
+    let heirs_set = run("cpu_release_heir_waits = 1.0\ncpu_wait_displaced = \"1ms\"\n");
+    assert!(
+        heirs.won_by_heartbeats * 2 < heirs.gaps,
+        "the heir waits 40 ms, the walker re-enters: {heirs:?}"
+    );
+    assert_eq!(heirs_set, heirs, "the heirs' wait keeps cpu_wait");
+}
+
 /// Issue 10, the forty-first session (`cpu_time_sharing`): the executor threads share the host's
 /// CPUs with its other work. Behind 50 ms walks with 40,000 clients, the heir takes the walker's
 /// CPU at every release and the heirs drain about 70 heartbeats (140 calls) each gap. On 2 CPUs
