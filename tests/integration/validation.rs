@@ -1008,6 +1008,13 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("warm3-huge-gap15", "p50", "the loop ran on part-way behind 15 us (0.14, heirs in at 88 of 161 gaps) with its heartbeats waiting 1.4 s at the median; under F none waits (0.004 ms)"),
     ("warm3-huge-gap15", "p90", "as its p50 (3.9 s against 0.01 ms)"),
     ("warm5-huge-gap0", "last quarter", "the loop held (0.00); under F 19 of 20 seeds at 1.00 (tipped or not was known)"),
+    // The forty-fourth session (`user64-` and `user65-`, held out for H, which was not kept), as
+    // found; user-huge-gap0-busy8 moved as they joined every host's pool at 8 busy threads.
+    ("user-huge-gap0-busy8", "p50", "the loop's heartbeats got through between walks at a median 0.03 ms (heirs in at 8 of 9 gaps, held); with user64- and user65- in every host's busy-8 pool that this older guest's point draws, hbsim's median response 1.8 s (tipped agrees)"),
+    ("user-huge-gap0-busy8", "p90", "see p50 (6.8 s against 1.1 s)"),
+    ("user64-huge-gap0-busy8", "share", "the loop's heirs won 13 of 30 gaps (its walker lost its CPU at 5 of 30 releases); this guest's busy-8 pool gives hbsim 79%. Tipped agrees (0 of 20 seeds)"),
+    ("user65-huge-gap0-busy8", "last quarter", "the loop held (0.08) with its heirs in at 26 of 32 gaps (its walker lost its CPU at 19 of 32 releases, user64-'s 5 of 30 an hour earlier); hbsim 14 of 20 seeds collapse (median 0.65, one within 0.10), on the edge, so tipped or not agrees"),
+    ("user65-huge-gap0-busy8", "share", "see last quarter (26 of 32 gaps against the pool's 40%)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1406,8 +1413,10 @@ fn pooled_displaced_wait() -> String {
             for file in files {
                 let text = std::fs::read_to_string(&file).expect("calibration");
                 let cal: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-                let (Some(meta), Some(measured)) = (cal.get("meta").and_then(|m| m.as_table()), cal.get("measured").and_then(|m| m.as_table()))
-                else {
+                let (Some(meta), Some(measured)) = (
+                    cal.get("meta").and_then(|m| m.as_table()),
+                    cal.get("measured").and_then(|m| m.as_table()),
+                ) else {
                     continue;
                 };
                 let cpus = meta.get("cpus").and_then(|v| v.as_integer()).unwrap_or(0);
@@ -3207,6 +3216,13 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "held out (the forty-second session): the loop tipped (0.94, heirs in at 4 of 204 gaps); from the quick calibration alone hbsim collapses in 2 of 20 seeds with and without F (on the first table, with the loop's own walks, 8-9 of 20: the edge)",
     ),
     ("user63-huge-gap3", "last quarter", "held out: the loop ran on part-way behind 3 us (0.39, heirs in at 18 of 174 gaps); from the quick calibration alone 4-5 of 20 seeds collapse with and without F, median 0.00, none within 0.10"),
+    // The forty-fourth session (`user64-`, `user65-`), as found (see KNOWN).
+    ("user-huge-gap0-busy8", "p50", "as in KNOWN (2.2 s against 0.03 ms)"),
+    ("user-huge-gap0-busy8", "p90", "as in KNOWN (6.0 s against 1.1 s)"),
+    ("user64-huge-gap0-busy8", "share", "as in KNOWN (hbsim 79% against the loop's 13 of 30)"),
+    ("user65-huge-gap0-busy8", "last quarter", "as in KNOWN (the loop 0.08; hbsim median 0.60 from this set's busy-8 calibration, none within 0.10; tipped agrees on the edge)"),
+    ("user65-huge-gap0-busy8", "share", "as in KNOWN (hbsim 38% against the loop's 26 of 32)"),
+    ("user65-huge-gap0-busy12", "tipped", "the loop held part-way (0.47; the second of this guest's 13 busy-12 loops since its fc-v1252 kernels to hold, user59- the other; its heirs in at 8 of 24 gaps); from this set's busy-12 calibration 15 of 20 seeds collapse (on the first table 14 of 20, the edge)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as

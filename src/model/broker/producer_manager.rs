@@ -873,7 +873,12 @@ impl World {
             // `cpu_wait_displaced` where set (the heirs' own wait for a CPU keeps `cpu_wait`).
             let broker = &mut self.brokers[b as usize];
             let params = &self.params.brokers[b as usize];
-            let wait = params.cpu_wait_displaced.as_ref().unwrap_or(&params.cpu_wait).sample(&mut broker.rng).max(1);
+            let wait = params
+                .cpu_wait_displaced
+                .as_ref()
+                .unwrap_or(&params.cpu_wait)
+                .sample(&mut broker.rng)
+                .max(1);
             let wait = if self.params.brokers[b as usize].cpu_time_sharing {
                 self.time_shared(b, wait)
             } else {
