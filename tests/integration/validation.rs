@@ -1388,8 +1388,9 @@ fn run_queue_applied() -> bool {
 /// path, [`pooled_displaced_wait`] on the first table). F alone over-collapsed under load (its
 /// walker back after a `cpu_wait` draw, before its heirs had drained: 76 → 49 of 80 under 8 busy
 /// threads). H in-sample: the first table 655 → 649 of 697, Brier 0.095 → 0.099 (busy 8 better,
-/// busy 12 and 16 worse, their drain slower than the loops'); held out on `user64-` and `user65-`
-/// (docs/validation-log.md, the forty-fourth session).
+/// busy 12 and 16 worse, their drain slower than the loops'). Held out on `user64-` and
+/// `user65-` and not kept: its drain 92-170 calls per ms against the loops' 192-252, tipped or not
+/// 4 → 3 and 3 → 2 of 4 (docs/validation-log.md, the forty-fourth session).
 fn run_queue_loaded() -> bool {
     switch("HBSIM_RUN_QUEUE_LOADED", false)
 }
