@@ -151,6 +151,9 @@ pub struct BrokerParams {
     /// How long a walker that lost its CPU at its release waits for it while its heirs still
     /// run (ended early by `cpu_wait_after_drain` once they have drained). Unset: `cpu_wait`.
     pub cpu_wait_displaced: Option<Dist>,
+    /// With `cpu_run_queue`, where the host's threads outnumber its CPUs: the share of the CPUs
+    /// the executor threads on a CPU take between them (0: an even share among the runnable threads).
+    pub cpu_executor_share: f64,
     /// The executor threads share the host's CPUs with its other runnable threads and the walker
     /// (processor sharing): each piece of their work takes its cost times the runnable threads
     /// per CPU, when they outnumber the CPUs.
@@ -714,6 +717,17 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
     p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
     p.probability(b.cpu_release_preempt, &f("cpu_release_preempt"));
+    let share = b.cpu_executor_share;
+    p.check(
+        share.is_finite() && (0.0..=1.0).contains(&share),
+        &f("cpu_executor_share"),
+        format!("must be a share of the CPUs between 0 and 1 (0 = an even share), got {share}"),
+    );
+    p.check(
+        share == 0.0 || b.cpu_run_queue,
+        &f("cpu_executor_share"),
+        "needs `cpu_run_queue = true` (it sets the share of the CPUs the executor threads on them take)",
+    );
     p.probability(b.cpu_release_other_at_once, &f("cpu_release_other_at_once"));
     p.probability(b.cpu_release_heir_waits, &f("cpu_release_heir_waits"));
     let sd = b.cpu_release_heir_waits_sd;
@@ -820,6 +834,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_wait: b.cpu_wait,
         cpu_wait_after_drain: b.cpu_wait_after_drain,
         cpu_wait_displaced: b.cpu_wait_displaced,
+        cpu_executor_share: b.cpu_executor_share,
         cpu_time_sharing: b.cpu_time_sharing,
         cpu_run_queue: b.cpu_run_queue,
         cpu_release_preempt: b.cpu_release_preempt,

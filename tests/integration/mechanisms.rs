@@ -648,6 +648,47 @@ fn a_displaced_walker_waits_its_own_draw_and_the_heirs_keep_cpu_wait() {
     assert_eq!(heirs_set, heirs, "the heirs' wait keeps cpu_wait");
 }
 
+/// Issue 10, the forty-fourth session (`cpu_executor_share`): with the run queue, the executor
+/// threads on a CPU take a set share of the CPUs whatever the host's other work (the loop's heirs
+/// took 0.26-0.36 of two CPUs in its won gaps beside 4 to 16 busy threads). Behind 50 ms walks the
+/// heirs drain each gap; with an even share their drain slows as the busy threads grow from 6 to
+/// 14 (8 and 16 runnable threads with the two heirs: twice as slow), with a share of 0.3 it keeps
+/// its pace. With a CPU for every thread the share changes nothing.
+#[test]
+fn executor_threads_at_a_set_share_drain_at_one_pace_whatever_the_load() {
+    let run = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nheartbeat_cost = \"20us\"\n\
+                 register_producer_cost = \"2us\"\ncpu_wait = \"40ms\"\ncpu_release_preempt = 1.0\n\
+                 cpu_wait_after_drain = \"0\"\ncpu_run_queue = true\n{extra}"
+            ),
+            40_000,
+        )
+    };
+    let rate = |g: &hbsim::metrics::summary_out::WalkerGapsSummary| g.registers_per_won_gap / g.won_gap_ms_mean;
+    let even6 = run("cpus = 2\ncpu_other_runnable = 6\n");
+    let even14 = run("cpus = 2\ncpu_other_runnable = 14\n");
+    let set6 = run("cpus = 2\ncpu_other_runnable = 6\ncpu_executor_share = 0.3\n");
+    let set14 = run("cpus = 2\ncpu_other_runnable = 14\ncpu_executor_share = 0.3\n");
+    for g in [&even6, &even14, &set6, &set14] {
+        assert!(g.gaps >= 50 && g.won_gaps_drained_share > 0.95, "{g:?}");
+    }
+    let slower = rate(&even6) / rate(&even14);
+    assert!(
+        (1.6..=2.2).contains(&slower),
+        "an even share: {slower:.2} times slower: {even6:?} {even14:?}"
+    );
+    let same = rate(&set6) / rate(&set14);
+    assert!((0.95..=1.05).contains(&same), "a set share: {same:.2}: {set6:?} {set14:?}");
+    assert!(
+        rate(&set14) > 1.5 * rate(&even14),
+        "0.3 of the CPUs beside 14 threads beats an even 1/8"
+    );
+    let spare = |share: &str| run(&format!("cpus = 64\ncpu_other_runnable = 6\n{share}"));
+    assert_eq!(spare("cpu_executor_share = 0.3\n"), spare(""), "a CPU for every thread");
+}
+
 /// Issue 10, the forty-first session (`cpu_time_sharing`): the executor threads share the host's
 /// CPUs with its other work. Behind 50 ms walks with 40,000 clients, the heir takes the walker's
 /// CPU at every release and the heirs drain about 70 heartbeats (140 calls) each gap. On 2 CPUs

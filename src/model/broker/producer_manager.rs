@@ -595,6 +595,13 @@ impl World {
         if runnable <= cpus {
             return cost;
         }
+        if p.cpu_run_queue && p.cpu_executor_share > 0.0 {
+            // A measured share of the CPUs for the executor threads on them, whatever the
+            // host's other work (`cpu_executor_share`; the loop's heirs in its won gaps, the
+            // forty-fourth session): each of E on a CPU gets share x cpus / E of a CPU.
+            let stretch = (executors as f64 / (p.cpu_executor_share * cpus as f64)).max(1.0);
+            return (cost as f64 * stretch).min(u64::MAX as f64) as u64;
+        }
         u64::try_from(u128::from(cost) * u128::from(runnable) / u128::from(cpus)).unwrap_or(u64::MAX)
     }
 
