@@ -581,6 +581,15 @@ fn the_heir_runs_at_once_on_another_cpu_at_the_measured_share_of_the_releases_th
     assert_eq!(one_cpu, one_cpu_before, "one CPU has no other");
 }
 
+/// [`gaps_between_50ms_walks`] with 4,000 clients on a 2-CPU host whose preempted walker waits
+/// 40 ms (`cpu_wait`) and whose heirs wake in 500 us, plus `extra`.
+fn gaps_on_two_cpus_40ms_wait(extra: &str) -> hbsim::metrics::summary_out::WalkerGapsSummary {
+    gaps_between_50ms_walks(
+        &format!("monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"40ms\"\ncpus = 2\n{extra}"),
+        4000,
+    )
+}
+
 /// Issue 10, the fortieth session (`cpu_wait_after_drain`): on a host whose other work fills its
 /// CPUs a walker that lost its CPU at its release comes back a `cpu_wait_after_drain` draw after
 /// the heartbeat executor's last thread has left its CPU, or at the end of its `cpu_wait`,
@@ -590,15 +599,7 @@ fn the_heir_runs_at_once_on_another_cpu_at_the_measured_share_of_the_releases_th
 /// `cpu_wait`: the run unchanged). With a CPU to spare it is back with the drain already.
 #[test]
 fn a_walker_on_a_full_host_is_back_its_draw_after_its_heirs_drain() {
-    let run = |extra: &str| {
-        gaps_between_50ms_walks(
-            &format!(
-                "monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"40ms\"\n\
-                 cpus = 2\ncpu_release_preempt = 1.0\n{extra}"
-            ),
-            4000,
-        )
-    };
+    let run = |extra: &str| gaps_on_two_cpus_40ms_wait(&format!("cpu_release_preempt = 1.0\n{extra}"));
     let unset = run("cpu_other_runnable = 2\n");
     let zero = run("cpu_other_runnable = 2\ncpu_wait_after_drain = \"0\"\n");
     let two = run("cpu_other_runnable = 2\ncpu_wait_after_drain = \"2ms\"\n");
@@ -623,15 +624,7 @@ fn a_walker_on_a_full_host_is_back_its_draw_after_its_heirs_drain() {
 /// waits for a CPU (`cpu_release_heir_waits`) keeps `cpu_wait`: setting it changes nothing there.
 #[test]
 fn a_displaced_walker_waits_its_own_draw_and_the_heirs_keep_cpu_wait() {
-    let run = |extra: &str| {
-        gaps_between_50ms_walks(
-            &format!(
-                "monitor_wake_latency = \"500us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"40ms\"\n\
-                 cpus = 2\ncpu_other_runnable = 2\n{extra}"
-            ),
-            4000,
-        )
-    };
+    let run = |extra: &str| gaps_on_two_cpus_40ms_wait(&format!("cpu_other_runnable = 2\n{extra}"));
     let unset = run("cpu_release_preempt = 1.0\n");
     let own = run("cpu_release_preempt = 1.0\ncpu_wait_displaced = \"10ms\"\n");
     let same = run("cpu_release_preempt = 1.0\ncpu_wait_displaced = \"40ms\"\n");
