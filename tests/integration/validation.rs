@@ -1287,6 +1287,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // 12 busy threads, then `huge-gap0-busy8`, `huge-gap0-busy12`.
     ("user64", "tests/data/calibration/user64-session-2026-12-06"),
     ("user65", "tests/data/calibration/user65-session-2026-12-06"),
+    // I held out (the forty-fourth session's third part, 1143959): the same steps as H's sets.
+    ("user66", "tests/data/calibration/user66-session-2026-12-06"),
+    ("user67", "tests/data/calibration/user67-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
