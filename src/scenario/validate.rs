@@ -1505,18 +1505,39 @@ pub fn plausibility_warnings(scenario: &Scenario) -> Vec<String> {
     warnings
 }
 
-/// `cpu_run_queue` beside the host's other work: validated on idle hosts only. Run over the
-/// recordings under load it collapsed far more often than the real loop from 8 busy threads on,
-/// its won gaps still ending with the walker's `cpu_wait` (docs/validation-log.md, the
-/// forty-second session); `hbsim calibrate --busy-threads` does not write it.
+/// `cpu_run_queue` beside the host's other work: validated on idle hosts and, with the keys of
+/// I that `hbsim calibrate --busy-threads` writes (`cpu_executor_share`, `cpu_wait_after_drain`),
+/// on hosts whose other work fills the CPUs (docs/validation-log.md, the forty-fourth session).
+/// Without them it collapsed far more often than the real loop from 8 busy threads on (the
+/// forty-second session) or drained a won gap at half the loop's pace (H, the forty-fourth);
+/// between (fewer busy threads than CPUs) nothing was recorded.
 fn run_queue_under_load(scenario: &Scenario) -> Option<String> {
     let b = &scenario.broker;
-    (b.cpu_run_queue && b.cpus > 0 && b.cpu_other_runnable > 0).then(|| {
+    if !(b.cpu_run_queue && b.cpus > 0 && b.cpu_other_runnable > 0) {
+        return None;
+    }
+    let head = format!(
+        "broker.cpu_run_queue = true with broker.cpu_other_runnable = {} on broker.cpus = {}",
+        b.cpu_other_runnable, b.cpus
+    );
+    if b.cpu_other_runnable < b.cpus {
+        return Some(format!(
+            "{head}: validated on idle hosts and on hosts whose other work fills the CPUs, not between (runs anyway)"
+        ));
+    }
+    let mut missing = Vec::new();
+    if b.cpu_executor_share == 0.0 {
+        missing.push("broker.cpu_executor_share");
+    }
+    if b.cpu_wait_after_drain.is_none() {
+        missing.push("broker.cpu_wait_after_drain");
+    }
+    (!missing.is_empty()).then(|| {
         format!(
-            "broker.cpu_run_queue = true with broker.cpu_other_runnable = {}: validated on idle hosts only (under load it \
-             collapsed far more often than the real loop; docs/validation-log.md, the forty-second session), so this \
-             answer leans pessimistic (runs anyway)",
-            b.cpu_other_runnable
+            "{head} without {}: under load validated only with them, as `hbsim calibrate --busy-threads` writes them \
+             (without them the model collapsed more often than the real loop; docs/validation-log.md, the forty-second \
+             and forty-fourth sessions), so this answer leans pessimistic (runs anyway)",
+            missing.join(" and ")
         )
     })
 }

@@ -93,14 +93,34 @@ fn calibration_from_recorded_output_derives_broker_keys() {
         )),
         "{text}"
     );
-    // Under load F is not written: the back-to-back figure is the key.
-    let (_, loaded) = calibrate_edited(&dir, &recorded(), |v| v["busy_threads"] = serde_json::json!(4));
+    // Under busy threads that fill the CPUs, F with I's keys (the forty-fourth session): the
+    // heartbeat threads' share of the CPUs, and the preempted walker back after its heirs' drain
+    // or its own return, here pooled (this session's long loop ran idle, so it counts no such
+    // return for the load).
+    let (loaded_text, loaded) = calibrate_edited(&dir, &recorded(), |v| v["busy_threads"] = serde_json::json!(4));
     let loaded_broker = loaded["broker"].as_table().unwrap();
+    assert_eq!(loaded_broker["register_producer_cost"], hold["x"]);
+    assert_eq!(loaded_broker["cpu_run_queue"].as_bool(), Some(true));
     assert_eq!(
-        duration_ns(&loaded_broker["register_producer_cost"]),
-        f("register_producer_ns_p50").round() as u64
+        loaded_broker["cpu_executor_share"].as_float(),
+        Some(hbsim::calibrate::EXECUTOR_SHARE)
     );
-    assert!(!loaded_broker.contains_key("cpu_run_queue") && !loaded_broker.contains_key("monitor_spin"));
+    assert_eq!(loaded_broker["cpu_wait_after_drain"].as_str(), Some("0"));
+    let displaced = loaded_broker["cpu_wait_displaced"].as_table().unwrap();
+    assert_eq!(
+        duration_ns(&displaced["mean"]) as f64,
+        hbsim::calibrate::DISPLACED_WAIT_POOLED_MS * 1e6
+    );
+    assert!(loaded_text.contains("did not count them"), "{loaded_text}");
+    assert!(!broker.contains_key("cpu_executor_share") && !broker.contains_key("cpu_wait_displaced"));
+    // A session recorded under 8 busy threads: the walker's own return from its long loop.
+    let busy8 = repo_root().join("tests/data/calibration/user67-session-2026-12-06-busy8.harness.json");
+    let (busy8_text, busy8_cal) = calibrate_output(&dir, &busy8, &[]);
+    let busy8_doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&busy8).unwrap()).unwrap();
+    let d = hbsim::calibrate::drain_wait_from(busy8_doc["measured"].as_object().unwrap(), 2, 8).expect("D");
+    let written: toml::Table = format!("x = {}", d.cpu_wait_text()).parse().unwrap();
+    assert_eq!(busy8_cal["broker"]["cpu_wait_displaced"], written["x"], "{busy8_text}");
+    assert!(busy8_text.contains("both from this host's long loop"), "{busy8_text}");
     // Exit cost and wake-up: empirical through the measured p50/p90/p99/max (made non-decreasing).
     for (key, figure) in [("monitor_exit_cost", "exit_cost_us"), ("monitor_wake_latency", "wake_latency_us")] {
         let dist = broker[key].as_table().unwrap_or_else(|| panic!("{key} is not a table"));

@@ -447,19 +447,31 @@ fn implausible_values_warn_naming_the_range() {
     );
     assert_eq!(under("2.359us"), Vec::<String>::new());
     assert_eq!(under("17.359us"), Vec::<String>::new());
-    // The run queue (F) beside the host's other work: validated on idle hosts only.
+    // The run queue (F) beside the host's other work: validated on idle hosts, and on hosts whose
+    // other work fills the CPUs with I's keys (the forty-fourth session).
     let queue = |keys: &str| {
         let text = mini().replacen("[broker]\n", &format!("[broker]\ncpus = 2\ncpu_run_queue = true\n{keys}"), 1);
         let s = hbsim::scenario::parse(&dir.path().join("queue.toml"), text.as_bytes()).unwrap();
         hbsim::scenario::plausibility_warnings(&s)
     };
     assert_eq!(queue(""), Vec::<String>::new());
-    let loaded = queue("cpu_other_runnable = 4\n");
+    let i_keys = "cpu_executor_share = 0.3\ncpu_wait_after_drain = \"0\"\n";
+    assert_eq!(queue(&format!("cpu_other_runnable = 4\n{i_keys}")), Vec::<String>::new());
+    let loaded = queue("cpu_other_runnable = 4\ncpu_wait_after_drain = \"0\"\n");
     assert_eq!(loaded.len(), 1, "{loaded:?}");
     assert!(
-        loaded[0].starts_with("broker.cpu_run_queue = true with broker.cpu_other_runnable = 4: validated on idle hosts only"),
+        loaded[0].starts_with(
+            "broker.cpu_run_queue = true with broker.cpu_other_runnable = 4 on broker.cpus = 2 without broker.cpu_executor_share:"
+        ),
         "{loaded:?}"
     );
+    let bare = queue("cpu_other_runnable = 2\n");
+    assert!(
+        bare.len() == 1 && bare[0].contains("without broker.cpu_executor_share and broker.cpu_wait_after_drain"),
+        "{bare:?}"
+    );
+    let between = queue(&format!("cpu_other_runnable = 1\n{i_keys}"));
+    assert!(between.len() == 1 && between[0].contains("not between"), "{between:?}");
     // The shipped scenarios warn about nothing, the measured calibrations' included (a hot
     // table's 25 ns per group once warned in the idle-host companion).
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("scenarios"))

@@ -311,11 +311,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "registers",
         "6.8 calls per won gap against hbsim's 2.1 with 374 won gaps of 9,998: behind 0.3 ms walks a won gap drains the heartbeats of one walk or a few, and the loop's heirs won fewer gaps (4% against 12%), each after a longer backlog",
     ),
-    (
-        "user3-incident-hot-gap0-busy4",
-        "registers",
-        "2.5 calls per won gap against hbsim's 6.0 with 4 busy threads (the loop's heirs won 26% of the gaps, hbsim's 27%): each of hbsim's wins drains more, as its woken heartbeat threads keep the walker's CPU longer",
-    ),
     // The load1- to load5- sessions (after 4507b13, on the Intel guest): 12 and 16 busy threads,
     // pre-registered, compared once with the mirror as it stood, as found. Under that load the
     // session's long-park wake-up, measured apart, is the scheduler's tick (p50 about 4 ms) in 8 of
@@ -398,30 +393,10 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // runs6- (pre-registered at 4ff2357, the model frozen at 36ca856): held out, as found; its
     // counts joined every other point's pool and moved these knife edges back on.
     // runs7- (pre-registered at 8857bfb, the model frozen at 36ca856): held out, as found.
-    (
-        "park3-huge-gap0-busy16",
-        "tipped",
-        "the busy-16 knife edge, on and off this list as the pool moves (disp3- and park4-huge-gap0-busy16 came off after runs8-): the loop did not tip (43%) with its heirs winning 8 of 15 gaps; hbsim's won 54% and 17 of 20 seeds collapsed. Per configuration hbsim agrees at 16 busy threads, and at the last quarter (0.43 against a median of 0.78, 5 seeds within 0.10)",
-    ),
     // runs8- (pre-registered at 17b8ad1, the model frozen at 6c33278): held out, as found; its
     // counts joined every other point's pool and moved these knife edges on.
-    (
-        "runs8-huge-gap0-busy16",
-        "tipped",
-        "the busy-16 knife edge: the loop's last quarter failed 46% (rule: more than 50%) with its heirs winning 7 of 12 gaps; hbsim's won 58% and 18 of 20 seeds collapsed; its last quarter agrees (median 0.77, 2 seeds within 0.10). Per configuration hbsim agrees at 16 busy threads (21 tips in 30 against 21.1 expected)",
-    ),
-    (
-        "ready1-huge-gap0-busy16",
-        "tipped",
-        "as runs8-huge-gap0-busy16, after its counts joined the pool: the loop failed 49% of its last quarter; 16 of 20 seeds collapsed (14 before, on the edge); the last quarter agrees (3 seeds within 0.10)",
-    ),
     // runs9- (pre-registered at bd50e64, the model frozen at 6c33278): held out, as found; its
     // counts joined every other point's pool and moved these knife edges on.
-    (
-        "runs9-huge-gap0-busy12",
-        "last quarter",
-        "the busy-12 knife edge the other way, as acct2-huge-gap0-busy12: the loop's heirs won 12 of 17 gaps and it failed 17% of its last quarter; 14 of 20 seeds collapsed (on the edge, so tipped or not agrees) and none ended within 0.10 (median 0.62). Per configuration hbsim agrees at 12 busy threads",
-    ),
     // runs10- (pre-registered at 00063c5, the model frozen at 6c33278): held out, as found; its
     // counts joined every other point's pool and moved these knife edges on (the largest move of
     // any session: seven older verdicts, each a collapse rate crossing 14 of 20).
@@ -451,11 +426,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "quick3-huge-gap0-busy12",
         "last quarter",
         "a tail at 12-16 busy threads: the loop failed 100% of the last quarter (after the trigger its backlog drained for 5 s in all) where hbsim's seeds end in a partial failure (as of runs4-: median 0.39, none within 0.10). Over each configuration the loop's mean and its scatter about hbsim's means agree (busy 12: 0.44 against 0.44, 1.1 times hbsim's spread; busy 16: 0.66 against 0.59, 1.1): hbsim reaches the extremes, full failure or none, less often than the loop",
-    ),
-    (
-        "disp2-huge-gap0-busy12",
-        "last quarter",
-        "the extreme the other way: the loop's backlog drained between bursts and none fell in the last quarter (0.00); every hbsim seed ends in a partial failure (as of runs4-: median 0.64)",
     ),
     // fc1- (pre-registered at d6e9406, the model frozen at 2e889c5): an AMD guest of a kind no
     // recording came from (no cpuidle driver, walks 2.4 times the older AMD guests'); held out,
@@ -506,22 +476,7 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "as its tipped entry: the loop failed all of its last quarter, hbsim's seeds none of theirs",
     ),
     // fc4- to fc6- (pre-registered at 3713164, the model frozen at d922d3b), with the release shares pooled per host as that pre-registration decided
-    (
-        "inrace-huge-gap0-busy4-repeat",
-        "last quarter",
-        "the other way, as its neighbour inrace-huge-gap0-busy4: the loop's heartbeats won all 9 gaps behind 1.2 s walks and nothing timed out after the trigger; hbsim's seeds sustain (8 of 20 collapsed, median 0.49), moved there by fc4- to fc6-'s busy-4 counts in the every-host pool the older AMD guests take",
-    ),
-    (
-        "ready3-huge-gap0-busy8",
-        "p90",
-        "as its p50: the loop's heirs won all 9 gaps of the trigger and nothing queued (p90 1.1 s, the trigger's walks); hbsim's heirs won 54% and its heartbeats that lose a gap wait out a walk (p90 5.2 s)",
-    ),
     // fc7- (pre-registered at 76e5474, the model frozen at d922d3b, the rules of 33ea880): as found, with the pools it moved
-    (
-        "fc7-incident-hot-gap0-busy4",
-        "p50",
-        "as its share: the loop's heartbeats waited a walk or two (p50 3.8 ms, 2,000 in the executor behind displaced releases), hbsim's heirs, winning more gaps, none (0.008 ms)",
-    ),
     (
         "fc7-incident-hot-gap0-busy4",
         "p90",
@@ -542,11 +497,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "fc8-incident-hot-gap0-busy4",
         "share",
         "the hot table under 4 busy threads on the fc guest: its walker lost its CPU at 5-8% of its releases (fc7- to fc9-: 827, 529 and 548 of 9,999), and hbsim, given that share (the release shares pooled per walk class), still lets its heirs in at 39% of the gaps against the loop's 21%: what lets them in is the wake-up race and the other CPU, not the displacement. Neither side tips (docs/validation.md, the twenty-first session)",
-    ),
-    (
-        "fc8-incident-hot-gap0-busy4",
-        "p50",
-        "as its share: the loop's heartbeats waited a walk (p50 1.0 ms behind 1.2 ms walks), hbsim's, winning more gaps, none (0.010 ms)",
     ),
     (
         "fc8-incident-hot-gap0-busy4",
@@ -620,11 +570,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "fc32-huge-gap0-busy4",
         "last quarter",
         "held out (the twenty-fourth session): the loop fed itself to 0.92 with its heirs in at 18 of 41 gaps; hbsim's won 44% (as the loop's), 6 of 20 seeds collapsed (on the edge, so tipped or not agrees), median 0.33, one within 0.10: the busy-4 table's full collapse hbsim's seeds reach less often (KNOWN_CONFIGURATIONS)",
-    ),
-    (
-        "fc35-huge-gap0-busy16",
-        "last quarter",
-        "held out (the twenty-fourth session): the loop tipped at the rule's edge (0.55) with its heirs in at 4 of 13 gaps; hbsim's won 28% and every seed failed its whole last quarter (1.00). Per configuration the busy-16 table agrees on both figures (0.91 against 0.97)",
     ),
     // fc45- to fc52- (the twenty-sixth session; pre-registered for the `fc` guest, recorded on
     // a guest reporting `haltpoll`, so graded with the older AMD guests' configurations), held
@@ -721,16 +666,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // Held out (`user31-` to `user33-`), as found.
     // The thirty-second session: the own-walks mirror at the trigger's level, as found.
     (
-        "acct1-huge-gap0-busy16",
-        "share",
-        "at the tolerance's edge: the loop's heirs won 3 of 15 gaps behind 3.5 s walks under 16 busy threads (95% 0.07-0.45, widened to 0.60), hbsim's 0.59 before and 0.61 with the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session) (its trigger 1.4% slower than the run)",
-    ),
-    (
-        "acct1-huge-gap0-busy8",
-        "last quarter",
-        "see tipped: the loop at the rule's edge (0.53); 3 of hbsim's seeds were within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it (median 0.29)",
-    ),
-    (
         "back2-huge-gap0-busy4",
         "last quarter",
         "see tipped: the loop at the rule's edge (0.55); 2 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), none with it (median 0.02)",
@@ -741,44 +676,14 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the deadline's knife edge on the idle 400,000-group table (see its last quarter): the trigger's 100 walks averaged 57 ms against the run's 46, so with the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session) hbsim's seeds feed themselves to the end at 17 of 20 (14 of 20 before, on the edge) where the loop recovered into its last quarter (0.18)",
     ),
     (
-        "fc22-huge-gap0-busy12",
-        "last quarter",
-        "the loop's partial failure under 12 busy threads (0.81) against hbsim's full collapse (1.00): 3 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it",
-    ),
-    (
-        "fc23-huge-gap0-busy12",
-        "last quarter",
-        "as fc22-: the loop's 0.73 against hbsim's 1.00; 4 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it",
-    ),
-    (
         "fc28-huge-gap0-busy4",
         "tipped",
         "the trigger's ten walks averaged 1.23 s where the run's averaged 1.47 s (its later walks preempted by the 4 busy threads): at the trigger's level (the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session)) hbsim's walks are 17% shorter than the whole run's and 3 of 20 seeds collapse (10 of 20 before, on the edge), where the loop tipped (1.00)",
     ),
     (
-        "fc29-huge-gap0-busy4",
-        "last quarter",
-        "see tipped: the loop at the rule's edge (0.53); 5 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it (median 0.14)",
-    ),
-    (
-        "load4-huge-gap0-busy16",
-        "tipped",
-        "the loop's partial failure under 16 busy threads (last quarter 0.30; hbsim's median 0.80, 2 seeds within 0.10): hbsim's seeds collapse at 17 of 20 (13 of 20 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), on the edge; its trigger 2.5% faster than the run, so the change is the seeds' own spread)",
-    ),
-    (
-        "quick1-huge-gap0-busy8",
-        "last quarter",
-        "the loop recovered (0.05) where hbsim's seeds split (6 of 20 collapse, on the edge): 6 seeds within 0.10 before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session), 1 with it (median 0.44)",
-    ),
-    (
         "ready1-huge-gap0-busy12",
         "tipped",
         "a knife edge under 12 busy threads: hbsim collapsed 10 of 20 seeds before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session) (on the edge) and 4 with it, its trigger 1.1% slower than the run: at this load a few percent of the walk moves the seeds' ends by seconds, and the 20 seeds' count by more than its binomial spread",
-    ),
-    (
-        "ready1-huge-gap0-busy12",
-        "last quarter",
-        "see tipped (0.75 against a median of 0.34, no seed within 0.10)",
     ),
     (
         "very3-huge-gap0",
@@ -787,17 +692,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     // The thirty-third session, the release shares pooled by guest under load, as found.
     (
-        "inrace-huge-gap0-busy4",
-        "tipped",
-        "the AMD busy-4 knife edge (see its last quarter): 17 of 20 seeds collapse where the loop recovered (0.00); 14 before trig1- to trig3- recorded, 16 with their counts in this guest's host pool, 17 pooled by guest, where an older AMD guest's point draws every host's shares at its load and this guest's are among them",
-    ),
-    (
         "knots-huge-gap0-busy4",
         "share",
         "an older AMD recording (no recording of its guest counts the race at the walker's release) configured with every host's pooled shares at 4 busy threads: the displaced share counted there on top of this session's fast wake-up (long-park p50 25 us against the walker's 52 us return) lets hbsim's heirs win 92% of the gaps against the loop's 59% (37 of 63); the AMD busy-4 configuration agrees on tipping. Off KNOWN in the thirty-second session while this guest's counts stood in its host's pool, back on pooled by guest",
     ),
     ("knots-huge-gap0-busy4", "p50", "see share: hbsim's heartbeats rarely wait a walk (0.001 ms against 714 ms)"),
-    ("knots-huge-gap0-busy4", "p90", "see share (310 ms against 2,472 ms)"),
     (
         "user2-huge-gap0-busy4",
         "share",
@@ -809,11 +708,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "88% of the gaps won by the loop's heirs (15 of 17), the top of its configuration's spread; hbsim's 50% from every host's pooled shares at 4 busy threads (this guest's trig4- to trig6- among them)",
     ),
     // trig1- to trig6- (this guest under 4 and 8 busy threads, the thirty-third session), as found.
-    (
-        "trig1-huge-gap0-busy8",
-        "last quarter",
-        "this guest's busy-8 knife edge: the loop's heirs won 16 of 35 gaps and it recovered (0.11); hbsim's win 39% and 10 of 20 seeds collapse (on the edge since trig11- to trig15- joined the pool; 16 of 20 before), median 0.54, one seed within 0.10",
-    ),
     (
         "trig4-huge-gap0-busy4",
         "tipped",
@@ -838,17 +732,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ),
     ("trig12-huge-gap0-busy4", "p90", "see p50 (631 ms against 4,094 ms)"),
     (
-        "trig11-huge-gap0-busy8",
-        "last quarter",
-        "the busy-8 knife edge the other way: the loop's heirs won 9 of 27 gaps and it failed its whole last quarter (1.00); hbsim 11 of 20 seeds (on the edge), median 0.54, one within 0.10",
-    ),
-    ("trig6-huge-gap0-busy8", "last quarter", "as trig11-huge-gap0-busy8 (the loop 1.00 with its heirs at 8 of 32; hbsim 9 of 20 seeds, median 0.49): moved by trig11- to trig15- joining the pool"),
-    (
-        "park-huge-gap0-busy4-repeat",
-        "last quarter",
-        "as disp1-huge-gap0-busy4 (0.23, 66 walks; hbsim 0 of 20 seeds collapse, median 0.00): the low-grade sustain at 4 busy threads",
-    ),
-    (
         "very-huge-gap0-busy4-repeat",
         "last quarter",
         "the loop's low-grade sustain under 4 busy threads (0.14) where hbsim's seeds recover (0.00, 1 seed within 0.10)",
@@ -856,16 +739,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The thirty-fifth session (`user37-`, pre-registered): a fourth host, an Intel Xeon guest
     // without a cpuidle driver, held out; as found. A user session: this table takes its quick
     // calibrations with the loop's own walks.
-    (
-        "user37-huge-gap0-busy8",
-        "tipped",
-        "a new host's busy-8 pool of one: cpu_release_preempt comes from this host's only other busy-8 recording (million-gap0-busy8, its walker displaced at 6 of 19 releases), where this run's was displaced at 14 of 27; the loop's heirs won 16 of 27 gaps (hbsim's 42%) and it failed 0.40 of its last quarter; hbsim 19 of 20 seeds",
-    ),
-    (
-        "user37-huge-gap0-busy8",
-        "last quarter",
-        "as its tipped entry, moved by user51- to user53- joining this guest's busy-8 pool (the thirty-eighth session): hbsim's seeds' median 0.91 with one within 0.10 of the loop's 0.40 (two before)",
-    ),
     (
         "user37-incident-hot-gap0",
         "registers",
@@ -926,21 +799,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user50-huge-gap1", "last quarter", "the loop tipped part-way (0.64, its heirs in at 8 of 145 gaps); hbsim's seeds all at 1.00 but one"),
     // The thirty-ninth session (`user54-` to `user56-`, this guest under 4 and 12 busy threads), as found.
     (
-        "user54-huge-gap0-busy4",
-        "last quarter",
-        "the loop ran on part-way and held under the half (0.18; its heirs in at 31 of 64 gaps, 24 of its releases displaced, 90% of its won gaps drained); hbsim's heirs won 75% and its seeds recover (median 0.00, one within 0.10). On the whole user path it agrees (0.01, five within); the configuration agrees on both tables",
-    ),
-    (
         "ends1-huge-gap0-busy12",
         "share",
         "the loop's heirs got in at none of 19 gaps: its walker kept its CPU at every release (user55-huge-gap0-busy12, 2 of 27, agrees since this point's counts joined the pool; this guest's other busy-12 recordings lost their walker's CPU at 4-10 of 17-23 releases); hbsim's pool gives 37%. Tipped agrees (20 of 20 seeds)",
     ),
     // The fortieth session (`user57-` to `user59-`, held out for D, which was not kept), as found.
-    (
-        "user55-huge-gap0-busy12",
-        "share",
-        "back on the list as user57- to user59- joined this guest's busy-12 pool (user59-'s walker lost its CPU at most releases): the loop's heirs got in at 2 of 27 gaps, hbsim's pool gives 43%. Tipped agrees (18 of 20 seeds)",
-    ),
     (
         "user57-huge-gap0-busy12",
         "last quarter",
@@ -960,12 +823,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop's heartbeats got through between walks at a median 0.03 ms (its heirs in at 6 of 9 gaps, none tipped); hbsim's median response 990 ms, its heartbeats waiting out walks the loop's got in before. Tipped agrees (0 of 20 seeds)",
     ),
     ("user60-huge-gap0-busy4", "p90", "see p50 (3.15 s against 0.57 s)"),
-    (
-        "user61-huge-gap0-busy8",
-        "tipped",
-        "the loop held with a part-way run (0.30, its heirs in at 14 of 33 gaps); hbsim 15 of 20 seeds (median 0.56, one within 0.10). On the user path it agrees on the edge (7 of 20); with E, on the edge on both tables (10 and 9 of 20)",
-    ),
-    ("user61-huge-gap0-busy8", "last quarter", "see tipped (0.30 against a median of 0.56, one seed within 0.10)"),
     (
         "user59-huge-gap0-busy12",
         "tipped",
@@ -1012,9 +869,59 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // found; user-huge-gap0-busy8 moved as they joined every host's pool at 8 busy threads.
     ("user-huge-gap0-busy8", "p50", "the loop's heartbeats got through between walks at a median 0.03 ms (heirs in at 8 of 9 gaps, held); with user64- and user65- in every host's busy-8 pool that this older guest's point draws, hbsim's median response 1.8 s (tipped agrees)"),
     ("user-huge-gap0-busy8", "p90", "see p50 (6.8 s against 1.1 s)"),
-    ("user64-huge-gap0-busy8", "share", "the loop's heirs won 13 of 30 gaps (its walker lost its CPU at 5 of 30 releases); this guest's busy-8 pool gives hbsim 79%. Tipped agrees (0 of 20 seeds)"),
     ("user65-huge-gap0-busy8", "last quarter", "the loop held (0.08) with its heirs in at 26 of 32 gaps (its walker lost its CPU at 19 of 32 releases, user64-'s 5 of 30 an hour earlier); hbsim 14 of 20 seeds collapse (median 0.65, one within 0.10), on the edge, so tipped or not agrees"),
     ("user65-huge-gap0-busy8", "share", "see last quarter (26 of 32 gaps against the pool's 40%)"),
+    // The forty-fourth session's I (applied, at every load where the busy threads fill the CPUs),
+    // as found over every recording with user66- and user67- in the pools.
+    ("acct1-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.58, 0 within 0.10; 13 of 20 collapse), before I median 0.55 (12 of 20)"),
+    ("acct2-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.96 of its last quarter; hbsim's seeds end part-way (median 0.52, 1 within 0.10; 10 of 20 collapse), before I median 0.66 (15 of 20)"),
+    ("back-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session): the loop walked its trigger's 10 closes and stopped, its median heartbeat through between walks (0.059 ms); hbsim's median seed puts it behind a walk (788.529 ms; last quarter median 0.07, 0 of 20 collapse). Four seeds traced: under I all four went on walking after the trigger (60-61 walks, timeouts at 2-18% feeding 550-3,900 closes), without it two of the four stopped at the trigger's 10 as the loop did; before I at least 2 of 20 seeds stopped (721.420 ms at the median seed)"),
+    ("back-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 511.3 ms)"),
+    ("back2-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop held (0.06); hbsim's seeds run on part-way (median 0.41, 0 within 0.10; 6 of 20 collapse), before I median 0.36 (6 of 20)"),
+    ("back3-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.51) with its heirs in at 0.62 (16/26); 3 of 20 seeds collapse (median 0.33), before I 6 of 20"),
+    ("blk2-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.79 of its last quarter; hbsim's seeds end part-way (median 0.40, 1 within 0.10; 6 of 20 collapse), before I median 0.60 (14 of 20)"),
+    ("disp1-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.60, 0 within 0.10; 13 of 20 collapse), before I median 0.60 (12 of 20)"),
+    ("fc32-huge-gap0-busy4", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.92) with its heirs in at 0.44 (18/41); 5 of 20 seeds collapse (median 0.31), before I 6 of 20"),
+    ("inrace-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.051 ms); hbsim's median seed puts it behind a walk (3288.334 ms; last quarter median 0.49, 9 of 20 collapse), where before I at least 2 of 20 seeds let it through (3422.552 ms at the median seed)"),
+    ("inrace-huge-gap0-busy4", "p90", "see p50 (7382.0 ms against 1270.1 ms)"),
+    ("inrace-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop held (0.02); hbsim's seeds run on part-way (median 0.39, 1 within 0.10; 6 of 20 collapse), before I median 0.52 (10 of 20)"),
+    ("inrace2-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 3, before I 5"),
+    ("knots-huge-gap0-busy4-repeat", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.029 ms); hbsim's median seed puts it behind a walk (587.203 ms; last quarter median 0.00, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (0.001 ms at the median seed)"),
+    ("knots-huge-gap0-busy4-repeat", "p90", "see p50 (1845.5 ms against 299.3 ms)"),
+    ("knots-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.08 (797/9999) of the gaps; hbsim's 0.24, before I 0.22"),
+    ("park-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 4, before I 7"),
+    ("pool1-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.026 ms); hbsim's median seed puts it behind a walk (687.866 ms; last quarter median 0.05, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (654.311 ms at the median seed)"),
+    ("pool1-huge-gap0-busy4", "p90", "see p50 (2348.8 ms against 260.0 ms)"),
+    ("pool2-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.43 of its last quarter; hbsim's seeds end part-way (median 0.28, 1 within 0.10; 7 of 20 collapse), before I median 0.56 (10 of 20)"),
+    ("quick1-large-gap0-busy2", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.93 (92/99) of the gaps; hbsim's 0.69, before I 0.77"),
+    ("quick3-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.95 of its last quarter; hbsim's seeds end part-way (median 0.54, 1 within 0.10; 14 of 20 collapse), before I median 0.61 (14 of 20)"),
+    ("ready2-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.60, 0 within 0.10; 14 of 20 collapse), before I median 0.60 (14 of 20)"),
+    ("runs10-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.99 of its last quarter; hbsim's seeds end part-way (median 0.46, 0 within 0.10; 7 of 20 collapse), before I median 0.65 (16 of 20)"),
+    ("runs4-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.50, 0 within 0.10; 10 of 20 collapse), before I median 0.60 (12 of 20)"),
+    ("runs5-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.99) with its heirs in at 0.44 (12/27); 3 of 20 seeds collapse (median 0.22), before I 7 of 20"),
+    ("runs6-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.033 ms); hbsim's median seed puts it behind a walk (822.084 ms; last quarter median 0.02, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (822.084 ms at the median seed)"),
+    ("runs6-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 380.8 ms)"),
+    ("runs7-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.57) with its heirs in at 0.50 (14/28); 3 of 20 seeds collapse (median 0.37), before I 10 of 20"),
+    ("runs8-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.54) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.33), before I 9 of 20"),
+    ("runs8-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.54 of its last quarter; hbsim's seeds end part-way (median 0.33, 1 within 0.10; 5 of 20 collapse), before I median 0.49 (9 of 20)"),
+    ("trig1-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.025 ms); hbsim's median seed puts it behind a walk (855.638 ms; last quarter median 0.12, 1 of 20 collapse), where before I at least 2 of 20 seeds let it through (754.975 ms at the median seed)"),
+    ("trig1-huge-gap0-busy4", "p90", "see p50 (3019.9 ms against 712.0 ms)"),
+    ("user-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop held (0.00); hbsim's seeds run on part-way (median 0.33, 0 within 0.10; 3 of 20 collapse), before I median 0.51 (10 of 20)"),
+    ("user-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.07 (659/9999) of the gaps; hbsim's 0.22, before I 0.21"),
+    ("user-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 6 registrations each; hbsim's 3, before I 5"),
+    ("user3-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.10, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (687.866 ms at the median seed)"),
+    ("user37-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.19 (1918/9999) of the gaps; hbsim's 0.37, before I 0.34"),
+    ("user55-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.033 ms); hbsim's median seed puts it behind a walk (922.747 ms; last quarter median 0.12, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (1023.410 ms at the median seed)"),
+    ("user55-huge-gap0-busy4", "p90", "see p50 (2885.7 ms against 614.2 ms)"),
+    ("user56-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.030 ms); hbsim's median seed puts it behind a walk (956.301 ms; last quarter median 0.11, 1 of 20 collapse), where before I at least 2 of 20 seeds let it through (922.747 ms at the median seed)"),
+    ("user56-huge-gap0-busy4", "p90", "see p50 (3019.9 ms against 598.3 ms)"),
+    ("user59-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.47, 1 within 0.10; 9 of 20 collapse), before I median 0.61 (13 of 20)"),
+    ("user66-huge-gap0-busy12", "tipped", "as found under I (the forty-fourth session): the loop held (0.31, its heirs in at 0.41 (9/22)); 18 of 20 seeds collapse (median 0.78), before I 19 of 20"),
+    ("user66-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop held (0.31); hbsim's seeds run on part-way (median 0.78, 1 within 0.10; 18 of 20 collapse), before I median 0.75 (19 of 20)"),
+    ("very-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.033 ms); hbsim's median seed puts it behind a walk (687.866 ms; last quarter median 0.01, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (687.866 ms at the median seed)"),
+    ("very-huge-gap0-busy4", "p90", "see p50 (2348.8 ms against 415.9 ms)"),
+    ("very-million-gap0-busy8", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.119 ms); hbsim's median seed puts it behind a walk (528.482 ms; last quarter median 0.00, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (620.757 ms at the median seed)"),
+    ("very-million-gap0-busy8", "p90", "see p50 (2113.9 ms against 448.9 ms)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1384,33 +1291,35 @@ fn run_queue_applied() -> bool {
     switch("HBSIM_RUN_QUEUE", RUN_QUEUE)
 }
 
-/// Whether F also runs at the loaded points (`HBSIM_RUN_QUEUE_LOADED=1`, a comparison only: off
-/// by default), as H since the forty-fourth session: where the busy threads fill the CPUs, a
-/// preempted walker is back once its heirs have drained (`cpu_wait_after_drain`) or after a draw
-/// of the calibrations' own return (`cpu_wait_displaced`: the point's calibration on the user
-/// path, [`pooled_displaced_wait`] on the first table). F alone over-collapsed under load (its
-/// walker back after a `cpu_wait` draw, before its heirs had drained: 76 → 49 of 80 under 8 busy
-/// threads). H in-sample: the first table 655 → 649 of 697, Brier 0.095 → 0.099 (busy 8 better,
-/// busy 12 and 16 worse, their drain slower than the loops'). Held out on `user64-` and
-/// `user65-` and not kept: its drain 92-170 calls per ms against the loops' 192-252, tipped or not
-/// 4 → 3 and 3 → 2 of 4 (docs/validation-log.md, the forty-fourth session).
+/// Whether F also runs at the loaded points, as I since the forty-fourth session: where the
+/// busy threads fill the CPUs, a preempted walker is back once its heirs have drained
+/// (`cpu_wait_after_drain`) or after a draw of the calibrations' own return
+/// (`cpu_wait_displaced`: the point's calibration on the user path, [`pooled_displaced_wait`] on
+/// the first table), and the executor threads on a CPU take [`EXECUTOR_SHARE`] of the CPUs
+/// between them (`cpu_executor_share`) in place of an even share. F alone over-collapsed under
+/// load (its walker back after a `cpu_wait` draw, before its heirs had drained: 76 → 49 of 80
+/// under 8 busy threads); H (without the share) drained the won gaps at 92-170 calls per ms
+/// against the loops' 192-252 and was not kept (held out on `user64-`, `user65-`). **Applied**:
+/// I, pre-registered (1143959) and held out on `user66-` and `user67-` (four points under 8 and
+/// 12 busy threads), brought the won gaps' calls per ms and length nearer the loops' (median
+/// |ln ratio| 0.29 → 0.15 and 0.51 → 0.19 on the first table, 0.43 → 0.15 and 0.51 → 0.24 on the
+/// user path), tipped or not 3 → 3 and 3 → 4 of 4, Brier 0.309 → 0.251 and 0.225 → 0.073
+/// (docs/validation-log.md, the forty-fourth session). `HBSIM_RUN_QUEUE_LOADED=0` takes it off
+/// (the model before it), `HBSIM_EXECUTOR_SHARE=0` leaves out the share (H) for a comparison.
+pub const RUN_QUEUE_LOADED: bool = true;
+
 fn run_queue_loaded() -> bool {
-    switch("HBSIM_RUN_QUEUE_LOADED", false)
+    switch("HBSIM_RUN_QUEUE_LOADED", RUN_QUEUE_LOADED)
 }
 
-/// I (the forty-fourth session, pre-registered, not applied): H with the executor threads on a
-/// CPU taking [`EXECUTOR_SHARE`] of the CPUs between them (`cpu_executor_share`) instead of an
-/// even share. `HBSIM_EXECUTOR_SHARE=1` with `HBSIM_RUN_QUEUE_LOADED=1` runs it for a comparison.
 fn executor_share_applied() -> bool {
-    switch("HBSIM_EXECUTOR_SHARE", false)
+    switch("HBSIM_EXECUTOR_SHARE", RUN_QUEUE_LOADED)
 }
 
-/// The loop's heirs' CPU share in its won gaps on the Intel guest (`Validate.java --gap-cpu`):
-/// 0.36, 0.29, 0.26 and 0.27 beside 4, 8, 12 and 16 busy threads (`cpu43-`, `cpu44-`; not
-/// counted in the validation; docs/validation-log.md, the forty-fourth session).
-const EXECUTOR_SHARE: f64 = 0.3;
+/// The loop's heirs' CPU share in its won gaps on the Intel guest, as `hbsim calibrate` writes it.
+const EXECUTOR_SHARE: f64 = hbsim::calibrate::EXECUTOR_SHARE;
 
-/// H's `cpu_wait_displaced` on the first table, whose points have no calibration of their own:
+/// I's `cpu_wait_displaced` on the first table, whose points have no calibration of their own:
 /// D's censored exponential ([`hbsim::calibrate::drain_wait_from`]) pooled over every
 /// calibration file recorded under busy threads that fill the CPUs, Σ won × gap / Σ (won −
 /// drained + 1), to 0.1 ms.
@@ -1449,6 +1358,19 @@ fn pooled_displaced_wait() -> String {
             format!("{{ dist = \"exponential\", mean = \"{}us\" }}", (mean_us / 100.0).round() * 100.0)
         })
         .clone()
+}
+
+/// What `hbsim calibrate` writes for the walker's own return where its long loop did not count
+/// it is the pool's figure the first table takes, within a quarter.
+#[test]
+fn the_return_calibrate_falls_back_on_is_the_pools() {
+    let pooled: toml::Table = format!("x = {}", pooled_displaced_wait()).parse().expect("pooled");
+    let mean = hbsim::scenario::parse_duration(pooled["x"]["mean"].as_str().expect("mean")).expect("duration") as f64 / 1e6;
+    let written = hbsim::calibrate::DISPLACED_WAIT_POOLED_MS;
+    assert!(
+        (mean / written - 1.0).abs() <= 0.25,
+        "the calibrations' pooled return is {mean} ms, hbsim calibrate writes {written} ms: update DISPLACED_WAIT_POOLED_MS"
+    );
 }
 
 fn time_sharing_applied() -> bool {
@@ -1647,8 +1569,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
             replace.push(("cpu_wait", d.cpu_wait_text()));
             replace.push(("cpu_wait_after_drain", d.after_drain_text()));
         }
-        // H: the same return as the walker's wait while its heirs still run (the heirs' own
-        // wait for a CPU keeps `cpu_wait`).
+        // I: the same return as the walker's wait while its heirs still run (the heirs' own
+        // wait for a CPU keeps `cpu_wait`), as `hbsim calibrate` writes it.
         Some(d) if run_queue_loaded() && run_queue_applied() => {
             replace.retain(|(k, _)| !matches!(*k, "cpu_wait_displaced" | "cpu_wait_after_drain"));
             replace.push(("cpu_wait_displaced", d.cpu_wait_text()));
@@ -1753,7 +1675,8 @@ fn run_queue_keys() -> [(&'static str, String); 4] {
 /// The CPU model's keys for a point, as every session sets them: `cpus` (the session's
 /// `meta.cpus`), `cpu_other_runnable` (the harness's busy threads), `cpu_wait` ([`cpu_wait`]),
 /// `cpu_release_preempt`, `cpu_release_other_at_once`, `cpu_release_heir_waits` and
-/// `cpu_release_heir_waits_sd` ([`session_cpu_shares`]); F's ([`run_queue_keys`]) on an idle host.
+/// `cpu_release_heir_waits_sd` ([`session_cpu_shares`]); F's ([`run_queue_keys`]), and I's where
+/// the busy threads fill the CPUs ([`RUN_QUEUE_LOADED`]).
 fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
     let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
     let busy = json["params"]["busy_threads"].as_f64().expect("params.busy_threads") as u64;
@@ -1765,9 +1688,9 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
         keys.push(("cpu_wait_after_drain", "\"0\"".to_string()));
     }
     if (busy == 0 || run_queue_loaded()) && run_queue_applied() {
-        // F on an idle host (the forty-second session): the executor threads run at most `cpus`
-        // at once, bound by the CPUs, their contention resolved by a spin; the walker parks at
-        // once behind them; a hold as the loop's won gaps measured it.
+        // F (the forty-second session; at every load since the forty-fourth's I): the executor
+        // threads run at most `cpus` at once, bound by the CPUs, their contention resolved by a
+        // spin; the walker parks at once behind them; a hold as the loop's won gaps measured it.
         keys.extend(run_queue_keys());
     }
     keys.extend([
@@ -1781,8 +1704,9 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
         ("cpu_release_heir_waits_sd", format!("{waits_sd:.3}")),
     ]);
     if busy >= cpus && run_queue_loaded() && run_queue_applied() {
-        // H: the walker that lost its CPU at its release is back once its heirs have drained, or
-        // after a draw of the pooled calibrations' own return, whichever comes first.
+        // I: the walker that lost its CPU at its release is back once its heirs have drained, or
+        // after a draw of the pooled calibrations' own return, whichever comes first; its heirs
+        // take the loop's share of the CPUs.
         keys.retain(|(k, _)| *k != "cpu_wait_after_drain");
         keys.push(("cpu_wait_after_drain", "\"0\"".to_string()));
         keys.push(("cpu_wait_displaced", pooled_displaced_wait()));
@@ -2881,6 +2805,14 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
     "last quarter",
     "see tipped (the loop's mean 0.25 against hbsim's 0.13, p = 0.003)",
+), (
+    "AMD EPYC (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1147]",
+    "tipped",
+    "as found under I (the forty-fourth session): the loop tipped in 12 of 15, hbsim's collapse rates add up to 6.7 (p = 0.005), where before I 8.5 (p = 0.053). As its last quarter entry: what hbsim does not reach on this guest at 4 busy threads is the loop's full collapse, and I's heirs drain more of each won gap there (in-sample 261 calls per ms against the loops' 184 at 4 busy threads)",
+), (
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 5 closes, 60 s, 16 busy [6.18.44-fc-v1045]",
+    "last quarter",
+    "as found under I (the forty-fourth session): the loop's 32 last quarters failed 0.72 on average, hbsim's 0.60 (p = 0.001; before I 0.68, p = 0.39); the tips agree (23 against 20.5). I's heirs take 0.3 of the CPUs beside 16 busy threads where this guest's loop measured 0.27, and drain more of a won gap than the loops did (in-sample drained share 0.69 against 0.36), so hbsim's collapsed seeds end part-way where the loop's failed throughout",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -3132,18 +3064,8 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user5-huge-gap15", "p50", "see last quarter: the loop's heartbeats waited 0.5 s at the median while it ran on, hbsim's seeds that recover none"),
     // The thirty-third session, the release shares pooled by guest under load, as found.
     ("user2-huge-gap0-busy4", "share", "as in KNOWN (hbsim 94% against the loop's 61%)"),
-    (
-        "user2-huge-gap0-busy8",
-        "last quarter",
-        "as in KNOWN (the busy-8 knife edge: the loop failed 4% of its last quarter, hbsim's median 0.48 with one seed within 0.10; moved by trig11- to trig15- joining the pool)",
-    ),
-    (
-        "user-huge-gap0-busy8",
-        "last quarter",
-        "on hbsim's edge (7 of 20 seeds collapse, median 0.36) where the loop recovered (0.00): none of its seeds within 0.10 (4 before trig1- to trig3- recorded; their counts now join every host's pool at 8 busy threads that this older guest's point draws; with user51- to user53- in that pool, 10 of 20 and median 0.51)",
-    ),
     // The thirty-fifth session (`user37-`, a fourth host, held out), as found.
-    ("user37-huge-gap0-busy8", "tipped", "as in KNOWN (17 of 20 seeds)"),
+    ("user37-huge-gap0-busy8", "tipped", "the loop held part-way (0.40, its heirs in at 16 of 27 gaps); from this set's busy-8 calibration 15 of 20 seeds collapse under I (median 0.67); on the first table 11 of 20, the edge, so it agrees there"),
     ("user37-incident-hot-gap0", "registers", "as in KNOWN (309 calls against 3.7)"),
     ("user37-incident-hot-gap0", "p90", "as in KNOWN (330 ms against 7.7 ms)"),
     ("user37-incident-hot-gap0-busy4", "p90", "as in KNOWN (55 ms against 0.6 ms)"),
@@ -3201,20 +3123,10 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The fortieth session (`user57-` to `user59-`, held out for D, not kept), as found; the
     // pool they joined took user37-huge-gap0-busy12's and user56-huge-gap0-busy12's last quarters
     // off this list.
-    (
-        "user37-huge-gap0-busy8",
-        "last quarter",
-        "as in KNOWN (0.40 against a median of 1.00, one seed within 0.10): moved by user57- to user59- joining this guest's busy-8 pool",
-    ),
-    ("user55-huge-gap0-busy12", "share", "as in KNOWN (2 of 27 gaps against 41%)"),
+    ("user55-huge-gap0-busy12", "share", "the loop's heirs won 2 of 27 gaps; from this set's busy-12 calibration hbsim's win 39% (on the first table it agrees since I)"),
     ("user57-huge-gap0-busy12", "last quarter", "as in KNOWN (0.52 against 1.00, 20 of 20 seeds)"),
     // The forty-first session (`user60-`, `user61-`), as found: their joining this guest's busy-8
     // pool moved user58-'s last quarter onto this list and user59-'s off it.
-    (
-        "user58-huge-gap0-busy8",
-        "last quarter",
-        "the loop tipped (0.80; its heirs in at 12 of 36 gaps); hbsim's seeds split on the edge, median 0.45, one within 0.10. Tipped agrees on the edge",
-    ),
     ("user59-huge-gap0-busy12", "tipped", "as in KNOWN (20 of 20 seeds)"),
     ("user59-huge-gap0-busy12", "last quarter", "as in KNOWN (0.18 against 1.00)"),
     ("user59-huge-gap0-busy12", "share", "as in KNOWN (24 of 29 gaps against 32%)"),
@@ -3238,10 +3150,17 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The forty-fourth session (`user64-`, `user65-`), as found (see KNOWN).
     ("user-huge-gap0-busy8", "p50", "as in KNOWN (2.2 s against 0.03 ms)"),
     ("user-huge-gap0-busy8", "p90", "as in KNOWN (6.0 s against 1.1 s)"),
-    ("user64-huge-gap0-busy8", "share", "as in KNOWN (hbsim 79% against the loop's 13 of 30)"),
     ("user65-huge-gap0-busy8", "last quarter", "as in KNOWN (the loop 0.08; hbsim median 0.60 from this set's busy-8 calibration, none within 0.10; tipped agrees on the edge)"),
     ("user65-huge-gap0-busy8", "share", "as in KNOWN (hbsim 38% against the loop's 26 of 32)"),
     ("user65-huge-gap0-busy12", "tipped", "the loop held part-way (0.47; the second of this guest's 13 busy-12 loops since its fc-v1252 kernels to hold, user59- the other; its heirs in at 8 of 24 gaps); from this set's busy-12 calibration 15 of 20 seeds collapse (on the first table 14 of 20, the edge)"),
+    // The forty-fourth session's I, as found (see KNOWN).
+    ("user37-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 5 registrations each; hbsim's from this set's calibration 2, before I 4"),
+    ("user59-huge-gap0-busy12", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 1665 registrations each; hbsim's from this set's calibration 6306, before I 3974"),
+    ("user60-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.032 ms); hbsim's median seed from this set's calibration puts it behind a walk (1174.405 ms; last quarter median 0.28, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (1174.405 ms at the median seed)"),
+    ("user60-huge-gap0-busy4", "p90", "see p50 (3556.8 ms against 572.3 ms)"),
+    ("user60-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.74) with its heirs in at 0.34 (10/29); 4 of 20 seeds from this set's calibration collapse (median 0.31), before I 10 of 20"),
+    ("user60-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.74 of its last quarter; hbsim's seeds from this set's calibration end part-way (median 0.31, 0 within 0.10; 4 of 20 collapse), before I median 0.57 (10 of 20)"),
+    ("user65-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop held (0.08, its heirs in at 0.81 (26/32)); 16 of 20 seeds from this set's calibration collapse (median 0.71), before I 17 of 20"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -3375,7 +3294,9 @@ fn compare_all(
 ///   calls per ms at the two rounds' medians).
 ///
 /// With E ([`TIME_SHARING`], `HBSIM_TIME_SHARING=1`) hbsim's drain is asserted within
-/// [`SHARED_DRAIN_FACTOR`] of the JVM's instead (366 and 395 calls per ms against 281 and 212).
+/// [`SHARED_DRAIN_FACTOR`] of the JVM's instead (366 and 395 calls per ms against 281 and 212),
+/// and so with I ([`RUN_QUEUE_LOADED`], since the forty-fourth session: the heirs at the loop's
+/// share of the CPUs, 0.3, about a fair share among the six threads beside 4 busy ones).
 #[test]
 fn the_jvms_drain_slows_under_load_and_hbsims_does_not() {
     // (files' guest tag, the guest's busy-4 point for hbsim, idle over busy-4 at least, at each park)
@@ -3406,7 +3327,7 @@ fn the_jvms_drain_slows_under_load_and_hbsims_does_not() {
             "{guest}, busy 4: JVM {real:.0} calls per ms after a 3 s park (idle {:.0}), hbsim {hbsim:.0}",
             jvm(0, 3000)
         );
-        if time_sharing_applied() {
+        if time_sharing_applied() || (run_queue_loaded() && executor_share_applied() && run_queue_applied()) {
             assert!(
                 (1.0 / SHARED_DRAIN_FACTOR..=SHARED_DRAIN_FACTOR).contains(&(hbsim / real)),
                 "{guest}: hbsim {hbsim:.0} against the JVM's {real:.0} calls per ms under 4 busy threads"
@@ -4186,18 +4107,36 @@ fn a_woken_heartbeat_thread_takes_its_fair_share_of_a_busy_host() {
     }
     let mut rates: Vec<f64> = short_busy8.iter().map(|r| r.0).collect();
     let jvm = median(&mut rates);
-    // hbsim with F, configured as a busy-8 point on this guest.
+    // hbsim with F, configured as a busy-8 point on this guest, its threads at an even share.
     let point = "user51-huge-gap0-busy8";
     let (busy, json) = recorded(point);
     assert_eq!(busy, 8);
     let toml_text = std::fs::read_to_string(repo_root().join(format!("tests/data/validation/{point}.toml"))).unwrap();
-    let (rate, _) = isolated_drain_of(point, &replace_keys(&configured_scenario(&json, &toml_text), &run_queue_keys()));
+    let configured = replace_keys(&configured_scenario(&json, &toml_text), &run_queue_keys());
+    let even = replace_keys(&configured, &[("cpu_executor_share", "0.0".to_string())]);
+    let (rate, _) = isolated_drain_of(point, &even);
     let ratio = rate / jvm;
     table.push_str(&format!(
         "\nhbsim with F ({point}): {rate:.0} calls per ms, {ratio:.2} of the JVM's 2,000-heartbeat drains beside 8 busy threads ({jvm:.0})\n"
     ));
+    // With I's share (the loop's heirs took 0.29 of the CPUs beside 8 busy threads, where these
+    // drains' threads took a fair share): faster than the isolated drain, by about the ratio of
+    // the shares. Known: the model has one share for both (docs/validation-log.md, the
+    // forty-fourth session).
+    let (share_rate, _) = isolated_drain_of(
+        point,
+        &replace_keys(&configured, &[("cpu_executor_share", format!("{EXECUTOR_SHARE}"))]),
+    );
+    let share_ratio = share_rate / jvm;
+    table.push_str(&format!(
+        "hbsim with I's share {EXECUTOR_SHARE}: {share_rate:.0} calls per ms, {share_ratio:.2} of the JVM's\n"
+    ));
     eprintln!("{table}");
     assert!((1.0 / 1.6..=1.6).contains(&ratio), "F's drain beside 8 busy threads\n{table}");
+    assert!(
+        share_rate > rate && share_ratio > 1.3,
+        "I's drain beside 8 busy threads no longer above the isolated JVM's: update the test and docs\n{table}"
+    );
 }
 
 /// **Known**: hbsim's heartbeat threads drain a backlog faster than the JVM's under load, and the
@@ -4213,6 +4152,13 @@ fn a_woken_heartbeat_thread_takes_its_fair_share_of_a_busy_host() {
 /// park as long as the loop's (1 s, 3 s: [`LONG_PARK_DRAIN_RECORDINGS`]) the JVM drains faster under
 /// load (83 and 77 calls per ms under 16 busy threads against 43) and hbsim is still above it at
 /// every load.
+///
+/// With I ([`RUN_QUEUE_LOADED`], since the forty-fourth session) the heartbeat threads take the
+/// loop's share of the CPUs in its won gaps (0.3), more than the isolated drain's threads take (a
+/// fair share: 0.15-0.24 beside 8 busy threads, [`a_woken_heartbeat_thread_takes_its_fair_share_of_a_busy_host`]):
+/// hbsim drains at 197-246 calls per ms beside 4 to 16 busy threads (the loops' won gaps ran at
+/// 155-278), 1.6 times the JVM's isolated drain beside 4 busy threads and 3.3-4.8 times beside
+/// 8-16, so beyond [`REGISTERS_FACTOR`] from 8 busy threads on.
 #[test]
 fn the_heartbeat_threads_drain_faster_than_the_jvms_and_do_not_slow_under_load() {
     let mut table = String::from(
@@ -4277,7 +4223,12 @@ fn the_heartbeat_threads_drain_faster_than_the_jvms_and_do_not_slow_under_load()
         if busy == 0 && run_queue_applied() {
             assert!(idle_agrees(busy, ratio), "busy 0: F's idle drain\n{table}");
         }
-        if busy >= 4 {
+        let beyond_from = if run_queue_loaded() && executor_share_applied() && run_queue_applied() {
+            8
+        } else {
+            4
+        };
+        if busy >= beyond_from {
             assert!(
                 ratio > REGISTERS_FACTOR,
                 "busy {busy}: the drain under load agrees: update the test and docs\n{table}"
