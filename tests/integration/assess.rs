@@ -385,6 +385,21 @@ fn host_cpus_decide_whether_won_gaps_drain() {
     );
     let (_, from_cal) = run(&["--calibration", busy_cal.to_str().unwrap()]);
     assert_eq!(drain(&from_cal), 1, "{from_cal:#}");
+    let drain_text = |v: &serde_json::Value| starting(v, "the heartbeat threads' drain on a loaded host").join("\n");
+    assert!(
+        drain_text(&from_cal).contains("run hbsim calibrate --busy-threads N"),
+        "{from_cal:#}"
+    );
+    // A calibration with I's keys (hbsim calibrate --busy-threads since the forty-fourth session)
+    // says the drain as the JVM runs it, with its share.
+    let i_cal = dir.write(
+        "cal-busy-i.toml",
+        "[meta]\njvm = \"test-jvm\"\ncpus = 2\nbusy_threads = 8\n[broker]\ncpus = 2\ncpu_run_queue = true\n\
+         cpu_executor_share = 0.3\ncpu_wait_after_drain = \"0\"\n",
+    );
+    let (_, from_i) = run(&["--cpus", "2", "--busy-threads", "8", "--calibration", i_cal.to_str().unwrap()]);
+    assert_eq!(drain(&from_i), 1, "{from_i:#}");
+    assert!(drain_text(&from_i).contains("taking 0.3 of the CPUs between them"), "{from_i:#}");
     let idle_cal = dir.write(
         "cal-idle.toml",
         "[meta]\njvm = \"test-jvm\"\ncpus = 2\nbusy_threads = 0\n[broker]\n",
