@@ -562,11 +562,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "moved by the pool: fc27- to fc29- joined this table's release shares and hbsim's heirs now drain 2,371 calls per won gap against the loop's 930 (2,512 before, inside the test's spread then); the loop's drained at 69 per ms, the JVM's drain under load that hbsim's heartbeat threads do not slow to (docs/validation.md, the nineteenth and twenty-third sessions)",
     ),
     (
-        "user2-huge-gap0-busy8",
-        "last quarter",
-        "the busy-8 knife edge under the user's calibration (the AMD guest): the loop's heirs won 21 of 29 gaps and it failed 4% of its last quarter; 10 of 20 seeds collapsed (on the edge, 11 before) and one ended within 0.10 (two before the model's own race, the twenty-fourth session)",
-    ),
-    (
         "fc32-huge-gap0-busy4",
         "last quarter",
         "held out (the twenty-fourth session): the loop fed itself to 0.92 with its heirs in at 18 of 41 gaps; hbsim's won 44% (as the loop's), 6 of 20 seeds collapsed (on the edge, so tipped or not agrees), median 0.33, one within 0.10: the busy-4 table's full collapse hbsim's seeds reach less often (KNOWN_CONFIGURATIONS)",
@@ -681,11 +676,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the trigger's ten walks averaged 1.23 s where the run's averaged 1.47 s (its later walks preempted by the 4 busy threads): at the trigger's level (the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session)) hbsim's walks are 17% shorter than the whole run's and 3 of 20 seeds collapse (10 of 20 before, on the edge), where the loop tipped (1.00)",
     ),
     (
-        "ready1-huge-gap0-busy12",
-        "tipped",
-        "a knife edge under 12 busy threads: hbsim collapsed 10 of 20 seeds before the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session) (on the edge) and 4 with it, its trigger 1.1% slower than the run: at this load a few percent of the walk moves the seeds' ends by seconds, and the 20 seeds' count by more than its binomial spread",
-    ),
-    (
         "very3-huge-gap0",
         "registers",
         "the loop's heirs won 6 of 150 gaps, hbsim's none in 19 of 20 seeds: at the trigger's level (the own-walks mirror at the trigger's level (WALKS_AT_TRIGGER_LEVEL, the thirty-second session): 323 ms against the run's mean of 365) one seed's heirs won gaps, and its calls per won gap (22,798: a collapsed loop's whole backlog) are the only ones compared",
@@ -731,11 +721,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "the loop's trigger recovered at once (9 gaps, its heirs in at 5): its heartbeats hardly waited (p50 0.03 ms); hbsim's seeds ran on after the trigger, none tipping (p50 1.2 s)",
     ),
     ("trig12-huge-gap0-busy4", "p90", "see p50 (631 ms against 4,094 ms)"),
-    (
-        "very-huge-gap0-busy4-repeat",
-        "last quarter",
-        "the loop's low-grade sustain under 4 busy threads (0.14) where hbsim's seeds recover (0.00, 1 seed within 0.10)",
-    ),
     // The thirty-fifth session (`user37-`, pre-registered): a fourth host, an Intel Xeon guest
     // without a cpuidle driver, held out; as found. A user session: this table takes its quick
     // calibrations with the loop's own walks.
@@ -868,7 +853,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The forty-fourth session (`user64-` and `user65-`, held out for H, which was not kept), as
     // found; user-huge-gap0-busy8 moved as they joined every host's pool at 8 busy threads.
     ("user-huge-gap0-busy8", "p50", "the loop's heartbeats got through between walks at a median 0.03 ms (heirs in at 8 of 9 gaps, held); with user64- and user65- in every host's busy-8 pool that this older guest's point draws, hbsim's median response 1.8 s (tipped agrees)"),
-    ("user-huge-gap0-busy8", "p90", "see p50 (6.8 s against 1.1 s)"),
     ("user65-huge-gap0-busy8", "last quarter", "the loop held (0.08) with its heirs in at 26 of 32 gaps (its walker lost its CPU at 19 of 32 releases, user64-'s 5 of 30 an hour earlier); hbsim 14 of 20 seeds collapse (median 0.65, one within 0.10), on the edge, so tipped or not agrees"),
     ("user65-huge-gap0-busy8", "share", "see last quarter (26 of 32 gaps against the pool's 40%)"),
     // The forty-fourth session's I (applied, at every load where the busy threads fill the CPUs),
@@ -877,25 +861,17 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("acct2-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.96 of its last quarter; hbsim's seeds end part-way (median 0.52, 1 within 0.10; 10 of 20 collapse), before I median 0.66 (15 of 20)"),
     ("back-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session): the loop walked its trigger's 10 closes and stopped, its median heartbeat through between walks (0.059 ms); hbsim's median seed puts it behind a walk (788.529 ms; last quarter median 0.07, 0 of 20 collapse). Four seeds traced: under I all four went on walking after the trigger (60-61 walks, timeouts at 2-18% feeding 550-3,900 closes), without it two of the four stopped at the trigger's 10 as the loop did; before I at least 2 of 20 seeds stopped (721.420 ms at the median seed)"),
     ("back-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 511.3 ms)"),
-    ("back2-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop held (0.06); hbsim's seeds run on part-way (median 0.41, 0 within 0.10; 6 of 20 collapse), before I median 0.36 (6 of 20)"),
     ("back3-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.51) with its heirs in at 0.62 (16/26); 3 of 20 seeds collapse (median 0.33), before I 6 of 20"),
-    ("blk2-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.79 of its last quarter; hbsim's seeds end part-way (median 0.40, 1 within 0.10; 6 of 20 collapse), before I median 0.60 (14 of 20)"),
-    ("disp1-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.60, 0 within 0.10; 13 of 20 collapse), before I median 0.60 (12 of 20)"),
     ("fc32-huge-gap0-busy4", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.92) with its heirs in at 0.44 (18/41); 5 of 20 seeds collapse (median 0.31), before I 6 of 20"),
     ("inrace-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.051 ms); hbsim's median seed puts it behind a walk (3288.334 ms; last quarter median 0.49, 9 of 20 collapse), where before I at least 2 of 20 seeds let it through (3422.552 ms at the median seed)"),
-    ("inrace-huge-gap0-busy4", "p90", "see p50 (7382.0 ms against 1270.1 ms)"),
     ("inrace-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop held (0.02); hbsim's seeds run on part-way (median 0.39, 1 within 0.10; 6 of 20 collapse), before I median 0.52 (10 of 20)"),
     ("inrace2-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 3, before I 5"),
-    ("knots-huge-gap0-busy4-repeat", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.029 ms); hbsim's median seed puts it behind a walk (587.203 ms; last quarter median 0.00, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (0.001 ms at the median seed)"),
-    ("knots-huge-gap0-busy4-repeat", "p90", "see p50 (1845.5 ms against 299.3 ms)"),
     ("knots-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.08 (797/9999) of the gaps; hbsim's 0.24, before I 0.22"),
     ("park-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 4, before I 7"),
     ("pool1-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.026 ms); hbsim's median seed puts it behind a walk (687.866 ms; last quarter median 0.05, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (654.311 ms at the median seed)"),
     ("pool1-huge-gap0-busy4", "p90", "see p50 (2348.8 ms against 260.0 ms)"),
-    ("pool2-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.43 of its last quarter; hbsim's seeds end part-way (median 0.28, 1 within 0.10; 7 of 20 collapse), before I median 0.56 (10 of 20)"),
     ("quick1-large-gap0-busy2", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.93 (92/99) of the gaps; hbsim's 0.69, before I 0.77"),
     ("quick3-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.95 of its last quarter; hbsim's seeds end part-way (median 0.54, 1 within 0.10; 14 of 20 collapse), before I median 0.61 (14 of 20)"),
-    ("ready2-huge-gap0-busy16", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.60, 0 within 0.10; 14 of 20 collapse), before I median 0.60 (14 of 20)"),
     ("runs10-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.99 of its last quarter; hbsim's seeds end part-way (median 0.46, 0 within 0.10; 7 of 20 collapse), before I median 0.65 (16 of 20)"),
     ("runs4-huge-gap0-busy12", "last quarter", "as found under I (the forty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.50, 0 within 0.10; 10 of 20 collapse), before I median 0.60 (12 of 20)"),
     ("runs5-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.99) with its heirs in at 0.44 (12/27); 3 of 20 seeds collapse (median 0.22), before I 7 of 20"),
@@ -903,10 +879,8 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("runs6-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 380.8 ms)"),
     ("runs7-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.57) with its heirs in at 0.50 (14/28); 3 of 20 seeds collapse (median 0.37), before I 10 of 20"),
     ("runs8-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.54) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.33), before I 9 of 20"),
-    ("runs8-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop failed 0.54 of its last quarter; hbsim's seeds end part-way (median 0.33, 1 within 0.10; 5 of 20 collapse), before I median 0.49 (9 of 20)"),
     ("trig1-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.025 ms); hbsim's median seed puts it behind a walk (855.638 ms; last quarter median 0.12, 1 of 20 collapse), where before I at least 2 of 20 seeds let it through (754.975 ms at the median seed)"),
     ("trig1-huge-gap0-busy4", "p90", "see p50 (3019.9 ms against 712.0 ms)"),
-    ("user-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop held (0.00); hbsim's seeds run on part-way (median 0.33, 0 within 0.10; 3 of 20 collapse), before I median 0.51 (10 of 20)"),
     ("user-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.07 (659/9999) of the gaps; hbsim's 0.22, before I 0.21"),
     ("user-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 6 registrations each; hbsim's 3, before I 5"),
     ("user3-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.10, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (687.866 ms at the median seed)"),
@@ -922,6 +896,20 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("very-huge-gap0-busy4", "p90", "see p50 (2348.8 ms against 415.9 ms)"),
     ("very-million-gap0-busy8", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.119 ms); hbsim's median seed puts it behind a walk (528.482 ms; last quarter median 0.00, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (620.757 ms at the median seed)"),
     ("very-million-gap0-busy8", "p90", "see p50 (2113.9 ms against 448.9 ms)"),
+    // The forty-fifth session: as found when user68- (4 and 16 busy threads) joined the pools.
+    ("blk2-huge-gap0-busy16", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.49, its heirs in at 0.73 (11/15)); 15 of 20 seeds collapse (median 0.60), before it 11 of 20"),
+    ("disp2-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.00); hbsim's seeds run on part-way (median 0.45, 0 within 0.10; 5 of 20 collapse), before it median 0.47 (9 of 20)"),
+    ("fc29-huge-gap0-busy4", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop failed 0.53 of its last quarter; hbsim's seeds end part-way (median 0.17, 1 within 0.10; 2 of 20 collapse), before it median 0.35 (5 of 20)"),
+    ("fc3-million-gap0-busy8", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop tipped (0.70) with its heirs in at 0.33 (10/30); 5 of 20 seeds collapse (median 0.24), before it 10 of 20"),
+    ("fc7-huge-gap0-busy4", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.51, 1 within 0.10; 10 of 20 collapse), before it median 0.65 (13 of 20)"),
+    ("load4-huge-gap0-busy16", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.30, its heirs in at 0.71 (10/14)); 15 of 20 seeds collapse (median 0.78), before it 14 of 20"),
+    ("quick3-huge-gap0-busy12", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop tipped (1.00) with its heirs in at 0.45 (10/22); 5 of 20 seeds collapse (median 0.35), before it 9 of 20"),
+    ("runs8-huge-gap0-busy16", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.46, its heirs in at 0.58 (7/12)); 15 of 20 seeds collapse (median 0.79), before it 14 of 20"),
+    ("runs9-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.17); hbsim's seeds run on part-way (median 0.55, 1 within 0.10; 12 of 20 collapse), before it median 0.60 (12 of 20)"),
+    ("user3-huge-gap0-busy4-repeat", "p50", "as found when user68- joined the pools (the forty-fifth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.09, 0 of 20 collapse), where before it at least 2 of 20 seeds let it through (754.975 ms at the median seed)"),
+    ("user3-huge-gap0-busy4-repeat", "p90", "see p50 (2751.5 ms against 427.4 ms)"),
+    ("user37-huge-gap0-busy8", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.40, its heirs in at 0.59 (16/27)); 15 of 20 seeds collapse (median 0.64), before it 11 of 20"),
+    ("user38-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.63, 1 within 0.10; 14 of 20 collapse), before it median 0.76 (16 of 20)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1197,6 +1185,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // I held out (the forty-fourth session's third part, 1143959): the same steps as H's sets.
     ("user66", "tests/data/calibration/user66-session-2026-12-06"),
     ("user67", "tests/data/calibration/user67-session-2026-12-06"),
+    // I as applied, checked beside 4 and 16 busy threads (the forty-fifth session).
+    ("user68", "tests/data/calibration/user68-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -3149,7 +3139,7 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user63-huge-gap3", "last quarter", "held out: the loop ran on part-way behind 3 us (0.39, heirs in at 18 of 174 gaps); from the quick calibration alone 4-5 of 20 seeds collapse with and without F, median 0.00, none within 0.10"),
     // The forty-fourth session (`user64-`, `user65-`), as found (see KNOWN).
     ("user-huge-gap0-busy8", "p50", "as in KNOWN (2.2 s against 0.03 ms)"),
-    ("user-huge-gap0-busy8", "p90", "as in KNOWN (6.0 s against 1.1 s)"),
+    ("user-huge-gap0-busy8", "p90", "see p50 (6.0 s against 1.1 s)"),
     ("user65-huge-gap0-busy8", "last quarter", "as in KNOWN (the loop 0.08; hbsim median 0.60 from this set's busy-8 calibration, none within 0.10; tipped agrees on the edge)"),
     ("user65-huge-gap0-busy8", "share", "as in KNOWN (hbsim 38% against the loop's 26 of 32)"),
     ("user65-huge-gap0-busy12", "tipped", "the loop held part-way (0.47; the second of this guest's 13 busy-12 loops since its fc-v1252 kernels to hold, user59- the other; its heirs in at 8 of 24 gaps); from this set's busy-12 calibration 15 of 20 seeds collapse (on the first table 14 of 20, the edge)"),
