@@ -352,6 +352,12 @@ fn number(m: &Map<String, Value>, key: &str) -> Result<f64, Error> {
         .ok_or_else(|| harness_error("output", format!("measured.{key} is missing or not a number")))
 }
 
+/// An exponential distribution of mean `mean_ns` as a scenario value (its mean as
+/// [`duration_text`] writes it).
+pub fn exponential_text(mean_ns: f64) -> String {
+    format!("{{ dist = \"exponential\", mean = \"{}\" }}", duration_text(mean_ns))
+}
+
 /// A duration in scenario syntax from nanoseconds (whole ns: "24ns", "36.314us").
 pub fn duration_text(ns: f64) -> String {
     let ns = ns.max(0.0).round() as u64;
@@ -1440,20 +1446,14 @@ pub struct DrainWait {
 impl DrainWait {
     /// `cpu_wait` as `hbsim calibrate` writes it (an exponential, its mean to 0.1 ms).
     pub fn cpu_wait_text(&self) -> String {
-        format!(
-            "{{ dist = \"exponential\", mean = \"{}\" }}",
-            duration_text((self.cpu_wait_mean_us / 100.0).round() * 100_000.0)
-        )
+        exponential_text((self.cpu_wait_mean_us / 100.0).round() * 100_000.0)
     }
 
     /// `cpu_wait_after_drain` as `hbsim calibrate` writes it (an exponential, its mean to 1 µs,
     /// or `"0"`).
     pub fn after_drain_text(&self) -> String {
         if self.after_drain_mean_us > 0.0 {
-            format!(
-                "{{ dist = \"exponential\", mean = \"{}\" }}",
-                duration_text((self.after_drain_mean_us.round() * 1000.0).max(1.0))
-            )
+            exponential_text((self.after_drain_mean_us.round() * 1000.0).max(1.0))
         } else {
             "\"0\"".to_string()
         }
@@ -2030,11 +2030,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 "# the walker's wait after a lost gap: median over gaps >= 10 us of p99 / ln(100 x share)\n\
                  # (handoff_walker_wait_us_p99_*, handoff_share_*: an exponential tail through the measured p99)"
             );
-            let _ = writeln!(
-                out,
-                "cpu_wait = {{ dist = \"exponential\", mean = \"{}\" }}",
-                duration_text((mean / 100.0).round() * 100_000.0)
-            );
+            let _ = writeln!(out, "cpu_wait = {}", exponential_text((mean / 100.0).round() * 100_000.0));
         }
         if busy >= cpus {
             // I (docs/validation-log.md, the forty-fourth session): the walker that lost its CPU
@@ -2057,10 +2053,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     ),
                 ),
                 None => (
-                    format!(
-                        "{{ dist = \"exponential\", mean = \"{}\" }}",
-                        duration_text(DISPLACED_WAIT_POOLED_MS * 1e6)
-                    ),
+                    exponential_text(DISPLACED_WAIT_POOLED_MS * 1e6),
                     "\"0\"".to_string(),
                     format!(
                         "this host's long loop did not count them (fewer\n\

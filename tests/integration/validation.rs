@@ -930,7 +930,7 @@ pub fn cpu_wait() -> String {
     let measured: Vec<&serde_json::Map<String, serde_json::Value>> =
         docs.iter().map(|d| d["measured"].as_object().expect("measured")).collect();
     let mean_us = hbsim::calibrate::walker_wait_mean_us(&measured).expect("hand-off walker waits recorded");
-    format!("{{ dist = \"exponential\", mean = \"{}us\" }}", (mean_us / 100.0).round() * 100.0)
+    hbsim::calibrate::exponential_text((mean_us / 100.0).round() * 100_000.0)
 }
 
 /// The recorded points: (name, json, toml).
@@ -1345,7 +1345,7 @@ fn pooled_displaced_wait() -> String {
             }
             assert!(returns > 0.0, "no calibration under busy threads counts the long loop's won gaps");
             let mean_us = exposure / returns;
-            format!("{{ dist = \"exponential\", mean = \"{}us\" }}", (mean_us / 100.0).round() * 100.0)
+            hbsim::calibrate::exponential_text((mean_us / 100.0).round() * 100_000.0)
         })
         .clone()
 }
