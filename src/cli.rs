@@ -235,6 +235,11 @@ pub struct ReplayArgs {
     /// With --trace: only these event kinds (comma-separated), e.g. thread_step,monitor_wake.
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
     pub trace_kinds: Vec<String>,
+    /// Also write <policy>/holds.csv with every ProducerManager monitor hold: who asked for the
+    /// monitor when, entered and left (the harness's --trace-holds format; read it with
+    /// calibration/jvm/holds.py).
+    #[arg(long)]
+    pub trace_holds: bool,
 }
 
 /// Why a command did not finish normally.
@@ -472,6 +477,7 @@ fn execute_replay(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, Failure>
         extra_levels: Vec::new(),
         no_charts: args.run.no_charts,
         trace_kinds,
+        trace_holds: args.trace_holds,
     };
     let dir = resolve_out(&args.run.out, &scenario);
     check_out_dir(&dir)?;

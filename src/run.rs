@@ -31,6 +31,8 @@ pub struct RunOptions {
     /// Write `trace.csv` with every handled event of these kinds (bit k = kind k of
     /// `model::EVENT_KIND_NAMES`); `None` = no trace.
     pub trace_kinds: Option<u32>,
+    /// Write `holds.csv` with every ProducerManager monitor hold (`--trace-holds`).
+    pub trace_holds: bool,
 }
 
 /// Parses `--trace-kinds` (comma-separated kind names, or `all`) into a kind mask.
@@ -54,6 +56,18 @@ pub fn parse_trace_kinds(names: &[String]) -> Result<u32, Error> {
 /// Where traced events go while a run goes on.
 pub type TraceSink<'a> = &'a mut dyn FnMut(&[(u64, crate::model::Event)]) -> Result<(), Error>;
 
+/// Where traced monitor holds go while a run goes on.
+pub type HoldSink<'a> = &'a mut dyn FnMut(&[crate::model::Hold]) -> Result<(), Error>;
+
+/// The traces a run hands on as it goes (none by default).
+#[derive(Default)]
+pub struct Traces<'a> {
+    /// Handled events of `RunOptions::trace_kinds`.
+    pub events: Option<TraceSink<'a>>,
+    /// Monitor holds, when `RunOptions::trace_holds`.
+    pub holds: Option<HoldSink<'a>>,
+}
+
 /// Samples handed to the sink per chunk of simulated time.
 const CHUNK_SAMPLES: u64 = 1_024;
 
@@ -65,17 +79,18 @@ pub fn simulate(
     options: &RunOptions,
     sink: &mut dyn FnMut(&[Sample]) -> Result<(), Error>,
 ) -> Result<RunOutput, Error> {
-    simulate_traced(scenario, policy, seed, options, sink, None)
+    simulate_traced(scenario, policy, seed, options, sink, Traces::default())
 }
 
-/// [`simulate`], with the handled events of `options.trace_kinds` handed to `trace` as it goes.
+/// [`simulate`], with the handled events of `options.trace_kinds` and the monitor holds (with
+/// `options.trace_holds`) handed to `traces` as it goes.
 pub fn simulate_traced(
     scenario: &Scenario,
     policy: Policy,
     seed: u64,
     options: &RunOptions,
     sink: &mut dyn FnMut(&[Sample]) -> Result<(), Error>,
-    mut trace: Option<TraceSink>,
+    mut traces: Traces,
 ) -> Result<RunOutput, Error> {
     let mut scenario = scenario.clone();
     scenario
@@ -85,12 +100,15 @@ pub fn simulate_traced(
     scenario.dumps_ns.dedup();
     let mut ctx = Ctx::new();
     let mut world = World::new(scenario.clone(), policy, seed, &mut ctx, &options.extra_levels);
-    let tracing = trace.is_some() && options.trace_kinds.is_some();
+    let tracing = traces.events.is_some() && options.trace_kinds.is_some();
     if tracing {
         world.event_trace = Some(crate::model::EventTrace {
             kinds: options.trace_kinds.unwrap_or(0),
             buffer: Vec::new(),
         });
+    }
+    if traces.holds.is_some() && options.trace_holds {
+        world.hold_trace = Some(crate::model::HoldTrace::default());
     }
     let end = SimTime(scenario.duration_ns);
     // Tracing buffers every event of a chunk: smaller chunks keep that buffer small.
@@ -103,9 +121,13 @@ pub fn simulate_traced(
         events += outcome.events;
         now = outcome.now;
         sink(&world.recorder.drain_samples())?;
-        if let (Some(trace_sink), Some(buffer)) = (trace.as_mut(), world.event_trace.as_mut()) {
+        if let (Some(trace_sink), Some(buffer)) = (traces.events.as_mut(), world.event_trace.as_mut()) {
             trace_sink(&buffer.buffer)?;
             buffer.buffer.clear();
+        }
+        if let (Some(hold_sink), Some(holds)) = (traces.holds.as_mut(), world.hold_trace.as_mut()) {
+            hold_sink(&holds.buffer)?;
+            holds.buffer.clear();
         }
         if outcome.stop == Stop::MaxEvents {
             return Err(Error::MaxEvents {
@@ -222,15 +244,27 @@ pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path,
         timeline.write(rows)?;
         brokers.write(rows)
     };
-    let output = match options.trace_kinds {
-        None => simulate(scenario, policy, seed, options, &mut sink)?,
-        Some(_) => {
-            let mut trace = crate::metrics::trace_out::TraceWriter::create(&files.dir.join("trace.csv"))?;
-            let output = simulate_traced(scenario, policy, seed, options, &mut sink, Some(&mut |events| trace.write(events)))?;
-            trace.finish()?;
-            output
-        }
+    let mut events = match options.trace_kinds {
+        Some(_) => Some(crate::metrics::trace_out::TraceWriter::create(&files.dir.join("trace.csv"))?),
+        None => None,
     };
+    let mut holds = match options.trace_holds {
+        true => Some(crate::metrics::trace_out::HoldWriter::create(&files.dir.join("holds.csv"))?),
+        false => None,
+    };
+    let mut write_events = |rows: &[(u64, crate::model::Event)]| events.as_mut().map_or(Ok(()), |w| w.write(rows));
+    let mut write_holds = |rows: &[crate::model::Hold]| holds.as_mut().map_or(Ok(()), |w| w.write(rows));
+    let traces = Traces {
+        events: Some(&mut write_events),
+        holds: Some(&mut write_holds),
+    };
+    let output = simulate_traced(scenario, policy, seed, options, &mut sink, traces)?;
+    if let Some(writer) = events {
+        writer.finish()?;
+    }
+    if let Some(writer) = holds {
+        writer.finish()?;
+    }
     timeline.finish()?;
     brokers.finish()?;
     if !options.no_charts {

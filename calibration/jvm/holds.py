@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Reads a hold trace of the validation loop (`HbCalib --mode validate ... --trace-holds FILE`) and
-says who held the ProducerManager monitor while a walker, back from its gap, was kept out.
+"""Reads a hold trace of the validation loop (`HbCalib --mode validate ... --trace-holds FILE`), or
+hbsim's of a run (`hbsim replay ... --trace-holds`: <policy>/holds.csv, the same rows with the broker
+in a sixth column; broker 0 is read unless --broker N), and says who held the ProducerManager
+monitor while a walker, back from its gap, was kept out.
 
 A diagnostic, not a recording: the trace adds two clock reads to every registerProducer hold.
 
@@ -12,8 +14,13 @@ monitor was free while the walker still waited (the longest such stretch). Then 
 length: a hold of 100 us or more is a heartbeat thread that lost its CPU while it held the monitor
 (the work under it is a few hundred ns).
 
+Parked through: a heartbeat thread that asked for the monitor before the walker's release and
+entered only after the walker's next entry stayed out through the whole won gap (the others
+drained the queue past it); per won gap, how many threads did, the first gaps listed.
+
   python3 calibration/jvm/holds.py TRACE [TRACE...]     # one summary per trace
   python3 calibration/jvm/holds.py --gaps TRACE          # and every won gap
+  python3 calibration/jvm/holds.py --broker 1 holds.csv  # hbsim's trace, broker 1
 """
 
 import bisect
@@ -23,16 +30,21 @@ LONG_HOLD_NS = 100_000
 BLOCKED_NS = 1_000_000
 
 
-def load(path):
+def load(path, broker=0):
     holds, walks = [], []
     with open(path) as f:
         for line in f:
-            if line.startswith("H,"):
-                _, arrive, t_in, t_out, tid = line.split(",")
-                holds.append((int(t_in), int(t_out), int(arrive), int(tid)))
-            elif line.startswith("W,"):
-                _, ready, t_in, t_out, counted = line.split(",")
-                walks.append((int(ready), int(t_in), int(t_out), int(counted)))
+            if not (line.startswith("H,") or line.startswith("W,")):
+                continue
+            parts = line.strip().split(",")
+            # hbsim's trace has the broker in a sixth column; the harness's has one broker.
+            if len(parts) > 5 and int(parts[5]) != broker:
+                continue
+            kind, a, t_in, t_out, d = parts[0], int(parts[1]), int(parts[2]), int(parts[3]), int(parts[4])
+            if kind == "H":
+                holds.append((t_in, t_out, a, d))
+            else:
+                walks.append((a, t_in, t_out, d))
     holds.sort()
     return holds, walks
 
@@ -73,8 +85,17 @@ def blocked_parts(ready, entered, gap_holds):
     return inside, held, long_held, longest_free, longest_hold
 
 
-def summary(path, show_gaps):
-    holds, walks = load(path)
+def parked_through(holds, gaps):
+    """Per won gap: the heartbeat threads that asked before the release and entered only after
+    the walker's next entry."""
+    out = []
+    for k, release, ready, entered, gh in gaps:
+        out.append(len({h[3] for h in holds if h[2] < release and h[0] > entered and h[2] > 0}))
+    return out
+
+
+def summary(path, show_gaps, broker=0):
+    holds, walks = load(path, broker)
     lengths = sorted(h[1] - h[0] for h in holds)
     gaps = won_gaps(holds, walks)
     print(f"== {path}")
@@ -104,6 +125,9 @@ def summary(path, show_gaps):
           f"{tot / 1e6:.1f} ms in all: heirs held {held / 1e6:.1f} ms ({long_held / 1e6:.1f} ms in holds >= 100 us), "
           f"free {free / 1e6:.1f} ms (longest free stretch per gap p50 {pct(frees, .5) / 1e6:.2f} ms, "
           f"max {frees[-1] / 1e6 if frees else 0:.2f} ms)")
+    through = parked_through(holds, gaps)
+    print(f"won gaps with heartbeat threads parked through them: {sum(1 for n in through if n)} of {len(gaps)}; "
+          f"threads per won gap, the first ten: {through[:10]}")
     if show_gaps:
         print("| gap | ready ms | blocked ms | holds before the attempt | holds while blocked | held ms | "
               "in holds >= 100 us ms | longest hold ms | longest free ms |")
@@ -115,11 +139,18 @@ def summary(path, show_gaps):
 def main():
     args = sys.argv[1:]
     show = "--gaps" in args
+    broker = 0
+    if "--broker" in args:
+        i = args.index("--broker")
+        if i + 1 >= len(args) or not args[i + 1].isdigit():
+            sys.exit("--broker needs a broker number")
+        broker = int(args[i + 1])
+        del args[i:i + 2]
     paths = [a for a in args if a != "--gaps"]
     if not paths:
         sys.exit(__doc__)
     for p in paths:
-        summary(p, show)
+        summary(p, show, broker)
 
 
 if __name__ == "__main__":

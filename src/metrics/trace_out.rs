@@ -1,9 +1,13 @@
 //! `trace.csv` (`replay --trace`): every handled event of the selected kinds, in the order the
 //! engine handled them: time, kind and the event's fields. For debugging a model.
+//!
+//! `holds.csv` (`replay --trace-holds`): every ProducerManager monitor hold, in the harness's own
+//! trace format (`HbCalib --mode validate --trace-holds`, calibration/jvm/Validate.java) with the
+//! broker added, so that calibration/jvm/holds.py reads the loop's trace and hbsim's alike.
 
 use super::atomic::AtomicFile;
 use crate::error::Error;
-use crate::model::{event_kind, Event, EVENT_KIND_NAMES};
+use crate::model::{event_kind, Event, Hold, ThreadRef, EVENT_KIND_NAMES};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +46,57 @@ impl TraceWriter {
                 time / 1_000_000_000,
                 time % 1_000_000_000
             ));
+        }
+        self.line(&text)
+    }
+
+    /// Completes the file.
+    pub fn finish(self) -> Result<(), Error> {
+        self.file.commit()
+    }
+}
+
+/// The first line of `holds.csv`: what its columns hold.
+pub const HOLDS_HEADER: &str = "# kind,a,b,c,d,broker: H arrive,in,out,thread (registerProducer); \
+W ready,in,out,counted (the close walk); C arrive,in,out,thread (unregisterProducer); S arrive,in,out,0 (the \
+expiry scan); virtual ns\n";
+
+/// A hold trace being written (atomically, like every output).
+pub struct HoldWriter {
+    file: AtomicFile,
+    path: PathBuf,
+}
+
+impl HoldWriter {
+    /// Starts `path` with its header.
+    pub fn create(path: &Path) -> Result<HoldWriter, Error> {
+        let mut writer = HoldWriter {
+            file: AtomicFile::create(path)?,
+            path: path.to_path_buf(),
+        };
+        writer.line(HOLDS_HEADER)?;
+        Ok(writer)
+    }
+
+    fn line(&mut self, text: &str) -> Result<(), Error> {
+        self.file.write_all(text.as_bytes()).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Appends holds.
+    pub fn write(&mut self, holds: &[Hold]) -> Result<(), Error> {
+        let mut text = String::with_capacity(holds.len() * 48);
+        for h in holds {
+            let (kind, d) = match h.thread {
+                ThreadRef::Heartbeat(i) => ('H', i),
+                // Every walk counts: hbsim has no warm-up to leave out.
+                ThreadRef::Netty => ('W', 1),
+                ThreadRef::ClientManage(i) => ('C', i),
+                ThreadRef::Housekeeping => ('S', 0),
+            };
+            text.push_str(&format!("{kind},{},{},{},{d},{}\n", h.arrive_ns, h.in_ns, h.out_ns, h.broker));
         }
         self.line(&text)
     }

@@ -278,6 +278,9 @@ pub struct World {
     /// The optional event trace (`replay --trace`): handled events of the selected kinds, drained
     /// by the caller after every chunk of simulated time.
     pub event_trace: Option<EventTrace>,
+    /// The optional hold trace (`replay --trace-holds`): every ProducerManager monitor hold,
+    /// drained by the caller after every chunk of simulated time.
+    pub hold_trace: Option<HoldTrace>,
 }
 
 /// Events kept for the trace file.
@@ -286,6 +289,83 @@ pub struct EventTrace {
     /// Bit `k` set: keep events of kind `k`.
     pub kinds: u32,
     pub buffer: Vec<(u64, Event)>,
+}
+
+/// One ProducerManager monitor hold, as the harness's `--trace-holds` records one
+/// (calibration/jvm/Validate.java): when the thread asked for the monitor, entered and left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hold {
+    pub broker: u16,
+    pub thread: ThreadRef,
+    pub arrive_ns: u64,
+    pub in_ns: u64,
+    pub out_ns: u64,
+}
+
+/// Monitor holds kept for the hold trace. Under barging a heartbeat thread that goes straight
+/// from one `registerProducer` to the next keeps the monitor (one hold in the model); the trace
+/// still writes one row per call, the next arriving and entering where the last left, as the
+/// harness records them.
+#[derive(Clone, Debug, Default)]
+pub struct HoldTrace {
+    /// Threads asking for the monitor: (broker, thread, since).
+    asking: Vec<(u16, ThreadRef, u64)>,
+    /// Per broker: the hold under way, (thread, arrived, entered).
+    open: Vec<Option<(ThreadRef, u64, u64)>>,
+    /// Completed holds, in the order they ended.
+    pub buffer: Vec<Hold>,
+}
+
+impl HoldTrace {
+    /// `thread` asks for broker `b`'s monitor at `now`.
+    pub fn arrive(&mut self, b: u16, thread: ThreadRef, now: u64) {
+        self.asking.retain(|(ab, at, _)| (*ab, *at) != (b, thread));
+        self.asking.push((b, thread, now));
+    }
+
+    /// `thread` stops asking without entering (a timed-out `tryLock`).
+    pub fn give_up(&mut self, b: u16, thread: ThreadRef) {
+        self.asking.retain(|(ab, at, _)| (*ab, *at) != (b, thread));
+    }
+
+    /// `thread` owns broker `b`'s monitor from `now` (or, owning it already, begins its next call).
+    pub fn enter(&mut self, b: u16, thread: ThreadRef, now: u64) {
+        self.leave(b, thread, now);
+        let arrived = match self.asking.iter().position(|(ab, at, _)| (*ab, *at) == (b, thread)) {
+            Some(i) => self.asking.remove(i).2,
+            None => now,
+        };
+        if self.open.len() <= b as usize {
+            self.open.resize(b as usize + 1, None);
+        }
+        self.open[b as usize] = Some((thread, arrived, now));
+    }
+
+    /// `thread` releases broker `b`'s monitor at `now`.
+    pub fn leave(&mut self, b: u16, thread: ThreadRef, now: u64) {
+        if let Some(slot) = self.open.get_mut(b as usize) {
+            if let Some((owner, arrive_ns, in_ns)) = *slot {
+                if owner == thread {
+                    *slot = None;
+                    self.buffer.push(Hold {
+                        broker: b,
+                        thread,
+                        arrive_ns,
+                        in_ns,
+                        out_ns: now,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Broker `b` restarted: its holds and requests of the old process end unrecorded.
+    pub fn restart(&mut self, b: u16) {
+        self.asking.retain(|(ab, _, _)| *ab != b);
+        if let Some(slot) = self.open.get_mut(b as usize) {
+            *slot = None;
+        }
+    }
 }
 
 /// This run's `cpu_release_heir_waits`: the key itself, or where `cpu_release_heir_waits_sd` is
@@ -383,6 +463,7 @@ impl World {
             trace_hash: 0xcbf2_9ce4_8422_2325,
             events: 0,
             event_trace: None,
+            hold_trace: None,
         };
         world.build_topics();
         world.build_clients(ctx);

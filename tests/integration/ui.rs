@@ -671,3 +671,53 @@ fn progress_is_drawn_on_a_terminal() {
     );
     assert!(dir.path().join("s/sweep.csv").is_file());
 }
+
+/// `replay --trace-holds` writes every ProducerManager monitor hold in the harness's trace format
+/// (what calibration/jvm/holds.py reads): one owner at a time, each hold entered no sooner than it
+/// was asked for, and one `W` row per close walk the summary counts.
+#[test]
+fn hold_trace_has_one_owner_at_a_time_and_every_walk() {
+    let dir = TempDir::new("holds");
+    dir.write("mini.toml", &mini());
+    let args = ["replay", "mini.toml", "--policy", "leaky", "--no-charts", "--out"];
+    let output = run_in(dir.path(), &[&args[..], &["traced", "--trace-holds"]].concat());
+    assert!(output.status.success(), "{}", text(&output));
+    let trace = read(&dir.path().join("traced/leaky/holds.csv"));
+    let mut lines = trace.lines();
+    assert!(lines.next().unwrap().starts_with("# kind,a,b,c,d,broker: H arrive,in,out,thread"));
+    let mut rows: Vec<(char, u64, u64, u64)> = Vec::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 6, "{line}");
+        assert_eq!(f[5], "0", "one broker: {line}");
+        let n = |i: usize| f[i].parse::<u64>().unwrap_or_else(|e| panic!("{line}: {e}"));
+        let kind = f[0].chars().next().unwrap();
+        assert!("HWCS".contains(kind), "{line}");
+        assert!(n(1) <= n(2) && n(2) <= n(3), "asked, entered, left in order: {line}");
+        rows.push((kind, n(1), n(2), n(3)));
+    }
+    rows.sort_by_key(|r| (r.2, r.3));
+    for pair in rows.windows(2) {
+        assert!(pair[0].3 <= pair[1].2, "two owners at once: {:?} and {:?}", pair[0], pair[1]);
+    }
+    let summary: serde_json::Value = serde_json::from_str(&read(&dir.path().join("traced/leaky/summary.json"))).unwrap();
+    let walks = rows.iter().filter(|r| r.0 == 'W').count() as u64;
+    // A walk under way when the broker restarts ends unrecorded.
+    let counted = summary["close_walks"].as_u64().unwrap();
+    assert!(
+        walks > 100 && walks <= counted && counted - walks <= 1,
+        "{walks} walks traced, {counted} counted"
+    );
+    let waited = rows.iter().filter(|r| r.0 == 'H' && r.2 > r.1).count();
+    assert!(waited > 100, "heartbeat threads waited at {waited} holds");
+
+    // Without the flag there is no trace, and the run is the same.
+    let output = run_in(dir.path(), &[&args[..], &["plain"]].concat());
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!dir.path().join("plain/leaky/holds.csv").exists());
+    assert_eq!(
+        read(&dir.path().join("plain/leaky/timeline.csv")),
+        read(&dir.path().join("traced/leaky/timeline.csv")),
+        "tracing holds changes nothing in the run"
+    );
+}

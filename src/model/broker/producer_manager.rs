@@ -456,6 +456,9 @@ impl World {
             self.begin_hold(ctx, b, thread);
             return;
         }
+        if let Some(trace) = &mut self.hold_trace {
+            trace.arrive(b, thread, now);
+        }
         let spin = self.spins(b, thread);
         let broker = &mut self.brokers[b as usize];
         let entry = broker.monitor.enter(thread, spin);
@@ -522,6 +525,11 @@ impl World {
     /// `thread` owns the monitor (or needs none): it works for the hold's cost.
     pub(super) fn begin_hold(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) {
         let now = ctx.now().ns();
+        if let Some(trace) = &mut self.hold_trace {
+            if self.brokers[b as usize].policy.lock() != LockKind::None {
+                trace.enter(b, thread, now);
+            }
+        }
         let cost = self.hold_cost(b, thread);
         let broker = &mut self.brokers[b as usize];
         match thread {
@@ -711,6 +719,9 @@ impl World {
     /// step and so lengthens the window in which the monitor is free.
     pub(super) fn release_monitor(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef) -> u64 {
         let now = ctx.now().ns();
+        if let Some(trace) = &mut self.hold_trace {
+            trace.leave(b, thread, now);
+        }
         let broker = &mut self.brokers[b as usize];
         let held = now - broker.monitor_acquired_ns;
         broker.monitor_busy_integral_ns += now - broker.monitor_acquired_ns.max(broker.interval_start_ns);
@@ -1021,6 +1032,10 @@ impl World {
             return;
         }
         // "lock timeout": the operation is skipped (v4.6.0 logs a warning and goes on).
+        if let Some(trace) = &mut self.hold_trace {
+            trace.give_up(b, thread);
+        }
+        let broker = &mut self.brokers[b as usize];
         if let Some(next) = broker.monitor.cancel(thread) {
             let park = self.parked_for(ctx.now().ns(), b, next);
             self.schedule_monitor_wake(ctx, b, next, park);

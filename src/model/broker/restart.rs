@@ -11,6 +11,9 @@ impl World {
     /// The broker process restarts: every table is empty, every channel gone.
     pub(crate) fn restart_broker(&mut self, ctx: &mut Ctx<Event>, b: u16) {
         let now = ctx.now().ns();
+        if let Some(trace) = &mut self.hold_trace {
+            trace.restart(b);
+        }
         let scenario = &self.scenario;
         let old = &mut self.brokers[b as usize];
         let rng = old.rng.clone();
