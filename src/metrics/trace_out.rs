@@ -11,28 +11,41 @@ use crate::model::{event_kind, Event, Hold, ThreadRef, EVENT_KIND_NAMES};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// A trace being written (atomically, like every output).
-pub struct TraceWriter {
+/// A text file written as a run goes on, then committed whole (atomically, like every output).
+struct TextStream {
     file: AtomicFile,
     path: PathBuf,
 }
 
-impl TraceWriter {
-    /// Starts `path` with its header.
-    pub fn create(path: &Path) -> Result<TraceWriter, Error> {
-        let mut writer = TraceWriter {
+impl TextStream {
+    fn create(path: &Path, header: &str) -> Result<TextStream, Error> {
+        let mut stream = TextStream {
             file: AtomicFile::create(path)?,
             path: path.to_path_buf(),
         };
-        writer.line("time_ns,time_s,kind,event\n")?;
-        Ok(writer)
+        stream.append(header)?;
+        Ok(stream)
     }
 
-    fn line(&mut self, text: &str) -> Result<(), Error> {
+    fn append(&mut self, text: &str) -> Result<(), Error> {
         self.file.write_all(text.as_bytes()).map_err(|source| Error::Io {
             path: self.path.clone(),
             source,
         })
+    }
+
+    fn commit(self) -> Result<(), Error> {
+        self.file.commit()
+    }
+}
+
+/// An event trace being written.
+pub struct TraceWriter(TextStream);
+
+impl TraceWriter {
+    /// Starts `path` with its header.
+    pub fn create(path: &Path) -> Result<TraceWriter, Error> {
+        TextStream::create(path, "time_ns,time_s,kind,event\n").map(TraceWriter)
     }
 
     /// Appends events.
@@ -47,12 +60,12 @@ impl TraceWriter {
                 time % 1_000_000_000
             ));
         }
-        self.line(&text)
+        self.0.append(&text)
     }
 
     /// Completes the file.
     pub fn finish(self) -> Result<(), Error> {
-        self.file.commit()
+        self.0.commit()
     }
 }
 
@@ -61,28 +74,13 @@ pub const HOLDS_HEADER: &str = "# kind,a,b,c,d,broker: H arrive,in,out,thread (r
 W ready,in,out,counted (the close walk); C arrive,in,out,thread (unregisterProducer); S arrive,in,out,0 (the \
 expiry scan); virtual ns\n";
 
-/// A hold trace being written (atomically, like every output).
-pub struct HoldWriter {
-    file: AtomicFile,
-    path: PathBuf,
-}
+/// A hold trace being written.
+pub struct HoldWriter(TextStream);
 
 impl HoldWriter {
     /// Starts `path` with its header.
     pub fn create(path: &Path) -> Result<HoldWriter, Error> {
-        let mut writer = HoldWriter {
-            file: AtomicFile::create(path)?,
-            path: path.to_path_buf(),
-        };
-        writer.line(HOLDS_HEADER)?;
-        Ok(writer)
-    }
-
-    fn line(&mut self, text: &str) -> Result<(), Error> {
-        self.file.write_all(text.as_bytes()).map_err(|source| Error::Io {
-            path: self.path.clone(),
-            source,
-        })
+        TextStream::create(path, HOLDS_HEADER).map(HoldWriter)
     }
 
     /// Appends holds.
@@ -98,11 +96,11 @@ impl HoldWriter {
             };
             text.push_str(&format!("{kind},{},{},{},{d},{}\n", h.arrive_ns, h.in_ns, h.out_ns, h.broker));
         }
-        self.line(&text)
+        self.0.append(&text)
     }
 
     /// Completes the file.
     pub fn finish(self) -> Result<(), Error> {
-        self.file.commit()
+        self.0.commit()
     }
 }
