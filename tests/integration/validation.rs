@@ -2180,6 +2180,31 @@ pub fn without_tick(json: &serde_json::Value) -> serde_json::Value {
     json
 }
 
+/// In-sample probe (the forty-sixth session, not applied): `HBSIM_TASK_SCALE=x` multiplies the
+/// heartbeat's unlocked cost (`heartbeat_cost`'s median) by x, for the drain's pace (the JVM's
+/// drains spend 5-8 µs of CPU per task where the calibration's back-to-back figure is 1.5-2 µs).
+fn scaled_task(text: &str) -> String {
+    let Some(scale) = std::env::var("HBSIM_TASK_SCALE").ok().and_then(|v| v.parse::<f64>().ok()) else {
+        return text.to_string();
+    };
+    text.lines()
+        .map(|line| {
+            let Some(rest) = line.strip_prefix("heartbeat_cost = { dist = \"lognormal\", median = \"") else {
+                return line.to_string();
+            };
+            let (value, tail) = rest.split_once('"').expect("a quoted median");
+            let (number, unit) = value.split_at(value.find(|c: char| c.is_ascii_alphabetic()).expect("a unit"));
+            let median_us = number.parse::<f64>().expect("a number") * if unit == "ns" { 1e-3 } else { 1.0 };
+            format!(
+                "heartbeat_cost = {{ dist = \"lognormal\", median = \"{:.3}us\"{tail}",
+                median_us * scale
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// [`configured_scenario`], with the race's shift on or off.
 pub fn configured_scenario_with(json: &serde_json::Value, toml_text: &str, race_shift: bool) -> String {
     let busy = json["params"]["busy_threads"].as_f64().unwrap_or(0.0);
@@ -2221,6 +2246,7 @@ pub fn configured_scenario_with(json: &serde_json::Value, toml_text: &str, race_
         replace.push(("close_cost_per_group", "\"0\"".to_string()));
     }
     let text = replace_keys(toml_text, &replace);
+    let text = scaled_task(&text);
     let shift = (race_shift && in_loop_mirror).then(|| race_in_loop_shift_us(json, &text)).flatten();
     match shift {
         Some(shift_us) => {
