@@ -2180,9 +2180,10 @@ pub fn without_tick(json: &serde_json::Value) -> serde_json::Value {
     json
 }
 
-/// In-sample probe (the forty-sixth session, not applied): `HBSIM_TASK_SCALE=x` multiplies the
-/// heartbeat's unlocked cost (`heartbeat_cost`'s median) by x, for the drain's pace (the JVM's
-/// drains spend 5-8 µs of CPU per task where the calibration's back-to-back figure is 1.5-2 µs).
+/// In-sample probe (the forty-sixth session, not applied, no measurement behind it):
+/// `HBSIM_TASK_SCALE=x` multiplies the heartbeat's unlocked cost (`heartbeat_cost`'s median) by
+/// x, to see what a slower drain would change. hbsim's task (the heartbeat plus two
+/// `LOOP_HOLD` holds) already costs about the 5.6 µs of CPU the JVM's drains measure per task.
 fn scaled_task(text: &str) -> String {
     let Some(scale) = std::env::var("HBSIM_TASK_SCALE").ok().and_then(|v| v.parse::<f64>().ok()) else {
         return text.to_string();
