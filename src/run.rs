@@ -64,7 +64,7 @@ pub type HoldSink<'a> = &'a mut dyn FnMut(&[crate::model::Hold]) -> Result<(), E
 pub struct Traces<'a> {
     /// Handled events of `RunOptions::trace_kinds`.
     pub events: Option<TraceSink<'a>>,
-    /// Monitor holds, when `RunOptions::trace_holds`.
+    /// Every monitor hold.
     pub holds: Option<HoldSink<'a>>,
 }
 
@@ -82,8 +82,8 @@ pub fn simulate(
     simulate_traced(scenario, policy, seed, options, sink, Traces::default())
 }
 
-/// [`simulate`], with the handled events of `options.trace_kinds` and the monitor holds (with
-/// `options.trace_holds`) handed to `traces` as it goes.
+/// [`simulate`], with the handled events of `options.trace_kinds` (where `traces.events` is given)
+/// and every monitor hold (where `traces.holds` is given) handed on as it goes.
 pub fn simulate_traced(
     scenario: &Scenario,
     policy: Policy,
@@ -107,12 +107,13 @@ pub fn simulate_traced(
             buffer: Vec::new(),
         });
     }
-    if traces.holds.is_some() && options.trace_holds {
+    if traces.holds.is_some() {
         world.hold_trace = Some(crate::model::HoldTrace::default());
     }
     let end = SimTime(scenario.duration_ns);
-    // Tracing buffers every event of a chunk: smaller chunks keep that buffer small.
-    let chunk = scenario.sample_interval_ns.saturating_mul(if tracing { 8 } else { CHUNK_SAMPLES });
+    // Tracing buffers every event (or hold) of a chunk: smaller chunks keep that buffer small.
+    let buffered = tracing || world.hold_trace.is_some();
+    let chunk = scenario.sample_interval_ns.saturating_mul(if buffered { 8 } else { CHUNK_SAMPLES });
     let mut events = 0u64;
     let mut now = SimTime::ZERO;
     loop {
@@ -252,11 +253,12 @@ pub fn replay_policy(scenario: &Scenario, policy: Policy, seed: u64, dir: &Path,
         true => Some(crate::metrics::trace_out::HoldWriter::create(&files.dir.join("holds.csv"))?),
         false => None,
     };
+    let (tracing_events, tracing_holds) = (events.is_some(), holds.is_some());
     let mut write_events = |rows: &[(u64, crate::model::Event)]| events.as_mut().map_or(Ok(()), |w| w.write(rows));
     let mut write_holds = |rows: &[crate::model::Hold]| holds.as_mut().map_or(Ok(()), |w| w.write(rows));
     let traces = Traces {
-        events: Some(&mut write_events),
-        holds: Some(&mut write_holds),
+        events: tracing_events.then_some(&mut write_events as TraceSink),
+        holds: tracing_holds.then_some(&mut write_holds as HoldSink),
     };
     let output = simulate_traced(scenario, policy, seed, options, &mut sink, traces)?;
     if let Some(writer) = events {

@@ -1035,7 +1035,6 @@ impl World {
         if let Some(trace) = &mut self.hold_trace {
             trace.give_up(b, thread);
         }
-        let broker = &mut self.brokers[b as usize];
         if let Some(next) = broker.monitor.cancel(thread) {
             let park = self.parked_for(ctx.now().ns(), b, next);
             self.schedule_monitor_wake(ctx, b, next, park);
