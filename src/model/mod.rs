@@ -312,6 +312,8 @@ pub struct HoldTrace {
     asking: Vec<(u16, ThreadRef, u64)>,
     /// Per broker: the hold under way, (thread, arrived, entered).
     open: Vec<Option<(ThreadRef, u64, u64)>>,
+    /// Per broker: the costs of the calls the hold under way is made of, where it is more than one.
+    open_calls: Vec<Vec<u64>>,
     /// Completed holds, in the order they ended.
     pub buffer: Vec<Hold>,
 }
@@ -337,8 +339,18 @@ impl HoldTrace {
         };
         if self.open.len() <= b as usize {
             self.open.resize(b as usize + 1, None);
+            self.open_calls.resize(b as usize + 1, Vec::new());
         }
         self.open[b as usize] = Some((thread, arrived, now));
+        self.open_calls[b as usize].clear();
+    }
+
+    /// The hold broker `b`'s owner just began is `costs`, one per call (a merged hold).
+    pub fn calls(&mut self, b: u16, costs: &[u64]) {
+        if let Some(calls) = self.open_calls.get_mut(b as usize) {
+            calls.clear();
+            calls.extend_from_slice(costs);
+        }
     }
 
     /// `thread` releases broker `b`'s monitor at `now`.
@@ -347,11 +359,28 @@ impl HoldTrace {
             if let Some((owner, arrive_ns, in_ns)) = *slot {
                 if owner == thread {
                     *slot = None;
+                    // A merged hold: each call its part of the hold's time, in its cost's proportion.
+                    let calls = &self.open_calls[b as usize];
+                    let total: u128 = calls.iter().map(|&c| u128::from(c)).sum();
+                    let span = u128::from(now - in_ns);
+                    let (mut arrive, mut start, mut done) = (arrive_ns, in_ns, 0u128);
+                    for &cost in calls.iter().take(calls.len().saturating_sub(1)) {
+                        done += u128::from(cost);
+                        let end = in_ns + u64::try_from(span * done / total.max(1)).unwrap_or(0);
+                        self.buffer.push(Hold {
+                            broker: b,
+                            thread,
+                            arrive_ns: arrive,
+                            in_ns: start,
+                            out_ns: end,
+                        });
+                        (arrive, start) = (end, end);
+                    }
                     self.buffer.push(Hold {
                         broker: b,
                         thread,
-                        arrive_ns,
-                        in_ns,
+                        arrive_ns: arrive,
+                        in_ns: start,
                         out_ns: now,
                     });
                 }

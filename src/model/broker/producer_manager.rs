@@ -626,11 +626,19 @@ impl World {
                 let start = worker.group_idx;
                 let end = if merge { n_groups } else { start + 1 };
                 let mut cost = 0u64;
+                let mut calls = Vec::new();
                 for _ in start..end {
-                    cost = cost.saturating_add(match thread {
+                    let call = match thread {
                         ThreadRef::Heartbeat(_) => self.sample_cost(b, |p| p.register_producer_cost),
                         _ => self.sample_cost(b, |p| p.unregister_cost),
-                    });
+                    };
+                    if self.hold_trace.is_some() {
+                        calls.push(call);
+                    }
+                    cost = cost.saturating_add(call);
+                }
+                if let Some(trace) = &mut self.hold_trace {
+                    trace.calls(b, &calls);
                 }
                 self.brokers[b as usize].worker(thread).batch_end = end;
                 cost
