@@ -72,6 +72,7 @@ impl World {
             parked_ns: w.parked_ns,
             on_cpu: w.on_cpu,
             on_cpu_since_ns: w.on_cpu_since_ns,
+            cpu_owed_ns: w.cpu_owed_ns,
         };
         let cost = match kind {
             TaskKind::Heartbeat => self.sample_cost(b, |p| p.heartbeat_cost),

@@ -70,6 +70,9 @@ pub struct Worker {
     /// `cpu_run_queue`: it holds one of the CPUs the executor threads may run on, since when.
     pub on_cpu: bool,
     pub on_cpu_since_ns: u64,
+    /// `cpu_executor_share`: the CPU its holds took beyond its share, repaid at its next
+    /// unlocked piece of work (run_queue.rs).
+    pub cpu_owed_ns: u64,
 }
 
 impl Worker {
@@ -90,6 +93,7 @@ impl Worker {
             parked_ns: 0,
             on_cpu: false,
             on_cpu_since_ns: 0,
+            cpu_owed_ns: 0,
         }
     }
 }

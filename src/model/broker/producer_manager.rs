@@ -565,7 +565,10 @@ impl World {
             // forty-second session's trace), where spreading the CPUs evenly over it would make
             // every hold R / `cpus` times as long and the running threads meet on the monitor
             // (docs/validation-log.md, the forty-third session). Its unlocked work is shared.
-            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) if self.run_queue_on(b) => cost,
+            ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) if self.run_queue_on(b) => {
+                self.owe_for_hold(b, thread, cost);
+                cost
+            }
             ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_) => self.time_shared(b, cost),
             ThreadRef::Netty | ThreadRef::Housekeeping => cost,
         };

@@ -24,7 +24,10 @@
 //! at 80 calls per ms against the JVM's 91-201 beside 8 busy threads, at its own cost 189: the
 //! forty-third session, `a_woken_heartbeat_thread_takes_its_fair_share_of_a_busy_host`).
 //! A woken thread waiting in the queue stays the monitor's heir (HotSpot's
-//! `_succ`): exits wake nobody else meanwhile.
+//! `_succ`): exits wake nobody else meanwhile. With `cpu_executor_share` a hold's CPU counts
+//! against the thread's share as its unlocked work's does (the share was measured as the heirs'
+//! whole CPU time): what the hold took beyond the share is repaid at the thread's next unlocked
+//! piece (L, the forty-seventh session).
 //!
 //! Must not: decide who owns the monitor (monitor.rs) or the walker's CPU (producer_manager.rs).
 
@@ -58,11 +61,27 @@ impl World {
     fn run_pending(&mut self, ctx: &mut Ctx<Event>, b: u16, thread: ThreadRef, pending: RunPending) {
         match pending {
             RunPending::Step(cost) => {
-                let cost = self.time_shared(b, cost);
+                let owed = std::mem::take(&mut self.brokers[b as usize].worker(thread).cpu_owed_ns);
+                let cost = self.time_shared(b, cost).saturating_add(owed);
                 self.schedule_step(ctx, b, thread, cost);
             }
             RunPending::Wake => self.compete_after_wake(ctx, b, thread),
         }
+    }
+
+    /// With `cpu_executor_share`, a hold of `cost` just begun by the executor thread `thread`
+    /// runs at its own speed, but its CPU counts against the thread's share as its unlocked
+    /// work's does: the share was measured as the heirs' whole CPU time in the loop's won gaps,
+    /// their holds included (`Validate.java --gap-cpu`, ThreadMXBean). What the hold took beyond
+    /// the share is owed and repaid at the thread's next unlocked piece of work, as a fair
+    /// scheduler keeps a thread's lag across its sleeps (Linux EEVDF, `place_entity`'s lag).
+    pub(super) fn owe_for_hold(&mut self, b: u16, thread: ThreadRef, cost: u64) {
+        if !self.run_queue_on(b) || self.params.brokers[b as usize].cpu_executor_share <= 0.0 {
+            return;
+        }
+        let owed = self.time_shared(b, cost).saturating_sub(cost);
+        let w = self.brokers[b as usize].worker(thread);
+        w.cpu_owed_ns = w.cpu_owed_ns.saturating_add(owed);
     }
 
     /// The executor thread `thread` leaves its CPU (parked on the monitor, idle on its queue):
