@@ -1187,6 +1187,7 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user67", "tests/data/calibration/user67-session-2026-12-06"),
     // I as applied, checked beside 4 and 16 busy threads (the forty-fifth session).
     ("user68", "tests/data/calibration/user68-session-2026-12-06"),
+    ("user69", "tests/data/calibration/user69-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
