@@ -21,6 +21,15 @@ drained the queue past it); per won gap, how many threads did, the first gaps li
   python3 calibration/jvm/holds.py TRACE [TRACE...]     # one summary per trace
   python3 calibration/jvm/holds.py --gaps TRACE          # and every won gap
   python3 calibration/jvm/holds.py --broker 1 holds.csv  # hbsim's trace, broker 1
+
+The won gaps' drain: calls per ms of the walker's absence and the share of the CPUs (--cpus N,
+default 2) the holds took. With --unlocked-us X (hbsim's trace, a scenario whose `heartbeat_cost`
+is X on average): the heirs' whole CPU share, each heartbeat's holds plus X, as `Validate.java
+--gap-cpu` counts the JVM's (ThreadMXBean CPU time over the gaps' wall time times the CPUs). A
+heartbeat is a call that does not enter where its thread's last call left (hbsim writes a merged
+hold's calls back to back).
+
+  python3 calibration/jvm/holds.py --unlocked-us 1.51 o/leaky/holds.csv
 """
 
 import bisect
@@ -85,6 +94,23 @@ def blocked_parts(ready, entered, gap_holds):
     return inside, held, long_held, longest_free, longest_hold
 
 
+def drain(gaps):
+    """Over the won gaps: calls, time held by them (cut at the walker's entry), the gaps' wall
+    time (release to the walker's next entry) and heartbeats (calls not entering where their
+    thread's last call left)."""
+    calls = held = wall = heartbeats = 0
+    for _, release, _, entered, gh in gaps:
+        wall += entered - release
+        calls += len(gh)
+        last_out = {}
+        for t_in, t_out, arrive, thread in gh:
+            held += min(t_out, entered) - t_in
+            if not (arrive == t_in == last_out.get(thread)):
+                heartbeats += 1
+            last_out[thread] = t_out
+    return calls, held, wall, heartbeats
+
+
 def parked_through(holds, gaps):
     """Per won gap: the heartbeat threads that asked before the release and entered only after
     the walker's next entry."""
@@ -94,7 +120,7 @@ def parked_through(holds, gaps):
     return out
 
 
-def summary(path, show_gaps, broker=0):
+def summary(path, show_gaps, broker=0, cpus=2, unlocked_ns=None):
     holds, walks = load(path, broker)
     lengths = sorted(h[1] - h[0] for h in holds)
     gaps = won_gaps(holds, walks)
@@ -125,6 +151,14 @@ def summary(path, show_gaps, broker=0):
           f"{tot / 1e6:.1f} ms in all: heirs held {held / 1e6:.1f} ms ({long_held / 1e6:.1f} ms in holds >= 100 us), "
           f"free {free / 1e6:.1f} ms (longest free stretch per gap p50 {pct(frees, .5) / 1e6:.2f} ms, "
           f"max {frees[-1] / 1e6 if frees else 0:.2f} ms)")
+    calls, held, wall, heartbeats = drain(gaps)
+    line = (f"won gaps' drain: {calls} calls in {wall / 1e6:.1f} ms ({calls / max(wall / 1e6, 1e-9):.0f} per ms); "
+            f"the holds took {held / max(wall * cpus, 1):.3f} of {cpus} CPUs")
+    if unlocked_ns is not None:
+        cpu = held + heartbeats * unlocked_ns
+        line += (f"; with {unlocked_ns / 1e3:g} us unlocked per heartbeat ({heartbeats} heartbeats) "
+                 f"{cpu / max(wall * cpus, 1):.3f}, {cpu / max(calls, 1) / 1e3:.2f} us per call")
+    print(line)
     through = parked_through(holds, gaps)
     print(f"won gaps with heartbeat threads parked through them: {sum(1 for n in through if n)} of {len(gaps)}; "
           f"threads per won gap, the first ten: {through[:10]}")
@@ -146,11 +180,24 @@ def main():
             sys.exit("--broker needs a broker number")
         broker = int(args[i + 1])
         del args[i:i + 2]
+    def number(flag, cast):
+        if flag not in args:
+            return None
+        i = args.index(flag)
+        try:
+            value = cast(args[i + 1])
+        except (IndexError, ValueError):
+            sys.exit(f"{flag} needs a number")
+        del args[i:i + 2]
+        return value
+    cpus = number("--cpus", int) or 2
+    unlocked_us = number("--unlocked-us", float)
+    unlocked_ns = None if unlocked_us is None else unlocked_us * 1e3
     paths = [a for a in args if a != "--gaps"]
     if not paths:
         sys.exit(__doc__)
     for p in paths:
-        summary(p, show, broker)
+        summary(p, show, broker, cpus, unlocked_ns)
 
 
 if __name__ == "__main__":
