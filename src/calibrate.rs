@@ -1631,7 +1631,8 @@ pub const LOOP_HOLD: &str =
 /// 0.36, 0.29, 0.26 and 0.27 beside 4, 8, 12 and 16 busy threads, where an even share would be
 /// 0.33, 0.20, 0.14 and 0.11; docs/validation-log.md, the forty-fourth session). Written as
 /// `cpu_executor_share` under `--busy-threads` at least the CPUs (I); a calibration does not
-/// measure it, so on another host it is an **assumption** (plausible 0.25-0.4).
+/// measure it, so on another host it is an **assumption** (plausible 0.25-0.4). The measured share
+/// is the threads' whole CPU time, so their holds count against it (L, the forty-seventh session).
 pub const EXECUTOR_SHARE: f64 = 0.3;
 
 /// The preempted walker's own return [ms] where a calibration's long loop did not count it
@@ -2066,10 +2067,11 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 out,
                 "# under {busy} busy threads on {cpus} CPUs (I): a walker preempted at its release is back after its heirs'\n\
                  # drain or its own return, whichever comes first; {source}.\n\
-                 # The heartbeat threads take {EXECUTOR_SHARE} of the CPUs between them, as the Intel guest's loops took in their won\n\
-                 # gaps from 4 to 16 busy threads (0.26-0.36; not measured here: an assumption, plausible 0.25-0.4).\n\
-                 # Held out on four loaded points it agreed at 4 of 4 where the model without it agreed at 3\n\
-                 # (docs/validation-log.md, the forty-fourth session)"
+                 # The heartbeat threads take {EXECUTOR_SHARE} of the CPUs between them, their holds included, as the Intel\n\
+                 # guest's loops took in their won gaps from 4 to 16 busy threads (0.26-0.36; not measured here: an\n\
+                 # assumption, plausible 0.25-0.4). Held out on four loaded points it agreed at 4 of 4 where the model\n\
+                 # without it agreed at 3; the holds counted in it, on three more at 6 of 6 calls where before at 5\n\
+                 # (docs/validation-log.md, the forty-fourth and forty-seventh sessions)"
             );
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
             let _ = writeln!(out, "cpu_wait_after_drain = {after_drain}");
