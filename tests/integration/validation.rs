@@ -2869,11 +2869,11 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
 ), (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1098]",
     "last quarter",
-    "as found when L was applied with user69- in the pools (the forty-seventh session): the loop's last quarters failed 0.26 on average, hbsim's 0.44 (p = 0.044): with L more of hbsim's busy-8 seeds end part-way",
+    "as found when L was applied with user69- in the pools (the forty-seventh session): the loop's last quarters failed 0.26 on average, hbsim's 0.44 (p = 0.044): with L more of hbsim's busy-8 seeds collapse",
 ), (
     "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1272], a user's calibration",
     "last quarter",
-    "as found when L was applied with user69- in the pools (the forty-seventh session): the five loops on this guest's fc-v1272 kernel (user64- to user67-, user69-; one tipped) failed 0.34 of their last quarters on average, hbsim's seeds from their calibrations 0.58 (p = 0.030): with L more of hbsim's busy-8 seeds end part-way",
+    "as found when L was applied with user69- in the pools (the forty-seventh session): the five loops on this guest's fc-v1272 kernel (user64- to user67-, user69-; one tipped) failed 0.34 of their last quarters on average, hbsim's seeds from their calibrations 0.58 (p = 0.030): with L more of hbsim's busy-8 seeds collapse",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
