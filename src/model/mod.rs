@@ -312,7 +312,7 @@ pub struct HoldTrace {
     asking: Vec<(u16, ThreadRef, u64)>,
     /// Per broker: the hold under way, (thread, arrived, entered).
     open: Vec<Option<(ThreadRef, u64, u64)>>,
-    /// Per broker: the costs of the calls the hold under way is made of, where it is more than one.
+    /// Per broker: the costs of the calls the hold under way is made of (none for a walk or a scan).
     open_calls: Vec<Vec<u64>>,
     /// Completed holds, in the order they ended.
     pub buffer: Vec<Hold>,

@@ -69,3 +69,43 @@ pub fn column(header: &[String], rows: &[Vec<String>], name: &str) -> Vec<f64> {
     let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
     rows.iter().map(|r| r[i].parse::<f64>().unwrap()).collect()
 }
+
+/// One row of `replay --trace-holds`'s holds.csv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HoldRow {
+    /// H (registerProducer), W (the close walk), C (unregisterProducer), S (the expiry scan).
+    pub kind: char,
+    pub arrive_ns: u64,
+    pub in_ns: u64,
+    pub out_ns: u64,
+    /// The thread (H, C), or whether the walk counted (W).
+    pub d: u64,
+    pub broker: u64,
+}
+
+/// Reads a holds.csv, checking its header and every row's shape (six fields, a known kind,
+/// asked, entered and left in order).
+pub fn read_holds(path: &Path) -> Vec<HoldRow> {
+    let trace = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = trace.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(header.starts_with("# kind,a,b,c,d,broker: H arrive,in,out,thread"), "{header}");
+    lines
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f.len(), 6, "{line}");
+            let n = |i: usize| f[i].parse::<u64>().unwrap_or_else(|e| panic!("{line}: {e}"));
+            let kind = f[0].chars().next().unwrap();
+            assert!("HWCS".contains(kind), "{line}");
+            assert!(n(1) <= n(2) && n(2) <= n(3), "asked, entered, left in order: {line}");
+            HoldRow {
+                kind,
+                arrive_ns: n(1),
+                in_ns: n(2),
+                out_ns: n(3),
+                d: n(4),
+                broker: n(5),
+            }
+        })
+        .collect()
+}

@@ -2,7 +2,7 @@
 //! the CLI's messages, help, completions, warnings, JUnit details and the sweep's charts, resume
 //! and progress. Every test runs the real binary.
 
-use crate::common::{hbsim_bin, repo_root, run_in, text, TempDir};
+use crate::common::{hbsim_bin, read_holds, repo_root, run_in, text, TempDir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -682,39 +682,34 @@ fn hold_trace_has_one_owner_at_a_time_and_every_walk() {
     let args = ["replay", "mini.toml", "--policy", "leaky", "--no-charts", "--out"];
     let output = run_in(dir.path(), &[&args[..], &["traced", "--trace-holds"]].concat());
     assert!(output.status.success(), "{}", text(&output));
-    let trace = read(&dir.path().join("traced/leaky/holds.csv"));
-    let mut lines = trace.lines();
-    assert!(lines.next().unwrap().starts_with("# kind,a,b,c,d,broker: H arrive,in,out,thread"));
-    let mut rows: Vec<(char, u64, u64, u64)> = Vec::new();
-    for line in lines {
-        let f: Vec<&str> = line.split(',').collect();
-        assert_eq!(f.len(), 6, "{line}");
-        assert_eq!(f[5], "0", "one broker: {line}");
-        let n = |i: usize| f[i].parse::<u64>().unwrap_or_else(|e| panic!("{line}: {e}"));
-        let kind = f[0].chars().next().unwrap();
-        assert!("HWCS".contains(kind), "{line}");
-        assert!(n(1) <= n(2) && n(2) <= n(3), "asked, entered, left in order: {line}");
-        rows.push((kind, n(1), n(2), n(3)));
+    let mut rows = read_holds(&dir.path().join("traced/leaky/holds.csv"));
+    for r in &rows {
+        assert_eq!(r.broker, 0, "one broker: {r:?}");
     }
-    rows.sort_by_key(|r| (r.2, r.3));
+    rows.sort_by_key(|r| (r.in_ns, r.out_ns));
     for pair in rows.windows(2) {
-        assert!(pair[0].3 <= pair[1].2, "two owners at once: {:?} and {:?}", pair[0], pair[1]);
+        assert!(
+            pair[0].out_ns <= pair[1].in_ns,
+            "two owners at once: {:?} and {:?}",
+            pair[0],
+            pair[1]
+        );
     }
     let summary: serde_json::Value = serde_json::from_str(&read(&dir.path().join("traced/leaky/summary.json"))).unwrap();
-    let walks = rows.iter().filter(|r| r.0 == 'W').count() as u64;
+    let walks = rows.iter().filter(|r| r.kind == 'W').count() as u64;
     // A walk under way when the broker restarts ends unrecorded.
     let counted = summary["close_walks"].as_u64().unwrap();
     assert!(
         walks > 100 && walks <= counted && counted - walks <= 1,
         "{walks} walks traced, {counted} counted"
     );
-    let waited = rows.iter().filter(|r| r.0 == 'H' && r.2 > r.1).count();
+    let waited = rows.iter().filter(|r| r.kind == 'H' && r.in_ns > r.arrive_ns).count();
     assert!(waited > 100, "heartbeat threads waited at {waited} holds");
     // One row per registerProducer call, as the harness writes them: a heartbeat's second call
     // (the monitor kept between them under barging) enters where its first left.
     let second = rows
         .windows(2)
-        .filter(|w| w[0].0 == 'H' && w[1].0 == 'H' && w[1].1 == w[0].3 && w[1].2 == w[0].3)
+        .filter(|w| w[0].kind == 'H' && w[1].kind == 'H' && w[1].arrive_ns == w[0].out_ns && w[1].in_ns == w[0].out_ns)
         .count();
     assert!(second > 100, "{second} calls entered where the last left");
 

@@ -9,7 +9,7 @@
 //! listed as known disagreements (each asserted to still disagree, so a model that fixes one has
 //! to take it off its list). No JVM and no real time is needed here.
 
-use crate::common::{column, read_timeline, repo_root, run_in, text, TempDir};
+use crate::common::{column, read_holds, read_timeline, repo_root, run_in, text, HoldRow, TempDir};
 use std::path::{Path, PathBuf};
 
 /// hbsim's verdict at a point: tipped in the majority of these seeds ("k of n seeds collapsed",
@@ -4241,29 +4241,21 @@ fn the_heirs_holds_count_against_their_share_of_the_cpus() {
         ],
     );
     assert!(out.status.success(), "{point}: {}", text(&out));
-    let trace = std::fs::read_to_string(dir.path().join("o/leaky/holds.csv")).unwrap();
-    let rows: Vec<(char, u64, u64, u64)> = trace
-        .lines()
-        .filter(|l| l.starts_with("H,") || l.starts_with("W,"))
-        .map(|l| {
-            let f: Vec<u64> = l[2..].split(',').map(|x| x.parse().unwrap()).collect();
-            (l.as_bytes()[0] as char, f[1], f[2], f[3])
-        })
-        .collect();
+    let rows = read_holds(&dir.path().join("o/leaky/holds.csv"));
     // The drain: from the long walk's release to the first lull of a millisecond.
-    let release = rows.iter().filter(|r| r.0 == 'W').map(|r| r.2).max().expect("the walk");
-    let mut drain: Vec<&(char, u64, u64, u64)> = rows.iter().filter(|r| r.0 == 'H' && r.1 >= release).collect();
-    drain.sort_by_key(|r| r.1);
+    let release = rows.iter().filter(|r| r.kind == 'W').map(|r| r.out_ns).max().expect("the walk");
+    let mut drain: Vec<&HoldRow> = rows.iter().filter(|r| r.kind == 'H' && r.in_ns >= release).collect();
+    drain.sort_by_key(|r| r.in_ns);
     let end = drain
         .windows(2)
-        .position(|w| w[1].1 - w[0].2 > 1_000_000)
+        .position(|w| w[1].in_ns - w[0].out_ns > 1_000_000)
         .map_or(drain.len(), |i| i + 1);
     let drain = &drain[..end];
     assert!(drain.len() > 4_000, "{point}: {} holds in the drain", drain.len());
-    let held: u64 = drain.iter().map(|r| r.2 - r.1).sum();
+    let held: u64 = drain.iter().map(|r| r.out_ns - r.in_ns).sum();
     // Each heartbeat registers two groups, one trace row per call; one unlocked piece per heartbeat.
     let cpu = held + drain.len() as u64 / 2 * unlocked_ns;
-    let wall = drain.last().unwrap().2 - release;
+    let wall = drain.last().unwrap().out_ns - release;
     let share = cpu as f64 / (wall as f64 * 2.0);
     eprintln!(
         "{point}: {} calls in {:.1} ms, CPU share {share:.3} (holds {:.3})",

@@ -75,8 +75,9 @@ impl World {
     /// their holds included (`Validate.java --gap-cpu`, ThreadMXBean). What the hold took beyond
     /// the share is owed and repaid at the thread's next unlocked piece of work, as a fair
     /// scheduler keeps a thread's lag across its sleeps (Linux EEVDF, `place_entity`'s lag).
+    /// Called with the run queue on.
     pub(super) fn owe_for_hold(&mut self, b: u16, thread: ThreadRef, cost: u64) {
-        if !self.run_queue_on(b) || self.params.brokers[b as usize].cpu_executor_share <= 0.0 {
+        if self.params.brokers[b as usize].cpu_executor_share <= 0.0 {
             return;
         }
         let owed = self.time_shared(b, cost).saturating_sub(cost);
