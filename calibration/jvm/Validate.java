@@ -19,7 +19,7 @@
 //   exit and every walk's ready time, entry and exit, to FILE; calibration/jvm/holds.py reads it)
 //   --gap-cpu true (a diagnostic, not for recordings: the heartbeat threads' CPU time read inside the
 //   walker's hold at each walk's start and end, ThreadMXBean, some 10-20 us a read: what the heirs'
-//   drain in the won gaps costs in CPU, `won_gap_cpu_*`)
+//   drain in the won gaps costs in CPU, `won_gap_cpu_*`, and per won gap `won_gap_cpu_series`)
 //
 // "Tipped": of the heartbeats whose deadline falls in the last quarter of the run, more than 50% timed out.
 
@@ -123,6 +123,8 @@ final class Validate {
         final long[] cpuAtRelease = {-1};
         final long[] wonCpu = new long[3];
         final List<Long> wonCpuPerCallNs = new ArrayList<>();
+        // Per won gap: [calls, the heirs' CPU us, the gap's us] (`--gap-cpu`; capped at SERIES_CAP).
+        final List<List<Long>> wonCpuSeries = new ArrayList<>();
         final List<long[]> traceWalks = new ArrayList<>();
 
         // The calibration of this session, under the same load (quick figures).
@@ -351,6 +353,9 @@ final class Validate {
                                 wonCpu[1] += seen - lastSeen;
                                 wonCpu[2] += w0 - table.lastRelease;
                                 wonCpuPerCallNs.add(used / Math.max(1, seen - lastSeen));
+                                if (wonCpuSeries.size() < SERIES_CAP) {
+                                    wonCpuSeries.add(List.of(seen - lastSeen, used / 1000, (w0 - table.lastRelease) / 1000));
+                                }
                             }
                             heirNs.add(table.firstAfterRelease - table.lastRelease);
                             heirAfterExitNs.add(table.firstAfterRelease - table.lastRelease - lastExit[0]);
@@ -623,7 +628,9 @@ final class Validate {
             int cpus = Runtime.getRuntime().availableProcessors();
             out.put("won_gap_cpu_share", wonCpu[2] == 0 ? 0.0 : wonCpu[0] / (double) (wonCpu[2] * cpus));
             out.put("won_gap_cpu_per_call_us_mean", wonCpu[1] == 0 ? 0.0 : wonCpu[0] / 1000.0 / wonCpu[1]);
+            out.put("won_gap_cpu_gaps", wonCpuPerCallNs.size());
             putUs(out, "won_gap_cpu_per_call_us", wonCpuPerCallNs);
+            out.put("won_gap_cpu_series", wonCpuSeries);
         }
         // The heartbeats still queued as the walker got back in after a won gap.
         long[] left = wonQueueLeft.stream().mapToLong(Long::longValue).toArray();

@@ -1300,6 +1300,36 @@ fn executor_share_applied() -> bool {
     switch("HBSIM_EXECUTOR_SHARE", RUN_QUEUE_LOADED)
 }
 
+/// Whether the points whose busy threads fill the CPUs take the heartbeat's unlocked cost after
+/// the JIT has settled (the forty-eighth session's N, [`hbsim::calibrate::warm_heartbeat_from`]:
+/// `heartbeat_unlocked_steady_us_*`, the median of the harness's later rounds, in place of its
+/// first round, which runs early in a fresh JVM and reads 2-3 times as much): on the user path
+/// from the point's calibration file, on the first table from the point's own calibration. **Not
+/// applied** until held out (docs/validation-log.md, the forty-eighth session); no recording
+/// before `user70-` measures it. `HBSIM_WARM_HEARTBEAT=1` applies it for a comparison;
+/// `HBSIM_WARM_HEARTBEAT_US=x` (an in-sample probe) gives the recordings without it a median of
+/// x µs (sigma 0.11).
+pub const WARM_HEARTBEAT: bool = false;
+
+fn warm_heartbeat_applied() -> bool {
+    switch("HBSIM_WARM_HEARTBEAT", WARM_HEARTBEAT)
+}
+
+/// N's `heartbeat_cost` for a point under `busy` busy threads on `cpus` CPUs from figures `m`
+/// (`None`: not applied, a CPU to spare, or neither the figures nor the probe).
+fn warm_heartbeat(m: &serde_json::Map<String, serde_json::Value>, cpus: u64, busy: u64) -> Option<String> {
+    if !warm_heartbeat_applied() || busy < cpus {
+        return None;
+    }
+    hbsim::calibrate::warm_heartbeat_from(m).or_else(|| {
+        let probe = std::env::var("HBSIM_WARM_HEARTBEAT_US").ok()?.parse::<f64>().ok()?;
+        Some(format!(
+            "{{ dist = \"lognormal\", median = \"{}\", sigma = 0.11 }}",
+            hbsim::calibrate::duration_text(probe * 1000.0)
+        ))
+    })
+}
+
 /// The loop's heirs' CPU share in its won gaps on the Intel guest, as `hbsim calibrate` writes it.
 const EXECUTOR_SHARE: f64 = hbsim::calibrate::EXECUTOR_SHARE;
 
@@ -1565,6 +1595,10 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
             replace.push(("cpu_wait_after_drain", "\"1h\"".to_string()))
         }
         _ => {}
+    }
+    // N: the heartbeat's unlocked cost after the JIT has settled, from the calibration.
+    if let Some(warm) = warm_heartbeat(&measured, cal_cpus as u64, busy) {
+        replace.push(("heartbeat_cost", warm));
     }
     // The calibration's own gap between walks (the poll and dispatch of the next close).
     let own_gap_us = broker
@@ -2239,6 +2273,11 @@ pub fn configured_scenario_with(json: &serde_json::Value, toml_text: &str, race_
     if num(outcome, "walks") > 0.0 {
         replace.push(("close_cost_base", loop_walks(json)));
         replace.push(("close_cost_per_group", "\"0\"".to_string()));
+    }
+    // N: the heartbeat's unlocked cost after the JIT has settled, from the point's own calibration.
+    let cpus = json["meta"]["cpus"].as_u64().expect("meta.cpus");
+    if let Some(warm) = cal.as_object().and_then(|m| warm_heartbeat(m, cpus, busy as u64)) {
+        replace.push(("heartbeat_cost", warm));
     }
     let text = replace_keys(toml_text, &replace);
     let text = scaled_task(&text);
