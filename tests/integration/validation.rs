@@ -1181,6 +1181,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // I as applied, checked beside 4 and 16 busy threads (the forty-fifth session).
     ("user68", "tests/data/calibration/user68-session-2026-12-06"),
     ("user69", "tests/data/calibration/user69-session-2026-12-06"),
+    // N held out (the forty-eighth session, 745c2e6): the same steps as L's set, the harness
+    // timing the heartbeat's settled cost too.
+    ("user70", "tests/data/calibration/user70-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
