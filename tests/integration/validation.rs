@@ -435,11 +435,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "registers",
         "as spread-incident-hot-gap0: behind 0.4 ms walks the harness's heartbeats won 0.3% of the gaps (27 of 9,999), draining about 115 heartbeats each; hbsim's won 2%, 18 each. The walker is back in 7 us (p50) and this session's wake-up has its p1 at 6.7 us",
     ),
-    (
-        "inrace-huge-gap0-busy4",
-        "last quarter",
-        "the AMD busy-4 knife edge: the loop's heirs won 15 of 17 gaps and it stopped after the trigger (0.00); 14 of 20 seeds collapsed (on hbsim's edge, so tipped or not agrees; on and off KNOWN as the pool of displaced and other-CPU shares at 4 busy threads moves, off after fc1-), median 0.60, none within 0.10. Per configuration hbsim agrees at 4 busy threads on the AMD hosts",
-    ),
     // fc2- (pre-registered at 6833322, the model frozen since 2e889c5): the fc1- guest's smaller
     // tables, held out, as found, with the test's host rule of the same commit (a recorded idle
     // driver other than haltpoll names its own host): its counts joined the pools by load and
@@ -682,11 +677,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "share",
         "as knots-huge-gap0-busy4 (the older AMD guest's busy-4 point on every host's shares): hbsim's heirs win 96% of the gaps against the loop's 61% (38 of 62)",
     ),
-    (
-        "inrace-huge-gap0-busy4",
-        "share",
-        "88% of the gaps won by the loop's heirs (15 of 17), the top of its configuration's spread; hbsim's 50% from every host's pooled shares at 4 busy threads (this guest's trig4- to trig6- among them)",
-    ),
     // trig1- to trig6- (this guest under 4 and 8 busy threads, the thirty-third session), as found.
     (
         "trig4-huge-gap0-busy4",
@@ -848,7 +838,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // as found over every recording with user66- and user67- in the pools.
     ("back-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session): the loop walked its trigger's 10 closes and stopped, its median heartbeat through between walks (0.059 ms); hbsim's median seed puts it behind a walk (788.529 ms; last quarter median 0.07, 0 of 20 collapse). Four seeds traced: under I all four went on walking after the trigger (60-61 walks, timeouts at 2-18% feeding 550-3,900 closes), without it two of the four stopped at the trigger's 10 as the loop did; before I at least 2 of 20 seeds stopped (721.420 ms at the median seed)"),
     ("back-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 511.3 ms)"),
-    ("inrace-huge-gap0-busy8", "last quarter", "as found under I (the forty-fourth session): the loop held (0.02); hbsim's seeds run on part-way (median 0.39, 1 within 0.10; 6 of 20 collapse), before I median 0.52 (10 of 20)"),
     ("inrace2-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 3, before I 5"),
     ("knots-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.08 (797/9999) of the gaps; hbsim's 0.24, before I 0.22"),
     ("park-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 4, before I 7"),
@@ -872,29 +861,14 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("very-huge-gap0-busy4", "p90", "see p50 (2348.8 ms against 415.9 ms)"),
     // The forty-fifth session: as found when user68- (4 and 16 busy threads) joined the pools.
     ("disp2-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.00); hbsim's seeds run on part-way (median 0.45, 0 within 0.10; 5 of 20 collapse), before it median 0.47 (9 of 20)"),
-    ("fc29-huge-gap0-busy4", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop failed 0.53 of its last quarter; hbsim's seeds end part-way (median 0.17, 1 within 0.10; 2 of 20 collapse), before it median 0.35 (5 of 20)"),
-    ("load4-huge-gap0-busy16", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.30, its heirs in at 0.71 (10/14)); 15 of 20 seeds collapse (median 0.78), before it 14 of 20"),
     ("quick3-huge-gap0-busy12", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop tipped (1.00) with its heirs in at 0.45 (10/22); 5 of 20 seeds collapse (median 0.35), before it 9 of 20"),
-    ("runs8-huge-gap0-busy16", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.46, its heirs in at 0.58 (7/12)); 15 of 20 seeds collapse (median 0.79), before it 14 of 20"),
-    ("runs9-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.17); hbsim's seeds run on part-way (median 0.55, 1 within 0.10; 12 of 20 collapse), before it median 0.60 (12 of 20)"),
     ("user3-huge-gap0-busy4-repeat", "p50", "as found when user68- joined the pools (the forty-fifth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.09, 0 of 20 collapse), where before it at least 2 of 20 seeds let it through (754.975 ms at the median seed)"),
     ("user3-huge-gap0-busy4-repeat", "p90", "see p50 (2751.5 ms against 427.4 ms)"),
     // The forty-seventh session: as found when L was applied with user69- (8, 12 and 4 busy threads) in the pools.
     ("blk2-huge-gap0-busy12", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.79 of its last quarter; hbsim's seeds fail less (median 0.48, 0 within 0.10; 8 of 20 collapse), under I median 0.29 (8 of 20)"),
-    ("fc9-huge-gap0-busy4", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.47, 1 within 0.10; 8 of 20 collapse), under I median 0.74 (14 of 20)"),
     ("knots-huge-gap0-busy4", "p90", "see p50 (360.7 ms against 2471.6 ms)"),
-    ("load4-huge-gap0-busy12", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.45, its heirs in at 0.60 (12/20)); 15 of 20 seeds collapse (median 0.60), under I 4 of 20"),
-    ("lowload-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.67 of its last quarter; hbsim's seeds fail more (median 0.80, 1 within 0.10; 14 of 20 collapse), under I median 0.76 (15 of 20)"),
-    ("park-huge-gap0-busy4-repeat", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.23 of its last quarter; hbsim's seeds fail less (median 0.00, 1 within 0.10; 0 of 20 collapse), under I median 0.00 (0 of 20)"),
-    ("quick1-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.05 of its last quarter; hbsim's seeds fail more (median 0.52, 1 within 0.10; 10 of 20 collapse), under I median 0.25 (0 of 20)"),
     ("ready3-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.35, 1 within 0.10; 3 of 20 collapse), under I median 0.31 (3 of 20)"),
-    ("runs8-huge-gap0-busy16", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.46 of its last quarter; hbsim's seeds fail more (median 0.80, 1 within 0.10; 16 of 20 collapse), under I median 0.65 (14 of 20)"),
-    ("runs9-huge-gap0-busy4-repeat", "p50", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop's median heartbeat passed between walks (0.042 ms); hbsim's median seed puts it behind a walk (1023.410 ms; last quarter median 0.13, 1 of 20 collapse), as under I (922.747 ms)"),
-    ("runs9-huge-gap0-busy4-repeat", "p90", "see p50 (3422.6 ms against 529.3 ms)"),
-    ("trig1-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.11 of its last quarter; hbsim's seeds fail more (median 0.63, 1 within 0.10; 14 of 20 collapse), under I median 0.49 (9 of 20)"),
-    ("trig11-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.65, 1 within 0.10; 15 of 20 collapse), under I median 0.80 (14 of 20)"),
     ("trig14-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.93 of its last quarter; hbsim's seeds fail less (median 0.49, 0 within 0.10; 9 of 20 collapse), under I median 0.47 (8 of 20)"),
-    ("trig6-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.48, 0 within 0.10; 9 of 20 collapse), under I median 0.45 (9 of 20)"),
     ("user-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.34, 0 within 0.10; 9 of 20 collapse), under I median 0.36 (2 of 20)"),
     ("user-huge-gap0-busy8", "p90", "see p50 (6845.1 ms against 1055.1 ms)"),
     ("user2-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.04 of its last quarter; hbsim's seeds fail more (median 0.51, 1 within 0.10; 10 of 20 collapse), under I median 0.51 (10 of 20)"),
@@ -903,6 +877,28 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user60-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.74 of its last quarter; hbsim's seeds fail less (median 0.33, 1 within 0.10; 5 of 20 collapse), under I median 0.44 (8 of 20)"),
     ("user65-huge-gap0-busy12", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.47, its heirs in at 0.33 (8/24)); 15 of 20 seeds collapse (median 0.58), under I 9 of 20"),
     ("user65-huge-gap0-busy8", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.08, its heirs in at 0.81 (26/32)); 19 of 20 seeds collapse (median 1.00), under I 12 of 20"),
+    // The forty-eighth session: as found when user70- (8, 12 and 4 busy threads) joined the pools, N applied.
+    ("acct1-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.53) with its heirs in at 0.50 (16/32); 3 of 20 seeds collapse (median 0.27), before it 9 of 20"),
+    ("back-huge-gap0-busy4-repeat", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.36 of its last quarter; hbsim's seeds fail less (median 0.00, 1 within 0.10; 0 of 20 collapse), before it median 0.01 (2 of 20)"),
+    ("blk1-huge-gap0-busy16", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.23, its heirs in at 0.69 (11/16)); 15 of 20 seeds collapse (median 0.63), before it 12 of 20"),
+    ("disp3-huge-gap0-busy16", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.26, its heirs in at 0.75 (12/16)); 15 of 20 seeds collapse (median 0.63), before it 12 of 20"),
+    ("disp3-huge-gap0-busy16", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.26 of its last quarter; hbsim's seeds fail more (median 0.63, 1 within 0.10; 15 of 20 collapse), before it median 0.54 (12 of 20)"),
+    ("fc28-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (1.00) with its heirs in at 0.35 (13/37); 3 of 20 seeds collapse (median 0.29), before it 6 of 20"),
+    ("fc30-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.18 of its last quarter; hbsim's seeds fail more (median 0.39, 1 within 0.10; 6 of 20 collapse), before it median 0.31 (5 of 20)"),
+    ("fc32-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.92) with its heirs in at 0.44 (18/41); 5 of 20 seeds collapse (median 0.32), before it 6 of 20"),
+    ("fc6-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.51, 1 within 0.10; 11 of 20 collapse), before it median 0.47 (8 of 20)"),
+    ("inrace-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.051 ms); hbsim's median seed puts it behind a walk (2214.593 ms; last quarter median 0.45, 7 of 20 collapse), as before it (2483.028 ms)"),
+    ("inrace-huge-gap0-busy4", "p90", "see p50 (6308.2 ms against 1270.1 ms)"),
+    ("park3-huge-gap0-busy16", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.43, its heirs in at 0.53 (8/15)); 19 of 20 seeds collapse (median 0.73), before it 13 of 20"),
+    ("park3-huge-gap0-busy16", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.43 of its last quarter; hbsim's seeds fail more (median 0.73, 1 within 0.10; 19 of 20 collapse), before it median 0.73 (13 of 20)"),
+    ("quick3-huge-gap0-busy16", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.95 of its last quarter; hbsim's seeds fail less (median 0.55, 1 within 0.10; 11 of 20 collapse), before it median 0.58 (11 of 20)"),
+    ("ready1-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.75 of its last quarter; hbsim's seeds fail less (median 0.50, 1 within 0.10; 9 of 20 collapse), before it median 0.62 (14 of 20)"),
+    ("runs10-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.41, 0 within 0.10; 7 of 20 collapse), before it median 0.53 (13 of 20)"),
+    ("runs5-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.99) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.41), before it 6 of 20"),
+    ("trig10-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.042 ms); hbsim's median seed puts it behind a walk (1174.405 ms; last quarter median 0.15, 2 of 20 collapse), as before it (1174.405 ms)"),
+    ("trig3-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.02 of its last quarter; hbsim's seeds fail more (median 0.27, 1 within 0.10; 1 of 20 collapse), before it median 0.30 (5 of 20)"),
+    ("trig4-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.56 of its last quarter; hbsim's seeds fail less (median 0.11, 0 within 0.10; 0 of 20 collapse), before it median 0.16 (1 of 20)"),
+    ("very-million-gap0-busy8", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.119 ms); hbsim's median seed puts it behind a walk (587.203 ms; last quarter median 0.01, 0 of 20 collapse), as before it (620.757 ms)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1307,12 +1303,15 @@ fn executor_share_applied() -> bool {
 /// the JIT has settled (the forty-eighth session's N, [`hbsim::calibrate::warm_heartbeat_from`]:
 /// `heartbeat_unlocked_steady_us_*`, the median of the harness's later rounds, in place of its
 /// first round, which runs early in a fresh JVM and reads 2-3 times as much): on the user path
-/// from the point's calibration file, on the first table from the point's own calibration. **Not
-/// applied** until held out (docs/validation-log.md, the forty-eighth session); no recording
-/// before `user70-` measures it. `HBSIM_WARM_HEARTBEAT=1` applies it for a comparison;
-/// `HBSIM_WARM_HEARTBEAT_US=x` (an in-sample probe) gives the recordings without it a median of
-/// x µs (sigma 0.11).
-pub const WARM_HEARTBEAT: bool = false;
+/// from the point's calibration file, as `hbsim calibrate` writes it, on the first table from the
+/// point's own calibration. **Applied**: pre-registered (745c2e6) and held out on `user70-`
+/// (8, 12 and 4 busy threads), it agreed on tipped or not at 6 of 6 as L did, with a Brier of
+/// 0.044 against 0.047 and the won gaps' calls per ms nearer the loops' (median |ln ratio| 0.07
+/// against 0.19); no recording before `user70-` measures it, so the others run as they did
+/// (docs/validation-log.md, the forty-eighth session). `HBSIM_WARM_HEARTBEAT=0` takes it off for
+/// a comparison; `HBSIM_WARM_HEARTBEAT_US=x` (an in-sample probe) gives the recordings without
+/// the figures a median of x µs (sigma 0.11).
+pub const WARM_HEARTBEAT: bool = true;
 
 fn warm_heartbeat_applied() -> bool {
     switch("HBSIM_WARM_HEARTBEAT", WARM_HEARTBEAT)
@@ -2909,13 +2908,13 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "tipped",
     "as found under I (the forty-fourth session): the loop tipped in 12 of 15, hbsim's collapse rates add up to 6.7 (p = 0.005), where before I 8.5 (p = 0.053). As its last quarter entry: what hbsim does not reach on this guest at 4 busy threads is the loop's full collapse, and I's heirs drain more of each won gap there (in-sample 261 calls per ms against the loops' 184 at 4 busy threads)",
 ), (
-    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1098]",
-    "last quarter",
-    "as found when L was applied with user69- in the pools (the forty-seventh session): the loop's last quarters failed 0.26 on average, hbsim's 0.44 (p = 0.044): with L more of hbsim's busy-8 seeds collapse",
-), (
     "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1272], a user's calibration",
     "last quarter",
     "as found when L was applied with user69- in the pools (the forty-seventh session): the five loops on this guest's fc-v1272 kernel (user64- to user67-, user69-; one tipped) failed 0.34 of their last quarters on average, hbsim's seeds from their calibrations 0.58 (p = 0.030): with L more of hbsim's busy-8 seeds collapse",
+), (
+    "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1045]",
+    "tipped",
+    "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped in 4 of 29 recordings, hbsim expects 1.1 (p = 0.046), where before it 1.5 (p = 0.106). As its last quarter entry: the loop's low-grade sustain at 4 busy threads, which hbsim's seeds reach less often",
 ), ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -3262,6 +3261,10 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user65-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop held (0.08, its heirs in at 0.81 (26/32)); 16 of 20 seeds from this set's calibration collapse (median 0.71), before I 17 of 20"),
     // The forty-seventh session: as found when L was applied with user69- (8, 12 and 4 busy threads) in the pools.
     ("user66-huge-gap0-busy12", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.31, its heirs in at 0.41 (9/22)); 18 of 20 seeds from this set's calibration collapse (median 0.83), under I 15 of 20"),
+    // The forty-eighth session: as found when user70- (8, 12 and 4 busy threads) joined the pools, N applied.
+    ("user37-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.40, its heirs in at 0.59 (16/27)); 16 of 20 seeds from this set's calibration collapse (median 0.65), before it 12 of 20"),
+    ("user66-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.31 of its last quarter; hbsim's seeds from this set's calibration fail more (median 1.00, 0 within 0.10; 19 of 20 collapse), before it median 0.83 (18 of 20)"),
+    ("user69-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.73 of its last quarter; hbsim's seeds from this set's calibration fail more (median 1.00, 1 within 0.10; 19 of 20 collapse), before it median 1.00 (18 of 20)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
