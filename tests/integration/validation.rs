@@ -1317,10 +1317,20 @@ fn warm_heartbeat_applied() -> bool {
     switch("HBSIM_WARM_HEARTBEAT", WARM_HEARTBEAT)
 }
 
+/// Whether N also runs where the host has a CPU to spare (the forty-eighth session's second
+/// part). **Not applied** until held out on `user71-` (an idle host; docs/validation-log.md).
+/// `HBSIM_WARM_HEARTBEAT_IDLE=1` applies it for a comparison.
+pub const WARM_HEARTBEAT_IDLE: bool = false;
+
+fn warm_heartbeat_idle_applied() -> bool {
+    switch("HBSIM_WARM_HEARTBEAT_IDLE", WARM_HEARTBEAT_IDLE)
+}
+
 /// N's `heartbeat_cost` for a point under `busy` busy threads on `cpus` CPUs from figures `m`
-/// (`None`: not applied, a CPU to spare, or neither the figures nor the probe).
+/// (`None`: not applied, a CPU to spare unless [`WARM_HEARTBEAT_IDLE`], or neither the figures
+/// nor the probe).
 fn warm_heartbeat(m: &serde_json::Map<String, serde_json::Value>, cpus: u64, busy: u64) -> Option<String> {
-    if !warm_heartbeat_applied() || busy < cpus {
+    if !warm_heartbeat_applied() || (busy < cpus && !warm_heartbeat_idle_applied()) {
         return None;
     }
     hbsim::calibrate::warm_heartbeat_from(m).or_else(|| {
