@@ -1180,6 +1180,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // N held out (the forty-eighth session, 745c2e6): the same steps as L's set, the harness
     // timing the heartbeat's settled cost too.
     ("user70", "tests/data/calibration/user70-session-2026-12-06"),
+    // N on an idle host held out (the forty-eighth session's second part, 5fd57f9): the idle
+    // quick calibration, then `huge-gap0`, `huge-gap3`, `huge-gap5`.
+    ("user71", "tests/data/calibration/user71-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
