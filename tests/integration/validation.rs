@@ -899,6 +899,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("trig3-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.02 of its last quarter; hbsim's seeds fail more (median 0.27, 1 within 0.10; 1 of 20 collapse), before it median 0.30 (5 of 20)"),
     ("trig4-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.56 of its last quarter; hbsim's seeds fail less (median 0.11, 0 within 0.10; 0 of 20 collapse), before it median 0.16 (1 of 20)"),
     ("very-million-gap0-busy8", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.119 ms); hbsim's median seed puts it behind a walk (587.203 ms; last quarter median 0.01, 0 of 20 collapse), as before it (620.757 ms)"),
+    // The forty-eighth session's second part: user71- (an idle host) as found, N applied there.
+    ("user71-huge-gap0", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop tipped and fed itself part-way (0.60 of its last quarter); 19 of 20 seeds collapse throughout (median 1.00, none within 0.10)"),
+    ("user71-huge-gap3", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.32 of its last quarter failed; 11 of 20 seeds collapse (median 0.80, none within 0.10), 13 of 20 before N"),
+    ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; hbsim's seeds end on either side (median 0.41, none within 0.10; 8 of 20 collapse), before N median 0.52"),
+    ("user71-huge-gap5", "registers", "as found with N on an idle host (the forty-eighth session): the loop's 12 won gaps drained 3,036 registrations each, hbsim's 1,080 (its won gaps 2.4 ms against the loop's 7.4)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1321,9 +1326,12 @@ fn warm_heartbeat_applied() -> bool {
 }
 
 /// Whether N also runs where the host has a CPU to spare (the forty-eighth session's second
-/// part). **Not applied** until held out on `user71-` (an idle host; docs/validation-log.md).
-/// `HBSIM_WARM_HEARTBEAT_IDLE=1` applies it for a comparison.
-pub const WARM_HEARTBEAT_IDLE: bool = false;
+/// part). **Applied**: pre-registered (5fd57f9) and held out on `user71-` (an idle host, behind 0,
+/// 3 and 5 µs), it agreed on tipped or not at 6 of 6 as before, with a Brier of 0.159 against
+/// 0.221 and the won gaps' calls per ms as near the loops' (median |ln ratio| 0.107 against
+/// 0.110); all three loops fed themselves part-way (last quarter 0.22-0.60), which neither reaches
+/// (docs/validation-log.md). `HBSIM_WARM_HEARTBEAT_IDLE=0` takes it off for a comparison.
+pub const WARM_HEARTBEAT_IDLE: bool = true;
 
 fn warm_heartbeat_idle_applied() -> bool {
     switch("HBSIM_WARM_HEARTBEAT_IDLE", WARM_HEARTBEAT_IDLE)
@@ -2928,7 +2936,15 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1045]",
     "tipped",
     "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped in 4 of 29 recordings, hbsim expects 1.1 (p = 0.046), where before it 1.5 (p = 0.106). As its last quarter entry: the loop's low-grade sustain at 4 busy threads, which hbsim's seeds reach less often",
-), ];
+), (
+    "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
+    "last quarter",
+    "as found when user71- joined, N on an idle host (the forty-eighth session): the loop's last quarters failed 0.74 on average, hbsim's seeds 0.91 (p = 0.021); user71-huge-gap0 tipped part-way (0.60) where hbsim's seeds collapse throughout",
+), (
+    "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 5 µs, 10 closes, 60 s, a user's calibration",
+    "tipped",
+    "as found when user71- joined, N on an idle host (the forty-eighth session): the loop tipped in 0 of 12 recordings behind 5 µs, hbsim expects 2.5 (p = 0.044; 2.6 before N): user71-huge-gap5's seeds collapse at 8 of 20",
+) ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
 /// per-point verdict grades the coin; over a configuration's recordings the loop's count of tips
@@ -3278,6 +3294,11 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user37-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.40, its heirs in at 0.59 (16/27)); 16 of 20 seeds from this set's calibration collapse (median 0.65), before it 12 of 20"),
     ("user66-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.31 of its last quarter; hbsim's seeds from this set's calibration fail more (median 1.00, 0 within 0.10; 19 of 20 collapse), before it median 0.83 (18 of 20)"),
     ("user69-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.73 of its last quarter; hbsim's seeds from this set's calibration fail more (median 1.00, 1 within 0.10; 19 of 20 collapse), before it median 1.00 (18 of 20)"),
+    // The forty-eighth session's second part: user71- (an idle host) as found, N applied there.
+    ("user71-huge-gap0", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop tipped and fed itself part-way (0.60 of its last quarter); 19 of 20 seeds from this set's calibration collapse throughout (median 1.00, none within 0.10)"),
+    ("user71-huge-gap0", "registers", "as found with N on an idle host (the forty-eighth session): the loop's 6 won gaps drained 5,885 registrations each, hbsim's from this set's calibration 1,231 (before N 758)"),
+    ("user71-huge-gap3", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.32 of its last quarter failed; 13 of 20 seeds from this set's calibration collapse (median 1.00, none within 0.10)"),
+    ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; 15 of 20 seeds from this set's calibration recover fully (median 0.00, none within 0.10; 5 of 20 collapse)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
