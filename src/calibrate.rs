@@ -1491,12 +1491,12 @@ pub fn drain_wait_from(m: &Map<String, Value>, cpus: i64, busy: i64) -> Option<D
     })
 }
 
-/// N's heartbeat (offered, the forty-eighth session): the heartbeat's unlocked cost after the JIT
+/// N's heartbeat (applied, the forty-eighth session): the heartbeat's unlocked cost after the JIT
 /// has settled, `heartbeat_cost` as a lognormal through `heartbeat_unlocked_steady_us_p50` and
-/// `_p90` (the median over the harness's later rounds). The first round, which `heartbeat_cost`
-/// is written from, runs early in a fresh JVM and reads 2-3 times as much on the Intel guest
-/// (2.9-3.3 µs against 1.3-1.4, idle and beside 8 and 12 busy threads). `None` from a harness
-/// before the forty-eighth session.
+/// `_p90` (the median over the harness's later rounds), which [`calibration_toml`] writes. The
+/// first round (`heartbeat_unlocked_us_*`, written before it) runs early in a fresh JVM and reads
+/// 2-3 times as much on the Intel guest (2.9-4.4 µs against 1.3-1.5, idle and beside 8 and 12
+/// busy threads). `None` from a harness before the forty-eighth session.
 pub fn warm_heartbeat_from(m: &Map<String, Value>) -> Option<String> {
     let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite() && *v > 0.0);
     let (p50, p90) = (f("heartbeat_unlocked_steady_us_p50")?, f("heartbeat_unlocked_steady_us_p90")?);
