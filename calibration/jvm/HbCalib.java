@@ -4,6 +4,8 @@
 //   java HbCalib [--quick] [--busy-threads N] [--cache-pressure MB]            calibration figures
 //   java HbCalib --mode wake [--quick] [--tag same_cpu] [--hold-ms 1] [--spin-after true]
 //                                                                             exit cost and wake latency only
+//   java HbCalib --mode heartbeat [--quick] [--busy-threads N] [--cache-pressure MB]
+//                                                                             the heartbeat's costs only, in a fresh JVM
 //   java HbCalib --mode validate --groups G --gap-us X ... (see Validate.java)  the whole loop in real time
 //   java HbCalib --mode loop --tag T --groups G --trigger K --duration-s D     the loop briefly: the walker's return
 //                [--race]                                                    (and the race in the loop's state)
@@ -38,6 +40,7 @@ public final class HbCalib {
         switch (mode) {
             case "calibrate": calibrate(o); break;
             case "wake": wakeOnly(o); break;
+            case "heartbeat": heartbeatOnly(o); break;
             case "validate": Validate.run(o); break;
             case "loop": loopOnly(o); break;
             case "drain": Drain.run(o); break;
@@ -97,6 +100,29 @@ public final class HbCalib {
         handoff(m, quick);
         stop[0] = true;
         m.put("harness_seconds", (System.nanoTime() - start) / 1e9);
+        doc.put("loadavg_after", Util.loadavg());
+        doc.put("measured", m);
+        System.out.println(Util.json(doc));
+    }
+
+    /**
+     * `--mode heartbeat [--quick] [--busy-threads N] [--cache-pressure MB]`: {@link #heartbeatCosts}
+     * alone, beside the same busy threads and cache pressure as the calibration. A fresh JVM
+     * settles the heartbeat in one of two modes and keeps it (on the Intel guest about a third of
+     * them at 2.4-2.9 us against 1.3-1.4; docs/validation-log.md, the forty-eighth session's
+     * correction): `hbsim calibrate` runs this in more JVMs to see which mode most of them take.
+     */
+    static void heartbeatOnly(Map<String, String> o) throws Exception {
+        boolean quick = o.containsKey("quick");
+        int busy = Integer.parseInt(o.getOrDefault("busy-threads", "0"));
+        int cacheMb = Integer.parseInt(o.getOrDefault("cache-pressure", "0"));
+        Map<String, Object> doc = newDoc("heartbeat");
+        doc.put("loadavg_before", Util.loadavg());
+        boolean[] stop = {false};
+        Util.startBusy(busy, cacheMb, stop);
+        Map<String, Object> m = new LinkedHashMap<>();
+        heartbeatCosts(m, quick);
+        stop[0] = true;
         doc.put("loadavg_after", Util.loadavg());
         doc.put("measured", m);
         System.out.println(Util.json(doc));
