@@ -113,6 +113,9 @@ pub struct CalibrateArgs {
     /// With --table large: the table size to write the walk cost for, between the loop's walks of a million and of four million groups (default: a million).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub groups: Option<u64>,
+    /// Fresh JVMs to time the heartbeat's settled cost in, the calibration's own included (a JVM settles it in one of two modes, about 1.4 or 2.5 µs on the validation host, and keeps it); heartbeat_cost is the median JVM's. About 2 s each.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub heartbeat_jvms: u32,
     /// Do not run the JVM: write the calibration from a harness output recorded earlier (its JSON).
     #[arg(long, value_name = "FILE")]
     pub from_output: Option<PathBuf>,
@@ -368,6 +371,7 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
         cache_pressure_mb: args.cache_pressure,
         table,
         groups: args.groups,
+        heartbeat_jvms: args.heartbeat_jvms,
     };
     let doc = match &args.from_output {
         Some(path) => {

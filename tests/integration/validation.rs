@@ -1337,6 +1337,16 @@ fn warm_heartbeat_idle_applied() -> bool {
     switch("HBSIM_WARM_HEARTBEAT_IDLE", WARM_HEARTBEAT_IDLE)
 }
 
+/// Whether a calibration that timed the settled heartbeat in several JVMs gives the median JVM's
+/// (the forty-ninth session's P, [`hbsim::calibrate::warm_heartbeat_from`]) rather than its main
+/// run's (N). Pre-registered (64e33cb), held out on `user72-` and `user73-`; only the user path
+/// moves (the first table takes each point's own JVM). `HBSIM_HEARTBEAT_JVMS=1` runs it.
+pub const HEARTBEAT_JVMS: bool = false;
+
+fn heartbeat_jvms_applied() -> bool {
+    switch("HBSIM_HEARTBEAT_JVMS", HEARTBEAT_JVMS)
+}
+
 /// N's `heartbeat_cost` for a point under `busy` busy threads on `cpus` CPUs from figures `m`
 /// (`None`: not applied, a CPU to spare unless [`WARM_HEARTBEAT_IDLE`], or neither the figures
 /// nor the probe).
@@ -1344,7 +1354,13 @@ fn warm_heartbeat(m: &serde_json::Map<String, serde_json::Value>, cpus: u64, bus
     if !warm_heartbeat_applied() || (busy < cpus && !warm_heartbeat_idle_applied()) {
         return None;
     }
-    hbsim::calibrate::warm_heartbeat_from(m).or_else(|| {
+    let warm = if heartbeat_jvms_applied() {
+        hbsim::calibrate::warm_heartbeat_from(m)
+    } else {
+        let main = hbsim::calibrate::settled_heartbeats(m).first().copied();
+        main.map(|(p50, p90)| hbsim::calibrate::lognormal_text(p50, p90))
+    };
+    warm.or_else(|| {
         let probe = std::env::var("HBSIM_WARM_HEARTBEAT_US").ok()?.parse::<f64>().ok()?;
         Some(format!(
             "{{ dist = \"lognormal\", median = \"{}\", sigma = 0.11 }}",
