@@ -248,6 +248,21 @@ fn value_of(key: &str, b: &BrokerParams, scenario: &Scenario) -> (String, Agains
                 against,
             )
         }
+        "heartbeat_cost" => {
+            let (words, against) = dist(&b.heartbeat_cost);
+            match calibration_jvms(scenario).filter(|_| source_of(key, scenario) == Source::Calibration) {
+                Some(jvms) => (
+                    format!(
+                        "{words} (the calibration timed it settled in {} JVMs, p50 {} µs, and took the first, its own: a \
+                         JVM keeps the mode it settles in, so the answer can hang on the broker's)",
+                        jvms.len(),
+                        jvms.iter().map(|p50| format!("{p50:.2}")).collect::<Vec<_>>().join(", ")
+                    ),
+                    against,
+                ),
+                None => (words, against),
+            }
+        }
         "monitor_long_park" => match (b.monitor_long_park_ns, &b.monitor_wake_latency_long_park) {
             (0, _) | (_, None) => ("off: every wake-up is monitor_wake_latency".into(), Against::NotCompared),
             (ns, Some(wake)) => (
@@ -268,6 +283,14 @@ fn value_of(key: &str, b: &BrokerParams, scenario: &Scenario) -> (String, Agains
         },
         _ => measured_dist(b, key).map_or((String::new(), Against::NotCompared), dist),
     }
+}
+
+/// The settled heartbeat's p50 [µs] in each JVM the scenario's calibration timed it in
+/// ([`crate::calibrate::settled_heartbeats`]); `None` with fewer than two.
+fn calibration_jvms(scenario: &Scenario) -> Option<Vec<f64>> {
+    let measured = serde_json::to_value(&scenario.calibration.as_ref()?.measured).ok()?;
+    let jvms = crate::calibrate::settled_heartbeats(measured.as_object()?);
+    (jvms.len() > 1).then(|| jvms.iter().map(|(p50, _)| *p50).collect())
 }
 
 /// `against` in words: "within", "28× the highest measured", "0.5× the lowest measured".

@@ -1231,3 +1231,58 @@ fn the_settled_heartbeat_is_written_where_the_harness_timed_it() {
     assert_eq!(median(&older_cal), (older_first * 1000.0).round() as u64, "{older_text}");
     assert!(!older_text.contains("after the JIT has settled"), "{older_text}");
 }
+
+/// A harness output whose heartbeat was timed in three JVMs gives `heartbeat_cost` from the
+/// calibration's own JVM (the first; the median JVM's, P, was held out in the forty-ninth session
+/// and not applied), names the three in the file, and a run configured from it says so under
+/// "What this answer rests on"; `--heartbeat-jvms` outside 1 to 9 is refused.
+#[test]
+fn the_settled_heartbeats_of_every_jvm_are_named() {
+    let dir = TempDir::new("calibrate-heartbeat-jvms");
+    let idle = repo_root().join("tests/data/calibration/user71-session-2026-12-06.harness.json");
+    let main_p50 = {
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&idle).unwrap()).unwrap();
+        doc["measured"]["heartbeat_unlocked_steady_us_p50"].as_f64().unwrap()
+    };
+    // The calibration's own JVM settled slow, the other two fast: the written figure is its own,
+    // with its own p90.
+    let (slow, fast_a, fast_b) = (main_p50 + 1.1, main_p50 - 0.2, main_p50 - 0.1);
+    let (written, cal) = calibrate_edited(&dir, &idle, |doc| {
+        let m = doc["measured"].as_object_mut().unwrap();
+        m.insert("heartbeat_unlocked_steady_us_p50".into(), slow.into());
+        m.insert("heartbeat_unlocked_steady_us_p90".into(), (slow + 0.4).into());
+        m.insert("heartbeat_unlocked_steady_us_p50_jvm2".into(), fast_a.into());
+        m.insert("heartbeat_unlocked_steady_us_p90_jvm2".into(), (fast_a + 0.3).into());
+        m.insert("heartbeat_unlocked_steady_us_p50_jvm3".into(), fast_b.into());
+        m.insert("heartbeat_unlocked_steady_us_p90_jvm3".into(), (fast_b + 0.2).into());
+        m.insert("heartbeat_jvms".into(), 3.into());
+    });
+    let heartbeat = cal["broker"]["heartbeat_cost"].as_table().unwrap();
+    assert_eq!(duration_ns(&heartbeat["median"]), (slow * 1000.0).round() as u64, "{written}");
+    let sigma = heartbeat["sigma"].as_float().unwrap();
+    let expected = ((slow + 0.4) / slow).ln() / 1.2816;
+    assert!((sigma - expected).abs() < 0.002, "sigma {sigma} against {expected}\n{written}");
+    let named = format!("timed in 3 fresh JVMs (heartbeat_unlocked_steady_us_p50, _jvm2, ...): {slow:.2}, {fast_a:.2}, {fast_b:.2} µs");
+    assert!(written.contains(&named), "{named}\n{written}");
+
+    let scenario = "name = \"calibrated\"\nduration = \"2s\"\npolicies = [\"leaky\"]\ncalibration = \"cal.toml\"\n\
+                    [background]\nclients = 50\n[groups]\ninitial = 1000\n";
+    dir.write("s.toml", scenario);
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--out", "out"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(
+        report.contains(&format!("the calibration timed it settled in 3 JVMs, p50 {slow:.2}, {fast_a:.2}, {fast_b:.2} µs")),
+        "the report names the JVMs"
+    );
+    // A scenario that sets the heartbeat itself: its own value, no JVMs named.
+    dir.write("own.toml", &scenario.replace("[background]", "[broker]\nheartbeat_cost = \"3us\"\n[background]"));
+    let output = run_in(dir.path(), &["replay", "own.toml", "--no-charts", "--out", "own"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let report = std::fs::read_to_string(dir.path().join("own/report.html")).unwrap();
+    assert!(!report.contains("settled in 3 JVMs"), "the scenario's own heartbeat names no JVMs");
+
+    for bad in ["0", "10"] {
+        calibrate_refused(&dir, &idle, &["--heartbeat-jvms", bad], 2, "--heartbeat-jvms");
+    }
+}

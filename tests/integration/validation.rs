@@ -861,13 +861,10 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("very-huge-gap0-busy4", "p90", "see p50 (2348.8 ms against 415.9 ms)"),
     // The forty-fifth session: as found when user68- (4 and 16 busy threads) joined the pools.
     ("disp2-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.00); hbsim's seeds run on part-way (median 0.45, 0 within 0.10; 5 of 20 collapse), before it median 0.47 (9 of 20)"),
-    ("quick3-huge-gap0-busy12", "tipped", "as found when user68- joined the pools (the forty-fifth session): the loop tipped (1.00) with its heirs in at 0.45 (10/22); 5 of 20 seeds collapse (median 0.35), before it 9 of 20"),
     ("user3-huge-gap0-busy4-repeat", "p50", "as found when user68- joined the pools (the forty-fifth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.09, 0 of 20 collapse), where before it at least 2 of 20 seeds let it through (754.975 ms at the median seed)"),
     ("user3-huge-gap0-busy4-repeat", "p90", "see p50 (2751.5 ms against 427.4 ms)"),
     // The forty-seventh session: as found when L was applied with user69- (8, 12 and 4 busy threads) in the pools.
-    ("blk2-huge-gap0-busy12", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.79 of its last quarter; hbsim's seeds fail less (median 0.48, 0 within 0.10; 8 of 20 collapse), under I median 0.29 (8 of 20)"),
     ("knots-huge-gap0-busy4", "p90", "see p50 (360.7 ms against 2471.6 ms)"),
-    ("ready3-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.35, 1 within 0.10; 3 of 20 collapse), under I median 0.31 (3 of 20)"),
     ("trig14-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.93 of its last quarter; hbsim's seeds fail less (median 0.49, 0 within 0.10; 9 of 20 collapse), under I median 0.47 (8 of 20)"),
     ("user-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.34, 0 within 0.10; 9 of 20 collapse), under I median 0.36 (2 of 20)"),
     ("user-huge-gap0-busy8", "p90", "see p50 (6845.1 ms against 1055.1 ms)"),
@@ -879,31 +876,45 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user65-huge-gap0-busy8", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.08, its heirs in at 0.81 (26/32)); 19 of 20 seeds collapse (median 1.00), under I 12 of 20"),
     // The forty-eighth session: as found when user70- (8, 12 and 4 busy threads) joined the pools, N applied.
     ("acct1-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.53) with its heirs in at 0.50 (16/32); 3 of 20 seeds collapse (median 0.27), before it 9 of 20"),
-    ("back-huge-gap0-busy4-repeat", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.36 of its last quarter; hbsim's seeds fail less (median 0.00, 1 within 0.10; 0 of 20 collapse), before it median 0.01 (2 of 20)"),
     ("blk1-huge-gap0-busy16", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.23, its heirs in at 0.69 (11/16)); 15 of 20 seeds collapse (median 0.63), before it 12 of 20"),
-    ("disp3-huge-gap0-busy16", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.26, its heirs in at 0.75 (12/16)); 15 of 20 seeds collapse (median 0.63), before it 12 of 20"),
-    ("disp3-huge-gap0-busy16", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.26 of its last quarter; hbsim's seeds fail more (median 0.63, 1 within 0.10; 15 of 20 collapse), before it median 0.54 (12 of 20)"),
     ("fc28-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (1.00) with its heirs in at 0.35 (13/37); 3 of 20 seeds collapse (median 0.29), before it 6 of 20"),
-    ("fc30-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.18 of its last quarter; hbsim's seeds fail more (median 0.39, 1 within 0.10; 6 of 20 collapse), before it median 0.31 (5 of 20)"),
     ("fc32-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.92) with its heirs in at 0.44 (18/41); 5 of 20 seeds collapse (median 0.32), before it 6 of 20"),
-    ("fc6-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.51, 1 within 0.10; 11 of 20 collapse), before it median 0.47 (8 of 20)"),
     ("inrace-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.051 ms); hbsim's median seed puts it behind a walk (2214.593 ms; last quarter median 0.45, 7 of 20 collapse), as before it (2483.028 ms)"),
     ("inrace-huge-gap0-busy4", "p90", "see p50 (6308.2 ms against 1270.1 ms)"),
-    ("park3-huge-gap0-busy16", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.43, its heirs in at 0.53 (8/15)); 19 of 20 seeds collapse (median 0.73), before it 13 of 20"),
-    ("park3-huge-gap0-busy16", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.43 of its last quarter; hbsim's seeds fail more (median 0.73, 1 within 0.10; 19 of 20 collapse), before it median 0.73 (13 of 20)"),
-    ("quick3-huge-gap0-busy16", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.95 of its last quarter; hbsim's seeds fail less (median 0.55, 1 within 0.10; 11 of 20 collapse), before it median 0.58 (11 of 20)"),
-    ("ready1-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.75 of its last quarter; hbsim's seeds fail less (median 0.50, 1 within 0.10; 9 of 20 collapse), before it median 0.62 (14 of 20)"),
-    ("runs10-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.41, 0 within 0.10; 7 of 20 collapse), before it median 0.53 (13 of 20)"),
     ("runs5-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.99) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.41), before it 6 of 20"),
     ("trig10-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.042 ms); hbsim's median seed puts it behind a walk (1174.405 ms; last quarter median 0.15, 2 of 20 collapse), as before it (1174.405 ms)"),
-    ("trig3-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.02 of its last quarter; hbsim's seeds fail more (median 0.27, 1 within 0.10; 1 of 20 collapse), before it median 0.30 (5 of 20)"),
     ("trig4-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.56 of its last quarter; hbsim's seeds fail less (median 0.11, 0 within 0.10; 0 of 20 collapse), before it median 0.16 (1 of 20)"),
-    ("very-million-gap0-busy8", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.119 ms); hbsim's median seed puts it behind a walk (587.203 ms; last quarter median 0.01, 0 of 20 collapse), as before it (620.757 ms)"),
     // The forty-eighth session's second part: user71- (an idle host) as found, N applied there.
     ("user71-huge-gap0", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop tipped and fed itself part-way (0.60 of its last quarter); 19 of 20 seeds collapse throughout (median 1.00, none within 0.10)"),
     ("user71-huge-gap3", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.32 of its last quarter failed; 11 of 20 seeds collapse (median 0.80, none within 0.10), 13 of 20 before N"),
     ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; hbsim's seeds end on either side (median 0.41, none within 0.10; 8 of 20 collapse), before N median 0.52"),
     ("user71-huge-gap5", "registers", "as found with N on an idle host (the forty-eighth session): the loop's 12 won gaps drained 3,036 registrations each, hbsim's 1,080 (its won gaps 2.4 ms against the loop's 7.4)"),
+    // The forty-ninth session: as found when user72- (8, 12 and 4 busy threads) and user73- (idle) joined the pools.
+    ("acct1-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.53 of its last quarter; hbsim's seeds fail less (median 0.30, 1 within 0.10; 2 of 20 collapse), before it median 0.27 (3 of 20)"),
+    ("acct2-huge-gap0-busy16", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.96 of its last quarter; hbsim's seeds fail less (median 0.60, 1 within 0.10; 12 of 20 collapse), before it median 0.65 (16 of 20)"),
+    ("back2-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.06 of its last quarter; hbsim's seeds fail more (median 0.45, 0 within 0.10; 4 of 20 collapse), before it median 0.48 (9 of 20)"),
+    ("disp1-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.30 of its last quarter; hbsim's seeds fail more (median 0.48, 1 within 0.10; 9 of 20 collapse), before it median 0.49 (9 of 20)"),
+    ("disp2-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.30, 1 within 0.10; 3 of 20 collapse), before it median 0.22 (0 of 20)"),
+    ("ends1-huge-gap0-busy4", "p50", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's median heartbeat passed between walks (0.028 ms); hbsim's median seed puts it behind a walk (1023.410 ms; last quarter median 0.11, 0 of 20 collapse), as before it (956.301 ms)"),
+    ("ends1-huge-gap0-busy4", "p90", "see p50 (3556.8 ms against 469.8 ms)"),
+    ("fc3-million-gap0-busy8", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop tipped (0.70) with its heirs in at 0.33 (10/30); 2 of 20 seeds collapse (median 0.26), before it 7 of 20"),
+    ("fc3-million-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.70 of its last quarter; hbsim's seeds fail less (median 0.26, 1 within 0.10; 2 of 20 collapse), before it median 0.40 (7 of 20)"),
+    ("inrace-huge-gap0-busy4", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.40, 1 within 0.10; 8 of 20 collapse), before it median 0.45 (7 of 20)"),
+    ("inrace-huge-gap0-busy4", "share", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's heirs won 0.88 (15/17) of the gaps; hbsim's 0.50, before it 0.52"),
+    ("inrace-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.02 of its last quarter; hbsim's seeds fail more (median 0.36, 1 within 0.10; 8 of 20 collapse), before it median 0.26 (5 of 20)"),
+    ("park-huge-gap0-busy4-repeat", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.23 of its last quarter; hbsim's seeds fail less (median 0.00, 0 within 0.10; 0 of 20 collapse), before it median 0.00 (0 of 20)"),
+    ("park4-huge-gap0-busy16", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop held (0.40, its heirs in at 0.60 (9/15)); 15 of 20 seeds collapse (median 0.67), before it 12 of 20"),
+    ("ready1-huge-gap0-busy16", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop held (0.49, its heirs in at 0.60 (9/15)); 17 of 20 seeds collapse (median 0.81), before it 14 of 20"),
+    ("ready1-huge-gap0-busy16", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.49 of its last quarter; hbsim's seeds fail more (median 0.81, 1 within 0.10; 17 of 20 collapse), before it median 0.60 (14 of 20)"),
+    ("ready3-huge-gap0-busy8", "p90", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's p90 1142.9 ms, hbsim's median seed's 4697.6 ms (before it 4966.1 ms; last quarter median 0.29, 5 of 20 collapse)"),
+    ("runs4-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.60, 1 within 0.10; 13 of 20 collapse), before it median 0.66 (12 of 20)"),
+    ("trig10-huge-gap0-busy4", "p90", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's p90 688.5 ms, hbsim's median seed's 3691.0 ms (before it 3825.2 ms; last quarter median 0.15, 0 of 20 collapse)"),
+    ("trig6-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.44, 1 within 0.10; 7 of 20 collapse), before it median 0.54 (13 of 20)"),
+    ("user37-huge-gap0-busy8", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop held (0.40, its heirs in at 0.59 (16/27)); 15 of 20 seeds collapse (median 0.84), before it 12 of 20"),
+    ("user55-huge-gap0-busy12", "share", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's heirs won 0.07 (2/27) of the gaps; hbsim's 0.39, before it 0.37"),
+    ("user66-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.31 of its last quarter; hbsim's seeds fail more (median 0.84, 0 within 0.10; 19 of 20 collapse), before it median 1.00 (15 of 20)"),
+    ("user73-huge-gap3", "tipped", "as found with P's hold-out (the forty-ninth session): the loop held (0.50, its heirs in at 0.13 (23/183)); 17 of 20 seeds collapse (median 1.00)"),
+    ("user73-huge-gap3", "last quarter", "as found with P's hold-out (the forty-ninth session): the loop failed 0.50 of its last quarter; hbsim's seeds fail more (median 1.00, 0 within 0.10; 17 of 20 collapse)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1188,6 +1199,10 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // N on an idle host held out (the forty-eighth session's second part, 5fd57f9): the idle
     // quick calibration, then `huge-gap0`, `huge-gap3`, `huge-gap5`.
     ("user71", "tests/data/calibration/user71-session-2026-12-06"),
+    // P held out (the forty-ninth session, 64e33cb): user70-'s and user71-'s steps again, each
+    // calibration timing the settled heartbeat in three JVMs.
+    ("user72", "tests/data/calibration/user72-session-2026-12-06"),
+    ("user73", "tests/data/calibration/user73-session-2026-12-06"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1338,9 +1353,12 @@ fn warm_heartbeat_idle_applied() -> bool {
 }
 
 /// Whether a calibration that timed the settled heartbeat in several JVMs gives the median JVM's
-/// (the forty-ninth session's P, [`hbsim::calibrate::warm_heartbeat_from`]) rather than its main
-/// run's (N). Pre-registered (64e33cb), held out on `user72-` and `user73-`; only the user path
-/// moves (the first table takes each point's own JVM). `HBSIM_HEARTBEAT_JVMS=1` runs it.
+/// (the forty-ninth session's P, [`hbsim::calibrate::settled_heartbeats`]) rather than its main
+/// run's (N, [`hbsim::calibrate::warm_heartbeat_from`]). **Not applied**: pre-registered (64e33cb)
+/// and held out on `user72-` and `user73-` (their points take the heartbeat from their session's
+/// calibration on both tables), it agreed on tipped or not at 11 of 12 calls as N did, with a
+/// higher Brier, 0.114 against 0.091; no JVM of the twelve settled slow that hour, so the JVMs
+/// differed by at most 0.2 µs (docs/validation-log.md). `HBSIM_HEARTBEAT_JVMS=1` runs it.
 pub const HEARTBEAT_JVMS: bool = false;
 
 fn heartbeat_jvms_applied() -> bool {
@@ -1355,10 +1373,13 @@ fn warm_heartbeat(m: &serde_json::Map<String, serde_json::Value>, cpus: u64, bus
         return None;
     }
     let warm = if heartbeat_jvms_applied() {
-        hbsim::calibrate::warm_heartbeat_from(m)
+        // P: the JVM whose settled p50 is the median (the lower middle of an even count).
+        let mut jvms = hbsim::calibrate::settled_heartbeats(m);
+        jvms.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let median = jvms.len().checked_sub(1).map(|last| jvms[last / 2]);
+        median.map(|(p50, p90)| hbsim::calibrate::lognormal_text(p50, p90))
     } else {
-        let main = hbsim::calibrate::settled_heartbeats(m).first().copied();
-        main.map(|(p50, p90)| hbsim::calibrate::lognormal_text(p50, p90))
+        hbsim::calibrate::warm_heartbeat_from(m)
     };
     warm.or_else(|| {
         let probe = std::env::var("HBSIM_WARM_HEARTBEAT_US").ok()?.parse::<f64>().ok()?;
@@ -2945,10 +2966,6 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "tipped",
     "as found under I (the forty-fourth session): the loop tipped in 12 of 15, hbsim's collapse rates add up to 6.7 (p = 0.005), where before I 8.5 (p = 0.053). As its last quarter entry: what hbsim does not reach on this guest at 4 busy threads is the loop's full collapse, and I's heirs drain more of each won gap there (in-sample 261 calls per ms against the loops' 184 at 4 busy threads)",
 ), (
-    "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1272], a user's calibration",
-    "last quarter",
-    "as found when L was applied with user69- in the pools (the forty-seventh session): the five loops on this guest's fc-v1272 kernel (user64- to user67-, user69-; one tipped) failed 0.34 of their last quarters on average, hbsim's seeds from their calibrations 0.58 (p = 0.030): with L more of hbsim's busy-8 seeds collapse",
-), (
     "Intel(R) Xeon(R) Processor: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1045]",
     "tipped",
     "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped in 4 of 29 recordings, hbsim expects 1.1 (p = 0.046), where before it 1.5 (p = 0.106). As its last quarter entry: the loop's low-grade sustain at 4 busy threads, which hbsim's seeds reach less often",
@@ -2960,6 +2977,10 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "Intel(R) Xeon(R) Processor (driver=none): 4000000 groups, 5 µs, 10 closes, 60 s, a user's calibration",
     "tipped",
     "as found when user71- joined, N on an idle host (the forty-eighth session): the loop tipped in 0 of 12 recordings behind 5 µs, hbsim expects 2.5 (p = 0.044; 2.6 before N): user71-huge-gap5's seeds collapse at 8 of 20",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
+    "last quarter",
+    "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's last quarters failed 0.25 on average, hbsim's seeds 0.16 (p = 0.030). As its tipped entry: the loop's tips on this guest at 4 busy threads, which hbsim's seeds reach less often",
 ) ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -3307,14 +3328,17 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The forty-seventh session: as found when L was applied with user69- (8, 12 and 4 busy threads) in the pools.
     ("user66-huge-gap0-busy12", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.31, its heirs in at 0.41 (9/22)); 18 of 20 seeds from this set's calibration collapse (median 0.83), under I 15 of 20"),
     // The forty-eighth session: as found when user70- (8, 12 and 4 busy threads) joined the pools, N applied.
-    ("user37-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop held (0.40, its heirs in at 0.59 (16/27)); 16 of 20 seeds from this set's calibration collapse (median 0.65), before it 12 of 20"),
-    ("user66-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.31 of its last quarter; hbsim's seeds from this set's calibration fail more (median 1.00, 0 within 0.10; 19 of 20 collapse), before it median 0.83 (18 of 20)"),
-    ("user69-huge-gap0-busy12", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.73 of its last quarter; hbsim's seeds from this set's calibration fail more (median 1.00, 1 within 0.10; 19 of 20 collapse), before it median 1.00 (18 of 20)"),
     // The forty-eighth session's second part: user71- (an idle host) as found, N applied there.
     ("user71-huge-gap0", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop tipped and fed itself part-way (0.60 of its last quarter); 19 of 20 seeds from this set's calibration collapse throughout (median 1.00, none within 0.10)"),
     ("user71-huge-gap0", "registers", "as found with N on an idle host (the forty-eighth session): the loop's 6 won gaps drained 5,885 registrations each, hbsim's from this set's calibration 1,231 (before N 758)"),
     ("user71-huge-gap3", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.32 of its last quarter failed; 13 of 20 seeds from this set's calibration collapse (median 1.00, none within 0.10)"),
     ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; 15 of 20 seeds from this set's calibration recover fully (median 0.00, none within 0.10; 5 of 20 collapse)"),
+    // The forty-ninth session: as found when user72- (8, 12 and 4 busy threads) and user73- (idle) joined the pools.
+    ("user-huge-gap0-busy8", "p90", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's p90 1055.1 ms, hbsim's median seed's from this set's calibration 6308.2 ms (before it 5771.4 ms; last quarter median 0.47, 8 of 20 collapse)"),
+    ("user69-huge-gap0-busy8", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop tipped (0.65) with its heirs in at 0.41 (14/34); 5 of 20 seeds from this set's calibration collapse (median 0.30), before it 8 of 20"),
+    ("user73-huge-gap3", "last quarter", "as found with P's hold-out (the forty-ninth session): the loop failed 0.50 of its last quarter; hbsim's seeds from this set's calibration fail less (median 0.00, 0 within 0.10; 2 of 20 collapse)"),
+    ("user73-huge-gap3", "p50", "as found with P's hold-out (the forty-ninth session): the loop's median heartbeat 3105.776 ms, hbsim's median seed's from this set's calibration 0.004 ms (last quarter median 0.00, 2 of 20 collapse)"),
+    ("user73-huge-gap3", "p90", "see p50 (0.0 ms against 8098.7 ms)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
