@@ -253,8 +253,8 @@ fn value_of(key: &str, b: &BrokerParams, scenario: &Scenario) -> (String, Agains
             match calibration_jvms(scenario).filter(|_| source_of(key, scenario) == Source::Calibration) {
                 Some(jvms) => (
                     format!(
-                        "{words} (the calibration timed it settled in {} JVMs, p50 {} µs, and took the first, its own: a \
-                         JVM keeps the mode it settles in, so the answer can hang on the broker's)",
+                        "{words} (the calibration timed it settled in {} JVMs, p50 {} µs, and took the first, its own: a JVM \
+                         runs it in one of two compilations, so the answer can hang on the broker's)",
                         jvms.len(),
                         jvms.iter().map(|p50| format!("{p50:.2}")).collect::<Vec<_>>().join(", ")
                     ),

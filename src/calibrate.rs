@@ -311,10 +311,11 @@ pub const HEARTBEAT_JVMS: u32 = 3;
 /// pressure) in `options.heartbeat_jvms - 1` more fresh JVMs and records each one's settled p50
 /// and p90 as `heartbeat_unlocked_steady_us_p50_jvm<k>` and `_p90_jvm<k>` (k from 2; the main
 /// run's JVM is the unsuffixed figure), the first round's p50 as `heartbeat_unlocked_us_p50_jvm<k>`
-/// and the JVMs that answered as `heartbeat_jvms`. A JVM settles the heartbeat in one of two modes
-/// and keeps it: on the Intel guest seven fresh JVMs of eleven at 1.31-1.43 µs, four at 2.42-2.88
-/// (docs/validation-log.md, the forty-eighth session's correction). A run that fails is left out
-/// with a warning: the file is written from the JVMs that answered.
+/// and the JVMs that answered as `heartbeat_jvms`. A JVM runs the heartbeat in one of two modes,
+/// on the Intel guest 1.3-1.5 µs or 2.4-2.9: two C2 compilations of `ConcurrentHashMap.putVal`,
+/// which HotSpot deoptimizes and recompiles as its profile changes, so the mode is a draw per
+/// compilation, not a property of the host (docs/validation-log.md, the forty-ninth session). A
+/// run that fails is left out with a warning: the file is written from the JVMs that answered.
 fn heartbeat_in_more_jvms(jdk: &Jdk, dir: &Path, options: &CalibrateOptions, main: &mut Value) {
     let mut args = vec!["--mode".to_string(), "heartbeat".to_string()];
     if options.quick {
@@ -1900,7 +1901,8 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 let _ = writeln!(
                     out,
                     "# timed in {} fresh JVMs (heartbeat_unlocked_steady_us_p50, _jvm2, ...): {} µs at the median; a JVM\n\
-                     # settles it in one of two modes and keeps it (on the validation host about 1.4 or 2.5 µs), so a broker's\n\
+                     # runs it in one of two modes (on the validation host about 1.4 or 2.5 µs: two compilations of ConcurrentHashMap.putVal,\n\
+                     # which HotSpot may swap when it recompiles it), so a broker's\n\
                      # answer can hang on which one its JVM took. heartbeat_cost is the first JVM's, as validated (the median\n\
                      # JVM's was held out and not applied: docs/validation-log.md, the forty-ninth session); `hbsim sweep\n\
                      # --param broker.heartbeat_cost` over the others' figures shows what hangs on it",

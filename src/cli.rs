@@ -113,7 +113,7 @@ pub struct CalibrateArgs {
     /// With --table large: the table size to write the walk cost for, between the loop's walks of a million and of four million groups (default: a million).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub groups: Option<u64>,
-    /// Fresh JVMs to time the heartbeat's settled cost in, the calibration's own included (a JVM settles it in one of two modes, about 1.4 or 2.5 µs on the validation host, and keeps it); the file names each one's, and heartbeat_cost is the first's (the calibration's own). About 1 s each.
+    /// Fresh JVMs to time the heartbeat's settled cost in, the calibration's own included (a JVM runs it in one of two modes, about 1.4 or 2.5 µs on the validation host: two compilations of ConcurrentHashMap.putVal, which HotSpot may swap when it recompiles); the file names each one's, and heartbeat_cost is the first's (the calibration's own). About 1 s each.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=9))]
     pub heartbeat_jvms: u32,
     /// Do not run the JVM: write the calibration from a harness output recorded earlier (its JSON).

@@ -107,10 +107,11 @@ public final class HbCalib {
 
     /**
      * `--mode heartbeat [--quick] [--busy-threads N] [--cache-pressure MB]`: {@link #heartbeatCosts}
-     * alone, beside the same busy threads and cache pressure as the calibration. A fresh JVM
-     * settles the heartbeat in one of two modes and keeps it (on the Intel guest about a third of
-     * them at 2.4-2.9 us against 1.3-1.4; docs/validation-log.md, the forty-eighth session's
-     * correction): `hbsim calibrate` runs this in more JVMs to see which mode most of them take.
+     * alone, beside the same busy threads and cache pressure as the calibration. A JVM runs the
+     * heartbeat in one of two modes (on the Intel guest 1.3-1.5 us or 2.4-2.9): two C2 compilations
+     * of ConcurrentHashMap.putVal, which HotSpot deoptimizes and recompiles as its profile changes
+     * (docs/validation-log.md, the forty-ninth session): `hbsim calibrate` runs this in more JVMs
+     * and names what each one read.
      */
     static void heartbeatOnly(Map<String, String> o) throws Exception {
         boolean quick = o.containsKey("quick");

@@ -1272,11 +1272,16 @@ fn the_settled_heartbeats_of_every_jvm_are_named() {
     assert!(output.status.success(), "{}", text(&output));
     let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
     assert!(
-        report.contains(&format!("the calibration timed it settled in 3 JVMs, p50 {slow:.2}, {fast_a:.2}, {fast_b:.2} µs")),
+        report.contains(&format!(
+            "the calibration timed it settled in 3 JVMs, p50 {slow:.2}, {fast_a:.2}, {fast_b:.2} µs"
+        )),
         "the report names the JVMs"
     );
     // A scenario that sets the heartbeat itself: its own value, no JVMs named.
-    dir.write("own.toml", &scenario.replace("[background]", "[broker]\nheartbeat_cost = \"3us\"\n[background]"));
+    dir.write(
+        "own.toml",
+        &scenario.replace("[background]", "[broker]\nheartbeat_cost = \"3us\"\n[background]"),
+    );
     let output = run_in(dir.path(), &["replay", "own.toml", "--no-charts", "--out", "own"]);
     assert!(output.status.success(), "{}", text(&output));
     let report = std::fs::read_to_string(dir.path().join("own/report.html")).unwrap();
