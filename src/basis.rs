@@ -250,7 +250,7 @@ fn value_of(key: &str, b: &BrokerParams, scenario: &Scenario) -> (String, Agains
         }
         "heartbeat_cost" => {
             let (words, against) = dist(&b.heartbeat_cost);
-            match calibration_jvms(scenario).filter(|_| source_of(key, scenario) == Source::Calibration) {
+            match calibration_jvms(scenario) {
                 Some(jvms) => (
                     format!(
                         "{words} (the calibration timed it settled in {} JVMs, p50 {} µs, and took the first, its own: a JVM \
@@ -286,8 +286,12 @@ fn value_of(key: &str, b: &BrokerParams, scenario: &Scenario) -> (String, Agains
 }
 
 /// The settled heartbeat's p50 [µs] in each JVM the scenario's calibration timed it in
-/// ([`crate::calibrate::settled_heartbeats`]); `None` with fewer than two.
-fn calibration_jvms(scenario: &Scenario) -> Option<Vec<f64>> {
+/// ([`crate::calibrate::settled_heartbeats`]), the calibration's own first; `None` with fewer
+/// than two, or where the scenario sets `heartbeat_cost` itself.
+pub fn calibration_jvms(scenario: &Scenario) -> Option<Vec<f64>> {
+    if source_of("heartbeat_cost", scenario) != Source::Calibration {
+        return None;
+    }
     let measured = serde_json::to_value(&scenario.calibration.as_ref()?.measured).ok()?;
     let jvms = crate::calibrate::settled_heartbeats(measured.as_object()?);
     (jvms.len() > 1).then(|| jvms.iter().map(|(p50, _)| *p50).collect())

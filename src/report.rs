@@ -701,6 +701,15 @@ fn rests_on(input: &ReportInput) -> String {
             }
         }
     }
+    if let Some(command) = heartbeat_jvms_command(input) {
+        let _ = writeln!(
+            html,
+            "<p>The calibration's JVMs ran the heartbeat at costs far apart (two compilations of \
+             <code>ConcurrentHashMap.putVal</code>, docs/calibration.md); whether the answer holds at the \
+             others':</p>\n<pre>{}</pre>",
+            escape(&command)
+        );
+    }
     let warnings = crate::scenario::plausibility_warnings(scenario);
     if !warnings.is_empty() {
         html.push_str("<p>Warnings about the scenario's values:</p>\n<ul>\n");
@@ -763,12 +772,7 @@ fn sweep_command(input: &ReportInput, outside: &[&crate::basis::Basis]) -> Optio
         values.dedup();
         Some((values.join(","), show(at)))
     };
-    let path = input.scenario_path.display().to_string();
-    let path = if path.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
-        format!("'{}'", path.replace('\'', "'\\''"))
-    } else {
-        path
-    };
+    let path = shell_path(input);
     let mut axes = outside.iter().filter_map(|r| axis(r.key).map(|a| (r.key, a)));
     let (k1, (v1, at1)) = axes.next()?;
     let mut command = format!("hbsim sweep {path} --policy leaky --seeds 3 \\\n  --param broker.{k1} --values {v1}");
@@ -777,6 +781,44 @@ fn sweep_command(input: &ReportInput, outside: &[&crate::basis::Basis]) -> Optio
     }
     Some(command)
 }
+
+/// The scenario's path as a shell word (quoted where it must be).
+fn shell_path(input: &ReportInput) -> String {
+    let path = input.scenario_path.display().to_string();
+    if path.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    } else {
+        path
+    }
+}
+
+/// Where the calibration timed the settled heartbeat in JVMs at least [`JVM_SPREAD`] apart
+/// ([`crate::basis::calibration_jvms`]): `hbsim sweep` over `heartbeat_cost` at each distinct
+/// JVM's median, the calibration's own first (a sweep sets constants).
+fn heartbeat_jvms_command(input: &ReportInput) -> Option<String> {
+    let jvms = crate::basis::calibration_jvms(input.scenario)?;
+    let (lo, hi) = jvms.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    if hi < lo * JVM_SPREAD {
+        return None;
+    }
+    let mut values: Vec<String> = Vec::new();
+    for p50 in &jvms {
+        let value = crate::scenario::units::time_words(p50 * 1000.0).replace(' ', "").replace('µ', "u");
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    Some(format!(
+        "hbsim sweep {} --policy leaky --seeds 3 \\\n  --param broker.heartbeat_cost --values {}",
+        shell_path(input),
+        values.join(",")
+    ))
+}
+
+/// The ratio between the calibration's fastest and slowest JVM above which the report offers a
+/// sweep over them: the two modes on the validation host are 1.7-2 times apart, and JVMs of one
+/// mode within 1.2 of each other (docs/validation-log.md, the forty-ninth session).
+const JVM_SPREAD: f64 = 1.3;
 
 /// The first broker restart before the run's end: a sweep grades the run's last quarter, which
 /// a restart before it leaves recovering.

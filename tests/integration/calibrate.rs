@@ -1277,6 +1277,11 @@ fn the_settled_heartbeats_of_every_jvm_are_named() {
         )),
         "the report names the JVMs"
     );
+    // Far apart (2.72 against 1.42 µs): a sweep over them, the calibration's own first.
+    assert!(
+        report.contains("--param broker.heartbeat_cost --values 2.72us,1.42us,1.52us"),
+        "the report offers a sweep over the JVMs' figures"
+    );
     // A scenario that sets the heartbeat itself: its own value, no JVMs named.
     dir.write(
         "own.toml",
@@ -1286,6 +1291,15 @@ fn the_settled_heartbeats_of_every_jvm_are_named() {
     assert!(output.status.success(), "{}", text(&output));
     let report = std::fs::read_to_string(dir.path().join("own/report.html")).unwrap();
     assert!(!report.contains("settled in 3 JVMs"), "the scenario's own heartbeat names no JVMs");
+    assert!(!report.contains("broker.heartbeat_cost --values"), "nor offers a sweep over them");
+    // A calibration whose JVMs agree (`user72-`, 4 busy threads: 1.38, 1.36, 1.39 µs): named, no sweep.
+    let close = repo_root().join("tests/data/calibration/user72-session-2026-12-06-busy4.harness.json");
+    calibrate_output(&dir, &close, &[]);
+    let output = run_in(dir.path(), &["replay", "s.toml", "--no-charts", "--out", "close"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let report = std::fs::read_to_string(dir.path().join("close/report.html")).unwrap();
+    assert!(report.contains("settled in 3 JVMs, p50 1.38, 1.36, 1.39 µs"), "the JVMs named");
+    assert!(!report.contains("broker.heartbeat_cost --values"), "no sweep where the JVMs agree");
 
     for bad in ["0", "10"] {
         calibrate_refused(&dir, &idle, &["--heartbeat-jvms", bad], 2, "--heartbeat-jvms");
