@@ -199,6 +199,11 @@ pub fn read_jstacks(paths: &[PathBuf]) -> Result<Vec<jstack::DumpFinding>, Error
     Ok(findings)
 }
 
+/// The calibration's `[measured]` figures as JSON numbers ([`crate::calibrate`] reads them so).
+fn measured_json(cal: &input::Calibration) -> serde_json::Map<String, serde_json::Value> {
+    cal.measured.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(*v))).collect()
+}
+
 /// Runs the whole assessment.
 pub fn assess(request: &Request) -> Result<Assessment, Error> {
     let findings = read_jstacks(&request.jstacks)?;
@@ -226,6 +231,27 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
                 );
             }
         }
+    }
+    // The heartbeat's settled cost in each JVM the calibration timed it in (the forty-ninth
+    // session): the answer takes the calibration's own; the others' are named, not simulated.
+    let jvms: Vec<String> = crate::calibrate::settled_heartbeats(&measured_json(&cal))
+        .iter()
+        .map(|(p50, _)| format!("{p50:.2}"))
+        .collect();
+    if jvms.len() > 1 {
+        let used = cal
+            .broker
+            .get("heartbeat_cost")
+            .and_then(|v| v.get("median"))
+            .and_then(toml::Value::as_str)
+            .and_then(|t| crate::scenario::parse_duration(t).ok())
+            .map(|ns| format!(" (median {:.2} µs)", ns as f64 / 1000.0))
+            .unwrap_or_default();
+        inputs.assumptions.push(format!(
+            "the heartbeat's unlocked cost: the calibration's heartbeat_cost{used}; its {} JVMs ran it at {} µs, its own first, and a JVM runs it in one of two modes about twice apart (two compilations of ConcurrentHashMap.putVal), so a broker's can differ — the others are not simulated here: `hbsim sweep` over heartbeat_cost in a scenario with this calibration",
+            jvms.len(),
+            jvms.join(", ")
+        ));
     }
     // The walker's own release on a host whose every CPU is wanted (docs/validation.md, the
     // thirteenth session): measured by a calibration at its load, else not modelled.

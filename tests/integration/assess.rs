@@ -470,3 +470,31 @@ fn host_cpus_decide_whether_won_gaps_drain() {
         text(&out)
     );
 }
+
+/// A calibration that timed the settled heartbeat in three JVMs (`user72-`, 8 busy threads):
+/// the answer names the JVMs' figures among its assumptions, its own first, and the figure it
+/// took (this file's, written by the forty-ninth session's P: the median JVM's, 1.49 µs); one
+/// from before (`intel-quick-2026-12-02`) names none.
+#[test]
+fn a_calibrations_heartbeat_jvms_are_named_as_an_assumption() {
+    let dir = TempDir::new("assess-cal-jvms");
+    let base = ["assess", "--groups", "4000", "--clients", "1200", "--json"];
+    let assumptions = |cal: &str| -> Vec<String> {
+        let a = json_of(&run_in(dir.path(), &[&base[..], &["--calibration", &data(cal)]].concat()));
+        a["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let named = assumptions("calibration/user72-session-2026-12-06-busy8.toml");
+    assert!(
+        named
+            .iter()
+            .any(|a| a.contains("its 3 JVMs ran it at 1.29, 1.49, 1.54 µs") && a.contains("heartbeat_cost (median 1.49 µs)")),
+        "{named:#?}"
+    );
+    let older = assumptions("calibration/intel-quick-2026-12-02.toml");
+    assert!(!older.iter().any(|a| a.contains("JVMs ran it")), "{older:#?}");
+}
