@@ -292,8 +292,13 @@ pub fn calibration_jvms(scenario: &Scenario) -> Option<Vec<f64>> {
     if source_of("heartbeat_cost", scenario) != Source::Calibration {
         return None;
     }
-    let measured = serde_json::to_value(&scenario.calibration.as_ref()?.measured).ok()?;
-    let jvms = crate::calibrate::settled_heartbeats(measured.as_object()?);
+    let measured = &scenario.calibration.as_ref()?.measured;
+    let figure = |key: &str| match measured.get(key)? {
+        toml::Value::Float(f) => Some(*f),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    };
+    let jvms = crate::calibrate::settled_heartbeats_by(figure);
     (jvms.len() > 1).then(|| jvms.iter().map(|(p50, _)| *p50).collect())
 }
 

@@ -1561,7 +1561,12 @@ pub fn warm_heartbeat_from(m: &Map<String, Value>) -> Option<String> {
 /// (`heartbeat_unlocked_steady_us_p50`, `_p90`), then `_jvm2`, `_jvm3`, … in order; empty from a
 /// harness before the forty-eighth session.
 pub fn settled_heartbeats(m: &Map<String, Value>) -> Vec<(f64, f64)> {
-    let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite() && *v > 0.0);
+    settled_heartbeats_by(|key| m.get(key).and_then(Value::as_f64))
+}
+
+/// [`settled_heartbeats`] from any table of figures: `figure` gives the number under a key.
+pub fn settled_heartbeats_by(figure: impl Fn(&str) -> Option<f64>) -> Vec<(f64, f64)> {
+    let f = |key: &str| figure(key).filter(|v| v.is_finite() && *v > 0.0);
     let mut out = Vec::new();
     for k in 1.. {
         let suffix = if k == 1 { String::new() } else { format!("_jvm{k}") };

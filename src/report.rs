@@ -767,10 +767,9 @@ fn sweep_command(input: &ReportInput, outside: &[&crate::basis::Basis]) -> Optio
         let dist = crate::basis::measured_dist(b, key)?;
         // A sweep sets a constant: this run's mean stands for its distribution.
         let at = dist.mean_ns();
-        let show = |ns: f64| crate::scenario::units::time_words(ns).replace(' ', "").replace('µ', "u");
-        let mut values = vec![show(range.low_ns), show(range.high_ns), show(at)];
+        let mut values = vec![sweep_value(range.low_ns), sweep_value(range.high_ns), sweep_value(at)];
         values.dedup();
-        Some((values.join(","), show(at)))
+        Some((values.join(","), sweep_value(at)))
     };
     let path = shell_path(input);
     let mut axes = outside.iter().filter_map(|r| axis(r.key).map(|a| (r.key, a)));
@@ -780,6 +779,11 @@ fn sweep_command(input: &ReportInput, outside: &[&crate::basis::Basis]) -> Optio
         let _ = write!(command, " \\\n  --param2 broker.{k2} --values2 {v2} --mark 'this run={at2},{at1}'");
     }
     Some(command)
+}
+
+/// A time [ns] as a `--values` item of `hbsim sweep` (`1.29us`).
+fn sweep_value(ns: f64) -> String {
+    crate::scenario::units::time_words(ns).replace(' ', "").replace('µ', "u")
 }
 
 /// The scenario's path as a shell word (quoted where it must be).
@@ -803,7 +807,7 @@ fn heartbeat_jvms_command(input: &ReportInput) -> Option<String> {
     }
     let mut values: Vec<String> = Vec::new();
     for p50 in &jvms {
-        let value = crate::scenario::units::time_words(p50 * 1000.0).replace(' ', "").replace('µ', "u");
+        let value = sweep_value(p50 * 1000.0);
         if !values.contains(&value) {
             values.push(value);
         }

@@ -199,11 +199,6 @@ pub fn read_jstacks(paths: &[PathBuf]) -> Result<Vec<jstack::DumpFinding>, Error
     Ok(findings)
 }
 
-/// The calibration's `[measured]` figures as JSON numbers ([`crate::calibrate`] reads them so).
-fn measured_json(cal: &input::Calibration) -> serde_json::Map<String, serde_json::Value> {
-    cal.measured.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(*v))).collect()
-}
-
 /// Runs the whole assessment.
 pub fn assess(request: &Request) -> Result<Assessment, Error> {
     let findings = read_jstacks(&request.jstacks)?;
@@ -234,7 +229,7 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
     }
     // The heartbeat's settled cost in each JVM the calibration timed it in (the forty-ninth
     // session): the answer takes the calibration's own; the others' are named, not simulated.
-    let jvms: Vec<String> = crate::calibrate::settled_heartbeats(&measured_json(&cal))
+    let jvms: Vec<String> = crate::calibrate::settled_heartbeats_by(|key| cal.measured.get(key).copied())
         .iter()
         .map(|(p50, _)| format!("{p50:.2}"))
         .collect();
