@@ -1365,6 +1365,43 @@ fn heartbeat_jvms_applied() -> bool {
     switch("HBSIM_HEARTBEAT_JVMS", HEARTBEAT_JVMS)
 }
 
+/// Whether an idle point's heartbeat holds carry the idle loop's long-hold tail (the fiftieth
+/// session's Q, [`hbsim::calibrate::LOOP_HOLD_IDLE`]: the won gaps' `registerProducer` holds of
+/// four idle hold traces, a heartbeat thread now and then switched out while it holds the
+/// monitor) in place of [`LOOP_HOLD`], which has none. **Not applied** until held out
+/// (docs/validation-log.md, the fiftieth session). `HBSIM_IDLE_HOLD_TAIL=1` runs it.
+pub const IDLE_HOLD_TAIL: bool = false;
+
+fn idle_hold_tail_applied() -> bool {
+    switch("HBSIM_IDLE_HOLD_TAIL", IDLE_HOLD_TAIL)
+}
+
+/// Q on a point's scenario `text`: at an idle point whose heartbeat hold is [`LOOP_HOLD`] (F's,
+/// from the mirror or its session's calibration), the idle loop's hold with its tail.
+fn with_idle_hold_tail(json: &serde_json::Value, text: &str) -> String {
+    let busy = json["params"]["busy_threads"].as_u64().unwrap_or(0);
+    if !idle_hold_tail_applied() || busy > 0 {
+        return text.to_string();
+    }
+    let hold = format!("register_producer_cost = {LOOP_HOLD}");
+    if text.contains(&hold) {
+        return text.replace(&hold, &format!("register_producer_cost = {}", hbsim::calibrate::LOOP_HOLD_IDLE));
+    }
+    // A user session's point that takes the hold from its calibration file: set it over the file's.
+    if !text.contains("\nregister_producer_cost = ") && calibration_hold(text).as_deref() == Some(LOOP_HOLD) {
+        return replace_keys(text, &[("register_producer_cost", hbsim::calibrate::LOOP_HOLD_IDLE.to_string())]);
+    }
+    text.to_string()
+}
+
+/// The `register_producer_cost` of the calibration file a scenario `text` names, as written.
+fn calibration_hold(text: &str) -> Option<String> {
+    let path = text.lines().find_map(|l| l.strip_prefix("calibration = "))?;
+    let path: String = toml::from_str::<toml::Table>(&format!("p = {path}")).ok()?["p"].as_str()?.to_string();
+    let file = std::fs::read_to_string(path).ok()?;
+    file.lines().find_map(|l| l.strip_prefix("register_producer_cost = ")).map(str::to_string)
+}
+
 /// N's `heartbeat_cost` for a point under `busy` busy threads on `cpus` CPUs from figures `m`
 /// (`None`: not applied, a CPU to spare unless [`WARM_HEARTBEAT_IDLE`], or neither the figures
 /// nor the probe).
@@ -2569,6 +2606,7 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
         ),
         None => configured_scenario(&doc, &mirror),
     };
+    let base = with_idle_hold_tail(&doc, &base);
     assert!(base.contains("\nseed = 1\n"), "{name}: the mirror sets no `seed = 1`");
     let runs: Vec<RunOutcome> = (1..=SEEDS)
         .map(|seed| {
@@ -4511,4 +4549,29 @@ fn without_tick_caps_the_wake_up_knots_above_a_millisecond() {
     // No knot under the edge: left as measured. Other figures: untouched.
     assert_eq!(cal["wake_latency_us_p50"], 4001.0);
     assert_eq!(cal["exit_cost_us_p90"], 5000.0);
+}
+
+/// A diagnostic, not a check: writes the scenario the validation runs for the point named by
+/// `HBSIM_MIRROR_POINT` into the folder `HBSIM_MIRROR_OUT` (`<point>-first.toml`, the first
+/// table's, and for a user session's point `<point>-user.toml` with its calibration beside it),
+/// so one point can be run and traced with `hbsim replay`. Does nothing without the variables.
+#[test]
+fn write_a_points_mirror_when_asked() {
+    let (Ok(name), Ok(out)) = (std::env::var("HBSIM_MIRROR_POINT"), std::env::var("HBSIM_MIRROR_OUT")) else {
+        return;
+    };
+    let out = PathBuf::from(out);
+    std::fs::create_dir_all(&out).unwrap();
+    let (_, doc) = recorded(&name);
+    let mirror = std::fs::read_to_string(repo_root().join(format!("tests/data/validation/{name}.toml"))).unwrap();
+    let calibration = user_calibration(&name, &doc).map(|c| with_after_exit_race(&c, &out.join(format!("{name}-calibration.toml"))));
+    let first = match &calibration {
+        Some(c) => user_scenario(&doc, &mirror, c, Walks::Loop),
+        None => configured_scenario(&doc, &mirror),
+    };
+    std::fs::write(out.join(format!("{name}-first.toml")), with_idle_hold_tail(&doc, &first)).unwrap();
+    if let Some(c) = &calibration {
+        let user = user_scenario(&doc, &mirror, c, Walks::Calibration);
+        std::fs::write(out.join(format!("{name}-user.toml")), with_idle_hold_tail(&doc, &user)).unwrap();
+    }
 }
