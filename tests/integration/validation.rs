@@ -1203,6 +1203,7 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // calibration timing the settled heartbeat in three JVMs.
     ("user72", "tests/data/calibration/user72-session-2026-12-06"),
     ("user73", "tests/data/calibration/user73-session-2026-12-06"),
+    ("user74", "tests/data/calibration/user74-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
