@@ -4562,27 +4562,40 @@ fn without_tick_caps_the_wake_up_knots_above_a_millisecond() {
     assert_eq!(cal["exit_cost_us_p90"], 5000.0);
 }
 
-/// A diagnostic, not a check: writes the scenario the validation runs for the point named by
-/// `HBSIM_MIRROR_POINT` into the folder `HBSIM_MIRROR_OUT` (`<point>-first.toml`, the first
-/// table's, and for a user session's point `<point>-user.toml` with its calibration beside it),
-/// so one point can be run and traced with `hbsim replay`. Does nothing without the variables.
+/// One point's scenarios as the validation runs them (`<point>-first.toml`, the first table's,
+/// and for a user session's point `<point>-user.toml`, its calibration's): each loads, at the
+/// loop's seed 1 and duration, and the user path's names its session's calibration. The point is
+/// `HBSIM_MIRROR_POINT` (default `user73-huge-gap3`), the folder `HBSIM_MIRROR_OUT` (default a
+/// temporary one): set both to run and trace one point with `hbsim replay --trace-holds`.
 #[test]
-fn write_a_points_mirror_when_asked() {
-    let (Ok(name), Ok(out)) = (std::env::var("HBSIM_MIRROR_POINT"), std::env::var("HBSIM_MIRROR_OUT")) else {
-        return;
-    };
-    let out = PathBuf::from(out);
+fn a_points_mirror_loads_as_the_validation_runs_it() {
+    let name = std::env::var("HBSIM_MIRROR_POINT").unwrap_or_else(|_| "user73-huge-gap3".to_string());
+    let temp = TempDir::new("mirror");
+    let out = std::env::var("HBSIM_MIRROR_OUT").map_or_else(|_| temp.path().to_path_buf(), PathBuf::from);
     std::fs::create_dir_all(&out).unwrap();
     let (_, doc) = recorded(&name);
     let mirror = std::fs::read_to_string(repo_root().join(format!("tests/data/validation/{name}.toml"))).unwrap();
     let calibration = user_calibration(&name, &doc).map(|c| with_after_exit_race(&c, &out.join(format!("{name}-calibration.toml"))));
-    let first = match &calibration {
-        Some(c) => user_scenario(&doc, &mirror, c, Walks::Loop),
-        None => configured_scenario(&doc, &mirror),
-    };
-    std::fs::write(out.join(format!("{name}-first.toml")), with_idle_hold_tail(&doc, &first)).unwrap();
+    let mut files = vec![(
+        format!("{name}-first.toml"),
+        match &calibration {
+            Some(c) => user_scenario(&doc, &mirror, c, Walks::Loop),
+            None => configured_scenario(&doc, &mirror),
+        },
+    )];
     if let Some(c) = &calibration {
-        let user = user_scenario(&doc, &mirror, c, Walks::Calibration);
-        std::fs::write(out.join(format!("{name}-user.toml")), with_idle_hold_tail(&doc, &user)).unwrap();
+        files.push((format!("{name}-user.toml"), user_scenario(&doc, &mirror, c, Walks::Calibration)));
     }
+    let duration_s = doc["params"]["duration_s"].as_f64().expect("params.duration_s");
+    for (file, text) in files {
+        let path = out.join(&file);
+        std::fs::write(&path, with_idle_hold_tail(&doc, &text)).unwrap();
+        let scenario = hbsim::scenario::load(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(scenario.seed, 1, "{file}");
+        assert_eq!(scenario.duration_ns, (duration_s * 1e9) as u64, "{file}");
+        if file.ends_with("-user.toml") {
+            assert!(text.contains("calibration = "), "{file} names no calibration");
+        }
+    }
+    assert!(calibration.is_some() || name != "user73-huge-gap3", "user73- is a user session");
 }
