@@ -498,3 +498,33 @@ fn a_calibrations_heartbeat_jvms_are_named_as_an_assumption() {
     let older = assumptions("calibration/intel-quick-2026-12-02.toml");
     assert!(!older.iter().any(|a| a.contains("JVMs ran it")), "{older:#?}");
 }
+
+/// An idle calibration's drain (F) names what the validation found it misses on an idle host; a
+/// loaded one's, or one written before F, does not.
+#[test]
+fn an_idle_calibrations_drain_names_its_known_miss() {
+    let dir = TempDir::new("assess-idle-drain");
+    let base = ["assess", "--groups", "4000", "--clients", "1200", "--json"];
+    let assumptions = |cal: &str| -> Vec<String> {
+        let a = json_of(&run_in(dir.path(), &[&base[..], &["--calibration", &data(cal)]].concat()));
+        a["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let idle = assumptions("calibration/user74-session-2026-12-07.toml");
+    assert!(
+        idle.iter()
+            .any(|a| a.starts_with("an idle host:") && a.contains("0.44 of them") && a.contains("(0.78)")),
+        "{idle:#?}"
+    );
+    for other in [
+        "calibration/user72-session-2026-12-06-busy8.toml",
+        "calibration/intel-quick-2026-12-02.toml",
+    ] {
+        let named = assumptions(other);
+        assert!(!named.iter().any(|a| a.starts_with("an idle host:")), "{other}: {named:#?}");
+    }
+}
