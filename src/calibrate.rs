@@ -1728,7 +1728,8 @@ pub const LOOP_HOLD: &str =
 /// The `registerProducer` hold in the harness loop's won gaps on an idle host, its long holds
 /// kept: four loops on the Intel 2-CPU guest with nothing else running (`huge-gap0`, `-gap3`
 /// twice, `-gap5`, four million groups), traced with `--trace-holds`, 45,153 holds in 42 won
-/// gaps (docs/validation-log.md, the fiftieth session). Its body is [`LOOP_HOLD`]'s (p50 0.92
+/// gaps (`tests/data/holds/idle-won-gap-holds-2026-12-07.txt`; docs/validation-log.md, the
+/// fiftieth session). Its body is [`LOOP_HOLD`]'s (p50 0.92
 /// µs); one hold in a thousand lasts 0.1-2.1 ms (a heartbeat thread switched out while it holds
 /// the monitor: the scheduler ran the loop's other threads on its CPU, the other CPU idle), 29%
 /// of the time the monitor was held in those gaps. The knots are the pooled holds' quantiles

@@ -4599,3 +4599,50 @@ fn a_points_mirror_loads_as_the_validation_runs_it() {
     }
     assert!(calibration.is_some() || name != "user73-huge-gap3", "user73- is a user session");
 }
+
+/// Q's hold ([`hbsim::calibrate::LOOP_HOLD_IDLE`], not applied) is the recorded idle traces' won
+/// gaps: each knot the pooled holds' quantile (nearest rank), and `max` where the draws above
+/// p99.9, linear up to it, average what the traces' did.
+#[test]
+fn the_idle_hold_is_the_traces() {
+    let text = std::fs::read_to_string(repo_root().join("tests/data/holds/idle-won-gap-holds-2026-12-07.txt")).unwrap();
+    let mut holds: Vec<u64> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(|l| l.split_whitespace().skip(1).map(|v| v.parse::<u64>().expect("a hold in ns")))
+        .collect();
+    assert_eq!(holds.len(), 45_153);
+    holds.sort_unstable();
+    let quantile = |p: f64| holds[(p * (holds.len() - 1) as f64).round() as usize] as f64;
+    let knots: toml::Table = format!("x = {}", hbsim::calibrate::LOOP_HOLD_IDLE).parse().unwrap();
+    let knot = |key: &str| hbsim::scenario::parse_duration(knots["x"][key].as_str().unwrap()).unwrap() as f64;
+    for (key, p) in [
+        ("min", 0.0),
+        ("p1", 0.01),
+        ("p5", 0.05),
+        ("p10", 0.1),
+        ("p25", 0.25),
+        ("p50", 0.5),
+        ("p75", 0.75),
+        ("p90", 0.9),
+        ("p99", 0.99),
+        ("p999", 0.999),
+    ] {
+        let (written, traced) = (knot(key), quantile(p));
+        assert!(
+            (written - traced).abs() <= traced * 0.001 + 1.0,
+            "{key}: {written} ns written, {traced} ns traced"
+        );
+    }
+    let p999 = quantile(0.999);
+    let top: Vec<f64> = holds.iter().map(|&h| h as f64).filter(|&h| h >= p999).collect();
+    let top_mean = top.iter().sum::<f64>() / top.len() as f64;
+    let uniform_mean = (knot("p999") + knot("max")) / 2.0;
+    assert!(
+        (uniform_mean - top_mean).abs() < 1_000.0,
+        "{uniform_mean} against the traces' {top_mean}"
+    );
+    // One hold in a thousand is 0.1 ms or more: the tail LOOP_HOLD lacks.
+    let long = holds.iter().filter(|&&h| h >= 100_000).count();
+    assert_eq!(long, 45);
+}
