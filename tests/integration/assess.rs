@@ -471,6 +471,19 @@ fn host_cpus_decide_whether_won_gaps_drain() {
     );
 }
 
+/// The assumptions `hbsim assess` lists for a small broker (4,000 groups, 1,200 clients) with the
+/// calibration `cal` (under tests/data), run in `dir`.
+fn calibration_assumptions(dir: &std::path::Path, cal: &str) -> Vec<String> {
+    let base = ["assess", "--groups", "4000", "--clients", "1200", "--json"];
+    let a = json_of(&run_in(dir, &[&base[..], &["--calibration", &data(cal)]].concat()));
+    a["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
 /// A calibration that timed the settled heartbeat in three JVMs (`user72-`, 8 busy threads):
 /// the answer names the JVMs' figures among its assumptions, its own first, and the figure it
 /// took (this file's, written by the forty-ninth session's P: the median JVM's, 1.49 µs); one
@@ -478,16 +491,7 @@ fn host_cpus_decide_whether_won_gaps_drain() {
 #[test]
 fn a_calibrations_heartbeat_jvms_are_named_as_an_assumption() {
     let dir = TempDir::new("assess-cal-jvms");
-    let base = ["assess", "--groups", "4000", "--clients", "1200", "--json"];
-    let assumptions = |cal: &str| -> Vec<String> {
-        let a = json_of(&run_in(dir.path(), &[&base[..], &["--calibration", &data(cal)]].concat()));
-        a["assumptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect()
-    };
+    let assumptions = |cal: &str| calibration_assumptions(dir.path(), cal);
     let named = assumptions("calibration/user72-session-2026-12-06-busy8.toml");
     assert!(
         named
@@ -504,16 +508,7 @@ fn a_calibrations_heartbeat_jvms_are_named_as_an_assumption() {
 #[test]
 fn an_idle_calibrations_drain_names_its_known_miss() {
     let dir = TempDir::new("assess-idle-drain");
-    let base = ["assess", "--groups", "4000", "--clients", "1200", "--json"];
-    let assumptions = |cal: &str| -> Vec<String> {
-        let a = json_of(&run_in(dir.path(), &[&base[..], &["--calibration", &data(cal)]].concat()));
-        a["assumptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect()
-    };
+    let assumptions = |cal: &str| calibration_assumptions(dir.path(), cal);
     let idle = assumptions("calibration/user74-session-2026-12-07.toml");
     assert!(
         idle.iter()
