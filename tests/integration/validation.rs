@@ -1207,6 +1207,10 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // Q held out (the fiftieth session, 752a752): an idle quick calibration, then `huge-gap0`,
     // `-gap2`, `-gap3`, `-gap5` and `million-gap0`.
     ("user74", "tests/data/calibration/user74-session-2026-12-07"),
+    // The standing held out on a new AMD guest build, `fc-v1300` (the fifty-first session,
+    // 1bff755): an idle quick calibration, then `huge-gap0`, `-gap2`, `-gap3`, `-gap5` and
+    // `million-gap0`.
+    ("user75", "tests/data/calibration/user75-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
