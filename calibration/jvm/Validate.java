@@ -256,6 +256,10 @@ final class Validate {
         // not since the release). Whether the walker comes back once its heirs have drained (EEVDF
         // runs the threads that slept ahead of it) or by a wait of its own whatever they have left.
         final List<Object> wonGapTimesSeries = new ArrayList<>();
+        // Per won gap, in order (the first SERIES_CAP): when its release came, in ms from the loop's
+        // start, to set beside `jit_ms_series` (whether the JIT compiled beside the drain).
+        final List<Object> wonGapAtMsSeries = new ArrayList<>();
+        final long[] loopStart = {0};
         final List<Long> readyAfterIdleNs = new ArrayList<>();
         final long[] wonIdle = new long[2]; // idle before the walker was ready; idle while it was blocked
         final List<Long> wonQueueLeft = new ArrayList<>();
@@ -341,6 +345,9 @@ final class Validate {
                             } else if (idleSince) {
                                 wonIdle[1]++;
                             }
+                            if (wonGapAtMsSeries.size() < SERIES_CAP) {
+                                wonGapAtMsSeries.add((table.lastRelease - loopStart[0]) / 1_000_000L);
+                            }
                             if (wonGapTimesSeries.size() < SERIES_CAP) {
                                 wonGapTimesSeries.add(List.of((ready - table.lastRelease) / 1000,
                                         (w0 - table.lastRelease) / 1000, idleSince ? (idle - table.lastRelease) / 1000 : -1));
@@ -404,6 +411,7 @@ final class Validate {
         eventThread.setDaemon(true);
 
         final long t0 = System.nanoTime() + 200_000_000L;
+        loopStart[0] = t0;
         final long end = t0 + (long) (durationS * 1e9);
         final long triggerAt = t0 + (long) (triggerAtS * 1e9);
 
@@ -446,6 +454,14 @@ final class Validate {
         eventThread.start();
         deadlines.start();
         HbCalib.log("validate " + point + ": running " + durationS + " s");
+        // The JIT's compilation time in each second of the loop (`jit_ms_series`, HotSpot's
+        // CompilationMXBean, ms summed over the compiler threads): a compiler thread takes a CPU
+        // beside the heartbeat threads' drain, as a busy thread would.
+        final java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        final boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        final List<Long> jitMsSeries = new ArrayList<>();
+        long jitLast = jitTimed ? jit.getTotalCompilationTime() : 0;
+        long jitNext = t0 + 1_000_000_000L;
         long interval = (long) (1e9 / rate);
         boolean triggered = trigger == 0;
         int k = 0;
@@ -454,6 +470,12 @@ final class Validate {
             long now = System.nanoTime();
             if (now >= end) {
                 break;
+            }
+            if (jitTimed && now >= jitNext) {
+                long total = jit.getTotalCompilationTime();
+                jitMsSeries.add(total - jitLast);
+                jitLast = total;
+                jitNext += 1_000_000_000L;
             }
             if (!triggered && now >= triggerAt) {
                 triggered = true;
@@ -652,6 +674,8 @@ final class Validate {
         out.put("won_gaps_idle_while_blocked", wonIdle[1]);
         putUs(out, "won_ready_after_idle_us", readyAfterIdleNs);
         out.put("won_gap_times_series", wonGapTimesSeries);
+        out.put("won_gap_at_ms_series", wonGapAtMsSeries);
+        out.put("jit_ms_series", jitMsSeries);
         if (stealBefore.length > 0 && stealBefore.length == stealAfter.length) {
             List<Object> steal = new ArrayList<>();
             for (int i = 0; i < stealAfter.length; i++) {
