@@ -523,3 +523,17 @@ fn an_idle_calibrations_drain_names_its_known_miss() {
         assert!(!named.iter().any(|a| a.starts_with("an idle host:")), "{other}: {named:#?}");
     }
 }
+
+/// A loaded calibration's drain names the host it misses: a walker back on its own mid-drain,
+/// which the calibration's long loop cannot see (docs/validation-log.md, the fifty-first session).
+#[test]
+fn a_loaded_calibrations_drain_names_the_mid_drain_return() {
+    let dir = TempDir::new("assess-loaded-drain");
+    let named = calibration_assumptions(dir.path(), "calibration/user77-session-2026-12-07-busy8.toml");
+    assert!(
+        named
+            .iter()
+            .any(|a| a.starts_with("the heartbeat threads' drain on a loaded host: as the JVM runs it") && a.contains("mid-drain")),
+        "{named:#?}"
+    );
+}
