@@ -78,7 +78,7 @@ pub const MEASURED: [MeasuredRange; 6] = [
     },
     MeasuredRange {
         key: "heartbeat_cost",
-        low_ns: 800.0,
+        low_ns: 750.0,
         high_ns: 6_300.0,
         median: true,
     },
@@ -127,7 +127,7 @@ const KNOWN: [Known; 9] = [
         key: "heartbeat_cost",
         what: "a heartbeat's work outside the monitor",
         default_status: "assumption, the full request path on a busy host; plausible 2 µs – 1 ms",
-        measured: "median 0.8–6.3 µs in the harness's mimic (no decode, no logging: a lower bound)",
+        measured: "median 0.75–6.3 µs in the harness's mimic (no decode, no logging: a lower bound)",
     },
     Known {
         key: "netty_event_gap",

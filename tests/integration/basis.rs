@@ -116,7 +116,7 @@ fn the_report_says_what_the_answer_rests_on() {
         "{section}"
     );
     assert!(
-        section.contains("--param2 broker.heartbeat_cost --values2 800ns,6.3us,150us"),
+        section.contains("--param2 broker.heartbeat_cost --values2 750ns,6.3us,150us"),
         "{section}"
     );
 
