@@ -408,6 +408,12 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
     }
     hbsim::metrics::atomic::write_bytes(&args.out, text.as_bytes())?;
     writeln!(out, "wrote {}", args.out.display())?;
+    if text.contains(calibrate::RETURN_UNSEEN_NOTE) {
+        eprintln!(
+            "hbsim: warning: the walker's own return under load was never seen (every won gap of the long loop drained first): cpu_wait_displaced is an estimate, and a host whose walker comes back mid-drain looks the same (NOTE in {})",
+            args.out.display()
+        );
+    }
     if let Some(measured) = doc.get("measured").and_then(serde_json::Value::as_object) {
         for key in ["wake_latency_us", "wake_latency_us_long_park"] {
             if let Some((p10, _, p90)) = calibrate::is_bimodal(measured, key) {

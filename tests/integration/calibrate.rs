@@ -121,6 +121,38 @@ fn calibration_from_recorded_output_derives_broker_keys() {
     let written: toml::Table = format!("x = {}", d.cpu_wait_text()).parse().unwrap();
     assert_eq!(busy8_cal["broker"]["cpu_wait_displaced"], written["x"], "{busy8_text}");
     assert!(busy8_text.contains("both from this host's long loop"), "{busy8_text}");
+    // Its long loop's won gaps drained some of the time; where every one drained (user77-'s
+    // busy-8 session, 16 of 16) the return was never seen, and the file and the command say so.
+    assert_eq!(
+        busy8_text.contains(hbsim::calibrate::RETURN_UNSEEN_NOTE),
+        d.return_unseen(),
+        "{busy8_text}"
+    );
+    let unseen = repo_root().join("tests/data/calibration/user77-session-2026-12-07-busy8.harness.json");
+    let unseen_doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&unseen).unwrap()).unwrap();
+    assert!(hbsim::calibrate::drain_wait_from(unseen_doc["measured"].as_object().unwrap(), 2, 8)
+        .expect("D")
+        .return_unseen());
+    let output = run_in(
+        dir.path(),
+        &["calibrate", "--from-output", unseen.to_str().unwrap(), "--out", "unseen.toml"],
+    );
+    assert!(output.status.success(), "{}", crate::common::text(&output));
+    let unseen_text = std::fs::read_to_string(dir.path().join("unseen.toml")).unwrap();
+    assert!(
+        unseen_text.contains("NOTE cpu_wait_displaced: all 16 of the long loop's won gaps drained"),
+        "{unseen_text}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("the walker's own return under load was never seen"),
+        "{}",
+        crate::common::text(&output)
+    );
+    // Where one won gap ended with the walker back mid-drain (user76-'s busy-12 session, 6 of
+    // 7 drained), the return was seen once, and no note.
+    let seen = repo_root().join("tests/data/calibration/user76-session-2026-12-07-busy12.harness.json");
+    let (seen_text, _) = calibrate_output(&dir, &seen, &[]);
+    assert!(!seen_text.contains(hbsim::calibrate::RETURN_UNSEEN_NOTE), "{seen_text}");
     // Exit cost and wake-up: empirical through the measured p50/p90/p99/max (made non-decreasing).
     for (key, figure) in [("monitor_exit_cost", "exit_cost_us"), ("monitor_wake_latency", "wake_latency_us")] {
         let dist = broker[key].as_table().unwrap_or_else(|| panic!("{key} is not a table"));
