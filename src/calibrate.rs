@@ -1496,6 +1496,10 @@ pub struct DrainWait {
     pub after_drain_mean_us: f64,
 }
 
+/// The marker of [`calibration_toml`]'s note on a return never seen ([`DrainWait::return_unseen`]),
+/// which `hbsim calibrate` repeats as a warning.
+pub const RETURN_UNSEEN_NOTE: &str = "# NOTE cpu_wait_displaced:";
+
 impl DrainWait {
     /// Every won gap drained before the walker came back: its own return was never seen, only
     /// that it came after each drain. A walker that comes back on its own mid-drain behind longer
@@ -1505,13 +1509,7 @@ impl DrainWait {
     pub fn return_unseen(&self) -> bool {
         self.drained >= self.won
     }
-}
 
-/// The marker of [`calibration_toml`]'s note on a return never seen ([`DrainWait::return_unseen`]),
-/// which `hbsim calibrate` repeats as a warning.
-pub const RETURN_UNSEEN_NOTE: &str = "# NOTE cpu_wait_displaced:";
-
-impl DrainWait {
     /// `cpu_wait` as `hbsim calibrate` writes it (an exponential, its mean to 0.1 ms).
     pub fn cpu_wait_text(&self) -> String {
         exponential_text((self.cpu_wait_mean_us / 100.0).round() * 100_000.0)
@@ -2232,12 +2230,12 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             if let Some(d) = drain.as_ref().filter(|d| d.return_unseen()) {
                 let _ = writeln!(
                     out,
-                    "{RETURN_UNSEEN_NOTE} all {} of the long loop's won gaps drained before the walker came back, so its\n\
-                     # own return was never seen here: the mean is what {} gaps without one allow, not a measurement. A host\n\
+                    "{RETURN_UNSEEN_NOTE} all {won} of the long loop's won gaps drained before the walker came back, so its\n\
+                     # own return was never seen here: the mean is what {won} gaps without one allow, not a measurement. A host\n\
                      # whose walker comes back on its own mid-drain (an AMD guest: after about 15 ms, behind the longer drains\n\
                      # of a 4,000,000-group table) looks the same in this loop; there hbsim waits the drain out and, under 8\n\
                      # busy threads, stayed up where the real loop collapsed (docs/validation-log.md, the fifty-first session)",
-                    d.won, d.won
+                    won = d.won
                 );
             }
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
