@@ -255,7 +255,10 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
         let same = run_harness(jdk, dir.path(), &["/usr/bin/taskset", "-c", "0"], &wake_args)?;
         merge_same_cpu(&mut main, &same);
     }
-    for (tag, groups, trigger, seconds) in LOOPS {
+    // R's loop only where the busy threads fill the CPUs (where `cpu_wait_displaced` is written).
+    let cpus = main.get("meta").and_then(|m| m.get("cpus")).and_then(Value::as_i64).unwrap_or(0);
+    let return_loop = (cpus > 0 && i64::from(options.busy_threads) >= cpus).then_some(RETURN_LOOP);
+    for (tag, groups, trigger, seconds) in LOOPS.into_iter().chain(return_loop) {
         let mut loop_args: Vec<String> = [
             "--mode",
             "loop",
@@ -273,6 +276,9 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
         .iter()
         .map(|a| a.to_string())
         .collect();
+        if tag == RETURN_LOOP.0 {
+            loop_args.extend(["--rate".to_string(), RETURN_LOOP_RATE.to_string()]);
+        }
         loop_args.extend(["--busy-threads".to_string(), options.busy_threads.to_string()]);
         loop_args.extend(["--cache-pressure".to_string(), options.cache_pressure_mb.to_string()]);
         if tag == "long" && options.busy_threads == 0 && options.cache_pressure_mb == 0 {
@@ -288,6 +294,15 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
                 eprintln!("hbsim: warning: the {tag} run of the loop failed ({e}); the walk cost at four million groups is not measured");
                 if let Some(top) = main.as_object_mut() {
                     top.insert("loop_huge_error".to_string(), Value::String(e.to_string()));
+                }
+            }
+            Err(e) if tag == RETURN_LOOP.0 => {
+                // R's figures are lost: `cpu_wait_displaced` falls back on the long loop's (D).
+                eprintln!(
+                    "hbsim: warning: the {tag} run of the loop failed ({e}); cpu_wait_displaced falls back on the long loop's won gaps"
+                );
+                if let Some(top) = main.as_object_mut() {
+                    top.insert("loop_return_error".to_string(), Value::String(e.to_string()));
                 }
             }
             Err(e) => {
@@ -368,6 +383,16 @@ const LOOPS: [(&str, &str, &str, &str); 3] = [
     ("long", "1000000", "60", "12"),
     ("huge", "4000000", "10", "8"),
 ];
+
+/// R's loop (`loop_return_*`), run only under busy threads at least the CPUs: the long loop's
+/// table and trigger with the heartbeats at [`RETURN_LOOP_RATE`], so about 1,300 queue behind each
+/// walk and the heirs' drain outlasts the walker's own return (the long loop's 6 ms drains end
+/// before it on the `fc-v1300` AMD guest). About 30 s more (docs/validation-log.md, the
+/// fifty-second session).
+const RETURN_LOOP: (&str, &str, &str, &str) = ("return", "1000000", "60", "24");
+
+/// The heartbeats per second of [`RETURN_LOOP`]: ten times the loop's 367.
+const RETURN_LOOP_RATE: u32 = 3670;
 
 /// Adds `extra`'s `measured` figures to `main`'s.
 fn merge_measured(main: &mut Value, extra: &Value) {
@@ -1485,15 +1510,59 @@ pub struct DrainWait {
     pub drained: u64,
     /// Their median length [µs] (`loop_long_won_gap_us_p50`).
     pub gap_us: f64,
-    /// `cpu_wait`'s mean [µs]: the walker's own return as a censored exponential over the won
-    /// gaps, each gap not drained one return and one return added, `won × gap / (won − drained + 1)`.
+    /// `cpu_wait`'s mean [µs]: R's ([`ReturnLoop::mean_us`]) where it applies, else the long
+    /// loop's ([`DrainWait::long_loop_mean_us`]).
     pub cpu_wait_mean_us: f64,
+    /// The walker's own return as a censored exponential over the long loop's won gaps, each gap
+    /// not drained one return and one return added, `won × gap / (won − drained + 1)` (D).
+    pub long_loop_mean_us: f64,
+    /// R's loop where it counted at least [`DRAIN_WAIT_MIN_WON`] won gaps.
+    pub return_loop: Option<ReturnLoop>,
     /// The won gaps whose executor fell idle before the walker was ready.
     pub idle_counted: u64,
     /// `cpu_wait_after_drain`'s mean [µs]: an exponential through the median of the walker's
     /// readiness after that moment (`loop_long_won_ready_after_idle_us_p50` / ln 2) where at least
     /// [`DRAIN_WAIT_MIN_IDLE`] gaps counted it, else 0 (back at the idle moment).
     pub after_drain_mean_us: f64,
+}
+
+/// R: the walker's own return counted in a loop whose drains outlast it (`loop_return_*`, run
+/// under busy threads at least the CPUs; pre-registered in the fifty-second session,
+/// docs/validation-log.md). hbsim's `cpu_wait_displaced` ends the walker's whole absence (resumed,
+/// it finds the monitor free or spins into it), so a return is the walker back in the monitor.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReturnLoop {
+    /// Its won gaps (`loop_return_gaps_won_by_heartbeats`).
+    pub won: u64,
+    /// Those the walker got back into with more than 10 heartbeats still queued, its own return
+    /// (`loop_return_won_gaps_back_mid_drain`).
+    pub back_mid_drain: u64,
+    /// The won gaps' exposure [µs]: each one's walker back in, or where the executor fell idle
+    /// before that, the idle moment (`loop_return_won_return_exposure_us`).
+    pub exposure_us: f64,
+}
+
+impl ReturnLoop {
+    /// The censored exponential's mean [µs]: exposure ÷ returns (÷ 1 with none).
+    pub fn mean_us(&self) -> f64 {
+        self.exposure_us / self.back_mid_drain.max(1) as f64
+    }
+
+    /// From a calibration's figures; `None` without the loop or with fewer than
+    /// [`DRAIN_WAIT_MIN_WON`] won gaps.
+    pub fn from_measured(m: &Map<String, Value>) -> Option<ReturnLoop> {
+        let won = m.get("loop_return_gaps_won_by_heartbeats").and_then(Value::as_u64)?;
+        let back_mid_drain = m.get("loop_return_won_gaps_back_mid_drain").and_then(Value::as_u64)?.min(won);
+        let exposure_us = m
+            .get("loop_return_won_return_exposure_us")
+            .and_then(Value::as_f64)
+            .filter(|v| v.is_finite() && *v > 0.0)?;
+        (won >= DRAIN_WAIT_MIN_WON).then_some(ReturnLoop {
+            won,
+            back_mid_drain,
+            exposure_us,
+        })
+    }
 }
 
 /// The marker of [`calibration_toml`]'s note on a return never seen ([`DrainWait::return_unseen`]),
@@ -1507,7 +1576,19 @@ impl DrainWait {
     /// loop's won gaps, where its calibrations' long loops drained all 13-16 of theirs;
     /// docs/validation-log.md, the fifty-first session).
     pub fn return_unseen(&self) -> bool {
-        self.drained >= self.won
+        match &self.return_loop {
+            Some(r) => r.back_mid_drain == 0,
+            None => self.drained >= self.won,
+        }
+    }
+
+    /// The same figures with R left out: D, the long loop's return (a comparison's other side).
+    pub fn without_return_loop(&self) -> DrainWait {
+        DrainWait {
+            cpu_wait_mean_us: self.long_loop_mean_us,
+            return_loop: None,
+            ..*self
+        }
     }
 
     /// `cpu_wait` as `hbsim calibrate` writes it (an exponential, its mean to 0.1 ms).
@@ -1529,7 +1610,8 @@ impl DrainWait {
 /// [`DrainWait`] from a calibration's figures `m`, on a host of `cpus` CPUs under `busy` busy
 /// threads; `None` where it does not apply (fewer busy threads than CPUs: the walker is back at
 /// its heirs' idle moment anyway) or the long loop did not count it (a harness before
-/// `f6ff6be`, or fewer than [`DRAIN_WAIT_MIN_WON`] won gaps).
+/// `f6ff6be`, or fewer than [`DRAIN_WAIT_MIN_WON`] won gaps). Its return is R's
+/// ([`ReturnLoop`]) where the file has R's loop with enough won gaps, else D's.
 pub fn drain_wait_from(m: &Map<String, Value>, cpus: i64, busy: i64) -> Option<DrainWait> {
     let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
     let busy = m.get("loop_long_busy_threads").and_then(Value::as_i64).unwrap_or(busy);
@@ -1547,11 +1629,15 @@ pub fn drain_wait_from(m: &Map<String, Value>, cpus: i64, busy: i64) -> Option<D
         Some(p50) if idle_counted >= DRAIN_WAIT_MIN_IDLE => p50.max(0.0) / std::f64::consts::LN_2,
         _ => 0.0,
     };
+    let long_loop_mean_us = won as f64 * gap_us / ((won - drained) as f64 + 1.0);
+    let return_loop = ReturnLoop::from_measured(m);
     Some(DrainWait {
         won,
         drained,
         gap_us,
-        cpu_wait_mean_us: won as f64 * gap_us / ((won - drained) as f64 + 1.0),
+        cpu_wait_mean_us: return_loop.map_or(long_loop_mean_us, |r| r.mean_us()),
+        long_loop_mean_us,
+        return_loop,
         idle_counted,
         after_drain_mean_us,
     })
@@ -2192,6 +2278,27 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             // heirs take the loop's measured share of the CPUs.
             let drain = drain_wait_from(m, cpus, busy);
             let (displaced, after_drain, source) = match &drain {
+                Some(d) if d.return_loop.is_some() => {
+                    let r = d.return_loop.expect("R");
+                    (
+                        d.cpu_wait_text(),
+                        d.after_drain_text(),
+                        format!(
+                            "its own return from this host's return loop (R: heartbeats at {RETURN_LOOP_RATE} per second,\n\
+                             # so their drains outlast it; its heirs won {} gaps, the walker back in with more than 10 still\n\
+                             # queued at {} of them: loop_return_*): a censored exponential, mean exposure / returns\n\
+                             # ({} / {}; the long loop's drains alone would say {}), its turn after the drain\n\
+                             # from the long loop: an exponential through loop_long_won_ready_after_idle_us_p50 (or 0 where\n\
+                             # fewer than {DRAIN_WAIT_MIN_IDLE} of its {} won gaps counted it)",
+                            r.won,
+                            r.back_mid_drain,
+                            duration_text((r.exposure_us / 100.0).round() * 100_000.0),
+                            r.back_mid_drain.max(1),
+                            duration_text((d.long_loop_mean_us / 100.0).round() * 100_000.0),
+                            d.won,
+                        ),
+                    )
+                }
                 Some(d) => (
                     d.cpu_wait_text(),
                     d.after_drain_text(),
@@ -2227,7 +2334,15 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                  # without it agreed at 3; the holds counted in it, on three more at 6 of 6 calls where before at 5\n\
                  # (docs/validation-log.md, the forty-fourth and forty-seventh sessions)"
             );
-            if let Some(d) = drain.as_ref().filter(|d| d.return_unseen()) {
+            if let Some(r) = drain.as_ref().filter(|d| d.return_unseen()).and_then(|d| d.return_loop) {
+                let _ = writeln!(
+                    out,
+                    "{RETURN_UNSEEN_NOTE} in none of the return loop's {won} won gaps was the walker back in before its heirs\n\
+                     # drained, so its own return was never seen here: the mean is what {won} gaps without one allow, not a\n\
+                     # measurement",
+                    won = r.won
+                );
+            } else if let Some(d) = drain.as_ref().filter(|d| d.return_unseen()) {
                 let _ = writeln!(
                     out,
                     "{RETURN_UNSEEN_NOTE} all {won} of the long loop's won gaps drained before the walker came back, so its\n\
@@ -2421,6 +2536,40 @@ mod tests {
         let mut old = loop_counts(20, 18, 9);
         old.remove("loop_long_won_gaps_drained");
         assert_eq!(drain_wait_from(&old, 2, 8), None);
+    }
+
+    #[test]
+    fn the_return_loop_takes_the_walkers_own_return_over_d() {
+        let mut m = Map::new();
+        m.insert("loop_long_busy_threads".into(), Value::from(8));
+        m.insert("loop_long_gaps_won_by_heartbeats".into(), Value::from(16));
+        m.insert("loop_long_won_gaps_drained".into(), Value::from(16));
+        m.insert("loop_long_won_gap_us_p50".into(), Value::from(6_000.0));
+        let d = drain_wait_from(&m, 2, 8).unwrap();
+        assert_eq!((d.return_loop, d.cpu_wait_mean_us), (None, 96_000.0));
+        assert!(d.return_unseen());
+        // R: 32 won gaps, 20 of them back in mid-drain, 780 ms of exposure: 39 ms.
+        m.insert("loop_return_gaps_won_by_heartbeats".into(), Value::from(32));
+        m.insert("loop_return_won_gaps_back_mid_drain".into(), Value::from(20));
+        m.insert("loop_return_won_return_exposure_us".into(), Value::from(780_000.0));
+        let r = drain_wait_from(&m, 2, 8).unwrap();
+        assert_eq!(r.cpu_wait_mean_us, 39_000.0);
+        assert_eq!(r.cpu_wait_text(), "{ dist = \"exponential\", mean = \"39ms\" }");
+        assert!(!r.return_unseen(), "R saw 20 returns");
+        // Left out, the long loop's D and its note come back.
+        assert_eq!(r.without_return_loop(), d);
+        // No return in R: exposure over one, and the note.
+        m.insert("loop_return_won_gaps_back_mid_drain".into(), Value::from(0));
+        let none = drain_wait_from(&m, 2, 8).unwrap();
+        assert_eq!(none.cpu_wait_mean_us, 780_000.0);
+        assert!(none.return_unseen());
+        // Too few won gaps in R: D.
+        m.insert("loop_return_gaps_won_by_heartbeats".into(), Value::from(DRAIN_WAIT_MIN_WON - 1));
+        assert_eq!(drain_wait_from(&m, 2, 8).unwrap(), d);
+        // R refines D only: no D (a CPU to spare), no R either.
+        m.insert("loop_return_gaps_won_by_heartbeats".into(), Value::from(32));
+        m.insert("loop_long_busy_threads".into(), Value::from(1));
+        assert_eq!(drain_wait_from(&m, 2, 1), None);
     }
 
     #[test]

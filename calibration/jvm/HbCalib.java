@@ -167,11 +167,13 @@ public final class HbCalib {
         String p = "loop_" + tag + "_";
         m.put(p + "groups", params.get("groups"));
         m.put(p + "busy_threads", params.get("busy_threads"));
+        m.put(p + "heartbeat_rate_per_s", params.get("heartbeat_rate_per_s"));
         m.put(p + "duration_s", params.get("duration_s"));
         m.put(p + "trigger_closes", params.get("trigger_closes"));
         for (String k : new String[] {"walks", "gaps_between_walks", "gaps_won_by_heartbeats", "gap_won_share",
                 "last_quarter_timeout_share", "response_ms_p50", "response_ms_p90", "won_gaps_drained",
-                "won_gaps_drained_share", "won_calls_per_ms", "won_gaps_idle_before_ready", "won_gaps_idle_while_blocked"}) {
+                "won_gaps_drained_share", "won_calls_per_ms", "won_gaps_idle_before_ready", "won_gaps_idle_while_blocked",
+                "won_gaps_back_mid_drain", "won_return_exposure_us"}) {
             m.put(p + k, out.get(k));
         }
         for (String d : new String[] {"walk_us", "walker_back_uncontested_us", "heir_in_us", "walker_ready_us",

@@ -263,6 +263,11 @@ final class Validate {
         final List<Long> readyAfterIdleNs = new ArrayList<>();
         final long[] wonIdle = new long[2]; // idle before the walker was ready; idle while it was blocked
         final List<Long> wonQueueLeft = new ArrayList<>();
+        // The walker's own return over the won gaps (`hbsim calibrate`'s R): the gaps it got back
+        // into with more than DRAINED_QUEUE heartbeats still queued (its return, an event, at its
+        // time back in), and every gap's exposure [ns]: that time, or where the executor fell
+        // idle before it got back in, the idle moment (censored there).
+        final long[] wonReturn = new long[2]; // back in mid-drain, exposure ns
         // In the gaps the heirs won: how long the walker, once ready, stayed blocked on the monitor
         // while they drained (entered minus ready), apart for a walker ready within 1 ms (it kept
         // its CPU) and one displaced; and the calls the heirs made in those gaps.
@@ -339,6 +344,12 @@ final class Validate {
                             wonGapNs.add(w0 - table.lastRelease);
                             long idle = idleAt.get();
                             boolean idleSince = idle > table.lastRelease;
+                            if (left > DRAINED_QUEUE) {
+                                wonReturn[0]++;
+                                wonReturn[1] += w0 - table.lastRelease;
+                            } else {
+                                wonReturn[1] += (idleSince && idle <= w0 ? idle : w0) - table.lastRelease;
+                            }
                             if (idleSince && idle <= ready) {
                                 wonIdle[0]++;
                                 readyAfterIdleNs.add(ready - idle);
@@ -672,6 +683,8 @@ final class Validate {
         // The walker's return against the end of its heirs' drain (the executor idle).
         out.put("won_gaps_idle_before_ready", wonIdle[0]);
         out.put("won_gaps_idle_while_blocked", wonIdle[1]);
+        out.put("won_gaps_back_mid_drain", wonReturn[0]);
+        out.put("won_return_exposure_us", wonReturn[1] / 1000);
         putUs(out, "won_ready_after_idle_us", readyAfterIdleNs);
         out.put("won_gap_times_series", wonGapTimesSeries);
         out.put("won_gap_at_ms_series", wonGapAtMsSeries);

@@ -1287,6 +1287,17 @@ fn drain_wait_applied() -> bool {
     switch("HBSIM_DRAIN_WAIT", DRAIN_WAIT)
 }
 
+/// Whether the user path takes the walker's own return from R's loop where the calibration ran it
+/// ([`hbsim::calibrate::ReturnLoop`]: heartbeats at ten times the rate, so the heirs' drains
+/// outlast the return the long loop's short drains censor), as `hbsim calibrate` writes it:
+/// pre-registered in the fifty-second session and held out on `user78-` (docs/validation-log.md).
+/// `HBSIM_RETURN_LOOP=0` takes D from the same file for the paired comparison.
+pub const RETURN_LOOP: bool = true;
+
+fn return_loop_applied() -> bool {
+    switch("HBSIM_RETURN_LOOP", RETURN_LOOP)
+}
+
 /// Whether every point runs with the executor threads sharing the host's CPUs (the forty-first
 /// session's E: `cpu_time_sharing`, which also lengthens the walker's `cpu_wait` as the runnable
 /// threads per CPU, and `cpu_wait_after_drain = "0"` where the host's other work fills its CPUs).
@@ -1731,7 +1742,14 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     // D: the walker's wait after a lost gap from the calibration's long loop, as `hbsim
     // calibrate` offers it (the same code; files written before the fortieth session offer none).
     let cal_cpus = cal["meta"]["cpus"].as_integer().expect("meta.cpus");
-    match hbsim::calibrate::drain_wait_from(&measured, cal_cpus, busy as i64) {
+    let drain = hbsim::calibrate::drain_wait_from(&measured, cal_cpus, busy as i64).map(|d| {
+        if return_loop_applied() {
+            d
+        } else {
+            d.without_return_loop()
+        }
+    });
+    match drain {
         Some(d) if drain_wait_applied() => {
             replace.retain(|(k, _)| !matches!(*k, "cpu_wait" | "cpu_wait_after_drain"));
             replace.push(("cpu_wait", d.cpu_wait_text()));
