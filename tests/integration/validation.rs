@@ -1221,6 +1221,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user76", "tests/data/calibration/user76-session-2026-12-07"),
     // Its busy 8 and 12 again (the fifty-first session, fourth part, 2b3ab2a).
     ("user77", "tests/data/calibration/user77-session-2026-12-07"),
+    // R held out (the fifty-second session, 77eb86b): busy 4, 8, 12 calibrations with the return
+    // loop, then `huge-gap0-busy4`, `-busy8`, `-busy12`.
+    ("user78", "tests/data/calibration/user78-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
