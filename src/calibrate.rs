@@ -1548,15 +1548,13 @@ impl ReturnLoop {
         self.exposure_us / self.back_mid_drain.max(1) as f64
     }
 
-    /// From a calibration's figures; `None` without the loop or with fewer than
+    /// From a calibration's figures looked up by key; `None` without the loop or with fewer than
     /// [`DRAIN_WAIT_MIN_WON`] won gaps.
-    pub fn from_measured(m: &Map<String, Value>) -> Option<ReturnLoop> {
-        let won = m.get("loop_return_gaps_won_by_heartbeats").and_then(Value::as_u64)?;
-        let back_mid_drain = m.get("loop_return_won_gaps_back_mid_drain").and_then(Value::as_u64)?.min(won);
-        let exposure_us = m
-            .get("loop_return_won_return_exposure_us")
-            .and_then(Value::as_f64)
-            .filter(|v| v.is_finite() && *v > 0.0)?;
+    pub fn read(measured: impl Fn(&str) -> Option<f64>) -> Option<ReturnLoop> {
+        let count = |key: &str| measured(key).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
+        let won = count("loop_return_gaps_won_by_heartbeats")?;
+        let back_mid_drain = count("loop_return_won_gaps_back_mid_drain")?.min(won);
+        let exposure_us = measured("loop_return_won_return_exposure_us").filter(|v| v.is_finite() && *v > 0.0)?;
         (won >= DRAIN_WAIT_MIN_WON).then_some(ReturnLoop {
             won,
             back_mid_drain,
@@ -1630,7 +1628,7 @@ pub fn drain_wait_from(m: &Map<String, Value>, cpus: i64, busy: i64) -> Option<D
         _ => 0.0,
     };
     let long_loop_mean_us = won as f64 * gap_us / ((won - drained) as f64 + 1.0);
-    let return_loop = ReturnLoop::from_measured(m);
+    let return_loop = ReturnLoop::read(|key| m.get(key).and_then(Value::as_f64));
     Some(DrainWait {
         won,
         drained,

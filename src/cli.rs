@@ -410,7 +410,7 @@ fn execute_calibrate(args: CalibrateArgs, out: &mut dyn Write) -> Result<i32, Fa
     writeln!(out, "wrote {}", args.out.display())?;
     if text.contains(calibrate::RETURN_UNSEEN_NOTE) {
         eprintln!(
-            "hbsim: warning: the walker's own return under load was never seen (every won gap of the long loop drained first): cpu_wait_displaced is an estimate, and a host whose walker comes back mid-drain looks the same (NOTE in {})",
+            "hbsim: warning: the walker's own return under load was never seen (every won gap drained first): cpu_wait_displaced is an estimate, and a host whose walker comes back mid-drain looks the same (NOTE in {})",
             args.out.display()
         );
     }

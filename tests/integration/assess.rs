@@ -525,15 +525,28 @@ fn an_idle_calibrations_drain_names_its_known_miss() {
 }
 
 /// A loaded calibration's drain names the host it misses: a walker back on its own mid-drain,
-/// which the calibration's long loop cannot see (docs/validation-log.md, the fifty-first session).
+/// which the calibration's long loop cannot see (docs/validation-log.md, the fifty-first session),
+/// and its return loop measures (R, the fifty-second).
 #[test]
 fn a_loaded_calibrations_drain_names_the_mid_drain_return() {
     let dir = TempDir::new("assess-loaded-drain");
     let named = calibration_assumptions(dir.path(), "calibration/user77-session-2026-12-07-busy8.toml");
-    assert!(
+    let drain = |named: &[String]| {
         named
             .iter()
-            .any(|a| a.starts_with("the heartbeat threads' drain on a loaded host: as the JVM runs it") && a.contains("mid-drain")),
-        "{named:#?}"
+            .find(|a| a.starts_with("the heartbeat threads' drain on a loaded host: as the JVM runs it"))
+            .cloned()
+            .unwrap_or_else(|| panic!("{named:#?}"))
+    };
+    let long = drain(&named);
+    assert!(long.contains("mid-drain") && long.contains("cannot see that return"), "{long}");
+    // With R's return loop (the fifty-second session) the return is measured, and said so.
+    let named = calibration_assumptions(dir.path(), "calibration/user78-session-2026-12-07-busy8.toml");
+    let measured = drain(&named);
+    assert!(
+        measured.contains("cpu_wait_displaced from its return loop, whose drains outlast that return: 35.4 ms")
+            && measured.contains("measures that return")
+            && !measured.contains("cannot see"),
+        "{measured}"
     );
 }

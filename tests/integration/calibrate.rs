@@ -153,6 +153,29 @@ fn calibration_from_recorded_output_derives_broker_keys() {
     let seen = repo_root().join("tests/data/calibration/user76-session-2026-12-07-busy12.harness.json");
     let (seen_text, _) = calibrate_output(&dir, &seen, &[]);
     assert!(!seen_text.contains(hbsim::calibrate::RETURN_UNSEEN_NOTE), "{seen_text}");
+    // R (the fifty-second session): where the calibration ran its return loop (user78-'s busy
+    // 8: 29 won gaps, the walker back in mid-drain at 23, 813.4 ms of exposure) the return is
+    // that loop's censored exponential, not the long loop's D (32 ms there), and no note.
+    let with_r = repo_root().join("tests/data/calibration/user78-session-2026-12-07-busy8.harness.json");
+    let (r_text, r_cal) = calibrate_output(&dir, &with_r, &[]);
+    let r_doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&with_r).unwrap()).unwrap();
+    let r = hbsim::calibrate::drain_wait_from(r_doc["measured"].as_object().unwrap(), 2, 8).expect("D");
+    let r_loop = r.return_loop.expect("R's loop");
+    assert_eq!((r_loop.won, r_loop.back_mid_drain), (29, 23));
+    assert_eq!(
+        duration_ns(&r_cal["broker"]["cpu_wait_displaced"].as_table().unwrap()["mean"]),
+        35_400_000,
+        "{r_text}"
+    );
+    assert!((r.without_return_loop().cpu_wait_mean_us / 1000.0 - 32.0).abs() < 0.05, "{r:?}");
+    assert!(r_text.contains("its own return from this host's return loop"), "{r_text}");
+    assert!(!r_text.contains(hbsim::calibrate::RETURN_UNSEEN_NOTE), "{r_text}");
+    // The recorded file is what the command writes from its harness output.
+    let recorded_r = std::fs::read_to_string(repo_root().join("tests/data/calibration/user78-session-2026-12-07-busy8.toml")).unwrap();
+    assert_eq!(
+        recorded_r.lines().find(|l| l.starts_with("cpu_wait_displaced")),
+        r_text.lines().find(|l| l.starts_with("cpu_wait_displaced"))
+    );
     // Exit cost and wake-up: empirical through the measured p50/p90/p99/max (made non-decreasing).
     for (key, figure) in [("monitor_exit_cost", "exit_cost_us"), ("monitor_wake_latency", "wake_latency_us")] {
         let dist = broker[key].as_table().unwrap_or_else(|| panic!("{key} is not a table"));
