@@ -917,10 +917,10 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user74-huge-gap3", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.30 of its last quarter, fed part-way on an idle host (heirs in at 16 of 156 gaps); hbsim's seeds end at 0 or 1 (median 0.00, 1 within 0.10; 3 of 20 collapse)"),
     // The fifty-first session: user76- (the fc-v1300 AMD guest under load) held out, as found.
     ("user-huge-gap0-busy8", "last quarter", "as found when user77- joined the pools (the fifty-first session; off the list with user76- in, back with user77-): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.36, 1 within 0.10): this older guest's busy-8 point draws every host's busy-8 release shares"),
-    ("user77-huge-gap0-busy8", "tipped", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back before its heirs had drained at 9 of 11 displaced won gaps (0.21 of its won gaps ended drained; hbsim's 0.91), as user76-'s did; 1 of 20 seeds collapse (median 0.27)"),
-    ("user77-huge-gap0-busy8", "last quarter", "see tipped (1.00 against a median of 0.27, no seed within 0.10)"),
+    ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back before its heirs had drained at 9 of 11 displaced won gaps (0.21 of its won gaps ended drained; hbsim's 0.91), as user76-'s did; hbsim's seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
+    ("user78-huge-gap0-busy8", "tipped", "as found with user78- (the fifty-second session): the loop tipped (1.00), the third busy-8 recording on the fc-v1300 AMD guest to; 4 of 20 seeds on the loop's own walks collapse (median 0.26), 8 with the long loop's return in place of R's (32 against 35 ms: a redraw); from the calibration's walks (the user path) 13 of 20"),
+    ("user78-huge-gap0-busy8", "last quarter", "see tipped (1.00 against a median of 0.26, no seed within 0.10)"),
     ("user76-huge-gap0-busy8", "last quarter", "as found with user76- (the fifty-first session): the loop failed 0.91 of its last quarter, its walker back before its heirs had drained at 14 of 16 won gaps (0.12 ended drained; hbsim's 0.86); hbsim's seeds fail less (median 0.53, 0 within 0.10; 11 of 20 collapse, on the edge, so tipped or not agrees)"),
-    ("user76-huge-gap0-busy12", "registers", "as found with user76- (the fifty-first session): the loop's won gaps drained 1,540 registrations each at 70 calls per ms, none of its 8 ending drained; hbsim's 3,937 at 229 per ms (tipped agrees, 16 of 20)"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -3093,6 +3093,10 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
     "last quarter",
     "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's last quarters failed 0.25 on average, hbsim's seeds 0.16 (p = 0.030). As its tipped entry: the loop's tips on this guest at 4 busy threads, which hbsim's seeds reach less often",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1098]",
+    "last quarter",
+    "as found when user78- joined the pools (the fifty-second session; off the list with user77- in, back with user78-): the loop's last quarters failed 0.26 on average, hbsim's seeds 0.42 (p = 0.0497): this older guest's busy-8 points draw every host's busy-8 release shares",
 ) ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -3446,7 +3450,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user71-huge-gap3", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.32 of its last quarter failed; 13 of 20 seeds from this set's calibration collapse (median 1.00, none within 0.10)"),
     ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; 15 of 20 seeds from this set's calibration recover fully (median 0.00, none within 0.10; 5 of 20 collapse)"),
     // The forty-ninth session: as found when user72- (8, 12 and 4 busy threads) and user73- (idle) joined the pools.
-    ("user-huge-gap0-busy8", "p90", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's p90 1055.1 ms, hbsim's median seed's from this set's calibration 6308.2 ms (before it 5771.4 ms; last quarter median 0.47, 8 of 20 collapse)"),
     ("user69-huge-gap0-busy8", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop tipped (0.65) with its heirs in at 0.41 (14/34); 5 of 20 seeds from this set's calibration collapse (median 0.30), before it 8 of 20"),
     ("user73-huge-gap3", "last quarter", "as found with P's hold-out (the forty-ninth session): the loop failed 0.50 of its last quarter; hbsim's seeds from this set's calibration fail less (median 0.00, 0 within 0.10; 2 of 20 collapse)"),
     ("user73-huge-gap3", "p50", "as found with P's hold-out (the forty-ninth session): the loop's median heartbeat 3105.776 ms, hbsim's median seed's from this set's calibration 0.004 ms (last quarter median 0.00, 2 of 20 collapse)"),
@@ -3455,9 +3458,7 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user74-huge-gap2", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.37 of its last quarter; hbsim's seeds from this set's calibration end at 0 or 1 (median 1.00, 1 within 0.10)"),
     ("user74-huge-gap3", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.30 of its last quarter; hbsim's seeds from this set's calibration end at 0 or 1 (median 0.57, 1 within 0.10; 12 of 20 collapse)"),
     // The fifty-first session: user76- held out, as found.
-    ("user76-huge-gap0-busy12", "registers", "as found when user77- joined the pools (the fifty-first session, fourth part): the loop's won gaps drained 1,540 registrations each at 70 calls per ms, none ending drained; hbsim's from this set's calibration 5,066 (before user77- 3,384, within the tolerance)"),
-    ("user77-huge-gap0-busy8", "tipped", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back mid-drain at 9 of 11 displaced won gaps; 5 of 20 seeds from this set's calibration collapse (median 0.41): its calibration's long loop drained all 16 won gaps, so its own return (cpu_wait_displaced, 102 ms) waits the drain out"),
-    ("user77-huge-gap0-busy8", "last quarter", "see tipped (1.00 against a median of 0.41, no seed within 0.10)"),
+    ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back mid-drain at 9 of 11 displaced won gaps; its calibration's long loop drained all 16 won gaps, so its own return (cpu_wait_displaced, 102 ms; the calibration ran no return loop) waits the drain out and the seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
