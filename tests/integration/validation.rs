@@ -1224,6 +1224,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // R held out (the fifty-second session, 77eb86b): busy 4, 8, 12 calibrations with the return
     // loop, then `huge-gap0-busy4`, `-busy8`, `-busy12`.
     ("user78", "tests/data/calibration/user78-session-2026-12-07"),
+    // R again under 8 and 12 busy threads (the fifty-second session, second part, 6b9521d).
+    ("user79", "tests/data/calibration/user79-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
