@@ -306,7 +306,7 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
         let (displaced_from, mid_drain) = match return_loop {
             Some(r) => (
                 format!("cpu_wait_displaced from its return loop, whose drains outlast that return: {:.1} ms", r.mean_us() / 1000.0),
-                "; on a host whose walker comes back on its own mid-drain (an AMD guest, with 0.0-0.6 of the real loop's won gaps drained) the calibration's return loop measures that return: held out on three real runs under 4, 8 and 12 busy threads it called 3 of 3 from the calibration's walks (as the long loop's return did, Brier 0.062 against 0.098), 2 of 3 on the real loop's own walks (the long loop's 3), and under 8 busy threads the real loop collapsed at all three of its recordings, the model's runs from the one calibration with the return loop at 13 of 20 seeds",
+                "; on a host whose walker comes back on its own mid-drain (an AMD guest, with 0.0-0.6 of the real loop's won gaps drained) the calibration's return loop measures that return, but one run of it counts 13-23 returns and the return drifted between runs there (22-104 ms in the real loops): over five real runs under 4, 8 and 12 busy threads it called 3 of 5 where the long loop's return called 4 (Brier 0.262 against 0.319 from the calibration's walks, 0.351 against 0.311 on the real loop's own), and under 8 busy threads the real loop collapsed at all four of its recordings, the model's runs from the two calibrations with the return loop at 13 and 5 of 20 seeds",
             ),
             None => (
                 "cpu_wait_displaced from the calibration's long loop".to_string(),
