@@ -198,6 +198,13 @@ public final class HbCalib {
             }
         }
         m.put(p + "walk_us_mean", out.get("walk_us_mean"));
+        // With `--gap-cpu` (the return loop): the heirs' CPU in their won gaps, all and busy.
+        for (String k : new String[] {"won_gap_cpu_share", "won_gap_cpu_per_call_us_p50", "won_gap_cpu_gaps",
+                "won_busy_cpu_gaps", "won_busy_cpu_share", "won_busy_cpu_per_call_us", "won_busy_calls_per_ms"}) {
+            if (out.containsKey(k)) {
+                m.put(p + k, out.get(k));
+            }
+        }
         if (race) {
             m.putAll(Validate.raceInLoop(lo, table));
             // The same race behind a busy gap between walks (`race_gap_*`): with no gap the heirs

@@ -122,6 +122,10 @@ final class Validate {
         // The heirs' CPU time at the walker's last release, and over the won gaps: CPU ns, calls, gap ns.
         final long[] cpuAtRelease = {-1};
         final long[] wonCpu = new long[3];
+        // The same over the won gaps the heirs were busy throughout (the walker back in with more
+        // than DRAINED_QUEUE still queued): their share of the CPUs while they drain, without the
+        // idle tails of drained gaps.
+        final long[] busyCpu = new long[4]; // CPU ns, calls, gap ns, gaps
         final List<Long> wonCpuPerCallNs = new ArrayList<>();
         // Per won gap: [calls, the heirs' CPU us, the gap's us] (`--gap-cpu`; capped at SERIES_CAP).
         final List<List<Long>> wonCpuSeries = new ArrayList<>();
@@ -371,6 +375,12 @@ final class Validate {
                                 wonCpu[1] += seen - lastSeen;
                                 wonCpu[2] += w0 - table.lastRelease;
                                 wonCpuPerCallNs.add(used / Math.max(1, seen - lastSeen));
+                                if (left > DRAINED_QUEUE) {
+                                    busyCpu[0] += used;
+                                    busyCpu[1] += seen - lastSeen;
+                                    busyCpu[2] += w0 - table.lastRelease;
+                                    busyCpu[3]++;
+                                }
                                 if (wonCpuSeries.size() < SERIES_CAP) {
                                     wonCpuSeries.add(List.of(seen - lastSeen, used / 1000, (w0 - table.lastRelease) / 1000));
                                 }
@@ -664,6 +674,10 @@ final class Validate {
             out.put("won_gap_cpu_gaps", wonCpuPerCallNs.size());
             putUs(out, "won_gap_cpu_per_call_us", wonCpuPerCallNs);
             out.put("won_gap_cpu_series", wonCpuSeries);
+            out.put("won_busy_cpu_gaps", busyCpu[3]);
+            out.put("won_busy_cpu_share", busyCpu[2] == 0 ? 0.0 : busyCpu[0] / (double) (busyCpu[2] * cpus));
+            out.put("won_busy_cpu_per_call_us", busyCpu[1] == 0 ? 0.0 : busyCpu[0] / 1000.0 / busyCpu[1]);
+            out.put("won_busy_calls_per_ms", busyCpu[2] == 0 ? 0.0 : busyCpu[1] / (busyCpu[2] / 1e6));
         }
         // The heartbeats still queued as the walker got back in after a won gap.
         long[] left = wonQueueLeft.stream().mapToLong(Long::longValue).toArray();

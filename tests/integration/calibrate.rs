@@ -170,6 +170,20 @@ fn calibration_from_recorded_output_derives_broker_keys() {
     assert!((r.without_return_loop().cpu_wait_mean_us / 1000.0 - 32.0).abs() < 0.05, "{r:?}");
     assert!(r_text.contains("its own return from this host's return loop"), "{r_text}");
     assert!(!r_text.contains(hbsim::calibrate::RETURN_UNSEEN_NOTE), "{r_text}");
+    // The heirs' CPU in the return loop's busy drains (`--gap-cpu`, since the fifty-second
+    // session's third part): recorded as a comment, the share written stays the Intel guest's.
+    assert!(!r_text.contains("busy throughout"), "user78- ran the return loop without --gap-cpu");
+    let cpu = repo_root().join("tests/data/calibration/drain-cpu-busy8-2026-12-07.harness.json");
+    let (cpu_text, cpu_cal) = calibrate_output(&dir, &cpu, &[]);
+    assert!(
+        cpu_text
+            .contains("won gaps they were busy throughout (--gap-cpu): 0.22 of the\n# CPUs at 2.9 us of CPU per call, 151 calls per ms"),
+        "{cpu_text}"
+    );
+    assert_eq!(
+        cpu_cal["broker"]["cpu_executor_share"].as_float(),
+        Some(hbsim::calibrate::EXECUTOR_SHARE)
+    );
     // The recorded file is what the command writes from its harness output.
     let recorded_r = std::fs::read_to_string(repo_root().join("tests/data/calibration/user78-session-2026-12-07-busy8.toml")).unwrap();
     assert_eq!(
