@@ -1859,6 +1859,18 @@ pub fn busy_drain_cpu(m: &Map<String, Value>) -> Option<(u64, f64, f64, f64)> {
     ))
 }
 
+/// The fewest won gaps busy throughout in the return loop from which [`busy_drain_share`] takes
+/// the heirs' share.
+pub const BUSY_SHARE_MIN_GAPS: u64 = 5;
+
+/// S's `cpu_executor_share` (pre-registered in the fifty-second session's fourth part; not
+/// applied): the heirs' share of the CPUs over the return loop's won gaps they were busy
+/// throughout, to 0.01, where it counted at least [`BUSY_SHARE_MIN_GAPS`].
+pub fn busy_drain_share(m: &Map<String, Value>) -> Option<f64> {
+    let (gaps, share, _, _) = busy_drain_cpu(m)?;
+    (gaps >= BUSY_SHARE_MIN_GAPS && share <= 1.0).then(|| (share * 100.0).round() / 100.0)
+}
+
 /// The preempted walker's own return [ms] where a calibration's long loop did not count it
 /// ([`drain_wait_from`] `None`): D's censored exponential pooled over the 23 calibrations under
 /// busy threads that fill the CPUs in `tests/data/calibration/` (49.4 ms; per file 8.6-130 ms,
@@ -2604,6 +2616,10 @@ mod tests {
         assert_eq!(busy_drain_cpu(&m), None, "no rate");
         m.insert("loop_return_won_busy_calls_per_ms".into(), Value::from(124.0));
         assert_eq!(busy_drain_cpu(&m), Some((12, 0.21, 3.4, 124.0)));
+        m.insert("loop_return_won_busy_cpu_share".into(), Value::from(0.2186));
+        assert_eq!(busy_drain_share(&m), Some(0.22));
+        m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(BUSY_SHARE_MIN_GAPS - 1));
+        assert_eq!(busy_drain_share(&m), None, "too few busy gaps");
         m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(0));
         assert_eq!(busy_drain_cpu(&m), None, "no busy gap");
     }

@@ -919,9 +919,10 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back before its heirs had drained at 9 of 11 displaced won gaps (0.21 of its won gaps ended drained; hbsim's 0.91), as user76-'s did; hbsim's seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
     ("user78-huge-gap0-busy8", "last quarter", "as found with user78- (the fifty-second session): the loop tipped (1.00), the third busy-8 recording on the fc-v1300 AMD guest to tip; hbsim's seeds on the loop's own walks fail less of the last quarter (median 0.26 with user78- alone in the pools, none within 0.10; tipped agrees since user79- joined them)"),
     ("user77-huge-gap0-busy8", "tipped", "as found when user79- joined the pools (the fifty-second session, second part; off the list with user78- in, back with user79-): the loop tipped (1.00), its walker back mid-drain at 9 of 11 displaced won gaps; 4 of 20 seeds collapse"),
-    ("user77-huge-gap0-busy12", "last quarter", "as found when user79- joined the pools (the fifty-second session, second part): the loop failed 1.00 of its last quarter; hbsim's seeds end part-way (median 0.47, none within 0.10; tipped agrees)"),
     ("user79-huge-gap0-busy8", "tipped", "as found with user79- (the fifty-second session, second part): the loop tipped (0.77), the fourth busy-8 recording on the fc-v1300 AMD guest to, its walker back in mid-drain at 16 of 20 won gaps (0.20 ended drained; hbsim's 0.91); 5 of 20 seeds collapse (median 0.40), 8 with the long loop's return in place of R's (84 against 60 ms)"),
     ("user79-huge-gap0-busy8", "last quarter", "see tipped (0.77 against a median of 0.40, 1 seed within 0.10)"),
+    ("user79-huge-gap0-busy12", "tipped", "as found when user80- joined the pools (the fifty-second session, fourth part): the loop held (0.39), the first busy-12 recording on the fc-v1300 AMD guest that did not tip; 15 of 20 seeds on the loop's own walks collapse (14 with user79- alone)"),
+    ("user76-huge-gap0-busy12", "registers", "as found when user80- joined the pools (the fifty-second session, fourth part; off the list with user78- in, back with user80-): the loop's won gaps drained 1,540 registrations each at 70 calls per ms, none of its 8 ending drained; hbsim's 3,949 (tipped agrees)"),
     ("user76-huge-gap0-busy8", "last quarter", "as found with user76- (the fifty-first session): the loop failed 0.91 of its last quarter, its walker back before its heirs had drained at 14 of 16 won gaps (0.12 ended drained; hbsim's 0.86); hbsim's seeds fail less (median 0.53, 0 within 0.10; 11 of 20 collapse, on the edge, so tipped or not agrees)"),
 ];
 
@@ -1228,6 +1229,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user78", "tests/data/calibration/user78-session-2026-12-07"),
     // R again under 8 and 12 busy threads (the fifty-second session, second part, 6b9521d).
     ("user79", "tests/data/calibration/user79-session-2026-12-07"),
+    // S held out (the fifty-second session, fourth part, 8eb52dc): busy 8 and 12 with the return
+    // loop's --gap-cpu; graded here under the standing model (S off).
+    ("user80", "tests/data/calibration/user80-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1303,6 +1307,17 @@ pub const RETURN_LOOP: bool = true;
 
 fn return_loop_applied() -> bool {
     switch("HBSIM_RETURN_LOOP", RETURN_LOOP)
+}
+
+/// Whether the user path takes the heirs' share of the CPUs from the calibration's return loop
+/// where it counted enough busy drains ([`hbsim::calibrate::busy_drain_share`]) in place of the
+/// Intel guest's [`EXECUTOR_SHARE`]: S, pre-registered in the fifty-second session's fourth part
+/// and held out on `user80-` and the loaded sets after it until at least 6 points (compared
+/// once; docs/validation-log.md). **Not applied** until then; `HBSIM_BUSY_SHARE=1` applies it.
+pub const BUSY_SHARE: bool = false;
+
+fn busy_share_applied() -> bool {
+    switch("HBSIM_BUSY_SHARE", BUSY_SHARE)
 }
 
 /// Whether every point runs with the executor threads sharing the host's CPUs (the forty-first
@@ -1774,6 +1789,14 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
             replace.push(("cpu_wait_after_drain", "\"1h\"".to_string()))
         }
         _ => {}
+    }
+    // S: the heirs' share of the CPUs from the calibration's return loop (pre-registered in the
+    // fifty-second session's fourth part; held out, not applied).
+    if let Some(share) = hbsim::calibrate::busy_drain_share(&measured).filter(|_| busy_share_applied()) {
+        if replace.iter().any(|(k, _)| *k == "cpu_executor_share") {
+            replace.retain(|(k, _)| *k != "cpu_executor_share");
+            replace.push(("cpu_executor_share", format!("{share:.2}")));
+        }
     }
     // N: the heartbeat's unlocked cost after the JIT has settled, from the calibration.
     if let Some(warm) = warm_heartbeat(&measured, cal_cpus as u64, busy) {
@@ -3101,6 +3124,14 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1098]",
     "last quarter",
     "as found when user78- joined the pools (the fifty-second session; off the list with user77- in, back with user78-): the loop's last quarters failed 0.26 on average, hbsim's seeds 0.42 (p = 0.0497): this older guest's busy-8 points draw every host's busy-8 release shares",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
+    "tipped",
+    "as found when user80- joined (the fifty-second session, fourth part): the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest (user76- to user80-), hbsim's collapse rates add up to 1.4 (p = 0.001): the guest's heirs drain their busy won gaps at about 100-170 calls per ms where hbsim's run at 215-235, their share of the CPUs measured at 0.22-0.24 by the return loop against the 0.3 hbsim takes (S, pre-registered, held out until at least 6 loaded points)",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
+    "last quarter",
+    "as its tipped entry: the loop's last quarters failed 0.85 on average, hbsim's 0.37",
 ) ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -3465,12 +3496,13 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back mid-drain at 9 of 11 displaced won gaps; its calibration's long loop drained all 16 won gaps, so its own return (cpu_wait_displaced, 102 ms; the calibration ran no return loop) waits the drain out and the seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
     // The fifty-second session: user78- and user79- (R applied), as found.
     ("user2-huge-gap0-busy8", "last quarter", "as found when user79- joined the pools (the fifty-second session, second part): the loop failed 0.04 of its last quarter; hbsim's seeds from this set's calibration fail more (median 0.44, 1 within 0.10): this older guest's busy-8 point draws every host's busy-8 release shares"),
-    ("user77-huge-gap0-busy12", "last quarter", "as found when user79- joined the pools (the fifty-second session, second part): the loop failed 1.00 of its last quarter; hbsim's seeds from this set's calibration end part-way (median 0.58, 1 within 0.10; tipped agrees)"),
-    ("user77-huge-gap0-busy8", "tipped", "as found when user79- joined the pools (the fifty-second session, second part; off the list with user78- in, back with user79-): the loop tipped (1.00); 4 of 20 seeds from this set's calibration collapse (its long loop's return, 102 ms: no return loop)"),
-    ("user78-huge-gap0-busy8", "last quarter", "as found when user79- joined the pools (the fifty-second session, second part): the loop failed 1.00 of its last quarter; hbsim's seeds from this set's calibration (R, 35.4 ms) end part-way (median 0.52, 1 within 0.10; tipped agrees, on the edge)"),
-    ("user79-huge-gap0-busy12", "tipped", "as found with user79- (the fifty-second session, second part): the loop held (0.39), the first busy-12 recording on the fc-v1300 AMD guest that did not tip, its heirs in at 12 of 22 gaps (0.55; user76- to user78-: 0.24-0.45); 15 of 20 seeds from this set's calibration collapse (R, 59.8 ms), 18 with the long loop's return (58.6 ms)"),
     ("user79-huge-gap0-busy8", "tipped", "as found with user79- (the fifty-second session, second part): the loop tipped (0.77), its walker back in mid-drain at 16 of 20 won gaps, its own return by R's count 22 ms where the calibration's return loop gave 59.8 ms; 5 of 20 seeds from this set's calibration collapse (median 0.39), 6 with the long loop's return (84.4 ms)"),
     ("user79-huge-gap0-busy8", "last quarter", "see tipped (0.77 against a median of 0.39, 1 seed within 0.10)"),
+    ("user-huge-gap0-busy8", "p90", "as found when user80- joined the pools (the fifty-second session, fourth part; off the list with user78- in, back with user80-): the loop's p90 1055.1 ms, hbsim's median seed's from this set's calibration 6039.8 ms"),
+    ("user76-huge-gap0-busy8", "tipped", "as found when user80- joined the pools (the fifty-second session, fourth part): the loop tipped (0.91); 5 of 20 seeds from this set's calibration collapse (median 0.40): this guest's busy-8 configuration, see KNOWN_CALIBRATION_CONFIGURATIONS"),
+    ("user76-huge-gap0-busy8", "last quarter", "see tipped (0.91 against a median of 0.40, 1 seed within 0.10)"),
+    ("user80-huge-gap0-busy8", "tipped", "as found with user80- (the fifty-second session, fourth part; S held out, not applied): the loop tipped (0.56), the fifth busy-8 recording on the fc-v1300 AMD guest to; 5 of 20 seeds from this set's calibration collapse: its return loop measured the heirs at 0.24 of the CPUs where hbsim takes 0.3"),
+    ("user80-huge-gap0-busy12", "last quarter", "as found with user80- (the fifty-second session, fourth part): the loop failed 0.80 of its last quarter; hbsim's seeds from this set's calibration a median 0.60, 1 within 0.10 (tipped agrees, 15 of 20)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -3485,6 +3517,16 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
         "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, a user's calibration",
         "last quarter",
         "as its tipped entry: 0.85 against 0.64 (through user27-: 0.67 against 0.28)",
+    ),
+    (
+        "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
+        "tipped",
+        "as in KNOWN_CONFIGURATIONS: the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest, hbsim from each set's own calibration expects 1.7 (p = 0.006); the guest's heirs drain slower than hbsim's (S, pre-registered, held out)",
+    ),
+    (
+        "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
+        "last quarter",
+        "as its tipped entry: 0.85 against 0.45",
     ),
 ];
 
