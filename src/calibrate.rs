@@ -1846,17 +1846,29 @@ pub const LOOP_HOLD_IDLE: &str = "{ dist = \"empirical\", min = \"122ns\", p1 = 
 /// is the threads' whole CPU time, so their holds count against it (L, the forty-seventh session).
 pub const EXECUTOR_SHARE: f64 = 0.3;
 
-/// The heirs' CPU in the return loop's won gaps they were busy throughout (`--gap-cpu`): the
-/// gaps, their share of the host's CPUs, CPU per call [µs] and calls per ms; `None` without them.
-pub fn busy_drain_cpu(m: &Map<String, Value>) -> Option<(u64, f64, f64, f64)> {
+/// The heirs' CPU in the return loop's won gaps they were busy throughout (`--gap-cpu`,
+/// `loop_return_won_busy_*`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BusyDrainCpu {
+    /// The won gaps counted.
+    pub gaps: u64,
+    /// The heirs' share of the host's CPUs in them.
+    pub share: f64,
+    /// Their CPU per `registerProducer` call [µs].
+    pub per_call_us: f64,
+    /// Their calls per ms.
+    pub calls_per_ms: f64,
+}
+
+/// [`BusyDrainCpu`] from a calibration's figures; `None` without them.
+pub fn busy_drain_cpu(m: &Map<String, Value>) -> Option<BusyDrainCpu> {
     let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite() && *v > 0.0);
-    let gaps = m.get("loop_return_won_busy_cpu_gaps").and_then(Value::as_u64).filter(|g| *g > 0)?;
-    Some((
-        gaps,
-        f("loop_return_won_busy_cpu_share")?,
-        f("loop_return_won_busy_cpu_per_call_us")?,
-        f("loop_return_won_busy_calls_per_ms")?,
-    ))
+    Some(BusyDrainCpu {
+        gaps: m.get("loop_return_won_busy_cpu_gaps").and_then(Value::as_u64).filter(|g| *g > 0)?,
+        share: f("loop_return_won_busy_cpu_share")?,
+        per_call_us: f("loop_return_won_busy_cpu_per_call_us")?,
+        calls_per_ms: f("loop_return_won_busy_calls_per_ms")?,
+    })
 }
 
 /// The fewest won gaps busy throughout in the return loop from which [`busy_drain_share`] takes
@@ -1867,8 +1879,8 @@ pub const BUSY_SHARE_MIN_GAPS: u64 = 5;
 /// applied): the heirs' share of the CPUs over the return loop's won gaps they were busy
 /// throughout, to 0.01, where it counted at least [`BUSY_SHARE_MIN_GAPS`].
 pub fn busy_drain_share(m: &Map<String, Value>) -> Option<f64> {
-    let (gaps, share, _, _) = busy_drain_cpu(m)?;
-    (gaps >= BUSY_SHARE_MIN_GAPS && share <= 1.0).then(|| (share * 100.0).round() / 100.0)
+    let cpu = busy_drain_cpu(m)?;
+    (cpu.gaps >= BUSY_SHARE_MIN_GAPS && cpu.share <= 1.0).then(|| (cpu.share * 100.0).round() / 100.0)
 }
 
 /// The preempted walker's own return [ms] where a calibration's long loop did not count it
@@ -2304,27 +2316,24 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             // heirs take the loop's measured share of the CPUs.
             let drain = drain_wait_from(m, cpus, busy);
             let (displaced, after_drain, source) = match &drain {
-                Some(d) if d.return_loop.is_some() => {
-                    let r = d.return_loop.expect("R");
-                    (
-                        d.cpu_wait_text(),
-                        d.after_drain_text(),
-                        format!(
-                            "its own return from this host's return loop (R: heartbeats at {RETURN_LOOP_RATE} per second,\n\
+                Some(d @ DrainWait { return_loop: Some(r), .. }) => (
+                    d.cpu_wait_text(),
+                    d.after_drain_text(),
+                    format!(
+                        "its own return from this host's return loop (R: heartbeats at {RETURN_LOOP_RATE} per second,\n\
                              # so their drains outlast it; its heirs won {} gaps, the walker back in with more than 10 still\n\
                              # queued at {} of them: loop_return_*): a censored exponential, mean exposure / returns\n\
                              # ({} / {}; the long loop's drains alone would say {}), its turn after the drain\n\
                              # from the long loop: an exponential through loop_long_won_ready_after_idle_us_p50 (or 0 where\n\
                              # fewer than {DRAIN_WAIT_MIN_IDLE} of its {} won gaps counted it)",
-                            r.won,
-                            r.back_mid_drain,
-                            duration_text((r.exposure_us / 100.0).round() * 100_000.0),
-                            r.back_mid_drain.max(1),
-                            duration_text((d.long_loop_mean_us / 100.0).round() * 100_000.0),
-                            d.won,
-                        ),
-                    )
-                }
+                        r.won,
+                        r.back_mid_drain,
+                        duration_text((r.exposure_us / 100.0).round() * 100_000.0),
+                        r.back_mid_drain.max(1),
+                        duration_text((d.long_loop_mean_us / 100.0).round() * 100_000.0),
+                        d.won,
+                    ),
+                ),
                 Some(d) => (
                     d.cpu_wait_text(),
                     d.after_drain_text(),
@@ -2382,12 +2391,13 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
             let _ = writeln!(out, "cpu_wait_after_drain = {after_drain}");
             let _ = writeln!(out, "cpu_executor_share = {EXECUTOR_SHARE}");
-            if let Some((gaps, share, per_call, rate)) = busy_drain_cpu(m) {
+            if let Some(cpu) = busy_drain_cpu(m) {
                 let _ = writeln!(
                     out,
-                    "# this host's heirs in the return loop's {gaps} won gaps they were busy throughout (--gap-cpu): {share:.2} of the\n\
-                     # CPUs at {per_call:.1} us of CPU per call, {rate:.0} calls per ms (loop_return_won_busy_*). Recorded, not applied:\n\
-                     # cpu_executor_share stays the Intel guest's (docs/validation-log.md, the fifty-second session, third part)"
+                    "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
+                     # CPUs at {:.1} us of CPU per call, {:.0} calls per ms (loop_return_won_busy_*). Recorded, not applied:\n\
+                     # cpu_executor_share stays the Intel guest's (docs/validation-log.md, the fifty-second session, third part)",
+                    cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
                 );
             }
         }
@@ -2615,7 +2625,15 @@ mod tests {
         m.insert("loop_return_won_busy_cpu_per_call_us".into(), Value::from(3.4));
         assert_eq!(busy_drain_cpu(&m), None, "no rate");
         m.insert("loop_return_won_busy_calls_per_ms".into(), Value::from(124.0));
-        assert_eq!(busy_drain_cpu(&m), Some((12, 0.21, 3.4, 124.0)));
+        assert_eq!(
+            busy_drain_cpu(&m),
+            Some(BusyDrainCpu {
+                gaps: 12,
+                share: 0.21,
+                per_call_us: 3.4,
+                calls_per_ms: 124.0
+            })
+        );
         m.insert("loop_return_won_busy_cpu_share".into(), Value::from(0.2186));
         assert_eq!(busy_drain_share(&m), Some(0.22));
         m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(BUSY_SHARE_MIN_GAPS - 1));

@@ -1793,9 +1793,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     // S: the heirs' share of the CPUs from the calibration's return loop (pre-registered in the
     // fifty-second session's fourth part; held out, not applied).
     if let Some(share) = hbsim::calibrate::busy_drain_share(&measured).filter(|_| busy_share_applied()) {
-        if replace.iter().any(|(k, _)| *k == "cpu_executor_share") {
-            replace.retain(|(k, _)| *k != "cpu_executor_share");
-            replace.push(("cpu_executor_share", format!("{share:.2}")));
+        for (_, value) in replace.iter_mut().filter(|(k, _)| *k == "cpu_executor_share") {
+            *value = format!("{share:.2}");
         }
     }
     // N: the heartbeat's unlocked cost after the JIT has settled, from the calibration.
@@ -3494,7 +3493,7 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user74-huge-gap3", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.30 of its last quarter; hbsim's seeds from this set's calibration end at 0 or 1 (median 0.57, 1 within 0.10; 12 of 20 collapse)"),
     // The fifty-first session: user76- held out, as found.
     ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back mid-drain at 9 of 11 displaced won gaps; its calibration's long loop drained all 16 won gaps, so its own return (cpu_wait_displaced, 102 ms; the calibration ran no return loop) waits the drain out and the seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
-    // The fifty-second session: user78- and user79- (R applied), as found.
+    // The fifty-second session: user78- to user80- (R applied, S off), as found.
     ("user2-huge-gap0-busy8", "last quarter", "as found when user79- joined the pools (the fifty-second session, second part): the loop failed 0.04 of its last quarter; hbsim's seeds from this set's calibration fail more (median 0.44, 1 within 0.10): this older guest's busy-8 point draws every host's busy-8 release shares"),
     ("user79-huge-gap0-busy8", "tipped", "as found with user79- (the fifty-second session, second part): the loop tipped (0.77), its walker back in mid-drain at 16 of 20 won gaps, its own return by R's count 22 ms where the calibration's return loop gave 59.8 ms; 5 of 20 seeds from this set's calibration collapse (median 0.39), 6 with the long loop's return (84.4 ms)"),
     ("user79-huge-gap0-busy8", "last quarter", "see tipped (0.77 against a median of 0.39, 1 seed within 0.10)"),
