@@ -1841,8 +1841,10 @@ pub const LOOP_HOLD_IDLE: &str = "{ dist = \"empirical\", min = \"122ns\", p1 = 
 /// gaps beside busy threads that fill the CPUs (`Validate.java --gap-cpu true`, the Intel guest:
 /// 0.36, 0.29, 0.26 and 0.27 beside 4, 8, 12 and 16 busy threads, where an even share would be
 /// 0.33, 0.20, 0.14 and 0.11; docs/validation-log.md, the forty-fourth session). Written as
-/// `cpu_executor_share` under `--busy-threads` at least the CPUs (I); a calibration does not
-/// measure it, so on another host it is an **assumption** (plausible 0.25-0.4). The measured share
+/// `cpu_executor_share` under `--busy-threads` at least the CPUs (I) where the calibration's
+/// return loop did not measure the host's own ([`busy_drain_share`], S); there it is an
+/// **assumption** (plausible 0.2-0.4: an AMD guest's return loops measured 0.19-0.29 beside 8 and
+/// 12 busy threads, the fifty-second and fifty-third sessions). The measured share
 /// is the threads' whole CPU time, so their holds count against it (L, the forty-seventh session).
 pub const EXECUTOR_SHARE: f64 = 0.3;
 
@@ -1860,27 +1862,38 @@ pub struct BusyDrainCpu {
     pub calls_per_ms: f64,
 }
 
+impl BusyDrainCpu {
+    /// From a calibration's figures looked up by key; `None` without them.
+    pub fn read(measured: impl Fn(&str) -> Option<f64>) -> Option<BusyDrainCpu> {
+        let f = |key: &str| measured(key).filter(|v| v.is_finite() && *v > 0.0);
+        Some(BusyDrainCpu {
+            gaps: f("loop_return_won_busy_cpu_gaps").filter(|g| *g >= 1.0)? as u64,
+            share: f("loop_return_won_busy_cpu_share")?,
+            per_call_us: f("loop_return_won_busy_cpu_per_call_us")?,
+            calls_per_ms: f("loop_return_won_busy_calls_per_ms")?,
+        })
+    }
+
+    /// S's `cpu_executor_share` (pre-registered in the fifty-second session's fourth part,
+    /// applied in the fifty-third over 8 held-out points): the share, to 0.01, where the loop
+    /// counted at least [`BUSY_SHARE_MIN_GAPS`] busy drains.
+    pub fn applied_share(&self) -> Option<f64> {
+        (self.gaps >= BUSY_SHARE_MIN_GAPS && self.share <= 1.0).then(|| (self.share * 100.0).round() / 100.0)
+    }
+}
+
 /// [`BusyDrainCpu`] from a calibration's figures; `None` without them.
 pub fn busy_drain_cpu(m: &Map<String, Value>) -> Option<BusyDrainCpu> {
-    let f = |key: &str| m.get(key).and_then(Value::as_f64).filter(|v| v.is_finite() && *v > 0.0);
-    Some(BusyDrainCpu {
-        gaps: m.get("loop_return_won_busy_cpu_gaps").and_then(Value::as_u64).filter(|g| *g > 0)?,
-        share: f("loop_return_won_busy_cpu_share")?,
-        per_call_us: f("loop_return_won_busy_cpu_per_call_us")?,
-        calls_per_ms: f("loop_return_won_busy_calls_per_ms")?,
-    })
+    BusyDrainCpu::read(|key| m.get(key).and_then(Value::as_f64))
 }
 
 /// The fewest won gaps busy throughout in the return loop from which [`busy_drain_share`] takes
 /// the heirs' share.
 pub const BUSY_SHARE_MIN_GAPS: u64 = 5;
 
-/// S's `cpu_executor_share` (pre-registered in the fifty-second session's fourth part; not
-/// applied): the heirs' share of the CPUs over the return loop's won gaps they were busy
-/// throughout, to 0.01, where it counted at least [`BUSY_SHARE_MIN_GAPS`].
+/// [`BusyDrainCpu::applied_share`] from a calibration's figures.
 pub fn busy_drain_share(m: &Map<String, Value>) -> Option<f64> {
-    let cpu = busy_drain_cpu(m)?;
-    (cpu.gaps >= BUSY_SHARE_MIN_GAPS && cpu.share <= 1.0).then(|| (cpu.share * 100.0).round() / 100.0)
+    busy_drain_cpu(m)?.applied_share()
 }
 
 /// The preempted walker's own return [ms] where a calibration's long loop did not count it
@@ -2359,15 +2372,26 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     ),
                 ),
             };
+            let share_source = match busy_drain_share(m) {
+                Some(share) => format!(
+                    "The heartbeat threads take {share:.2} of the CPUs between them, their holds included, as this\n\
+                     # host's return loop measured them (S; the Intel guest's loops took 0.26-0.36)"
+                ),
+                None => format!(
+                    "The heartbeat threads take {EXECUTOR_SHARE} of the CPUs between them, their holds included, as the Intel\n\
+                     # guest's loops took in their won gaps from 4 to 16 busy threads (0.26-0.36; not measured here: an\n\
+                     # assumption, plausible 0.2-0.4)"
+                ),
+            };
             let _ = writeln!(
                 out,
                 "# under {busy} busy threads on {cpus} CPUs (I): a walker preempted at its release is back after its heirs'\n\
                  # drain or its own return, whichever comes first; {source}.\n\
-                 # The heartbeat threads take {EXECUTOR_SHARE} of the CPUs between them, their holds included, as the Intel\n\
-                 # guest's loops took in their won gaps from 4 to 16 busy threads (0.26-0.36; not measured here: an\n\
-                 # assumption, plausible 0.25-0.4). Held out on four loaded points it agreed at 4 of 4 where the model\n\
-                 # without it agreed at 3; the holds counted in it, on three more at 6 of 6 calls where before at 5\n\
-                 # (docs/validation-log.md, the forty-fourth and forty-seventh sessions)"
+                 # {share_source}.\n\
+                 # Held out on four loaded points the drain so run agreed at 4 of 4 where the model without it agreed\n\
+                 # at 3; the holds counted in it, on three more at 6 of 6 calls where before at 5; the share measured,\n\
+                 # on eight more at 7 of 8 where 0.3 agreed at 6 (docs/validation-log.md, the forty-fourth,\n\
+                 # forty-seventh and fifty-third sessions)"
             );
             if let Some(r) = drain.as_ref().filter(|d| d.return_unseen()).and_then(|d| d.return_loop) {
                 let _ = writeln!(
@@ -2390,15 +2414,35 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             }
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
             let _ = writeln!(out, "cpu_wait_after_drain = {after_drain}");
-            let _ = writeln!(out, "cpu_executor_share = {EXECUTOR_SHARE}");
-            if let Some(cpu) = busy_drain_cpu(m) {
-                let _ = writeln!(
-                    out,
-                    "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
-                     # CPUs at {:.1} us of CPU per call, {:.0} calls per ms (loop_return_won_busy_*). Recorded, not applied:\n\
-                     # cpu_executor_share stays the Intel guest's (docs/validation-log.md, the fifty-second session, third part)",
-                    cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
-                );
+            // S (applied in the fifty-third session): the heirs' share of the CPUs as this host's
+            // return loop measured it, where it counted enough busy drains.
+            match (busy_drain_cpu(m), busy_drain_share(m)) {
+                (Some(cpu), Some(share)) => {
+                    let _ = writeln!(
+                        out,
+                        "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
+                         # CPUs at {:.1} us of CPU per call, {:.0} calls per ms (loop_return_won_busy_*), measured here\n\
+                         cpu_executor_share = {share:.2}",
+                        cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
+                    );
+                }
+                (Some(cpu), None) => {
+                    let _ = writeln!(
+                        out,
+                        "# the return loop counted {} won gaps its heirs were busy throughout (--gap-cpu), fewer than the {BUSY_SHARE_MIN_GAPS}\n\
+                         # their share needs: the Intel guest's {EXECUTOR_SHARE} below is an assumption (plausible 0.2-0.4)\n\
+                         cpu_executor_share = {EXECUTOR_SHARE}",
+                        cpu.gaps
+                    );
+                }
+                (None, _) => {
+                    let _ = writeln!(
+                        out,
+                        "# the Intel guest's share below is not measured here (no return loop with --gap-cpu): an assumption\n\
+                         # (plausible 0.2-0.4)\n\
+                         cpu_executor_share = {EXECUTOR_SHARE}"
+                    );
+                }
             }
         }
         // The wake-up a heir draws at the walker's release behind a long walk, as written above.

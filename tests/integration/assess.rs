@@ -550,3 +550,51 @@ fn a_loaded_calibrations_drain_names_the_mid_drain_return() {
         "{measured}"
     );
 }
+
+/// The heirs' share of the CPUs (S, the fifty-third session): a calibration whose return loop
+/// measured it says so, with how it did held out; one that carries the Intel guest's 0.3 calls
+/// that an assumption with its plausible range.
+#[test]
+fn a_loaded_calibrations_share_says_whether_it_was_measured() {
+    let dir = TempDir::new("assess-busy-share");
+    let harness = data("calibration/drain-cpu-busy8-2026-12-07.harness.json");
+    let written = run_in(dir.path(), &["calibrate", "--from-output", &harness, "--out", "cpu.toml"]);
+    assert!(written.status.success(), "{}", text(&written));
+    let base = [
+        "assess",
+        "--groups",
+        "4000",
+        "--clients",
+        "1200",
+        "--json",
+        "--calibration",
+        "cpu.toml",
+    ];
+    let a = json_of(&run_in(dir.path(), &base));
+    let drain = |a: &Value| {
+        a["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .find(|s| s.starts_with("the heartbeat threads' drain on a loaded host: as the JVM runs it"))
+            .unwrap_or_else(|| panic!("{a:#?}"))
+            .to_string()
+    };
+    let measured = drain(&a);
+    assert!(
+        measured.contains("taking 0.22 of the CPUs")
+            && measured.contains("measured on this host by the calibration's return loop over 24 won gaps")
+            && !measured.contains("an assumption, plausible"),
+        "{measured}"
+    );
+    let named = calibration_assumptions(dir.path(), "calibration/user78-session-2026-12-07-busy8.toml");
+    let assumed = named
+        .iter()
+        .find(|s| s.contains("taking 0.3 of the CPUs"))
+        .unwrap_or_else(|| panic!("{named:#?}"));
+    assert!(
+        assumed.contains("not measured on this host: an assumption, plausible 0.2-0.4"),
+        "{assumed}"
+    );
+}

@@ -171,17 +171,40 @@ fn calibration_from_recorded_output_derives_broker_keys() {
     assert!(r_text.contains("its own return from this host's return loop"), "{r_text}");
     assert!(!r_text.contains(hbsim::calibrate::RETURN_UNSEEN_NOTE), "{r_text}");
     // The heirs' CPU in the return loop's busy drains (`--gap-cpu`, since the fifty-second
-    // session's third part): recorded as a comment, the share written stays the Intel guest's.
+    // session's third part): S, applied in the fifty-third, writes it as the share. Without it
+    // the Intel guest's share is written and called an assumption.
     assert!(!r_text.contains("busy throughout"), "user78- ran the return loop without --gap-cpu");
+    assert!(
+        r_text.contains("not measured here (no return loop with --gap-cpu): an assumption"),
+        "{r_text}"
+    );
+    assert_eq!(
+        r_cal["broker"]["cpu_executor_share"].as_float(),
+        Some(hbsim::calibrate::EXECUTOR_SHARE)
+    );
     let cpu = repo_root().join("tests/data/calibration/drain-cpu-busy8-2026-12-07.harness.json");
     let (cpu_text, cpu_cal) = calibrate_output(&dir, &cpu, &[]);
     assert!(
-        cpu_text
-            .contains("won gaps they were busy throughout (--gap-cpu): 0.22 of the\n# CPUs at 2.9 us of CPU per call, 151 calls per ms"),
+        cpu_text.contains(
+            "won gaps they were busy throughout (--gap-cpu): 0.22 of the\n# CPUs at 2.9 us of CPU per call, 151 calls per ms (loop_return_won_busy_*), measured here\ncpu_executor_share = 0.22\n"
+        ),
         "{cpu_text}"
     );
+    assert_eq!(cpu_cal["broker"]["cpu_executor_share"].as_float(), Some(0.22));
+    // user81-'s busy-12 return loop counted 7 busy drains (0.2333): written to 0.01.
+    let b12 = repo_root().join("tests/data/calibration/user81-session-2026-12-07-busy12.harness.json");
+    let (_, b12_cal) = calibrate_output(&dir, &b12, &[]);
+    assert_eq!(b12_cal["broker"]["cpu_executor_share"].as_float(), Some(0.23));
+    // Fewer busy drains than the share needs: the Intel guest's, called an assumption.
+    let (few_text, few_cal) = calibrate_edited(&dir, &cpu, |doc| {
+        doc["measured"]["loop_return_won_busy_cpu_gaps"] = serde_json::Value::from(hbsim::calibrate::BUSY_SHARE_MIN_GAPS - 1)
+    });
+    assert!(
+        few_text.contains("counted 4 won gaps its heirs were busy throughout (--gap-cpu), fewer than the 5"),
+        "{few_text}"
+    );
     assert_eq!(
-        cpu_cal["broker"]["cpu_executor_share"].as_float(),
+        few_cal["broker"]["cpu_executor_share"].as_float(),
         Some(hbsim::calibrate::EXECUTOR_SHARE)
     );
     // The recorded file is what the command writes from its harness output.

@@ -693,7 +693,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "as trig5-huge-gap0-busy4: the loop's heirs won 19 of 61 gaps (0.31, the low end of this guest's busy-4 scatter) and it fed itself to 0.53; hbsim's win 49% and 0 of 20 seeds collapse. This guest's fifteen busy-4 recordings tipped 4 times against 0.74 expected (p = 0.004) (docs/validation-log.md, the thirty-fourth session)",
     ),
-    ("trig14-huge-gap0-busy4", "last quarter", "see tipped (0.53 against hbsim's median 0.15)"),
     (
         "trig12-huge-gap0-busy4",
         "p50",
@@ -846,7 +845,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("quick1-large-gap0-busy2", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.93 (92/99) of the gaps; hbsim's 0.69, before I 0.77"),
     ("runs6-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.033 ms); hbsim's median seed puts it behind a walk (822.084 ms; last quarter median 0.02, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (822.084 ms at the median seed)"),
     ("runs6-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 380.8 ms)"),
-    ("runs7-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.57) with its heirs in at 0.50 (14/28); 3 of 20 seeds collapse (median 0.37), before I 10 of 20"),
     ("runs8-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop tipped (0.54) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.33), before I 9 of 20"),
     ("user-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.07 (659/9999) of the gaps; hbsim's 0.22, before I 0.21"),
     ("user-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 6 registrations each; hbsim's 3, before I 5"),
@@ -857,15 +855,12 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user56-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.030 ms); hbsim's median seed puts it behind a walk (956.301 ms; last quarter median 0.11, 1 of 20 collapse), where before I at least 2 of 20 seeds let it through (922.747 ms at the median seed)"),
     ("user56-huge-gap0-busy4", "p90", "see p50 (3019.9 ms against 598.3 ms)"),
     ("user66-huge-gap0-busy12", "tipped", "as found under I (the forty-fourth session): the loop held (0.31, its heirs in at 0.41 (9/22)); 18 of 20 seeds collapse (median 0.78), before I 19 of 20"),
-    ("very-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.033 ms); hbsim's median seed puts it behind a walk (687.866 ms; last quarter median 0.01, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (687.866 ms at the median seed)"),
-    ("very-huge-gap0-busy4", "p90", "see p50 (2348.8 ms against 415.9 ms)"),
     // The forty-fifth session: as found when user68- (4 and 16 busy threads) joined the pools.
     ("disp2-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.00); hbsim's seeds run on part-way (median 0.45, 0 within 0.10; 5 of 20 collapse), before it median 0.47 (9 of 20)"),
     ("user3-huge-gap0-busy4-repeat", "p50", "as found when user68- joined the pools (the forty-fifth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.09, 0 of 20 collapse), where before it at least 2 of 20 seeds let it through (754.975 ms at the median seed)"),
     ("user3-huge-gap0-busy4-repeat", "p90", "see p50 (2751.5 ms against 427.4 ms)"),
     // The forty-seventh session: as found when L was applied with user69- (8, 12 and 4 busy threads) in the pools.
     ("knots-huge-gap0-busy4", "p90", "see p50 (360.7 ms against 2471.6 ms)"),
-    ("trig14-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.93 of its last quarter; hbsim's seeds fail less (median 0.49, 0 within 0.10; 9 of 20 collapse), under I median 0.47 (8 of 20)"),
     ("user-huge-gap0-busy8", "p90", "see p50 (6845.1 ms against 1055.1 ms)"),
     ("user2-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.04 of its last quarter; hbsim's seeds fail more (median 0.51, 1 within 0.10; 10 of 20 collapse), under I median 0.51 (10 of 20)"),
     ("user57-huge-gap0-busy4", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.40 of its last quarter; hbsim's seeds fail less (median 0.14, 0 within 0.10; 2 of 20 collapse), under I median 0.20 (0 of 20)"),
@@ -879,7 +874,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("fc28-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (1.00) with its heirs in at 0.35 (13/37); 3 of 20 seeds collapse (median 0.29), before it 6 of 20"),
     ("fc32-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.92) with its heirs in at 0.44 (18/41); 5 of 20 seeds collapse (median 0.32), before it 6 of 20"),
     ("inrace-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.051 ms); hbsim's median seed puts it behind a walk (2214.593 ms; last quarter median 0.45, 7 of 20 collapse), as before it (2483.028 ms)"),
-    ("inrace-huge-gap0-busy4", "p90", "see p50 (6308.2 ms against 1270.1 ms)"),
     ("runs5-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.99) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.41), before it 6 of 20"),
     ("trig10-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.042 ms); hbsim's median seed puts it behind a walk (1174.405 ms; last quarter median 0.15, 2 of 20 collapse), as before it (1174.405 ms)"),
     ("trig4-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.56 of its last quarter; hbsim's seeds fail less (median 0.11, 0 within 0.10; 0 of 20 collapse), before it median 0.16 (1 of 20)"),
@@ -889,27 +883,15 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; hbsim's seeds end on either side (median 0.41, none within 0.10; 8 of 20 collapse), before N median 0.52"),
     ("user71-huge-gap5", "registers", "as found with N on an idle host (the forty-eighth session): the loop's 12 won gaps drained 3,036 registrations each, hbsim's 1,080 (its won gaps 2.4 ms against the loop's 7.4)"),
     // The forty-ninth session: as found when user72- (8, 12 and 4 busy threads) and user73- (idle) joined the pools.
-    ("acct1-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.53 of its last quarter; hbsim's seeds fail less (median 0.30, 1 within 0.10; 2 of 20 collapse), before it median 0.27 (3 of 20)"),
     ("acct2-huge-gap0-busy16", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.96 of its last quarter; hbsim's seeds fail less (median 0.60, 1 within 0.10; 12 of 20 collapse), before it median 0.65 (16 of 20)"),
     ("back2-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.06 of its last quarter; hbsim's seeds fail more (median 0.45, 0 within 0.10; 4 of 20 collapse), before it median 0.48 (9 of 20)"),
-    ("disp1-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.30 of its last quarter; hbsim's seeds fail more (median 0.48, 1 within 0.10; 9 of 20 collapse), before it median 0.49 (9 of 20)"),
-    ("disp2-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.30, 1 within 0.10; 3 of 20 collapse), before it median 0.22 (0 of 20)"),
-    ("ends1-huge-gap0-busy4", "p50", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's median heartbeat passed between walks (0.028 ms); hbsim's median seed puts it behind a walk (1023.410 ms; last quarter median 0.11, 0 of 20 collapse), as before it (956.301 ms)"),
-    ("ends1-huge-gap0-busy4", "p90", "see p50 (3556.8 ms against 469.8 ms)"),
-    ("fc3-million-gap0-busy8", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop tipped (0.70) with its heirs in at 0.33 (10/30); 2 of 20 seeds collapse (median 0.26), before it 7 of 20"),
-    ("fc3-million-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.70 of its last quarter; hbsim's seeds fail less (median 0.26, 1 within 0.10; 2 of 20 collapse), before it median 0.40 (7 of 20)"),
     ("inrace-huge-gap0-busy4", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.40, 1 within 0.10; 8 of 20 collapse), before it median 0.45 (7 of 20)"),
-    ("inrace-huge-gap0-busy4", "share", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's heirs won 0.88 (15/17) of the gaps; hbsim's 0.50, before it 0.52"),
     ("inrace-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.02 of its last quarter; hbsim's seeds fail more (median 0.36, 1 within 0.10; 8 of 20 collapse), before it median 0.26 (5 of 20)"),
     ("park-huge-gap0-busy4-repeat", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.23 of its last quarter; hbsim's seeds fail less (median 0.00, 0 within 0.10; 0 of 20 collapse), before it median 0.00 (0 of 20)"),
     ("park4-huge-gap0-busy16", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop held (0.40, its heirs in at 0.60 (9/15)); 15 of 20 seeds collapse (median 0.67), before it 12 of 20"),
     ("ready1-huge-gap0-busy16", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop held (0.49, its heirs in at 0.60 (9/15)); 17 of 20 seeds collapse (median 0.81), before it 14 of 20"),
     ("ready1-huge-gap0-busy16", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.49 of its last quarter; hbsim's seeds fail more (median 0.81, 1 within 0.10; 17 of 20 collapse), before it median 0.60 (14 of 20)"),
-    ("ready3-huge-gap0-busy8", "p90", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's p90 1142.9 ms, hbsim's median seed's 4697.6 ms (before it 4966.1 ms; last quarter median 0.29, 5 of 20 collapse)"),
-    ("runs4-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.60, 1 within 0.10; 13 of 20 collapse), before it median 0.66 (12 of 20)"),
     ("trig10-huge-gap0-busy4", "p90", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's p90 688.5 ms, hbsim's median seed's 3691.0 ms (before it 3825.2 ms; last quarter median 0.15, 0 of 20 collapse)"),
-    ("trig6-huge-gap0-busy8", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.44, 1 within 0.10; 7 of 20 collapse), before it median 0.54 (13 of 20)"),
-    ("user37-huge-gap0-busy8", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop held (0.40, its heirs in at 0.59 (16/27)); 15 of 20 seeds collapse (median 0.84), before it 12 of 20"),
     ("user55-huge-gap0-busy12", "share", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's heirs won 0.07 (2/27) of the gaps; hbsim's 0.39, before it 0.37"),
     ("user66-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.31 of its last quarter; hbsim's seeds fail more (median 0.84, 0 within 0.10; 19 of 20 collapse), before it median 1.00 (15 of 20)"),
     ("user73-huge-gap3", "tipped", "as found with P's hold-out (the forty-ninth session): the loop held (0.50, its heirs in at 0.13 (23/183)); 17 of 20 seeds collapse (median 1.00)"),
@@ -917,13 +899,28 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user74-huge-gap3", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.30 of its last quarter, fed part-way on an idle host (heirs in at 16 of 156 gaps); hbsim's seeds end at 0 or 1 (median 0.00, 1 within 0.10; 3 of 20 collapse)"),
     // The fifty-first session: user76- (the fc-v1300 AMD guest under load) held out, as found.
     ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back before its heirs had drained at 9 of 11 displaced won gaps (0.21 of its won gaps ended drained; hbsim's 0.91), as user76-'s did; hbsim's seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
-    ("user78-huge-gap0-busy8", "last quarter", "as found with user78- (the fifty-second session): the loop tipped (1.00), the third busy-8 recording on the fc-v1300 AMD guest to tip; hbsim's seeds on the loop's own walks fail less of the last quarter (median 0.26 with user78- alone in the pools, none within 0.10; tipped agrees since user79- joined them)"),
-    ("user77-huge-gap0-busy8", "tipped", "as found when user79- joined the pools (the fifty-second session, second part; off the list with user78- in, back with user79-): the loop tipped (1.00), its walker back mid-drain at 9 of 11 displaced won gaps; 4 of 20 seeds collapse"),
-    ("user79-huge-gap0-busy8", "tipped", "as found with user79- (the fifty-second session, second part): the loop tipped (0.77), the fourth busy-8 recording on the fc-v1300 AMD guest to, its walker back in mid-drain at 16 of 20 won gaps (0.20 ended drained; hbsim's 0.91); 5 of 20 seeds collapse (median 0.40), 8 with the long loop's return in place of R's (84 against 60 ms)"),
-    ("user79-huge-gap0-busy8", "last quarter", "see tipped (0.77 against a median of 0.40, 1 seed within 0.10)"),
-    ("user79-huge-gap0-busy12", "tipped", "as found when user80- joined the pools (the fifty-second session, fourth part): the loop held (0.39), the first busy-12 recording on the fc-v1300 AMD guest that did not tip; 15 of 20 seeds on the loop's own walks collapse (14 with user79- alone)"),
-    ("user76-huge-gap0-busy12", "registers", "as found when user80- joined the pools (the fifty-second session, fourth part; off the list with user78- in, back with user80-): the loop's won gaps drained 1,540 registrations each at 70 calls per ms, none of its 8 ending drained; hbsim's 3,949 (tipped agrees)"),
-    ("user76-huge-gap0-busy8", "last quarter", "as found with user76- (the fifty-first session): the loop failed 0.91 of its last quarter, its walker back before its heirs had drained at 14 of 16 won gaps (0.12 ended drained; hbsim's 0.86); hbsim's seeds fail less (median 0.53, 0 within 0.10; 11 of 20 collapse, on the edge, so tipped or not agrees)"),
+    ("user79-huge-gap0-busy8", "last quarter", "as found with user79- (the fifty-second session, second part): the loop failed 0.77 of its last quarter, hbsim's seeds a median of 0.40, 1 within 0.10 (tipped agrees on the edge since the fifty-third session)"),
+    // The fifty-third session: user81- to user83- held out for S, S applied, as found.
+    ("cpu1-huge-gap0-busy16", "tipped", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop held (0.50); 15 of 20 seeds collapse"),
+    ("disp2-huge-gap0-busy8", "p90", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop's p90 1128.165 ms, hbsim's median seed's 4697.620 ms"),
+    ("disp3-huge-gap0-busy16", "tipped", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop held (0.26); 16 of 20 seeds collapse"),
+    ("fc10-huge-gap0-busy4", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.56, 1 within 0.10)"),
+    ("fc29-huge-gap0-busy4", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.53 of its last quarter; hbsim's seeds fail less (median 0.19, 0 within 0.10)"),
+    ("fc6-huge-gap0-busy4", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.48, 0 within 0.10)"),
+    ("fc9-huge-gap0-busy4", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.52, 1 within 0.10)"),
+    ("load4-huge-gap0-busy12", "tipped", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop held (0.45); 15 of 20 seeds collapse"),
+    ("quick3-huge-gap0-busy16", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.95 of its last quarter; hbsim's seeds fail less (median 0.56, 1 within 0.10)"),
+    ("ready1-huge-gap0-busy12", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.75 of its last quarter; hbsim's seeds fail less (median 0.41, 0 within 0.10)"),
+    ("runs10-huge-gap0-busy16", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.77, 1 within 0.10)"),
+    ("runs9-huge-gap0-busy12", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.17 of its last quarter; hbsim's seeds fail more (median 0.61, 1 within 0.10)"),
+    ("trig11-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.59, 1 within 0.10)"),
+    ("user-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.44, 0 within 0.10)"),
+    ("user81-huge-gap0-busy12", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.64, 1 within 0.10)"),
+    ("user81-huge-gap0-busy8", "tipped", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop tipped (0.69), the seventh busy-8 recording on the fc-v1300 AMD guest to; 3 of 20 seeds collapse with the loop's own walks, 11 from this set's calibration (the user path agrees): this guest's busy-8 configuration, see KNOWN_CONFIGURATIONS"),
+    ("user81-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.69 of its last quarter; hbsim's seeds fail less (median 0.34, 1 within 0.10)"),
+    ("user83-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.44, 1 within 0.10)"),
+    ("very-million-gap0-busy8", "p50", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop's p50 0.119 ms, hbsim's median seed's 620.757 ms"),
+    ("very-million-gap0-busy8", "p90", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop's p90 448.896 ms, hbsim's median seed's 2348.810 ms"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1232,6 +1229,10 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     // S held out (the fifty-second session, fourth part, 8eb52dc): busy 8 and 12 with the return
     // loop's --gap-cpu; graded here under the standing model (S off).
     ("user80", "tests/data/calibration/user80-session-2026-12-07"),
+    // S's other held-out sets (the fifty-third session, 75c007e): the same steps as user80-'s.
+    ("user81", "tests/data/calibration/user81-session-2026-12-07"),
+    ("user82", "tests/data/calibration/user82-session-2026-12-07"),
+    ("user83", "tests/data/calibration/user83-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1312,9 +1313,11 @@ fn return_loop_applied() -> bool {
 /// Whether the user path takes the heirs' share of the CPUs from the calibration's return loop
 /// where it counted enough busy drains ([`hbsim::calibrate::busy_drain_share`]) in place of the
 /// Intel guest's [`EXECUTOR_SHARE`]: S, pre-registered in the fifty-second session's fourth part
-/// and held out on `user80-` and the loaded sets after it until at least 6 points (compared
-/// once; docs/validation-log.md). **Not applied** until then; `HBSIM_BUSY_SHARE=1` applies it.
-pub const BUSY_SHARE: bool = false;
+/// and held out on `user80-` to `user83-` (8 points, compared once in the fifty-third session:
+/// 7 of 8 against 6, Brier 0.237 against 0.341; docs/validation-log.md). Applied, as `hbsim
+/// calibrate` writes it since; the files recorded before then carry 0.3 and take it here.
+/// `HBSIM_BUSY_SHARE=0` takes the Intel guest's 0.3 for the paired comparison.
+pub const BUSY_SHARE: bool = true;
 
 fn busy_share_applied() -> bool {
     switch("HBSIM_BUSY_SHARE", BUSY_SHARE)
@@ -1531,14 +1534,16 @@ fn pooled_displaced_wait() -> String {
 }
 
 /// The first table's `cpu_wait_displaced` [ms]: [`pooled_displaced_wait`] as it stood over the
-/// calibrations to `user75-` (53.5 ms), frozen in the fifty-first session. The pool moves with
-/// every calibration recorded under load, and a move of a tenth of a millisecond redraws every
-/// loaded point's seeds: `user76-`'s three calibrations moved it to 53.1 ms, which turned 17 of
-/// the first table's knife-edge calls against the loop and 21 back (docs/validation-log.md, the
+/// calibrations to `user75-` (53.5 ms), frozen in the fifty-first session (and again to
+/// `user83-`, below). The pool moves with every calibration recorded under load, and a move of a
+/// tenth of a millisecond redraws every loaded point's seeds: `user76-`'s three calibrations moved
+/// it to 53.1 ms, which turned 17 of the first table's knife-edge calls against the loop and 21
+/// back (docs/validation-log.md, the
 /// fifty-first session, second part). Frozen, a new session's data grade its own points;
 /// [`the_frozen_return_stays_the_pools`] says when the pool has moved enough to freeze it again
-/// (an intended change, with its churn).
-const FIRST_TABLE_DISPLACED_WAIT_MS: f64 = 53.5;
+/// (an intended change, with its churn): `user81-` to `user83-`'s six calibrations moved it to
+/// 57.7 ms, frozen there in the fifty-third session.
+const FIRST_TABLE_DISPLACED_WAIT_MS: f64 = 57.7;
 
 /// [`FIRST_TABLE_DISPLACED_WAIT_MS`] as the exponential the first table's loaded points take.
 fn first_table_displaced_wait() -> String {
@@ -1791,8 +1796,10 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
         _ => {}
     }
     // S: the heirs' share of the CPUs from the calibration's return loop (pre-registered in the
-    // fifty-second session's fourth part; held out, not applied).
-    if let Some(share) = hbsim::calibrate::busy_drain_share(&measured).filter(|_| busy_share_applied()) {
+    // fifty-second session's fourth part, applied in the fifty-third), or the Intel guest's for
+    // the paired comparison.
+    if let Some(measured_share) = hbsim::calibrate::busy_drain_share(&measured) {
+        let share = if busy_share_applied() { measured_share } else { EXECUTOR_SHARE };
         for (_, value) in replace.iter_mut().filter(|(k, _)| *k == "cpu_executor_share") {
             *value = format!("{share:.2}");
         }
@@ -3120,17 +3127,17 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "last quarter",
     "as found when user72- and user73- joined the pools (the forty-ninth session): the loop's last quarters failed 0.25 on average, hbsim's seeds 0.16 (p = 0.030). As its tipped entry: the loop's tips on this guest at 4 busy threads, which hbsim's seeds reach less often",
 ), (
-    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1098]",
-    "last quarter",
-    "as found when user78- joined the pools (the fifty-second session; off the list with user77- in, back with user78-): the loop's last quarters failed 0.26 on average, hbsim's seeds 0.42 (p = 0.0497): this older guest's busy-8 points draw every host's busy-8 release shares",
-), (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
     "tipped",
-    "as found when user80- joined (the fifty-second session, fourth part): the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest (user76- to user80-), hbsim's collapse rates add up to 1.4 (p = 0.001): the guest's heirs drain their busy won gaps at about 100-170 calls per ms where hbsim's run at 215-235, their share of the CPUs measured at 0.22-0.24 by the return loop against the 0.3 hbsim takes (S, pre-registered, held out until at least 6 loaded points)",
+    "as found when user80- joined (the fifty-second session, fourth part): the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest (user76- to user80-), hbsim's collapse rates add up to 1.4 (p = 0.001): the guest's heirs drain their busy won gaps at about 100-170 calls per ms where hbsim's run at 215-235, their share of the CPUs measured at 0.22-0.24 by the return loop against the 0.3 hbsim takes (S, pre-registered, held out until at least 6 loaded points); with user81- to user83- (S applied) 8 of 8 against 3.0 (p = 0.001)",
 ), (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
     "last quarter",
     "as its tipped entry: the loop's last quarters failed 0.85 on average, hbsim's 0.37",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 12 busy [6.18.44-fc-v1300], a user's calibration",
+    "last quarter",
+    "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop's last quarters failed 0.82 on average, hbsim's seeds 0.63 (p = 0.0276; tipped agrees, 7 of 8 against 5.5): this guest's busy-12 collapses fail throughout where hbsim's end part-way, the known busy-12 partial collapse `hbsim assess` names",
 ) ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -3492,16 +3499,13 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user74-huge-gap2", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.37 of its last quarter; hbsim's seeds from this set's calibration end at 0 or 1 (median 1.00, 1 within 0.10)"),
     ("user74-huge-gap3", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.30 of its last quarter; hbsim's seeds from this set's calibration end at 0 or 1 (median 0.57, 1 within 0.10; 12 of 20 collapse)"),
     // The fifty-first session: user76- held out, as found.
-    ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back mid-drain at 9 of 11 displaced won gaps; its calibration's long loop drained all 16 won gaps, so its own return (cpu_wait_displaced, 102 ms; the calibration ran no return loop) waits the drain out and the seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
     // The fifty-second session: user78- to user80- (R applied, S off), as found.
-    ("user2-huge-gap0-busy8", "last quarter", "as found when user79- joined the pools (the fifty-second session, second part): the loop failed 0.04 of its last quarter; hbsim's seeds from this set's calibration fail more (median 0.44, 1 within 0.10): this older guest's busy-8 point draws every host's busy-8 release shares"),
-    ("user79-huge-gap0-busy8", "tipped", "as found with user79- (the fifty-second session, second part): the loop tipped (0.77), its walker back in mid-drain at 16 of 20 won gaps, its own return by R's count 22 ms where the calibration's return loop gave 59.8 ms; 5 of 20 seeds from this set's calibration collapse (median 0.39), 6 with the long loop's return (84.4 ms)"),
-    ("user79-huge-gap0-busy8", "last quarter", "see tipped (0.77 against a median of 0.39, 1 seed within 0.10)"),
-    ("user-huge-gap0-busy8", "p90", "as found when user80- joined the pools (the fifty-second session, fourth part; off the list with user78- in, back with user80-): the loop's p90 1055.1 ms, hbsim's median seed's from this set's calibration 6039.8 ms"),
-    ("user76-huge-gap0-busy8", "tipped", "as found when user80- joined the pools (the fifty-second session, fourth part): the loop tipped (0.91); 5 of 20 seeds from this set's calibration collapse (median 0.40): this guest's busy-8 configuration, see KNOWN_CALIBRATION_CONFIGURATIONS"),
-    ("user76-huge-gap0-busy8", "last quarter", "see tipped (0.91 against a median of 0.40, 1 seed within 0.10)"),
-    ("user80-huge-gap0-busy8", "tipped", "as found with user80- (the fifty-second session, fourth part; S held out, not applied): the loop tipped (0.56), the fifth busy-8 recording on the fc-v1300 AMD guest to; 5 of 20 seeds from this set's calibration collapse: its return loop measured the heirs at 0.24 of the CPUs where hbsim takes 0.3"),
-    ("user80-huge-gap0-busy12", "last quarter", "as found with user80- (the fifty-second session, fourth part): the loop failed 0.80 of its last quarter; hbsim's seeds from this set's calibration a median 0.60, 1 within 0.10 (tipped agrees, 15 of 20)"),
+    ("user79-huge-gap0-busy8", "last quarter", "as found with user79- (the fifty-second session, second part): the loop failed 0.77 of its last quarter, hbsim's seeds a median of 0.39, 1 within 0.10 (tipped agrees on the edge since the fifty-third session)"),
+    // The fifty-third session: user81- to user83- held out for S, S applied, as found.
+    ("user77-huge-gap0-busy12", "last quarter", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.62, 1 within 0.10)"),
+    ("user79-huge-gap0-busy12", "tipped", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop held (0.39); 16 of 20 seeds collapse"),
+    ("user83-huge-gap0-busy8", "tipped", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop tipped (1.00), its won gaps drained at 97 calls per ms where hbsim's with S run at 173 (the share this set's return loop measured, 0.22); 4 of 20 seeds collapse (5 without S): this guest's busy-8 configuration, see KNOWN_CALIBRATION_CONFIGURATIONS"),
+    ("user83-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.28, 1 within 0.10)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -3520,12 +3524,17 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
     (
         "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
         "tipped",
-        "as in KNOWN_CONFIGURATIONS: the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest, hbsim from each set's own calibration expects 1.7 (p = 0.006); the guest's heirs drain slower than hbsim's (S, pre-registered, held out)",
+        "as in KNOWN_CONFIGURATIONS: the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest, hbsim from each set's own calibration expects 1.7 (p = 0.006); the guest's heirs drain slower than hbsim's (S, pre-registered, held out); with user81- to user83- and S 8 of 8 against 3.8 (p = 0.004; 3.6 without S)",
     ),
     (
         "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
         "last quarter",
         "as its tipped entry: 0.85 against 0.45",
+    ),
+    (
+        "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 12 busy [6.18.44-fc-v1300], a user's calibration",
+        "last quarter",
+        "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop's last quarters failed 0.82 on average, hbsim's seeds 0.65 (p = 0.0404; 0.60 without S; tipped agrees, 7 of 8 against 5.7): as in KNOWN_CONFIGURATIONS",
     ),
 ];
 
