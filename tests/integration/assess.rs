@@ -474,14 +474,28 @@ fn host_cpus_decide_whether_won_gaps_drain() {
 /// The assumptions `hbsim assess` lists for a small broker (4,000 groups, 1,200 clients) with the
 /// calibration `cal` (under tests/data), run in `dir`.
 fn calibration_assumptions(dir: &std::path::Path, cal: &str) -> Vec<String> {
+    assumptions_with(dir, &data(cal))
+}
+
+/// As [`calibration_assumptions`], with the calibration at `path` (relative to `dir` or absolute).
+fn assumptions_with(dir: &std::path::Path, path: &str) -> Vec<String> {
     let base = ["assess", "--groups", "4000", "--clients", "1200", "--json"];
-    let a = json_of(&run_in(dir, &[&base[..], &["--calibration", &data(cal)]].concat()));
+    let a = json_of(&run_in(dir, &[&base[..], &["--calibration", path]].concat()));
     a["assumptions"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_str().unwrap().to_string())
         .collect()
+}
+
+/// The assumption on the heartbeat threads' drain on a loaded host as the JVM runs it.
+fn loaded_drain(named: &[String]) -> String {
+    named
+        .iter()
+        .find(|a| a.starts_with("the heartbeat threads' drain on a loaded host: as the JVM runs it"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{named:#?}"))
 }
 
 /// A calibration that timed the settled heartbeat in three JVMs (`user72-`, 8 busy threads):
@@ -531,18 +545,11 @@ fn an_idle_calibrations_drain_names_its_known_miss() {
 fn a_loaded_calibrations_drain_names_the_mid_drain_return() {
     let dir = TempDir::new("assess-loaded-drain");
     let named = calibration_assumptions(dir.path(), "calibration/user77-session-2026-12-07-busy8.toml");
-    let drain = |named: &[String]| {
-        named
-            .iter()
-            .find(|a| a.starts_with("the heartbeat threads' drain on a loaded host: as the JVM runs it"))
-            .cloned()
-            .unwrap_or_else(|| panic!("{named:#?}"))
-    };
-    let long = drain(&named);
+    let long = loaded_drain(&named);
     assert!(long.contains("mid-drain") && long.contains("cannot see that return"), "{long}");
     // With R's return loop (the fifty-second session) the return is measured, and said so.
     let named = calibration_assumptions(dir.path(), "calibration/user78-session-2026-12-07-busy8.toml");
-    let measured = drain(&named);
+    let measured = loaded_drain(&named);
     assert!(
         measured.contains("cpu_wait_displaced from its return loop, whose drains outlast that return: 35.4 ms")
             && measured.contains("measures that return")
@@ -560,28 +567,7 @@ fn a_loaded_calibrations_share_says_whether_it_was_measured() {
     let harness = data("calibration/drain-cpu-busy8-2026-12-07.harness.json");
     let written = run_in(dir.path(), &["calibrate", "--from-output", &harness, "--out", "cpu.toml"]);
     assert!(written.status.success(), "{}", text(&written));
-    let base = [
-        "assess",
-        "--groups",
-        "4000",
-        "--clients",
-        "1200",
-        "--json",
-        "--calibration",
-        "cpu.toml",
-    ];
-    let a = json_of(&run_in(dir.path(), &base));
-    let drain = |a: &Value| {
-        a["assumptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|v| v.as_str())
-            .find(|s| s.starts_with("the heartbeat threads' drain on a loaded host: as the JVM runs it"))
-            .unwrap_or_else(|| panic!("{a:#?}"))
-            .to_string()
-    };
-    let measured = drain(&a);
+    let measured = loaded_drain(&assumptions_with(dir.path(), "cpu.toml"));
     assert!(
         measured.contains("taking 0.22 of the CPUs")
             && measured.contains("measured on this host by the calibration's return loop over 24 won gaps")

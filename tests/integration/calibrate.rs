@@ -49,6 +49,15 @@ fn calibrate_edited(dir: &TempDir, input: &std::path::Path, edit: impl FnOnce(&m
     calibrate_output(dir, &dir.path().join("h.json"), &[])
 }
 
+/// A calibration that wrote the Intel guest's `cpu_executor_share` and says why (`says`).
+fn assert_assumed_share(text: &str, cal: &toml::Table, says: &str) {
+    assert!(text.contains(says), "{text}");
+    assert_eq!(
+        cal["broker"]["cpu_executor_share"].as_float(),
+        Some(hbsim::calibrate::EXECUTOR_SHARE)
+    );
+}
+
 fn duration_ns(value: &toml::Value) -> u64 {
     hbsim::scenario::parse_duration(value.as_str().unwrap()).unwrap()
 }
@@ -174,14 +183,7 @@ fn calibration_from_recorded_output_derives_broker_keys() {
     // session's third part): S, applied in the fifty-third, writes it as the share. Without it
     // the Intel guest's share is written and called an assumption.
     assert!(!r_text.contains("busy throughout"), "user78- ran the return loop without --gap-cpu");
-    assert!(
-        r_text.contains("not measured here (no return loop with --gap-cpu): an assumption"),
-        "{r_text}"
-    );
-    assert_eq!(
-        r_cal["broker"]["cpu_executor_share"].as_float(),
-        Some(hbsim::calibrate::EXECUTOR_SHARE)
-    );
+    assert_assumed_share(&r_text, &r_cal, "not measured here (no return loop with --gap-cpu): an assumption");
     let cpu = repo_root().join("tests/data/calibration/drain-cpu-busy8-2026-12-07.harness.json");
     let (cpu_text, cpu_cal) = calibrate_output(&dir, &cpu, &[]);
     assert!(
@@ -199,13 +201,10 @@ fn calibration_from_recorded_output_derives_broker_keys() {
     let (few_text, few_cal) = calibrate_edited(&dir, &cpu, |doc| {
         doc["measured"]["loop_return_won_busy_cpu_gaps"] = serde_json::Value::from(hbsim::calibrate::BUSY_SHARE_MIN_GAPS - 1)
     });
-    assert!(
-        few_text.contains("counted 4 won gaps its heirs were busy throughout (--gap-cpu), fewer than the 5"),
-        "{few_text}"
-    );
-    assert_eq!(
-        few_cal["broker"]["cpu_executor_share"].as_float(),
-        Some(hbsim::calibrate::EXECUTOR_SHARE)
+    assert_assumed_share(
+        &few_text,
+        &few_cal,
+        "counted 4 won gaps its heirs were busy throughout (--gap-cpu), fewer than the 5",
     );
     // The recorded file is what the command writes from its harness output.
     let recorded_r = std::fs::read_to_string(repo_root().join("tests/data/calibration/user78-session-2026-12-07-busy8.toml")).unwrap();
