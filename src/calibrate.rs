@@ -277,8 +277,8 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
         .map(|a| a.to_string())
         .collect();
         if tag == RETURN_LOOP.0 {
-            // The heirs' CPU in its won gaps as well (`loop_return_won_busy_cpu_*`): recorded, not
-            // yet applied (docs/validation-log.md, the fifty-second session, third part).
+            // The heirs' CPU in its won gaps as well (`loop_return_won_busy_cpu_*`), which S writes
+            // as `cpu_executor_share` (docs/validation-log.md, the fifty-third session).
             loop_args.extend(["--rate".to_string(), RETURN_LOOP_RATE.to_string()]);
             loop_args.extend(["--gap-cpu".to_string(), "true".to_string()]);
         }
@@ -2372,7 +2372,11 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     ),
                 ),
             };
-            let share_source = match busy_drain_share(m) {
+            // S (applied in the fifty-third session): the heirs' share of the CPUs as this host's
+            // return loop measured it, where it counted enough busy drains.
+            let busy_cpu = busy_drain_cpu(m);
+            let measured_share = busy_cpu.and_then(|c| c.applied_share());
+            let share_source = match measured_share {
                 Some(share) => format!(
                     "The heartbeat threads take {share:.2} of the CPUs between them, their holds included, as this\n\
                      # host's return loop measured them (S; the Intel guest's loops took 0.26-0.36)"
@@ -2414,9 +2418,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             }
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
             let _ = writeln!(out, "cpu_wait_after_drain = {after_drain}");
-            // S (applied in the fifty-third session): the heirs' share of the CPUs as this host's
-            // return loop measured it, where it counted enough busy drains.
-            match (busy_drain_cpu(m), busy_drain_share(m)) {
+            match (busy_cpu, measured_share) {
                 (Some(cpu), Some(share)) => {
                     let _ = writeln!(
                         out,

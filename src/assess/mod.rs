@@ -316,19 +316,21 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
         // S: the share as the calibration's return loop measured it, where it did (the
         // fifty-third session).
         let busy_cpu = crate::calibrate::BusyDrainCpu::read(|k| cal.measured.get(k).copied());
-        let share_from = |share: f64| {
-            match busy_cpu.filter(|c| c.applied_share().is_some_and(|m| (m - share).abs() < 0.005)) {
+        let measured = busy_cpu.filter(|c| {
+            let applied = c.applied_share();
+            share.is_some_and(|s| applied.is_some_and(|m| (m - s).abs() < 0.005))
+        });
+        let share_from = match measured {
             Some(c) => format!(
                 "measured on this host by the calibration's return loop over {} won gaps its heartbeat threads were busy throughout; held out on eight real runs under 8 and 12 busy threads on an AMD guest, where it measured 0.20-0.29, the share so measured called 7 of 8 where the Intel guest's 0.3 called 6 (Brier 0.237 against 0.341)",
                 c.gaps
             ),
             None => "the Intel guest's figure (what the real loop's heartbeat threads took in its won gaps on a 2-CPU guest beside 4-16 busy threads, 0.26-0.36), not measured on this host: an assumption, plausible 0.2-0.4 (an AMD guest's measured 0.20-0.29); a calibration from this hbsim under --busy-threads measures it".to_string(),
-        }
         };
         inputs.assumptions.push(match share.filter(|_| queue) {
             Some(share) => format!(
                 "the heartbeat threads' drain on a loaded host: as the JVM runs it (the calibration's cpu_run_queue), at most as many at once as there are CPUs, taking {share} of the CPUs between them (cpu_executor_share: {}), and the walker back once they have drained or after its own return (cpu_wait_after_drain from the calibration's long loop, {displaced_from}). Held out on four real runs under 8 and 12 busy threads it called 4 of 4 where the model before it called 3, its won gaps near the real ones' pace and length. Known: measured apart from the loop the real heartbeat threads drain at a fair share of the CPUs (0.15-0.24 beside 8 busy threads), below the Intel guest's 0.3; beside 4 busy threads the model's runs went on walking after the trigger more often than the real loop, whose heartbeats mostly passed between walks; beside 12-16 busy threads its collapses end part-way (0.4-0.6 of the last quarter failed) where the real loop's failed throughout{mid_drain}",
-                share_from(share)
+                share_from
             ),
             None => "the heartbeat threads' drain on a loaded host: the calibration carries no drain for the load (none given, or written before hbsim calibrate --busy-threads wrote cpu_run_queue and cpu_executor_share), so the model's heartbeat threads never wait for a CPU and drain a backlog as fast as on an idle host; measured on a 2-CPU guest the JVM's drain fell five- to tenfold from an idle host to 16 busy threads, where this model's drained 4-12 times as fast as it under 4-16 busy threads, and its walker comes back after a cpu_wait draw, often before its heirs have drained: in the real loop's won gaps that balance drained about as many calls as the real one from 8 busy threads on. The drain as the JVM runs it, with the walker back after its heirs' drain (I), called held-out runs better: run hbsim calibrate --busy-threads N and give --calibration"
                 .to_string(),
