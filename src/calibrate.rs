@@ -27,6 +27,24 @@ pub const HARNESS_SOURCES: &[(&str, &str)] = &[
     ("Validate.java", include_str!("../calibration/jvm/Validate.java")),
 ];
 
+/// The JVM options every harness JVM runs with: the broker's own heap and collector options from
+/// `distribution/bin/runbroker.sh` (rocketmq-all-4.9.8, lines 78 and 85-88), with the heap sized
+/// as a share of the host's memory instead of its fixed 8 GiB. `-XX:+AlwaysPreTouch` matters
+/// most: a broker started by that script has written every page of its heap before it serves,
+/// where a JVM without it first touches fresh pages while its heartbeat threads drain a won gap,
+/// some 500-2,000 page faults per gap (docs/validation-log.md, the fifty-fourth session).
+/// The script's `-XX:-UseBiasedLocking` and `-XX:-UseLargePages` are JDK 17's defaults.
+pub const BROKER_JVM_OPTIONS: &[&str] = &[
+    "-XX:InitialRAMPercentage=25",
+    "-XX:MaxRAMPercentage=25",
+    "-XX:+AlwaysPreTouch",
+    "-XX:+UseG1GC",
+    "-XX:G1HeapRegionSize=16m",
+    "-XX:G1ReservePercent=25",
+    "-XX:InitiatingHeapOccupancyPercent=30",
+    "-XX:SoftRefLRUPolicyMSPerMB=0",
+];
+
 /// Which per-group walk cost becomes `close_cost_per_group`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableTemperature {
@@ -194,6 +212,7 @@ pub fn run_harness(jdk: &Jdk, dir: &Path, prefix: &[&str], args: &[String]) -> R
         None => (jdk.java.clone(), Command::new(&jdk.java)),
     };
     command
+        .args(BROKER_JVM_OPTIONS)
         .arg("-cp")
         .arg(dir.join("classes"))
         .arg("HbCalib")

@@ -384,6 +384,7 @@ public final class HbCalib {
         // the forty-eighth session). The median over STEADY_ROUNDS more rounds of its p50 and p90.
         double[] p50s = new double[STEADY_ROUNDS];
         double[] p90s = new double[STEADY_ROUNDS];
+        List<Double> inOrder = new ArrayList<>();
         for (int r = 0; r < STEADY_ROUNDS; r++) {
             for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
@@ -393,6 +394,7 @@ public final class HbCalib {
             Arrays.sort(us);
             p50s[r] = Util.percentile(us, 0.5);
             p90s[r] = Util.percentile(us, 0.9);
+            inOrder.add(p50s[r]);
         }
         Arrays.sort(p50s);
         Arrays.sort(p90s);
@@ -401,6 +403,9 @@ public final class HbCalib {
         m.put("heartbeat_unlocked_steady_rounds", STEADY_ROUNDS);
         m.put("heartbeat_unlocked_steady_us_p50_min", p50s[0]);
         m.put("heartbeat_unlocked_steady_us_p50_max", p50s[STEADY_ROUNDS - 1]);
+        // The rounds' medians in the order they ran: whether a slow round (docs/validation-log.md,
+        // the fifty-third session) comes first, last or alone.
+        m.put("heartbeat_unlocked_steady_us_p50_rounds", inOrder);
         // registerProducer of a known group and channel (the steady state), uncontended: ns per call
         // over batches of 1000 (the nanoTime call costs about as much as the call itself).
         ProducerTable t = ProducerTable.build(INCIDENT_GROUPS, 310, 1, 0);

@@ -140,6 +140,70 @@ final class Util {
         }
     }
 
+    /** This process's minor and major page faults so far (fields 10 and 12 of /proc/self/stat;
+     *  {-1, -1} where they cannot be read). */
+    static long[] pageFaults() {
+        try {
+            String s = new String(Files.readAllBytes(Paths.get("/proc/self/stat")), java.nio.charset.StandardCharsets.US_ASCII);
+            String[] f = s.substring(s.lastIndexOf(')') + 2).trim().split(" ");
+            return new long[] {Long.parseLong(f[7]), Long.parseLong(f[9])};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
+    /**
+     * A fixed probe of the host, run first in a fresh JVM (before any busy thread): what one CPU
+     * computes, what a first touch of fresh memory costs, and a dependent random walk over memory
+     * beyond the caches. A diagnostic for runs that drain at half the rate for hours at a time on
+     * one guest (docs/validation-log.md, the fifty-fourth session); figures under `probe_`.
+     */
+    static void hostProbe(Map<String, Object> m) {
+        double[] cpu = new double[5];
+        long x = 88172645463325252L;
+        for (int r = 0; r < cpu.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < (1 << 22); i++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+            }
+            cpu[r] = (System.nanoTime() - t0) / (double) (1 << 22);
+        }
+        java.util.Arrays.sort(cpu);
+        m.put("probe_cpu_ns_per_step", cpu[cpu.length / 2]);
+        // First touch: the JVM zeroes a new array, so its allocation writes every page once.
+        int pages = 32768; // 128 MiB
+        long[] before = pageFaults();
+        long t0 = System.nanoTime();
+        long[] fresh = new long[pages * 512];
+        long touchNs = System.nanoTime() - t0;
+        long[] after = pageFaults();
+        m.put("probe_first_touch_ns_per_page", touchNs / (double) pages);
+        m.put("probe_first_touch_minor_faults", after[0] - before[0]);
+        // A random single cycle (Sattolo) over 16 MiB of ints: dependent loads, ns per load.
+        int n = 1 << 22;
+        int[] next = new int[n];
+        for (int i = 0; i < n; i++) {
+            next[i] = i;
+        }
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i);
+            int t = next[i];
+            next[i] = next[j];
+            next[j] = t;
+        }
+        int at = 0;
+        int steps = 1 << 21;
+        long c0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            at = next[at];
+        }
+        m.put("probe_chase_ns_per_load", (System.nanoTime() - c0) / (double) steps);
+        sink += x + at + fresh[(int) (x & 1023)];
+    }
+
     /** Extra runnable threads competing for the CPUs (what a busy host adds). */
     static List<Thread> startBusy(int n, int cacheMb, boolean[] stop) {
         List<Thread> threads = new ArrayList<>();

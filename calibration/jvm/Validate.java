@@ -54,6 +54,17 @@ final class Validate {
     }
 
     /** `--mode validate`: the loop with this session's calibration first; prints the document and exits. */
+    /** The collection time (ms) and count summed over the JVM's garbage collectors. */
+    static long[] gcTotals(List<java.lang.management.GarbageCollectorMXBean> gcs) {
+        long ms = 0;
+        long count = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : gcs) {
+            ms += Math.max(gc.getCollectionTime(), 0);
+            count += Math.max(gc.getCollectionCount(), 0);
+        }
+        return new long[] {ms, count};
+    }
+
     static void run(Map<String, String> o) throws Exception {
         Map<String, Object> doc = loop(o, true, null);
         System.out.println(Util.json(doc));
@@ -111,6 +122,11 @@ final class Validate {
         doc.put("meta", Util.meta());
         doc.put("loadavg_before", Util.loadavg());
 
+        // The host as found, before any busy thread or table (a diagnostic: `probe_` figures).
+        Map<String, Object> probe = new LinkedHashMap<>();
+        if (calibrate) {
+            Util.hostProbe(probe);
+        }
         boolean[] stopBusy = {false};
         Util.startBusy(busy, cacheMb, stopBusy);
         // Diagnostics (`--trace-holds FILE`, not for recordings): every registerProducer's
@@ -132,7 +148,7 @@ final class Validate {
         final List<long[]> traceWalks = new ArrayList<>();
 
         // The calibration of this session, under the same load (quick figures).
-        Map<String, Object> cal = new LinkedHashMap<>();
+        Map<String, Object> cal = new LinkedHashMap<>(probe);
         ProducerTable table = given != null ? given : ProducerTable.build(groups, liveGroups, 0, spread);
         if (calibrate) {
             int reps = groups > 1_000_000 ? 3 : groups > 100_000 ? 10 : 100;
@@ -483,6 +499,16 @@ final class Validate {
         final List<Long> jitMsSeries = new ArrayList<>();
         long jitLast = jitTimed ? jit.getTotalCompilationTime() : 0;
         long jitNext = t0 + 1_000_000_000L;
+        // The garbage collector's pauses in each second of the loop (`gc_ms_series`, `gc_count_series`,
+        // summed over G1's collectors as the GarbageCollectorMXBeans count them): a diagnostic for
+        // the loops that drain at half the rate (docs/validation-log.md, the fifty-third session).
+        final List<java.lang.management.GarbageCollectorMXBean> gcs = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans();
+        final List<Long> gcMsSeries = new ArrayList<>();
+        final List<Long> gcCountSeries = new ArrayList<>();
+        long[] gcLast = gcTotals(gcs);
+        // The process's minor page faults in each second (`minor_fault_series`).
+        final List<Long> faultSeries = new ArrayList<>();
+        long faultLast = Util.pageFaults()[0];
         long interval = (long) (1e9 / rate);
         boolean triggered = trigger == 0;
         int k = 0;
@@ -497,6 +523,13 @@ final class Validate {
                 jitMsSeries.add(total - jitLast);
                 jitLast = total;
                 jitNext += 1_000_000_000L;
+                long[] gcNow = gcTotals(gcs);
+                gcMsSeries.add(gcNow[0] - gcLast[0]);
+                gcCountSeries.add(gcNow[1] - gcLast[1]);
+                gcLast = gcNow;
+                long faultNow = Util.pageFaults()[0];
+                faultSeries.add(faultNow - faultLast);
+                faultLast = faultNow;
             }
             if (!triggered && now >= triggerAt) {
                 triggered = true;
@@ -703,6 +736,9 @@ final class Validate {
         out.put("won_gap_times_series", wonGapTimesSeries);
         out.put("won_gap_at_ms_series", wonGapAtMsSeries);
         out.put("jit_ms_series", jitMsSeries);
+        out.put("gc_ms_series", gcMsSeries);
+        out.put("gc_count_series", gcCountSeries);
+        out.put("minor_fault_series", faultSeries);
         if (stealBefore.length > 0 && stealBefore.length == stealAfter.length) {
             List<Object> steal = new ArrayList<>();
             for (int i = 0; i < stealAfter.length; i++) {

@@ -69,6 +69,22 @@ POINTS = {
     "huge-gap10": dict(groups=4000000, gap_us=10, trigger=10, duration_s=60),
 }
 
+# The broker's own heap and collector options (distribution/bin/runbroker.sh, rocketmq-all-4.9.8,
+# lines 78 and 85-88; the same list as BROKER_JVM_OPTIONS in src/calibrate.rs), the heap a share
+# of the host's memory (6 GiB on these 24 GiB machines). -XX:+AlwaysPreTouch matters most: without
+# it the loop's heartbeat threads first-touch fresh heap pages in every won gap (docs/validation-log.md,
+# the fifty-fourth session). Recordings before `user84-` ran with -Xmx6g alone.
+BROKER_JVM_OPTIONS = [
+    "-XX:InitialRAMPercentage=25",
+    "-XX:MaxRAMPercentage=25",
+    "-XX:+AlwaysPreTouch",
+    "-XX:+UseG1GC",
+    "-XX:G1HeapRegionSize=16m",
+    "-XX:G1ReservePercent=25",
+    "-XX:InitiatingHeapOccupancyPercent=30",
+    "-XX:SoftRefLRUPolicyMSPerMB=0",
+]
+
 DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)
 
 
@@ -235,7 +251,7 @@ def run_point(classes, point, opts, tag=None):
     o.update(opts)
     pin = o.pop("pin_cpu", False)
     prefix = ["taskset", "-c", "0"] if pin else []
-    args = prefix + ["java", "-Xmx6g", "-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
+    args = prefix + ["java"] + BROKER_JVM_OPTIONS + ["-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
     for k, v in o.items():
         args += ["--" + k.replace("_", "-"), str(v)]
     print("running", " ".join(args), file=sys.stderr, flush=True)

@@ -300,6 +300,62 @@ fn without_a_jdk_calibrate_exits_3_with_a_message() {
     assert!(!dir.path().join("cal.toml").exists());
 }
 
+/// A JDK whose `javac` does nothing and whose `java` appends its arguments to `java-args` and
+/// prints `output`: what `hbsim calibrate` asks of the JVM, without one.
+#[cfg(unix)]
+fn recording_jdk(dir: &TempDir, output: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let home = dir.path().join("jdk");
+    let bin = home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let args = dir.path().join("java-args");
+    let scripts = [
+        ("javac", "#!/bin/sh\nexit 0\n".to_string()),
+        ("java", format!("#!/bin/sh\necho \"$@\" >> '{}'\nprintf '%s' '{output}'\n", args.display())),
+    ];
+    for (name, script) in scripts {
+        let path = bin.join(name);
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    home
+}
+
+#[cfg(unix)]
+#[test]
+fn the_harness_jvm_runs_with_the_brokers_heap_options() {
+    let dir = TempDir::new("calibrate-jvm-options");
+    let home = recording_jdk(&dir, "not a document");
+    let output = Command::new(crate::common::hbsim_bin())
+        .args(["calibrate", "--quick", "--out", "cal.toml"])
+        .current_dir(dir.path())
+        .env("JAVA_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("JSON") && !stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.path().join("cal.toml").exists());
+    let args = std::fs::read_to_string(dir.path().join("java-args")).unwrap();
+    let first = args.lines().next().unwrap();
+    let harness = first.find("HbCalib").expect(first);
+    // runbroker.sh (rocketmq-all-4.9.8): a pre-touched heap of a fixed size and its G1 options,
+    // all before the main class.
+    for option in [
+        "-XX:+AlwaysPreTouch",
+        "-XX:InitialRAMPercentage=25",
+        "-XX:MaxRAMPercentage=25",
+        "-XX:+UseG1GC",
+        "-XX:G1HeapRegionSize=16m",
+        "-XX:G1ReservePercent=25",
+        "-XX:InitiatingHeapOccupancyPercent=30",
+        "-XX:SoftRefLRUPolicyMSPerMB=0",
+    ] {
+        let at = first.find(option).unwrap_or_else(|| panic!("{option} not in {first}"));
+        assert!(at < harness, "{option} after the main class: {first}");
+    }
+}
+
 #[test]
 fn broken_recorded_output_is_refused_and_writes_nothing() {
     let dir = TempDir::new("calibrate-broken");
