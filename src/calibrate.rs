@@ -27,16 +27,14 @@ pub const HARNESS_SOURCES: &[(&str, &str)] = &[
     ("Validate.java", include_str!("../calibration/jvm/Validate.java")),
 ];
 
-/// The JVM options every harness JVM runs with: the broker's own heap and collector options from
-/// `distribution/bin/runbroker.sh` (rocketmq-all-4.9.8, lines 78 and 85-88), with the heap sized
-/// as a share of the host's memory instead of its fixed 8 GiB. `-XX:+AlwaysPreTouch` matters
-/// most: a broker started by that script has written every page of its heap before it serves,
-/// where a JVM without it first touches fresh pages while its heartbeat threads drain a won gap,
-/// some 500-2,000 page faults per gap (docs/validation-log.md, the fifty-fourth session).
-/// The script's `-XX:-UseBiasedLocking` and `-XX:-UseLargePages` are JDK 17's defaults.
+/// The JVM options every harness JVM runs with, after its heap ([`harness_heap_options`]): the
+/// broker's own collector options from `distribution/bin/runbroker.sh` (rocketmq-all-4.9.8,
+/// lines 78 and 85-88). `-XX:+AlwaysPreTouch` matters most: a broker started by that script has
+/// written every page of its heap before it serves, where a JVM without it first touches fresh
+/// pages while its heartbeat threads drain a won gap, some 500-2,000 page faults per gap
+/// (docs/validation-log.md, the fifty-fourth session). The script's `-XX:-UseBiasedLocking` and
+/// `-XX:-UseLargePages` are JDK 17's defaults.
 pub const BROKER_JVM_OPTIONS: &[&str] = &[
-    "-XX:InitialRAMPercentage=25",
-    "-XX:MaxRAMPercentage=25",
     "-XX:+AlwaysPreTouch",
     "-XX:+UseG1GC",
     "-XX:G1HeapRegionSize=16m",
@@ -44,6 +42,32 @@ pub const BROKER_JVM_OPTIONS: &[&str] = &[
     "-XX:InitiatingHeapOccupancyPercent=30",
     "-XX:SoftRefLRUPolicyMSPerMB=0",
 ];
+
+/// The script's heap (`-Xms8g -Xmx8g`).
+pub const BROKER_HEAP_BYTES: u64 = 8 << 30;
+
+/// The harness JVM's heap, fixed (initial = maximum) as runbroker.sh fixes the broker's: a quarter
+/// of the host's memory (`mem_total_bytes`, /proc/meminfo's MemTotal; the JVM reads the same, or
+/// its container's limit), at most the script's 8 GiB, since the heap is pre-touched and a
+/// bigger host should not lend a quarter of itself to a calibration. 6 GiB on the 24 GiB
+/// validation hosts.
+pub fn harness_heap_options(mem_total_bytes: Option<u64>) -> Vec<String> {
+    match mem_total_bytes {
+        Some(total) if total / 4 > BROKER_HEAP_BYTES => {
+            let gib = BROKER_HEAP_BYTES >> 30;
+            vec![format!("-Xms{gib}g"), format!("-Xmx{gib}g")]
+        }
+        _ => vec!["-XX:InitialRAMPercentage=25".to_string(), "-XX:MaxRAMPercentage=25".to_string()],
+    }
+}
+
+/// MemTotal from /proc/meminfo, in bytes (`None` where it cannot be read: not Linux).
+fn mem_total_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
 
 /// Which per-group walk cost becomes `close_cost_per_group`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +236,7 @@ pub fn run_harness(jdk: &Jdk, dir: &Path, prefix: &[&str], args: &[String]) -> R
         None => (jdk.java.clone(), Command::new(&jdk.java)),
     };
     command
+        .args(harness_heap_options(mem_total_bytes()))
         .args(BROKER_JVM_OPTIONS)
         .arg("-cp")
         .arg(dir.join("classes"))
@@ -2441,7 +2466,10 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 (Some(cpu), Some(share)) => {
                     let _ = writeln!(
                         out,
-                        "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
+                        "# known: with the broker's JVM options (a pre-touched heap) this share read 0.13-0.15 on an AMD guest where\n\
+                         # the real loop's heirs then drained 2-3.4 times faster than hbsim's: under busy threads a collapse reads\n\
+                         # pessimistic (docs/validation-log.md, the fifty-fourth session)\n\
+                         # this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
                          # CPUs at {:.1} us of CPU per call, {:.0} calls per ms (loop_return_won_busy_*), measured here\n\
                          cpu_executor_share = {share:.2}",
                         cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
@@ -2555,6 +2583,20 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_harness_heap_is_a_quarter_of_the_host_up_to_the_brokers_8_gib() {
+        let quarter = ["-XX:InitialRAMPercentage=25", "-XX:MaxRAMPercentage=25"];
+        // The validation hosts (24 GiB) and a small one: a quarter, fixed.
+        assert_eq!(harness_heap_options(Some(24 << 30)), quarter);
+        assert_eq!(harness_heap_options(Some(8 << 30)), quarter);
+        // A quarter of exactly 32 GiB is the script's own 8 GiB either way; past it, the script's.
+        assert_eq!(harness_heap_options(Some(32 << 30)), quarter);
+        assert_eq!(harness_heap_options(Some((32 << 30) + (4 << 20))), ["-Xms8g", "-Xmx8g"]);
+        assert_eq!(harness_heap_options(Some(512 << 30)), ["-Xms8g", "-Xmx8g"]);
+        // Memory unknown: the JVM's own reading, a quarter.
+        assert_eq!(harness_heap_options(None), quarter);
+    }
 
     #[test]
     fn durations_are_whole_nanoseconds_in_scenario_syntax() {

@@ -70,13 +70,23 @@ POINTS = {
 }
 
 # The broker's own heap and collector options (distribution/bin/runbroker.sh, rocketmq-all-4.9.8,
-# lines 78 and 85-88; the same list as BROKER_JVM_OPTIONS in src/calibrate.rs), the heap a share
-# of the host's memory (6 GiB on these 24 GiB machines). -XX:+AlwaysPreTouch matters most: without
-# it the loop's heartbeat threads first-touch fresh heap pages in every won gap (docs/validation-log.md,
-# the fifty-fourth session). Recordings before `user84-` ran with -Xmx6g alone.
+# lines 78 and 85-88; as harness_heap_options and BROKER_JVM_OPTIONS in src/calibrate.rs): the heap
+# fixed at a quarter of the host's memory, at most the script's 8 GiB (6 GiB on these 24 GiB
+# machines), and pre-touched. -XX:+AlwaysPreTouch matters most: without it the loop's heartbeat
+# threads first-touch fresh heap pages in every won gap (docs/validation-log.md, the fifty-fourth
+# session). Recordings before `user84-` ran with -Xmx6g alone.
+def heap_options():
+    try:
+        with open("/proc/meminfo") as f:
+            kib = next(int(l.split()[1]) for l in f if l.startswith("MemTotal:"))
+        if kib * 1024 // 4 > 8 << 30:
+            return ["-Xms8g", "-Xmx8g"]
+    except (OSError, StopIteration, ValueError, IndexError):
+        pass
+    return ["-XX:InitialRAMPercentage=25", "-XX:MaxRAMPercentage=25"]
+
+
 BROKER_JVM_OPTIONS = [
-    "-XX:InitialRAMPercentage=25",
-    "-XX:MaxRAMPercentage=25",
     "-XX:+AlwaysPreTouch",
     "-XX:+UseG1GC",
     "-XX:G1HeapRegionSize=16m",
@@ -84,6 +94,7 @@ BROKER_JVM_OPTIONS = [
     "-XX:InitiatingHeapOccupancyPercent=30",
     "-XX:SoftRefLRUPolicyMSPerMB=0",
 ]
+
 
 DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)
 
@@ -251,7 +262,7 @@ def run_point(classes, point, opts, tag=None):
     o.update(opts)
     pin = o.pop("pin_cpu", False)
     prefix = ["taskset", "-c", "0"] if pin else []
-    args = prefix + ["java"] + BROKER_JVM_OPTIONS + ["-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
+    args = prefix + ["java"] + heap_options() + BROKER_JVM_OPTIONS + ["-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
     for k, v in o.items():
         args += ["--" + k.replace("_", "-"), str(v)]
     print("running", " ".join(args), file=sys.stderr, flush=True)

@@ -322,7 +322,7 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
         });
         let share_from = match measured {
             Some(c) => format!(
-                "measured on this host by the calibration's return loop over {} won gaps its heartbeat threads were busy throughout; held out on eight real runs under 8 and 12 busy threads on an AMD guest, where it measured 0.20-0.29, the share so measured called 7 of 8 where the Intel guest's 0.3 called 6 (Brier 0.237 against 0.341)",
+                "measured on this host by the calibration's return loop over {} won gaps its heartbeat threads were busy throughout; held out on eight real runs under 8 and 12 busy threads on an AMD guest, where it measured 0.20-0.29, the share so measured called 7 of 8 where the Intel guest's 0.3 called 6 (Brier 0.237 against 0.341). Known: with the broker's JVM options (a pre-touched heap, as hbsim calibrate runs its JVMs since the fifty-fourth session) it read 0.13-0.15 on that guest and the model then drained at a third to a half of the real loop's rate: under busy threads read a collapse as pessimistic",
                 c.gaps
             ),
             None => "the Intel guest's figure (what the real loop's heartbeat threads took in its won gaps on a 2-CPU guest beside 4-16 busy threads, 0.26-0.36), not measured on this host: an assumption, plausible 0.2-0.4 (an AMD guest's measured 0.20-0.29); a calibration from this hbsim under --busy-threads measures it".to_string(),

@@ -571,6 +571,7 @@ fn a_loaded_calibrations_share_says_whether_it_was_measured() {
     assert!(
         measured.contains("taking 0.22 of the CPUs")
             && measured.contains("measured on this host by the calibration's return loop over 24 won gaps")
+            && measured.contains("with the broker's JVM options (a pre-touched heap")
             && !measured.contains("an assumption, plausible"),
         "{measured}"
     );

@@ -192,6 +192,11 @@ fn calibration_from_recorded_output_derives_broker_keys() {
         ),
         "{cpu_text}"
     );
+    // What the measured share is known to do with a pre-touched heap (the fifty-fourth session).
+    assert!(
+        cpu_text.contains("# known: with the broker's JVM options (a pre-touched heap) this share read 0.13-0.15"),
+        "{cpu_text}"
+    );
     assert_eq!(cpu_cal["broker"]["cpu_executor_share"].as_float(), Some(0.22));
     // user81-'s busy-12 return loop counted 7 busy drains (0.2333): written to 0.01.
     let b12 = repo_root().join("tests/data/calibration/user81-session-2026-12-07-busy12.harness.json");
@@ -311,7 +316,10 @@ fn recording_jdk(dir: &TempDir, output: &str) -> std::path::PathBuf {
     let args = dir.path().join("java-args");
     let scripts = [
         ("javac", "#!/bin/sh\nexit 0\n".to_string()),
-        ("java", format!("#!/bin/sh\necho \"$@\" >> '{}'\nprintf '%s' '{output}'\n", args.display())),
+        (
+            "java",
+            format!("#!/bin/sh\necho \"$@\" >> '{}'\nprintf '%s' '{output}'\n", args.display()),
+        ),
     ];
     for (name, script) in scripts {
         let path = bin.join(name);
