@@ -29,19 +29,17 @@ pub const HARNESS_SOURCES: &[(&str, &str)] = &[
 
 /// The JVM options every harness JVM runs with, after its heap ([`harness_heap_options`]): the
 /// broker's own collector options from `distribution/bin/runbroker.sh` (rocketmq-all-4.9.8,
-/// lines 78 and 85-88). `-XX:+AlwaysPreTouch` matters most: a broker started by that script has
-/// written every page of its heap before it serves, where a JVM without it first touches fresh
-/// pages while its heartbeat threads drain a won gap, some 500-2,000 page faults per gap
-/// (docs/validation-log.md, the fifty-fourth session). The script's `-XX:-UseBiasedLocking` and
-/// `-XX:-UseLargePages` are JDK 17's defaults.
-pub const BROKER_JVM_OPTIONS: &[&str] = &[
-    "-XX:+AlwaysPreTouch",
-    "-XX:+UseG1GC",
-    "-XX:G1HeapRegionSize=16m",
-    "-XX:G1ReservePercent=25",
-    "-XX:InitiatingHeapOccupancyPercent=30",
-    "-XX:SoftRefLRUPolicyMSPerMB=0",
-];
+/// lines 78 and 85-88), one a line in `calibration/jvm/broker-jvm-options`, which validate.py
+/// reads too. `-XX:+AlwaysPreTouch` matters most: a broker started by that script has written
+/// every page of its heap before it serves, where a JVM without it first touches fresh pages
+/// while its heartbeat threads drain a won gap, some 500-2,000 page faults per gap
+/// (docs/validation-log.md, the fifty-fourth session).
+pub fn broker_jvm_options() -> impl Iterator<Item = &'static str> {
+    include_str!("../calibration/jvm/broker-jvm-options")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
 
 /// The script's heap (`-Xms8g -Xmx8g`).
 pub const BROKER_HEAP_BYTES: u64 = 8 << 30;
@@ -237,7 +235,7 @@ pub fn run_harness(jdk: &Jdk, dir: &Path, prefix: &[&str], args: &[String]) -> R
     };
     command
         .args(harness_heap_options(mem_total_bytes()))
-        .args(BROKER_JVM_OPTIONS)
+        .args(broker_jvm_options())
         .arg("-cp")
         .arg(dir.join("classes"))
         .arg("HbCalib")

@@ -70,7 +70,8 @@ POINTS = {
 }
 
 # The broker's own heap and collector options (distribution/bin/runbroker.sh, rocketmq-all-4.9.8,
-# lines 78 and 85-88; as harness_heap_options and BROKER_JVM_OPTIONS in src/calibrate.rs): the heap
+# lines 78 and 85-88; as harness_heap_options in src/calibrate.rs, the collector's options from
+# broker-jvm-options beside this file, which hbsim calibrate reads too): the heap
 # fixed at a quarter of the host's memory, at most the script's 8 GiB (6 GiB on these 24 GiB
 # machines), and pre-touched. -XX:+AlwaysPreTouch matters most: without it the loop's heartbeat
 # threads first-touch fresh heap pages in every won gap (docs/validation-log.md, the fifty-fourth
@@ -86,14 +87,10 @@ def heap_options():
     return ["-XX:InitialRAMPercentage=25", "-XX:MaxRAMPercentage=25"]
 
 
-BROKER_JVM_OPTIONS = [
-    "-XX:+AlwaysPreTouch",
-    "-XX:+UseG1GC",
-    "-XX:G1HeapRegionSize=16m",
-    "-XX:G1ReservePercent=25",
-    "-XX:InitiatingHeapOccupancyPercent=30",
-    "-XX:SoftRefLRUPolicyMSPerMB=0",
-]
+def broker_jvm_options():
+    with open(os.path.join(HERE, "broker-jvm-options")) as f:
+        return [l.strip() for l in f if l.strip() and not l.strip().startswith("#")]
+
 
 
 DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)
@@ -262,7 +259,7 @@ def run_point(classes, point, opts, tag=None):
     o.update(opts)
     pin = o.pop("pin_cpu", False)
     prefix = ["taskset", "-c", "0"] if pin else []
-    args = prefix + ["java"] + heap_options() + BROKER_JVM_OPTIONS + ["-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
+    args = prefix + ["java"] + heap_options() + broker_jvm_options() + ["-cp", classes, "HbCalib", "--mode", "validate", "--point", point]
     for k, v in o.items():
         args += ["--" + k.replace("_", "-"), str(v)]
     print("running", " ".join(args), file=sys.stderr, flush=True)
