@@ -908,7 +908,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("trig14-huge-gap0-busy4", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.53 of its last quarter; hbsim's seeds fail less (median 0.14, 0 within 0.10)"),
     ("trig6-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (1.00); 4 of 20 seeds collapse"),
     ("user53-huge-gap0-busy8", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.07 of its last quarter; hbsim's seeds fail more (median 0.47, 1 within 0.10)"),
-    ("user76-huge-gap0-busy8", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.91 of its last quarter; hbsim's seeds fail less (median 0.40, 1 within 0.10)"),
     ("user77-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (1.00); 4 of 20 seeds collapse"),
     ("user78-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (1.00); 5 of 20 seeds collapse"),
     ("user78-huge-gap0-busy8", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.29, 0 within 0.10)"),
@@ -917,6 +916,10 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user86-huge-gap0-busy12", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.08 of its last quarter; hbsim's seeds fail more (median 0.61, 0 within 0.10)"),
     ("very-huge-gap0-busy4", "p50", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop's p50 0.033 ms, hbsim's median seed's 754.975 ms"),
     ("very-huge-gap0-busy4", "p90", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop's p90 415.869 ms, hbsim's median seed's 2483.028 ms"),
+    // The fifty-fourth session, second part: user87- held out for U, as found.
+    ("user80-huge-gap0-busy8", "tipped", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop tipped (0.56); 5 of 20 seeds collapse"),
+    ("user81-huge-gap0-busy8", "tipped", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop tipped (0.69); 5 of 20 seeds collapse"),
+    ("user87-huge-gap0-busy12", "tipped", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop held (0.46); 16 of 20 seeds collapse"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1232,6 +1235,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user84", "tests/data/calibration/user84-session-2026-12-07"),
     ("user85", "tests/data/calibration/user85-session-2026-12-07"),
     ("user86", "tests/data/calibration/user86-session-2026-12-07"),
+    // U held out (the fifty-fourth session, second part, 00ec0a0): the steps of user84-.
+    ("user87", "tests/data/calibration/user87-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -3497,17 +3502,19 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The fifty-first session: user76- held out, as found.
     // The fifty-second session: user78- to user80- (R applied, S off), as found.
     // The fifty-third session: user81- to user83- held out for S, S applied, as found.
-    ("user77-huge-gap0-busy12", "last quarter", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.62, 1 within 0.10)"),
     ("user79-huge-gap0-busy12", "tipped", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop held (0.39); 16 of 20 seeds collapse"),
     ("user83-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.28, 1 within 0.10)"),
     // The fifty-fourth session: user84- to user86- held out for T (the broker's JVM options), as found.
     ("user-huge-gap0-busy8", "last quarter", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.32, 1 within 0.10)"),
     ("user-huge-gap0-busy8", "p90", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop's p90 1055.082 ms, hbsim's median seed's 6039.798 ms"),
-    ("user76-huge-gap0-busy8", "tipped", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop tipped (0.91); 5 of 20 seeds collapse"),
-    ("user76-huge-gap0-busy8", "last quarter", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop failed 0.91 of its last quarter; hbsim's seeds fail less (median 0.37, 1 within 0.10)"),
     ("user79-huge-gap0-busy8", "tipped", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop tipped (0.77); 3 of 20 seeds collapse"),
-    ("user85-huge-gap0-busy12", "tipped", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop held (0.40); 17 of 20 seeds collapse"),
     ("user86-huge-gap0-busy12", "last quarter", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop failed 0.08 of its last quarter; hbsim's seeds fail more (median 0.60, 0 within 0.10)"),
+    // The fifty-fourth session, second part: user87- held out for U, as found.
+    ("user77-huge-gap0-busy8", "last quarter", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.35, 1 within 0.10)"),
+    ("user78-huge-gap0-busy12", "last quarter", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.63, 0 within 0.10)"),
+    ("user81-huge-gap0-busy12", "last quarter", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.60, 0 within 0.10)"),
+    ("user83-huge-gap0-busy8", "tipped", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop tipped (1.00); 4 of 20 seeds collapse"),
+    ("user87-huge-gap0-busy12", "tipped", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop held (0.46); 16 of 20 seeds collapse"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
