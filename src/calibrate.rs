@@ -41,7 +41,7 @@ pub fn broker_jvm_options() -> impl Iterator<Item = &'static str> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
-/// The script's heap (`-Xms8g -Xmx8g`).
+/// The script's heap (`-Xms8g -Xmx8g`, the options [`harness_heap_options`] gives past it).
 pub const BROKER_HEAP_BYTES: u64 = 8 << 30;
 
 /// The harness JVM's heap, fixed (initial = maximum) as runbroker.sh fixes the broker's: a quarter
@@ -49,13 +49,10 @@ pub const BROKER_HEAP_BYTES: u64 = 8 << 30;
 /// its container's limit), at most the script's 8 GiB, since the heap is pre-touched and a
 /// bigger host should not lend a quarter of itself to a calibration. 6 GiB on the 24 GiB
 /// validation hosts.
-pub fn harness_heap_options(mem_total_bytes: Option<u64>) -> Vec<String> {
+pub fn harness_heap_options(mem_total_bytes: Option<u64>) -> &'static [&'static str] {
     match mem_total_bytes {
-        Some(total) if total / 4 > BROKER_HEAP_BYTES => {
-            let gib = BROKER_HEAP_BYTES >> 30;
-            vec![format!("-Xms{gib}g"), format!("-Xmx{gib}g")]
-        }
-        _ => vec!["-XX:InitialRAMPercentage=25".to_string(), "-XX:MaxRAMPercentage=25".to_string()],
+        Some(total) if total / 4 > BROKER_HEAP_BYTES => &["-Xms8g", "-Xmx8g"],
+        _ => &["-XX:InitialRAMPercentage=25", "-XX:MaxRAMPercentage=25"],
     }
 }
 

@@ -53,7 +53,6 @@ final class Validate {
         return Double.parseDouble(o.getOrDefault(k, Double.toString(d)));
     }
 
-    /** `--mode validate`: the loop with this session's calibration first; prints the document and exits. */
     /** The collection time (ms) and count summed over the JVM's garbage collectors. */
     static long[] gcTotals(List<java.lang.management.GarbageCollectorMXBean> gcs) {
         long ms = 0;
@@ -65,6 +64,7 @@ final class Validate {
         return new long[] {ms, count};
     }
 
+    /** `--mode validate`: the loop with this session's calibration first; prints the document and exits. */
     static void run(Map<String, String> o) throws Exception {
         Map<String, Object> doc = loop(o, true, null);
         System.out.println(Util.json(doc));

@@ -92,7 +92,6 @@ def broker_jvm_options():
         return [l.strip() for l in f if l.strip() and not l.strip().startswith("#")]
 
 
-
 DEFAULTS = dict(rate=367, deadline_ms=3000, trigger_at_s=5, busy_threads=0, cache_pressure=0, spread=0)
 
 
