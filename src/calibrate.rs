@@ -1881,9 +1881,10 @@ pub const LOOP_HOLD_IDLE: &str = "{ dist = \"empirical\", min = \"122ns\", p1 = 
 /// 0.36, 0.29, 0.26 and 0.27 beside 4, 8, 12 and 16 busy threads, where an even share would be
 /// 0.33, 0.20, 0.14 and 0.11; docs/validation-log.md, the forty-fourth session). Written as
 /// `cpu_executor_share` under `--busy-threads` at least the CPUs (I) where the calibration's
-/// return loop did not measure the host's own ([`busy_drain_share`], S); there it is an
-/// **assumption** (plausible 0.2-0.4: an AMD guest's return loops measured 0.19-0.29 beside 8 and
-/// 12 busy threads, the fifty-second and fifty-third sessions). The measured share
+/// return loop did not measure the host's own ([`busy_drain_share`], S) or measured it with a
+/// pre-touched heap ([`ExecutorShare::PreTouched`], U); there it is an **assumption** (plausible
+/// 0.2-0.4: an AMD guest's return loops measured 0.19-0.29 beside 8 and 12 busy threads, the
+/// fifty-second and fifty-third sessions, and 0.13-0.22 with a pre-touched heap, the fifty-fourth). The measured share
 /// is the threads' whole CPU time, so their holds count against it (L, the forty-seventh session).
 pub const EXECUTOR_SHARE: f64 = 0.3;
 
@@ -1933,6 +1934,64 @@ pub const BUSY_SHARE_MIN_GAPS: u64 = 5;
 /// [`BusyDrainCpu::applied_share`] from a calibration's figures.
 pub fn busy_drain_share(m: &Map<String, Value>) -> Option<f64> {
     busy_drain_cpu(m)?.applied_share()
+}
+
+/// Whether a calibration's JVMs wrote their whole heap before they ran: `-XX:+AlwaysPreTouch` the
+/// last word on it in `[meta] jvm_flags`, as `distribution/bin/runbroker.sh` starts the broker
+/// (rocketmq-all-4.9.8, line 88) and `hbsim calibrate` its harness since the fifty-fourth session
+/// (T, [`broker_jvm_options`]).
+pub fn pre_touched_heap(jvm_flags: &str) -> bool {
+    let last = jvm_flags.split_whitespace().rev().find_map(|f| match f {
+        "-XX:+AlwaysPreTouch" => Some(true),
+        "-XX:-AlwaysPreTouch" => Some(false),
+        _ => None,
+    });
+    last == Some(true)
+}
+
+/// The heirs' share of the CPUs a calibration under busy threads that fill them writes as
+/// `cpu_executor_share`, and where it comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ExecutorShare {
+    /// S: the return loop's share, to 0.01, where it counted enough busy drains.
+    Measured(f64),
+    /// U: the return loop's share (to 0.01) measured by JVMs with a pre-touched heap, where it
+    /// read 0.12-0.15 at 7 of 8 calibrations on an AMD guest while the real loop's heirs drained
+    /// 2-3.4 times faster than hbsim's at it: the Intel guest's [`EXECUTOR_SHARE`] is written instead, and the measured
+    /// share as a comment (docs/validation-log.md, the fifty-fourth and fifty-fifth sessions).
+    PreTouched(f64),
+    /// The return loop counted this many busy drains, fewer than [`BUSY_SHARE_MIN_GAPS`]: the
+    /// Intel guest's share, an assumption.
+    TooFewGaps(u64),
+    /// No return loop with `--gap-cpu`: the Intel guest's share, an assumption.
+    NotMeasured,
+}
+
+impl ExecutorShare {
+    /// From the return loop's figures and whether its JVM pre-touched its heap.
+    pub fn of(busy: Option<BusyDrainCpu>, pre_touched: bool) -> ExecutorShare {
+        match busy {
+            None => ExecutorShare::NotMeasured,
+            Some(cpu) => match cpu.applied_share() {
+                None => ExecutorShare::TooFewGaps(cpu.gaps),
+                Some(share) if pre_touched => ExecutorShare::PreTouched(share),
+                Some(share) => ExecutorShare::Measured(share),
+            },
+        }
+    }
+
+    /// From a calibration's figures looked up by key and its `[meta] jvm_flags`.
+    pub fn read(measured: impl Fn(&str) -> Option<f64>, jvm_flags: &str) -> ExecutorShare {
+        ExecutorShare::of(BusyDrainCpu::read(measured), pre_touched_heap(jvm_flags))
+    }
+
+    /// The share written.
+    pub fn value(self) -> f64 {
+        match self {
+            ExecutorShare::Measured(share) => share,
+            _ => EXECUTOR_SHARE,
+        }
+    }
 }
 
 /// The preempted walker's own return [ms] where a calibration's long loop did not count it
@@ -2414,15 +2473,21 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                 ),
             };
             // S (applied in the fifty-third session): the heirs' share of the CPUs as this host's
-            // return loop measured it, where it counted enough busy drains.
+            // return loop measured it, where it counted enough busy drains; U (the fifty-fifth):
+            // not where its JVM pre-touched its heap.
             let busy_cpu = busy_drain_cpu(m);
-            let measured_share = busy_cpu.and_then(|c| c.applied_share());
-            let share_source = match measured_share {
-                Some(share) => format!(
+            let share = ExecutorShare::of(busy_cpu, pre_touched_heap(&str_of(meta.get("jvm_flags"))));
+            let share_source = match share {
+                ExecutorShare::Measured(share) => format!(
                     "The heartbeat threads take {share:.2} of the CPUs between them, their holds included, as this\n\
                      # host's return loop measured them (S; the Intel guest's loops took 0.26-0.36)"
                 ),
-                None => format!(
+                ExecutorShare::PreTouched(measured) => format!(
+                    "The heartbeat threads take {EXECUTOR_SHARE} of the CPUs between them, their holds included, as the Intel\n\
+                     # guest's loops took in their won gaps (0.26-0.36), not the {measured:.2} this host's return loop measured\n\
+                     # with a pre-touched heap (U; an assumption here, plausible 0.2-0.4)"
+                ),
+                _ => format!(
                     "The heartbeat threads take {EXECUTOR_SHARE} of the CPUs between them, their holds included, as the Intel\n\
                      # guest's loops took in their won gaps from 4 to 16 busy threads (0.26-0.36; not measured here: an\n\
                      # assumption, plausible 0.2-0.4)"
@@ -2459,29 +2524,38 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             }
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
             let _ = writeln!(out, "cpu_wait_after_drain = {after_drain}");
-            match (busy_cpu, measured_share) {
-                (Some(cpu), Some(share)) => {
+            match (share, busy_cpu) {
+                (ExecutorShare::Measured(share), Some(cpu)) => {
                     let _ = writeln!(
                         out,
-                        "# known: with the broker's JVM options (a pre-touched heap) this share read 0.13-0.15 on an AMD guest where\n\
-                         # the real loop's heirs then drained 2-3.4 times faster than hbsim's: under busy threads a collapse reads\n\
-                         # pessimistic (docs/validation-log.md, the fifty-fourth session)\n\
-                         # this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
+                        "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
                          # CPUs at {:.1} us of CPU per call, {:.0} calls per ms (loop_return_won_busy_*), measured here\n\
                          cpu_executor_share = {share:.2}",
                         cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
                     );
                 }
-                (Some(cpu), None) => {
+                (ExecutorShare::PreTouched(_), Some(cpu)) => {
                     let _ = writeln!(
                         out,
-                        "# the return loop counted {} won gaps its heirs were busy throughout (--gap-cpu), fewer than the {BUSY_SHARE_MIN_GAPS}\n\
-                         # their share needs: the Intel guest's {EXECUTOR_SHARE} below is an assumption (plausible 0.2-0.4)\n\
+                        "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
+                         # CPUs at {:.1} us of CPU per call, {:.0} calls per ms (loop_return_won_busy_*). Not written: with the\n\
+                         # broker's JVM options (a pre-touched heap) this share read 0.12-0.15 at 7 of 8 calibrations on an\n\
+                         # AMD guest, where the real loop's heirs then drained 2-3.4 times faster than hbsim's; held out on 6 real\n\
+                         # runs 0.3 called as many and drained at their pace (docs/validation-log.md, the fifty-fifth session);\n\
+                         # the Intel guest's {EXECUTOR_SHARE} below is an assumption (plausible 0.2-0.4)\n\
                          cpu_executor_share = {EXECUTOR_SHARE}",
-                        cpu.gaps
+                        cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
                     );
                 }
-                (None, _) => {
+                (ExecutorShare::TooFewGaps(gaps), _) => {
+                    let _ = writeln!(
+                        out,
+                        "# the return loop counted {gaps} won gaps its heirs were busy throughout (--gap-cpu), fewer than the {BUSY_SHARE_MIN_GAPS}\n\
+                         # their share needs: the Intel guest's {EXECUTOR_SHARE} below is an assumption (plausible 0.2-0.4)\n\
+                         cpu_executor_share = {EXECUTOR_SHARE}"
+                    );
+                }
+                _ => {
                     let _ = writeln!(
                         out,
                         "# the Intel guest's share below is not measured here (no return loop with --gap-cpu): an assumption\n\

@@ -422,6 +422,8 @@ pub struct Calibration {
     pub measured: std::collections::BTreeMap<String, f64>,
     /// The busy threads the harness ran beside (`[meta] busy_threads`; 0 where absent).
     pub busy_threads: u64,
+    /// The harness JVM's options (`[meta] jvm_flags`; empty where absent).
+    pub jvm_flags: String,
 }
 
 impl Calibration {
@@ -469,6 +471,7 @@ pub fn read_calibration(path: &Path) -> Result<Calibration, Error> {
     };
     let mut meta = Vec::new();
     let mut busy_threads = 0;
+    let mut jvm_flags = String::new();
     if let Some(toml::Value::Table(t)) = doc.get("meta") {
         for (key, value) in t {
             meta.push(format!("{key} = {value}"));
@@ -477,6 +480,7 @@ pub fn read_calibration(path: &Path) -> Result<Calibration, Error> {
             .get("busy_threads")
             .and_then(toml::Value::as_integer)
             .map_or(0, |n| n.max(0) as u64);
+        jvm_flags = t.get("jvm_flags").and_then(toml::Value::as_str).unwrap_or_default().to_string();
     }
     let mut measured = std::collections::BTreeMap::new();
     match doc.get("measured") {
@@ -498,6 +502,7 @@ pub fn read_calibration(path: &Path) -> Result<Calibration, Error> {
         meta,
         measured,
         busy_threads,
+        jvm_flags,
     })
 }
 

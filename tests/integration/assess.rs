@@ -560,7 +560,8 @@ fn a_loaded_calibrations_drain_names_the_mid_drain_return() {
 
 /// The heirs' share of the CPUs (S, the fifty-third session): a calibration whose return loop
 /// measured it says so, with how it did held out; one that carries the Intel guest's 0.3 calls
-/// that an assumption with its plausible range.
+/// that an assumption with its plausible range, and names the share it left out where its JVMs
+/// pre-touched their heap (U, the fifty-fifth).
 #[test]
 fn a_loaded_calibrations_share_says_whether_it_was_measured() {
     let dir = TempDir::new("assess-busy-share");
@@ -571,9 +572,22 @@ fn a_loaded_calibrations_share_says_whether_it_was_measured() {
     assert!(
         measured.contains("taking 0.22 of the CPUs")
             && measured.contains("measured on this host by the calibration's return loop over 24 won gaps")
-            && measured.contains("with the broker's JVM options (a pre-touched heap")
             && !measured.contains("an assumption, plausible"),
         "{measured}"
+    );
+    // U (the fifty-fifth session): the share measured by JVMs with a pre-touched heap is named,
+    // and the Intel guest's written in its place is called an assumption.
+    let touched = data("calibration/user84-session-2026-12-07-busy12.harness.json");
+    let written = run_in(dir.path(), &["calibrate", "--from-output", &touched, "--out", "touched.toml"]);
+    assert!(written.status.success(), "{}", text(&written));
+    let touched = loaded_drain(&assumptions_with(dir.path(), "touched.toml"));
+    assert!(
+        touched.contains("taking 0.3 of the CPUs")
+            && touched.contains("an assumption, plausible 0.2-0.4. This host's return loop measured 0.14")
+            && touched.contains("a pre-touched heap")
+            && touched.contains("held out on")
+            && !touched.contains("measured on this host by the calibration's return loop"),
+        "{touched}"
     );
     let named = calibration_assumptions(dir.path(), "calibration/user78-session-2026-12-07-busy8.toml");
     let assumed = named
