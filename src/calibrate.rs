@@ -1884,8 +1884,9 @@ pub const LOOP_HOLD_IDLE: &str = "{ dist = \"empirical\", min = \"122ns\", p1 = 
 /// return loop did not measure the host's own ([`busy_drain_share`], S) or measured it with a
 /// pre-touched heap ([`ExecutorShare::PreTouched`], U); there it is an **assumption** (plausible
 /// 0.2-0.4: an AMD guest's return loops measured 0.19-0.29 beside 8 and 12 busy threads, the
-/// fifty-second and fifty-third sessions, and 0.13-0.22 with a pre-touched heap, the fifty-fourth). The measured share
-/// is the threads' whole CPU time, so their holds count against it (L, the forty-seventh session).
+/// fifty-second and fifty-third sessions, and 0.12-0.22 with a pre-touched heap, the fifty-fourth
+/// and fifty-fifth). The measured share is the threads' whole CPU time, so their holds count
+/// against it (L, the forty-seventh session).
 pub const EXECUTOR_SHARE: f64 = 0.3;
 
 /// The heirs' CPU in the return loop's won gaps they were busy throughout (`--gap-cpu`,
@@ -1953,13 +1954,24 @@ pub fn pre_touched_heap(jvm_flags: &str) -> bool {
 /// `cpu_executor_share`, and where it comes from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ExecutorShare {
-    /// S: the return loop's share, to 0.01, where it counted enough busy drains.
-    Measured(f64),
-    /// U: the return loop's share (to 0.01) measured by JVMs with a pre-touched heap, where it
-    /// read 0.12-0.15 at 7 of 8 calibrations on an AMD guest while the real loop's heirs drained
-    /// 2-3.4 times faster than hbsim's at it: the Intel guest's [`EXECUTOR_SHARE`] is written instead, and the measured
-    /// share as a comment (docs/validation-log.md, the fifty-fourth and fifty-fifth sessions).
-    PreTouched(f64),
+    /// S: the return loop's share, where it counted enough busy drains.
+    Measured {
+        /// The return loop's figures.
+        cpu: BusyDrainCpu,
+        /// Their share, to 0.01: what is written.
+        share: f64,
+    },
+    /// U: the return loop's share measured by JVMs with a pre-touched heap, where it read
+    /// 0.12-0.15 at 7 of 8 calibrations on an AMD guest while the real loop's heirs drained 2-3.4
+    /// times faster than hbsim's at it: the Intel guest's [`EXECUTOR_SHARE`] is written instead,
+    /// and the measured share as a comment (docs/validation-log.md, the fifty-fourth and
+    /// fifty-fifth sessions).
+    PreTouched {
+        /// The return loop's figures.
+        cpu: BusyDrainCpu,
+        /// Their share, to 0.01: written as a comment only.
+        share: f64,
+    },
     /// The return loop counted this many busy drains, fewer than [`BUSY_SHARE_MIN_GAPS`]: the
     /// Intel guest's share, an assumption.
     TooFewGaps(u64),
@@ -1970,13 +1982,11 @@ pub enum ExecutorShare {
 impl ExecutorShare {
     /// From the return loop's figures and whether its JVM pre-touched its heap.
     pub fn of(busy: Option<BusyDrainCpu>, pre_touched: bool) -> ExecutorShare {
-        match busy {
-            None => ExecutorShare::NotMeasured,
-            Some(cpu) => match cpu.applied_share() {
-                None => ExecutorShare::TooFewGaps(cpu.gaps),
-                Some(share) if pre_touched => ExecutorShare::PreTouched(share),
-                Some(share) => ExecutorShare::Measured(share),
-            },
+        let Some(cpu) = busy else { return ExecutorShare::NotMeasured };
+        match cpu.applied_share() {
+            None => ExecutorShare::TooFewGaps(cpu.gaps),
+            Some(share) if pre_touched => ExecutorShare::PreTouched { cpu, share },
+            Some(share) => ExecutorShare::Measured { cpu, share },
         }
     }
 
@@ -1988,7 +1998,7 @@ impl ExecutorShare {
     /// The share written.
     pub fn value(self) -> f64 {
         match self {
-            ExecutorShare::Measured(share) => share,
+            ExecutorShare::Measured { share, .. } => share,
             _ => EXECUTOR_SHARE,
         }
     }
@@ -2475,14 +2485,13 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             // S (applied in the fifty-third session): the heirs' share of the CPUs as this host's
             // return loop measured it, where it counted enough busy drains; U (the fifty-fifth):
             // not where its JVM pre-touched its heap.
-            let busy_cpu = busy_drain_cpu(m);
-            let share = ExecutorShare::of(busy_cpu, pre_touched_heap(&str_of(meta.get("jvm_flags"))));
+            let share = ExecutorShare::of(busy_drain_cpu(m), pre_touched_heap(&str_of(meta.get("jvm_flags"))));
             let share_source = match share {
-                ExecutorShare::Measured(share) => format!(
+                ExecutorShare::Measured { share, .. } => format!(
                     "The heartbeat threads take {share:.2} of the CPUs between them, their holds included, as this\n\
                      # host's return loop measured them (S; the Intel guest's loops took 0.26-0.36)"
                 ),
-                ExecutorShare::PreTouched(measured) => format!(
+                ExecutorShare::PreTouched { share: measured, .. } => format!(
                     "The heartbeat threads take {EXECUTOR_SHARE} of the CPUs between them, their holds included, as the Intel\n\
                      # guest's loops took in their won gaps (0.26-0.36), not the {measured:.2} this host's return loop measured\n\
                      # with a pre-touched heap (U; an assumption here, plausible 0.2-0.4)"
@@ -2524,8 +2533,8 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             }
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
             let _ = writeln!(out, "cpu_wait_after_drain = {after_drain}");
-            match (share, busy_cpu) {
-                (ExecutorShare::Measured(share), Some(cpu)) => {
+            match share {
+                ExecutorShare::Measured { cpu, share } => {
                     let _ = writeln!(
                         out,
                         "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
@@ -2534,7 +2543,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                         cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
                     );
                 }
-                (ExecutorShare::PreTouched(_), Some(cpu)) => {
+                ExecutorShare::PreTouched { cpu, .. } => {
                     let _ = writeln!(
                         out,
                         "# this host's heirs in the return loop's {} won gaps they were busy throughout (--gap-cpu): {:.2} of the\n\
@@ -2547,7 +2556,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                         cpu.gaps, cpu.share, cpu.per_call_us, cpu.calls_per_ms
                     );
                 }
-                (ExecutorShare::TooFewGaps(gaps), _) => {
+                ExecutorShare::TooFewGaps(gaps) => {
                     let _ = writeln!(
                         out,
                         "# the return loop counted {gaps} won gaps its heirs were busy throughout (--gap-cpu), fewer than the {BUSY_SHARE_MIN_GAPS}\n\
@@ -2818,6 +2827,38 @@ mod tests {
         assert_eq!(busy_drain_share(&m), None, "too few busy gaps");
         m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(0));
         assert_eq!(busy_drain_cpu(&m), None, "no busy gap");
+    }
+
+    #[test]
+    fn a_pre_touched_heap_keeps_the_intel_guests_share() {
+        // The flag's last word decides, as HotSpot reads its options.
+        assert!(pre_touched_heap("-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseG1GC"));
+        assert!(!pre_touched_heap("-XX:+AlwaysPreTouch -XX:-AlwaysPreTouch"));
+        assert!(pre_touched_heap("-XX:-AlwaysPreTouch -XX:+AlwaysPreTouch"));
+        assert!(!pre_touched_heap("-Xmx6g") && !pre_touched_heap("") && !pre_touched_heap("unknown"));
+        assert!(!pre_touched_heap("-XX:+AlwaysPreTouchX"), "a whole option only");
+        let cpu = BusyDrainCpu {
+            gaps: 15,
+            share: 0.1401,
+            per_call_us: 1.65,
+            calls_per_ms: 170.0,
+        };
+        assert_eq!(ExecutorShare::of(Some(cpu), false), ExecutorShare::Measured { cpu, share: 0.14 });
+        assert_eq!(ExecutorShare::of(Some(cpu), false).value(), 0.14);
+        assert_eq!(ExecutorShare::of(Some(cpu), true), ExecutorShare::PreTouched { cpu, share: 0.14 });
+        assert_eq!(ExecutorShare::of(Some(cpu), true).value(), EXECUTOR_SHARE);
+        let few = BusyDrainCpu {
+            gaps: BUSY_SHARE_MIN_GAPS - 1,
+            ..cpu
+        };
+        for touched in [false, true] {
+            assert_eq!(
+                ExecutorShare::of(Some(few), touched),
+                ExecutorShare::TooFewGaps(BUSY_SHARE_MIN_GAPS - 1)
+            );
+            assert_eq!(ExecutorShare::of(None, touched), ExecutorShare::NotMeasured);
+            assert_eq!(ExecutorShare::of(None, touched).value(), EXECUTOR_SHARE);
+        }
     }
 
     #[test]

@@ -323,11 +323,11 @@ pub fn assess(request: &Request) -> Result<Assessment, Error> {
         let written = crate::calibrate::ExecutorShare::read(|k| cal.measured.get(k).copied(), &cal.jvm_flags);
         let as_written = share.is_some_and(|s| (written.value() - s).abs() < 0.005);
         let share_from = match written {
-            crate::calibrate::ExecutorShare::Measured(_) if as_written => format!(
+            crate::calibrate::ExecutorShare::Measured { cpu, .. } if as_written => format!(
                 "measured on this host by the calibration's return loop over {} won gaps its heartbeat threads were busy throughout; held out on eight real runs under 8 and 12 busy threads on an AMD guest, where it measured 0.20-0.29, the share so measured called 7 of 8 where the Intel guest's 0.3 called 6 (Brier 0.237 against 0.341)",
-                crate::calibrate::BusyDrainCpu::read(|k| cal.measured.get(k).copied()).map_or(0, |c| c.gaps)
+                cpu.gaps
             ),
-            crate::calibrate::ExecutorShare::PreTouched(measured) if as_written => format!(
+            crate::calibrate::ExecutorShare::PreTouched { share: measured, .. } if as_written => format!(
                 "the Intel guest's figure (what the real loop's heartbeat threads took in its won gaps on a 2-CPU guest beside 4-16 busy threads, 0.26-0.36): an assumption, plausible 0.2-0.4. This host's return loop measured {measured:.2}, but with the broker's JVM options (a pre-touched heap, as hbsim calibrate runs its JVMs) the share so measured read 0.12-0.15 at 7 of 8 calibrations on an AMD guest while the real loop's heartbeat threads drained 2-3.4 times faster than the model's at it; {PRETOUCH_SHARE_HELD_OUT}"
             ),
             _ => "the Intel guest's figure (what the real loop's heartbeat threads took in its won gaps on a 2-CPU guest beside 4-16 busy threads, 0.26-0.36), not measured on this host: an assumption, plausible 0.2-0.4 (an AMD guest's measured 0.20-0.29); a calibration from this hbsim under --busy-threads measures it".to_string(),
