@@ -565,10 +565,13 @@ fn a_loaded_calibrations_drain_names_the_mid_drain_return() {
 #[test]
 fn a_loaded_calibrations_share_says_whether_it_was_measured() {
     let dir = TempDir::new("assess-busy-share");
-    let harness = data("calibration/drain-cpu-busy8-2026-12-07.harness.json");
-    let written = run_in(dir.path(), &["calibrate", "--from-output", &harness, "--out", "cpu.toml"]);
-    assert!(written.status.success(), "{}", text(&written));
-    let measured = loaded_drain(&assumptions_with(dir.path(), "cpu.toml"));
+    // The drain assess names from the calibration `hbsim calibrate` writes from a harness output.
+    let drain_from = |harness: &str| {
+        let written = run_in(dir.path(), &["calibrate", "--from-output", &data(harness), "--out", "cal.toml"]);
+        assert!(written.status.success(), "{}", text(&written));
+        loaded_drain(&assumptions_with(dir.path(), "cal.toml"))
+    };
+    let measured = drain_from("calibration/drain-cpu-busy8-2026-12-07.harness.json");
     assert!(
         measured.contains("taking 0.22 of the CPUs")
             && measured.contains("measured on this host by the calibration's return loop over 24 won gaps")
@@ -577,10 +580,7 @@ fn a_loaded_calibrations_share_says_whether_it_was_measured() {
     );
     // U (the fifty-fifth session): the share measured by JVMs with a pre-touched heap is named,
     // and the Intel guest's written in its place is called an assumption.
-    let touched = data("calibration/user84-session-2026-12-07-busy12.harness.json");
-    let written = run_in(dir.path(), &["calibrate", "--from-output", &touched, "--out", "touched.toml"]);
-    assert!(written.status.success(), "{}", text(&written));
-    let touched = loaded_drain(&assumptions_with(dir.path(), "touched.toml"));
+    let touched = drain_from("calibration/user84-session-2026-12-07-busy12.harness.json");
     assert!(
         touched.contains("taking 0.3 of the CPUs")
             && touched.contains("an assumption, plausible 0.2-0.4. This host's return loop measured 0.14")
