@@ -1881,7 +1881,7 @@ pub const LOOP_HOLD_IDLE: &str = "{ dist = \"empirical\", min = \"122ns\", p1 = 
 /// 0.36, 0.29, 0.26 and 0.27 beside 4, 8, 12 and 16 busy threads, where an even share would be
 /// 0.33, 0.20, 0.14 and 0.11; docs/validation-log.md, the forty-fourth session). Written as
 /// `cpu_executor_share` under `--busy-threads` at least the CPUs (I) where the calibration's
-/// return loop did not measure the host's own ([`busy_drain_share`], S) or measured it with a
+/// return loop did not measure the host's own ([`ExecutorShare::Measured`], S) or measured it with a
 /// pre-touched heap ([`ExecutorShare::PreTouched`], U); there it is an **assumption** (plausible
 /// 0.2-0.4: an AMD guest's return loops measured 0.19-0.29 beside 8 and 12 busy threads, the
 /// fifty-second and fifty-third sessions, and 0.12-0.22 with a pre-touched heap, the fifty-fourth
@@ -1928,14 +1928,9 @@ pub fn busy_drain_cpu(m: &Map<String, Value>) -> Option<BusyDrainCpu> {
     BusyDrainCpu::read(|key| m.get(key).and_then(Value::as_f64))
 }
 
-/// The fewest won gaps busy throughout in the return loop from which [`busy_drain_share`] takes
-/// the heirs' share.
+/// The fewest won gaps busy throughout in the return loop from which S takes the heirs' share
+/// ([`ExecutorShare::Measured`]).
 pub const BUSY_SHARE_MIN_GAPS: u64 = 5;
-
-/// [`BusyDrainCpu::applied_share`] from a calibration's figures.
-pub fn busy_drain_share(m: &Map<String, Value>) -> Option<f64> {
-    busy_drain_cpu(m)?.applied_share()
-}
 
 /// Whether a calibration's JVMs wrote their whole heap before they ran: `-XX:+AlwaysPreTouch` the
 /// last word on it in `[meta] jvm_flags`, as `distribution/bin/runbroker.sh` starts the broker
@@ -2564,7 +2559,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                          cpu_executor_share = {EXECUTOR_SHARE}"
                     );
                 }
-                _ => {
+                ExecutorShare::NotMeasured => {
                     let _ = writeln!(
                         out,
                         "# the Intel guest's share below is not measured here (no return loop with --gap-cpu): an assumption\n\
@@ -2822,9 +2817,9 @@ mod tests {
             })
         );
         m.insert("loop_return_won_busy_cpu_share".into(), Value::from(0.2186));
-        assert_eq!(busy_drain_share(&m), Some(0.22));
+        assert_eq!(busy_drain_cpu(&m).and_then(|c| c.applied_share()), Some(0.22));
         m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(BUSY_SHARE_MIN_GAPS - 1));
-        assert_eq!(busy_drain_share(&m), None, "too few busy gaps");
+        assert_eq!(busy_drain_cpu(&m).and_then(|c| c.applied_share()), None, "too few busy gaps");
         m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(0));
         assert_eq!(busy_drain_cpu(&m), None, "no busy gap");
     }

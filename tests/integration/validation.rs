@@ -1320,7 +1320,7 @@ fn return_loop_applied() -> bool {
 }
 
 /// Whether the user path takes the heirs' share of the CPUs from the calibration's return loop
-/// where it counted enough busy drains ([`hbsim::calibrate::busy_drain_share`]) in place of the
+/// where it counted enough busy drains ([`hbsim::calibrate::ExecutorShare::Measured`]) in place of the
 /// Intel guest's [`EXECUTOR_SHARE`]: S, pre-registered in the fifty-second session's fourth part
 /// and held out on `user80-` to `user83-` (8 points, compared once in the fifty-third session:
 /// 7 of 8 against 6, Brier 0.237 against 0.341; docs/validation-log.md). Applied, as `hbsim
@@ -1820,14 +1820,12 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
     // fifty-second session's fourth part, applied in the fifty-third), or the Intel guest's for
     // the paired comparison.
     // U: not where the calibration's JVMs pre-touched their heap (the fifty-fifth session).
-    if let Some(measured_share) = hbsim::calibrate::busy_drain_share(&measured) {
-        let jvm_flags = cal["meta"].get("jvm_flags").and_then(|v| v.as_str()).unwrap_or_default();
-        let pre_touched = pretouch_share_applied() && hbsim::calibrate::pre_touched_heap(jvm_flags);
-        let share = if busy_share_applied() && !pre_touched {
-            measured_share
-        } else {
-            EXECUTOR_SHARE
-        };
+    let jvm_flags = cal["meta"].get("jvm_flags").and_then(|v| v.as_str()).unwrap_or_default();
+    let pre_touched = pretouch_share_applied() && hbsim::calibrate::pre_touched_heap(jvm_flags);
+    let written = hbsim::calibrate::ExecutorShare::of(hbsim::calibrate::busy_drain_cpu(&measured), pre_touched);
+    use hbsim::calibrate::ExecutorShare::{Measured, PreTouched};
+    if matches!(written, Measured { .. } | PreTouched { .. }) {
+        let share = if busy_share_applied() { written.value() } else { EXECUTOR_SHARE };
         for (_, value) in replace.iter_mut().filter(|(k, _)| *k == "cpu_executor_share") {
             *value = format!("{share:.2}");
         }
