@@ -131,7 +131,7 @@ public final class HbCalib {
 
     /**
      * `--mode loop --tag T --groups G --trigger K --duration-s D [--trigger-at-s S] [--busy-threads B]
-     * [--cache-pressure MB] [--race]`: the whole loop (Validate.java, no gap between walks) once, briefly, for
+     * [--cache-pressure MB] [--race] [--warm-loop] [--rate R] [--gap-cpu]`: the whole loop (Validate.java, no gap between walks) once, briefly, for
      * the walker's own return in it: from a walk's release to its next acquisition in the gaps no
      * heartbeat won (its exit, the event thread's poll and dispatch of the next close). Measured
      * after walks of the given table; `hbsim calibrate` runs it for a short-walk table and a
@@ -155,9 +155,18 @@ public final class HbCalib {
         // twice, no deadline, the second recorded as `race_*`). Run on an idle host only: the
         // race's shift of the long-park wake-up is validated there (docs/calibration.md).
         boolean race = lo.containsKey("race");
-        ProducerTable table = race
+        // `--warm-loop`: before the loop, the race in the loop's state on its table, as each
+        // validation point runs it last before its loop: the loop's code compiled, as in a broker
+        // that has served for a while. Without it the heirs drained at 0.19-0.25 of the CPUs in
+        // the validation loops' shape beside 8 busy threads, with it at 0.28-0.30, the validation
+        // loops' own at 0.23-0.44 (docs/validation-log.md, the fifty-sixth session).
+        boolean warmLoop = lo.containsKey("warm-loop");
+        ProducerTable table = race || warmLoop
                 ? ProducerTable.build(Validate.intOpt(lo, "groups", 15742), Validate.intOpt(lo, "live-groups", 310), 0, 0)
                 : null;
+        if (warmLoop) {
+            Validate.raceInLoop(lo, table);
+        }
         Map<String, Object> run = Validate.loop(lo, false, table);
         @SuppressWarnings("unchecked")
         Map<String, Object> params = (Map<String, Object>) run.get("params");
@@ -198,9 +207,11 @@ public final class HbCalib {
             }
         }
         m.put(p + "walk_us_mean", out.get("walk_us_mean"));
-        // With `--gap-cpu` (the return loop): the heirs' CPU in their won gaps, all and busy.
+        // With `--gap-cpu` (the return loop; the huge loop under busy threads): the heirs' CPU in
+        // their won gaps, all, busy throughout, and over every gap's drain.
         for (String k : new String[] {"won_gap_cpu_share", "won_gap_cpu_per_call_us_p50", "won_gap_cpu_gaps",
-                "won_busy_cpu_gaps", "won_busy_cpu_share", "won_busy_cpu_per_call_us", "won_busy_calls_per_ms"}) {
+                "won_busy_cpu_gaps", "won_busy_cpu_share", "won_busy_cpu_per_call_us", "won_busy_calls_per_ms",
+                "won_drain_cpu_gaps", "won_drain_cpu_share", "won_drain_cpu_per_call_us", "won_drain_calls_per_ms"}) {
             if (out.containsKey(k)) {
                 m.put(p + k, out.get(k));
             }

@@ -142,6 +142,11 @@ final class Validate {
         // than DRAINED_QUEUE still queued): their share of the CPUs while they drain, without the
         // idle tails of drained gaps.
         final long[] busyCpu = new long[4]; // CPU ns, calls, gap ns, gaps
+        // The same over the drain of every won gap: from the walker's release to the executor
+        // falling idle, or to the walker back in where it came first. Unlike the busy-throughout
+        // gaps, no gap is left out for how fast its heirs drained (docs/validation-log.md, the
+        // fifty-sixth session).
+        final long[] drainCpu = new long[4]; // CPU ns, calls, drain ns, gaps
         final List<Long> wonCpuPerCallNs = new ArrayList<>();
         // Per won gap: [calls, the heirs' CPU us, the gap's us] (`--gap-cpu`; capped at SERIES_CAP).
         final List<List<Long>> wonCpuSeries = new ArrayList<>();
@@ -391,6 +396,10 @@ final class Validate {
                                 wonCpu[1] += seen - lastSeen;
                                 wonCpu[2] += w0 - table.lastRelease;
                                 wonCpuPerCallNs.add(used / Math.max(1, seen - lastSeen));
+                                drainCpu[0] += used;
+                                drainCpu[1] += seen - lastSeen;
+                                drainCpu[2] += (idleSince && idle <= w0 ? idle : w0) - table.lastRelease;
+                                drainCpu[3]++;
                                 if (left > DRAINED_QUEUE) {
                                     busyCpu[0] += used;
                                     busyCpu[1] += seen - lastSeen;
@@ -711,6 +720,10 @@ final class Validate {
             out.put("won_busy_cpu_share", busyCpu[2] == 0 ? 0.0 : busyCpu[0] / (double) (busyCpu[2] * cpus));
             out.put("won_busy_cpu_per_call_us", busyCpu[1] == 0 ? 0.0 : busyCpu[0] / 1000.0 / busyCpu[1]);
             out.put("won_busy_calls_per_ms", busyCpu[2] == 0 ? 0.0 : busyCpu[1] / (busyCpu[2] / 1e6));
+            out.put("won_drain_cpu_gaps", drainCpu[3]);
+            out.put("won_drain_cpu_share", drainCpu[2] == 0 ? 0.0 : drainCpu[0] / (double) (drainCpu[2] * cpus));
+            out.put("won_drain_cpu_per_call_us", drainCpu[1] == 0 ? 0.0 : drainCpu[0] / 1000.0 / drainCpu[1]);
+            out.put("won_drain_calls_per_ms", drainCpu[2] == 0 ? 0.0 : drainCpu[1] / (drainCpu[2] / 1e6));
         }
         // The heartbeats still queued as the walker got back in after a won gap.
         long[] left = wonQueueLeft.stream().mapToLong(Long::longValue).toArray();
