@@ -296,8 +296,12 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
     }
     // R's loop only where the busy threads fill the CPUs (where `cpu_wait_displaced` is written).
     let cpus = main.get("meta").and_then(|m| m.get("cpus")).and_then(Value::as_i64).unwrap_or(0);
-    let return_loop = (cpus > 0 && i64::from(options.busy_threads) >= cpus).then_some(RETURN_LOOP);
+    let fills_cpus = cpus > 0 && i64::from(options.busy_threads) >= cpus;
+    let return_loop = fills_cpus.then_some(RETURN_LOOP);
     for (tag, groups, trigger, seconds) in LOOPS.into_iter().chain(return_loop) {
+        // W's drain share (recorded, not applied): the huge loop runs longer, warmed, with `--gap-cpu`.
+        let drain_share = fills_cpus && tag == "huge";
+        let seconds = if drain_share { HUGE_LOOP_LOADED_SECONDS } else { seconds };
         let mut loop_args: Vec<String> = [
             "--mode",
             "loop",
@@ -320,6 +324,12 @@ pub fn calibrate(jdk: &Jdk, options: &CalibrateOptions) -> Result<Value, Error> 
             // as `cpu_executor_share` (docs/validation-log.md, the fifty-third session).
             loop_args.extend(["--rate".to_string(), RETURN_LOOP_RATE.to_string()]);
             loop_args.extend(["--gap-cpu".to_string(), "true".to_string()]);
+        }
+        if drain_share {
+            // The heirs' CPU over every won gap's drain in the validation loops' shape, the loop's
+            // code warmed first (`loop_huge_won_drain_*`, [`HUGE_DRAIN`]).
+            loop_args.extend(["--gap-cpu".to_string(), "true".to_string()]);
+            loop_args.extend(["--warm-loop".to_string(), "true".to_string()]);
         }
         loop_args.extend(["--busy-threads".to_string(), options.busy_threads.to_string()]);
         loop_args.extend(["--cache-pressure".to_string(), options.cache_pressure_mb.to_string()]);
@@ -425,6 +435,12 @@ const LOOPS: [(&str, &str, &str, &str); 3] = [
     ("long", "1000000", "60", "12"),
     ("huge", "4000000", "10", "8"),
 ];
+
+/// The huge loop's seconds under busy threads at least the CPUs, in place of [`LOOPS`]' 8: some 10-25
+/// won gaps (the validation loops' 60 s counted 13-27 beside 8 busy threads), over whose drains the
+/// heirs' share of the CPUs is recorded (W, `loop_huge_won_drain_*`; docs/validation-log.md, the
+/// fifty-sixth session). About 30 s more, and the race that warms the loop's code first (at most 24 s).
+const HUGE_LOOP_LOADED_SECONDS: &str = "40";
 
 /// R's loop (`loop_return_*`), run only under busy threads at least the CPUs: the long loop's
 /// table and trigger with the heartbeats at [`RETURN_LOOP_RATE`], so about 1,300 queue behind each
@@ -1885,12 +1901,25 @@ pub const LOOP_HOLD_IDLE: &str = "{ dist = \"empirical\", min = \"122ns\", p1 = 
 /// pre-touched heap ([`ExecutorShare::PreTouched`], U); there it is an **assumption** (plausible
 /// 0.2-0.4: an AMD guest's return loops measured 0.19-0.29 beside 8 and 12 busy threads, the
 /// fifty-second and fifty-third sessions, and 0.12-0.22 with a pre-touched heap, the fifty-fourth
-/// and fifty-fifth). The measured share is the threads' whole CPU time, so their holds count
-/// against it (L, the forty-seventh session).
+/// and fifty-fifth; that guest's validation loops' own heirs took 0.23-0.44 of the CPUs over their
+/// drains beside 8 busy threads, median 0.32, the fifty-sixth). The measured share is the
+/// threads' whole CPU time, so their holds count against it (L, the forty-seventh session).
 pub const EXECUTOR_SHARE: f64 = 0.3;
 
-/// The heirs' CPU in the return loop's won gaps they were busy throughout (`--gap-cpu`,
-/// `loop_return_won_busy_*`).
+/// The key prefix of the return loop's won gaps its heirs were busy throughout (S's share).
+pub const RETURN_BUSY: &str = "loop_return_won_busy";
+
+/// The key prefix of the huge loop's drains under busy threads (W, recorded, not applied): the
+/// heirs' CPU from each won gap's release to the executor falling idle, or to the walker back in
+/// where it came first, over every won gap, in the validation loops' shape (4,000,000 groups, 367
+/// heartbeats per s) with the loop's code warmed. The return loop's shape (ten times the
+/// heartbeats) and S's choice of gaps (those the walker came back to mid-drain, the slower ones)
+/// both read lower than the validation loops' own heirs: 0.16-0.20 and 0.18-0.20 against 0.23-0.44
+/// (docs/validation-log.md, the fifty-sixth session).
+pub const HUGE_DRAIN: &str = "loop_huge_won_drain";
+
+/// The heirs' CPU over a loop's won gaps (`--gap-cpu`): the return loop's busy throughout
+/// ([`RETURN_BUSY`], S) or the huge loop's drains ([`HUGE_DRAIN`], W).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BusyDrainCpu {
     /// The won gaps counted.
@@ -1904,14 +1933,21 @@ pub struct BusyDrainCpu {
 }
 
 impl BusyDrainCpu {
-    /// From a calibration's figures looked up by key; `None` without them.
+    /// The return loop's ([`RETURN_BUSY`]) from a calibration's figures looked up by key; `None`
+    /// without them.
     pub fn read(measured: impl Fn(&str) -> Option<f64>) -> Option<BusyDrainCpu> {
-        let f = |key: &str| measured(key).filter(|v| v.is_finite() && *v > 0.0);
+        BusyDrainCpu::read_loop(measured, RETURN_BUSY)
+    }
+
+    /// The figures under the key prefix `prefix` ([`RETURN_BUSY`], [`HUGE_DRAIN`]); `None` without
+    /// them.
+    pub fn read_loop(measured: impl Fn(&str) -> Option<f64>, prefix: &str) -> Option<BusyDrainCpu> {
+        let f = |suffix: &str| measured(&format!("{prefix}_{suffix}")).filter(|v| v.is_finite() && *v > 0.0);
         Some(BusyDrainCpu {
-            gaps: f("loop_return_won_busy_cpu_gaps").filter(|g| *g >= 1.0)? as u64,
-            share: f("loop_return_won_busy_cpu_share")?,
-            per_call_us: f("loop_return_won_busy_cpu_per_call_us")?,
-            calls_per_ms: f("loop_return_won_busy_calls_per_ms")?,
+            gaps: f("cpu_gaps").filter(|g| *g >= 1.0)? as u64,
+            share: f("cpu_share")?,
+            per_call_us: f("cpu_per_call_us")?,
+            calls_per_ms: f("calls_per_ms")?,
         })
     }
 
@@ -2568,6 +2604,16 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     );
                 }
             }
+            if let Some(w) = BusyDrainCpu::read_loop(|k| m.get(k).and_then(Value::as_f64), HUGE_DRAIN) {
+                let _ = writeln!(
+                    out,
+                    "# W, recorded here and not applied: this host's heirs over the drains of the huge loop's {} won gaps\n\
+                     # (4,000,000 groups, 367 heartbeats per s, the loop's code warmed; --gap-cpu) took {:.2} of the CPUs at\n\
+                     # {:.1} us of CPU per call, {:.0} calls per ms (loop_huge_won_drain_*). The validation loops' own heirs\n\
+                     # took 0.23-0.44 on an AMD guest beside 8 busy threads (docs/validation-log.md, the fifty-sixth session)",
+                    w.gaps, w.share, w.per_call_us, w.calls_per_ms
+                );
+            }
         }
         // The wake-up a heir draws at the walker's release behind a long walk, as written above.
         let wake_key = if in_loop.is_some() && m.contains_key("wake_latency_us_long_park_p50") {
@@ -2822,6 +2868,27 @@ mod tests {
         assert_eq!(busy_drain_cpu(&m).and_then(|c| c.applied_share()), None, "too few busy gaps");
         m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(0));
         assert_eq!(busy_drain_cpu(&m), None, "no busy gap");
+        // W's figures, the huge loop's drains, are read under their own prefix and only there.
+        let read = |m: &Map<String, Value>| BusyDrainCpu::read_loop(|k| m.get(k).and_then(Value::as_f64), HUGE_DRAIN);
+        assert_eq!(read(&m), None);
+        for (suffix, v) in [
+            ("cpu_gaps", 19.0),
+            ("cpu_share", 0.302),
+            ("cpu_per_call_us", 1.93),
+            ("calls_per_ms", 312.0),
+        ] {
+            m.insert(format!("{HUGE_DRAIN}_{suffix}"), Value::from(v));
+        }
+        assert_eq!(
+            read(&m),
+            Some(BusyDrainCpu {
+                gaps: 19,
+                share: 0.302,
+                per_call_us: 1.93,
+                calls_per_ms: 312.0
+            })
+        );
+        assert_eq!(busy_drain_cpu(&m), None, "the return loop's still has no busy gap");
     }
 
     #[test]

@@ -210,6 +210,30 @@ fn calibration_from_recorded_output_derives_broker_keys() {
         let (_, cal) = calibrate_edited(&dir, &touched, |doc| doc["meta"]["jvm_flags"] = serde_json::Value::from(flags));
         assert_eq!(cal["broker"]["cpu_executor_share"].as_float(), Some(share), "{flags}");
     }
+    // W (the fifty-sixth session, recorded and not applied): under busy threads the huge loop,
+    // warmed, measures the heirs' share over every won gap's drain; it goes in as a comment and the
+    // share written stays U's. Files from before carry none.
+    let w = repo_root().join("tests/data/calibration/drain-share-busy8-2026-12-07.harness.json");
+    let (w_text, w_cal) = calibrate_output(&dir, &w, &[]);
+    assert!(
+        w_text.contains(
+            "# W, recorded here and not applied: this host's heirs over the drains of the huge loop's 15 won gaps\n# (4,000,000 groups, 367 heartbeats per s, the loop's code warmed; --gap-cpu) took 0.29 of the CPUs at\n# 2.0 us of CPU per call, 292 calls per ms (loop_huge_won_drain_*)"
+        ),
+        "{w_text}"
+    );
+    assert_eq!(w_cal["broker"]["cpu_executor_share"].as_float(), Some(0.3));
+    assert!(!touched_text.contains("# W, recorded"), "{touched_text}");
+    let recorded_w = std::fs::read_to_string(repo_root().join("tests/data/calibration/drain-share-busy8-2026-12-07.toml")).unwrap();
+    assert_eq!(
+        recorded_w
+            .lines()
+            .filter(|l| l.starts_with("# W, ") || l.starts_with("cpu_executor_share"))
+            .collect::<Vec<_>>(),
+        w_text
+            .lines()
+            .filter(|l| l.starts_with("# W, ") || l.starts_with("cpu_executor_share"))
+            .collect::<Vec<_>>()
+    );
     // user81-'s busy-12 return loop counted 7 busy drains (0.2333): written to 0.01.
     let b12 = repo_root().join("tests/data/calibration/user81-session-2026-12-07-busy12.harness.json");
     let (_, b12_cal) = calibrate_output(&dir, &b12, &[]);
