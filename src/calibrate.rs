@@ -1914,8 +1914,8 @@ pub const RETURN_BUSY: &str = "loop_return_won_busy";
 /// where it came first, over every won gap, in the validation loops' shape (4,000,000 groups, 367
 /// heartbeats per s) with the loop's code warmed. The return loop's shape (ten times the
 /// heartbeats) and S's choice of gaps (those the walker came back to mid-drain, the slower ones)
-/// both read lower than the validation loops' own heirs: 0.16-0.20 and 0.18-0.20 against 0.23-0.44
-/// (docs/validation-log.md, the fifty-sixth session).
+/// both read lower than the validation loops' own heirs: 0.18-0.20 over the return loop's drains,
+/// 0.16-0.26 by S's count, against 0.23-0.44 (docs/validation-log.md, the fifty-sixth session).
 pub const HUGE_DRAIN: &str = "loop_huge_won_drain";
 
 /// The heirs' CPU over a loop's won gaps (`--gap-cpu`): the return loop's busy throughout
@@ -1962,6 +1962,12 @@ impl BusyDrainCpu {
 /// [`BusyDrainCpu`] from a calibration's figures; `None` without them.
 pub fn busy_drain_cpu(m: &Map<String, Value>) -> Option<BusyDrainCpu> {
     BusyDrainCpu::read(|key| m.get(key).and_then(Value::as_f64))
+}
+
+/// W's [`BusyDrainCpu`], the huge loop's drains ([`HUGE_DRAIN`]), from a calibration's figures;
+/// `None` without them.
+pub fn huge_drain_cpu(m: &Map<String, Value>) -> Option<BusyDrainCpu> {
+    BusyDrainCpu::read_loop(|key| m.get(key).and_then(Value::as_f64), HUGE_DRAIN)
 }
 
 /// The fewest won gaps busy throughout in the return loop from which S takes the heirs' share
@@ -2604,7 +2610,7 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                     );
                 }
             }
-            if let Some(w) = BusyDrainCpu::read_loop(|k| m.get(k).and_then(Value::as_f64), HUGE_DRAIN) {
+            if let Some(w) = huge_drain_cpu(m) {
                 let _ = writeln!(
                     out,
                     "# W, recorded here and not applied: this host's heirs over the drains of the huge loop's {} won gaps\n\
@@ -2869,8 +2875,7 @@ mod tests {
         m.insert("loop_return_won_busy_cpu_gaps".into(), Value::from(0));
         assert_eq!(busy_drain_cpu(&m), None, "no busy gap");
         // W's figures, the huge loop's drains, are read under their own prefix and only there.
-        let read = |m: &Map<String, Value>| BusyDrainCpu::read_loop(|k| m.get(k).and_then(Value::as_f64), HUGE_DRAIN);
-        assert_eq!(read(&m), None);
+        assert_eq!(huge_drain_cpu(&m), None);
         for (suffix, v) in [
             ("cpu_gaps", 19.0),
             ("cpu_share", 0.302),
@@ -2880,7 +2885,7 @@ mod tests {
             m.insert(format!("{HUGE_DRAIN}_{suffix}"), Value::from(v));
         }
         assert_eq!(
-            read(&m),
+            huge_drain_cpu(&m),
             Some(BusyDrainCpu {
                 gaps: 19,
                 share: 0.302,
