@@ -140,8 +140,9 @@ pub struct InputsOut {
 pub const SEARCH_SEEDS: u64 = 3;
 
 /// How U (`cpu_executor_share` the Intel guest's where the calibration's JVMs pre-touched their
-/// heap) did held out, as `hbsim assess` says it (docs/validation-log.md, the fifty-fifth session).
-pub const PRETOUCH_SHARE_HELD_OUT: &str = "held out on six real runs under 8 and 12 busy threads on that guest (user87- to user89-), the Intel guest's 0.3 so written called 5 of 6 as the measured share did, Brier 0.240 against 0.296, with the model's heartbeat threads draining near the real loop's pace (median |ln ratio| of their calls per ms 0.11 against 0.80)";
+/// heap) did held out, and W beside it, as `hbsim assess` says it (docs/validation-log.md, the
+/// fifty-fifth and fifty-seventh sessions).
+pub const PRETOUCH_SHARE_HELD_OUT: &str = "held out on six real runs under 8 and 12 busy threads on that guest (user87- to user89-), the Intel guest's 0.3 so written called 5 of 6 as the measured share did, Brier 0.240 against 0.296, with the model's heartbeat threads draining near the real loop's pace (median |ln ratio| of their calls per ms 0.11 against 0.80); the share measured in the real loop's own shape over its drains (W, a comment in the calibration) did no better: held out on six more (user92- to user94-) it called 5 of 6 as 0.3 did, Brier 0.230 against 0.183, since it drifted between runs (0.19-0.32 within an hour) more than it differed from 0.3";
 
 /// The parts every generated scenario shares.
 struct Builder<'a> {
