@@ -1610,6 +1610,80 @@ fn pooled_displaced_wait_ms() -> f64 {
     hbsim::scenario::parse_duration(pooled["x"]["mean"].as_str().expect("mean")).expect("duration") as f64 / 1e6
 }
 
+/// The frozen pools ([`frozen_pool`]) are the recordings' within their own noise: at every pool the
+/// points draw (the displaced and the other-CPU shares by pool, walk class and load, the kept
+/// releases' by configuration and pool), adding the recordings held out of it moves its share by
+/// less than the frozen pool's standard error, and no held-out recording stands in a pool the
+/// frozen ones do not hold. Past that the pools are frozen again: `FREEZE_POOLS=1` writes
+/// [`FROZEN_POOL_FILE`] over every recording that counts the race.
+#[test]
+fn the_frozen_pools_stay_the_pools() {
+    let path = repo_root().join(FROZEN_POOL_FILE);
+    if std::env::var_os("FREEZE_POOLS").is_some() {
+        let mut text = String::from(
+            "# The recordings whose counts of the race at the walker's release stand in the pools the\n\
+             # validation's points draw (tests/integration/validation.rs, frozen_pool). Written by\n\
+             # FREEZE_POOLS=1 cargo test --test integration the_frozen_pools_stay_the_pools\n",
+        );
+        let mut names: Vec<&str> = release_counts().iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        for name in names {
+            text.push_str(name);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        return;
+    }
+    let counted: std::collections::BTreeSet<&str> = release_counts().iter().map(|c| c.name.as_str()).collect();
+    let gone: Vec<&String> = frozen_pool().iter().filter(|n| !counted.contains(n.as_str())).collect();
+    assert!(gone.is_empty(), "{}: no recording counts the race as {gone:?}", path.display());
+    // (what, pool, group) -> [(counted, of) frozen, (counted, of) held out]
+    type Pools<'a> = std::collections::BTreeMap<(&'a str, String, String), [(u64, u64); 2]>;
+    let mut pools = Pools::new();
+    for c in release_counts() {
+        let class = if c.short_walks { "short walks" } else { "long walks" };
+        let by_load = format!("{class}, {} busy", c.busy);
+        let by_configuration = format!("the configuration {}", c.configuration);
+        for (what, key, count) in [
+            ("displaced", by_load.clone(), c.displaced),
+            ("other CPU", by_load, c.other),
+            ("kept releases won", by_configuration, c.kept_won),
+        ] {
+            if let Some((k, n)) = count {
+                let entry = pools.entry((what, c.pool_key.clone(), key)).or_default();
+                let side = &mut entry[usize::from(!c.pooled)];
+                side.0 += k;
+                side.1 += n;
+            }
+        }
+    }
+    let mut moved = Vec::new();
+    for ((what, pool, group), [(kf, nf), (kh, nh)]) in &pools {
+        if *nh == 0 {
+            continue;
+        }
+        let at = format!("{what}, {pool}, {group}");
+        if *nf == 0 {
+            moved.push(format!("{at}: {kh} of {nh} held out, none frozen"));
+            continue;
+        }
+        let frozen = *kf as f64 / *nf as f64;
+        let all = (kf + kh) as f64 / (nf + nh) as f64;
+        let p = frozen.clamp(0.5 / *nf as f64, 1.0 - 0.5 / *nf as f64);
+        let se = (p * (1.0 - p) / *nf as f64).sqrt();
+        if (all - frozen).abs() > se {
+            moved.push(format!(
+                "{at}: {frozen:.3} frozen ({kf} of {nf}), {all:.3} with {kh} of {nh} held out (se {se:.3})"
+            ));
+        }
+    }
+    assert!(
+        moved.is_empty(),
+        "the recordings held out of the pools have moved them: freeze them again (FREEZE_POOLS=1 cargo test --test integration the_frozen_pools_stay_the_pools), then regrade and take the churn into KNOWN:\n{}",
+        moved.join("\n")
+    );
+}
+
 /// The frozen return is the pool's within 5%: past that the calibrations recorded since have
 /// moved it, and it is frozen again.
 #[test]
@@ -2036,6 +2110,35 @@ pub struct ReleaseCounts {
     /// which it kept its CPU): `won_heir_on_release_cpu_walker_quick` +
     /// `won_heir_on_other_cpu_walker_quick` of `walker_ready_gaps - walker_ready_over_1ms`.
     pub kept_won: Option<(u64, u64)>,
+    /// Whether its counts stand in the pools the other points draw ([`frozen_pool`]).
+    pub pooled: bool,
+}
+
+/// The file that names the recordings whose release counts the pools hold
+/// ([`frozen_pool`]).
+pub const FROZEN_POOL_FILE: &str = "tests/data/validation/pooled-releases.txt";
+
+/// The recordings whose counts stand in the pools ([`pooled_without`], [`kept_won`],
+/// [`kept_won_drift`]): those [`FROZEN_POOL_FILE`] names, frozen in the fifty-eighth session over
+/// every recording to `user95-`. Before it every new recording joined every other point's pool
+/// as it was committed, so each data commit redrew the seeds of the knife edges in its pools and
+/// turned a handful of calls each way (the KNOWN churn of the fifty-first to fifty-seventh
+/// sessions: 7 to 43 entries a session, none of them about the new data). Frozen, a new
+/// recording is graded against pools recorded before it, as a held-out point, and moves no other
+/// point's grade; [`the_frozen_pools_stay_the_pools`] says when the recordings since have moved a
+/// pool past its own noise, and `FREEZE_POOLS=1 cargo test --test integration
+/// the_frozen_pools_stay_the_pools` writes the file again (an intended change, with its churn).
+pub fn frozen_pool() -> &'static std::collections::BTreeSet<String> {
+    static FROZEN: std::sync::OnceLock<std::collections::BTreeSet<String>> = std::sync::OnceLock::new();
+    FROZEN.get_or_init(|| {
+        let path = repo_root().join(FROZEN_POOL_FILE);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    })
 }
 
 /// Every recording under controlled load ([`UNCONTROLLED_LOAD`]) that counts the race at the
@@ -2073,7 +2176,6 @@ pub fn release_counts() -> &'static [ReleaseCounts] {
                     _ => None,
                 };
                 (displaced.is_some() || other.is_some()).then_some(ReleaseCounts {
-                    name,
                     host: host(&json),
                     pool_key: pool_key(&json),
                     configuration: configuration(&json),
@@ -2082,6 +2184,8 @@ pub fn release_counts() -> &'static [ReleaseCounts] {
                     displaced,
                     other,
                     kept_won,
+                    pooled: frozen_pool().contains(&name),
+                    name,
                 })
             })
             .collect()
@@ -2089,7 +2193,7 @@ pub fn release_counts() -> &'static [ReleaseCounts] {
 }
 
 /// `cpu_release_preempt` for `point` with `busy` busy threads: the displaced share of
-/// [`release_counts`], every recording but the point's own, pooled at that load
+/// [`release_counts`], every pooled recording ([`frozen_pool`]) but the point's own, pooled at that load
 /// ([`pooled_without`]).
 pub fn release_preempt(busy: u64, point: &Pooling) -> f64 {
     pooled_without(busy, point, |c| c.displaced)
@@ -2120,7 +2224,7 @@ pub fn release_preempt(busy: u64, point: &Pooling) -> f64 {
 /// recording's 9,999 outweighed every long-walk recording at its load. Decided as
 /// pre-registered for `fc8-` and `fc9-` (docs/validation.md, the twenty-first session).
 fn pooled_without(busy: u64, point: &Pooling, count: impl Fn(&ReleaseCounts) -> Option<(u64, u64)>) -> f64 {
-    let others = || release_counts().iter().filter(|c| c.name != point.name);
+    let others = || release_counts().iter().filter(|c| c.pooled && c.name != point.name);
     let class_counted = others().any(|c| c.short_walks == point.short_walks && count(c).is_some());
     let pool = || others().filter(move |c| !class_counted || c.short_walks == point.short_walks);
     let (own_k, own_n) = pool()
@@ -2164,7 +2268,7 @@ pub fn kept_won(point: &Pooling) -> Option<f64> {
 fn kept_won_counts<'a>(name: &'a str, configuration: &'a str, pool_key: Option<&'a str>) -> impl Iterator<Item = (u64, u64)> + 'a {
     release_counts()
         .iter()
-        .filter(move |c| c.name != name && c.configuration == configuration)
+        .filter(move |c| c.pooled && c.name != name && c.configuration == configuration)
         .filter(move |c| pool_key.is_none_or(|key| c.pool_key == key))
         .filter_map(|c| c.kept_won)
 }
@@ -2178,7 +2282,8 @@ pub fn kept_won_drift(name: &str, configuration: &str, pool_key: Option<&str>) -
 
 /// `cpu_release_other_at_once` for `point` with `busy` busy threads: the share of the
 /// releases at which the walker kept its CPU and a heir on the other CPU still won, of
-/// [`release_counts`], every recording but the point's own, pooled as [`release_preempt`].
+/// [`release_counts`], every pooled recording ([`frozen_pool`]) but the point's own, pooled as
+/// [`release_preempt`].
 pub fn other_at_once(busy: u64, point: &Pooling) -> f64 {
     pooled_without(busy, point, |c| c.other)
 }
