@@ -930,6 +930,9 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user82-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 0.57 of its last quarter; hbsim's seeds fail less (median 0.45, 1 within 0.10)"),
     ("user83-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.49, 1 within 0.10)"),
     ("user87-huge-gap0-busy12", "tipped", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop held (0.46); 15 of 20 seeds collapse"),
+    // The fifty-eighth session: user96- (held out of the frozen pools), as found.
+    ("user96-huge-gap0-busy8", "p50", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks at 0.026 ms; hbsim's median seed puts it behind a walk (1174.405 ms; 2 of 20 seeds collapse, tipped agrees)"),
+    ("user96-huge-gap0-busy8", "p90", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks, the p90 706.518 ms; hbsim's median seed's 4429.185 ms"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1259,6 +1262,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user94", "tests/data/calibration/user94-session-2026-12-07"),
     // Checked after W's decision, U's share standing (the fifty-seventh session).
     ("user95", "tests/data/calibration/user95-session-2026-12-07"),
+    // A check of the frozen release pools (the fifty-eighth session): held out of them.
+    ("user96", "tests/data/calibration/user96-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -3690,6 +3695,9 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user81-huge-gap0-busy12", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.63, 1 within 0.10)"),
     ("user95-huge-gap0-busy8", "tipped", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop tipped (0.60); 2 of 20 seeds collapse"),
     ("user95-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 0.60 of its last quarter; hbsim's seeds fail less (median 0.23, 1 within 0.10)"),
+    // The fifty-eighth session: user96- (held out of the frozen pools), as found.
+    ("user96-huge-gap0-busy8", "p50", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks at 0.026 ms; hbsim's median seed puts it behind a walk (1174.405 ms; 2 of 20 seeds collapse, tipped agrees)"),
+    ("user96-huge-gap0-busy8", "p90", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks, the p90 706.518 ms; hbsim's median seed's 3825.205 ms"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -3709,11 +3717,6 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
         "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
         "tipped",
         "as in KNOWN_CONFIGURATIONS: the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest, hbsim from each set's own calibration expects 1.7 (p = 0.006); the guest's heirs drain slower than hbsim's (S, pre-registered, held out); with user81- to user83- and S 8 of 8 against 3.8 (p = 0.004; 3.6 without S)",
-    ),
-    (
-        "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
-        "last quarter",
-        "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop's last quarters failed 0.48 on average, hbsim's seeds 0.37 (p = 0.0380)",
     ),
 ];
 
