@@ -166,6 +166,9 @@ pub fn simulate_traced(
         if params.close_cost_per_group_drift > 0.0 {
             line.close_cost_per_group_factor_drawn = Some((params.close_cost_per_group_factor * 1e6).round() / 1e6);
         }
+        if params.cpu_release_preempt_sd > 0.0 {
+            line.cpu_release_preempt_drawn = Some((params.cpu_release_preempt * 1e6).round() / 1e6);
+        }
     }
     Ok(RunOutput {
         summary,

@@ -116,6 +116,10 @@ pub struct BrokerSummary {
     /// `close_cost_per_group_drift` is above 0): how much slower or faster than the key its walks were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_cost_per_group_factor_drawn: Option<f64>,
+    /// The `cpu_release_preempt` this run drew (present only where `cpu_release_preempt_sd` is
+    /// above 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_release_preempt_drawn: Option<f64>,
 }
 
 /// Run metadata that the recorder does not know.
@@ -251,6 +255,7 @@ impl Summary {
                     monitor_utilization: round(if s.samples == 0 { 0.0 } else { s.busy_share_sum / s.samples as f64 }, 6),
                     cpu_release_heir_waits_drawn: None,
                     close_cost_per_group_factor_drawn: None,
+                    cpu_release_preempt_drawn: None,
                 })
                 .collect(),
         }

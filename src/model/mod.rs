@@ -174,6 +174,9 @@ pub mod streams {
     /// Broker `b` draws its run's factor on `close_cost_per_group` from `WALK_DRIFT_BASE + b`
     /// (only where `close_cost_per_group_drift` is above 0).
     pub const WALK_DRIFT_BASE: u64 = 3_000;
+    /// Broker `b` draws its run's `cpu_release_preempt` from `PREEMPT_DRIFT_BASE + b` (only where
+    /// `cpu_release_preempt_sd` is above 0).
+    pub const PREEMPT_DRIFT_BASE: u64 = 4_000;
     /// Client `c` draws from `CLIENT_BASE + c`.
     pub const CLIENT_BASE: u64 = 1 << 32;
 }
@@ -411,6 +414,20 @@ fn run_heir_waits(p: &crate::scenario::BrokerParams, rng: &mut ChaCha8Rng) -> f6
     (p.cpu_release_heir_waits + p.cpu_release_heir_waits_sd * z).clamp(0.0, 1.0)
 }
 
+/// This run's `cpu_release_preempt`: the key itself, or where `cpu_release_preempt_sd` is above 0
+/// a draw from a normal around it with that spread, clamped to 0–1. The share of its releases at
+/// which a loaded host's walker loses its CPU drifts between runs of one configuration beyond
+/// what the counts' own noise explains (the `fc-v1300` guest under 8 busy threads: 0.41 pooled
+/// over 13 runs, a spread of about 0.09; docs/validation-log.md, the fifty-eighth session), and a
+/// run's share decides how many gaps its heirs win. The run keeps its draw.
+fn run_preempt(p: &crate::scenario::BrokerParams, rng: &mut ChaCha8Rng) -> f64 {
+    if p.cpu_release_preempt_sd == 0.0 {
+        return p.cpu_release_preempt;
+    }
+    let z: f64 = rand_distr::StandardNormal.sample(rng);
+    (p.cpu_release_preempt + p.cpu_release_preempt_sd * z).clamp(0.0, 1.0)
+}
+
 /// This run's factor on `close_cost_per_group`: 1, or where `close_cost_per_group_drift` (σ) is
 /// above 0 a draw of exp(σ·z), z standard normal (median 1). The per-group walk a real loop
 /// meets strays from its host's calibration by a run's factor, not a walk's: the trigger's walks
@@ -443,6 +460,7 @@ impl World {
         for (b, p) in params.brokers.iter_mut().enumerate() {
             p.cpu_release_heir_waits = run_heir_waits(p, &mut streams.stream(streams::HEIR_WAITS_BASE + b as u64));
             p.close_cost_per_group_factor = run_walk_factor(p, &mut streams.stream(streams::WALK_DRIFT_BASE + b as u64));
+            p.cpu_release_preempt = run_preempt(p, &mut streams.stream(streams::PREEMPT_DRIFT_BASE + b as u64));
         }
         let brokers = (0..scenario.broker.count)
             .map(|b| {

@@ -174,6 +174,9 @@ pub struct BrokerParams {
     /// The spread of `cpu_release_heir_waits` between runs: each run draws its own from a normal
     /// around it, clamped to 0–1 (0: no draw).
     pub cpu_release_heir_waits_sd: f64,
+    /// The spread of `cpu_release_preempt` between runs: each run draws its own from a normal
+    /// around it, clamped to 0–1 (0: no draw).
+    pub cpu_release_preempt_sd: f64,
     pub trylock_timeout_ns: u64,
     pub heartbeat_cost: Dist,
     pub register_producer_cost: Dist,
@@ -736,6 +739,12 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         &f("cpu_release_heir_waits_sd"),
         format!("must be a standard deviation between 0 and 1 (of a share), got {sd}"),
     );
+    let sd = b.cpu_release_preempt_sd;
+    p.check(
+        sd.is_finite() && (0.0..=1.0).contains(&sd),
+        &f("cpu_release_preempt_sd"),
+        format!("must be a standard deviation between 0 and 1 (of a share), got {sd}"),
+    );
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,
@@ -841,6 +850,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         cpu_release_other_at_once: b.cpu_release_other_at_once,
         cpu_release_heir_waits: b.cpu_release_heir_waits,
         cpu_release_heir_waits_sd: b.cpu_release_heir_waits_sd,
+        cpu_release_preempt_sd: b.cpu_release_preempt_sd,
         trylock_timeout_ns: b.trylock_timeout.0,
         heartbeat_cost: b.heartbeat_cost,
         register_producer_cost: b.register_producer_cost,

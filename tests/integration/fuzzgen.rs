@@ -161,6 +161,7 @@ const BROKER: &[(&str, Kind)] = &[
     ("cpu_wait_after_drain", Kind::Dist),
     ("cpu_wait_displaced", Kind::Dist),
     ("cpu_executor_share", Kind::Float),
+    ("cpu_release_preempt_sd", Kind::Float),
     ("cpu_time_sharing", Kind::Bool),
     ("cpu_run_queue", Kind::Bool),
     ("trylock_timeout", Kind::Dur),

@@ -981,6 +981,50 @@ fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the
     }
 }
 
+/// Issue 10, the fifty-eighth session (`cpu_release_preempt_sd`): at `cpu_release_preempt` of its
+/// releases the walker loses its CPU to the heir, which then wins the gap; where the other heirs
+/// wait for a CPU (`cpu_release_heir_waits = 1`) those are the only gaps they win. With a spread
+/// each run draws its own displaced share around the key, and `summary.json` says which; the
+/// seeds' shares scatter beyond the fixed share's binomial noise; a spread of 0 draws nothing.
+#[test]
+fn each_run_draws_its_displaced_share_from_the_drift() {
+    let won = |cpu: &str, seed: u64| {
+        let broker = format!(
+            "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\ncpus = 2\ncpu_other_runnable = 2\ncpu_release_heir_waits = 1.0\ncpu_release_preempt = 0.5\n{cpu}netty_event_queue_cap = 100000"
+        );
+        let text = close_burst(&broker, "leaky")
+            .replace("count = 400", "count = 100")
+            .replace("clients = 400", "clients = 4000")
+            .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
+            .replace("seed = 9", &format!("seed = {seed}"));
+        assert!(text.contains(&format!("seed = {seed}")));
+        run(&text, "leaky").0
+    };
+    let (zero, none) = (won("cpu_release_preempt_sd = 0.0\n", 9), won("", 9));
+    assert_eq!(zero.trace_hash, none.trace_hash, "no spread, no draw");
+    assert_eq!(none.brokers[0].cpu_release_preempt_drawn, None);
+    let fixed = none.walker_gaps;
+    assert!(fixed.gaps >= 50, "{fixed:?}");
+    assert!((0.35..=0.65).contains(&fixed.won_share), "the displaced half: {fixed:?}");
+    let spread = |xs: &[f64]| {
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt()
+    };
+    let fixed_shares: Vec<f64> = (10..=21).map(|seed| won("", seed).walker_gaps.won_share).collect();
+    let mut drift_shares = Vec::new();
+    for seed in 10..=21 {
+        let summary = won("cpu_release_preempt_sd = 0.3\n", seed);
+        let drawn = summary.brokers[0].cpu_release_preempt_drawn.expect("drawn");
+        assert!((0.0..=1.0).contains(&drawn), "{drawn}");
+        let share = summary.walker_gaps.won_share;
+        assert!((share - drawn).abs() < 0.2, "seed {seed}: won {share} with {drawn} displaced");
+        drift_shares.push(share);
+    }
+    let (fixed_sd, drift_sd) = (spread(&fixed_shares), spread(&drift_shares));
+    assert!(fixed_sd < 0.1, "binomial noise over 100 gaps: {fixed_sd}");
+    assert!(drift_sd > 0.15, "each run its own share: {drift_sd} against {fixed_sd}");
+}
+
 /// Issue 10, the forty-second session (`cpu_run_queue`): the JVM's heartbeat threads drain a
 /// backlog as many at a time as there are CPUs, bound by them (`HbCalib --mode drain
 /// --heartbeat-threads T`). With the run queue on 2 CPUs, heirs that spin for one another's
