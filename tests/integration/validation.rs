@@ -1379,6 +1379,19 @@ fn drain_share_applied() -> bool {
     switch("HBSIM_DRAIN_SHARE", DRAIN_SHARE)
 }
 
+/// Whether every point draws its run's `cpu_release_preempt` from its pool's drift between runs
+/// ([`preempt_drift`], `cpu_release_preempt_sd`): X, the fifty-eighth session. A loaded loop's
+/// last quarter follows the gaps its heirs won, and those follow the share of its releases at
+/// which its walker lost its CPU, which drifts between runs of one configuration beyond the
+/// counts' noise (the `fc-v1300` guest under T: 0.41 pooled over 13 runs beside 8 busy threads,
+/// a spread of about 0.09); hbsim's seeds spread by the binomial noise alone. **Not applied**:
+/// pre-registered and held out (docs/validation-log.md). `HBSIM_PREEMPT_DRIFT=1` applies it.
+pub const PREEMPT_DRIFT: bool = false;
+
+fn preempt_drift_applied() -> bool {
+    switch("HBSIM_PREEMPT_DRIFT", PREEMPT_DRIFT)
+}
+
 /// Whether every point runs with the executor threads sharing the host's CPUs (the forty-first
 /// session's E: `cpu_time_sharing`, which also lengthens the walker's `cpu_wait` as the runnable
 /// threads per CPU, and `cpu_wait_after_drain = "0"` where the host's other work fills its CPUs).
@@ -2076,6 +2089,10 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
         ("cpu_release_heir_waits", format!("{waits:.3}")),
         ("cpu_release_heir_waits_sd", format!("{waits_sd:.3}")),
     ]);
+    // X: the displaced share's drift between runs, where the point's pool drifts (held out).
+    if let Some(sd) = preempt_drift(busy, &Pooling::of(json)).filter(|_| preempt_drift_applied()) {
+        keys.push(("cpu_release_preempt_sd", format!("{sd:.3}")));
+    }
     if busy >= cpus && run_queue_loaded() && run_queue_applied() {
         // I: the walker that lost its CPU at its release is back once its heirs have drained, or
         // after a draw of the pooled calibrations' own return, whichever comes first; its heirs
@@ -2283,6 +2300,21 @@ fn kept_won_counts<'a>(name: &'a str, configuration: &'a str, pool_key: Option<&
 /// `None` where they agree within it.
 pub fn kept_won_drift(name: &str, configuration: &str, pool_key: Option<&str>) -> Option<f64> {
     hbsim::calibrate::kept_won_drift(&kept_won_counts(name, configuration, pool_key).collect::<Vec<_>>())
+}
+
+/// X's `cpu_release_preempt_sd` for `point` with `busy` busy threads: how far the displaced
+/// share drifts between the other pooled recordings of the point's pool, walk class and load,
+/// beyond their binomial noise ([`hbsim::calibrate::kept_won_drift`]: DerSimonian-Laird's spread
+/// where Cochran's Q says they disagree at p < 0.05, over at least 3 recordings); `None`
+/// elsewhere.
+pub fn preempt_drift(busy: u64, point: &Pooling) -> Option<f64> {
+    let counts: Vec<(u64, u64)> = release_counts()
+        .iter()
+        .filter(|c| c.pooled && c.name != point.name)
+        .filter(|c| c.pool_key == point.pool_key && c.busy == busy && c.short_walks == point.short_walks)
+        .filter_map(|c| c.displaced)
+        .collect();
+    hbsim::calibrate::kept_won_drift(&counts)
 }
 
 /// `cpu_release_other_at_once` for `point` with `busy` busy threads: the share of the
