@@ -922,6 +922,22 @@ fn each_run_draws_one_factor_on_the_per_group_walk_from_the_drift() {
     assert!((0.2..0.4).contains(&sd), "spread of ln {sd}");
 }
 
+/// A leaky close burst of 100 closes walking 50 ms each on 2 CPUs beside 2 busy threads, its
+/// heirs' wake-up (5 µs) always ahead of the walker's 20 µs exit and a 5 ms `cpu_wait`, with the
+/// CPU model's keys `cpu` added to `[broker]`, at `seed`: its summary.
+fn released_gaps(cpu: &str, seed: u64) -> Summary {
+    let broker = format!(
+        "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\ncpus = 2\ncpu_other_runnable = 2\n{cpu}netty_event_queue_cap = 100000"
+    );
+    let text = close_burst(&broker, "leaky")
+        .replace("count = 400", "count = 100")
+        .replace("clients = 400", "clients = 4000")
+        .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
+        .replace("seed = 9", &format!("seed = {seed}"));
+    assert!(text.contains(&format!("seed = {seed}")));
+    run(&text, "leaky").0
+}
+
 /// Issue 10 (`cpu_release_heir_waits`, `cpu_release_heir_waits_sd`): at that share of the
 /// releases the walker keeps, the heir waits for a CPU instead of racing the walker back. Here a
 /// heir's wake-up (5 µs) always beats the walker's 20 µs exit, so racing heirs win every gap and
@@ -930,18 +946,7 @@ fn each_run_draws_one_factor_on_the_per_group_walk_from_the_drift() {
 /// same middle; a spread of 0 draws nothing (the same run, draw for draw).
 #[test]
 fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the_drift() {
-    let won = |cpu: &str, seed: u64| {
-        let broker = format!(
-            "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\ncpus = 2\ncpu_other_runnable = 2\n{cpu}netty_event_queue_cap = 100000"
-        );
-        let text = close_burst(&broker, "leaky")
-            .replace("count = 400", "count = 100")
-            .replace("clients = 400", "clients = 4000")
-            .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
-            .replace("seed = 9", &format!("seed = {seed}"));
-        assert!(text.contains(&format!("seed = {seed}")));
-        run(&text, "leaky").0
-    };
+    let won = released_gaps;
     let shares = |cpu: &str| (1..=12).map(|seed| won(cpu, seed + 8).walker_gaps.won_share).collect::<Vec<f64>>();
     let (racing, waiting) = (won("", 9).walker_gaps, won("cpu_release_heir_waits = 1.0\n", 9).walker_gaps);
     assert!(racing.gaps >= 50, "{racing:?}");
@@ -988,18 +993,7 @@ fn the_heir_waits_for_a_cpu_at_the_measured_share_and_each_run_draws_it_from_the
 /// seeds' shares scatter beyond the fixed share's binomial noise; a spread of 0 draws nothing.
 #[test]
 fn each_run_draws_its_displaced_share_from_the_drift() {
-    let won = |cpu: &str, seed: u64| {
-        let broker = format!(
-            "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\ncpu_wait = \"5ms\"\ncpus = 2\ncpu_other_runnable = 2\ncpu_release_heir_waits = 1.0\ncpu_release_preempt = 0.5\n{cpu}netty_event_queue_cap = 100000"
-        );
-        let text = close_burst(&broker, "leaky")
-            .replace("count = 400", "count = 100")
-            .replace("clients = 400", "clients = 4000")
-            .replace("close_cost_base = \"10us\"", "close_cost_base = \"50ms\"")
-            .replace("seed = 9", &format!("seed = {seed}"));
-        assert!(text.contains(&format!("seed = {seed}")));
-        run(&text, "leaky").0
-    };
+    let won = |cpu: &str, seed: u64| released_gaps(&format!("cpu_release_heir_waits = 1.0\ncpu_release_preempt = 0.5\n{cpu}"), seed);
     let (zero, none) = (won("cpu_release_preempt_sd = 0.0\n", 9), won("", 9));
     assert_eq!(zero.trace_hash, none.trace_hash, "no spread, no draw");
     assert_eq!(none.brokers[0].cpu_release_preempt_drawn, None);
