@@ -864,7 +864,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("fc28-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (1.00) with its heirs in at 0.35 (13/37); 3 of 20 seeds collapse (median 0.29), before it 6 of 20"),
     ("inrace-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.051 ms); hbsim's median seed puts it behind a walk (2214.593 ms; last quarter median 0.45, 7 of 20 collapse), as before it (2483.028 ms)"),
     ("runs5-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.99) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.41), before it 6 of 20"),
-    ("trig4-huge-gap0-busy4", "last quarter", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop failed 0.56 of its last quarter; hbsim's seeds fail less (median 0.11, 0 within 0.10; 0 of 20 collapse), before it median 0.16 (1 of 20)"),
     // The forty-eighth session's second part: user71- (an idle host) as found, N applied there.
     ("user71-huge-gap0", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop tipped and fed itself part-way (0.60 of its last quarter); 19 of 20 seeds collapse throughout (median 1.00, none within 0.10)"),
     ("user71-huge-gap3", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.32 of its last quarter failed; 11 of 20 seeds collapse (median 0.80, none within 0.10), 13 of 20 before N"),
@@ -881,10 +880,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The fifty-third session: user81- to user83- held out for S, S applied, as found.
     ("user81-huge-gap0-busy12", "last quarter", "as found when user81- to user83- joined the pools and the first table's return was frozen again at 57.7 ms (the fifty-third session): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.64, 1 within 0.10)"),
     // The fifty-fourth session: user84- to user86- held out for T (the broker's JVM options), as found.
-    ("disp2-huge-gap0-busy8", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.30, 1 within 0.10)"),
-    ("fc3-million-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (0.70); 5 of 20 seeds collapse"),
-    ("load4-huge-gap0-busy16", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop held (0.30); 19 of 20 seeds collapse"),
-    ("load4-huge-gap0-busy16", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.30 of its last quarter; hbsim's seeds fail more (median 0.80, 1 within 0.10)"),
     ("quick3-huge-gap0-busy12", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (1.00); 5 of 20 seeds collapse"),
     ("runs7-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (0.57); 5 of 20 seeds collapse"),
     ("runs8-huge-gap0-busy16", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop held (0.46); 16 of 20 seeds collapse"),
@@ -899,25 +894,13 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user76-huge-gap0-busy8", "last quarter", "as found when user90- and user91- (U checked) joined the pools (the fifty-fifth session, second part): the loop failed 0.91 of its last quarter; hbsim's seeds fail less (median 0.40, 0 within 0.10)"),
     ("user86-huge-gap0-busy12", "last quarter", "as found when user90- and user91- (U checked) joined the pools (the fifty-fifth session, second part): the loop failed 0.08 of its last quarter; hbsim's seeds fail more (median 0.54, 0 within 0.10)"),
     // The fifty-sixth session: user92- and drain-share-busy8- joined the pools and the return was refrozen at 64.7 ms, as found.
-    ("acct2-huge-gap0-busy16", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.96 of its last quarter; hbsim's seeds fail less (median 0.59, 1 within 0.10)"),
-    ("cpu1-huge-gap0-busy16", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.50); 15 of 20 seeds collapse"),
     ("disp3-huge-gap0-busy16", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.26); 15 of 20 seeds collapse"),
     ("disp3-huge-gap0-busy16", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.26 of its last quarter; hbsim's seeds fail more (median 0.61, 1 within 0.10)"),
     ("fc28-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.26, 0 within 0.10)"),
-    ("fc29-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.53 of its last quarter; hbsim's seeds fail less (median 0.19, 1 within 0.10)"),
-    ("fc3-million-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.70 of its last quarter; hbsim's seeds fail less (median 0.29, 1 within 0.10)"),
-    ("fc6-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.61, 1 within 0.10)"),
     ("fc7-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.59, 0 within 0.10)"),
     ("inrace-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.43, 1 within 0.10)"),
-    ("load4-huge-gap0-busy12", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.45 of its last quarter; hbsim's seeds fail more (median 0.64, 0 within 0.10)"),
-    ("park-huge-gap0-busy4-repeat", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.23 of its last quarter; hbsim's seeds fail less (median 0.00, 1 within 0.10)"),
     ("park3-huge-gap0-busy16", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.43); 15 of 20 seeds collapse"),
-    ("pool1-huge-gap0-busy4", "p50", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop's p50 0.026 ms, hbsim's median seed's 788.529 ms"),
-    ("pool1-huge-gap0-busy4", "p90", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop's p90 260.013 ms, hbsim's median seed's 2751.463 ms"),
     ("ready3-huge-gap0-busy8", "p90", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop's p90 1142.852 ms, hbsim's median seed's 4966.056 ms"),
-    ("runs4-huge-gap0-busy16", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.80 of its last quarter; hbsim's seeds fail less (median 0.61, 1 within 0.10)"),
-    ("trig13-huge-gap0-busy8", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.30); 17 of 20 seeds collapse"),
-    ("trig13-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.30 of its last quarter; hbsim's seeds fail more (median 0.60, 0 within 0.10)"),
     ("trig14-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.93 of its last quarter; hbsim's seeds fail less (median 0.56, 1 within 0.10)"),
     ("trig6-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.48, 1 within 0.10)"),
     ("user56-huge-gap0-busy4", "p90", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop's p90 598.276 ms, hbsim's median seed's 3422.552 ms"),
@@ -933,6 +916,22 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The fifty-eighth session: user96- (held out of the frozen pools), as found.
     ("user96-huge-gap0-busy8", "p50", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks at 0.026 ms; hbsim's median seed puts it behind a walk (1174.405 ms; 2 of 20 seeds collapse, tipped agrees)"),
     ("user96-huge-gap0-busy8", "p90", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks, the p90 706.518 ms; hbsim's median seed's 4429.185 ms"),
+    // The fifty-eighth session: the first table's return refrozen at 68.2 ms (user93- to user97-'s calibrations), as found.
+    ("acct1-huge-gap0-busy16", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.60, 1 within 0.10)"),
+    ("back-huge-gap0-busy4-repeat", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.36 of its last quarter; hbsim's seeds fail less (median 0.00, 1 within 0.10)"),
+    ("blk1-huge-gap0-busy16", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.23 of its last quarter; hbsim's seeds fail more (median 0.62, 1 within 0.10)"),
+    ("disp1-huge-gap0-busy16", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.64, 1 within 0.10)"),
+    ("disp2-huge-gap0-busy8", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 1128.165 ms, hbsim's median seed's 4697.620 ms"),
+    ("fc32-huge-gap0-busy4", "tipped", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop tipped (0.92); 5 of 20 seeds collapse"),
+    ("fc6-million-gap0-busy8", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.44 of its last quarter; hbsim's seeds fail less (median 0.10, 1 within 0.10)"),
+    ("inrace-huge-gap0-busy4", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 1270.115 ms, hbsim's median seed's 5771.362 ms"),
+    ("park3-huge-gap0-busy12", "tipped", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop tipped (0.55); 4 of 20 seeds collapse"),
+    ("ready1-huge-gap0-busy12", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.75 of its last quarter; hbsim's seeds fail less (median 0.43, 1 within 0.10)"),
+    ("runs8-huge-gap0-busy8", "tipped", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop tipped (0.54); 4 of 20 seeds collapse"),
+    ("trig10-huge-gap0-busy4", "p50", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p50 0.042 ms, hbsim's median seed's 1023.410 ms"),
+    ("trig10-huge-gap0-busy4", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 688.512 ms, hbsim's median seed's 3556.770 ms"),
+    ("user55-huge-gap0-busy12", "share", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's heirs won 2 of 27 gaps (0.07); hbsim's 0.42"),
+    ("very-million-gap0-busy8", "p50", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p50 0.119 ms, hbsim's median seed's 587.203 ms"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1262,8 +1261,9 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user94", "tests/data/calibration/user94-session-2026-12-07"),
     // Checked after W's decision, U's share standing (the fifty-seventh session).
     ("user95", "tests/data/calibration/user95-session-2026-12-07"),
-    // A check of the frozen release pools (the fifty-eighth session): held out of them.
+    // Checks of the frozen release pools (the fifty-eighth session): held out of them.
     ("user96", "tests/data/calibration/user96-session-2026-12-07"),
+    ("user97", "tests/data/calibration/user97-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1614,8 +1614,8 @@ fn pooled_displaced_wait() -> String {
 /// 57.7 ms, frozen there in the fifty-third session; `user84-` to `user86-`'s six (the first
 /// with the broker's JVM options, T) to 61.0 ms, frozen there in the fifty-fourth; `user92-`'s two
 /// and the first with W's warmed huge loop (`drain-share-busy8-`) to 64.7 ms, frozen there in the
-/// fifty-sixth.
-const FIRST_TABLE_DISPLACED_WAIT_MS: f64 = 64.7;
+/// fifty-sixth; `user93-` to `user97-`'s ten to 68.2 ms, frozen there in the fifty-eighth.
+const FIRST_TABLE_DISPLACED_WAIT_MS: f64 = 68.2;
 
 /// [`FIRST_TABLE_DISPLACED_WAIT_MS`] as the exponential the first table's loaded points take.
 fn first_table_displaced_wait() -> String {
@@ -3348,6 +3348,10 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
     "last quarter",
     "as its tipped entry: the loop's last quarters failed 0.85 on average, hbsim's 0.37",
+), (
+    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
+    "last quarter",
+    "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's last quarters failed 0.25 on average, hbsim's seeds 0.15 (p = 0.0085)",
 ) ];
 
 /// One configuration at a time: where a recording is a coin (a point near a knife edge), the
@@ -3716,7 +3720,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user88-huge-gap0-busy8", "tipped", "as found when user88- and user89- (U held out) joined the pools and U was applied (the fifty-fifth session): the loop tipped (0.58); 5 of 20 seeds collapse"),
     // The fifty-fifth session, second part: user90- and user91- joined (U checked), as found.
     // The fifty-sixth session: user92- and drain-share-busy8- joined the pools and the return was refrozen at 64.7 ms, as found.
-    ("user37-huge-gap0-busy8", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.40); 15 of 20 seeds collapse"),
     ("user76-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.91 of its last quarter; hbsim's seeds fail less (median 0.42, 1 within 0.10)"),
     // The fifty-seventh session: user93- and user94- joined the pools and user92- to user94- the user sessions, as found.
     ("user82-huge-gap0-busy8", "tipped", "as found when user93- and user94- (W held out, not applied) joined the pools and user92- to user94- the user sessions (the fifty-seventh session): the loop tipped (0.57); 5 of 20 seeds collapse"),
@@ -3730,6 +3733,9 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The fifty-eighth session: user96- (held out of the frozen pools), as found.
     ("user96-huge-gap0-busy8", "p50", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks at 0.026 ms; hbsim's median seed puts it behind a walk (1174.405 ms; 2 of 20 seeds collapse, tipped agrees)"),
     ("user96-huge-gap0-busy8", "p90", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks, the p90 706.518 ms; hbsim's median seed's 3825.205 ms"),
+    // The fifty-eighth session: the first table's return refrozen at 68.2 ms (user93- to user97-'s calibrations), as found.
+    ("user38-huge-gap0-busy4", "p50", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p50 0.025 ms, hbsim's median seed's 1107.296 ms"),
+    ("user38-huge-gap0-busy4", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 430.417 ms, hbsim's median seed's 3825.205 ms"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
