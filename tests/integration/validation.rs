@@ -2217,6 +2217,12 @@ pub fn release_counts() -> &'static [ReleaseCounts] {
     })
 }
 
+/// The recordings whose counts stand in the pools ([`frozen_pool`]), but `name`: what every
+/// pooled share of a point is drawn from.
+fn pooled_others(name: &str) -> impl Iterator<Item = &'static ReleaseCounts> + '_ {
+    release_counts().iter().filter(move |c| c.pooled && c.name != name)
+}
+
 /// `cpu_release_preempt` for `point` with `busy` busy threads: the displaced share of
 /// [`release_counts`], every pooled recording ([`frozen_pool`]) but the point's own, pooled at that load
 /// ([`pooled_without`]).
@@ -2249,7 +2255,7 @@ pub fn release_preempt(busy: u64, point: &Pooling) -> f64 {
 /// recording's 9,999 outweighed every long-walk recording at its load. Decided as
 /// pre-registered for `fc8-` and `fc9-` (docs/validation.md, the twenty-first session).
 fn pooled_without(busy: u64, point: &Pooling, count: impl Fn(&ReleaseCounts) -> Option<(u64, u64)>) -> f64 {
-    let others = || release_counts().iter().filter(|c| c.pooled && c.name != point.name);
+    let others = || pooled_others(&point.name);
     let class_counted = others().any(|c| c.short_walks == point.short_walks && count(c).is_some());
     let pool = || others().filter(move |c| !class_counted || c.short_walks == point.short_walks);
     let (own_k, own_n) = pool()
@@ -2291,9 +2297,8 @@ pub fn kept_won(point: &Pooling) -> Option<f64> {
 /// [`ReleaseCounts::kept_won`] of the configuration's recordings but `name`, of the pool
 /// `pool_key` ([`pool_key`]) where one is given.
 fn kept_won_counts<'a>(name: &'a str, configuration: &'a str, pool_key: Option<&'a str>) -> impl Iterator<Item = (u64, u64)> + 'a {
-    release_counts()
-        .iter()
-        .filter(move |c| c.pooled && c.name != name && c.configuration == configuration)
+    pooled_others(name)
+        .filter(move |c| c.configuration == configuration)
         .filter(move |c| pool_key.is_none_or(|key| c.pool_key == key))
         .filter_map(|c| c.kept_won)
 }
@@ -2311,9 +2316,7 @@ pub fn kept_won_drift(name: &str, configuration: &str, pool_key: Option<&str>) -
 /// where Cochran's Q says they disagree at p < 0.05, over at least 3 recordings); `None`
 /// elsewhere.
 pub fn preempt_drift(busy: u64, point: &Pooling) -> Option<f64> {
-    let counts: Vec<(u64, u64)> = release_counts()
-        .iter()
-        .filter(|c| c.pooled && c.name != point.name)
+    let counts: Vec<(u64, u64)> = pooled_others(&point.name)
         .filter(|c| c.pool_key == point.pool_key && c.busy == busy && c.short_walks == point.short_walks)
         .filter_map(|c| c.displaced)
         .collect();
