@@ -1564,71 +1564,125 @@ fn warm_heartbeat(m: &serde_json::Map<String, serde_json::Value>, cpus: u64, bus
 /// The loop's heirs' CPU share in its won gaps on the Intel guest, as `hbsim calibrate` writes it.
 const EXECUTOR_SHARE: f64 = hbsim::calibrate::EXECUTOR_SHARE;
 
-/// I's `cpu_wait_displaced` on the first table, whose points have no calibration of their own:
-/// D's censored exponential ([`hbsim::calibrate::drain_wait_from`]) pooled over every
-/// calibration file recorded under busy threads that fill the CPUs, Σ won × gap / Σ (won −
-/// drained + 1), to 0.1 ms.
-fn pooled_displaced_wait() -> String {
-    static POOLED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    POOLED
-        .get_or_init(|| {
-            let dir = repo_root().join("tests/data/calibration");
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .expect("tests/data/calibration")
-                .map(|e| e.expect("entry").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                .collect();
-            files.sort();
-            let (mut exposure, mut returns) = (0.0, 0.0);
-            for file in files {
+/// D's pooled return: Σ won × gap [µs] and Σ (won − drained + 1) over the calibration files
+/// recorded under busy threads that fill the CPUs ([`hbsim::calibrate::drain_wait_from`]), the
+/// frozen ones ([`frozen_returns`]) and those held out of them.
+struct PooledReturn {
+    exposure_us: f64,
+    returns: f64,
+}
+
+impl PooledReturn {
+    fn mean_ms(&self) -> f64 {
+        self.exposure_us / self.returns / 1e3
+    }
+
+    /// The mean's standard error [ms], an exponential's over the estimator's own count of returns.
+    fn se_ms(&self) -> f64 {
+        self.mean_ms() / self.returns.sqrt()
+    }
+
+    fn add(&mut self, other: &PooledReturn) {
+        self.exposure_us += other.exposure_us;
+        self.returns += other.returns;
+    }
+}
+
+/// Every calibration file whose long loop counts D's return, by name (the file's stem), with its
+/// share of the pool.
+fn calibration_returns() -> &'static [(String, PooledReturn)] {
+    static RETURNS: std::sync::OnceLock<Vec<(String, PooledReturn)>> = std::sync::OnceLock::new();
+    RETURNS.get_or_init(|| {
+        let dir = repo_root().join("tests/data/calibration");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("tests/data/calibration")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|file| {
                 let text = std::fs::read_to_string(&file).expect("calibration");
                 let cal: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-                let (Some(meta), Some(measured)) = (
-                    cal.get("meta").and_then(|m| m.as_table()),
-                    cal.get("measured").and_then(|m| m.as_table()),
-                ) else {
-                    continue;
-                };
+                let meta = cal.get("meta")?.as_table()?;
+                let measured = cal.get("measured")?.as_table()?;
                 let cpus = meta.get("cpus").and_then(|v| v.as_integer()).unwrap_or(0);
                 let busy = meta.get("busy_threads").and_then(|v| v.as_integer()).unwrap_or(0);
                 let measured: serde_json::Map<String, serde_json::Value> =
                     serde_json::from_str(&serde_json::to_string(measured).expect("json")).expect("measured");
-                if let Some(d) = hbsim::calibrate::drain_wait_from(&measured, cpus, busy) {
-                    exposure += d.won as f64 * d.gap_us;
-                    returns += (d.won - d.drained) as f64 + 1.0;
-                }
-            }
-            assert!(returns > 0.0, "no calibration under busy threads counts the long loop's won gaps");
-            let mean_us = exposure / returns;
-            hbsim::calibrate::exponential_text((mean_us / 100.0).round() * 100_000.0)
-        })
-        .clone()
+                let d = hbsim::calibrate::drain_wait_from(&measured, cpus, busy)?;
+                let name = file.file_stem().expect("stem").to_string_lossy().into_owned();
+                let share = PooledReturn { exposure_us: d.won as f64 * d.gap_us, returns: (d.won - d.drained) as f64 + 1.0 };
+                Some((name, share))
+            })
+            .collect()
+    })
 }
 
-/// The first table's `cpu_wait_displaced` [ms]: [`pooled_displaced_wait`] as it stood over the
-/// calibrations to `user75-` (53.5 ms), frozen in the fifty-first session (and again to
-/// `user83-`, below). The pool moves with every calibration recorded under load, and a move of a
-/// tenth of a millisecond redraws every loaded point's seeds: `user76-`'s three calibrations moved
-/// it to 53.1 ms, which turned 17 of the first table's knife-edge calls against the loop and 21
-/// back (docs/validation-log.md, the
-/// fifty-first session, second part). Frozen, a new session's data grade its own points;
-/// [`the_frozen_return_stays_the_pools`] says when the pool has moved enough to freeze it again
-/// (an intended change, with its churn): `user81-` to `user83-`'s six calibrations moved it to
-/// 57.7 ms, frozen there in the fifty-third session; `user84-` to `user86-`'s six (the first
-/// with the broker's JVM options, T) to 61.0 ms, frozen there in the fifty-fourth; `user92-`'s two
-/// and the first with W's warmed huge loop (`drain-share-busy8-`) to 64.7 ms, frozen there in the
-/// fifty-sixth; `user93-` to `user97-`'s ten to 68.2 ms, frozen there in the fifty-eighth.
-const FIRST_TABLE_DISPLACED_WAIT_MS: f64 = 68.2;
+/// D's return pooled over the calibration files `keep` takes.
+fn pooled_return(keep: impl Fn(&str) -> bool) -> PooledReturn {
+    let mut pool = PooledReturn { exposure_us: 0.0, returns: 0.0 };
+    for (_, share) in calibration_returns().iter().filter(|(name, _)| keep(name)) {
+        pool.add(share);
+    }
+    assert!(pool.returns > 0.0, "no calibration under busy threads counts the long loop's won gaps");
+    pool
+}
 
-/// [`FIRST_TABLE_DISPLACED_WAIT_MS`] as the exponential the first table's loaded points take.
+/// The file that names the calibrations whose returns stand in the first table's pool
+/// ([`frozen_returns`]).
+const FROZEN_RETURN_FILE: &str = "tests/data/validation/pooled-returns.txt";
+
+/// The calibrations whose long loops' returns stand in the first table's `cpu_wait_displaced`:
+/// those [`FROZEN_RETURN_FILE`] names, every one to `user97-` (82 files, 68.2 ms), frozen by
+/// membership in the fifty-ninth session as the release pools are ([`frozen_pool`]).
+///
+/// The pool moves with every calibration recorded under load, and a move of a tenth of a
+/// millisecond redraws every loaded point's seeds: `user76-`'s three calibrations moved it from
+/// 53.5 to 53.1 ms, which turned 17 of the first table's knife-edge calls against the loop and 21
+/// back (docs/validation-log.md, the fifty-first session, second part). From then to the
+/// fifty-eighth session it was a frozen figure, frozen again whenever the pool moved past 5% of it
+/// (57.7 ms to `user83-`, 61.0 to `user86-`, 64.7 to `user92-`, 68.2 to `user97-`), each time with
+/// 20 to 40 calls of churn. Frozen by membership, a new calibration is held out of the pool until
+/// [`the_frozen_return_stays_the_pools`] finds that the held-out ones move it past its own
+/// standard error; then `FREEZE_POOLS=1 cargo test --test integration
+/// the_frozen_return_stays_the_pools` writes the file again (an intended change, with its churn).
+fn frozen_returns() -> &'static std::collections::BTreeSet<String> {
+    static FROZEN: std::sync::OnceLock<std::collections::BTreeSet<String>> = std::sync::OnceLock::new();
+    FROZEN.get_or_init(|| named_in(FROZEN_RETURN_FILE))
+}
+
+/// The names a freeze file lists, one a line, `#` comments and blank lines skipped.
+fn named_in(file: &str) -> std::collections::BTreeSet<String> {
+    let path = repo_root().join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Writes a freeze file: `header` as comments, then `names` sorted, one a line.
+fn write_freeze(file: &str, header: &str, names: impl IntoIterator<Item = String>) {
+    let path = repo_root().join(file);
+    let mut names: Vec<String> = names.into_iter().collect();
+    names.sort_unstable();
+    let mut text: String = header.lines().map(|l| format!("# {l}\n")).collect();
+    for name in names {
+        text.push_str(&name);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// I's `cpu_wait_displaced` on the first table, whose points have no calibration of their own:
+/// D's censored exponential pooled over the frozen calibrations ([`frozen_returns`]), Σ won × gap
+/// / Σ (won − drained + 1), to 0.1 ms.
 fn first_table_displaced_wait() -> String {
-    hbsim::calibrate::exponential_text(FIRST_TABLE_DISPLACED_WAIT_MS * 1e6)
-}
-
-/// The pool's mean [ms] ([`pooled_displaced_wait`]).
-fn pooled_displaced_wait_ms() -> f64 {
-    let pooled: toml::Table = format!("x = {}", pooled_displaced_wait()).parse().expect("pooled");
-    hbsim::scenario::parse_duration(pooled["x"]["mean"].as_str().expect("mean")).expect("duration") as f64 / 1e6
+    let mean_us = pooled_return(|name| frozen_returns().contains(name)).mean_ms() * 1e3;
+    hbsim::calibrate::exponential_text((mean_us / 100.0).round() * 100_000.0)
 }
 
 /// The frozen pools ([`frozen_pool`]) are the recordings' within their own noise: at every pool the
@@ -1641,18 +1695,13 @@ fn pooled_displaced_wait_ms() -> f64 {
 fn the_frozen_pools_stay_the_pools() {
     let path = repo_root().join(FROZEN_POOL_FILE);
     if std::env::var_os("FREEZE_POOLS").is_some() {
-        let mut text = String::from(
-            "# The recordings whose counts of the race at the walker's release stand in the pools the\n\
-             # validation's points draw (tests/integration/validation.rs, frozen_pool). Written by\n\
-             # FREEZE_POOLS=1 cargo test --test integration the_frozen_pools_stay_the_pools\n",
+        write_freeze(
+            FROZEN_POOL_FILE,
+            "The recordings whose counts of the race at the walker's release stand in the pools the\n\
+             validation's points draw (tests/integration/validation.rs, frozen_pool). Written by\n\
+             FREEZE_POOLS=1 cargo test --test integration the_frozen_pools_stay_the_pools",
+            release_counts().iter().map(|c| c.name.clone()),
         );
-        let mut names: Vec<&str> = release_counts().iter().map(|c| c.name.as_str()).collect();
-        names.sort_unstable();
-        for name in names {
-            text.push_str(name);
-            text.push('\n');
-        }
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         return;
     }
     let counted: std::collections::BTreeSet<&str> = release_counts().iter().map(|c| c.name.as_str()).collect();
@@ -1705,14 +1754,34 @@ fn the_frozen_pools_stay_the_pools() {
     );
 }
 
-/// The frozen return is the pool's within 5%: past that the calibrations recorded since have
-/// moved it, and it is frozen again.
+/// The frozen return ([`frozen_returns`]) is the calibrations' within its own noise: adding the
+/// calibrations held out of it moves the pool's mean by less than the frozen pool's standard
+/// error. Past that it is frozen again: `FREEZE_POOLS=1` writes [`FROZEN_RETURN_FILE`] over every
+/// calibration that counts the return.
 #[test]
 fn the_frozen_return_stays_the_pools() {
-    let mean = pooled_displaced_wait_ms();
+    if std::env::var_os("FREEZE_POOLS").is_some() {
+        write_freeze(
+            FROZEN_RETURN_FILE,
+            "The calibrations whose long loops' returns stand in the first table's cpu_wait_displaced\n\
+             (tests/integration/validation.rs, frozen_returns). Written by\n\
+             FREEZE_POOLS=1 cargo test --test integration the_frozen_return_stays_the_pools",
+            calibration_returns().iter().map(|(name, _)| name.clone()),
+        );
+        return;
+    }
+    let counted: std::collections::BTreeSet<&str> = calibration_returns().iter().map(|(n, _)| n.as_str()).collect();
+    let gone: Vec<&String> = frozen_returns().iter().filter(|n| !counted.contains(n.as_str())).collect();
+    assert!(gone.is_empty(), "{FROZEN_RETURN_FILE}: no calibration counts the return as {gone:?}");
+    let frozen = pooled_return(|name| frozen_returns().contains(name));
+    let all = pooled_return(|_| true);
+    let held_out = counted.len() - frozen_returns().len();
     assert!(
-        (mean / FIRST_TABLE_DISPLACED_WAIT_MS - 1.0).abs() <= 0.05,
-        "the calibrations' pooled return is {mean} ms, the first table's frozen {FIRST_TABLE_DISPLACED_WAIT_MS} ms: freeze it again (FIRST_TABLE_DISPLACED_WAIT_MS)"
+        (all.mean_ms() - frozen.mean_ms()).abs() <= frozen.se_ms(),
+        "the {held_out} calibrations held out of the first table's return move it from {:.1} ms to {:.1} ms, past the frozen pool's standard error {:.1} ms: freeze it again (FREEZE_POOLS=1 cargo test --test integration the_frozen_return_stays_the_pools), then regrade and take the churn into KNOWN",
+        frozen.mean_ms(),
+        all.mean_ms(),
+        frozen.se_ms(),
     );
 }
 
@@ -1720,7 +1789,7 @@ fn the_frozen_return_stays_the_pools() {
 /// it is the pool's figure, within a quarter.
 #[test]
 fn the_return_calibrate_falls_back_on_is_the_pools() {
-    let mean = pooled_displaced_wait_ms();
+    let mean = pooled_return(|_| true).mean_ms();
     let written = hbsim::calibrate::DISPLACED_WAIT_POOLED_MS;
     assert!(
         (mean / written - 1.0).abs() <= 0.25,
@@ -2155,15 +2224,7 @@ pub const FROZEN_POOL_FILE: &str = "tests/data/validation/pooled-releases.txt";
 /// the_frozen_pools_stay_the_pools` writes the file again (an intended change, with its churn).
 pub fn frozen_pool() -> &'static std::collections::BTreeSet<String> {
     static FROZEN: std::sync::OnceLock<std::collections::BTreeSet<String>> = std::sync::OnceLock::new();
-    FROZEN.get_or_init(|| {
-        let path = repo_root().join(FROZEN_POOL_FILE);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_string)
-            .collect()
-    })
+    FROZEN.get_or_init(|| named_in(FROZEN_POOL_FILE))
 }
 
 /// Every recording under controlled load ([`UNCONTROLLED_LOAD`]) that counts the race at the
