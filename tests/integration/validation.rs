@@ -2904,6 +2904,8 @@ pub struct RunOutcome {
     pub won_gap_ms_mean: f64,
     /// The share of won gaps that ended with the backlog drained.
     pub won_gaps_drained_share: f64,
+    /// The close walks of the run, the trigger's included.
+    pub close_walks: u64,
 }
 
 /// Runs `scenario` under `leaky` and reads its figures.
@@ -2940,6 +2942,7 @@ pub fn hbsim_outcome(scenario: &Path) -> RunOutcome {
         p99_ms: summary["heartbeat_latency_p99_ms"].as_f64().expect("heartbeat_latency_p99_ms"),
         won_gap_ms_mean: gaps["won_gap_ms_mean"].as_f64().expect("won_gap_ms_mean"),
         won_gaps_drained_share: gaps["won_gaps_drained_share"].as_f64().expect("won_gaps_drained_share"),
+        close_walks: summary["close_walks"].as_u64().expect("close_walks"),
     }
 }
 
@@ -2976,6 +2979,10 @@ pub struct Comparison {
     pub last_quarter: Vec<f64>,
     /// The heirs' drain in won gaps, both sides (recorded from `runs3-` on). Shown, not gated.
     pub drain: Option<Drain>,
+    /// Whether the trigger fed back: the loop walked a close beyond the trigger's (`outcome.walks`
+    /// against `params.trigger_closes`), and how many of hbsim's seeds did. Shown per
+    /// configuration, not gated ([`compare_configurations`]).
+    pub fed_back: Option<(bool, u64)>,
 }
 
 /// How the heirs drained in the gaps they won: the harness's figures and hbsim's, pooled over the
@@ -3146,6 +3153,13 @@ pub fn compare_point(dir: &Path, name: &str, json: &Path, toml: &Path, walks: Wa
         collapsed,
         harness_last_quarter: h_last,
         last_quarter: runs.iter().map(|r| r.last_quarter_failed).collect(),
+        fed_back: o["walks"]
+            .as_u64()
+            .zip(doc["params"]["trigger_closes"].as_u64())
+            .map(|(walks, trigger)| {
+                let seeds = runs.iter().filter(|r| r.close_walks > trigger).count() as u64;
+                (walks > trigger, seeds)
+            }),
         drain: o["won_calls_per_ms"].as_f64().map(|harness_rate| {
             let (calls, ms, drained) = runs.iter().fold((0.0, 0.0, 0.0), |(c, m, d), r| {
                 (
@@ -3506,6 +3520,7 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str, &str
             ));
         }
     }
+    fed_back_by_configuration(results);
     for (config, figure, _) in known {
         match graded.iter().find(|g| g.config == *config) {
             None => problems.push(format!("the known configurations name {config}, which has too few recordings")),
@@ -3516,6 +3531,41 @@ pub fn compare_configurations(results: &[Comparison], known: &[(&str, &str, &str
         }
     }
     problems
+}
+
+/// Whether the trigger fed back, per configuration (at least [`CONFIGURATION_RECORDINGS`]
+/// recordings that count their walks): the loop's recordings that walked a close beyond the
+/// trigger's, against hbsim's seeds' share at each recording as [`collapse_rate`] takes it, with
+/// the Poisson binomial p of [`configuration_p_value`]. A recording that feeds back may still
+/// recover, so this asks an earlier question than the tips: whether the trigger's walks make the
+/// first heartbeat time out. Shown, not gated (the fifty-ninth session, as found).
+fn fed_back_by_configuration(results: &[Comparison]) {
+    let mut by: std::collections::BTreeMap<&str, Vec<(bool, u64)>> = std::collections::BTreeMap::new();
+    for r in results.iter().filter(|r| !r.uncontrolled) {
+        if let Some(fed) = r.fed_back {
+            by.entry(r.configuration.as_str()).or_default().push(fed);
+        }
+    }
+    let rows: Vec<String> = by
+        .into_iter()
+        .filter(|(_, recordings)| recordings.len() >= CONFIGURATION_RECORDINGS)
+        .map(|(config, recordings)| {
+            let fed = recordings.iter().filter(|(harness, _)| *harness).count();
+            let seeds: Vec<u64> = recordings.iter().map(|(_, k)| *k).collect();
+            let expects: f64 = seeds.iter().map(|k| collapse_rate(*k)).sum();
+            let p = configuration_p_value(&seeds, fed);
+            format!("| {config} | {} | {fed} | {expects:.1} | {p:.3} |", recordings.len())
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    eprintln!();
+    eprintln!("| configuration | recordings | loop fed back (a close beyond the trigger's walked) | hbsim expects (its seeds' share at each) | p |");
+    eprintln!("|---|---|---|---|---|");
+    for row in rows {
+        eprintln!("{row}");
+    }
 }
 
 /// The Poisson binomial sums to 1, is the binomial when every probability is the same, and the
