@@ -79,11 +79,31 @@ final class ProducerTable {
     int[] traceTid;
     int traceN;
     final long[] arriveSlot = new long[64];
+    /** Validation: the won gaps the loop's event thread has counted so far (written under the
+     *  monitor as the walker gets back in after a gap a heartbeat won; read by a heartbeat thread
+     *  as it asks for the monitor, {@link #wantMonitor}). */
+    volatile long wonGaps;
+    /** Per calling thread (by id, as {@link #arriveSlot}): {@link #wonGaps} when it asked. */
+    final long[] arriveWon = new long[64];
+    /** Per registerProducer call of the loop: the won gaps it sat through while it waited (gaps
+     *  other heartbeat threads won that ended before it got in), 0 to 6, and 7 or more at 7. */
+    final long[] satThrough = new long[8];
+    long satThroughMax;
 
-    /** Diagnostics: the calling thread is about to call registerProducer. */
+    /** Validation: the loop starts; {@link #satThrough} counts its calls from here. */
+    void startCountingWaits() {
+        wonGaps = 0;
+        java.util.Arrays.fill(arriveWon, 0);
+        java.util.Arrays.fill(satThrough, 0);
+        satThroughMax = 0;
+    }
+
+    /** The calling thread is about to call registerProducer. */
     void wantMonitor() {
+        int slot = (int) (Thread.currentThread().getId() & 63);
+        arriveWon[slot] = wonGaps;
         if (traceIn != null) {
-            arriveSlot[(int) (Thread.currentThread().getId() & 63)] = System.nanoTime();
+            arriveSlot[slot] = System.nanoTime();
         }
     }
 
@@ -137,6 +157,11 @@ final class ProducerTable {
             traceTid[trace] = slot;
         }
         registers++;
+        long sat = wonGaps - arriveWon[(int) (Thread.currentThread().getId() & 63)];
+        if (sat >= 0) {
+            satThrough[(int) Math.min(sat, 7)]++;
+            satThroughMax = Math.max(satThroughMax, sat);
+        }
         if (firstAfterRelease < lastRelease) {
             firstAfterRelease = System.nanoTime();
             if (cpuProbe) {

@@ -177,6 +177,7 @@ final class Validate {
             doc.put("calibration", cal);
         }
 
+        table.startCountingWaits();
         if (traceFile != null) {
             int cap = 2_000_000;
             table.traceArrive = new long[cap];
@@ -389,6 +390,7 @@ final class Validate {
                                         (w0 - table.lastRelease) / 1000, idleSince ? (idle - table.lastRelease) / 1000 : -1));
                             }
                             ev[2]++;
+                            table.wonGaps++;
                             ev[3] += seen - lastSeen;
                             if (gapCpu && cpuAtRelease[0] >= 0) {
                                 long used = Drain.workersCpuNs(mx, hbThreadList) - cpuAtRelease[0];
@@ -799,6 +801,15 @@ final class Validate {
         }
         out.put("gaps_between_walks", ev[1]);
         out.put("gaps_won_by_heartbeats", ev[2]);
+        // Per registerProducer call, the won gaps it sat through while it waited for the monitor
+        // (0 to 6, then 7 or more), and the most: how long a parked heartbeat thread is passed over
+        // while others drain (the fifty-ninth session).
+        List<Long> sat = new ArrayList<>();
+        for (long calls : table.satThrough) {
+            sat.add(calls);
+        }
+        out.put("calls_sat_through_won_gaps", sat);
+        out.put("calls_sat_through_won_gaps_max", table.satThroughMax);
         out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
         out.put("heartbeats_per_won_gap", ev[2] == 0 ? 0.0 : ev[3] / (double) ev[2]);
         out.put("close_events_offered", eventsOffered.get());
