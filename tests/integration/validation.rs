@@ -883,7 +883,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("runs7-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (0.57); 5 of 20 seeds collapse"),
     ("runs8-huge-gap0-busy16", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop held (0.46); 16 of 20 seeds collapse"),
     ("trig14-huge-gap0-busy4", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.53 of its last quarter; hbsim's seeds fail less (median 0.14, 0 within 0.10)"),
-    ("user78-huge-gap0-busy8", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.29, 0 within 0.10)"),
     ("user79-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (0.77); 3 of 20 seeds collapse"),
     ("very-huge-gap0-busy4", "p50", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop's p50 0.033 ms, hbsim's median seed's 754.975 ms"),
     ("very-huge-gap0-busy4", "p90", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop's p90 415.869 ms, hbsim's median seed's 2483.028 ms"),
@@ -891,7 +890,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The fifty-fifth session: user88- and user89- joined, U applied, as found.
     // The fifty-fifth session, second part: user90- and user91- joined (U checked), as found.
     ("user76-huge-gap0-busy8", "last quarter", "as found when user90- and user91- (U checked) joined the pools (the fifty-fifth session, second part): the loop failed 0.91 of its last quarter; hbsim's seeds fail less (median 0.40, 0 within 0.10)"),
-    ("user86-huge-gap0-busy12", "last quarter", "as found when user90- and user91- (U checked) joined the pools (the fifty-fifth session, second part): the loop failed 0.08 of its last quarter; hbsim's seeds fail more (median 0.54, 0 within 0.10)"),
     // The fifty-sixth session: user92- and drain-share-busy8- joined the pools and the return was refrozen at 64.7 ms, as found.
     ("disp3-huge-gap0-busy16", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.26); 15 of 20 seeds collapse"),
     ("disp3-huge-gap0-busy16", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.26 of its last quarter; hbsim's seeds fail more (median 0.61, 1 within 0.10)"),
@@ -903,14 +901,10 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("trig14-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.93 of its last quarter; hbsim's seeds fail less (median 0.56, 1 within 0.10)"),
     ("trig6-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.48, 1 within 0.10)"),
     ("user56-huge-gap0-busy4", "p90", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop's p90 598.276 ms, hbsim's median seed's 3422.552 ms"),
-    ("user88-huge-gap0-busy8", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop tipped (0.58); 5 of 20 seeds collapse"),
     // The fifty-seventh session: user93- and user94- joined the pools and user92- to user94- the user sessions, as found.
-    ("user79-huge-gap0-busy8", "last quarter", "as found when user93- and user94- (W held out, not applied) joined the pools and user92- to user94- the user sessions (the fifty-seventh session): the loop failed 0.77 of its last quarter; hbsim's seeds fail less (median 0.34, 1 within 0.10)"),
     ("user94-huge-gap0-busy8", "tipped", "as found when user93- and user94- (W held out, not applied) joined the pools and user92- to user94- the user sessions (the fifty-seventh session): the loop tipped (0.51); 2 of 20 seeds collapse"),
     // The fifty-seventh session: user95- joined the pools and the user sessions, as found.
     ("user-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.40, 1 within 0.10)"),
-    ("user83-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.49, 1 within 0.10)"),
-    ("user87-huge-gap0-busy12", "tipped", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop held (0.46); 15 of 20 seeds collapse"),
     // The fifty-eighth session: user96- (held out of the frozen pools), as found.
     ("user96-huge-gap0-busy8", "p50", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks at 0.026 ms; hbsim's median seed puts it behind a walk (1174.405 ms; 2 of 20 seeds collapse, tipped agrees)"),
     ("user96-huge-gap0-busy8", "p90", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks, the p90 706.518 ms; hbsim's median seed's 4429.185 ms"),
@@ -929,15 +923,17 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("trig10-huge-gap0-busy4", "p50", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p50 0.042 ms, hbsim's median seed's 1023.410 ms"),
     ("trig10-huge-gap0-busy4", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 688.512 ms, hbsim's median seed's 3556.770 ms"),
     ("user55-huge-gap0-busy12", "share", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's heirs won 2 of 27 gaps (0.07); hbsim's 0.42"),
-    ("very-million-gap0-busy8", "p50", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p50 0.119 ms, hbsim's median seed's 587.203 ms"),
     // The fifty-ninth session: the release pools frozen again over every recording to user98- (user96- to user98- moved the fc-v1300 busy-12 displaced share), as found.
     ("user76-huge-gap0-busy12", "registers", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop's heirs made 1540.0 registerProducer calls per won gap; hbsim's median seed 3871.8"),
-    ("user77-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (1.00); 3 of 20 seeds collapse"),
     ("user80-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (0.56); 4 of 20 seeds collapse"),
-    ("user81-huge-gap0-busy8", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.69 of its last quarter; hbsim's seeds fail less (median 0.27, 1 within 0.10)"),
     ("user91-huge-gap0-busy12", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.85 of its last quarter; hbsim's seeds fail less (median 0.41, 1 within 0.10)"),
     ("user98-huge-gap0-busy8", "p50", "as found with user98- (held out of both freezes, pre-registered; the fifty-ninth session), missed before the pools were frozen again too: with no close fed back and 9 gaps between walks the loop's median heartbeat passed between walks; the loop's p50 0.025 ms, hbsim's median seed's 1308.623 ms"),
     ("user98-huge-gap0-busy8", "p90", "as found with user98- (held out of both freezes, pre-registered; the fifty-ninth session), missed before the pools were frozen again too: with no close fed back and 9 gaps between walks the loop's median heartbeat passed between walks; the loop's p90 846.131 ms, hbsim's median seed's 3959.423 ms"),
+    // The fifty-ninth session, again: the release pools frozen to user99- (its million-gap0-busy8 stood in a pool the frozen ones did not hold), as found.
+    ("user80-huge-gap0-busy8", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.56 of its last quarter; hbsim's seeds fail less (median 0.35, 0 within 0.10)"),
+    ("user81-huge-gap0-busy12", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.57, 1 within 0.10)"),
+    ("user82-huge-gap0-busy8", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.57 of its last quarter; hbsim's seeds fail less (median 0.41, 1 within 0.10)"),
+    ("user95-huge-gap0-busy8", "tipped", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop tipped (0.60); 5 of 20 seeds collapse"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1272,6 +1268,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user97", "tests/data/calibration/user97-session-2026-12-07"),
     // A check of both freezes, the release pools' and the return's (the fifty-ninth session).
     ("user98", "tests/data/calibration/user98-session-2026-12-07"),
+    // The freezes again, and the won gaps a call sits through (the fifty-ninth session).
+    ("user99", "tests/data/calibration/user99-session-2026-12-07"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2235,7 +2233,8 @@ pub const FROZEN_POOL_FILE: &str = "tests/data/validation/pooled-releases.txt";
 /// The recordings whose counts stand in the pools ([`pooled_without`], [`kept_won`],
 /// [`kept_won_drift`]): those [`FROZEN_POOL_FILE`] names, frozen in the fifty-eighth session over
 /// every recording to `user95-` and again in the fifty-ninth to `user98-` (whose three sets moved
-/// the `fc-v1300` busy-12 displaced share from 0.326 to 0.350, past its 0.020). Before it every new recording joined every other point's pool
+/// the `fc-v1300` busy-12 displaced share from 0.326 to 0.350, past its 0.020), then to `user99-`
+/// (whose `million-gap0-busy8` stood in a pool the frozen ones did not hold). Before it every new recording joined every other point's pool
 /// as it was committed, so each data commit redrew the seeds of the knife edges in its pools and
 /// turned a handful of calls each way (the KNOWN churn of the fifty-first to fifty-seventh
 /// sessions: 7 to 43 entries a session, none of them about the new data). Frozen, a new
@@ -3859,7 +3858,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The fifty-fifth session, second part: user90- and user91- joined (U checked), as found.
     // The fifty-sixth session: user92- and drain-share-busy8- joined the pools and the return was refrozen at 64.7 ms, as found.
     // The fifty-seventh session: user93- and user94- joined the pools and user92- to user94- the user sessions, as found.
-    ("user82-huge-gap0-busy8", "tipped", "as found when user93- and user94- (W held out, not applied) joined the pools and user92- to user94- the user sessions (the fifty-seventh session): the loop tipped (0.57); 5 of 20 seeds collapse"),
     ("user94-huge-gap0-busy8", "tipped", "as found when user93- and user94- (W held out, not applied) joined the pools and user92- to user94- the user sessions (the fifty-seventh session): the loop tipped (0.51); 5 of 20 seeds collapse"),
     // The fifty-seventh session: user95- joined the pools and the user sessions, as found.
     ("user77-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.40, 1 within 0.10)"),
@@ -3875,10 +3873,11 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user77-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (1.00); 5 of 20 seeds collapse"),
     ("user79-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (0.77); 5 of 20 seeds collapse"),
     ("user86-huge-gap0-busy12", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.08 of its last quarter; hbsim's seeds fail more (median 0.65, 1 within 0.10)"),
-    ("user88-huge-gap0-busy8", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.58 of its last quarter; hbsim's seeds fail less (median 0.27, 1 within 0.10)"),
     ("user91-huge-gap0-busy12", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.85 of its last quarter; hbsim's seeds fail less (median 0.48, 1 within 0.10)"),
     ("user98-huge-gap0-busy8", "p50", "as found with user98- (held out of both freezes, pre-registered; the fifty-ninth session), missed before the pools were frozen again too: with no close fed back and 9 gaps between walks the loop's median heartbeat passed between walks; the loop's p50 0.025 ms, hbsim's median seed's 1056.965 ms"),
-    ("user98-huge-gap0-busy8", "p90", "as found with user98- (held out of both freezes, pre-registered; the fifty-ninth session), missed before the pools were frozen again too: with no close fed back and 9 gaps between walks the loop's median heartbeat passed between walks; the loop's p90 846.131 ms, hbsim's median seed's 3825.205 ms"),
+    // The fifty-ninth session, again: the release pools frozen to user99- (its million-gap0-busy8 stood in a pool the frozen ones did not hold), as found.
+    ("user81-huge-gap0-busy8", "tipped", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop tipped (0.69); 3 of 20 seeds collapse"),
+    ("user81-huge-gap0-busy8", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.69 of its last quarter; hbsim's seeds fail less (median 0.27, 1 within 0.10)"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
