@@ -400,32 +400,22 @@ impl HoldTrace {
     }
 }
 
-/// This run's `cpu_release_heir_waits`: the key itself, or where `cpu_release_heir_waits_sd` is
-/// above 0 a draw from a normal around it with that spread, clamped to 0–1. The share it holds
-/// the race to drifts between sessions on one host beyond what the counts' own noise explains
-/// (docs/validation.md, the eighteenth session): the run draws where in that drift it falls,
-/// and a run is too short for it to move (40–60 s against hours). The clamp is where the drift
-/// passes what the race alone lets in (0) or what the heirs that run at once let in (1).
-fn run_heir_waits(p: &crate::scenario::BrokerParams, rng: &mut ChaCha8Rng) -> f64 {
-    if p.cpu_release_heir_waits_sd == 0.0 {
-        return p.cpu_release_heir_waits;
+/// This run's share of a drifting key: `share` itself, or where `sd` is above 0 a draw from a
+/// normal around it with that spread, clamped to 0–1; the run keeps its draw (a run is too short
+/// for the drift to move: 40–60 s against hours). Two keys drift so between runs beyond what
+/// their counts' own noise explains:
+/// - `cpu_release_heir_waits` (`_sd`; docs/validation.md, the eighteenth session), clamped where
+///   the drift passes what the race alone lets in (0) or what the heirs that run at once let in (1);
+/// - `cpu_release_preempt` (`_sd`): the share of its releases at which a loaded host's walker loses
+///   its CPU (the `fc-v1300` guest under 8 busy threads: 0.41 pooled over 13 runs, a spread of
+///   about 0.09; docs/validation-log.md, the fifty-eighth session), which decides how many gaps a
+///   run's heirs win.
+fn run_share(share: f64, sd: f64, rng: &mut ChaCha8Rng) -> f64 {
+    if sd == 0.0 {
+        return share;
     }
     let z: f64 = rand_distr::StandardNormal.sample(rng);
-    (p.cpu_release_heir_waits + p.cpu_release_heir_waits_sd * z).clamp(0.0, 1.0)
-}
-
-/// This run's `cpu_release_preempt`: the key itself, or where `cpu_release_preempt_sd` is above 0
-/// a draw from a normal around it with that spread, clamped to 0–1. The share of its releases at
-/// which a loaded host's walker loses its CPU drifts between runs of one configuration beyond
-/// what the counts' own noise explains (the `fc-v1300` guest under 8 busy threads: 0.41 pooled
-/// over 13 runs, a spread of about 0.09; docs/validation-log.md, the fifty-eighth session), and a
-/// run's share decides how many gaps its heirs win. The run keeps its draw.
-fn run_preempt(p: &crate::scenario::BrokerParams, rng: &mut ChaCha8Rng) -> f64 {
-    if p.cpu_release_preempt_sd == 0.0 {
-        return p.cpu_release_preempt;
-    }
-    let z: f64 = rand_distr::StandardNormal.sample(rng);
-    (p.cpu_release_preempt + p.cpu_release_preempt_sd * z).clamp(0.0, 1.0)
+    (share + sd * z).clamp(0.0, 1.0)
 }
 
 /// This run's factor on `close_cost_per_group`: 1, or where `close_cost_per_group_drift` (σ) is
@@ -458,9 +448,11 @@ impl World {
             send_rate: scenario.producers.iter().map(|p| p.send_rate).collect(),
         };
         for (b, p) in params.brokers.iter_mut().enumerate() {
-            p.cpu_release_heir_waits = run_heir_waits(p, &mut streams.stream(streams::HEIR_WAITS_BASE + b as u64));
+            let heir_waits = &mut streams.stream(streams::HEIR_WAITS_BASE + b as u64);
+            p.cpu_release_heir_waits = run_share(p.cpu_release_heir_waits, p.cpu_release_heir_waits_sd, heir_waits);
             p.close_cost_per_group_factor = run_walk_factor(p, &mut streams.stream(streams::WALK_DRIFT_BASE + b as u64));
-            p.cpu_release_preempt = run_preempt(p, &mut streams.stream(streams::PREEMPT_DRIFT_BASE + b as u64));
+            let preempt = &mut streams.stream(streams::PREEMPT_DRIFT_BASE + b as u64);
+            p.cpu_release_preempt = run_share(p.cpu_release_preempt, p.cpu_release_preempt_sd, preempt);
         }
         let brokers = (0..scenario.broker.count)
             .map(|b| {

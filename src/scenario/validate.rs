@@ -733,18 +733,16 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
     );
     p.probability(b.cpu_release_other_at_once, &f("cpu_release_other_at_once"));
     p.probability(b.cpu_release_heir_waits, &f("cpu_release_heir_waits"));
-    let sd = b.cpu_release_heir_waits_sd;
-    p.check(
-        sd.is_finite() && (0.0..=1.0).contains(&sd),
-        &f("cpu_release_heir_waits_sd"),
-        format!("must be a standard deviation between 0 and 1 (of a share), got {sd}"),
-    );
-    let sd = b.cpu_release_preempt_sd;
-    p.check(
-        sd.is_finite() && (0.0..=1.0).contains(&sd),
-        &f("cpu_release_preempt_sd"),
-        format!("must be a standard deviation between 0 and 1 (of a share), got {sd}"),
-    );
+    for (sd, key) in [
+        (b.cpu_release_heir_waits_sd, "cpu_release_heir_waits_sd"),
+        (b.cpu_release_preempt_sd, "cpu_release_preempt_sd"),
+    ] {
+        p.check(
+            sd.is_finite() && (0.0..=1.0).contains(&sd),
+            &f(key),
+            format!("must be a standard deviation between 0 and 1 (of a share), got {sd}"),
+        );
+    }
     let monitor = match b.monitor.as_str() {
         "fifo" => MonitorKind::Fifo,
         "barging" => MonitorKind::Barging,

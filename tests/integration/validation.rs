@@ -1679,14 +1679,34 @@ fn named_in(file: &str) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
+/// One freeze procedure for both freeze files. Under `FREEZE_POOLS`, writes `file` over every name
+/// `counted` gives (`header` as its comments) and returns `None`: the test that called it stops
+/// there. Otherwise checks that every name `frozen` holds is still counted and returns the
+/// counted names.
+fn freeze_or_check<'a>(
+    file: &str,
+    header: &str,
+    frozen: &std::collections::BTreeSet<String>,
+    counted: impl Iterator<Item = &'a str>,
+) -> Option<std::collections::BTreeSet<&'a str>> {
+    let counted: std::collections::BTreeSet<&str> = counted.collect();
+    if std::env::var_os("FREEZE_POOLS").is_some() {
+        write_freeze(file, header, counted.iter().copied());
+        return None;
+    }
+    let gone: Vec<&String> = frozen.iter().filter(|n| !counted.contains(n.as_str())).collect();
+    assert!(gone.is_empty(), "{file}: names {gone:?}, which nothing recorded counts any more");
+    Some(counted)
+}
+
 /// Writes a freeze file: `header` as comments, then `names` sorted, one a line.
-fn write_freeze(file: &str, header: &str, names: impl IntoIterator<Item = String>) {
+fn write_freeze<'a>(file: &str, header: &str, names: impl IntoIterator<Item = &'a str>) {
     let path = repo_root().join(file);
-    let mut names: Vec<String> = names.into_iter().collect();
+    let mut names: Vec<&str> = names.into_iter().collect();
     names.sort_unstable();
     let mut text: String = header.lines().map(|l| format!("# {l}\n")).collect();
     for name in names {
-        text.push_str(&name);
+        text.push_str(name);
         text.push('\n');
     }
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -1708,20 +1728,13 @@ fn first_table_displaced_wait() -> String {
 /// [`FROZEN_POOL_FILE`] over every recording that counts the race.
 #[test]
 fn the_frozen_pools_stay_the_pools() {
-    let path = repo_root().join(FROZEN_POOL_FILE);
-    if std::env::var_os("FREEZE_POOLS").is_some() {
-        write_freeze(
-            FROZEN_POOL_FILE,
-            "The recordings whose counts of the race at the walker's release stand in the pools the\n\
-             validation's points draw (tests/integration/validation.rs, frozen_pool). Written by\n\
-             FREEZE_POOLS=1 cargo test --test integration the_frozen_pools_stay_the_pools",
-            release_counts().iter().map(|c| c.name.clone()),
-        );
+    let header = "The recordings whose counts of the race at the walker's release stand in the pools the\n\
+                  validation's points draw (tests/integration/validation.rs, frozen_pool). Written by\n\
+                  FREEZE_POOLS=1 cargo test --test integration the_frozen_pools_stay_the_pools";
+    let counted = release_counts().iter().map(|c| c.name.as_str());
+    if freeze_or_check(FROZEN_POOL_FILE, header, frozen_pool(), counted).is_none() {
         return;
     }
-    let counted: std::collections::BTreeSet<&str> = release_counts().iter().map(|c| c.name.as_str()).collect();
-    let gone: Vec<&String> = frozen_pool().iter().filter(|n| !counted.contains(n.as_str())).collect();
-    assert!(gone.is_empty(), "{}: no recording counts the race as {gone:?}", path.display());
     // (what, pool, group) -> [(counted, of) frozen, (counted, of) held out]
     type Pools<'a> = std::collections::BTreeMap<(&'a str, String, String), [(u64, u64); 2]>;
     let mut pools = Pools::new();
@@ -1775,22 +1788,13 @@ fn the_frozen_pools_stay_the_pools() {
 /// calibration that counts the return.
 #[test]
 fn the_frozen_return_stays_the_pools() {
-    if std::env::var_os("FREEZE_POOLS").is_some() {
-        write_freeze(
-            FROZEN_RETURN_FILE,
-            "The calibrations whose long loops' returns stand in the first table's cpu_wait_displaced\n\
-             (tests/integration/validation.rs, frozen_returns). Written by\n\
-             FREEZE_POOLS=1 cargo test --test integration the_frozen_return_stays_the_pools",
-            calibration_returns().iter().map(|(name, _)| name.clone()),
-        );
+    let header = "The calibrations whose long loops' returns stand in the first table's cpu_wait_displaced\n\
+                  (tests/integration/validation.rs, frozen_returns). Written by\n\
+                  FREEZE_POOLS=1 cargo test --test integration the_frozen_return_stays_the_pools";
+    let counted = calibration_returns().iter().map(|(name, _)| name.as_str());
+    let Some(counted) = freeze_or_check(FROZEN_RETURN_FILE, header, frozen_returns(), counted) else {
         return;
-    }
-    let counted: std::collections::BTreeSet<&str> = calibration_returns().iter().map(|(n, _)| n.as_str()).collect();
-    let gone: Vec<&String> = frozen_returns().iter().filter(|n| !counted.contains(n.as_str())).collect();
-    assert!(
-        gone.is_empty(),
-        "{FROZEN_RETURN_FILE}: no calibration counts the return as {gone:?}"
-    );
+    };
     let frozen = pooled_return(|name| frozen_returns().contains(name));
     let all = pooled_return(|_| true);
     let held_out = counted.len() - frozen_returns().len();
