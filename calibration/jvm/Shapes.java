@@ -90,6 +90,23 @@ final class ProducerTable {
     final long[] satThrough = new long[8];
     long satThroughMax;
 
+    /** Validation: the walker's releases so far (written under the monitor at each release; read
+     *  by a heartbeat thread as it asks for the monitor, {@link #wantMonitor}). */
+    volatile long releases;
+    /** Per calling thread (by id, as {@link #arriveSlot}): {@link #releases} when it last asked,
+     *  and whether it has asked and not got in yet. */
+    final long[] askedAtRelease = new long[64];
+    final boolean[] asking = new boolean[64];
+    /** Validation, the chain of one gap (from the walker's release to its next entry): the threads
+     *  that had asked and were not in at the release ({@link #chainParked}), and the times from
+     *  the release at which they got in, in order (the first 64). Whether a release that wakes
+     *  one parked heartbeat thread at a time lets all of them in before the walker is back, and
+     *  how fast, is the chain's speed (docs/validation-log.md, the sixtieth session). */
+    int chainParked;
+    int chainIn;
+    final long[] chainInNs = new long[64];
+    long chainReleaseNs;
+
     /** Validation: the loop starts; {@link #satThrough} counts its calls from here. */
     void startCountingWaits() {
         wonGaps = 0;
@@ -102,9 +119,24 @@ final class ProducerTable {
     void wantMonitor() {
         int slot = (int) (Thread.currentThread().getId() & 63);
         arriveWon[slot] = wonGaps;
+        askedAtRelease[slot] = releases;
+        asking[slot] = true;
         if (traceIn != null) {
             arriveSlot[slot] = System.nanoTime();
         }
+    }
+
+    /** Validation: the walker releases the monitor at `now` (called under it): counts the heartbeat
+     *  threads that asked and are not in, and starts this gap's chain. */
+    void markRelease(long now) {
+        int parked = 0;
+        for (boolean a : asking) {
+            parked += a ? 1 : 0;
+        }
+        chainParked = parked;
+        chainIn = 0;
+        chainReleaseNs = now;
+        releases++;
     }
 
     /** Keeps padding objects alive when the table is spread in memory. */
@@ -157,7 +189,13 @@ final class ProducerTable {
             traceTid[trace] = slot;
         }
         registers++;
-        long sat = wonGaps - arriveWon[(int) (Thread.currentThread().getId() & 63)];
+        int self = (int) (Thread.currentThread().getId() & 63);
+        if (asking[self] && askedAtRelease[self] < releases && chainIn < chainInNs.length) {
+            // One of the chain: it asked before the walker's release that opened this gap.
+            chainInNs[chainIn++] = System.nanoTime() - chainReleaseNs;
+        }
+        asking[self] = false;
+        long sat = wonGaps - arriveWon[self];
         if (sat >= 0) {
             satThrough[(int) Math.min(sat, 7)]++;
             satThroughMax = Math.max(satThroughMax, sat);

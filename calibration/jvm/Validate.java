@@ -277,6 +277,15 @@ final class Validate {
         final long[] readyWithWaiter = new long[2]; // gaps, of them ready only after more than 1 ms
         final long[] wonWithWaiter = new long[2]; // gaps won, of them with the walker displaced
         final long[] wonDrained = {0};
+        // Per won gap, the chain (Shapes.ProducerTable#markRelease): the heartbeat threads that had
+        // asked for the monitor and were not in at the walker's release, and when each got in.
+        // Summed: won gaps, threads parked at their releases, of them in before the walker was
+        // back, left out, and gaps that left any out.
+        final long[] chain = new long[5];
+        final List<Long> chainInNs = new ArrayList<>(); // each parked thread's entry, from the release
+        final List<Long> chainLinkNs = new ArrayList<>(); // between successive ones, the first from the release
+        final List<Long> chainWholeNs = new ArrayList<>(); // the last parked thread's entry, where all got in
+        final List<Object> chainSeries = new ArrayList<>(); // [parked, in, last in us] per won gap
         // Per won gap (the first SERIES_CAP), from the walker's release, in us: when the walker was
         // ready to re-enter, when it got in, and when the executor last fell idle before that (-1:
         // not since the release). Whether the walker comes back once its heirs have drained (EEVDF
@@ -389,6 +398,26 @@ final class Validate {
                                 wonGapTimesSeries.add(List.of((ready - table.lastRelease) / 1000,
                                         (w0 - table.lastRelease) / 1000, idleSince ? (idle - table.lastRelease) / 1000 : -1));
                             }
+                            int parked = table.chainParked;
+                            int in = table.chainIn;
+                            chain[0]++;
+                            chain[1] += parked;
+                            chain[2] += Math.min(in, parked);
+                            chain[3] += Math.max(0, parked - in);
+                            chain[4] += parked > in ? 1 : 0;
+                            long before = 0;
+                            for (int i = 0; i < in; i++) {
+                                long at = table.chainInNs[i];
+                                chainInNs.add(at);
+                                chainLinkNs.add(at - before);
+                                before = at;
+                            }
+                            if (parked > 0 && in >= parked) {
+                                chainWholeNs.add(table.chainInNs[parked - 1]);
+                            }
+                            if (chainSeries.size() < SERIES_CAP) {
+                                chainSeries.add(List.of(parked, in, in == 0 ? -1 : before / 1000));
+                            }
                             ev[2]++;
                             table.wonGaps++;
                             ev[3] += seen - lastSeen;
@@ -449,6 +478,7 @@ final class Validate {
                     walkNs.add(w1 - w0);
                     queueAtRelease[0] = executor.getQueue().size();
                     waitersAtRelease[0] = contending.get();
+                    table.markRelease(w1);
                     table.lastRelease = w1;
                 }
                 lastExit[0] = System.nanoTime() - table.lastRelease;
@@ -810,6 +840,18 @@ final class Validate {
         }
         out.put("calls_sat_through_won_gaps", sat);
         out.put("calls_sat_through_won_gaps_max", table.satThroughMax);
+        // The chain in the won gaps: how many parked heartbeat threads a walker's release found,
+        // how many got in before it was back and how fast, one wake-up after another (the
+        // sixtieth session).
+        out.put("chain_won_gaps", chain[0]);
+        out.put("chain_parked_at_release", chain[1]);
+        out.put("chain_parked_in", chain[2]);
+        out.put("chain_parked_left", chain[3]);
+        out.put("chain_gaps_left_any", chain[4]);
+        putUs(out, "chain_in_us", chainInNs);
+        putUs(out, "chain_link_us", chainLinkNs);
+        putUs(out, "chain_whole_us", chainWholeNs);
+        out.put("chain_series", chainSeries);
         out.put("gap_won_share", ev[1] == 0 ? 0.0 : ev[2] / (double) ev[1]);
         out.put("heartbeats_per_won_gap", ev[2] == 0 ? 0.0 : ev[3] / (double) ev[2]);
         out.put("close_events_offered", eventsOffered.get());

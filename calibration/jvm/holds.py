@@ -120,6 +120,32 @@ def parked_through(holds, gaps):
     return out
 
 
+def chain(holds, gaps):
+    """Per won gap, the chain as the harness counts it (`chain_*`, Validate.java): the heartbeat
+    threads that had asked before the walker's release and were not in at it, and the times from
+    the release at which they got in before the walker's next entry, in order."""
+    out = []
+    for _, release, _, entered, _ in gaps:
+        parked = [h for h in holds if 0 < h[2] < release < h[0]]
+        entries = sorted(h[0] - release for h in parked if h[0] < entered)
+        out.append((len({h[3] for h in parked}), entries))
+    return out
+
+
+def chain_line(chains):
+    parked = sum(p for p, _ in chains)
+    inside = sum(min(len(e), p) for p, e in chains)
+    left_any = sum(1 for p, e in chains if p > len(e))
+    ins = sorted(t for _, e in chains for t in e)
+    links = sorted(b - a for _, e in chains for a, b in zip([0] + e, e))
+    whole = sorted(e[p - 1] for p, e in chains if p and len(e) >= p)
+    us = lambda v, q: pct(v, q) / 1e3
+    return (f"chain: {len(chains)} won gaps, {parked} threads parked at the releases, {inside} in before the "
+            f"walker, {parked - inside} left out ({left_any} gaps); in after the release p50 {us(ins, .5):.0f} us "
+            f"p90 {us(ins, .9):.0f}; link p50 {us(links, .5):.0f} us p90 {us(links, .9):.0f}; whole chain p50 "
+            f"{us(whole, .5):.0f} us p90 {us(whole, .9):.0f} ({len(whole)} gaps)")
+
+
 def summary(path, show_gaps, broker=0, cpus=2, unlocked_ns=None):
     holds, walks = load(path, broker)
     lengths = sorted(h[1] - h[0] for h in holds)
@@ -162,6 +188,7 @@ def summary(path, show_gaps, broker=0, cpus=2, unlocked_ns=None):
     through = parked_through(holds, gaps)
     print(f"won gaps with heartbeat threads parked through them: {sum(1 for n in through if n)} of {len(gaps)}; "
           f"threads per won gap, the first ten: {through[:10]}")
+    print(chain_line(chain(holds, gaps)))
     if show_gaps:
         print("| gap | ready ms | blocked ms | holds before the attempt | holds while blocked | held ms | "
               "in holds >= 100 us ms | longest hold ms | longest free ms |")

@@ -136,6 +136,10 @@ pub struct BrokerParams {
     pub monitor_wake_latency_very_long_park: Option<Dist>,
     /// The exit that wakes a waiter parked at least `monitor_very_long_park` (unset: the long-park one).
     pub monitor_exit_cost_very_long_park: Option<Dist>,
+    /// The wake-up of a waiter whose waker, an executor thread, leaves its CPU at once (its
+    /// request done and its queue empty): the waiter takes the waker's CPU, whatever its park.
+    /// Unset: by the waiter's park, as any other wake-up.
+    pub monitor_wake_latency_idle_waker: Option<Dist>,
     /// Host CPUs available to the broker's threads (0 = CPU contention not modelled).
     pub cpus: u32,
     /// Runnable threads of other work on the host (they keep a CPU from being idle).
@@ -148,6 +152,10 @@ pub struct BrokerParams {
     /// thread leaves its CPU a walker that lost a gap gets its own back (or at the end of its
     /// `cpu_wait`, whichever comes first). Unset: only at the end of its `cpu_wait`.
     pub cpu_wait_after_drain: Option<Dist>,
+    /// `cpu_wait_after_drain` counts from the moment no executor thread holds a request (the
+    /// parked ones and those woken and on their way included), as the harness measures it,
+    /// instead of from the moment none is on a CPU.
+    pub cpu_wait_after_drain_from_idle: bool,
     /// How long a walker that lost its CPU at its release waits for it while its heirs still
     /// run (ended early by `cpu_wait_after_drain` once they have drained). Unset: `cpu_wait`.
     pub cpu_wait_displaced: Option<Dist>,
@@ -716,6 +724,11 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             "needs `monitor_wake_latency_very_long_park` or `monitor_exit_cost_very_long_park`: what changes after a very long park",
         );
     }
+    p.check(
+        !b.cpu_wait_after_drain_from_idle || b.cpu_wait_after_drain.is_some(),
+        &f("cpu_wait_after_drain_from_idle"),
+        "needs `cpu_wait_after_drain` (the wait it says when to count from)",
+    );
     p.check(b.cpus <= 4_096, &f("cpus"), "must be at most 4096 (0 = not modelled)");
     p.check(b.cpu_other_runnable <= 100_000, &f("cpu_other_runnable"), "must be at most 100000");
     p.check(b.cpu_slice.0 <= 1_000_000_000, &f("cpu_slice"), "must be at most 1s");
@@ -782,6 +795,10 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
             b.monitor_exit_cost_very_long_park.as_ref().unwrap_or(&b.monitor_exit_cost),
             f("monitor_exit_cost_very_long_park"),
         ),
+        (
+            b.monitor_wake_latency_idle_waker.as_ref().unwrap_or(&b.monitor_wake_latency),
+            f("monitor_wake_latency_idle_waker"),
+        ),
         (&b.cpu_wait, f("cpu_wait")),
         (b.cpu_wait_after_drain.as_ref().unwrap_or(&b.cpu_wait), f("cpu_wait_after_drain")),
         (b.cpu_wait_displaced.as_ref().unwrap_or(&b.cpu_wait), f("cpu_wait_displaced")),
@@ -835,11 +852,13 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_very_long_park_ns: b.monitor_very_long_park.0,
         monitor_wake_latency_very_long_park: b.monitor_wake_latency_very_long_park,
         monitor_exit_cost_very_long_park: b.monitor_exit_cost_very_long_park,
+        monitor_wake_latency_idle_waker: b.monitor_wake_latency_idle_waker,
         cpus: b.cpus,
         cpu_other_runnable: b.cpu_other_runnable,
         cpu_slice_ns: b.cpu_slice.0,
         cpu_wait: b.cpu_wait,
         cpu_wait_after_drain: b.cpu_wait_after_drain,
+        cpu_wait_after_drain_from_idle: b.cpu_wait_after_drain_from_idle,
         cpu_wait_displaced: b.cpu_wait_displaced,
         cpu_executor_share: b.cpu_executor_share,
         cpu_time_sharing: b.cpu_time_sharing,

@@ -1059,3 +1059,46 @@ fn executor_threads_run_as_many_at_a_time_as_there_are_cpus() {
     let none = |queue: &str| run(&format!("cpus = 0\n{queue}"));
     assert_eq!(none("cpu_run_queue = true\n"), none(""), "no CPU model");
 }
+
+/// Issue 10, the sixtieth session (Z: `monitor_wake_latency_idle_waker`,
+/// `cpu_wait_after_drain_from_idle`): the chain of heartbeat threads parked through a 50 ms walk.
+/// On a full 2-CPU host the walker loses its CPU at every release and is back a moment after
+/// its heirs' drain; the parked threads wake one at a time, each by the exit of the one before,
+/// 2 ms apart after their long park. Counted from the moment no executor thread is on a CPU, the
+/// walker's wait starts while the woken ones are still on their way: it is back after the first
+/// heir and the rest sit through the next walk. Counted from the executor's idle moment, the
+/// walker waits out the whole chain (about 2 ms a link). With the idle waker's wake-up (the
+/// waker's request done and its queue empty: the wakee takes its CPU, 10 µs) the chain runs in
+/// well under a millisecond. Neither key set: the model before them, draw for draw.
+#[test]
+fn a_walker_counting_from_the_executors_idle_moment_waits_out_the_chain() {
+    let run = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+                 monitor_wake_latency_long_park = \"2ms\"\nheartbeat_cost = \"5us\"\nregister_producer_cost = \"1us\"\n\
+                 cpus = 2\ncpu_other_runnable = 2\ncpu_wait = \"40ms\"\ncpu_release_preempt = 1.0\n\
+                 cpu_wait_after_drain = \"0\"\ncpu_run_queue = true\nmonitor_spin = \"10us\"\nmonitor_spin_walker = false\n{extra}"
+            ),
+            4000,
+        )
+    };
+    let off_cpu = run("");
+    let from_idle = run("cpu_wait_after_drain_from_idle = true\n");
+    let both = run("cpu_wait_after_drain_from_idle = true\nmonitor_wake_latency_idle_waker = \"10us\"\n");
+    let waker = run("monitor_wake_latency_idle_waker = \"10us\"\n");
+    assert!(off_cpu.gaps >= 50 && off_cpu.won_by_heartbeats + 2 >= off_cpu.gaps, "{off_cpu:?}");
+    assert!(
+        from_idle.won_gap_ms_mean > 4.0 * off_cpu.won_gap_ms_mean,
+        "the walker waits out the chain: {from_idle:?} against {off_cpu:?}"
+    );
+    assert!(both.won_gap_ms_mean < 1.0, "the chain at 10 us a link: {both:?}");
+    // The idle waker alone: the chain is fast, but the walker is back before it anyway.
+    assert!(waker.won_gap_ms_mean < 1.0, "{waker:?}");
+    assert_eq!(run("cpu_wait_after_drain_from_idle = false\n"), off_cpu, "off: the model before it");
+    assert_refused(
+        "cpu_wait_after_drain_from_idle = true",
+        "broker.cpu_wait_after_drain_from_idle",
+        "needs `cpu_wait_after_drain`",
+    );
+}

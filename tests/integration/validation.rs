@@ -2087,6 +2087,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
             ));
         }
     }
+    // Z: the user path's keys from the calibration file, the after-drain wait as it stands here.
+    with_chain_keys(&serde_json::Value::Object(measured.clone()), &mut replace);
     match walks {
         Walks::Loop if outcome["walks"].as_f64().unwrap_or(0.0) > 0.0 => {
             replace.push(("close_cost_base", loop_walks(json)));
@@ -2143,6 +2145,43 @@ fn without_f(configured: &str, toml_text: &str) -> String {
 
 /// F's keys: the executor threads run at most `cpus` at once, their contention resolved by a 10 µs
 /// spin; the walker parks at once behind them; a hold as the loop's won gaps measured it.
+/// Z (the sixtieth session; **not applied**, pre-registered): the chain of parked heartbeat threads
+/// in a won gap as the loop runs it. Traced, hbsim's won gaps let one or two of the threads parked
+/// at the walker's release in where the loop lets all of them in (`Validate.java`'s `chain_*`: in
+/// a diagnostic loop at `million-gap0-busy8`, 24 of 24, one after another 10-13 µs apart once
+/// the first heir had drained; hbsim's seeds 9 of 65, 85 µs apart), and they sit through the next
+/// walk (`calls_sat_through_won_gaps`). Two keys where F runs: a heir woken by an executor thread
+/// that leaves its CPU right after (`monitor_wake_latency_idle_waker`, the calibration's
+/// `wake_latency_us_yield`), and, where I's walker comes back after its heirs' drain, that wait
+/// counted from the executor's idle moment as the harness measures it
+/// (`cpu_wait_after_drain_from_idle`). `HBSIM_CHAIN=1` applies it.
+pub const CHAIN: bool = false;
+
+fn chain_applied() -> bool {
+    switch("HBSIM_CHAIN", CHAIN)
+}
+
+/// Z's keys for a point whose `keys` are set ([`CHAIN`]), from the calibration `measured`.
+fn with_chain_keys(measured: &serde_json::Value, keys: &mut Vec<(&'static str, String)>) {
+    keys.retain(|(k, _)| !matches!(*k, "monitor_wake_latency_idle_waker" | "cpu_wait_after_drain_from_idle"));
+    if !chain_applied() {
+        return;
+    }
+    let has = |keys: &[(&str, String)], key: &str| keys.iter().any(|(k, v)| *k == key && v != "false");
+    let after_drain = has(keys, "cpu_wait_after_drain");
+    if has(keys, "cpu_run_queue") && measured.get("wake_latency_us_yield_p50").is_some() {
+        let wake = if measured.get("wake_latency_us_yield_min").is_some() {
+            empirical_with_tail(measured, "wake_latency_us_yield")
+        } else {
+            empirical(measured, "wake_latency_us_yield")
+        };
+        keys.push(("monitor_wake_latency_idle_waker", wake));
+    }
+    if after_drain {
+        keys.push(("cpu_wait_after_drain_from_idle", "true".to_string()));
+    }
+}
+
 fn run_queue_keys() -> [(&'static str, String); 4] {
     [
         ("cpu_run_queue", "true".to_string()),
@@ -2198,6 +2237,7 @@ fn cpu_model_keys(json: &serde_json::Value) -> Vec<(&'static str, String)> {
             keys.push(("cpu_executor_share", format!("{EXECUTOR_SHARE}")));
         }
     }
+    with_chain_keys(&json["calibration"], &mut keys);
     keys
 }
 

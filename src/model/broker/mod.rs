@@ -353,6 +353,29 @@ impl Broker {
             .count() as u64
     }
 
+    /// Executor threads (heartbeat and client-manage) holding a request: at work, wanting a CPU,
+    /// or waiting for the monitor (parked, spinning or woken and on their way). None: the
+    /// executor is idle, as the harness's `won_ready_after_idle_us` counts from.
+    pub fn executor_threads_busy(&self) -> u64 {
+        self.hb
+            .workers
+            .iter()
+            .chain(&self.cm.workers)
+            .filter(|w| w.state != WorkerState::Idle)
+            .count() as u64
+    }
+
+    /// Does the executor thread `thread`, releasing the monitor, leave its CPU at once? Its
+    /// request is done (this was its last call) and its pool's queue has no next one for it.
+    pub(super) fn leaves_cpu_after_release(&self, thread: ThreadRef) -> bool {
+        let (worker, pool) = match thread {
+            ThreadRef::Heartbeat(i) => (&self.hb.workers[i as usize], &self.hb),
+            ThreadRef::ClientManage(i) => (&self.cm.workers[i as usize], &self.cm),
+            _ => return false,
+        };
+        worker.task.is_some_and(|task| worker.group_idx >= task.n_groups) && pool.queue.is_empty()
+    }
+
     /// True when `client` has an entry in the consumer table of `group`.
     pub fn consumer_registered(&self, group: u16, client: ClientId) -> bool {
         self.consumer_table[group as usize].iter().any(|(_, c)| *c == client)

@@ -324,7 +324,7 @@ impl World {
     /// again after its wake-up latency (one draw of `monitor_wake_latency`). `park`: how long it
     /// has been parked ([`Self::parked_for`]).
     fn schedule_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park) -> Placement {
-        let wake = self.draw_monitor_wake(ctx, b, next, park, false);
+        let wake = self.draw_monitor_wake(ctx, b, next, park, false, false);
         self.schedule_wake_event(ctx, b, next, wake.latency);
         wake.placement
     }
@@ -332,7 +332,34 @@ impl World {
     /// Where the woken waiter `next` runs and its wake-up latency: one draw of the wake-up
     /// whatever the placement (the draw order stays one per wake-up). `by_walker`: the
     /// NettyEventExecutor's release after its walk (the race the calibration measures).
-    fn draw_monitor_wake(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, park: Park, by_walker: bool) -> Wake {
+    /// `waker_leaves_cpu`: the releaser is an executor thread that leaves its CPU at once
+    /// (`monitor_wake_latency_idle_waker`, where set, replaces the whole draw).
+    fn draw_monitor_wake(
+        &mut self,
+        ctx: &mut Ctx<Event>,
+        b: u16,
+        next: ThreadRef,
+        park: Park,
+        by_walker: bool,
+        waker_leaves_cpu: bool,
+    ) -> Wake {
+        if let (true, Some(idle_waker)) = (
+            waker_leaves_cpu && next != ThreadRef::Netty,
+            &self.params.brokers[b as usize].monitor_wake_latency_idle_waker,
+        ) {
+            // The waker's request is done and its queue empty: it parks on the queue right after
+            // this exit, and the waiter takes the CPU it leaves (not the walker's, whatever its
+            // park: the CPU never sits idle). Measured as the calibration's wake-up with a holder
+            // that blocks after its exit (`wake_latency_us_yield`); the loop's chains, once the
+            // first heir has drained, let one parked thread in after another at 10-13 µs
+            // (Validate.java `chain_link_us`, docs/validation-log.md, the sixtieth session).
+            let latency = idle_waker.sample(&mut self.brokers[b as usize].rng);
+            return Wake {
+                placement: Placement::Elsewhere,
+                latency,
+                after_exit: false,
+            };
+        }
         let placement = if next == ThreadRef::Netty {
             Placement::Elsewhere
         } else {
@@ -750,7 +777,8 @@ impl World {
                     broker.monitor_acquired_ns = now;
                 }
                 let park = self.parked_for(now, b, next);
-                let wake = self.draw_monitor_wake(ctx, b, next, park, thread == ThreadRef::Netty);
+                let leaves = self.brokers[b as usize].leaves_cpu_after_release(thread);
+                let wake = self.draw_monitor_wake(ctx, b, next, park, thread == ThreadRef::Netty, leaves);
                 let placement = wake.placement;
                 let p = &self.params.brokers[b as usize];
                 let exit = park.pick(
@@ -954,6 +982,13 @@ impl World {
         if cpus == 0 || broker.netty.preempted_until_ns == 0 || broker.executor_threads_running() > 0 {
             return;
         }
+        // `cpu_wait_after_drain_from_idle`: the wait was measured from the executor's idle moment
+        // (Validate.java's `won_ready_after_idle_us`: no task under way, the parked threads'
+        // calls done too), so it starts there, not while a parked or woken thread still holds a
+        // call (docs/validation-log.md, the fifty-ninth and sixtieth sessions).
+        if params.cpu_wait_after_drain_from_idle && broker.executor_threads_busy() > 0 {
+            return;
+        }
         if other < cpus {
             self.schedule_netty_resume(ctx, b, 0, false);
         } else if let Some(after) = &params.cpu_wait_after_drain {
@@ -975,6 +1010,9 @@ impl World {
         }
         // A heartbeat thread back on a CPU takes the walker's turn: the next idle moment draws again.
         if after_drain && broker.executor_threads_running() > 0 {
+            return;
+        }
+        if after_drain && self.params.brokers[b as usize].cpu_wait_after_drain_from_idle && broker.executor_threads_busy() > 0 {
             return;
         }
         let netty = &mut self.brokers[b as usize].netty;
