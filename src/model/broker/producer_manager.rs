@@ -974,7 +974,9 @@ impl World {
     /// `cpu_wait_after_drain` draw from that moment (measured as the harness's
     /// `won_ready_after_idle_us`: 10-14 µs under 4 busy threads, 0.01-3.5 ms under 8 on the
     /// Intel guest, `ends1-`), or its `cpu_wait`, whichever ends first. Unset, only its
-    /// `cpu_wait` ends it (the rule before the fortieth session; docs/validation-log.md).
+    /// `cpu_wait` ends it (the rule before the fortieth session; docs/validation-log.md). With
+    /// `cpu_wait_after_drain_from_idle` the draw waits for the executor's idle moment instead,
+    /// as the harness measures it (Z, the sixtieth session).
     pub(super) fn executor_thread_off_cpu(&mut self, ctx: &mut Ctx<Event>, b: u16) {
         let params = &self.params.brokers[b as usize];
         let (cpus, other) = (params.cpus, params.cpu_other_runnable);
@@ -982,16 +984,16 @@ impl World {
         if cpus == 0 || broker.netty.preempted_until_ns == 0 || broker.executor_threads_running() > 0 {
             return;
         }
-        // `cpu_wait_after_drain_from_idle`: the wait was measured from the executor's idle moment
-        // (Validate.java's `won_ready_after_idle_us`: no task under way, the parked threads'
-        // calls done too), so it starts there, not while a parked or woken thread still holds a
-        // call (docs/validation-log.md, the fifty-ninth and sixtieth sessions).
-        if params.cpu_wait_after_drain_from_idle && broker.executor_threads_busy() > 0 {
-            return;
-        }
         if other < cpus {
             self.schedule_netty_resume(ctx, b, 0, false);
         } else if let Some(after) = &params.cpu_wait_after_drain {
+            // `cpu_wait_after_drain_from_idle`: the wait was measured from the executor's idle
+            // moment (Validate.java's `won_ready_after_idle_us`: no task under way, the parked
+            // threads' calls done too), so it starts there, not while a parked or woken thread
+            // still holds a call (docs/validation-log.md, the fifty-ninth and sixtieth sessions).
+            if params.cpu_wait_after_drain_from_idle && broker.executor_threads_busy() > 0 {
+                return;
+            }
             let delay = after.sample(&mut self.brokers[b as usize].rng);
             let broker = &self.brokers[b as usize];
             let left = broker.netty.preempted_until_ns.saturating_sub(ctx.now().ns());
