@@ -2251,6 +2251,17 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
         );
         let _ = writeln!(out, "register_producer_cost = {LOOP_HOLD}");
         let _ = writeln!(out, "cpu_run_queue = true\nmonitor_spin = \"10us\"\nmonitor_spin_walker = false");
+        if m.contains_key("wake_latency_us_yield_p50") {
+            // Z (docs/validation-log.md, the sixtieth session).
+            let _ = writeln!(
+                out,
+                "# a heir woken by a heartbeat thread whose request is done and whose queue is empty takes the CPU its\n\
+                 # waker leaves (Z): wake_latency_us_yield, the wake-up behind a holder that blocks after its exit. The\n\
+                 # loop's parked threads come in one after another at 10-20 us so; held out on three loaded points it\n\
+                 # brought the won gaps' chain, length and pace near the loop's (docs/validation-log.md, the sixtieth session)"
+            );
+            let _ = writeln!(out, "monitor_wake_latency_idle_waker = {}", dist("wake_latency_us_yield")?);
+        }
     } else {
         let _ = writeln!(out, "# register_producer_ns_p50 (uncontended, known group and channel)");
         let _ = writeln!(out, "register_producer_cost = \"{}\"", duration_text(register));
@@ -2571,6 +2582,11 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
             }
             let _ = writeln!(out, "cpu_wait_displaced = {displaced}");
             let _ = writeln!(out, "cpu_wait_after_drain = {after_drain}");
+            let _ = writeln!(
+                out,
+                "# counted from the executor's idle moment, the parked heartbeat threads' calls done too, as the loop\n\
+                 # measures it (Z, the sixtieth session)\ncpu_wait_after_drain_from_idle = true"
+            );
             match share {
                 ExecutorShare::Measured { cpu, share } => {
                     let _ = writeln!(

@@ -503,16 +503,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "p90",
         "as fc8-'s: 86 ms against 5.1 ms (the p50 agrees, 0.8 ms against 0.010 ms within the tolerance)",
     ),
-    (
-        "inrace-huge-gap0-busy4-repeat",
-        "p50",
-        "the loop's heirs won all 9 of the trigger's gaps behind 1.2 s walks, so half its heartbeats never waited a walk (p50 0.03 ms); hbsim's won 66% with 4 busy threads (the CPU model's race), 10 of 20 seeds collapse, and a heartbeat that loses a gap waits out the next 1.2 s walk (p50 2.5 s)",
-    ),
-    (
-        "inrace-huge-gap0-busy4-repeat",
-        "p90",
-        "as its p50 (0.65 s against 5.8 s)",
-    ),
     // fc10- (pre-registered at 109f099, the model frozen at d922d3b): as found
     (
         "fc10-incident-hot-gap0-busy4",
@@ -688,12 +678,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "tipped",
         "as trig5-huge-gap0-busy4: the loop's heirs won 19 of 61 gaps (0.31, the low end of this guest's busy-4 scatter) and it fed itself to 0.53; hbsim's win 49% and 0 of 20 seeds collapse. This guest's fifteen busy-4 recordings tipped 4 times against 0.74 expected (p = 0.004) (docs/validation-log.md, the thirty-fourth session)",
     ),
-    (
-        "trig12-huge-gap0-busy4",
-        "p50",
-        "the loop's trigger recovered at once (9 gaps, its heirs in at 5): its heartbeats hardly waited (p50 0.03 ms); hbsim's seeds ran on after the trigger, none tipping (p50 1.2 s)",
-    ),
-    ("trig12-huge-gap0-busy4", "p90", "see p50 (631 ms against 4,094 ms)"),
     // The thirty-fifth session (`user37-`, pre-registered): a fourth host, an Intel Xeon guest
     // without a cpuidle driver, held out; as found. A user session: this table takes its quick
     // calibrations with the loop's own walks.
@@ -775,17 +759,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user58-huge-gap0-busy8", "last quarter", "see tipped (0.80 against a median of 0.23, one seed within 0.10)"),
     // The forty-first session (`user60-` and `user61-`, held out for E, which was not kept), as
     // found; user52-huge-gap0-busy8's last quarter came off this list as they joined its pool.
-    (
-        "user60-huge-gap0-busy4",
-        "p50",
-        "the loop's heartbeats got through between walks at a median 0.03 ms (its heirs in at 6 of 9 gaps, none tipped); hbsim's median response 990 ms, its heartbeats waiting out walks the loop's got in before. Tipped agrees (0 of 20 seeds)",
-    ),
-    ("user60-huge-gap0-busy4", "p90", "see p50 (3.15 s against 0.57 s)"),
-    (
-        "user59-huge-gap0-busy12",
-        "tipped",
-        "the loop held (0.18) with its heirs in at 24 of 29 gaps: its walker lost its CPU at most releases, where this guest's other busy-12 loops' heirs won 0-10 of 17-27 and all seven others tipped; hbsim's pool gives 31% and 19 of 20 seeds collapse. The configuration (7 tips in 8) agrees",
-    ),
     ("user59-huge-gap0-busy12", "last quarter", "see tipped (0.18 against 1.00)"),
     ("user59-huge-gap0-busy12", "share", "see tipped (24 of 29 gaps against the pool's 31%)"),
     // The forty-second session: F on an idle host applied (the executor threads as the JVM runs
@@ -830,37 +803,19 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user65-huge-gap0-busy8", "share", "see last quarter (26 of 32 gaps against the pool's 40%)"),
     // The forty-fourth session's I (applied, at every load where the busy threads fill the CPUs),
     // as found over every recording with user66- and user67- in the pools.
-    ("back-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session): the loop walked its trigger's 10 closes and stopped, its median heartbeat through between walks (0.059 ms); hbsim's median seed puts it behind a walk (788.529 ms; last quarter median 0.07, 0 of 20 collapse). Four seeds traced: under I all four went on walking after the trigger (60-61 walks, timeouts at 2-18% feeding 550-3,900 closes), without it two of the four stopped at the trigger's 10 as the loop did; before I at least 2 of 20 seeds stopped (721.420 ms at the median seed)"),
-    ("back-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 511.3 ms)"),
     ("inrace2-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 3, before I 5"),
-    ("knots-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.08 (797/9999) of the gaps; hbsim's 0.24, before I 0.22"),
-    ("park-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 8 registrations each; hbsim's 4, before I 7"),
-    ("quick1-large-gap0-busy2", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.93 (92/99) of the gaps; hbsim's 0.69, before I 0.77"),
-    ("runs6-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.033 ms); hbsim's median seed puts it behind a walk (822.084 ms; last quarter median 0.02, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (822.084 ms at the median seed)"),
-    ("runs6-huge-gap0-busy4", "p90", "see p50 (2617.2 ms against 380.8 ms)"),
-    ("user-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.07 (659/9999) of the gaps; hbsim's 0.22, before I 0.21"),
     ("user-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 6 registrations each; hbsim's 3, before I 5"),
-    ("user3-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.10, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (687.866 ms at the median seed)"),
     ("user37-incident-hot-gap0-busy4", "share", "as found under I (the forty-fourth session): the loop's heirs won 0.19 (1918/9999) of the gaps; hbsim's 0.37, before I 0.34"),
-    ("user55-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.033 ms); hbsim's median seed puts it behind a walk (922.747 ms; last quarter median 0.12, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (1023.410 ms at the median seed)"),
-    ("user55-huge-gap0-busy4", "p90", "see p50 (2885.7 ms against 614.2 ms)"),
-    ("user56-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.030 ms); hbsim's median seed puts it behind a walk (956.301 ms; last quarter median 0.11, 1 of 20 collapse), where before I at least 2 of 20 seeds let it through (922.747 ms at the median seed)"),
     ("user66-huge-gap0-busy12", "tipped", "as found under I (the forty-fourth session): the loop held (0.31, its heirs in at 0.41 (9/22)); 18 of 20 seeds collapse (median 0.78), before I 19 of 20"),
     // The forty-fifth session: as found when user68- (4 and 16 busy threads) joined the pools.
     ("disp2-huge-gap0-busy12", "last quarter", "as found when user68- joined the pools (the forty-fifth session): the loop held (0.00); hbsim's seeds run on part-way (median 0.45, 0 within 0.10; 5 of 20 collapse), before it median 0.47 (9 of 20)"),
-    ("user3-huge-gap0-busy4-repeat", "p50", "as found when user68- joined the pools (the forty-fifth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.035 ms); hbsim's median seed puts it behind a walk (754.975 ms; last quarter median 0.09, 0 of 20 collapse), where before it at least 2 of 20 seeds let it through (754.975 ms at the median seed)"),
-    ("user3-huge-gap0-busy4-repeat", "p90", "see p50 (2751.5 ms against 427.4 ms)"),
     // The forty-seventh session: as found when L was applied with user69- (8, 12 and 4 busy threads) in the pools.
     ("knots-huge-gap0-busy4", "p90", "see p50 (360.7 ms against 2471.6 ms)"),
     ("user-huge-gap0-busy8", "p90", "see p50 (6845.1 ms against 1055.1 ms)"),
     ("user2-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.04 of its last quarter; hbsim's seeds fail more (median 0.51, 1 within 0.10; 10 of 20 collapse), under I median 0.51 (10 of 20)"),
-    ("user57-huge-gap0-busy4", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.40 of its last quarter; hbsim's seeds fail less (median 0.14, 0 within 0.10; 2 of 20 collapse), under I median 0.20 (0 of 20)"),
-    ("user60-huge-gap0-busy8", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop tipped (0.74) with its heirs in at 0.34 (10/29); 5 of 20 seeds collapse (median 0.33), under I 8 of 20"),
-    ("user60-huge-gap0-busy8", "last quarter", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop failed 0.74 of its last quarter; hbsim's seeds fail less (median 0.33, 1 within 0.10; 5 of 20 collapse), under I median 0.44 (8 of 20)"),
     ("user65-huge-gap0-busy12", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.47, its heirs in at 0.33 (8/24)); 15 of 20 seeds collapse (median 0.58), under I 9 of 20"),
     ("user65-huge-gap0-busy8", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.08, its heirs in at 0.81 (26/32)); 19 of 20 seeds collapse (median 1.00), under I 12 of 20"),
     // The forty-eighth session: as found when user70- (8, 12 and 4 busy threads) joined the pools, N applied.
-    ("acct1-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.53) with its heirs in at 0.50 (16/32); 3 of 20 seeds collapse (median 0.27), before it 9 of 20"),
     ("fc28-huge-gap0-busy4", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (1.00) with its heirs in at 0.35 (13/37); 3 of 20 seeds collapse (median 0.29), before it 6 of 20"),
     ("inrace-huge-gap0-busy4", "p50", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop's median heartbeat passed between walks (0.051 ms); hbsim's median seed puts it behind a walk (2214.593 ms; last quarter median 0.45, 7 of 20 collapse), as before it (2483.028 ms)"),
     ("runs5-huge-gap0-busy8", "tipped", "as found when user70- joined the pools, N applied (the forty-eighth session): the loop tipped (0.99) with its heirs in at 0.44 (12/27); 5 of 20 seeds collapse (median 0.41), before it 6 of 20"),
@@ -870,7 +825,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; hbsim's seeds end on either side (median 0.41, none within 0.10; 8 of 20 collapse), before N median 0.52"),
     ("user71-huge-gap5", "registers", "as found with N on an idle host (the forty-eighth session): the loop's 12 won gaps drained 3,036 registrations each, hbsim's 1,080 (its won gaps 2.4 ms against the loop's 7.4)"),
     // The forty-ninth session: as found when user72- (8, 12 and 4 busy threads) and user73- (idle) joined the pools.
-    ("park4-huge-gap0-busy16", "tipped", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop held (0.40, its heirs in at 0.60 (9/15)); 15 of 20 seeds collapse (median 0.67), before it 12 of 20"),
     ("user66-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.31 of its last quarter; hbsim's seeds fail more (median 0.84, 0 within 0.10; 19 of 20 collapse), before it median 1.00 (15 of 20)"),
     ("user73-huge-gap3", "tipped", "as found with P's hold-out (the forty-ninth session): the loop held (0.50, its heirs in at 0.13 (23/183)); 17 of 20 seeds collapse (median 1.00)"),
     ("user73-huge-gap3", "last quarter", "as found with P's hold-out (the forty-ninth session): the loop failed 0.50 of its last quarter; hbsim's seeds fail more (median 1.00, 0 within 0.10; 17 of 20 collapse)"),
@@ -880,60 +834,60 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The fifty-third session: user81- to user83- held out for S, S applied, as found.
     // The fifty-fourth session: user84- to user86- held out for T (the broker's JVM options), as found.
     ("quick3-huge-gap0-busy12", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (1.00); 5 of 20 seeds collapse"),
-    ("runs7-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (0.57); 5 of 20 seeds collapse"),
     ("runs8-huge-gap0-busy16", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop held (0.46); 16 of 20 seeds collapse"),
     ("trig14-huge-gap0-busy4", "last quarter", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop failed 0.53 of its last quarter; hbsim's seeds fail less (median 0.14, 0 within 0.10)"),
     ("user79-huge-gap0-busy8", "tipped", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop tipped (0.77); 3 of 20 seeds collapse"),
-    ("very-huge-gap0-busy4", "p50", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop's p50 0.033 ms, hbsim's median seed's 754.975 ms"),
-    ("very-huge-gap0-busy4", "p90", "as found when user84- to user86- (T, the broker's JVM options) joined the pools and the first table's return was frozen again at 61.0 ms (the fifty-fourth session): the loop's p90 415.869 ms, hbsim's median seed's 2483.028 ms"),
     // The fifty-fourth session, second part: user87- held out for U, as found.
     // The fifty-fifth session: user88- and user89- joined, U applied, as found.
     // The fifty-fifth session, second part: user90- and user91- joined (U checked), as found.
-    ("user76-huge-gap0-busy8", "last quarter", "as found when user90- and user91- (U checked) joined the pools (the fifty-fifth session, second part): the loop failed 0.91 of its last quarter; hbsim's seeds fail less (median 0.40, 0 within 0.10)"),
     // The fifty-sixth session: user92- and drain-share-busy8- joined the pools and the return was refrozen at 64.7 ms, as found.
-    ("disp3-huge-gap0-busy16", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.26); 15 of 20 seeds collapse"),
-    ("disp3-huge-gap0-busy16", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.26 of its last quarter; hbsim's seeds fail more (median 0.61, 1 within 0.10)"),
     ("fc28-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.26, 0 within 0.10)"),
     ("fc7-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.59, 0 within 0.10)"),
-    ("inrace-huge-gap0-busy4", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.43, 1 within 0.10)"),
-    ("park3-huge-gap0-busy16", "tipped", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop held (0.43); 15 of 20 seeds collapse"),
-    ("ready3-huge-gap0-busy8", "p90", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop's p90 1142.852 ms, hbsim's median seed's 4966.056 ms"),
     ("trig14-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 0.93 of its last quarter; hbsim's seeds fail less (median 0.56, 1 within 0.10)"),
     ("trig6-huge-gap0-busy8", "last quarter", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.48, 1 within 0.10)"),
-    ("user56-huge-gap0-busy4", "p90", "as found when user92- (W held out) and W's first calibration joined the pools and the first table's return was refrozen at 64.7 ms (the fifty-sixth session): the loop's p90 598.276 ms, hbsim's median seed's 3422.552 ms"),
     // The fifty-seventh session: user93- and user94- joined the pools and user92- to user94- the user sessions, as found.
     ("user94-huge-gap0-busy8", "tipped", "as found when user93- and user94- (W held out, not applied) joined the pools and user92- to user94- the user sessions (the fifty-seventh session): the loop tipped (0.51); 2 of 20 seeds collapse"),
     // The fifty-seventh session: user95- joined the pools and the user sessions, as found.
     ("user-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.40, 1 within 0.10)"),
     // The fifty-eighth session: user96- (held out of the frozen pools), as found.
-    ("user96-huge-gap0-busy8", "p50", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks at 0.026 ms; hbsim's median seed puts it behind a walk (1174.405 ms; 2 of 20 seeds collapse, tipped agrees)"),
-    ("user96-huge-gap0-busy8", "p90", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks, the p90 706.518 ms; hbsim's median seed's 4429.185 ms"),
     // The fifty-eighth session: the first table's return refrozen at 68.2 ms (user93- to user97-'s calibrations), as found.
-    ("acct1-huge-gap0-busy16", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.60, 1 within 0.10)"),
     ("back-huge-gap0-busy4-repeat", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.36 of its last quarter; hbsim's seeds fail less (median 0.00, 1 within 0.10)"),
-    ("blk1-huge-gap0-busy16", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.23 of its last quarter; hbsim's seeds fail more (median 0.62, 1 within 0.10)"),
     ("disp1-huge-gap0-busy16", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.64, 1 within 0.10)"),
-    ("disp2-huge-gap0-busy8", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 1128.165 ms, hbsim's median seed's 4697.620 ms"),
     ("fc32-huge-gap0-busy4", "tipped", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop tipped (0.92); 5 of 20 seeds collapse"),
-    ("fc6-million-gap0-busy8", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.44 of its last quarter; hbsim's seeds fail less (median 0.10, 1 within 0.10)"),
-    ("inrace-huge-gap0-busy4", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 1270.115 ms, hbsim's median seed's 5771.362 ms"),
-    ("park3-huge-gap0-busy12", "tipped", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop tipped (0.55); 4 of 20 seeds collapse"),
-    ("ready1-huge-gap0-busy12", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.75 of its last quarter; hbsim's seeds fail less (median 0.43, 1 within 0.10)"),
-    ("runs8-huge-gap0-busy8", "tipped", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop tipped (0.54); 4 of 20 seeds collapse"),
-    ("trig10-huge-gap0-busy4", "p50", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p50 0.042 ms, hbsim's median seed's 1023.410 ms"),
-    ("trig10-huge-gap0-busy4", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 688.512 ms, hbsim's median seed's 3556.770 ms"),
     ("user55-huge-gap0-busy12", "share", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's heirs won 2 of 27 gaps (0.07); hbsim's 0.42"),
     // The fifty-ninth session: the release pools frozen again over every recording to user98- (user96- to user98- moved the fc-v1300 busy-12 displaced share), as found.
-    ("user76-huge-gap0-busy12", "registers", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop's heirs made 1540.0 registerProducer calls per won gap; hbsim's median seed 3871.8"),
     ("user80-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (0.56); 4 of 20 seeds collapse"),
-    ("user91-huge-gap0-busy12", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.85 of its last quarter; hbsim's seeds fail less (median 0.41, 1 within 0.10)"),
     ("user98-huge-gap0-busy8", "p50", "as found with user98- (held out of both freezes, pre-registered; the fifty-ninth session), missed before the pools were frozen again too: with no close fed back and 9 gaps between walks the loop's median heartbeat passed between walks; the loop's p50 0.025 ms, hbsim's median seed's 1308.623 ms"),
-    ("user98-huge-gap0-busy8", "p90", "as found with user98- (held out of both freezes, pre-registered; the fifty-ninth session), missed before the pools were frozen again too: with no close fed back and 9 gaps between walks the loop's median heartbeat passed between walks; the loop's p90 846.131 ms, hbsim's median seed's 3959.423 ms"),
     // The fifty-ninth session, again: the release pools frozen to user99- (its million-gap0-busy8 stood in a pool the frozen ones did not hold), as found.
-    ("user80-huge-gap0-busy8", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.56 of its last quarter; hbsim's seeds fail less (median 0.35, 0 within 0.10)"),
-    ("user81-huge-gap0-busy12", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.99 of its last quarter; hbsim's seeds fail less (median 0.57, 1 within 0.10)"),
-    ("user82-huge-gap0-busy8", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.57 of its last quarter; hbsim's seeds fail less (median 0.41, 1 within 0.10)"),
     ("user95-huge-gap0-busy8", "tipped", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop tipped (0.60); 5 of 20 seeds collapse"),
+    ("back2-huge-gap0-busy4-repeat", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.19, hbsim median 0.00, 1 of 20 seeds within 0.1"),
+    ("back3-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.51), hbsim 5 of 20 seeds"),
+    ("blk2-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.79, hbsim median 0.44, 0 of 20 seeds within 0.1"),
+    ("disp1-huge-gap0-busy4", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.24, hbsim median 0.00, 1 of 20 seeds within 0.1"),
+    ("fc6-huge-gap0-busy4", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 1.00, hbsim median 0.54, 1 of 20 seeds within 0.1"),
+    ("inloop-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.62), hbsim 5 of 20 seeds"),
+    ("inrace-huge-gap0-busy4", "share", "Z (the sixtieth session), as found: gaps won: harness 0.88 (15 of 17, 95% 0.66-0.97), hbsim 0.50"),
+    ("inrace-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.02, hbsim median 0.44, 1 of 20 seeds within 0.1"),
+    ("load4-huge-gap0-busy16", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.30, hbsim median 0.59, 1 of 20 seeds within 0.1"),
+    ("park-huge-gap0-busy4-repeat", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.23, hbsim median 0.00, 0 of 20 seeds within 0.1"),
+    ("pool1-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.38, hbsim median 0.15, 1 of 20 seeds within 0.1"),
+    ("quick3-huge-gap0-busy16", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.95, hbsim median 0.57, 1 of 20 seeds within 0.1"),
+    ("ready1-huge-gap0-busy16", "tipped", "Z (the sixtieth session), as found: harness tipped = false (last quarter 0.49), hbsim 16 of 20 seeds"),
+    ("ready3-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.00, hbsim median 0.38, 0 of 20 seeds within 0.1"),
+    ("runs5-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.60, hbsim median 0.49, 1 of 20 seeds within 0.1"),
+    ("trig10-huge-gap0-busy4", "share", "Z (the sixtieth session), as found: gaps won: harness 0.86 (12 of 14, 95% 0.60-0.96), hbsim 0.43"),
+    ("user100-huge-gap0-busy8", "p50", "held out (the sixtieth session), as `user96-` and `user98-`'s busy 8: the loop fed no close back, so its heartbeats passed between walks (median response: harness 0.030 ms, hbsim 1241.514 ms); the standing model before Z missed it too"),
+    ("user100-huge-gap0-busy8", "p90", "held out (the sixtieth session), as `user96-` and `user98-`'s busy 8: the loop fed no close back, so its heartbeats passed between walks (p90 response: harness 726.389 ms, hbsim 4429.185 ms); the standing model before Z missed it too"),
+    ("user72-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 1.00, hbsim median 0.58, 1 of 20 seeds within 0.1"),
+    ("user74-huge-gap2", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.37, hbsim median 0.18, 1 of 20 seeds within 0.1"),
+    ("user77-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 1.00), hbsim 3 of 20 seeds"),
+    ("user78-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 1.00), hbsim 5 of 20 seeds"),
+    ("user78-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 1.00, hbsim median 0.39, 0 of 20 seeds within 0.1"),
+    ("user79-huge-gap0-busy12", "tipped", "Z (the sixtieth session), as found: harness tipped = false (last quarter 0.39), hbsim 17 of 20 seeds"),
+    ("user79-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.39, hbsim median 0.71, 1 of 20 seeds within 0.1"),
+    ("user79-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.77, hbsim median 0.23, 0 of 20 seeds within 0.1"),
+    ("user83-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 1.00, hbsim median 0.59, 0 of 20 seeds within 0.1"),
+    ("user88-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.58), hbsim 4 of 20 seeds"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1270,6 +1224,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user98", "tests/data/calibration/user98-session-2026-12-07"),
     // The freezes again, and the won gaps a call sits through (the fifty-ninth session).
     ("user99", "tests/data/calibration/user99-session-2026-12-07"),
+    // Z held out: the chain of parked heartbeat threads (the sixtieth session).
+    ("user100", "tests/data/calibration/user100-session-2026-12-08"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2145,7 +2101,7 @@ fn without_f(configured: &str, toml_text: &str) -> String {
 
 /// F's keys: the executor threads run at most `cpus` at once, their contention resolved by a 10 µs
 /// spin; the walker parks at once behind them; a hold as the loop's won gaps measured it.
-/// Z (the sixtieth session; **not applied**, pre-registered): the chain of parked heartbeat threads
+/// Z (the sixtieth session; **applied**): the chain of parked heartbeat threads
 /// in a won gap as the loop runs it. Traced, hbsim's won gaps let one or two of the threads parked
 /// at the walker's release in where the loop lets all of them in (`Validate.java`'s `chain_*`: in
 /// a diagnostic loop at `million-gap0-busy8`, 24 of 24, one after another 10-13 µs apart once
@@ -2154,8 +2110,15 @@ fn without_f(configured: &str, toml_text: &str) -> String {
 /// that leaves its CPU right after (`monitor_wake_latency_idle_waker`, the calibration's
 /// `wake_latency_us_yield`), and, where I's walker comes back after its heirs' drain, that wait
 /// counted from the executor's idle moment as the harness measures it
-/// (`cpu_wait_after_drain_from_idle`). `HBSIM_CHAIN=1` applies it.
-pub const CHAIN: bool = false;
+/// (`cpu_wait_after_drain_from_idle`). Pre-registered (fce5b7c) and held out on `user100-` (three
+/// points beside 8 and 12 busy threads, the harness counting the chain): the share of parked
+/// threads left out of their gap, the chain's link and the calls that sat through a won gap came
+/// nearer the loops' at 3 of 3 each (left out 0-8% in the loops, 42-75% standing, 10-15% with
+/// Z; links 16-21 µs, 74-3,680 and 21-1,650), the won gaps' length and calls per ms nearer
+/// (median |ln ratio| 0.24 → 0.12 and 0.45 → 0.07), tipped or not 3 of 3 either way on both
+/// tables, Brier 0.051 → 0.043 and 0.027 → 0.017 (docs/validation-log.md, the sixtieth session).
+/// `hbsim calibrate` writes both keys since. `HBSIM_CHAIN=0` takes it off for a comparison.
+pub const CHAIN: bool = true;
 
 fn chain_applied() -> bool {
     switch("HBSIM_CHAIN", CHAIN)
@@ -3868,9 +3831,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The forty-fourth session's I, as found (see KNOWN).
     ("user37-incident-hot-gap0-busy4", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 5 registrations each; hbsim's from this set's calibration 2, before I 4"),
     ("user59-huge-gap0-busy12", "registers", "as found under I (the forty-fourth session): the loop's won gaps drained 1665 registrations each; hbsim's from this set's calibration 6306, before I 3974"),
-    ("user60-huge-gap0-busy4", "p50", "as found under I (the forty-fourth session), as back-huge-gap0-busy4: the loop's median heartbeat passed between walks (0.032 ms); hbsim's median seed from this set's calibration puts it behind a walk (1174.405 ms; last quarter median 0.28, 0 of 20 collapse), where before I at least 2 of 20 seeds let it through (1174.405 ms at the median seed)"),
-    ("user60-huge-gap0-busy4", "p90", "see p50 (3556.8 ms against 572.3 ms)"),
-    ("user65-huge-gap0-busy8", "tipped", "as found under I (the forty-fourth session): the loop held (0.08, its heirs in at 0.81 (26/32)); 16 of 20 seeds from this set's calibration collapse (median 0.71), before I 17 of 20"),
     // The forty-seventh session: as found when L was applied with user69- (8, 12 and 4 busy threads) in the pools.
     ("user66-huge-gap0-busy12", "tipped", "as found when L was applied with user69- in the pools (the forty-seventh session): the loop held (0.31, its heirs in at 0.41 (9/22)); 18 of 20 seeds from this set's calibration collapse (median 0.83), under I 15 of 20"),
     // The forty-eighth session: as found when user70- (8, 12 and 4 busy threads) joined the pools, N applied.
@@ -3885,12 +3845,10 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user73-huge-gap3", "p50", "as found with P's hold-out (the forty-ninth session): the loop's median heartbeat 3105.776 ms, hbsim's median seed's from this set's calibration 0.004 ms (last quarter median 0.00, 2 of 20 collapse)"),
     ("user73-huge-gap3", "p90", "see p50 (0.0 ms against 8098.7 ms)"),
     ("user74-huge-gap2", "tipped", "as found with Q's hold-out (the fiftieth session): the loop held (0.37, fed part-way; heirs in at 17 of 140 gaps); 16 of 20 seeds from this set's calibration collapse (median 1.00)"),
-    ("user74-huge-gap2", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.37 of its last quarter; hbsim's seeds from this set's calibration end at 0 or 1 (median 1.00, 1 within 0.10)"),
     ("user74-huge-gap3", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.30 of its last quarter; hbsim's seeds from this set's calibration end at 0 or 1 (median 0.57, 1 within 0.10; 12 of 20 collapse)"),
     // The fifty-first session: user76- held out, as found.
     // The fifty-second session: user78- to user80- (R applied, S off), as found.
     // The fifty-third session: user81- to user83- held out for S, S applied, as found.
-    ("user79-huge-gap0-busy12", "tipped", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop held (0.39); 16 of 20 seeds collapse"),
     ("user83-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.28, 1 within 0.10)"),
     // The fifty-fourth session: user84- to user86- held out for T (the broker's JVM options), as found.
     ("user-huge-gap0-busy8", "last quarter", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.32, 1 within 0.10)"),
@@ -3908,20 +3866,23 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user95-huge-gap0-busy8", "tipped", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop tipped (0.60); 2 of 20 seeds collapse"),
     ("user95-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 0.60 of its last quarter; hbsim's seeds fail less (median 0.23, 1 within 0.10)"),
     // The fifty-eighth session: user96- (held out of the frozen pools), as found.
-    ("user96-huge-gap0-busy8", "p50", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks at 0.026 ms; hbsim's median seed puts it behind a walk (1174.405 ms; 2 of 20 seeds collapse, tipped agrees)"),
-    ("user96-huge-gap0-busy8", "p90", "as found with user96- (a check of the frozen pools, the fifty-eighth session): the loop held with no close fed back (the trigger's 10 walks, its heirs in at 8 of 9 gaps, the last quarter 0.00), so its median heartbeat passed between walks, the p90 706.518 ms; hbsim's median seed's 3825.205 ms"),
     // The fifty-eighth session: the first table's return refrozen at 68.2 ms (user93- to user97-'s calibrations), as found.
-    ("user38-huge-gap0-busy4", "p50", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p50 0.025 ms, hbsim's median seed's 1107.296 ms"),
-    ("user38-huge-gap0-busy4", "p90", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's p90 430.417 ms, hbsim's median seed's 3825.205 ms"),
     // The fifty-ninth session: the release pools frozen again over every recording to user98- (user96- to user98- moved the fc-v1300 busy-12 displaced share), as found.
-    ("user77-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (1.00); 5 of 20 seeds collapse"),
     ("user79-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (0.77); 5 of 20 seeds collapse"),
-    ("user86-huge-gap0-busy12", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.08 of its last quarter; hbsim's seeds fail more (median 0.65, 1 within 0.10)"),
-    ("user91-huge-gap0-busy12", "last quarter", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop failed 0.85 of its last quarter; hbsim's seeds fail less (median 0.48, 1 within 0.10)"),
-    ("user98-huge-gap0-busy8", "p50", "as found with user98- (held out of both freezes, pre-registered; the fifty-ninth session), missed before the pools were frozen again too: with no close fed back and 9 gaps between walks the loop's median heartbeat passed between walks; the loop's p50 0.025 ms, hbsim's median seed's 1056.965 ms"),
     // The fifty-ninth session, again: the release pools frozen to user99- (its million-gap0-busy8 stood in a pool the frozen ones did not hold), as found.
     ("user81-huge-gap0-busy8", "tipped", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop tipped (0.69); 3 of 20 seeds collapse"),
-    ("user81-huge-gap0-busy8", "last quarter", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop failed 0.69 of its last quarter; hbsim's seeds fail less (median 0.27, 1 within 0.10)"),
+    ("user3-huge-gap0-busy8", "share", "Z (the sixtieth session), as found: gaps won: harness 0.83 (24 of 29, 95% 0.65-0.92), hbsim 0.50"),
+    ("user49-huge-gap2", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.00, hbsim median 1.00, 1 of 20 seeds within 0.1"),
+    ("user5-large-gap0", "registers", "Z (the sixtieth session), as found: registerProducer per won gap: harness 1834.0, hbsim 376.0"),
+    ("user58-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.80, hbsim median 0.31, 0 of 20 seeds within 0.1"),
+    ("user65-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.47, hbsim median 0.80, 1 of 20 seeds within 0.1"),
+    ("user66-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.31, hbsim median 1.00, 1 of 20 seeds within 0.1"),
+    ("user76-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.91), hbsim 1 of 20 seeds"),
+    ("user76-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.91, hbsim median 0.31, 0 of 20 seeds within 0.1"),
+    ("user79-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.77, hbsim median 0.39, 0 of 20 seeds within 0.1"),
+    ("user82-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.57), hbsim 4 of 20 seeds"),
+    ("user92-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.91, hbsim median 0.40, 1 of 20 seeds within 0.1"),
+    ("user94-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.51, hbsim median 0.21, 0 of 20 seeds within 0.1"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
