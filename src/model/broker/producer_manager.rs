@@ -343,10 +343,11 @@ impl World {
         by_walker: bool,
         waker_leaves_cpu: bool,
     ) -> Wake {
-        if let (true, Some(idle_waker)) = (
-            waker_leaves_cpu && next != ThreadRef::Netty,
-            &self.params.brokers[b as usize].monitor_wake_latency_idle_waker,
-        ) {
+        let idle_waker = self.params.brokers[b as usize]
+            .monitor_wake_latency_idle_waker
+            .as_ref()
+            .filter(|_| waker_leaves_cpu && next != ThreadRef::Netty);
+        if let Some(idle_waker) = idle_waker {
             // The waker's request is done and its queue empty: it parks on the queue right after
             // this exit, and the waiter takes the CPU it leaves (not the walker's, whatever its
             // park: the CPU never sits idle). Measured as the calibration's wake-up with a holder
@@ -777,7 +778,9 @@ impl World {
                     broker.monitor_acquired_ns = now;
                 }
                 let park = self.parked_for(now, b, next);
-                let leaves = self.brokers[b as usize].leaves_cpu_after_release(thread);
+                // Asked only where it decides a draw (every wake-up passes here).
+                let leaves = self.params.brokers[b as usize].monitor_wake_latency_idle_waker.is_some()
+                    && self.brokers[b as usize].leaves_cpu_after_release(thread);
                 let wake = self.draw_monitor_wake(ctx, b, next, park, thread == ThreadRef::Netty, leaves);
                 let placement = wake.placement;
                 let p = &self.params.brokers[b as usize];
