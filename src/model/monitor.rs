@@ -90,6 +90,12 @@ impl Monitor {
         self.owner
     }
 
+    /// Barging and Aqs: the woken waiter whose wake-up is in flight (HotSpot's `_succ`).
+    #[inline]
+    pub fn successor(&self) -> Option<ThreadRef> {
+        self.successor
+    }
+
     /// Threads waiting to enter (parked or spinning).
     #[inline]
     pub fn waiters(&self) -> usize {

@@ -140,6 +140,10 @@ pub struct BrokerParams {
     /// request done and its queue empty): the waiter takes the waker's CPU, whatever its park.
     /// Unset: by the waiter's park, as any other wake-up.
     pub monitor_wake_latency_idle_waker: Option<Dist>,
+    /// A woken heir still on its way when an executor thread goes idle (its request done, its
+    /// queue empty) takes the CPU that thread leaves: its wake-up ends at most one
+    /// `monitor_wake_latency_idle_waker` draw later. Off: its own wake-up, drawn at the unpark.
+    pub monitor_heir_takes_idle_cpu: bool,
     /// Host CPUs available to the broker's threads (0 = CPU contention not modelled).
     pub cpus: u32,
     /// Runnable threads of other work on the host (they keep a CPU from being idle).
@@ -725,6 +729,11 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         );
     }
     p.check(
+        !b.monitor_heir_takes_idle_cpu || b.monitor_wake_latency_idle_waker.is_some(),
+        &f("monitor_heir_takes_idle_cpu"),
+        "needs `monitor_wake_latency_idle_waker` (the wake-up of a heir that takes a freed CPU)",
+    );
+    p.check(
         !b.cpu_wait_after_drain_from_idle || b.cpu_wait_after_drain.is_some(),
         &f("cpu_wait_after_drain_from_idle"),
         "needs `cpu_wait_after_drain` (the wait it says when to count from)",
@@ -853,6 +862,7 @@ fn broker_params(b: &super::file::BrokerFile, prefix: &str, p: &mut Problems) ->
         monitor_wake_latency_very_long_park: b.monitor_wake_latency_very_long_park,
         monitor_exit_cost_very_long_park: b.monitor_exit_cost_very_long_park,
         monitor_wake_latency_idle_waker: b.monitor_wake_latency_idle_waker,
+        monitor_heir_takes_idle_cpu: b.monitor_heir_takes_idle_cpu,
         cpus: b.cpus,
         cpu_other_runnable: b.cpu_other_runnable,
         cpu_slice_ns: b.cpu_slice.0,

@@ -1102,3 +1102,40 @@ fn a_walker_counting_from_the_executors_idle_moment_waits_out_the_chain() {
         "needs `cpu_wait_after_drain`",
     );
 }
+
+/// Issue 10, the sixty-first session (K: `monitor_heir_takes_idle_cpu`): with a backlog of more
+/// heartbeats than threads, the first heir's first exit wakes the next parked thread while it
+/// still has work, and that wake-up after a 50 ms park (2 ms here, mostly a wait for a CPU
+/// beside busy threads) is in flight when the first heir drains the queue and goes idle. Under Z
+/// alone the chain waits it out (every won gap 2 ms or more); with K the woken thread takes the
+/// CPU the idle heir leaves, 10 µs later, and the won gap is the drain and the chain, under a
+/// millisecond. Without Z's idle waker the key is refused; off, the model before it.
+#[test]
+fn a_heir_on_its_way_takes_the_cpu_an_idle_heartbeat_thread_leaves() {
+    let run = |extra: &str| {
+        gaps_between_50ms_walks(
+            &format!(
+                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+                 monitor_wake_latency_long_park = \"2ms\"\nheartbeat_cost = \"2us\"\nregister_producer_cost = \"1us\"\n\
+                 cpus = 2\ncpu_other_runnable = 2\ncpu_wait = \"40ms\"\ncpu_release_preempt = 1.0\n\
+                 cpu_wait_after_drain = \"0\"\ncpu_run_queue = true\nmonitor_spin = \"10us\"\nmonitor_spin_walker = false\n\
+                 cpu_wait_after_drain_from_idle = true\nmonitor_wake_latency_idle_waker = \"10us\"\n{extra}"
+            ),
+            40_000,
+        )
+    };
+    let z = run("");
+    let k = run("monitor_heir_takes_idle_cpu = true\n");
+    for g in [&z, &k] {
+        assert!(g.gaps >= 50 && g.won_by_heartbeats + 2 >= g.gaps, "{g:?}");
+        assert!(g.registers_per_won_gap > 2.0 * 8.0 * 2.0, "more heartbeats than threads: {g:?}");
+    }
+    assert!(z.won_gap_ms_mean > 2.0, "the chain waits out the woken thread's wake-up: {z:?}");
+    assert!(k.won_gap_ms_mean < 1.0, "it takes the idle heir's CPU: {k:?} against {z:?}");
+    assert_eq!(run("monitor_heir_takes_idle_cpu = false\n"), z, "off: the model before it");
+    assert_refused(
+        "monitor_heir_takes_idle_cpu = true",
+        "broker.monitor_heir_takes_idle_cpu",
+        "needs `monitor_wake_latency_idle_waker`",
+    );
+}

@@ -1817,10 +1817,23 @@ fn with_after_exit_race(calibration: &Path, copy: &Path) -> PathBuf {
             + "\n"
     };
     let carries_z = text.lines().any(|l| z_keys.iter().any(|k| l.starts_with(k)));
-    match (applied, !chain_applied() && carries_z) {
-        (None, false) => calibration.to_path_buf(),
-        (applied, strip) => {
-            let t = applied.unwrap_or(text);
+    // K tried (`HBSIM_HEIR_IDLE=1`): a calibration that carries Z's idle waker gets K's key too.
+    let with_k = |t: String| {
+        let waker = t.lines().position(|l| l.starts_with(z_keys[0]));
+        match waker.filter(|_| chain_applied() && heir_idle_applied()) {
+            Some(i) => {
+                let mut lines: Vec<&str> = t.lines().collect();
+                lines.insert(i + 1, "monitor_heir_takes_idle_cpu = true");
+                lines.join("\n") + "\n"
+            }
+            None => t,
+        }
+    };
+    let add_k = chain_applied() && heir_idle_applied() && text.lines().any(|l| l.starts_with(z_keys[0]));
+    match (applied, !chain_applied() && carries_z, add_k) {
+        (None, false, false) => calibration.to_path_buf(),
+        (applied, strip, _) => {
+            let t = with_k(applied.unwrap_or(text));
             std::fs::write(copy, if strip { without_z(&t) } else { t }).unwrap();
             copy.to_path_buf()
         }
@@ -2139,9 +2152,23 @@ fn chain_applied() -> bool {
     switch("HBSIM_CHAIN", CHAIN)
 }
 
+/// K: a heir woken and still on its way when an executor thread goes idle takes the CPU that
+/// thread leaves (`monitor_heir_takes_idle_cpu`), with Z's idle-waker wake-up. Off;
+/// `HBSIM_HEIR_IDLE=1` tries it.
+pub const HEIR_IDLE: bool = false;
+
+fn heir_idle_applied() -> bool {
+    switch("HBSIM_HEIR_IDLE", HEIR_IDLE)
+}
+
 /// Z's keys for a point whose `keys` are set ([`CHAIN`]), from the calibration `measured`.
 fn with_chain_keys(measured: &serde_json::Value, keys: &mut Vec<(&'static str, String)>) {
-    keys.retain(|(k, _)| !matches!(*k, "monitor_wake_latency_idle_waker" | "cpu_wait_after_drain_from_idle"));
+    keys.retain(|(k, _)| {
+        !matches!(
+            *k,
+            "monitor_wake_latency_idle_waker" | "cpu_wait_after_drain_from_idle" | "monitor_heir_takes_idle_cpu"
+        )
+    });
     if !chain_applied() {
         return;
     }
@@ -2154,6 +2181,9 @@ fn with_chain_keys(measured: &serde_json::Value, keys: &mut Vec<(&'static str, S
             empirical(measured, "wake_latency_us_yield")
         };
         keys.push(("monitor_wake_latency_idle_waker", wake));
+        if heir_idle_applied() {
+            keys.push(("monitor_heir_takes_idle_cpu", "true".to_string()));
+        }
     }
     if after_drain {
         keys.push(("cpu_wait_after_drain_from_idle", "true".to_string()));

@@ -73,6 +73,7 @@ impl World {
             on_cpu: w.on_cpu,
             on_cpu_since_ns: w.on_cpu_since_ns,
             cpu_owed_ns: w.cpu_owed_ns,
+            wake_due_ns: w.wake_due_ns,
         };
         let cost = match kind {
             TaskKind::Heartbeat => self.sample_cost(b, |p| p.heartbeat_cost),
@@ -168,6 +169,7 @@ impl World {
             None => {
                 pool.idle.push_back(index);
                 self.leave_cpu(ctx, b, thread);
+                self.heir_takes_idle_cpu(ctx, b);
                 self.executor_thread_off_cpu(ctx, b);
             }
         }

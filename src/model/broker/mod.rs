@@ -73,6 +73,9 @@ pub struct Worker {
     /// `cpu_executor_share`: the CPU its holds took beyond its share, repaid at its next
     /// unlocked piece of work (run_queue.rs).
     pub cpu_owed_ns: u64,
+    /// When its monitor wake-up in flight arrives: a wake-up brought forward
+    /// (`monitor_heir_takes_idle_cpu`) leaves the first one's event stale.
+    pub wake_due_ns: u64,
 }
 
 impl Worker {
@@ -94,6 +97,7 @@ impl Worker {
             on_cpu: false,
             on_cpu_since_ns: 0,
             cpu_owed_ns: 0,
+            wake_due_ns: 0,
         }
     }
 }

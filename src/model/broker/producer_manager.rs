@@ -422,7 +422,11 @@ impl World {
 
     /// The woken waiter's attempt on the monitor, `latency` from now.
     fn schedule_wake_event(&mut self, ctx: &mut Ctx<Event>, b: u16, next: ThreadRef, latency: u64) {
-        let epoch = self.brokers[b as usize].epoch;
+        let broker = &mut self.brokers[b as usize];
+        if matches!(next, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+            broker.worker(next).wake_due_ns = ctx.now().ns() + latency;
+        }
+        let epoch = broker.epoch;
         ctx.schedule_in(
             latency,
             Event::MonitorWake {
@@ -753,6 +757,36 @@ impl World {
         }
     }
 
+    /// `monitor_heir_takes_idle_cpu`: an executor thread just went idle and left its CPU. A
+    /// heartbeat or client-manage thread woken and still on its way (`_succ`, its wake-up drawn
+    /// by its park: after a long park beside busy threads mostly a wait for a CPU) takes that
+    /// CPU, as it takes the CPU of a waker that goes idle right after its unpark
+    /// (`monitor_wake_latency_idle_waker`): its wake-up ends at most one such draw from now.
+    /// One draw, only where a heir is on its way.
+    pub(super) fn heir_takes_idle_cpu(&mut self, ctx: &mut Ctx<Event>, b: u16) {
+        let params = &self.params.brokers[b as usize];
+        let Some(idle_waker) = params
+            .monitor_wake_latency_idle_waker
+            .as_ref()
+            .filter(|_| params.monitor_heir_takes_idle_cpu)
+        else {
+            return;
+        };
+        let now = ctx.now().ns();
+        let broker = &mut self.brokers[b as usize];
+        let heir = match broker.monitor.successor() {
+            Some(heir @ (ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_))) => heir,
+            _ => return,
+        };
+        if broker.worker(heir).wake_due_ns <= now {
+            return;
+        }
+        let due = now.saturating_add(idle_waker.sample(&mut broker.rng));
+        if due < broker.worker(heir).wake_due_ns {
+            self.schedule_wake_event(ctx, b, heir, due - now);
+        }
+    }
+
     /// The owner releases. Returns the exiting thread's own exit cost: the unpark it issues after
     /// the release (HotSpot `ExitEpilog`: `_owner = NULL`, then `unpark`), which delays its next
     /// step and so lengthens the window in which the monitor is free.
@@ -1035,6 +1069,10 @@ impl World {
             return;
         }
         if matches!(thread, ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_)) {
+            if self.brokers[b as usize].worker(thread).wake_due_ns != ctx.now().ns() {
+                // Brought forward (`monitor_heir_takes_idle_cpu`): it came at the earlier time.
+                return;
+            }
             // It needs a CPU to compete (run_queue.rs; at once without the run queue).
             self.run_on_cpu(ctx, b, thread, RunPending::Wake);
         } else {
