@@ -1103,11 +1103,11 @@ fn a_walker_counting_from_the_executors_idle_moment_waits_out_the_chain() {
     );
 }
 
-/// Issue 10, the sixty-first session (K: `monitor_heir_takes_idle_cpu`): with a backlog of more
+/// Issue 10, the sixty-first session (Z2: `monitor_heir_takes_idle_cpu`): with a backlog of more
 /// heartbeats than threads, the first heir's first exit wakes the next parked thread while it
 /// still has work, and that wake-up after a 50 ms park (2 ms here, mostly a wait for a CPU
 /// beside busy threads) is in flight when the first heir drains the queue and goes idle. Under Z
-/// alone the chain waits it out (every won gap 2 ms or more); with K the woken thread takes the
+/// alone the chain waits it out (every won gap 2 ms or more); with Z2 the woken thread takes the
 /// CPU the idle heir leaves, 10 µs later, and the won gap is the drain and the chain, under a
 /// millisecond. Without Z's idle waker the key is refused; off, the model before it.
 #[test]

@@ -1817,7 +1817,7 @@ fn with_after_exit_race(calibration: &Path, copy: &Path) -> PathBuf {
             + "\n"
     };
     let carries_z = text.lines().any(|l| z_keys.iter().any(|k| l.starts_with(k)));
-    // K tried (`HBSIM_HEIR_IDLE=1`): a calibration that carries Z's idle waker gets K's key too.
+    // Z2 tried (`HBSIM_HEIR_IDLE=1`): a calibration that carries Z's idle waker gets Z2's key too.
     let with_k = |t: String| {
         let waker = t.lines().position(|l| l.starts_with(z_keys[0]));
         match waker.filter(|_| chain_applied() && heir_idle_applied()) {
@@ -2152,7 +2152,7 @@ fn chain_applied() -> bool {
     switch("HBSIM_CHAIN", CHAIN)
 }
 
-/// K: a heir woken and still on its way when an executor thread goes idle takes the CPU that
+/// Z2: a heir woken and still on its way when an executor thread goes idle takes the CPU that
 /// thread leaves (`monitor_heir_takes_idle_cpu`), with Z's idle-waker wake-up. Off;
 /// `HBSIM_HEIR_IDLE=1` tries it.
 pub const HEIR_IDLE: bool = false;
