@@ -2261,6 +2261,14 @@ pub fn calibration_toml(main: &Value, options: &CalibrateOptions) -> Result<Stri
                  # brought the won gaps' chain, length and pace near the loop's (docs/validation-log.md, the sixtieth session)"
             );
             let _ = writeln!(out, "monitor_wake_latency_idle_waker = {}", dist("wake_latency_us_yield")?);
+            // Z2 (docs/validation-log.md, the sixty-first session).
+            let _ = writeln!(
+                out,
+                "# a heir already woken and on its way when a heartbeat thread goes idle takes the CPU that thread leaves\n\
+                 # (Z2): the chain no longer waits out a long-park wake-up drawn while the first heir still drained; held\n\
+                 # out on three loaded points it brought the chain's timing near the loop's (docs/validation-log.md, the\n\
+                 # sixty-first session)\nmonitor_heir_takes_idle_cpu = true"
+            );
         }
     } else {
         let _ = writeln!(out, "# register_producer_ns_p50 (uncontended, known group and channel)");

@@ -600,26 +600,36 @@ fn a_loaded_calibrations_share_says_whether_it_was_measured() {
     );
 }
 
-/// Z (the sixtieth session): a loaded calibration that writes the chain's keys says how the
-/// parked heartbeat threads come in and what was held out; one written before it says what its
-/// answer misses.
+/// Z (the sixtieth session) and Z2 (the sixty-first): a loaded calibration that writes the
+/// chain's keys says how the parked heartbeat threads come in and what was held out; one written
+/// before either says what its answer misses.
 #[test]
 fn a_loaded_calibrations_drain_says_whether_it_carries_the_chain() {
     let dir = TempDir::new("assess-chain");
-    let z = dir.write(
-        "cal-busy-z.toml",
-        "[meta]\njvm = \"test-jvm\"\ncpus = 2\nbusy_threads = 8\n[broker]\ncpus = 2\ncpu_run_queue = true\n\
-         cpu_executor_share = 0.3\ncpu_wait_after_drain = \"0\"\ncpu_wait_after_drain_from_idle = true\n\
-         monitor_wake_latency_idle_waker = \"10us\"\n",
-    );
-    let with = loaded_drain(&assumptions_with(dir.path(), z.to_str().unwrap()));
+    let z = "[meta]\njvm = \"test-jvm\"\ncpus = 2\nbusy_threads = 8\n[broker]\ncpus = 2\ncpu_run_queue = true\n\
+             cpu_executor_share = 0.3\ncpu_wait_after_drain = \"0\"\ncpu_wait_after_drain_from_idle = true\n\
+             monitor_wake_latency_idle_waker = \"10us\"\n";
+    let z_only = dir.write("cal-busy-z.toml", z);
+    let with = loaded_drain(&assumptions_with(dir.path(), z_only.to_str().unwrap()));
     assert!(
-        with.contains("(cpu_wait_after_drain_from_idle)") && with.contains("(Z)") && !with.contains("predates Z"),
+        with.contains("(cpu_wait_after_drain_from_idle)")
+            && with.contains("(Z)")
+            && with.contains("The calibration predates Z2")
+            && !with.contains("predates Z ("),
+        "{with}"
+    );
+    let both = dir.write("cal-busy-z2.toml", &format!("{z}monitor_heir_takes_idle_cpu = true\n"));
+    let with = loaded_drain(&assumptions_with(dir.path(), both.to_str().unwrap()));
+    assert!(
+        with.contains("(monitor_heir_takes_idle_cpu)") && with.contains("(Z, Z2)") && !with.contains("predates"),
         "{with}"
     );
     let before = loaded_drain(&calibration_assumptions(
         dir.path(),
         "calibration/user78-session-2026-12-07-busy8.toml",
     ));
-    assert!(before.contains("The calibration predates Z") && !before.contains("(Z)"), "{before}");
+    assert!(
+        before.contains("The calibration predates Z (") && !before.contains("(Z)") && !before.contains("Z2"),
+        "{before}"
+    );
 }

@@ -130,6 +130,26 @@ fn calibration_from_recorded_output_derives_broker_keys() {
     let written: toml::Table = format!("x = {}", d.cpu_wait_text()).parse().unwrap();
     assert_eq!(busy8_cal["broker"]["cpu_wait_displaced"], written["x"], "{busy8_text}");
     assert!(busy8_text.contains("both from this host's long loop"), "{busy8_text}");
+    // Z's and Z2's keys where the harness measured the wake-up behind a holder that blocks
+    // (`wake_latency_us_yield`) and the walker's wait after the drain: this one's file, written
+    // before Z, has neither, and the same figures written now carry all three.
+    let chain_keys = |cal: &toml::Table| {
+        let broker = cal["broker"].as_table().unwrap();
+        (
+            broker.contains_key("monitor_wake_latency_idle_waker"),
+            broker.get("cpu_wait_after_drain_from_idle").and_then(toml::Value::as_bool),
+            broker.get("monitor_heir_takes_idle_cpu").and_then(toml::Value::as_bool),
+        )
+    };
+    assert_eq!(chain_keys(&busy8_cal), (true, Some(true), Some(true)), "{busy8_text}");
+    let before_z: toml::Table = std::fs::read_to_string(busy8.with_extension("").with_extension("toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(chain_keys(&before_z), (false, None, None));
+    let z2 = repo_root().join("tests/data/calibration/user102-session-2026-12-08-busy8.harness.json");
+    let (z2_text, z2_cal) = calibrate_output(&dir, &z2, &[]);
+    assert_eq!(chain_keys(&z2_cal), (true, Some(true), Some(true)), "{z2_text}");
     // Its long loop's won gaps drained some of the time; where every one drained (user77-'s
     // busy-8 session, 16 of 16) the return was never seen, and the file and the command say so.
     assert_eq!(

@@ -759,7 +759,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user58-huge-gap0-busy8", "last quarter", "see tipped (0.80 against a median of 0.23, one seed within 0.10)"),
     // The forty-first session (`user60-` and `user61-`, held out for E, which was not kept), as
     // found; user52-huge-gap0-busy8's last quarter came off this list as they joined its pool.
-    ("user59-huge-gap0-busy12", "last quarter", "see tipped (0.18 against 1.00)"),
     ("user59-huge-gap0-busy12", "share", "see tipped (24 of 29 gaps against the pool's 31%)"),
     // The forty-second session: F on an idle host applied (the executor threads as the JVM runs
     // them in a drain, heirs that spin, a walker that parks behind them, the loop's hold), and
@@ -775,7 +774,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("spread-huge-gap0", "last quarter", "see tipped (0.87 against a median of 0.00, one seed within 0.10)"),
     ("user15-huge-gap0", "last quarter", "the loop fed itself to 0.88 (heirs in at 2 of 166 gaps); under F 7 of 20 seeds collapse (on the edge, so tipped or not agrees), median 0.00, one within 0.10"),
     ("user2-huge-gap0", "last quarter", "the loop fed itself part-way (0.80, heirs in at 10 of 177 gaps); under F 19 of 20 seeds at 1.00"),
-    ("user39-huge-gap5", "last quarter", "the loop ran on part-way behind 5 us (0.23, heirs in at 18 of 135 gaps); under F 7 of 20 seeds collapse (the edge), the rest recover fully (median 0.00), none within 0.10"),
     ("user4-huge-gap15", "registers", "behind 15 us the loop's heirs won 7 of 9 gaps with 291 registrations each; under F hbsim's heirs win 4% and drain 1,890 in each (13 of 20 seeds collapse, on the edge)"),
     ("user44-huge-gap3", "last quarter", "the one 3 us loop on this guest that tipped, part-way (0.69); under F 15 of 20 seeds at 1.00"),
     ("user45-huge-gap3", "last quarter", "as user44-huge-gap3 (the loop 0.74, under F 15 of 20 seeds at 1.00)"),
@@ -791,7 +789,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "held out (the forty-second session): this guest's idle no-gap loop held for the first time in six (0.00, its heirs in at 1 of 9 gaps); hbsim collapses in 20 of 20 seeds with and without F, as at the five that tipped",
     ),
     ("user63-huge-gap0", "last quarter", "see tipped (0.00 against 1.00)"),
-    ("user7-large-gap0", "last quarter", "the loop fed itself to 0.70 (heirs in at 15 of 893 gaps); under F 3 of 20 seeds collapse, median 0.00, one within 0.10 (tipped or not was known)"),
     ("warm-huge-gap0-cold", "tipped", "the cold table's loop held (0.00, its heirs in at 9 of 9 gaps); under F hbsim's heirs win 26% and 15 of 20 seeds collapse (as it stood the heirs' faster drain carried it)"),
     ("warm3-huge-gap15", "p50", "the loop ran on part-way behind 15 us (0.14, heirs in at 88 of 161 gaps) with its heartbeats waiting 1.4 s at the median; under F none waits (0.004 ms)"),
     ("warm3-huge-gap15", "p90", "as its p50 (3.9 s against 0.01 ms)"),
@@ -822,13 +819,10 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The forty-eighth session's second part: user71- (an idle host) as found, N applied there.
     ("user71-huge-gap0", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop tipped and fed itself part-way (0.60 of its last quarter); 19 of 20 seeds collapse throughout (median 1.00, none within 0.10)"),
     ("user71-huge-gap3", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.32 of its last quarter failed; 11 of 20 seeds collapse (median 0.80, none within 0.10), 13 of 20 before N"),
-    ("user71-huge-gap5", "last quarter", "as found with N on an idle host (the forty-eighth session): the loop held with 0.22 of its last quarter failed; hbsim's seeds end on either side (median 0.41, none within 0.10; 8 of 20 collapse), before N median 0.52"),
-    ("user71-huge-gap5", "registers", "as found with N on an idle host (the forty-eighth session): the loop's 12 won gaps drained 3,036 registrations each, hbsim's 1,080 (its won gaps 2.4 ms against the loop's 7.4)"),
     // The forty-ninth session: as found when user72- (8, 12 and 4 busy threads) and user73- (idle) joined the pools.
     ("user66-huge-gap0-busy12", "last quarter", "as found when user72- and user73- joined the pools (the forty-ninth session): the loop failed 0.31 of its last quarter; hbsim's seeds fail more (median 0.84, 0 within 0.10; 19 of 20 collapse), before it median 1.00 (15 of 20)"),
     ("user73-huge-gap3", "tipped", "as found with P's hold-out (the forty-ninth session): the loop held (0.50, its heirs in at 0.13 (23/183)); 17 of 20 seeds collapse (median 1.00)"),
     ("user73-huge-gap3", "last quarter", "as found with P's hold-out (the forty-ninth session): the loop failed 0.50 of its last quarter; hbsim's seeds fail more (median 1.00, 0 within 0.10; 17 of 20 collapse)"),
-    ("user74-huge-gap3", "last quarter", "as found with Q's hold-out (the fiftieth session): the loop failed 0.30 of its last quarter, fed part-way on an idle host (heirs in at 16 of 156 gaps); hbsim's seeds end at 0 or 1 (median 0.00, 1 within 0.10; 3 of 20 collapse)"),
     // The fifty-first session: user76- (the fc-v1300 AMD guest under load) held out, as found.
     ("user77-huge-gap0-busy8", "last quarter", "as found with user77- (the fifty-first session, fourth part): the loop tipped (1.00), its walker back before its heirs had drained at 9 of 11 displaced won gaps (0.21 of its won gaps ended drained; hbsim's 0.91), as user76-'s did; hbsim's seeds fail less of the last quarter (none within 0.10; tipped agrees since user78- joined the pools)"),
     // The fifty-third session: user81- to user83- held out for S, S applied, as found.
@@ -848,7 +842,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     // The fifty-seventh session: user93- and user94- joined the pools and user92- to user94- the user sessions, as found.
     ("user94-huge-gap0-busy8", "tipped", "as found when user93- and user94- (W held out, not applied) joined the pools and user92- to user94- the user sessions (the fifty-seventh session): the loop tipped (0.51); 2 of 20 seeds collapse"),
     // The fifty-seventh session: user95- joined the pools and the user sessions, as found.
-    ("user-huge-gap0-busy8", "last quarter", "as found when user95- (a check after W was not applied) joined the pools and the user sessions (the fifty-seventh session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.40, 1 within 0.10)"),
     // The fifty-eighth session: user96- (held out of the frozen pools), as found.
     // The fifty-eighth session: the first table's return refrozen at 68.2 ms (user93- to user97-'s calibrations), as found.
     ("back-huge-gap0-busy4-repeat", "last quarter", "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop failed 0.36 of its last quarter; hbsim's seeds fail less (median 0.00, 1 within 0.10)"),
@@ -878,16 +871,33 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("trig10-huge-gap0-busy4", "share", "Z (the sixtieth session), as found: gaps won: harness 0.86 (12 of 14, 95% 0.60-0.96), hbsim 0.43"),
     ("user100-huge-gap0-busy8", "p50", "held out (the sixtieth session), as `user96-` and `user98-`'s busy 8: the loop fed no close back, so its heartbeats passed between walks (median response: harness 0.030 ms, hbsim 1241.514 ms); the standing model before Z missed it too"),
     ("user100-huge-gap0-busy8", "p90", "held out (the sixtieth session), as `user96-` and `user98-`'s busy 8: the loop fed no close back, so its heartbeats passed between walks (p90 response: harness 726.389 ms, hbsim 4429.185 ms); the standing model before Z missed it too"),
-    ("user72-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 1.00, hbsim median 0.58, 1 of 20 seeds within 0.1"),
     ("user74-huge-gap2", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.37, hbsim median 0.18, 1 of 20 seeds within 0.1"),
     ("user77-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 1.00), hbsim 3 of 20 seeds"),
     ("user78-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 1.00), hbsim 5 of 20 seeds"),
-    ("user78-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 1.00, hbsim median 0.39, 0 of 20 seeds within 0.1"),
-    ("user79-huge-gap0-busy12", "tipped", "Z (the sixtieth session), as found: harness tipped = false (last quarter 0.39), hbsim 17 of 20 seeds"),
-    ("user79-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.39, hbsim median 0.71, 1 of 20 seeds within 0.1"),
     ("user79-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.77, hbsim median 0.23, 0 of 20 seeds within 0.1"),
     ("user83-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 1.00, hbsim median 0.59, 0 of 20 seeds within 0.1"),
     ("user88-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.58), hbsim 4 of 20 seeds"),
+    ("user12-huge-gap0", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 1.00, hbsim median 0.00, 1 of 20 seeds within 0.1"),
+    ("user38-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.26, hbsim median 0.48, 1 of 20 seeds within 0.1"),
+    ("user38-incident-hot-gap0-busy4", "p90", "the sixty-first session: Z2 applied, with user102-: p90 response: harness 22.537 ms, hbsim 7.209 ms"),
+    ("user43-huge-gap5", "share", "the sixty-first session: Z2 applied, with user102-: gaps won: harness 0.10 (16 of 157, 95% 0.06-0.16), hbsim 0.32"),
+    ("user44-huge-gap3", "registers", "the sixty-first session: Z2 applied, with user102-: registerProducer per won gap: harness 3274.0, hbsim 1000.8"),
+    ("user49-huge-gap2", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = false (last quarter 0.00), hbsim 15 of 20 seeds"),
+    ("user5-huge-gap15", "p90", "the sixty-first session: Z2 applied, with user102-: p90 response: harness 2545.509 ms, hbsim 0.014 ms"),
+    ("user58-huge-gap0-busy12", "registers", "the sixty-first session: Z2 applied, with user102-: registerProducer per won gap: harness 4615.0, hbsim 1402.9"),
+    ("user60-huge-gap0-busy8", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = true (last quarter 0.74), hbsim 4 of 20 seeds"),
+    ("user60-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.74, hbsim median 0.30, 1 of 20 seeds within 0.1"),
+    ("user63-huge-gap3", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.39, hbsim median 0.00, 0 of 20 seeds within 0.1"),
+    ("user66-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.20, hbsim median 0.50, 1 of 20 seeds within 0.1"),
+    ("user76-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.91, hbsim median 0.60, 1 of 20 seeds within 0.1"),
+    ("user78-huge-gap0-busy4", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.11, hbsim median 0.00, 0 of 20 seeds within 0.1"),
+    ("user81-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.69, hbsim median 0.45, 1 of 20 seeds within 0.1"),
+    ("user86-huge-gap0-busy12", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.08, hbsim median 0.52, 0 of 20 seeds within 0.1"),
+    ("user94-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.51, hbsim median 0.23, 1 of 20 seeds within 0.1"),
+    ("user95-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.60, hbsim median 0.26, 1 of 20 seeds within 0.1"),
+    ("user96-huge-gap0-busy8", "p50", "the sixty-first session: Z2 applied, with user102-: median response: harness 0.026 ms, hbsim 1375.732 ms"),
+    ("user96-huge-gap0-busy8", "p90", "the sixty-first session: Z2 applied, with user102-: p90 response: harness 706.518 ms, hbsim 4697.620 ms"),
+    ("user98-huge-gap0-busy8", "p90", "the sixty-first session: Z2 applied, with user102-: p90 response: harness 846.131 ms, hbsim 4966.056 ms"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1228,6 +1238,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user100", "tests/data/calibration/user100-session-2026-12-08"),
     // Z held out again, beside 4 busy threads too (the sixtieth session, second part).
     ("user101", "tests/data/calibration/user101-session-2026-12-08"),
+    // Z2 held out (the sixty-first session).
+    ("user102", "tests/data/calibration/user102-session-2026-12-08"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -1807,37 +1819,37 @@ fn with_after_exit_race(calibration: &Path, copy: &Path) -> PathBuf {
     let text = std::fs::read_to_string(calibration).unwrap();
     let applied = after_exit_offer_applied(&text).filter(|_| AFTER_EXIT_RACE);
     // Z off (`HBSIM_CHAIN=0`): a calibration written since the sixtieth session carries its keys,
-    // which a scenario cannot unset; the copy leaves them out.
+    // which a scenario cannot unset; the copy leaves them out, and Z2's with them (it needs Z's
+    // idle waker). Z2 off (`HBSIM_HEIR_IDLE=0`): a calibration written since the sixty-first
+    // session carries its key; the copy leaves it out. Z2 on, a calibration written between the
+    // two carries Z's keys only; the copy adds Z2's beside Z's idle waker, as the scenarios of
+    // the first table get it.
+    const Z2_KEY: &str = "monitor_heir_takes_idle_cpu = ";
     let z_keys = ["monitor_wake_latency_idle_waker = ", "cpu_wait_after_drain_from_idle = "];
-    let without_z = |t: &str| {
-        t.lines()
-            .filter(|l| !z_keys.iter().any(|k| l.starts_with(k)))
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
-    };
-    let carries_z = text.lines().any(|l| z_keys.iter().any(|k| l.starts_with(k)));
-    // Z2 tried (`HBSIM_HEIR_IDLE=1`): a calibration that carries Z's idle waker gets Z2's key too.
-    let with_k = |t: String| {
-        let waker = t.lines().position(|l| l.starts_with(z_keys[0]));
-        match waker.filter(|_| chain_applied() && heir_idle_applied()) {
-            Some(i) => {
-                let mut lines: Vec<&str> = t.lines().collect();
-                lines.insert(i + 1, "monitor_heir_takes_idle_cpu = true");
-                lines.join("\n") + "\n"
-            }
-            None => t,
-        }
-    };
-    let add_k = chain_applied() && heir_idle_applied() && text.lines().any(|l| l.starts_with(z_keys[0]));
-    match (applied, !chain_applied() && carries_z, add_k) {
-        (None, false, false) => calibration.to_path_buf(),
-        (applied, strip, _) => {
-            let t = with_k(applied.unwrap_or(text));
-            std::fs::write(copy, if strip { without_z(&t) } else { t }).unwrap();
-            copy.to_path_buf()
-        }
+    let carries = |t: &str, key: &str| t.lines().any(|l| l.starts_with(key));
+    let z_on = chain_applied();
+    let z2_on = z_on && heir_idle_applied();
+    let strip_z = !z_on && z_keys.iter().any(|k| carries(&text, k));
+    let strip_z2 = !z2_on && carries(&text, Z2_KEY);
+    let add_z2 = z2_on && carries(&text, z_keys[0]) && !carries(&text, Z2_KEY);
+    if applied.is_none() && !strip_z && !strip_z2 && !add_z2 {
+        return calibration.to_path_buf();
     }
+    let mut lines: Vec<String> = applied
+        .unwrap_or(text)
+        .lines()
+        .filter(|l| {
+            let dropped_z = strip_z && z_keys.iter().any(|k| l.starts_with(k));
+            !(dropped_z || strip_z2 && l.starts_with(Z2_KEY))
+        })
+        .map(str::to_string)
+        .collect();
+    if add_z2 {
+        let waker = lines.iter().position(|l| l.starts_with(z_keys[0])).expect("carries the idle waker");
+        lines.insert(waker + 1, format!("{Z2_KEY}true"));
+    }
+    std::fs::write(copy, lines.join("\n") + "\n").unwrap();
+    copy.to_path_buf()
 }
 
 /// A calibration file's `text` as its offer of the race after the exit says (its offered
@@ -2153,9 +2165,16 @@ fn chain_applied() -> bool {
 }
 
 /// Z2: a heir woken and still on its way when an executor thread goes idle takes the CPU that
-/// thread leaves (`monitor_heir_takes_idle_cpu`), with Z's idle-waker wake-up. Off;
-/// `HBSIM_HEIR_IDLE=1` tries it.
-pub const HEIR_IDLE: bool = false;
+/// thread leaves (`monitor_heir_takes_idle_cpu`), with Z's idle-waker wake-up. In-sample through
+/// `user101-` the outcomes held where they were; pre-registered (eabc32b, cdfab89) and held out
+/// on `user102-` (three points beside 8 and 12 busy threads, the harness counting the chain): the
+/// whole chain, the parked threads' way in after the release and the chain's link p90 came
+/// nearer the loops' at 3 of 3 each (whole chain p50 3,194-3,672 and 385 µs in the loops,
+/// 7,512-10,448 and 3,302 under Z, 6,636-9,218 and 881 with Z2), tipped or not 3 of 3 either way
+/// on both tables, Brier 0.071 → 0.044 and 0.031 → 0.014 (docs/validation-log.md, the
+/// sixty-first session). `hbsim calibrate` writes it since. `HBSIM_HEIR_IDLE=0` takes it off
+/// for a comparison.
+pub const HEIR_IDLE: bool = true;
 
 fn heir_idle_applied() -> bool {
     switch("HBSIM_HEIR_IDLE", HEIR_IDLE)
@@ -3498,10 +3517,6 @@ pub const KNOWN_CONFIGURATIONS: &[(&str, &str, &str)] = &[ (
     "tipped",
     "as found when user80- joined (the fifty-second session, fourth part): the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest (user76- to user80-), hbsim's collapse rates add up to 1.4 (p = 0.001): the guest's heirs drain their busy won gaps at about 100-170 calls per ms where hbsim's run at 215-235, their share of the CPUs measured at 0.22-0.24 by the return loop against the 0.3 hbsim takes (S, pre-registered, held out until at least 6 loaded points); with user81- to user83- (S applied) 8 of 8 against 3.0 (p = 0.001)",
 ), (
-    "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
-    "last quarter",
-    "as its tipped entry: the loop's last quarters failed 0.85 on average, hbsim's 0.37",
-), (
     "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 4 busy [6.18.44-fc-v1252]",
     "last quarter",
     "as found when user93- to user97-'s calibrations moved the pooled return past 5% and the first table's return was refrozen at 68.2 ms (the fifty-eighth session): the loop's last quarters failed 0.25 on average, hbsim's seeds 0.15 (p = 0.0085)",
@@ -3778,11 +3793,6 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user15-huge-gap15", "p90", "as its p50 (4.06 s against 0.004 ms)"),
     // The thirty-first session: each seed draws the walk's drift (`close_cost_per_group_drift`,
     // 0.123); what it turned, as found.
-    (
-        "user8-large-gap0",
-        "tipped",
-        "the user sessions' slowest calibration: its million-group loop walked 105.6 ns a group against this point's 77.9 (400,000 groups: 42 ms walks against 31, the trigger's hundred 4.2 s against 3.1); 17 of 20 seeds with the walk's drift, 14 before it (on the edge)",
-    ),
     ("user11-large-gap0", "last quarter", "see tipped (0.56 against 0.00 in 17 of 20 seeds)"),
     (
         "user5-huge-gap15",
@@ -3853,12 +3863,10 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     ("user59-huge-gap0-busy12", "share", "as in KNOWN (24 of 29 gaps against 32%)"),
     // The forty-second session: F on an idle host applied, and `user62-`, `user63-` held out for
     // it. As found under F.
-    ("user14-huge-gap0", "last quarter", "the loop fed itself to 1.00 (heirs in at 2 of 172 gaps); with the calibration's walks under F 2 of 20 seeds collapse (tipped or not was known)"),
     ("user2-huge-gap0", "registers", "the loop's 10 won gaps drained 3,354 registrations each; with the calibration's walks under F 1,378"),
     ("user37-large-gap0", "last quarter", "the loop ran on part-way (0.41, heirs in at 19 of 967 gaps); with the calibration's walks under F 11 of 20 seeds collapse (the edge), median 1.00, one within 0.10"),
     ("user39-huge-gap5", "last quarter", "as in KNOWN (0.23 against a median of 0.00, none within 0.10)"),
     ("user43-huge-gap0", "registers", "the loop's 5 won gaps drained 7,388 registrations each; with the calibration's walks under F 1,566"),
-    ("user43-huge-gap5", "share", "the loop's heirs won 16 of 157 gaps (0.06-0.16); with the calibration's walks under F hbsim's 31%"),
     ("user46-huge-gap3", "tipped", "the loop ran on part-way (0.38) and held; with the calibration's walks under F 15 of 20 seeds collapse"),
     ("user47-huge-gap3", "registers", "as in KNOWN (3,458 against 540)"),
     ("user5-huge-gap15", "p90", "the loop ran on part-way behind 15 us (0.18) with its heartbeats waiting 2.5 s at p90; with the calibration's walks under F 0.01 ms"),
@@ -3867,9 +3875,7 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
         "tipped",
         "held out (the forty-second session): the loop tipped (0.94, heirs in at 4 of 204 gaps); from the quick calibration alone hbsim collapses in 2 of 20 seeds with and without F (on the first table, with the loop's own walks, 8-9 of 20: the edge)",
     ),
-    ("user63-huge-gap3", "last quarter", "held out: the loop ran on part-way behind 3 us (0.39, heirs in at 18 of 174 gaps); from the quick calibration alone 4-5 of 20 seeds collapse with and without F, median 0.00, none within 0.10"),
     // The forty-fourth session (`user64-`, `user65-`), as found (see KNOWN).
-    ("user-huge-gap0-busy8", "p50", "as in KNOWN (2.2 s against 0.03 ms)"),
     ("user65-huge-gap0-busy8", "last quarter", "as in KNOWN (the loop 0.08; hbsim median 0.60 from this set's busy-8 calibration, none within 0.10; tipped agrees on the edge)"),
     ("user65-huge-gap0-busy8", "share", "as in KNOWN (hbsim 38% against the loop's 26 of 32)"),
     ("user65-huge-gap0-busy12", "tipped", "the loop held part-way (0.47; the second of this guest's 13 busy-12 loops since its fc-v1252 kernels to hold, user59- the other; its heirs in at 8 of 24 gaps); from this set's busy-12 calibration 15 of 20 seeds collapse (on the first table 14 of 20, the edge)"),
@@ -3896,10 +3902,7 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The fifty-third session: user81- to user83- held out for S, S applied, as found.
     ("user83-huge-gap0-busy8", "last quarter", "as found when user81- to user83- joined the pools, S applied (the fifty-third session): the loop failed 1.00 of its last quarter; hbsim's seeds fail less (median 0.28, 1 within 0.10)"),
     // The fifty-fourth session: user84- to user86- held out for T (the broker's JVM options), as found.
-    ("user-huge-gap0-busy8", "last quarter", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop failed 0.00 of its last quarter; hbsim's seeds fail more (median 0.32, 1 within 0.10)"),
-    ("user-huge-gap0-busy8", "p90", "as found when user84- to user86- joined, T's held-out sets (the fifty-fourth session): the loop's p90 1055.082 ms, hbsim's median seed's 6039.798 ms"),
     // The fifty-fourth session, second part: user87- held out for U, as found.
-    ("user83-huge-gap0-busy8", "tipped", "as found when user87- (U held out) joined the pools (the fifty-fourth session, second part): the loop tipped (1.00); 4 of 20 seeds collapse"),
     // The fifty-fifth session: user88- and user89- joined, U applied, as found.
     ("user88-huge-gap0-busy8", "tipped", "as found when user88- and user89- (U held out) joined the pools and U was applied (the fifty-fifth session): the loop tipped (0.58); 5 of 20 seeds collapse"),
     // The fifty-fifth session, second part: user90- and user91- joined (U checked), as found.
@@ -3913,21 +3916,29 @@ pub const KNOWN_CALIBRATION_WALKS: &[(&str, &str, &str)] = &[
     // The fifty-eighth session: user96- (held out of the frozen pools), as found.
     // The fifty-eighth session: the first table's return refrozen at 68.2 ms (user93- to user97-'s calibrations), as found.
     // The fifty-ninth session: the release pools frozen again over every recording to user98- (user96- to user98- moved the fc-v1300 busy-12 displaced share), as found.
-    ("user79-huge-gap0-busy8", "tipped", "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop tipped (0.77); 5 of 20 seeds collapse"),
     // The fifty-ninth session, again: the release pools frozen to user99- (its million-gap0-busy8 stood in a pool the frozen ones did not hold), as found.
-    ("user81-huge-gap0-busy8", "tipped", "as found when user99-'s three recordings (its million-gap0-busy8 the first of that table on this guest, a pool the frozen ones did not hold) were taken into the release pools, frozen again to user99- (the fifty-ninth session): the loop tipped (0.69); 3 of 20 seeds collapse"),
-    ("user3-huge-gap0-busy8", "share", "Z (the sixtieth session), as found: gaps won: harness 0.83 (24 of 29, 95% 0.65-0.92), hbsim 0.50"),
-    ("user49-huge-gap2", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.00, hbsim median 1.00, 1 of 20 seeds within 0.1"),
-    ("user5-large-gap0", "registers", "Z (the sixtieth session), as found: registerProducer per won gap: harness 1834.0, hbsim 376.0"),
     ("user58-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.80, hbsim median 0.31, 0 of 20 seeds within 0.1"),
     ("user65-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.47, hbsim median 0.80, 1 of 20 seeds within 0.1"),
     ("user66-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.31, hbsim median 1.00, 1 of 20 seeds within 0.1"),
-    ("user76-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.91), hbsim 1 of 20 seeds"),
-    ("user76-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.91, hbsim median 0.31, 0 of 20 seeds within 0.1"),
-    ("user79-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.77, hbsim median 0.39, 0 of 20 seeds within 0.1"),
-    ("user82-huge-gap0-busy8", "tipped", "Z (the sixtieth session), as found: harness tipped = true (last quarter 0.57), hbsim 4 of 20 seeds"),
-    ("user92-huge-gap0-busy12", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.91, hbsim median 0.40, 1 of 20 seeds within 0.1"),
-    ("user94-huge-gap0-busy8", "last quarter", "Z (the sixtieth session), as found: last quarter failed: harness 0.51, hbsim median 0.21, 0 of 20 seeds within 0.1"),
+    ("user100-huge-gap0-busy8", "p50", "the sixty-first session: Z2 applied, with user102-: median response: harness 0.030 ms, hbsim 1308.623 ms"),
+    ("user100-huge-gap0-busy8", "p90", "the sixty-first session: Z2 applied, with user102-: p90 response: harness 726.389 ms, hbsim 4697.620 ms"),
+    ("user19-huge-gap0", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 1.00, hbsim median 0.00, 1 of 20 seeds within 0.1"),
+    ("user37-huge-gap0-busy8", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = false (last quarter 0.40), hbsim 16 of 20 seeds"),
+    ("user43-huge-gap5", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.43, hbsim median 0.00, 1 of 20 seeds within 0.1"),
+    ("user59-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 1.00, hbsim median 0.46, 1 of 20 seeds within 0.1"),
+    ("user60-huge-gap0-busy8", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = true (last quarter 0.74), hbsim 5 of 20 seeds"),
+    ("user65-huge-gap0-busy8", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = false (last quarter 0.08), hbsim 15 of 20 seeds"),
+    ("user70-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.18, hbsim median 0.40, 1 of 20 seeds within 0.1"),
+    ("user72-huge-gap0-busy12", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 1.00, hbsim median 0.61, 1 of 20 seeds within 0.1"),
+    ("user74-huge-gap2", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.37, hbsim median 1.00, 0 of 20 seeds within 0.1"),
+    ("user77-huge-gap0-busy8", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = true (last quarter 1.00), hbsim 3 of 20 seeds"),
+    ("user79-huge-gap0-busy12", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = false (last quarter 0.39), hbsim 18 of 20 seeds"),
+    ("user79-huge-gap0-busy12", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.39, hbsim median 0.65, 1 of 20 seeds within 0.1"),
+    ("user86-huge-gap0-busy12", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.08, hbsim median 0.51, 0 of 20 seeds within 0.1"),
+    ("user87-huge-gap0-busy12", "tipped", "the sixty-first session: Z2 applied, with user102-: harness tipped = false (last quarter 0.46), hbsim 15 of 20 seeds"),
+    ("user88-huge-gap0-busy12", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.18, hbsim median 0.58, 0 of 20 seeds within 0.1"),
+    ("user88-huge-gap0-busy8", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.58, hbsim median 0.28, 1 of 20 seeds within 0.1"),
+    ("user91-huge-gap0-busy12", "last quarter", "the sixty-first session: Z2 applied, with user102-: last quarter failed: harness 0.85, hbsim median 0.45, 1 of 20 seeds within 0.1"),
 ];
 
 /// Configurations the whole user path ([`Walks::Calibration`]) is known to misjudge, as
@@ -3947,11 +3958,6 @@ pub const KNOWN_CALIBRATION_CONFIGURATIONS: &[(&str, &str, &str)] = &[
         "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
         "tipped",
         "as in KNOWN_CONFIGURATIONS: the loop tipped at all 5 busy-8 recordings on the fc-v1300 AMD guest, hbsim from each set's own calibration expects 1.7 (p = 0.006); the guest's heirs drain slower than hbsim's (S, pre-registered, held out); with user81- to user83- and S 8 of 8 against 3.8 (p = 0.004; 3.6 without S)",
-    ),
-    (
-        "AMD EPYC: 4000000 groups, 0 µs, 10 closes, 60 s, 8 busy [6.18.44-fc-v1300], a user's calibration",
-        "last quarter",
-        "as found when user96- to user98-'s recordings moved the fc-v1300 busy-12 displaced share past its standard error and the release pools were frozen again over every recording to user98- (the fifty-ninth session): the loop's last quarters failed 0.43 on average, hbsim's seeds 0.33 (p = 0.0345)",
     ),
 ];
 
