@@ -1558,6 +1558,22 @@ pub const DRAIN_WAIT_MIN_WON: u64 = 5;
 /// (`loop_long_won_gaps_idle_before_ready`) from which [`drain_wait_from`] takes its median.
 pub const DRAIN_WAIT_MIN_IDLE: u64 = 3;
 
+/// D2 (tried in the sixty-first session, not applied): `cpu_wait_after_drain` through the
+/// recorded knots of the walker's readiness after the executor's idle moment
+/// (`loop_long_won_ready_after_idle_us_*`) in place of [`DrainWait::after_drain_text`]'s
+/// exponential through their median. The readiness is two-humped on the validation guests: about
+/// 20 µs where the walker's thread finds a CPU at once, about 2 ms where it waits a turn beside
+/// the busy threads (p90 1.0-3.1 ms in 74 of the 82 calibration files in tests/data/calibration
+/// with 3 or more such gaps, the p50 anywhere from 15 µs to 2.3 ms), and an exponential through
+/// the p50 draws one hump or the middle, never both. `None` where fewer than [`DRAIN_WAIT_MIN_IDLE`] gaps counted it.
+pub fn after_drain_knots(m: &Map<String, Value>) -> Option<String> {
+    let counted = m.get("loop_long_won_gaps_idle_before_ready").and_then(Value::as_u64)?;
+    if counted < DRAIN_WAIT_MIN_IDLE {
+        return None;
+    }
+    empirical_toml_as_recorded(m, "loop_long_won_ready_after_idle_us").ok()
+}
+
 /// The walker's wait after a lost gap on a host whose busy threads fill its CPUs, from the
 /// calibration's long loop (D, pre-registered in the fortieth session; docs/validation-log.md).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -2808,6 +2824,29 @@ mod tests {
         m.insert("heartbeat_unlocked_steady_us_p90".into(), Value::from(0.0));
         assert_eq!(settled_heartbeats(&m), vec![]);
         assert_eq!(warm_heartbeat_from(&m), None);
+    }
+
+    /// D2 (tried): the readiness after the idle moment through its recorded knots, both humps
+    /// kept; none under [`DRAIN_WAIT_MIN_IDLE`] gaps.
+    #[test]
+    fn the_after_drain_knots_keep_both_humps() {
+        let mut m = Map::new();
+        m.insert("loop_long_won_gaps_idle_before_ready".into(), Value::from(38));
+        for (p, v) in [
+            ("min", 10.4),
+            ("p10", 11.3),
+            ("p50", 20.7),
+            ("p90", 2066.5),
+            ("p99", 4006.2),
+            ("max", 4006.2),
+        ] {
+            m.insert(format!("loop_long_won_ready_after_idle_us_{p}"), Value::from(v));
+        }
+        let knots = after_drain_knots(&m).expect("38 gaps");
+        assert!(knots.contains("\"empirical\"") && knots.contains("p50 = \"20.7us\""), "{knots}");
+        assert!(knots.contains("p90 = \"2.0665ms\""), "the ms hump kept: {knots}");
+        m.insert("loop_long_won_gaps_idle_before_ready".into(), Value::from(DRAIN_WAIT_MIN_IDLE - 1));
+        assert_eq!(after_drain_knots(&m), None);
     }
 
     #[test]

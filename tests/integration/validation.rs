@@ -2012,18 +2012,24 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
             d.without_return_loop()
         }
     });
+    // D2 tried (`HBSIM_AFTER_KNOTS=1`): the after-drain wait through its recorded knots.
+    let after_drain = |d: &hbsim::calibrate::DrainWait| {
+        hbsim::calibrate::after_drain_knots(&measured)
+            .filter(|_| switch("HBSIM_AFTER_KNOTS", false))
+            .unwrap_or_else(|| d.after_drain_text())
+    };
     match drain {
         Some(d) if drain_wait_applied() => {
             replace.retain(|(k, _)| !matches!(*k, "cpu_wait" | "cpu_wait_after_drain"));
             replace.push(("cpu_wait", d.cpu_wait_text()));
-            replace.push(("cpu_wait_after_drain", d.after_drain_text()));
+            replace.push(("cpu_wait_after_drain", after_drain(&d)));
         }
         // I: the same return as the walker's wait while its heirs still run (the heirs' own
         // wait for a CPU keeps `cpu_wait`), as `hbsim calibrate` writes it.
         Some(d) if run_queue_loaded() && run_queue_applied() => {
             replace.retain(|(k, _)| !matches!(*k, "cpu_wait_displaced" | "cpu_wait_after_drain"));
             replace.push(("cpu_wait_displaced", d.cpu_wait_text()));
-            replace.push(("cpu_wait_after_drain", d.after_drain_text()));
+            replace.push(("cpu_wait_after_drain", after_drain(&d)));
         }
         // Left out: never before the `cpu_wait` draw ends (a file that sets it by hand).
         _ if broker.contains_key("cpu_wait_after_drain") && !replace.iter().any(|(k, _)| *k == "cpu_wait_after_drain") => {
