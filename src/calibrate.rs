@@ -1558,14 +1558,16 @@ pub const DRAIN_WAIT_MIN_WON: u64 = 5;
 /// (`loop_long_won_gaps_idle_before_ready`) from which [`drain_wait_from`] takes its median.
 pub const DRAIN_WAIT_MIN_IDLE: u64 = 3;
 
-/// D2 (tried in the sixty-first session, not applied): `cpu_wait_after_drain` through the
-/// recorded knots of the walker's readiness after the executor's idle moment
+/// D2 (the sixty-first session; held out on `user103-` and not applied: the readiness's p90
+/// came nearer the loops' at 3 of 3, but one knife-edge tip was lost): `cpu_wait_after_drain`
+/// through the recorded knots of the walker's readiness after the executor's idle moment
 /// (`loop_long_won_ready_after_idle_us_*`) in place of [`DrainWait::after_drain_text`]'s
 /// exponential through their median. The readiness is two-humped on the validation guests: about
 /// 20 µs where the walker's thread finds a CPU at once, about 2 ms where it waits a turn beside
-/// the busy threads (p90 1.0-3.1 ms in 74 of the 82 calibration files in tests/data/calibration
-/// with 3 or more such gaps, the p50 anywhere from 15 µs to 2.3 ms), and an exponential through
-/// the p50 draws one hump or the middle, never both. `None` where fewer than [`DRAIN_WAIT_MIN_IDLE`] gaps counted it.
+/// the busy threads (p90 1.0-3.1 ms in 74 of the 82 calibration files to `user101-` with 3 or
+/// more such gaps, the p50 anywhere from 15 µs to 2.3 ms), and an exponential through the p50
+/// draws one hump or the middle, never both. `None` where fewer than [`DRAIN_WAIT_MIN_IDLE`]
+/// gaps counted it.
 pub fn after_drain_knots(m: &Map<String, Value>) -> Option<String> {
     let counted = m.get("loop_long_won_gaps_idle_before_ready").and_then(Value::as_u64)?;
     if counted < DRAIN_WAIT_MIN_IDLE {

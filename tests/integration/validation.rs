@@ -898,6 +898,8 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("user96-huge-gap0-busy8", "p50", "the sixty-first session: Z2 applied, with user102-: median response: harness 0.026 ms, hbsim 1375.732 ms"),
     ("user96-huge-gap0-busy8", "p90", "the sixty-first session: Z2 applied, with user102-: p90 response: harness 706.518 ms, hbsim 4697.620 ms"),
     ("user98-huge-gap0-busy8", "p90", "the sixty-first session: Z2 applied, with user102-: p90 response: harness 846.131 ms, hbsim 4966.056 ms"),
+    ("user103-huge-gap0-busy8", "p50", "the sixty-first session: user103-, as found (D2's hold-out; the loop's heartbeats passed in two won gaps of three): median response: harness 0.024 ms, hbsim 1308.623 ms"),
+    ("user103-huge-gap0-busy8", "p90", "the sixty-first session: user103-, as found (D2's hold-out; the loop's heartbeats passed in two won gaps of three): p90 response: harness 820.213 ms, hbsim 4697.620 ms"),
 ];
 
 /// The two full calibration sessions recorded on the validation host the same day: the CPU
@@ -1240,6 +1242,8 @@ pub const USER_SESSIONS: &[(&str, &str)] = &[
     ("user101", "tests/data/calibration/user101-session-2026-12-08"),
     // Z2 held out (the sixty-first session).
     ("user102", "tests/data/calibration/user102-session-2026-12-08"),
+    // D2 held out (the sixty-first session, third part).
+    ("user103", "tests/data/calibration/user103-session-2026-12-08"),
 ];
 
 /// The calibration file for point `name` of a user session (`None`: not a user session).
@@ -2012,7 +2016,8 @@ pub fn user_scenario(json: &serde_json::Value, toml_text: &str, calibration: &Pa
             d.without_return_loop()
         }
     });
-    // D2 tried (`HBSIM_AFTER_KNOTS=1`): the after-drain wait through its recorded knots.
+    // D2 (`HBSIM_AFTER_KNOTS=1`; held out on `user103-` and not applied, the sixty-first
+    // session): the after-drain wait through its recorded knots.
     let after_drain = |d: &hbsim::calibrate::DrainWait| {
         hbsim::calibrate::after_drain_knots(&measured)
             .filter(|_| switch("HBSIM_AFTER_KNOTS", false))
