@@ -1060,6 +1060,14 @@ fn executor_threads_run_as_many_at_a_time_as_there_are_cpus() {
     assert_eq!(none("cpu_run_queue = true\n"), none(""), "no CPU model");
 }
 
+/// The chain tests' host: a 2 ms wake-up after a park of 10 ms or more, a full 2-CPU host on
+/// which the walker loses its CPU at every release and is back at its heirs' idle moment, the
+/// executor threads run as the JVM runs them (`cpu_run_queue`).
+const CHAIN_HOST: &str = "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
+     monitor_wake_latency_long_park = \"2ms\"\nregister_producer_cost = \"1us\"\ncpus = 2\ncpu_other_runnable = 2\n\
+     cpu_wait = \"40ms\"\ncpu_release_preempt = 1.0\ncpu_wait_after_drain = \"0\"\ncpu_run_queue = true\n\
+     monitor_spin = \"10us\"\nmonitor_spin_walker = false\n";
+
 /// Issue 10, the sixtieth session (Z: `monitor_wake_latency_idle_waker`,
 /// `cpu_wait_after_drain_from_idle`): the chain of heartbeat threads parked through a 50 ms walk.
 /// On a full 2-CPU host the walker loses its CPU at every release and is back a moment after
@@ -1072,17 +1080,7 @@ fn executor_threads_run_as_many_at_a_time_as_there_are_cpus() {
 /// well under a millisecond. Neither key set: the model before them, draw for draw.
 #[test]
 fn a_walker_counting_from_the_executors_idle_moment_waits_out_the_chain() {
-    let run = |extra: &str| {
-        gaps_between_50ms_walks(
-            &format!(
-                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
-                 monitor_wake_latency_long_park = \"2ms\"\nheartbeat_cost = \"5us\"\nregister_producer_cost = \"1us\"\n\
-                 cpus = 2\ncpu_other_runnable = 2\ncpu_wait = \"40ms\"\ncpu_release_preempt = 1.0\n\
-                 cpu_wait_after_drain = \"0\"\ncpu_run_queue = true\nmonitor_spin = \"10us\"\nmonitor_spin_walker = false\n{extra}"
-            ),
-            4000,
-        )
-    };
+    let run = |extra: &str| gaps_between_50ms_walks(&format!("{CHAIN_HOST}heartbeat_cost = \"5us\"\n{extra}"), 4000);
     let off_cpu = run("");
     let from_idle = run("cpu_wait_after_drain_from_idle = true\n");
     let both = run("cpu_wait_after_drain_from_idle = true\nmonitor_wake_latency_idle_waker = \"10us\"\n");
@@ -1115,11 +1113,8 @@ fn a_heir_on_its_way_takes_the_cpu_an_idle_heartbeat_thread_leaves() {
     let run = |extra: &str| {
         gaps_between_50ms_walks(
             &format!(
-                "monitor_wake_latency = \"5us\"\nmonitor_exit_cost = \"20us\"\nmonitor_long_park = \"10ms\"\n\
-                 monitor_wake_latency_long_park = \"2ms\"\nheartbeat_cost = \"2us\"\nregister_producer_cost = \"1us\"\n\
-                 cpus = 2\ncpu_other_runnable = 2\ncpu_wait = \"40ms\"\ncpu_release_preempt = 1.0\n\
-                 cpu_wait_after_drain = \"0\"\ncpu_run_queue = true\nmonitor_spin = \"10us\"\nmonitor_spin_walker = false\n\
-                 cpu_wait_after_drain_from_idle = true\nmonitor_wake_latency_idle_waker = \"10us\"\n{extra}"
+                "{CHAIN_HOST}heartbeat_cost = \"2us\"\ncpu_wait_after_drain_from_idle = true\n\
+                 monitor_wake_latency_idle_waker = \"10us\"\n{extra}"
             ),
             40_000,
         )
