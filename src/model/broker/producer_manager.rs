@@ -778,11 +778,13 @@ impl World {
             Some(heir @ (ThreadRef::Heartbeat(_) | ThreadRef::ClientManage(_))) => heir,
             _ => return,
         };
-        if broker.worker(heir).wake_due_ns <= now {
+        let pending = broker.worker(heir).wake_due_ns;
+        if pending <= now {
+            // Its wake-up came: it waits for a CPU in the run queue, which the one left gives.
             return;
         }
         let due = now.saturating_add(idle_waker.sample(&mut broker.rng));
-        if due < broker.worker(heir).wake_due_ns {
+        if due < pending {
             self.schedule_wake_event(ctx, b, heir, due - now);
         }
     }
